@@ -1,0 +1,40 @@
+// Three projects: unit (pure logic + real server on 127.0.0.1), component (Taro components in jsdom via
+// @tarojs/test-utils-react), e2e (the H5 build in Debian Chromium against a real server).
+const taroJest = require('@tarojs/test-utils-react/dist/jest.js').default;
+
+const nodeProject = (name, roots) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  roots,
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.[jt]sx?$': 'babel-jest' },
+  // jose ships ESM only.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+});
+
+// Project entries reject global-only options that Taro's preset sets.
+const { bail: _bail, verbose: _verbose, ...component } = taroJest({
+  displayName: 'component',
+  rootDir: __dirname,
+  roots: ['<rootDir>/tests/component'],
+  testMatch: ['**/*.test.tsx'],
+  bail: 0,
+  // taro-h5 must load before the router, or their circular import leaves `history` undefined.
+  setupFiles: [
+    require.resolve('@tarojs/test-utils-react/dist/jest/jest.setup.js'),
+    '<rootDir>/tests/helpers/taro-setup.js',
+  ],
+  transform: {
+    '^.+\\.(js|jsx|ts|tsx|mjs)$': require.resolve('@tarojs/test-utils-react/dist/jest/babel-transformer.js'),
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@tarojs|@stencil|zustand|immer|swiper)/)'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json', 'jsx'],
+});
+
+module.exports = {
+  projects: [
+    nodeProject('unit', ['<rootDir>/tests/unit', '<rootDir>/tests/server']),
+    component,
+    nodeProject('e2e', ['<rootDir>/tests/e2e']),
+  ],
+};

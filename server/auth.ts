@@ -1,0 +1,50 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Account, Role } from '../types/message';
+import { ClientError } from './errors';
+
+const ISSUER = 'medchat';
+const AUDIENCE = 'medchat-im';
+
+export interface SessionClaims {
+  account: string;
+  role: Role;
+  expiresAt: number;
+}
+
+export class Auth {
+  constructor(
+    private readonly secret: Uint8Array,
+    private readonly ttlSec: number,
+  ) {}
+
+  async issue(account: Pick<Account, 'account' | 'role'>, ttlSec = this.ttlSec): Promise<string> {
+    return new SignJWT({ role: account.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(account.account)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSec)
+      .sign(this.secret);
+  }
+
+  /** Throws ClientError('tokenExpired' | 'authFailed'): the two need different handling by clients. */
+  async verify(token: string): Promise<SessionClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      const role = payload.role;
+      if (typeof payload.sub !== 'string' || (role !== 'patient' && role !== 'doctor')) {
+        throw new ClientError('authFailed', 'token has no valid subject or role');
+      }
+      return { account: payload.sub, role, expiresAt: (payload.exp ?? 0) * 1000 };
+    } catch (e) {
+      if (e instanceof ClientError) throw e;
+      if (e instanceof errors.JWTExpired) throw new ClientError('tokenExpired', 'token expired, sign in again');
+      throw new ClientError('authFailed', 'invalid token');
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What an authenticated account may do with conversations, independent of the transport.
+ * Every operation checks membership first: nobody reads or writes a conversation they are not in.
+ */
+import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../types/message';
+import { parseSessionId } from '../types/message';
+import { ClientError } from './errors';
+import type { ConversationRef, Storage, StoredMessage } from './storage/types';
+import { p2pConvId, teamConvId } from './storage/types';
+
+/** A stored message as one viewer sees it: session ids are relative to the viewer, as in NIM. */
+export function viewOf(m: StoredMessage, viewer: string): Message {
+  const own = m.from === viewer;
+  return {
+    scene: m.scene,
+    sessionId: m.scene === 'team' ? `team-${m.to}` : `p2p-${own ? m.to : m.from}`,
+    from: m.from,
+    ...(m.fromNick ? { fromNick: m.fromNick } : {}),
+    to: m.to,
+    type: m.type,
+    body: m.body,
+    ...(m.attach ? { attach: m.attach } : {}),
+    idClient: m.idClient,
+    idServer: m.idServer,
+    seq: m.seq,
+    time: m.time,
+    status: own ? 'sent' : 'unread',
+  };
+}
+
+export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
+  idClient: m.idClient,
+  idServer: m.idServer,
+  sessionId: viewOf(m, viewer).sessionId,
+  seq: m.seq,
+  time: m.time,
+});
+
+/** Older messages per sync reply and session; clients page further back with history. */
+const SYNC_LIMIT_PER_SESSION = 500;
+
+export class ChatService {
+  constructor(private readonly storage: Storage) {}
+
+  /** Resolves a viewer-relative session id to the conversation, or throws forbidden/notFound. */
+  async conversationFor(me: string, sessionId: string): Promise<ConversationRef> {
+    const parsed = parseSessionId(sessionId);
+    if (!parsed) throw new ClientError('badFrame', `bad session id ${sessionId}`);
+    if (parsed.scene === 'team') {
+      const id = teamConvId(parsed.to);
+      if (!(await this.storage.isConversationMember(id, me))) {
+        throw new ClientError('forbidden', 'you are not a member of this conversation');
+      }
+      return { id, scene: 'team', teamId: parsed.to };
+    }
+    if (parsed.to === me) throw new ClientError('forbidden', 'cannot chat with yourself');
+    if (!(await this.storage.getAccount(parsed.to))) throw new ClientError('notFound', 'no such account');
+    if (!(await this.storage.shareTeam(me, parsed.to))) {
+      throw new ClientError('forbidden', 'p2p chat is only open to members of a shared consultation');
+    }
+    return { id: p2pConvId(me, parsed.to), scene: 'p2p', members: [me, parsed.to] };
+  }
+
+  async send(me: Account, msg: OutgoingMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    const conv = await this.conversationFor(me.account, `${msg.scene}-${msg.to}`);
+    return this.storage.appendMessage({
+      conv,
+      idClient: msg.idClient,
+      from: me.account,
+      fromNick: me.name,
+      scene: msg.scene,
+      to: msg.to,
+      type: msg.type,
+      body: msg.body,
+      attach: msg.attach,
+      members: conv.members ?? [],
+    });
+  }
+
+  async history(me: string, sessionId: string, beforeSeq: number | undefined, limit: number) {
+    const conv = await this.conversationFor(me, sessionId);
+    const rows = await this.storage.history(conv.id, beforeSeq, limit + 1);
+    const hasMore = rows.length > limit;
+    return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => viewOf(m, me)), hasMore };
+  }
+
+  async sessions(me: string): Promise<SessionSummary[]> {
+    const convs = await this.storage.conversationsOf(me);
+    return Promise.all(
+      convs.map(async (c): Promise<SessionSummary> => {
+        const consultation = c.consultation;
+        const counterpart = consultation
+          ? me === consultation.patient
+            ? consultation.doctor
+            : consultation.patient
+          : c.peer;
+        const name = counterpart ? ((await this.storage.getAccount(counterpart))?.name ?? counterpart) : c.teamName;
+        const to = c.scene === 'team' ? (c.teamId as string) : (c.peer as string);
+        return {
+          id: `${c.scene}-${to}`,
+          scene: c.scene,
+          to,
+          name: name ?? to,
+          unread: c.unread,
+          lastSeq: c.lastSeq,
+          readSeq: c.readSeq,
+          peerReadSeq: c.peerReadSeq,
+          ...(c.lastMsg ? { lastMsg: viewOf(c.lastMsg, me) } : {}),
+          ...(consultation
+            ? {
+                consultation: {
+                  id: consultation.id,
+                  status: consultation.status,
+                  patient: consultation.patient,
+                  doctor: consultation.doctor,
+                },
+              }
+            : {}),
+        };
+      }),
+    );
+  }
+
+  /** Everything after each cursor (sessions the client does not know start from 0), and the sessions. */
+  async sync(me: string, cursors: Record<string, number>) {
+    const sessions = await this.sessions(me);
+    const msgs: Message[] = [];
+    let complete = true;
+    for (const s of sessions) {
+      const cursor = cursors[s.id] ?? Math.max(0, s.lastSeq - SYNC_LIMIT_PER_SESSION);
+      if (s.lastSeq <= cursor) continue;
+      const conv = await this.conversationFor(me, s.id);
+      const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);
+      for (const m of rows) msgs.push(viewOf(m, me));
+      if (rows.length === SYNC_LIMIT_PER_SESSION) complete = false;
+    }
+    return { msgs, sessions, complete };
+  }
+
+  async markRead(me: string, sessionId: string, seq: number) {
+    const conv = await this.conversationFor(me, sessionId);
+    const readSeq = await this.storage.markRead(conv.id, me, seq);
+    return { conv, readSeq };
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The WebSocket gateway: one JSON frame in, one reply or error frame out, per connection in order.
+ * A bad frame is answered with an error frame and the connection stays usable.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Account } from '../types/message';
+import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import type { Auth } from './auth';
+import { ackOf, ChatService, viewOf } from './chat';
+import { ClientError } from './errors';
+import { parseClientFrame } from './protocol';
+import type { Storage, StoredMessage } from './storage/types';
+
+const AUTH_TIMEOUT_MS = 10_000;
+const HEARTBEAT_MS = 30_000;
+
+interface Connection {
+  ws: WebSocket;
+  me?: Account;
+  tokenExpiresAt: number;
+  alive: boolean;
+  /** Frames of one connection are handled one after another, so sends are stored in the order sent. */
+  queue: Promise<void>;
+}
+
+type Handlers = { [T in RequestType]: (c: Connection, f: RequestFrame<T>) => Promise<RequestMap[T]['res']> };
+
+export class Gateway {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly byAccount = new Map<string, Set<Connection>>();
+  private readonly chat: ChatService;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly auth: Auth,
+    private readonly log: Logger,
+  ) {
+    this.chat = new ChatService(storage);
+    // ws closes the socket on frames over maxPayload; leave headroom so that ordinary oversized frames
+    // get an error frame from us instead of a disconnect.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_FRAME_BYTES });
+    this.wss.on('connection', (ws) => this.accept(ws));
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  private accept(ws: WebSocket): void {
+    const c: Connection = { ws, tokenExpiresAt: 0, alive: true, queue: Promise.resolve() };
+    this.connections.add(c);
+    const authTimer = setTimeout(() => {
+      if (!c.me) ws.close(4001, 'authentication timeout');
+    }, AUTH_TIMEOUT_MS);
+    ws.on('pong', () => (c.alive = true));
+    ws.on('message', (data, isBinary) => {
+      const raw = isBinary ? null : data.toString();
+      c.queue = c.queue.then(() => this.onFrame(c, raw));
+    });
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      this.connections.delete(c);
+      if (c.me) this.byAccount.get(c.me.account)?.delete(c);
+    });
+    ws.on('error', (err) => this.log.warn({ err: err.message }, 'socket error'));
+  }
+
+  /** Sockets that did not answer the previous ping are dead (a phone that lost its network). */
+  private beat(): void {
+    for (const c of this.connections) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+
+  private send(c: Connection, frame: ReplyFrame | ErrorFrame | PushFrame): void {
+    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(frame));
+  }
+
+  private async onFrame(c: Connection, raw: string | null): Promise<void> {
+    if (raw === null) {
+      this.send(c, { v: PROTOCOL_VERSION, type: 'error', code: 'badFrame', message: 'binary frames are not accepted' });
+      return;
+    }
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) {
+      this.send(c, parsed.error);
+      return;
+    }
+    const frame = parsed.frame;
+    try {
+      if (frame.type !== 'auth') {
+        if (!c.me) throw new ClientError('unauthenticated', 'send an auth frame first');
+        if (Date.now() >= c.tokenExpiresAt) throw new ClientError('tokenExpired', 'token expired, sign in again');
+      }
+      const handler = this.handlers[frame.type] as (c: Connection, f: RequestFrame) => Promise<unknown>;
+      const data = await handler(c, frame);
+      this.send(c, { v: PROTOCOL_VERSION, type: 'reply', id: frame.id, data } as ReplyFrame);
+    } catch (e) {
+      const known = e instanceof ClientError;
+      if (!known) this.log.error({ err: e instanceof Error ? e.message : String(e), type: frame.type }, 'request failed');
+      this.send(c, {
+        v: PROTOCOL_VERSION,
+        type: 'error',
+        id: frame.id,
+        code: known ? e.code : 'internal',
+        message: known ? e.message : 'internal error',
+      });
+    }
+  }
+
+  private readonly handlers: Handlers = {
+    auth: async (c, f) => {
+      const claims = await this.auth.verify(f.token);
+      const me = await this.storage.getAccount(claims.account);
+      if (!me) throw new ClientError('authFailed', 'account no longer exists');
+      if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');
+      c.me = me;
+      c.tokenExpiresAt = claims.expiresAt;
+      let set = this.byAccount.get(me.account);
+      if (!set) this.byAccount.set(me.account, (set = new Set()));
+      set.add(c);
+      this.log.info({ account: me.account, role: me.role }, 'authenticated');
+      return { me, serverTime: Date.now(), tokenExpiresAt: claims.expiresAt };
+    },
+    send: async (c, f) => {
+      const me = c.me as Account;
+      const { stored, duplicate } = await this.chat.send(me, f.msg);
+      if (!duplicate) await this.deliver(stored, c);
+      return ackOf(stored, me.account);
+    },
+    history: async (c, f) => this.chat.history((c.me as Account).account, f.sessionId, f.beforeSeq, f.limit),
+    sync: async (c, f) => this.chat.sync((c.me as Account).account, f.cursors),
+    markRead: async (c, f) => {
+      const me = (c.me as Account).account;
+      const { conv, readSeq } = await this.chat.markRead(me, f.sessionId, f.seq);
+      const members = await this.storage.conversationMembers(conv.id);
+      for (const account of members) {
+        const sessionId = account === me || conv.scene === 'team' ? f.sessionId : `p2p-${me}`;
+        const frame: PushFrame =
+          account === me
+            ? { v: PROTOCOL_VERSION, type: 'unread', sessionId, unread: 0 }
+            : { v: PROTOCOL_VERSION, type: 'read', sessionId, account: me, readSeq };
+        for (const other of this.byAccount.get(account) ?? []) if (other !== c) this.send(other, frame);
+      }
+      return { readSeq };
+    },
+    ping: async () => ({ serverTime: Date.now() }),
+  };
+
+  /**
+   * Pushes a new message to every connection of every member except the one that sent it. The frame
+   * is encoded once per point of view (sender's devices, everyone else), not once per recipient.
+   */
+  private async deliver(m: StoredMessage, origin: Connection): Promise<void> {
+    const members = await this.storage.conversationMembers(m.convId);
+    const encoded = new Map<string, string>();
+    const frameFor = (viewer: string): string => {
+      const key = viewer === m.from ? 'sender' : m.scene === 'team' ? 'others' : viewer;
+      let text = encoded.get(key);
+      if (text === undefined) {
+        text = JSON.stringify({ v: PROTOCOL_VERSION, type: 'msg', msg: viewOf(m, viewer) } satisfies PushFrame);
+        encoded.set(key, text);
+      }
+      return text;
+    };
+    for (const account of members) {
+      const conns = this.byAccount.get(account);
+      if (!conns) continue;
+      const text = frameFor(account);
+      for (const c of conns) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(text);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

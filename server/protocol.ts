@@ -1,0 +1,98 @@
+/**
+ * Validation of client frames. The schemas are typed against types/protocol.ts, so a change of the
+ * wire types that the schemas do not follow fails to compile.
+ */
+import { z } from 'zod';
+import type { OutgoingMessage } from '../types/message';
+import type { ErrorFrame, RequestFrame } from '../types/protocol';
+import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+
+const idSchema = z.string().min(1).max(64);
+const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
+const sessionIdSchema = z.string().regex(/^(p2p|team)-[A-Za-z0-9_-]{1,64}$/, 'must be p2p-<account> or team-<id>');
+const seqSchema = z.number().int().min(0);
+
+/** Types a client may send; tip and notification come from the server only. */
+const CLIENT_TYPES = ['text'] as const;
+
+const outgoingSchema = z
+  .object({
+    scene: z.enum(['p2p', 'team']),
+    to: accountSchema,
+    type: z.enum(CLIENT_TYPES, { error: 'this message type cannot be sent by clients (yet)' }),
+    body: z.string(),
+    attach: z.record(z.string(), z.unknown()).optional(),
+    idClient: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -'),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.type === 'text') {
+      if (m.body.trim() === '') ctx.addIssue({ code: 'custom', path: ['body'], message: 'text must not be empty' });
+      if (Buffer.byteLength(m.body) > MAX_TEXT_BYTES) {
+        ctx.addIssue({ code: 'custom', path: ['body'], message: `text is over ${MAX_TEXT_BYTES} bytes` });
+      }
+    }
+  }) satisfies z.ZodType<OutgoingMessage>;
+
+const base = { v: z.literal(PROTOCOL_VERSION), id: idSchema };
+
+const frameSchema = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096) }).strict(),
+  z.object({ ...base, type: z.literal('send'), msg: outgoingSchema }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('history'),
+      sessionId: sessionIdSchema,
+      beforeSeq: seqSchema.optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('sync'),
+      cursors: z.record(sessionIdSchema, seqSchema).refine((c) => Object.keys(c).length <= 1000, 'too many cursors'),
+    })
+    .strict(),
+  z.object({ ...base, type: z.literal('markRead'), sessionId: sessionIdSchema, seq: seqSchema }).strict(),
+  z.object({ ...base, type: z.literal('ping') }).strict(),
+]) satisfies z.ZodType<RequestFrame>;
+
+export type ParsedFrame = { ok: true; frame: RequestFrame } | { ok: false; error: ErrorFrame };
+
+const error = (code: ErrorFrame['code'], message: string, id?: string): ParsedFrame => ({
+  ok: false,
+  error: { v: PROTOCOL_VERSION, type: 'error', code, message, ...(id ? { id } : {}) },
+});
+
+function describe(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'frame'}: ${i.message}`)
+    .join('; ');
+}
+
+export function parseClientFrame(raw: string): ParsedFrame {
+  if (Buffer.byteLength(raw) > MAX_FRAME_BYTES) return error('frameTooLarge', `frame is over ${MAX_FRAME_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return error('badFrame', 'frame is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return error('badFrame', 'frame must be a JSON object');
+  const obj = json as Record<string, unknown>;
+  const id = typeof obj.id === 'string' && obj.id.length <= 64 ? obj.id : undefined;
+  if (obj.v !== PROTOCOL_VERSION) {
+    return error('unsupportedVersion', `protocol version ${String(obj.v)} is not supported; use ${PROTOCOL_VERSION}`, id);
+  }
+  const parsed = frameSchema.safeParse(obj);
+  if (!parsed.success) {
+    const onMsg = parsed.error.issues.some((i) => i.path[0] === 'msg');
+    const tooLarge = parsed.error.issues.some((i) => i.message.includes('bytes'));
+    const code = tooLarge ? 'messageTooLarge' : onMsg ? 'invalidMessage' : 'badFrame';
+    return error(code, describe(parsed.error.issues), id);
+  }
+  return { ok: true, frame: parsed.data as RequestFrame };
+}

@@ -1,0 +1,299 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Account, ConsultationStatus, MessageType, Role, Scene } from '../../types/message';
+import type {
+  Consultation,
+  ConversationSummary,
+  NewMessage,
+  Storage,
+  StoredMessage,
+} from './types';
+import { teamConvId } from './types';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  account TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('patient', 'doctor'))
+);
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY,
+  scene TEXT NOT NULL,
+  team_id TEXT,
+  team_name TEXT,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  last_time INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS conversation_members (
+  conv_id TEXT NOT NULL REFERENCES conversations(id),
+  account TEXT NOT NULL,
+  read_seq INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (conv_id, account)
+);
+CREATE INDEX IF NOT EXISTS conversation_members_account ON conversation_members(account);
+CREATE TABLE IF NOT EXISTS consultations (
+  id TEXT PRIMARY KEY,
+  patient TEXT NOT NULL REFERENCES accounts(account),
+  doctor TEXT NOT NULL REFERENCES accounts(account),
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  conv_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  id_server TEXT NOT NULL UNIQUE,
+  id_client TEXT NOT NULL,
+  from_account TEXT NOT NULL,
+  from_nick TEXT,
+  scene TEXT NOT NULL,
+  to_target TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attach TEXT,
+  time INTEGER NOT NULL,
+  PRIMARY KEY (conv_id, seq),
+  UNIQUE (from_account, id_client)
+) WITHOUT ROWID;
+`;
+
+interface MessageRow {
+  conv_id: string;
+  seq: number;
+  id_server: string;
+  id_client: string;
+  from_account: string;
+  from_nick: string | null;
+  scene: Scene;
+  to_target: string;
+  type: MessageType;
+  body: string;
+  attach: string | null;
+  time: number;
+}
+
+interface ConsultationRow {
+  id: string;
+  patient: string;
+  doctor: string;
+  status: ConsultationStatus;
+  created_at: number;
+  team_name: string;
+}
+
+const toStored = (r: MessageRow): StoredMessage => ({
+  convId: r.conv_id,
+  seq: r.seq,
+  idServer: r.id_server,
+  idClient: r.id_client,
+  from: r.from_account,
+  fromNick: r.from_nick ?? undefined,
+  scene: r.scene,
+  to: r.to_target,
+  type: r.type,
+  body: r.body,
+  attach: r.attach ? (JSON.parse(r.attach) as Record<string, unknown>) : undefined,
+  time: r.time,
+});
+
+const toConsultation = (r: ConsultationRow): Consultation => ({
+  id: r.id,
+  teamName: r.team_name,
+  patient: r.patient,
+  doctor: r.doctor,
+  status: r.status,
+  createdAt: r.created_at,
+});
+
+/**
+ * better-sqlite3 is synchronous, so each transaction below runs without interleaving inside this
+ * process: that is what makes seq gap-free and send idempotent without extra locking.
+ */
+export class SqliteStorage implements Storage {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private readonly appendTx;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      upsertAccount: db.prepare(
+        'INSERT INTO accounts (account, name, role) VALUES (@account, @name, @role) ' +
+          'ON CONFLICT(account) DO UPDATE SET name = excluded.name, role = excluded.role',
+      ),
+      getAccount: db.prepare<[string], { account: string; name: string; role: Role }>(
+        'SELECT account, name, role FROM accounts WHERE account = ?',
+      ),
+      insertConversation: db.prepare(
+        'INSERT OR IGNORE INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?)',
+      ),
+      insertMember: db.prepare('INSERT OR IGNORE INTO conversation_members (conv_id, account) VALUES (?, ?)'),
+      insertConsultation: db.prepare(
+        'INSERT INTO consultations (id, patient, doctor, status, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      consultation: db.prepare<[string], ConsultationRow>(
+        "SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = ?",
+      ),
+      isMember: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM conversation_members WHERE conv_id = ? AND account = ?',
+      ),
+      members: db.prepare<[string], { account: string }>(
+        'SELECT account FROM conversation_members WHERE conv_id = ? ORDER BY account',
+      ),
+      shareTeam: db.prepare<[string, string], { one: number }>(
+        `SELECT 1 AS one FROM conversation_members a
+         JOIN conversation_members b ON a.conv_id = b.conv_id
+         JOIN conversations c ON c.id = a.conv_id AND c.scene = 'team'
+         WHERE a.account = ? AND b.account = ? LIMIT 1`,
+      ),
+      byClientId: db.prepare<[string, string], MessageRow>(
+        'SELECT * FROM messages WHERE from_account = ? AND id_client = ?',
+      ),
+      bumpSeq: db.prepare<[number, string], { last_seq: number; last_time: number }>(
+        'UPDATE conversations SET last_seq = last_seq + 1, last_time = max(last_time, ?) WHERE id = ? ' +
+          'RETURNING last_seq, last_time',
+      ),
+      insertMessage: db.prepare(
+        `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target,
+           type, body, attach, time)
+         VALUES (@conv_id, @seq, @id_server, @id_client, @from_account, @from_nick, @scene, @to_target,
+           @type, @body, @attach, @time)`,
+      ),
+      newest: db.prepare<[string, number], MessageRow>(
+        'SELECT * FROM (SELECT * FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+      ),
+      before: db.prepare<[string, number, number], MessageRow>(
+        'SELECT * FROM (SELECT * FROM messages WHERE conv_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+      ),
+      after: db.prepare<[string, number, number], MessageRow>(
+        'SELECT * FROM messages WHERE conv_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      raiseRead: db.prepare<[number, string, string], { read_seq: number }>(
+        // A cursor past the newest message would hide messages that arrive later.
+        `UPDATE conversation_members
+         SET read_seq = max(read_seq, min(?, (SELECT last_seq FROM conversations WHERE id = conv_id)))
+         WHERE conv_id = ? AND account = ? RETURNING read_seq`,
+      ),
+      conversationsOf: db.prepare<
+        [string],
+        { id: string; scene: Scene; team_id: string | null; team_name: string | null; last_seq: number; read_seq: number }
+      >(
+        `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq
+         FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
+         WHERE m.account = ? ORDER BY c.last_time DESC`,
+      ),
+      others: db.prepare<[string, string], { account: string; read_seq: number }>(
+        'SELECT account, read_seq FROM conversation_members WHERE conv_id = ? AND account <> ?',
+      ),
+      unread: db.prepare<[string, number, string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM messages WHERE conv_id = ? AND seq > ? AND from_account <> ?',
+      ),
+      last: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1'),
+    };
+    this.appendTx = db.transaction((m: NewMessage): { stored: StoredMessage; duplicate: boolean } => {
+      const existing = this.stmt.byClientId.get(m.from, m.idClient);
+      if (existing) return { stored: toStored(existing), duplicate: true };
+      this.stmt.insertConversation.run(m.conv.id, m.scene, null, null);
+      for (const account of m.members) this.stmt.insertMember.run(m.conv.id, account);
+      const bumped = this.stmt.bumpSeq.get(Date.now(), m.conv.id);
+      if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
+      const row: MessageRow = {
+        conv_id: m.conv.id,
+        seq: bumped.last_seq,
+        id_server: randomUUID(),
+        id_client: m.idClient,
+        from_account: m.from,
+        from_nick: m.fromNick ?? null,
+        scene: m.scene,
+        to_target: m.to,
+        type: m.type,
+        body: m.body,
+        attach: m.attach ? JSON.stringify(m.attach) : null,
+        time: bumped.last_time,
+      };
+      this.stmt.insertMessage.run(row);
+      return { stored: toStored(row), duplicate: false };
+    });
+  }
+
+  async upsertAccount(account: Account): Promise<void> {
+    this.stmt.upsertAccount.run(account);
+  }
+
+  async getAccount(account: string): Promise<Account | undefined> {
+    return this.stmt.getAccount.get(account);
+  }
+
+  async createConsultation(c: { id: string; patient: string; doctor: string; teamName: string }): Promise<Consultation> {
+    const convId = teamConvId(c.id);
+    this.db.transaction(() => {
+      this.stmt.insertConsultation.run(c.id, c.patient, c.doctor, 'inProgress', Date.now());
+      this.stmt.insertConversation.run(convId, 'team', c.id, c.teamName);
+      this.stmt.insertMember.run(convId, c.patient);
+      this.stmt.insertMember.run(convId, c.doctor);
+    })();
+    return toConsultation(this.stmt.consultation.get(c.id) as ConsultationRow);
+  }
+
+  async isConversationMember(convId: string, account: string): Promise<boolean> {
+    return this.stmt.isMember.get(convId, account) !== undefined;
+  }
+
+  async conversationMembers(convId: string): Promise<string[]> {
+    return this.stmt.members.all(convId).map((r) => r.account);
+  }
+
+  async shareTeam(a: string, b: string): Promise<boolean> {
+    return this.stmt.shareTeam.get(a, b) !== undefined;
+  }
+
+  async appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    return this.appendTx(m);
+  }
+
+  async history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
+    const rows =
+      beforeSeq === undefined ? this.stmt.newest.all(convId, limit) : this.stmt.before.all(convId, beforeSeq, limit);
+    return rows.map(toStored);
+  }
+
+  async after(convId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    return this.stmt.after.all(convId, afterSeq, limit).map(toStored);
+  }
+
+  async markRead(convId: string, account: string, seq: number): Promise<number> {
+    return this.stmt.raiseRead.get(seq, convId, account)?.read_seq ?? 0;
+  }
+
+  async conversationsOf(account: string): Promise<ConversationSummary[]> {
+    return this.stmt.conversationsOf.all(account).map((c) => {
+      const others = this.stmt.others.all(c.id, account);
+      const last = this.stmt.last.get(c.id);
+      const consultation = c.team_id ? this.stmt.consultation.get(c.team_id) : undefined;
+      return {
+        convId: c.id,
+        scene: c.scene,
+        teamId: c.team_id ?? undefined,
+        teamName: c.team_name ?? undefined,
+        peer: c.scene === 'p2p' ? others[0]?.account : undefined,
+        lastSeq: c.last_seq,
+        readSeq: c.read_seq,
+        peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
+        unread: this.stmt.unread.get(c.id, c.read_seq, account)?.n ?? 0,
+        lastMsg: last ? toStored(last) : undefined,
+        consultation: consultation ? toConsultation(consultation) : undefined,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,96 @@
+import type { Account, ConsultationStatus, MessageType, Scene } from '../../types/message';
+
+/**
+ * A conversation as the server keys it: one per team, one per unordered pair of accounts for p2p.
+ * Viewer-relative session ids (`p2p-<peer>`) are derived from it per recipient.
+ */
+export interface ConversationRef {
+  id: string;
+  scene: Scene;
+  /** p2p: both accounts; team: the team id. */
+  members?: [string, string];
+  teamId?: string;
+}
+
+export interface StoredMessage {
+  convId: string;
+  seq: number;
+  idServer: string;
+  idClient: string;
+  from: string;
+  fromNick?: string;
+  scene: Scene;
+  to: string;
+  type: MessageType;
+  body: string;
+  attach?: Record<string, unknown>;
+  time: number;
+}
+
+export interface NewMessage {
+  conv: ConversationRef;
+  idClient: string;
+  from: string;
+  fromNick?: string;
+  scene: Scene;
+  to: string;
+  type: MessageType;
+  body: string;
+  attach?: Record<string, unknown>;
+  /** Members to attach to a p2p conversation on its first message. */
+  members: string[];
+}
+
+export interface Consultation {
+  id: string;
+  teamName: string;
+  patient: string;
+  doctor: string;
+  status: ConsultationStatus;
+  createdAt: number;
+}
+
+export interface ConversationSummary {
+  convId: string;
+  scene: Scene;
+  teamId?: string;
+  teamName?: string;
+  /** The other account of a p2p conversation. */
+  peer?: string;
+  lastSeq: number;
+  readSeq: number;
+  /** Lowest read cursor among the other members (the receipt watermark). */
+  peerReadSeq: number;
+  unread: number;
+  lastMsg?: StoredMessage;
+  consultation?: Consultation;
+}
+
+/**
+ * Persistence of the IM server. Async so that a network database can implement it as well as SQLite.
+ */
+export interface Storage {
+  upsertAccount(account: Account): Promise<void>;
+  getAccount(account: string): Promise<Account | undefined>;
+  createConsultation(c: { id: string; patient: string; doctor: string; teamName: string }): Promise<Consultation>;
+  isConversationMember(convId: string, account: string): Promise<boolean>;
+  conversationMembers(convId: string): Promise<string[]>;
+  /** Whether two accounts share a team: the condition for p2p between them. */
+  shareTeam(a: string, b: string): Promise<boolean>;
+  /**
+   * Store once per (from, idClient): a retry returns the original with `duplicate: true`.
+   * Assigns the next gap-free seq and a time never below the conversation's last.
+   */
+  appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }>;
+  /** Up to `limit` messages with seq < beforeSeq (or the newest), ascending. */
+  history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>;
+  /** Up to `limit` messages with seq > afterSeq, ascending. */
+  after(convId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+  /** Raises the account's read cursor (never lowers it); returns the cursor. */
+  markRead(convId: string, account: string, seq: number): Promise<number>;
+  conversationsOf(account: string): Promise<ConversationSummary[]>;
+  close(): Promise<void>;
+}
+
+export const teamConvId = (teamId: string): string => `team-${teamId}`;
+export const p2pConvId = (a: string, b: string): string => `p2p-${[a, b].sort().join('|')}`;

@@ -1,0 +1,22 @@
+import type { ImErrorCode } from '../im/types';
+
+/** What the person sees for each failure: specific enough to know what to do next. */
+const TEXT: Record<ImErrorCode, string> = {
+  badFrame: '请求格式错误',
+  frameTooLarge: '消息过大',
+  unsupportedVersion: '版本过旧，请刷新页面',
+  unauthenticated: '尚未登录',
+  authFailed: '登录凭证无效，请重新通过短信链接进入',
+  tokenExpired: '登录已过期，请重新通过短信链接进入',
+  forbidden: '无权访问该会话',
+  notFound: '会话不存在',
+  invalidMessage: '消息内容无效',
+  messageTooLarge: '消息过长，请分段发送',
+  internal: '服务器繁忙，请稍后重试',
+  timeout: '发送超时，请重试',
+  disconnected: '网络已断开，请检查网络',
+};
+
+export function errorText(code: ImErrorCode | undefined): string {
+  return (code && TEXT[code]) || TEXT.internal;
+}

@@ -1,0 +1,12 @@
+import { useDidShow } from '@tarojs/taro';
+import { chat, savedToken } from '../chat';
+
+/** Every page starts (or keeps) the connection with the saved token; false when there is none. */
+export function useChatSession(): boolean {
+  const hasToken = Boolean(savedToken());
+  useDidShow(() => {
+    const token = savedToken();
+    if (token) chat().start(token).catch(() => undefined);
+  });
+  return hasToken;
+}

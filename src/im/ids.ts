@@ -1,0 +1,9 @@
+/**
+ * Client message ids. Mini programs have no synchronous crypto, and idClient only has to be unique per
+ * sender (the server deduplicates by sender + idClient), so time plus 80 random bits is enough.
+ */
+export function newIdClient(): string {
+  let rand = '';
+  for (let i = 0; i < 4; i++) rand += Math.floor(Math.random() * 0x100000).toString(36).padStart(4, '0');
+  return `${Date.now().toString(36)}-${rand}`;
+}

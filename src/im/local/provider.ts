@@ -1,0 +1,214 @@
+/**
+ * The provider for our own IM server: request/reply over one socket, pushes as events, automatic
+ * reconnection with backoff. Only ever one socket per provider; listeners live on the provider, not on
+ * sockets, so a reconnect cannot bind them twice.
+ */
+import type { Account, Ack, OutgoingMessage } from '../../../types/message';
+import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
+import { PROTOCOL_VERSION } from '../../../types/protocol';
+import type { OpenSocket, SocketConnection } from '../../platform/socket';
+import { backoffDelay } from '../backoff';
+import { Emitter } from '../emitter';
+import type { HistoryPage, ImProvider, ProviderEvents, SyncResult } from '../types';
+import { ImError } from '../types';
+
+export interface LocalProviderOptions {
+  /** ws:// or wss:// address of the server's /ws endpoint. */
+  url: string;
+  openSocket: OpenSocket;
+  requestTimeoutMs?: number;
+  /** Application-level ping: a socket that stops answering is replaced. */
+  pingIntervalMs?: number;
+  random?: () => number;
+}
+
+interface Pending {
+  resolve(data: unknown): void;
+  reject(err: ImError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class LocalProvider implements ImProvider {
+  private readonly events = new Emitter<ProviderEvents>();
+  private readonly pending = new Map<string, Pending>();
+  private socket?: SocketConnection;
+  private authed = false;
+  private stopped = true;
+  private token = '';
+  private nextId = 0;
+  private attempt = 0;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private pingTimer?: ReturnType<typeof setInterval>;
+  private firstConnect?: { resolve(me: Account): void; reject(err: ImError): void };
+
+  constructor(private readonly opts: LocalProviderOptions) {}
+
+  on<E extends keyof ProviderEvents>(event: E, handler: ProviderEvents[E]): () => void {
+    return this.events.on(event, handler);
+  }
+
+  connect(token: string): Promise<Account> {
+    this.token = token;
+    this.stopped = false;
+    this.attempt = 0;
+    return new Promise<Account>((resolve, reject) => {
+      this.firstConnect = { resolve, reject };
+      this.openSocket();
+    });
+  }
+
+  disconnect(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.firstConnect?.reject(new ImError('disconnected', 'disconnected by the app'));
+    this.firstConnect = undefined;
+    this.dropSocket('disconnected by the app');
+  }
+
+  send(msg: OutgoingMessage): Promise<Ack> {
+    return this.request('send', { msg });
+  }
+
+  history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage> {
+    return this.request('history', { sessionId, limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+  }
+
+  sync(cursors: Record<string, number>): Promise<SyncResult> {
+    return this.request('sync', { cursors });
+  }
+
+  async markRead(sessionId: string, seq: number): Promise<void> {
+    await this.request('markRead', { sessionId, seq });
+  }
+
+  private openSocket(): void {
+    this.events.emit('state', 'connecting');
+    const socket = this.opts.openSocket(this.opts.url, {
+      onOpen: () => void this.authenticate(socket),
+      onMessage: (data) => {
+        if (this.socket === socket) this.onFrame(data);
+      },
+      onClose: (_code, reason) => {
+        if (this.socket === socket) this.onSocketLost(reason || 'connection closed');
+      },
+    });
+    this.socket = socket;
+  }
+
+  private async authenticate(socket: SocketConnection): Promise<void> {
+    if (this.socket !== socket) return;
+    try {
+      const res = await this.rawRequest('auth', { token: this.token });
+      this.authed = true;
+      this.attempt = 0;
+      this.startPing();
+      this.events.emit('state', 'connected');
+      this.firstConnect?.resolve(res.me);
+      this.firstConnect = undefined;
+    } catch (e) {
+      const err = e instanceof ImError ? e : new ImError('internal', String(e));
+      if (err.code === 'authFailed' || err.code === 'tokenExpired') {
+        // Retrying with the same token cannot succeed: stop and let the app ask for a new one.
+        this.stopped = true;
+        this.dropSocket(err.message);
+        this.events.emit('state', 'authFailed', err);
+        this.firstConnect?.reject(err);
+        this.firstConnect = undefined;
+      }
+    }
+  }
+
+  private startPing(): void {
+    clearInterval(this.pingTimer);
+    const every = this.opts.pingIntervalMs ?? 25_000;
+    this.pingTimer = setInterval(() => {
+      this.request('ping', {}).catch((e: ImError) => {
+        if (e.code === 'timeout') this.onSocketLost('server did not answer ping');
+      });
+    }, every);
+  }
+
+  private onSocketLost(reason: string): void {
+    this.dropSocket(reason);
+    if (this.stopped) return;
+    this.events.emit('state', 'disconnected', new ImError('disconnected', reason));
+    const delay = backoffDelay(this.attempt++, 500, 30_000, this.opts.random);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.stopped) this.openSocket();
+    }, delay);
+  }
+
+  /** Closes the socket (if any) and fails every request in flight: their outcome is unknown. */
+  private dropSocket(reason: string): void {
+    clearInterval(this.pingTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    this.authed = false;
+    try {
+      socket?.close(1000, reason.slice(0, 100));
+    } catch {
+      // already closed
+    }
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new ImError('disconnected', reason));
+      this.pending.delete(id);
+    }
+  }
+
+  private request<T extends RequestType>(type: T, payload: RequestMap[T]['req']): Promise<RequestMap[T]['res']> {
+    if (!this.authed) return Promise.reject(new ImError('disconnected', 'not connected'));
+    return this.rawRequest(type, payload);
+  }
+
+  private rawRequest<T extends RequestType>(type: T, payload: RequestMap[T]['req']): Promise<RequestMap[T]['res']> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new ImError('disconnected', 'not connected'));
+    const id = String(++this.nextId);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ImError('timeout', `${type} timed out`));
+      }, this.opts.requestTimeoutMs ?? 10_000);
+      this.pending.set(id, { resolve: resolve as (d: unknown) => void, reject, timer });
+      try {
+        socket.send(JSON.stringify({ v: PROTOCOL_VERSION, id, type, ...payload }));
+      } catch (e) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new ImError('disconnected', e instanceof Error ? e.message : 'send failed'));
+      }
+    });
+  }
+
+  private onFrame(data: string): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(data) as ServerFrame;
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case 'reply':
+      case 'error': {
+        const p = frame.id !== undefined ? this.pending.get(frame.id) : undefined;
+        if (!p) return;
+        this.pending.delete(frame.id as string);
+        clearTimeout(p.timer);
+        if (frame.type === 'reply') p.resolve(frame.data);
+        else p.reject(new ImError((frame as ErrorFrame).code, (frame as ErrorFrame).message));
+        return;
+      }
+      case 'msg':
+        this.events.emit('msgs', [frame.msg]);
+        return;
+      case 'read':
+        this.events.emit('read', frame.sessionId, frame.account, frame.readSeq);
+        return;
+      case 'unread':
+        this.events.emit('unread', frame.sessionId, frame.unread);
+        return;
+    }
+  }
+}

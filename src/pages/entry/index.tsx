@@ -1,0 +1,37 @@
+import { Text, View } from '@tarojs/components';
+import Taro, { useRouter } from '@tarojs/taro';
+import { useEffect, useState } from 'react';
+import { savedToken, saveToken } from '../../chat';
+import './index.css';
+
+/**
+ * The SMS link lands here with `?token=…` (and optionally `&session=…`): keep the token, then go to
+ * the sessions list, and on to the chat when the link names one.
+ */
+export default function Entry() {
+  const { params } = useRouter();
+  const [missing, setMissing] = useState(false);
+
+  useEffect(() => {
+    const token = params.token ? decodeURIComponent(params.token) : savedToken();
+    if (!token) {
+      setMissing(true);
+      return;
+    }
+    saveToken(token);
+    const session = params.session ? decodeURIComponent(params.session) : undefined;
+    void Taro.reLaunch({ url: '/pages/sessions/index' }).then(() => {
+      if (session) void Taro.navigateTo({ url: `/pages/chat/index?id=${encodeURIComponent(session)}` });
+    });
+  }, [params.token, params.session]);
+
+  return (
+    <View className='entry'>
+      {missing ? (
+        <Text className='entry-hint'>请通过医院发送的短信链接进入问诊</Text>
+      ) : (
+        <Text className='entry-hint'>正在进入问诊…</Text>
+      )}
+    </View>
+  );
+}

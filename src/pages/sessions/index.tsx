@@ -1,0 +1,64 @@
+import { Text, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import { useMemo } from 'react';
+import type { ConsultationStatus, SessionSummary } from '../../../types/message';
+import { ConnectionBanner } from '../../components/ConnectionBanner';
+import { useChatSession } from '../../components/useChatSession';
+import { sessionTimeLabel } from '../../render/time';
+import { previewOf } from '../../render/timeline';
+import { useChat } from '../../store';
+import './index.css';
+
+const STATUS_TEXT: Record<ConsultationStatus, string> = {
+  waiting: '待接诊',
+  inProgress: '问诊中',
+  closed: '已结束',
+  cancelled: '已取消',
+};
+
+const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
+
+export default function Sessions() {
+  const hasToken = useChatSession();
+  const sessions = useChat((s) => s.sessions);
+  const me = useChat((s) => s.me);
+  const list = useMemo(() => Object.values(sessions).sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
+  const now = Date.now();
+
+  const open = (id: string) => void Taro.navigateTo({ url: `/pages/chat/index?id=${encodeURIComponent(id)}` });
+
+  return (
+    <View className='sessions'>
+      <ConnectionBanner />
+      {me && (
+        <View className='sessions-me'>
+          <Text>{`${me.name}，您好`}</Text>
+        </View>
+      )}
+      {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}
+      {hasToken && me && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
+      {list.map((s) => (
+        <View key={s.id} className='session-item' onClick={() => open(s.id)}>
+          <View className='session-avatar'>
+            <Text>{s.name.slice(0, 1)}</Text>
+          </View>
+          <View className='session-main'>
+            <View className='session-line'>
+              <Text className='session-name'>{s.name}</Text>
+              {s.consultation && (
+                <Text className={`session-status status-${s.consultation.status}`}>
+                  {STATUS_TEXT[s.consultation.status]}
+                </Text>
+              )}
+              <Text className='session-time'>{s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}</Text>
+            </View>
+            <View className='session-line'>
+              <Text className='session-preview'>{previewOf(s.lastMsg)}</Text>
+              {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
+            </View>
+          </View>
+        </View>
+      ))}
+    </View>
+  );
+}

@@ -1,0 +1,50 @@
+import { createStore, useStore } from 'zustand';
+import { immer } from 'zustand/middleware/immer';
+import type { Ack, Account, Message, SessionSummary } from '../../types/message';
+import * as R from './reducers';
+
+export type { ChatState, ConnectionState, SessionMessages } from './reducers';
+export { orderedMessages, syncCursors } from './reducers';
+
+export interface ChatActions {
+  setMe(me: Account): void;
+  setConnection(connection: R.ConnectionState, error?: string): void;
+  addPending(msg: Message): void;
+  ack(ack: Ack): void;
+  fail(sessionId: string, idClient: string, error: string): void;
+  receive(msgs: readonly Message[]): void;
+  mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean): void;
+  setSessions(sessions: readonly SessionSummary[]): void;
+  openSession(sessionId: string | undefined): void;
+  peerRead(sessionId: string, readSeq: number): void;
+  setUnread(sessionId: string, unread: number): void;
+}
+
+export type ChatStore = ReturnType<typeof createChatStore>;
+
+/** A store per client: tests run several clients in one process. */
+export function createChatStore() {
+  return createStore<R.ChatState & ChatActions>()(
+    immer((set) => ({
+      ...R.initialChatState(),
+      setMe: (me) => set((s) => R.setMe(s, me)),
+      setConnection: (c, error) => set((s) => R.setConnection(s, c, error)),
+      addPending: (msg) => set((s) => R.addPending(s, msg)),
+      ack: (ack) => set((s) => R.ackMessage(s, ack)),
+      fail: (sessionId, idClient, error) => set((s) => R.failMessage(s, sessionId, idClient, error)),
+      receive: (msgs) => set((s) => R.receiveMessages(s, msgs)),
+      mergeHistory: (sessionId, msgs, hasMore) => set((s) => R.mergeHistory(s, sessionId, msgs, hasMore)),
+      setSessions: (sessions) => set((s) => R.setSessions(s, sessions)),
+      openSession: (sessionId) => set((s) => R.openSession(s, sessionId)),
+      peerRead: (sessionId, readSeq) => set((s) => R.peerRead(s, sessionId, readSeq)),
+      setUnread: (sessionId, unread) => set((s) => R.setUnread(s, sessionId, unread)),
+    })),
+  );
+}
+
+/** The app's one store. */
+export const chatStore = createChatStore();
+
+export function useChat<T>(selector: (state: R.ChatState & ChatActions) => T): T {
+  return useStore(chatStore, selector);
+}

@@ -1,0 +1,226 @@
+/**
+ * Pure state transitions of the chat store. They mutate an immer draft (or any plain object) and
+ * touch neither Taro nor the network, so they are unit-tested directly.
+ */
+import type { Ack, Account, Message, SessionSummary } from '../../types/message';
+import { parseSessionId } from '../../types/message';
+import { lowerBound } from './order';
+
+export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'synced' | 'disconnected' | 'authFailed';
+
+export interface SessionMessages {
+  /** Keyed by idClient: receiving the same message twice can only overwrite it. */
+  byId: Record<string, Message>;
+  /** idClients in display order (see compareMessages). */
+  order: string[];
+  /** Highest server seq held, the cursor for sync after reconnect. */
+  maxSeq: number;
+  /** Lowest server seq held, the cursor for loading older history. */
+  minSeq: number;
+  /** False once the server said there is nothing older. */
+  hasMore: boolean;
+}
+
+export interface ChatState {
+  me?: Account;
+  connection: ConnectionState;
+  connectionError?: string;
+  sessions: Record<string, SessionSummary>;
+  messages: Record<string, SessionMessages>;
+  currentSessionId?: string;
+}
+
+export const initialChatState = (): ChatState => ({ connection: 'idle', sessions: {}, messages: {} });
+
+function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
+  let s = state.messages[sessionId];
+  if (!s) {
+    s = { byId: {}, order: [], maxSeq: 0, minSeq: 0, hasMore: true };
+    state.messages[sessionId] = s;
+  }
+  return s;
+}
+
+function removeFromOrder(s: SessionMessages, existing: Message): void {
+  const i = lowerBound(s.order, s.byId, existing);
+  if (s.order[i] === existing.idClient) s.order.splice(i, 1);
+  else s.order.splice(s.order.indexOf(existing.idClient), 1);
+}
+
+/**
+ * Insert or replace one message, keeping `order` sorted. A stored copy (with seq) is never replaced by a
+ * pending or failed one: a late local echo must not undo an ack.
+ */
+function upsert(state: ChatState, msg: Message): boolean {
+  const s = sessionMessages(state, msg.sessionId);
+  const existing = s.byId[msg.idClient];
+  if (existing) {
+    if (existing.seq !== undefined && msg.seq === undefined) return false;
+    const samePlace = existing.seq === msg.seq && existing.time === msg.time;
+    if (samePlace) {
+      s.byId[msg.idClient] = { ...msg, status: mergeStatus(existing, msg) };
+      return false;
+    }
+    removeFromOrder(s, existing);
+  }
+  s.byId[msg.idClient] = existing ? { ...msg, status: mergeStatus(existing, msg) } : msg;
+  s.order.splice(lowerBound(s.order, s.byId, msg), 0, msg.idClient);
+  if (msg.seq !== undefined) {
+    s.maxSeq = Math.max(s.maxSeq, msg.seq);
+    s.minSeq = s.minSeq === 0 ? msg.seq : Math.min(s.minSeq, msg.seq);
+  }
+  return !existing;
+}
+
+/** A status only moves forward: a re-delivered copy must not turn "read" back into "unread". */
+const STATUS_RANK: Record<Message['status'], number> = {
+  sendFailed: 0,
+  sending: 1,
+  sent: 2,
+  unread: 2,
+  read: 3,
+  receipt: 3,
+};
+function mergeStatus(existing: Message, incoming: Message): Message['status'] {
+  if (incoming.status === 'sending' || incoming.status === 'sendFailed') return incoming.status;
+  return STATUS_RANK[existing.status] > STATUS_RANK[incoming.status] ? existing.status : incoming.status;
+}
+
+function touchSession(state: ChatState, msg: Message): SessionSummary {
+  let session = state.sessions[msg.sessionId];
+  if (!session) {
+    const parsed = parseSessionId(msg.sessionId);
+    session = {
+      id: msg.sessionId,
+      scene: parsed?.scene ?? msg.scene,
+      to: parsed?.to ?? msg.to,
+      name: msg.fromNick ?? msg.to,
+      unread: 0,
+      lastSeq: 0,
+      readSeq: 0,
+      peerReadSeq: 0,
+    };
+    state.sessions[msg.sessionId] = session;
+  }
+  const s = state.messages[msg.sessionId];
+  session.lastMsg = s.byId[s.order[s.order.length - 1]];
+  if (msg.seq !== undefined) session.lastSeq = Math.max(session.lastSeq, msg.seq);
+  return session;
+}
+
+export function setMe(state: ChatState, me: Account): void {
+  if (state.me && state.me.account !== me.account) {
+    state.sessions = {};
+    state.messages = {};
+    state.currentSessionId = undefined;
+  }
+  state.me = me;
+}
+
+export function setConnection(state: ChatState, connection: ConnectionState, error?: string): void {
+  state.connection = connection;
+  state.connectionError = error;
+}
+
+/** Our own message enters the store the moment it is sent. */
+export function addPending(state: ChatState, msg: Message): void {
+  upsert(state, { ...msg, status: 'sending', seq: undefined, error: undefined });
+  touchSession(state, state.messages[msg.sessionId].byId[msg.idClient]);
+}
+
+export function ackMessage(state: ChatState, ack: Ack): void {
+  const s = state.messages[ack.sessionId];
+  const pending = s?.byId[ack.idClient];
+  if (!pending) return;
+  upsert(state, { ...pending, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
+  touchSession(state, s.byId[ack.idClient]);
+}
+
+export function failMessage(state: ChatState, sessionId: string, idClient: string, error: string): void {
+  const msg = state.messages[sessionId]?.byId[idClient];
+  if (!msg || msg.seq !== undefined) return;
+  msg.status = 'sendFailed';
+  msg.error = error;
+}
+
+/**
+ * Messages from the server (live push, sync or history). Our own messages arrive as 'sent'; others'
+ * count as unread unless their session is open or already read past them.
+ */
+export function receiveMessages(state: ChatState, msgs: readonly Message[]): void {
+  const me = state.me?.account;
+  for (const incoming of msgs) {
+    const own = incoming.from === me;
+    const session = state.sessions[incoming.sessionId];
+    const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
+    const open = state.currentSessionId === incoming.sessionId;
+    const status = own ? 'sent' : open || alreadyRead ? 'read' : 'unread';
+    const isNew = upsert(state, { ...incoming, status });
+    const updated = touchSession(state, state.messages[incoming.sessionId].byId[incoming.idClient]);
+    if (isNew && status === 'unread') updated.unread += 1;
+    if (!own && open && incoming.seq !== undefined) updated.readSeq = Math.max(updated.readSeq, incoming.seq);
+  }
+}
+
+/** An older page from the server; it may overlap what is held, which upsert absorbs. */
+export function mergeHistory(state: ChatState, sessionId: string, msgs: readonly Message[], hasMore: boolean): void {
+  receiveMessages(state, msgs);
+  sessionMessages(state, sessionId).hasMore = hasMore;
+}
+
+/** The server's view of the sessions list wins for counters; local pending state is kept. */
+export function setSessions(state: ChatState, sessions: readonly SessionSummary[]): void {
+  for (const incoming of sessions) {
+    const local = state.messages[incoming.id];
+    const newestLocal = local?.order.length ? local.byId[local.order[local.order.length - 1]] : undefined;
+    const open = state.currentSessionId === incoming.id;
+    state.sessions[incoming.id] = {
+      ...incoming,
+      unread: open ? 0 : incoming.unread,
+      lastMsg: newestLocal && newestLocal.seq === undefined ? newestLocal : (incoming.lastMsg ?? newestLocal),
+    };
+  }
+}
+
+export function openSession(state: ChatState, sessionId: string | undefined): void {
+  state.currentSessionId = sessionId;
+  if (!sessionId) return;
+  const session = state.sessions[sessionId];
+  if (session) {
+    session.unread = 0;
+    session.readSeq = Math.max(session.readSeq, session.lastSeq);
+  }
+  const s = state.messages[sessionId];
+  if (s) for (const id of s.order) if (s.byId[id].status === 'unread') s.byId[id].status = 'read';
+}
+
+/** The peer read up to `readSeq`: own messages at or below it show as read ("receipt" in NIM's terms). */
+export function peerRead(state: ChatState, sessionId: string, readSeq: number): void {
+  const session = state.sessions[sessionId];
+  if (session) session.peerReadSeq = Math.max(session.peerReadSeq, readSeq);
+  const s = state.messages[sessionId];
+  if (!s) return;
+  for (const id of s.order) {
+    const m = s.byId[id];
+    if (m.from === state.me?.account && m.seq !== undefined && m.seq <= readSeq && m.status === 'sent') {
+      m.status = 'receipt';
+    }
+  }
+}
+
+export function setUnread(state: ChatState, sessionId: string, unread: number): void {
+  const session = state.sessions[sessionId];
+  if (session && state.currentSessionId !== sessionId) session.unread = unread;
+}
+
+/** Cursors for sync: the highest seq held per session. */
+export function syncCursors(state: ChatState): Record<string, number> {
+  const cursors: Record<string, number> = {};
+  for (const [id, s] of Object.entries(state.messages)) if (s.maxSeq > 0) cursors[id] = s.maxSeq;
+  return cursors;
+}
+
+export function orderedMessages(state: ChatState, sessionId: string): Message[] {
+  const s = state.messages[sessionId];
+  return s ? s.order.map((id) => s.byId[id]) : [];
+}

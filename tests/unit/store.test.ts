@@ -1,0 +1,143 @@
+import type { Message } from '../../types/message';
+import { createChatStore, orderedMessages } from '../../src/store';
+
+const ME = { account: 'patient-li', name: '李女士', role: 'patient' as const };
+const SESSION = 'team-c1';
+
+let n = 0;
+function msg(over: Partial<Message> = {}): Message {
+  n += 1;
+  return {
+    scene: 'team',
+    sessionId: SESSION,
+    from: 'doctor-zhang',
+    to: 'c1',
+    type: 'text',
+    body: `m${n}`,
+    idClient: `id-${n}-xxxxxx`,
+    time: 1_700_000_000_000 + n * 1000,
+    status: 'unread',
+    ...over,
+  };
+}
+
+function setup() {
+  const store = createChatStore();
+  store.getState().setMe(ME);
+  return { store, s: () => store.getState(), ids: () => orderedMessages(store.getState(), SESSION).map((m) => m.seq) };
+}
+
+describe('chat store', () => {
+  test('receiving the same message twice keeps one copy and counts it unread once', () => {
+    const { s } = setup();
+    const m = msg({ seq: 1 });
+    s().receive([m]);
+    s().receive([{ ...m }]);
+    expect(orderedMessages(s(), SESSION)).toHaveLength(1);
+    expect(s().sessions[SESSION].unread).toBe(1);
+  });
+
+  test('messages in the same millisecond never collide and order by seq', () => {
+    const { s, ids } = setup();
+    const t = 1_700_000_100_000;
+    s().receive([msg({ seq: 3, time: t }), msg({ seq: 1, time: t }), msg({ seq: 2, time: t })]);
+    expect(ids()).toEqual([1, 2, 3]);
+  });
+
+  test('a history page overlapping live messages shows each once, in order', () => {
+    const { s, ids } = setup();
+    const all = [1, 2, 3, 4, 5, 6].map((seq) => msg({ seq, time: 1_700_000_200_000 + seq }));
+    s().receive([all[4], all[5]]);
+    s().mergeHistory(SESSION, [all[2], all[3], { ...all[4] }], true);
+    s().mergeHistory(SESSION, [all[0], all[1], all[2]], false);
+    expect(ids()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s().messages[SESSION].hasMore).toBe(false);
+    expect(s().messages[SESSION].minSeq).toBe(1);
+    expect(s().messages[SESSION].maxSeq).toBe(6);
+  });
+
+  test('pending messages sort after stored ones and move into place on ack', () => {
+    const { s } = setup();
+    const stored = msg({ seq: 1, time: 2_000 });
+    const mine = msg({ from: ME.account, status: 'sending', time: 1_000 });
+    s().receive([stored]);
+    s().addPending(mine);
+    expect(orderedMessages(s(), SESSION).map((m) => m.idClient)).toEqual([stored.idClient, mine.idClient]);
+    const later = msg({ seq: 3, time: 4_000 });
+    s().receive([later]);
+    s().ack({ idClient: mine.idClient, idServer: 'srv-2', sessionId: SESSION, seq: 2, time: 3_000 });
+    const out = orderedMessages(s(), SESSION);
+    expect(out.map((m) => m.idClient)).toEqual([stored.idClient, mine.idClient, later.idClient]);
+    expect(out[1]).toMatchObject({ status: 'sent', seq: 2, idServer: 'srv-2' });
+    expect(s().sessions[SESSION].lastMsg?.idClient).toBe(later.idClient);
+  });
+
+  test('a failed send keeps its idClient and reason; a late failure cannot undo an ack', () => {
+    const { s } = setup();
+    const mine = msg({ from: ME.account, status: 'sending' });
+    s().addPending(mine);
+    s().fail(SESSION, mine.idClient, '发送超时，请重试');
+    expect(s().messages[SESSION].byId[mine.idClient]).toMatchObject({ status: 'sendFailed', error: '发送超时，请重试' });
+    s().ack({ idClient: mine.idClient, idServer: 'x', sessionId: SESSION, seq: 1, time: mine.time });
+    s().fail(SESSION, mine.idClient, 'late');
+    s().addPending(mine);
+    expect(s().messages[SESSION].byId[mine.idClient]).toMatchObject({ status: 'sent', seq: 1 });
+    expect(orderedMessages(s(), SESSION)).toHaveLength(1);
+  });
+
+  test('unread counts others’ messages only, and opening the session clears it', () => {
+    const { s } = setup();
+    s().receive([msg({ seq: 1 }), msg({ seq: 2, from: ME.account }), msg({ seq: 3 })]);
+    expect(s().sessions[SESSION].unread).toBe(2);
+    s().openSession(SESSION);
+    expect(s().sessions[SESSION].unread).toBe(0);
+    expect(orderedMessages(s(), SESSION).filter((m) => m.from !== ME.account).map((m) => m.status)).toEqual([
+      'read',
+      'read',
+    ]);
+    s().receive([msg({ seq: 4 })]);
+    expect(s().sessions[SESSION].unread).toBe(0);
+    expect(s().sessions[SESSION].readSeq).toBe(4);
+    s().openSession(undefined);
+    s().receive([msg({ seq: 5 })]);
+    expect(s().sessions[SESSION].unread).toBe(1);
+  });
+
+  test('a re-delivered message does not turn read back into unread', () => {
+    const { s } = setup();
+    const m = msg({ seq: 1 });
+    s().receive([m]);
+    s().openSession(SESSION);
+    s().openSession(undefined);
+    s().receive([{ ...m, status: 'unread' }]);
+    expect(s().messages[SESSION].byId[m.idClient].status).toBe('read');
+    expect(s().sessions[SESSION].unread).toBe(0);
+  });
+
+  test('the server’s session list sets counters but keeps a newer local pending preview', () => {
+    const { s } = setup();
+    const pending = msg({ from: ME.account, status: 'sending' });
+    s().addPending(pending);
+    s().setSessions([
+      { id: SESSION, scene: 'team', to: 'c1', name: '张医生', unread: 4, lastSeq: 9, readSeq: 5, peerReadSeq: 2 },
+    ]);
+    expect(s().sessions[SESSION]).toMatchObject({ unread: 4, name: '张医生', lastSeq: 9 });
+    expect(s().sessions[SESSION].lastMsg?.idClient).toBe(pending.idClient);
+  });
+
+  test('peer reads turn own sent messages into receipts up to the watermark', () => {
+    const { s } = setup();
+    s().receive([msg({ seq: 1, from: ME.account }), msg({ seq: 2, from: ME.account }), msg({ seq: 3 })]);
+    s().peerRead(SESSION, 1);
+    expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['receipt', 'sent', 'unread']);
+    expect(s().sessions[SESSION].peerReadSeq).toBe(1);
+  });
+
+  test('switching accounts forgets the previous account’s messages', () => {
+    const { s } = setup();
+    s().receive([msg({ seq: 1 })]);
+    s().setMe({ account: 'doctor-zhang', name: '张医生', role: 'doctor' });
+    expect(s().messages).toEqual({});
+    expect(s().sessions).toEqual({});
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The wire protocol between clients and our IM server: JSON text frames over one WebSocket.
+ * Every frame carries the protocol version `v`. Requests carry an `id` that the reply echoes.
+ */
+import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from './message';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Larger frames are refused before parsing. Text bodies have their own, smaller limit. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** ZIM's limit for text messages. */
+export const MAX_TEXT_BYTES = 32 * 1024;
+export const HISTORY_PAGE_MAX = 100;
+
+/** Request name -> request payload and reply payload. */
+export interface RequestMap {
+  auth: { req: { token: string }; res: { me: Account; serverTime: number; tokenExpiresAt: number } };
+  send: { req: { msg: OutgoingMessage }; res: Ack };
+  history: {
+    req: { sessionId: string; beforeSeq?: number; limit: number };
+    res: { msgs: Message[]; hasMore: boolean };
+  };
+  /**
+   * Everything after the given per-session seq cursors, plus the sessions list. `complete` is false when
+   * a per-session limit cut the reply: the client syncs again from its new cursors.
+   */
+  sync: {
+    req: { cursors: Record<string, number> };
+    res: { msgs: Message[]; sessions: SessionSummary[]; complete: boolean };
+  };
+  markRead: { req: { sessionId: string; seq: number }; res: { readSeq: number } };
+  ping: { req: Record<never, never>; res: { serverTime: number } };
+}
+export type RequestType = keyof RequestMap;
+
+export type RequestFrame<T extends RequestType = RequestType> = T extends RequestType
+  ? { v: typeof PROTOCOL_VERSION; id: string; type: T } & RequestMap[T]['req']
+  : never;
+
+export type ReplyFrame<T extends RequestType = RequestType> = {
+  v: typeof PROTOCOL_VERSION;
+  type: 'reply';
+  id: string;
+  data: RequestMap[T]['res'];
+};
+
+export const ERROR_CODES = [
+  'badFrame',
+  'frameTooLarge',
+  'unsupportedVersion',
+  'unauthenticated',
+  'authFailed',
+  'tokenExpired',
+  'forbidden',
+  'notFound',
+  'invalidMessage',
+  'messageTooLarge',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorFrame {
+  v: typeof PROTOCOL_VERSION;
+  type: 'error';
+  /** The request this answers, when the frame could be read far enough to know it. */
+  id?: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Server pushes. */
+export type PushFrame =
+  | { v: typeof PROTOCOL_VERSION; type: 'msg'; msg: Message }
+  | { v: typeof PROTOCOL_VERSION; type: 'read'; sessionId: string; account: string; readSeq: number }
+  | { v: typeof PROTOCOL_VERSION; type: 'unread'; sessionId: string; unread: number };
+
+export type ServerFrame = ReplyFrame | ErrorFrame | PushFrame;
