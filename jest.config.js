@@ -12,8 +12,7 @@ const nodeProject = (name, roots) => ({
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
 });
 
-// Project entries reject global-only options that Taro's preset sets.
-const { bail: _bail, verbose: _verbose, ...component } = taroJest({
+const component = taroJest({
   displayName: 'component',
   rootDir: __dirname,
   roots: ['<rootDir>/tests/component'],
@@ -27,11 +26,18 @@ const { bail: _bail, verbose: _verbose, ...component } = taroJest({
   transform: {
     '^.+\\.(js|jsx|ts|tsx|mjs)$': require.resolve('@tarojs/test-utils-react/dist/jest/babel-transformer.js'),
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@tarojs|@stencil|zustand|immer|swiper)/)'],
+  // These ship ESM (query-string and its helpers come with Taro's router).
+  transformIgnorePatterns: [
+    '<rootDir>/node_modules/(?!(@tarojs|@stencil|zustand|immer|swiper|lodash-es|query-string|decode-uri-component|split-on-first|filter-obj)/)',
+  ],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json', 'jsx'],
 });
+// Project entries reject global-only options that Taro's preset sets.
+delete component.bail;
+delete component.verbose;
 
 module.exports = {
+  reporters: ['default', '<rootDir>/tests/helpers/summary-reporter.js'],
   projects: [
     nodeProject('unit', ['<rootDir>/tests/unit', '<rootDir>/tests/server']),
     component,

@@ -3,6 +3,7 @@
  * A bad frame is answered with an error frame and the connection stays usable.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
@@ -49,7 +50,7 @@ export class Gateway {
     this.heartbeat.unref();
   }
 
-  handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 

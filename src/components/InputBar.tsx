@@ -7,7 +7,7 @@ interface Props {
   placeholder?: string;
 }
 
-export function InputBar({ onSend, disabled, placeholder = '请描述您的问题…' }: Props) {
+export function InputBar({ onSend, disabled, placeholder }: Props) {
   const [text, setText] = useState('');
   const canSend = !disabled && text.trim().length > 0;
   const submit = () => {

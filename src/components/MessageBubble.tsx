@@ -5,10 +5,12 @@ interface Props {
   msg: Message;
   mine: boolean;
   read: boolean;
+  /** Names above others' bubbles help only in groups; a consultation has one counterpart. */
+  showNick?: boolean;
   onResend?: (idClient: string) => void;
 }
 
-function StatusLine({ msg, read, onResend }: Omit<Props, 'mine'>) {
+function StatusLine({ msg, read, onResend }: Pick<Props, 'msg' | 'read' | 'onResend'>) {
   if (msg.status === 'sending') return <Text className='msg-status msg-sending'>发送中</Text>;
   if (msg.status === 'sendFailed') {
     return (
@@ -21,7 +23,7 @@ function StatusLine({ msg, read, onResend }: Omit<Props, 'mine'>) {
 }
 
 /** One message: ours on the right with its delivery state, theirs on the left with the sender. */
-export function MessageBubble({ msg, mine, read, onResend }: Props) {
+export function MessageBubble({ msg, mine, read, showNick, onResend }: Props) {
   const initial = (msg.fromNick ?? msg.from).slice(0, 1);
   return (
     <View className={`msg-row ${mine ? 'mine' : 'theirs'}`} id={`m-${msg.idClient}`}>
@@ -31,7 +33,7 @@ export function MessageBubble({ msg, mine, read, onResend }: Props) {
         </View>
       )}
       <View className='msg-col'>
-        {!mine && msg.scene === 'team' && <Text className='msg-nick'>{msg.fromNick ?? msg.from}</Text>}
+        {!mine && showNick && <Text className='msg-nick'>{msg.fromNick ?? msg.from}</Text>}
         <View className='msg-bubble'>
           <Text className='msg-text' userSelect>
             {msg.body}

@@ -4,12 +4,13 @@ import { MessageBubble } from './MessageBubble';
 
 interface Props {
   items: TimelineItem[];
+  showNick?: boolean;
   onResend: (idClient: string) => void;
   onReachTop?: () => void;
 }
 
 /** The chat timeline; it follows the newest item, so new messages scroll into view. */
-export function MessageList({ items, onResend, onReachTop }: Props) {
+export function MessageList({ items, showNick, onResend, onReachTop }: Props) {
   const last = items[items.length - 1];
   return (
     <ScrollView
@@ -25,7 +26,14 @@ export function MessageList({ items, onResend, onReachTop }: Props) {
             <Text>{item.label}</Text>
           </View>
         ) : (
-          <MessageBubble key={item.key} msg={item.msg} mine={item.mine} read={item.read} onResend={onResend} />
+          <MessageBubble
+            key={item.key}
+            msg={item.msg}
+            mine={item.mine}
+            read={item.read}
+            showNick={showNick}
+            onResend={onResend}
+          />
         ),
       )}
       <View className='msg-list-end' />

@@ -4,3 +4,6 @@ require('@tarojs/taro');
 global.React = require('react');
 global.defineAppConfig = (c) => c;
 global.definePageConfig = (c) => c;
+// Register Taro's Stencil components, so that <Input> renders its native <input> inside jsdom.
+require('@tarojs/components/loader').defineCustomElements(global.window);
+global.IS_REACT_ACT_ENVIRONMENT = true;

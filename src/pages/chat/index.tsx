@@ -1,4 +1,4 @@
-import { View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useCallback, useEffect, useMemo } from 'react';
 import { chat } from '../../chat';
@@ -46,12 +46,34 @@ export default function ChatPage() {
   const send = useCallback((text: string) => void chat().sendText(sessionId, text), [sessionId]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
   const older = useCallback(() => void chat().loadOlder(sessionId), [sessionId]);
+  // A chat opened straight from an SMS link has no page below it to go back to.
+  const toList = useCallback(() => {
+    if (Taro.getCurrentPages().length > 1) void Taro.navigateBack();
+    else void Taro.reLaunch({ url: '/pages/sessions/index' });
+  }, []);
 
   return (
     <View className='chat'>
+      {process.env.TARO_ENV === 'h5' && (
+        <View className='chat-header'>
+          <Text className='chat-back' onClick={toList}>
+            ‹ 我的问诊
+          </Text>
+          <Text className='chat-title'>{session?.name ?? ''}</Text>
+        </View>
+      )}
       <ConnectionBanner />
-      <MessageList items={items} onResend={resend} onReachTop={older} />
-      <InputBar onSend={send} disabled={!me} />
+      <MessageList
+        items={items}
+        showNick={session?.scene === 'team' && !session.consultation}
+        onResend={resend}
+        onReachTop={older}
+      />
+      <InputBar
+        onSend={send}
+        disabled={!me}
+        placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
+      />
     </View>
   );
 }

@@ -6,7 +6,8 @@ import './index.css';
 
 /**
  * The SMS link lands here with `?token=…` (and optionally `&session=…`): keep the token, then go to
- * the sessions list, and on to the chat when the link names one.
+ * the chat the link names, or to the sessions list. One navigation only: chaining reLaunch and
+ * navigateTo races in Taro's H5 router and can leave every page hidden.
  */
 export default function Entry() {
   const { params } = useRouter();
@@ -20,8 +21,8 @@ export default function Entry() {
     }
     saveToken(token);
     const session = params.session ? decodeURIComponent(params.session) : undefined;
-    void Taro.reLaunch({ url: '/pages/sessions/index' }).then(() => {
-      if (session) void Taro.navigateTo({ url: `/pages/chat/index?id=${encodeURIComponent(session)}` });
+    void Taro.reLaunch({
+      url: session ? `/pages/chat/index?id=${encodeURIComponent(session)}` : '/pages/sessions/index',
     });
   }, [params.token, params.session]);
 

@@ -1,0 +1,147 @@
+/**
+ * The H5 build in Debian Chromium against a real server and SQLite file: a patient and a doctor, each
+ * in their own browser context, chat through the UI and both see every message once, in one order.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Account } from '../../types/message';
+import { DEMO, entryLink, seedDemo } from '../../server/demo';
+import { launchChromium } from '../helpers/browser';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '../..');
+const ARTIFACTS = join(ROOT, 'test-results');
+const SESSION = `team-${DEMO.consultationId}`;
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startTestServer({ staticDir: join(ROOT, 'dist/h5') });
+  await seedDemo(server.storage);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+async function openAs(account: Account, sessionId?: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(await entryLink(server.url, server.auth, account, sessionId));
+  (page as Page & { errors?: string[] }).errors = errors;
+  return page;
+}
+
+const texts = (page: Page) => page.$$eval('.msg-text', (els) => els.map((e) => e.textContent ?? ''));
+
+async function waitForTexts(page: Page, expected: string[]): Promise<void> {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('.msg-text').length >= n,
+    expected.length,
+    { timeout: 15_000 },
+  );
+  // A short settle so that a duplicate arriving late would be counted.
+  await page.waitForTimeout(300);
+}
+
+async function send(page: Page, text: string, via: 'click' | 'enter'): Promise<void> {
+  const input = page.locator('.input-field input');
+  await input.fill(text);
+  if (via === 'enter') await input.press('Enter');
+  else await page.locator('.input-send').click();
+}
+
+async function synced(page: Page): Promise<void> {
+  await page.waitForSelector('.input-field input:not([disabled])');
+  await page.waitForFunction(() => !document.querySelector('.banner'), undefined, { timeout: 15_000 });
+}
+
+test('patient and doctor exchange messages and both see them in order exactly once', async () => {
+  const patient = await openAs(DEMO.patient, SESSION);
+  await synced(patient);
+  await send(patient, '医生您好，我头痛三天了', 'click');
+
+  // The doctor starts from the sessions list and sees the unread consultation.
+  const doctor = await openAs(DEMO.doctor);
+  await doctor.waitForSelector('.session-item');
+  await doctor.waitForFunction(() => document.querySelector('.session-unread')?.textContent === '1');
+  expect(await doctor.textContent('.session-name')).toBe(DEMO.patient.name);
+  expect(await doctor.textContent('.session-preview')).toBe('医生您好，我头痛三天了');
+  await doctor.click('.session-item');
+  await synced(doctor);
+  await waitForTexts(doctor, ['医生您好，我头痛三天了']);
+
+  await send(doctor, '您好，头痛是持续的还是阵发的？', 'enter');
+  await patient.waitForFunction(() => document.querySelectorAll('.msg-text').length >= 2);
+
+  // Both type at once: the server's order must be the one both sides show.
+  const burst = [
+    send(patient, '阵发的，下午更厉害', 'click'),
+    send(doctor, '有没有发烧？', 'enter'),
+  ];
+  await Promise.all(burst);
+  await send(patient, '没有发烧', 'enter');
+  await send(doctor, '好的，建议先测量血压', 'click');
+
+  const all = [
+    '医生您好，我头痛三天了',
+    '您好，头痛是持续的还是阵发的？',
+    '阵发的，下午更厉害',
+    '有没有发烧？',
+    '没有发烧',
+    '好的，建议先测量血压',
+  ];
+  await waitForTexts(patient, all);
+  await waitForTexts(doctor, all);
+  const seenByPatient = await texts(patient);
+  const seenByDoctor = await texts(doctor);
+  expect(seenByPatient).toEqual(seenByDoctor);
+  expect([...seenByPatient].sort()).toEqual([...all].sort());
+  expect(new Set(seenByPatient).size).toBe(seenByPatient.length);
+
+  // Sides: each person's own messages on the right.
+  const mineForPatient = await patient.$$eval('.msg-row.mine .msg-text', (els) => els.map((e) => e.textContent));
+  expect(mineForPatient).toEqual(seenByPatient.filter((t) => ['医生您好，我头痛三天了', '阵发的，下午更厉害', '没有发烧'].includes(t)));
+
+  // The doctor has the chat open, so the patient's messages are shown as read.
+  await patient.waitForFunction(() =>
+    [...document.querySelectorAll('.msg-row.mine .msg-status')].every((e) => e.textContent === '已读'),
+  );
+
+  // A reload shows the same conversation from the server, still once each.
+  await patient.reload();
+  await synced(patient);
+  await waitForTexts(patient, all);
+  expect(await texts(patient)).toEqual(seenByDoctor);
+
+  await patient.screenshot({ path: join(ARTIFACTS, 'chat-patient.png') });
+  await doctor.screenshot({ path: join(ARTIFACTS, 'chat-doctor.png') });
+  for (const page of [patient, doctor]) expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+});
+
+test('a link without a token explains how to get in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/pages/entry/index`);
+  await page.waitForSelector('.entry-hint');
+  await page.waitForFunction(() => document.querySelector('.entry-hint')?.textContent?.includes('短信链接'));
+  await context.close();
+});
+
+test('a forged token shows a sign-in error instead of a chat', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/pages/entry/index?token=not-a-real-token`);
+  await page.waitForSelector('.banner-authFailed');
+  expect(await page.textContent('.banner-authFailed')).toContain('登录凭证无效');
+  await context.close();
+});
