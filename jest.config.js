@@ -42,5 +42,11 @@ module.exports = {
     nodeProject('unit', ['<rootDir>/tests/unit', '<rootDir>/tests/server']),
     component,
     nodeProject('e2e', ['<rootDir>/tests/e2e']),
+    {
+      ...nodeProject('weapp', ['<rootDir>/tests/weapp']),
+      testEnvironment: 'jsdom',
+      // The compiled weapp output runs as built.
+      transformIgnorePatterns: ['/node_modules/(?!jose/)', '<rootDir>/dist/'],
+    },
   ],
 };

@@ -1,0 +1,96 @@
+/**
+ * Runs Taro's compiled weapp output in miniprogram-simulate with WeChat's official wcc compiler.
+ * Taro registers pages with Page(); the simulator renders components, so each page is registered
+ * as a component whose attach/detach drive the page lifecycle (onLoad, onShow, onUnload).
+ */
+import { join } from 'node:path';
+import simulate from 'miniprogram-simulate';
+
+type Lifecycle = (this: PageInstance, ...args: unknown[]) => void;
+interface PageInstance {
+  route: string;
+  onLoad?: Lifecycle;
+  onShow?: Lifecycle;
+  onUnload?: Lifecycle;
+}
+
+/** j-component's typings omit detach(), which removes the component and runs its detached lifetime. */
+export type SimulatedPage = ReturnType<typeof simulate.render> & { detach(): void };
+
+interface Globals {
+  wx: unknown;
+  App: (options: Record<string, unknown>) => void;
+  getApp: () => unknown;
+  getCurrentPages: () => unknown[];
+  requirePlugin: () => unknown;
+  Page: (options: Record<string, unknown>) => void;
+  Component: (options: Record<string, unknown>) => void;
+}
+
+export class WeappSimulator {
+  private app?: { onLaunch?: (o: unknown) => void; onShow?: (o: unknown) => void };
+  private readonly pages: PageInstance[] = [];
+  private nextQuery: { route: string; query: Record<string, string> } = { route: '', query: {} };
+  /** Webpack runs a page's module once, so each page is loaded once and rendered as often as needed. */
+  private readonly loaded = new Map<string, string>();
+
+  constructor(
+    private readonly root: string,
+    wx: unknown,
+  ) {
+    const g = globalThis as unknown as Globals;
+    const registerComponent = g.Component;
+    g.wx = wx;
+    g.App = (options) => (this.app = options);
+    g.getApp = () => this.app;
+    g.getCurrentPages = () => this.pages;
+    g.requirePlugin = () => ({});
+    g.Page = (options) => {
+      const methods: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(options)) if (typeof value === 'function') methods[key] = value;
+      const sim = this;
+      registerComponent({
+        data: options.data,
+        methods,
+        lifetimes: {
+          attached(this: PageInstance) {
+            const { route, query } = sim.nextQuery;
+            this.route = route;
+            sim.pages.push(this);
+            this.onLoad?.(query);
+            this.onShow?.();
+          },
+          detached(this: PageInstance) {
+            this.onUnload?.();
+            sim.pages.splice(sim.pages.indexOf(this), 1);
+          },
+        },
+      });
+    };
+    require(join(root, 'app.js'));
+    this.app?.onLaunch?.({ path: 'pages/entry/index', query: {} });
+    this.app?.onShow?.({ path: 'pages/entry/index', query: {} });
+  }
+
+  /** Loads, renders and attaches one page, as opening it with `query` would. */
+  open(route: string, query: Record<string, string> = {}): SimulatedPage {
+    this.nextQuery = { route, query };
+    let id = this.loaded.get(route);
+    if (!id) {
+      id = simulate.load(join(this.root, route), { compiler: 'official', rootPath: this.root });
+      this.loaded.set(route, id);
+    }
+    const page = simulate.render(id);
+    page.attach(document.createElement('parent-wrapper'));
+    return page as SimulatedPage;
+  }
+}
+
+/** Polls until `check` passes (Taro renders through setData asynchronously). */
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await simulate.sleep(20);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * @jest-environment jsdom
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ *
+ * The compiled WeChat build (dist/weapp, built by `npm test` first), rendered by WeChat's own template
+ * compiler in miniprogram-simulate, talking to a real server through faked wx sockets.
+ */
+import { join, resolve } from 'node:path';
+import type { PushFrame } from '../../types/protocol';
+import { DEMO } from '../../server/demo';
+import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { WsClient } from '../helpers/ws-client';
+import { createWxFake, type WxFake } from './wx-fake';
+import { until, WeappSimulator } from './simulator';
+
+jest.setTimeout(60_000);
+
+const DIST = resolve(__dirname, '../../dist/weapp');
+const SESSION = `team-${DEMO.consultationId}`;
+
+let server: ServerProcess;
+let fake: WxFake;
+let sim: WeappSimulator;
+
+beforeAll(async () => {
+  server = await spawnServer();
+  fake = createWxFake(`${server.url.replace('http', 'ws')}/ws`);
+  sim = new WeappSimulator(DIST, fake.wx);
+});
+
+afterAll(async () => {
+  for (const ws of fake.sockets) ws.terminate();
+  await server.stop();
+});
+
+test('without a token the entry page asks for the SMS link', async () => {
+  const page = sim.open('pages/entry/index');
+  await until(() => page.dom?.textContent?.includes('短信链接') ?? false, 'the hint');
+  expect(fake.navigations).toEqual([]);
+  page.detach();
+});
+
+test('the entry page keeps the link token and relaunches into the named chat', async () => {
+  const token = server.tokens.patient;
+  const page = sim.open('pages/entry/index', { token: encodeURIComponent(token), session: SESSION });
+  await until(() => fake.navigations.length > 0, 'a navigation');
+  expect(fake.navigations).toEqual([`/pages/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  expect(fake.storage.get('medchat.token')).toBe(token);
+  page.detach();
+});
+
+test('the chat page shows the doctor’s message and a tap on 发送 delivers the patient’s reply', async () => {
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  await doctor.request('send', {
+    msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body: '您好，请描述一下症状', idClient: 'weapp-doc-1' },
+  });
+
+  const page = sim.open('pages/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => text().includes('您好，请描述一下症状'), 'the doctor’s message');
+  expect(fake.titles).toContain(DEMO.doctor.name);
+
+  const input = page.querySelector('.input-field');
+  const send = page.querySelector('.input-send');
+  expect(input).toBeDefined();
+  expect(send).toBeDefined();
+  input?.dispatchEvent('input', { detail: { value: '嗓子疼，有点发烧' } });
+  await simulateTick();
+  send?.dispatchEvent('tap');
+
+  const push = await doctor.waitFor(
+    (f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.body === '嗓子疼，有点发烧',
+  );
+  expect(push.msg).toMatchObject({ from: DEMO.patient.account, sessionId: SESSION, seq: 2 });
+  await until(() => text().includes('嗓子疼，有点发烧'), 'the sent message in the list');
+  doctor.close();
+  page.detach();
+});
+
+function simulateTick(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 50));
+}
+
+test('the build output holds the pages the app config lists', () => {
+  const app = require(join(DIST, 'app.json')) as { pages: string[] };
+  expect(app.pages).toEqual(['pages/entry/index', 'pages/sessions/index', 'pages/chat/index']);
+});
