@@ -48,25 +48,32 @@ export class WeappSimulator {
     g.Page = (options) => {
       const methods: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(options)) if (typeof value === 'function') methods[key] = value;
-      const sim = this;
+      const attach = (page: PageInstance) => {
+        const { route, query } = this.nextQuery;
+        page.route = route;
+        this.pages.push(page);
+        page.onLoad?.(query);
+        page.onShow?.();
+      };
+      const detach = (page: PageInstance) => {
+        page.onUnload?.();
+        this.pages.splice(this.pages.indexOf(page), 1);
+      };
       registerComponent({
         data: options.data,
         methods,
         lifetimes: {
           attached(this: PageInstance) {
-            const { route, query } = sim.nextQuery;
-            this.route = route;
-            sim.pages.push(this);
-            this.onLoad?.(query);
-            this.onShow?.();
+            attach(this);
           },
           detached(this: PageInstance) {
-            this.onUnload?.();
-            sim.pages.splice(sim.pages.indexOf(this), 1);
+            detach(this);
           },
         },
       });
     };
+    // The bundle must run inside Jest's module registry so it sees the faked wx/App/Page globals above.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(join(root, 'app.js'));
     this.app?.onLaunch?.({ path: 'pages/entry/index', query: {} });
     this.app?.onShow?.({ path: 'pages/entry/index', query: {} });

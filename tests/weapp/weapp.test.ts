@@ -5,6 +5,7 @@
  * The compiled WeChat build (dist/weapp, built by `npm test` first), rendered by WeChat's own template
  * compiler in miniprogram-simulate, talking to a real server through faked wx sockets.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PushFrame } from '../../types/protocol';
 import { DEMO } from '../../server/demo';
@@ -82,6 +83,6 @@ function simulateTick(): Promise<void> {
 }
 
 test('the build output holds the pages the app config lists', () => {
-  const app = require(join(DIST, 'app.json')) as { pages: string[] };
+  const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as { pages: string[] };
   expect(app.pages).toEqual(['pages/entry/index', 'pages/sessions/index', 'pages/chat/index']);
 });
