@@ -1,0 +1,6 @@
+/** `npm run bench`: every row is a ratio against a baseline measured in the same run. */
+import { benchSizes } from './sizes';
+import { benchStore } from './store';
+
+console.log(benchStore());
+for (const row of benchSizes()) console.log(row);
