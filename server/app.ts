@@ -25,7 +25,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const storage = new SqliteStorage(config.dbPath);
   const auth = new Auth(config.jwtSecret, config.tokenTtlSec);
-  const gateway = new Gateway(storage, auth, log);
+  const gateway = new Gateway(storage, auth, log, {
+    maxDevicesPerAccount: config.maxDevicesPerAccount,
+    now: config.now ?? Date.now,
+  });
   // Taro's H5 build uses a hash router, so every page is index.html plus hashed assets.
   const assets = config.staticDir ? sirv(config.staticDir, { etag: true, gzip: false, single: true }) : undefined;
 

@@ -3,7 +3,7 @@
  * Every operation checks membership first: nobody reads or writes a conversation they are not in.
  */
 import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../types/message';
-import { parseSessionId } from '../types/message';
+import { parseSessionId, RECALL_WINDOW_MS, recalledView } from '../types/message';
 import { ClientError } from './errors';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
@@ -11,7 +11,7 @@ import { p2pConvId, teamConvId } from './storage/types';
 /** A stored message as one viewer sees it: session ids are relative to the viewer, as in NIM. */
 export function viewOf(m: StoredMessage, viewer: string): Message {
   const own = m.from === viewer;
-  return {
+  const view: Message = {
     scene: m.scene,
     sessionId: m.scene === 'team' ? `team-${m.to}` : `p2p-${own ? m.to : m.from}`,
     from: m.from,
@@ -26,6 +26,7 @@ export function viewOf(m: StoredMessage, viewer: string): Message {
     time: m.time,
     status: own ? 'sent' : 'unread',
   };
+  return m.recalledAt !== undefined ? recalledView(view, viewer) : view;
 }
 
 export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
@@ -40,7 +41,10 @@ export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
 const SYNC_LIMIT_PER_SESSION = 500;
 
 export class ChatService {
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Resolves a viewer-relative session id to the conversation, or throws forbidden/notFound. */
   async conversationFor(me: string, sessionId: string): Promise<ConversationRef> {
@@ -105,6 +109,7 @@ export class ChatService {
           lastSeq: c.lastSeq,
           readSeq: c.readSeq,
           peerReadSeq: c.peerReadSeq,
+          memberReads: c.memberReads,
           ...(c.lastMsg ? { lastMsg: viewOf(c.lastMsg, me) } : {}),
           ...(consultation
             ? {
@@ -135,6 +140,34 @@ export class ChatService {
       if (rows.length === SYNC_LIMIT_PER_SESSION) complete = false;
     }
     return { msgs, sessions, complete };
+  }
+
+  /**
+   * Only the sender, only within the window. The recall is stored as a notification message so every
+   * device learns of it through push, sync or history; retrying returns the same notice.
+   */
+  async recall(me: Account, sessionId: string, idClient: string): Promise<{ notice: StoredMessage; duplicate: boolean }> {
+    const conv = await this.conversationFor(me.account, sessionId);
+    const target = await this.storage.findMessage(conv.id, me.account, idClient);
+    if (!target) throw new ClientError('notFound', 'no message of yours with this idClient in this session');
+    if (target.type === 'notification') throw new ClientError('forbidden', 'notifications cannot be recalled');
+    if (target.recalledAt === undefined && this.now() - target.time > RECALL_WINDOW_MS) {
+      throw new ClientError('recallExpired', `messages can only be recalled within ${RECALL_WINDOW_MS / 60_000} minutes`);
+    }
+    const { stored, duplicate } = await this.storage.recall(target, {
+      conv,
+      // ':' never occurs in client idClients, so no client message can take this id first.
+      idClient: `recall:${idClient}`,
+      from: me.account,
+      fromNick: me.name,
+      scene: target.scene,
+      to: target.to,
+      type: 'notification',
+      body: '',
+      attach: { recall: { idClient, by: me.account } },
+      members: conv.members ?? [],
+    });
+    return { notice: stored, duplicate };
   }
 
   async markRead(me: string, sessionId: string, seq: number) {

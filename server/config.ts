@@ -17,6 +17,10 @@ export interface ServerConfig {
   /** Address printed in links; defaults to http://host:port. */
   publicUrl?: string;
   logLevel: string;
+  /** Connections one account may hold at once (tabs, phones); a further login logs the oldest out. */
+  maxDevicesPerAccount: number;
+  /** Clock for rules that depend on time (the recall window); tests move it. */
+  now?: () => number;
 }
 
 const ROOT = resolve(__dirname, '..');
@@ -58,5 +62,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     staticDir: existsSync(staticDir) ? staticDir : undefined,
     publicUrl: env.PUBLIC_URL,
     logLevel: env.LOG_LEVEL ?? 'info',
+    maxDevicesPerAccount: Math.max(1, intFrom(env.MAX_DEVICES_PER_ACCOUNT, 5, 'MAX_DEVICES_PER_ACCOUNT')),
   };
 }

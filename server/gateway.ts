@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import { CLOSE_KICKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 import type { Auth } from './auth';
 import { ackOf, ChatService, viewOf } from './chat';
 import { ClientError } from './errors';
@@ -18,9 +18,17 @@ import type { Storage, StoredMessage } from './storage/types';
 const AUTH_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
+export interface GatewayOptions {
+  maxDevicesPerAccount: number;
+  now: () => number;
+}
+
 interface Connection {
   ws: WebSocket;
   me?: Account;
+  deviceId?: string;
+  /** When it authenticated: the oldest connection is the one logged out by one login too many. */
+  since: number;
   tokenExpiresAt: number;
   alive: boolean;
   /** Frames of one connection are handled one after another, so sends are stored in the order sent. */
@@ -40,8 +48,9 @@ export class Gateway {
     private readonly storage: Storage,
     private readonly auth: Auth,
     private readonly log: Logger,
+    private readonly opts: GatewayOptions,
   ) {
-    this.chat = new ChatService(storage);
+    this.chat = new ChatService(storage, opts.now);
     // ws closes the socket on frames over maxPayload; leave headroom so that ordinary oversized frames
     // get an error frame from us instead of a disconnect.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_FRAME_BYTES });
@@ -55,7 +64,7 @@ export class Gateway {
   }
 
   private accept(ws: WebSocket): void {
-    const c: Connection = { ws, tokenExpiresAt: 0, alive: true, queue: Promise.resolve() };
+    const c: Connection = { ws, since: 0, tokenExpiresAt: 0, alive: true, queue: Promise.resolve() };
     this.connections.add(c);
     const authTimer = setTimeout(() => {
       if (!c.me) ws.close(4001, 'authentication timeout');
@@ -71,6 +80,35 @@ export class Gateway {
       if (c.me) this.byAccount.get(c.me.account)?.delete(c);
     });
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'socket error'));
+  }
+
+  /**
+   * The same device reconnecting replaces its old connection (a socket the phone lost without a close);
+   * a login beyond the device limit logs the oldest connection out with a reason it can show.
+   */
+  private admit(c: Connection, account: string): void {
+    let set = this.byAccount.get(account);
+    if (!set) this.byAccount.set(account, (set = new Set()));
+    for (const other of set) {
+      if (c.deviceId !== undefined && other.deviceId === c.deviceId && other !== c) {
+        // Usually a dead socket nobody hears this on; if a copy of the tab is alive, it stops instead of
+        // reconnecting and replacing this one in turn.
+        set.delete(other);
+        this.kick(other);
+      }
+    }
+    set.add(c);
+    const byAge = [...set].sort((a, b) => a.since - b.since);
+    while (byAge.length > this.opts.maxDevicesPerAccount) {
+      const oldest = byAge.shift() as Connection;
+      set.delete(oldest);
+      this.kick(oldest);
+    }
+  }
+
+  private kick(c: Connection): void {
+    this.send(c, { v: PROTOCOL_VERSION, type: 'kicked', reason: 'duplicateLogin' });
+    c.ws.close(CLOSE_KICKED, 'logged in on another device');
   }
 
   /** Sockets that did not answer the previous ping are dead (a phone that lost its network). */
@@ -129,11 +167,37 @@ export class Gateway {
       if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');
       c.me = me;
       c.tokenExpiresAt = claims.expiresAt;
-      let set = this.byAccount.get(me.account);
-      if (!set) this.byAccount.set(me.account, (set = new Set()));
-      set.add(c);
+      c.deviceId = f.deviceId;
+      c.since = Date.now();
+      this.admit(c, me.account);
       this.log.info({ account: me.account, role: me.role }, 'authenticated');
       return { me, serverTime: Date.now(), tokenExpiresAt: claims.expiresAt };
+    },
+    renew: async (c) => {
+      const me = c.me as Account;
+      const token = await this.auth.issue(me);
+      const claims = await this.auth.verify(token);
+      c.tokenExpiresAt = claims.expiresAt;
+      return { token, expiresAt: claims.expiresAt };
+    },
+    recall: async (c, f) => {
+      const me = c.me as Account;
+      const { notice, duplicate } = await this.chat.recall(me, f.sessionId, f.idClient);
+      if (!duplicate) await this.deliver(notice, c);
+      return { notice: viewOf(notice, me.account) };
+    },
+    typing: async (c, f) => {
+      const me = (c.me as Account).account;
+      const conv = await this.chat.conversationFor(me, f.sessionId);
+      const members = await this.storage.conversationMembers(conv.id);
+      for (const account of members) {
+        if (account === me) continue;
+        const sessionId = conv.scene === 'team' ? f.sessionId : `p2p-${me}`;
+        for (const other of this.byAccount.get(account) ?? []) {
+          this.send(other, { v: PROTOCOL_VERSION, type: 'typing', sessionId, account: me });
+        }
+      }
+      return {};
     },
     send: async (c, f) => {
       const me = c.me as Account;

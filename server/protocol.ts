@@ -11,6 +11,7 @@ const idSchema = z.string().min(1).max(64);
 const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
 const sessionIdSchema = z.string().regex(/^(p2p|team)-[A-Za-z0-9_-]{1,64}$/, 'must be p2p-<account> or team-<id>');
 const seqSchema = z.number().int().min(0);
+const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -');
 
 /** Types a client may send; tip and notification come from the server only. */
 const CLIENT_TYPES = ['text'] as const;
@@ -22,7 +23,7 @@ const outgoingSchema = z
     type: z.enum(CLIENT_TYPES, { error: 'this message type cannot be sent by clients (yet)' }),
     body: z.string(),
     attach: z.record(z.string(), z.unknown()).optional(),
-    idClient: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -'),
+    idClient: clientIdSchema,
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -37,7 +38,10 @@ const outgoingSchema = z
 const base = { v: z.literal(PROTOCOL_VERSION), id: idSchema };
 
 const frameSchema = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096) }).strict(),
+  z
+    .object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096), deviceId: idSchema.optional() })
+    .strict(),
+  z.object({ ...base, type: z.literal('renew') }).strict(),
   z.object({ ...base, type: z.literal('send'), msg: outgoingSchema }).strict(),
   z
     .object({
@@ -57,6 +61,8 @@ const frameSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ ...base, type: z.literal('markRead'), sessionId: sessionIdSchema, seq: seqSchema }).strict(),
   z.object({ ...base, type: z.literal('ping') }).strict(),
+  z.object({ ...base, type: z.literal('recall'), sessionId: sessionIdSchema, idClient: clientIdSchema }).strict(),
+  z.object({ ...base, type: z.literal('typing'), sessionId: sessionIdSchema }).strict(),
 ]) satisfies z.ZodType<RequestFrame>;
 
 export type ParsedFrame = { ok: true; frame: RequestFrame } | { ok: false; error: ErrorFrame };

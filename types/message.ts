@@ -78,8 +78,10 @@ export interface SessionSummary {
   lastMsg?: Message;
   /** Highest seq this viewer has read. */
   readSeq: number;
-  /** Highest seq the peer (p2p) has read: drives the "已读" receipt on own messages. */
+  /** Lowest read cursor among the other members: own messages at or below it are read by everyone. */
   peerReadSeq: number;
+  /** Read cursor of each other member (team receipts: "2人已读"). */
+  memberReads: Record<string, number>;
   consultation?: { id: string; status: ConsultationStatus; patient: string; doctor: string };
 }
 
@@ -88,4 +90,39 @@ export const sessionIdOf = (scene: Scene, to: string): string => `${scene}-${to}
 export function parseSessionId(sessionId: string): { scene: Scene; to: string } | undefined {
   const m = /^(p2p|team)-(.+)$/.exec(sessionId);
   return m ? { scene: m[1] as Scene, to: m[2] } : undefined;
+}
+
+/** How long after sending a sender may recall a message (NIM's default is 2 minutes too). */
+export const RECALL_WINDOW_MS = 2 * 60_000;
+
+/**
+ * A recall travels as a stored notification message (so sync and history carry it like any other
+ * message) whose attach names the recalled message.
+ */
+export interface RecallNotice {
+  recall: { idClient: string; by: string };
+}
+
+export function recallTarget(m: Pick<Message, 'type' | 'attach'>): RecallNotice['recall'] | undefined {
+  const r = m.type === 'notification' ? (m.attach as Partial<RecallNotice> | undefined)?.recall : undefined;
+  return r && typeof r.idClient === 'string' && typeof r.by === 'string' ? r : undefined;
+}
+
+/**
+ * What a recalled message turns into: a tip in its original place. Only the sender keeps the text, so
+ * they can edit and send it again.
+ */
+export function recalledView<M extends Message>(m: M, viewer: string): M {
+  const text = m.from === viewer && m.type === 'text' ? m.body : undefined;
+  return {
+    ...m,
+    type: 'tip',
+    body: '',
+    attach: { recalled: { by: m.from, ...(text !== undefined ? { text } : {}) } },
+  };
+}
+
+export function recalledInfo(m: Pick<Message, 'type' | 'attach'>): { by: string; text?: string } | undefined {
+  const r = m.type === 'tip' ? (m.attach as { recalled?: { by: string; text?: string } } | undefined)?.recalled : undefined;
+  return r && typeof r.by === 'string' ? r : undefined;
 }

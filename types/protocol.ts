@@ -14,7 +14,16 @@ export const HISTORY_PAGE_MAX = 100;
 
 /** Request name -> request payload and reply payload. */
 export interface RequestMap {
-  auth: { req: { token: string }; res: { me: Account; serverTime: number; tokenExpiresAt: number } };
+  /**
+   * `deviceId` names one client instance (a tab, an app install): a new connection with the same id
+   * replaces the old one silently; more devices than the server allows log the oldest out.
+   */
+  auth: {
+    req: { token: string; deviceId?: string };
+    res: { me: Account; serverTime: number; tokenExpiresAt: number };
+  };
+  /** A fresh token before the current one expires (ZIM's tokenWillExpire). */
+  renew: { req: Record<never, never>; res: { token: string; expiresAt: number } };
   send: { req: { msg: OutgoingMessage }; res: Ack };
   history: {
     req: { sessionId: string; beforeSeq?: number; limit: number };
@@ -29,6 +38,10 @@ export interface RequestMap {
     res: { msgs: Message[]; sessions: SessionSummary[]; complete: boolean };
   };
   markRead: { req: { sessionId: string; seq: number }; res: { readSeq: number } };
+  /** Recall one's own message within RECALL_WINDOW_MS; the reply is the stored recall notice. */
+  recall: { req: { sessionId: string; idClient: string }; res: { notice: Message } };
+  /** Transient "typing" signal: forwarded to the other members' connections, never stored. */
+  typing: { req: { sessionId: string }; res: Record<never, never> };
   ping: { req: Record<never, never>; res: { serverTime: number } };
 }
 export type RequestType = keyof RequestMap;
@@ -55,6 +68,7 @@ export const ERROR_CODES = [
   'notFound',
   'invalidMessage',
   'messageTooLarge',
+  'recallExpired',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -72,6 +86,13 @@ export interface ErrorFrame {
 export type PushFrame =
   | { v: typeof PROTOCOL_VERSION; type: 'msg'; msg: Message }
   | { v: typeof PROTOCOL_VERSION; type: 'read'; sessionId: string; account: string; readSeq: number }
-  | { v: typeof PROTOCOL_VERSION; type: 'unread'; sessionId: string; unread: number };
+  | { v: typeof PROTOCOL_VERSION; type: 'unread'; sessionId: string; unread: number }
+  | { v: typeof PROTOCOL_VERSION; type: 'typing'; sessionId: string; account: string }
+  /** Sent before the server closes a connection because the account logged in on too many devices. */
+  | { v: typeof PROTOCOL_VERSION; type: 'kicked'; reason: KickReason };
+
+export type KickReason = 'duplicateLogin';
+/** Close code that goes with a kick: clients must not reconnect on their own after it. */
+export const CLOSE_KICKED = 4002;
 
 export type ServerFrame = ReplyFrame | ErrorFrame | PushFrame;

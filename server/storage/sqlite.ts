@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS messages (
 ) WITHOUT ROWID;
 `;
 
+/** Schema changes after the first release, applied once each in order; PRAGMA user_version counts them. */
+const MIGRATIONS = ['ALTER TABLE messages ADD COLUMN recalled_at INTEGER'];
+
 interface MessageRow {
   conv_id: string;
   seq: number;
@@ -71,6 +74,7 @@ interface MessageRow {
   body: string;
   attach: string | null;
   time: number;
+  recalled_at: number | null;
 }
 
 interface ConsultationRow {
@@ -95,6 +99,7 @@ const toStored = (r: MessageRow): StoredMessage => ({
   body: r.body,
   attach: r.attach ? (JSON.parse(r.attach) as Record<string, unknown>) : undefined,
   time: r.time,
+  ...(r.recalled_at !== null ? { recalledAt: r.recalled_at } : {}),
 });
 
 const toConsultation = (r: ConsultationRow): Consultation => ({
@@ -122,6 +127,7 @@ export class SqliteStorage implements Storage {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    this.migrate();
     const db = this.db;
     this.stmt = {
       upsertAccount: db.prepare(
@@ -166,6 +172,9 @@ export class SqliteStorage implements Storage {
          VALUES (@conv_id, @seq, @id_server, @id_client, @from_account, @from_nick, @scene, @to_target,
            @type, @body, @attach, @time)`,
       ),
+      markRecalled: db.prepare<[number, string, string, string]>(
+        'UPDATE messages SET recalled_at = coalesce(recalled_at, ?) WHERE conv_id = ? AND from_account = ? AND id_client = ?',
+      ),
       newest: db.prepare<[string, number], MessageRow>(
         'SELECT * FROM (SELECT * FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
       ),
@@ -193,7 +202,8 @@ export class SqliteStorage implements Storage {
         'SELECT account, read_seq FROM conversation_members WHERE conv_id = ? AND account <> ?',
       ),
       unread: db.prepare<[string, number, string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM messages WHERE conv_id = ? AND seq > ? AND from_account <> ?',
+        // Notifications (recalls) are bookkeeping, not something to read.
+        "SELECT COUNT(*) AS n FROM messages WHERE conv_id = ? AND seq > ? AND from_account <> ? AND type <> 'notification'",
       ),
       last: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1'),
     };
@@ -205,6 +215,7 @@ export class SqliteStorage implements Storage {
       const bumped = this.stmt.bumpSeq.get(Date.now(), m.conv.id);
       if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
       const row: MessageRow = {
+        recalled_at: null,
         conv_id: m.conv.id,
         seq: bumped.last_seq,
         id_server: randomUUID(),
@@ -221,6 +232,16 @@ export class SqliteStorage implements Storage {
       this.stmt.insertMessage.run(row);
       return { stored: toStored(row), duplicate: false };
     });
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
   }
 
   async upsertAccount(account: Account): Promise<void> {
@@ -258,6 +279,18 @@ export class SqliteStorage implements Storage {
     return this.appendTx(m);
   }
 
+  async findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined> {
+    const row = this.stmt.byClientId.get(from, idClient);
+    return row && row.conv_id === convId ? toStored(row) : undefined;
+  }
+
+  async recall(target: StoredMessage, notice: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    return this.db.transaction(() => {
+      this.stmt.markRecalled.run(Date.now(), target.convId, target.from, target.idClient);
+      return this.appendTx(notice);
+    })();
+  }
+
   async history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
     const rows =
       beforeSeq === undefined ? this.stmt.newest.all(convId, limit) : this.stmt.before.all(convId, beforeSeq, limit);
@@ -286,6 +319,7 @@ export class SqliteStorage implements Storage {
         lastSeq: c.last_seq,
         readSeq: c.read_seq,
         peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
+        memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
         unread: this.stmt.unread.get(c.id, c.read_seq, account)?.n ?? 0,
         lastMsg: last ? toStored(last) : undefined,
         consultation: consultation ? toConsultation(consultation) : undefined,

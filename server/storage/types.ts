@@ -25,6 +25,8 @@ export interface StoredMessage {
   body: string;
   attach?: Record<string, unknown>;
   time: number;
+  /** Set once the sender recalled it; the row is kept (medical records are retained) but never shown. */
+  recalledAt?: number;
 }
 
 export interface NewMessage {
@@ -61,6 +63,7 @@ export interface ConversationSummary {
   readSeq: number;
   /** Lowest read cursor among the other members (the receipt watermark). */
   peerReadSeq: number;
+  memberReads: Record<string, number>;
   unread: number;
   lastMsg?: StoredMessage;
   consultation?: Consultation;
@@ -82,6 +85,9 @@ export interface Storage {
    * Assigns the next gap-free seq and a time never below the conversation's last.
    */
   appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }>;
+  findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined>;
+  /** Marks `target` recalled and appends the recall notice, atomically; idempotent like appendMessage. */
+  recall(target: StoredMessage, notice: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }>;
   /** Up to `limit` messages with seq < beforeSeq (or the newest), ascending. */
   history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */

@@ -7,20 +7,37 @@ import { HISTORY_PAGE_MAX } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
 import type { ImProvider } from '../im/types';
 import { ImError } from '../im/types';
+import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
 import { syncCursors } from '../store';
 import { errorText } from './errorText';
+import { Outbox, OutboxFullError } from './outbox';
 
 const PAGE_SIZE = 30;
+/** A typing signal at most this often per session, and shown this long after the last one. */
+const TYPING_SEND_EVERY_MS = 3_000;
+const TYPING_SHOW_MS = 5_000;
+
+/** Failures after which the same send cannot succeed by retrying on its own. */
+const TRANSIENT = new Set(['disconnected', 'offline']);
 
 export class ChatController {
   private started?: { token: string; done: Promise<void> };
   private readonly unsubscribe: Array<() => void> = [];
   private readPending = new Set<string>();
+  private outbox?: Outbox;
+  private outboxAccount?: string;
+  /** True between a completed sync and the next disconnect: the outbox may go out. */
+  private ready = false;
+  private pumping = false;
+  private readonly typingSent = new Map<string, number>();
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     readonly store: ChatStore,
     private readonly provider: ImProvider,
+    /** Where unsent messages survive reloads; without it they live only in memory. */
+    private readonly persist?: KeyValueStorage,
   ) {
     const s = () => this.store.getState();
     this.unsubscribe.push(
@@ -30,14 +47,16 @@ export class ChatController {
         if (current && msgs.some((m) => m.sessionId === current)) this.scheduleMarkRead(current);
       }),
       provider.on('state', (state, err) => {
+        if (state !== 'connected') this.ready = false;
         if (state === 'connected') void this.syncAll();
-        else if (state === 'authFailed') s().setConnection('authFailed', errorText(err?.code));
+        else if (state === 'authFailed' || state === 'kicked') s().setConnection(state, errorText(err?.code));
         else s().setConnection(state, state === 'disconnected' ? errorText(err?.code) : undefined);
       }),
       provider.on('read', (sessionId, account, readSeq) => {
-        if (account !== s().me?.account) s().peerRead(sessionId, readSeq);
+        if (account !== s().me?.account) s().peerRead(sessionId, account, readSeq);
       }),
       provider.on('unread', (sessionId, unread) => s().setUnread(sessionId, unread)),
+      provider.on('typing', (sessionId, account) => this.showTyping(sessionId, account)),
     );
   }
 
@@ -45,7 +64,10 @@ export class ChatController {
   start(token: string): Promise<void> {
     if (this.started?.token === token) return this.started.done;
     if (this.started) this.provider.disconnect();
-    const done = this.provider.connect(token).then((me) => this.store.getState().setMe(me));
+    const done = this.provider.connect(token).then((me) => {
+      this.store.getState().setMe(me);
+      this.restoreOutbox(me.account);
+    });
     this.started = { token, done };
     done.catch(() => {
       if (this.started?.done === done) this.started = undefined;
@@ -53,10 +75,37 @@ export class ChatController {
     return done;
   }
 
+  /** The token changed hands (renewed): later starts with it must not reconnect. */
+  adoptToken(token: string): void {
+    if (this.started) this.started = { token, done: this.started.done };
+  }
+
   stop(): void {
     this.provider.disconnect();
     this.started = undefined;
+    this.ready = false;
     for (const off of this.unsubscribe.splice(0)) off();
+    for (const t of this.typingTimers.values()) clearTimeout(t);
+  }
+
+  /** Back in the foreground: the socket may have died unnoticed and messages may have arrived. */
+  resume(): void {
+    if (!this.started) return;
+    this.provider.resume();
+    if (this.store.getState().connection === 'synced') void this.syncAll();
+  }
+
+  /** Unsent messages of this account from an earlier run go back into the list and out again. */
+  private restoreOutbox(account: string): void {
+    if (this.outbox && this.outboxAccount === account) return;
+    this.outboxAccount = account;
+    this.outbox = new Outbox(this.persist ?? memoryStorage(), `medchat.outbox.${account}`);
+    const s = this.store.getState;
+    for (const msg of this.outbox.all()) {
+      s().addPending(msg);
+      if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
+    }
+    void this.pump();
   }
 
   /** After every (re)connect: fetch everything after our cursors until the server says complete. */
@@ -71,6 +120,8 @@ export class ChatController {
         if (res.complete) break;
       }
       s().setConnection('synced');
+      this.ready = true;
+      void this.pump();
       const current = s().currentSessionId;
       if (current) this.scheduleMarkRead(current);
     } catch (e) {
@@ -95,19 +146,50 @@ export class ChatController {
       time: Date.now(),
       status: 'sending',
     };
-    this.store.getState().addPending(msg);
-    await this.deliver(msg);
+    this.enqueue(msg);
+    await this.pump();
   }
 
   /** Resends with the same idClient: if the server had stored it, it answers with the original ack. */
   async resend(sessionId: string, idClient: string): Promise<void> {
     const msg = this.store.getState().messages[sessionId]?.byId[idClient];
     if (!msg || msg.status !== 'sendFailed') return;
-    this.store.getState().addPending(msg);
-    await this.deliver(msg);
+    this.enqueue({ ...msg, status: 'sending', error: undefined });
+    await this.pump();
   }
 
-  private async deliver(msg: Message): Promise<void> {
+  /** Into the list at once ('sending'), and into the persisted outbox until the server acks it. */
+  private enqueue(msg: Message): void {
+    const s = this.store.getState();
+    s.addPending(msg);
+    try {
+      this.outbox?.put({ ...msg, status: 'sending', error: undefined });
+    } catch (e) {
+      if (!(e instanceof OutboxFullError)) throw e;
+      s.fail(msg.sessionId, msg.idClient, '待发送的消息过多，请联网后再发');
+    }
+  }
+
+  /**
+   * Sends the outbox one message at a time, oldest first, so messages arrive in the order composed.
+   * A lost connection leaves the rest queued for the next sync; any other failure marks that message
+   * failed (with the reason) and goes on with the next.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping || !this.outbox) return;
+    this.pumping = true;
+    try {
+      for (let msg = this.outbox.next(); msg && this.ready; msg = this.outbox.next()) {
+        const outcome = await this.deliver(msg);
+        if (outcome === 'retryLater') break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async deliver(msg: Message): Promise<'done' | 'retryLater'> {
+    const outbox = this.outbox as Outbox;
     try {
       const ack = await this.provider.send({
         scene: msg.scene,
@@ -117,10 +199,45 @@ export class ChatController {
         idClient: msg.idClient,
         ...(msg.attach ? { attach: msg.attach } : {}),
       });
+      outbox.remove(msg.sessionId, msg.idClient);
       this.store.getState().ack(ack);
+      return 'done';
     } catch (e) {
-      this.store.getState().fail(msg.sessionId, msg.idClient, errorText(e instanceof ImError ? e.code : undefined));
+      const code = e instanceof ImError ? e.code : undefined;
+      if (code && TRANSIENT.has(code)) return 'retryLater';
+      const error = errorText(code);
+      outbox.put({ ...msg, status: 'sendFailed', error });
+      this.store.getState().fail(msg.sessionId, msg.idClient, error);
+      return 'done';
     }
+  }
+
+  /** Resolves with an error text to show, or undefined when the recall went through. */
+  async recall(sessionId: string, idClient: string): Promise<string | undefined> {
+    try {
+      const notice = await this.provider.recall(sessionId, idClient);
+      this.store.getState().receive([notice]);
+      return undefined;
+    } catch (e) {
+      return errorText(e instanceof ImError ? e.code : undefined);
+    }
+  }
+
+  /** Called on every keystroke; sends at most one typing signal per few seconds. */
+  typing(sessionId: string): void {
+    const now = Date.now();
+    if (now - (this.typingSent.get(sessionId) ?? 0) < TYPING_SEND_EVERY_MS) return;
+    this.typingSent.set(sessionId, now);
+    this.provider.typing(sessionId);
+  }
+
+  private showTyping(sessionId: string, account: string): void {
+    this.store.getState().setTyping(sessionId, account);
+    clearTimeout(this.typingTimers.get(sessionId));
+    this.typingTimers.set(
+      sessionId,
+      setTimeout(() => this.store.getState().setTyping(sessionId, undefined), TYPING_SHOW_MS),
+    );
   }
 
   /** Opens a session: unread goes to zero, the newest page is loaded if nothing is held yet. */
@@ -160,4 +277,13 @@ export class ChatController {
       if (seq > 0) this.provider.markRead(sessionId, seq).catch(() => undefined);
     }, 0);
   }
+}
+
+function memoryStorage(): KeyValueStorage {
+  const map = new Map<string, unknown>();
+  return {
+    get: <T>(key: string) => map.get(key) as T | undefined,
+    set: (key, value) => void map.set(key, value),
+    remove: (key) => void map.delete(key),
+  };
 }

@@ -12,9 +12,12 @@ const TEXT: Record<ImErrorCode, string> = {
   notFound: '会话不存在',
   invalidMessage: '消息内容无效',
   messageTooLarge: '消息过长，请分段发送',
+  recallExpired: '发送超过2分钟的消息不能撤回',
   internal: '服务器繁忙，请稍后重试',
   timeout: '发送超时，请重试',
-  disconnected: '网络已断开，请检查网络',
+  disconnected: '连接已断开，正在重连…',
+  offline: '网络不可用，消息将在联网后发送',
+  duplicateLogin: '您的账号已在其他设备登录，本设备已下线',
 };
 
 export function errorText(code: ImErrorCode | undefined): string {

@@ -1,14 +1,20 @@
 import { Button, Input, View } from '@tarojs/components';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 interface Props {
   onSend: (text: string) => void;
   disabled?: boolean;
   placeholder?: string;
+  onTyping?: () => void;
+  /** Text to put into the field (re-editing a recalled message); a new object each time. */
+  fill?: { text: string };
 }
 
-export function InputBar({ onSend, disabled, placeholder }: Props) {
+export function InputBar({ onSend, disabled, placeholder, onTyping, fill }: Props) {
   const [text, setText] = useState('');
+  useEffect(() => {
+    if (fill) setText(fill.text);
+  }, [fill]);
   const canSend = !disabled && text.trim().length > 0;
   const submit = () => {
     if (!canSend) return;
@@ -26,7 +32,10 @@ export function InputBar({ onSend, disabled, placeholder }: Props) {
         confirmHold
         adjustPosition
         maxlength={2000}
-        onInput={(e) => setText(e.detail.value)}
+        onInput={(e) => {
+          setText(e.detail.value);
+          onTyping?.();
+        }}
         onConfirm={submit}
       />
       <Button className='input-send' size='mini' type='primary' disabled={!canSend} onClick={submit}>

@@ -5,12 +5,15 @@ interface Props {
   msg: Message;
   mine: boolean;
   read: boolean;
+  /** "已读", "未读", "2人已读"… */
+  receipt: string;
   /** Names above others' bubbles help only in groups; a consultation has one counterpart. */
   showNick?: boolean;
   onResend?: (idClient: string) => void;
+  onLongPress?: (msg: Message) => void;
 }
 
-function StatusLine({ msg, read, onResend }: Pick<Props, 'msg' | 'read' | 'onResend'>) {
+function StatusLine({ msg, read, receipt, onResend }: Pick<Props, 'msg' | 'read' | 'receipt' | 'onResend'>) {
   if (msg.status === 'sending') return <Text className='msg-status msg-sending'>发送中</Text>;
   if (msg.status === 'sendFailed') {
     return (
@@ -19,11 +22,11 @@ function StatusLine({ msg, read, onResend }: Pick<Props, 'msg' | 'read' | 'onRes
       </Text>
     );
   }
-  return <Text className='msg-status'>{read ? '已读' : '未读'}</Text>;
+  return <Text className={`msg-status ${read ? 'msg-read' : ''}`}>{receipt}</Text>;
 }
 
 /** One message: ours on the right with its delivery state, theirs on the left with the sender. */
-export function MessageBubble({ msg, mine, read, showNick, onResend }: Props) {
+export function MessageBubble({ msg, mine, read, receipt, showNick, onResend, onLongPress }: Props) {
   const initial = (msg.fromNick ?? msg.from).slice(0, 1);
   return (
     <View className={`msg-row ${mine ? 'mine' : 'theirs'}`} id={`m-${msg.idClient}`}>
@@ -34,12 +37,12 @@ export function MessageBubble({ msg, mine, read, showNick, onResend }: Props) {
       )}
       <View className='msg-col'>
         {!mine && showNick && <Text className='msg-nick'>{msg.fromNick ?? msg.from}</Text>}
-        <View className='msg-bubble'>
+        <View className='msg-bubble' onLongPress={() => onLongPress?.(msg)}>
           <Text className='msg-text' userSelect>
             {msg.body}
           </Text>
         </View>
-        {mine && <StatusLine msg={msg} read={read} onResend={onResend} />}
+        {mine && <StatusLine msg={msg} read={read} receipt={receipt} onResend={onResend} />}
       </View>
     </View>
   );

@@ -1,4 +1,5 @@
 import { ScrollView, Text, View } from '@tarojs/components';
+import type { Message } from '../../types/message';
 import type { TimelineItem } from '../render/timeline';
 import { MessageBubble } from './MessageBubble';
 
@@ -7,16 +8,19 @@ interface Props {
   showNick?: boolean;
   onResend: (idClient: string) => void;
   onReachTop?: () => void;
+  onLongPress?: (msg: Message) => void;
+  /** Puts the text of one's own recalled message back into the input. */
+  onReedit?: (text: string) => void;
 }
 
 /** The chat timeline; it follows the newest item, so new messages scroll into view. */
-export function MessageList({ items, showNick, onResend, onReachTop }: Props) {
+export function MessageList({ items, showNick, onResend, onReachTop, onLongPress, onReedit }: Props) {
   const last = items[items.length - 1];
   return (
     <ScrollView
       className='msg-list'
       scrollY
-      scrollIntoView={last ? (last.kind === 'msg' ? `m-${last.key}` : undefined) : undefined}
+      scrollIntoView={last && last.kind !== 'time' ? `m-${last.key}` : undefined}
       upperThreshold={40}
       onScrollToUpper={onReachTop}
     >
@@ -25,14 +29,25 @@ export function MessageList({ items, showNick, onResend, onReachTop }: Props) {
           <View key={item.key} className='time-header'>
             <Text>{item.label}</Text>
           </View>
+        ) : item.kind === 'tip' ? (
+          <View key={item.key} className='msg-tip' id={`m-${item.key}`}>
+            <Text>{item.text}</Text>
+            {item.reedit !== undefined && (
+              <Text className='msg-reedit' onClick={() => onReedit?.(item.reedit as string)}>
+                重新编辑
+              </Text>
+            )}
+          </View>
         ) : (
           <MessageBubble
             key={item.key}
             msg={item.msg}
             mine={item.mine}
             read={item.read}
+            receipt={item.receipt}
             showNick={showNick}
             onResend={onResend}
+            onLongPress={onLongPress}
           />
         ),
       )}

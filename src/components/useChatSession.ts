@@ -6,7 +6,10 @@ export function useChatSession(): boolean {
   const hasToken = Boolean(savedToken());
   useDidShow(() => {
     const token = savedToken();
-    if (token) chat().start(token).catch(() => undefined);
+    if (!token) return;
+    chat().start(token).catch(() => undefined);
+    // Back from the background (or another page): check the socket and catch up.
+    chat().resume();
   });
   return hasToken;
 }

@@ -2,9 +2,10 @@ import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../
 import type { ErrorCode } from '../../types/protocol';
 
 /** Provider-neutral connection states; the store mirrors them for the banner. */
-export type ProviderState = 'connecting' | 'connected' | 'disconnected' | 'authFailed';
+export type ProviderState = 'connecting' | 'connected' | 'disconnected' | 'authFailed' | 'kicked';
 
-export type ImErrorCode = ErrorCode | 'timeout' | 'disconnected';
+/** Beyond the server's codes: no reply in time, socket gone, device offline, logged in elsewhere. */
+export type ImErrorCode = ErrorCode | 'timeout' | 'disconnected' | 'offline' | 'duplicateLogin';
 
 export class ImError extends Error {
   constructor(
@@ -25,6 +26,10 @@ export interface ProviderEvents {
   read: (sessionId: string, account: string, readSeq: number) => void;
   /** Our unread count changed elsewhere (another device of ours read the session). */
   unread: (sessionId: string, unread: number) => void;
+  /** Someone else in the session is typing (transient, never stored). */
+  typing: (sessionId: string, account: string) => void;
+  /** The session token was renewed; the app stores it for the next start. */
+  token: (token: string, expiresAt: number) => void;
 }
 
 export interface HistoryPage {
@@ -50,5 +55,11 @@ export interface ImProvider {
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage>;
   sync(cursors: Record<string, number>): Promise<SyncResult>;
   markRead(sessionId: string, seq: number): Promise<void>;
+  /** Recalls one's own message; resolves with the notice that turns it into a tip everywhere. */
+  recall(sessionId: string, idClient: string): Promise<Message>;
+  /** Tells the others in the session that we are typing. Best effort. */
+  typing(sessionId: string): void;
+  /** The app came back to the foreground: check the connection now instead of at the next ping. */
+  resume(): void;
   on<E extends keyof ProviderEvents>(event: E, handler: ProviderEvents[E]): () => void;
 }

@@ -1,4 +1,5 @@
 import type { Message } from '../../types/message';
+import { RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
 import { timeHeaderLabel } from './time';
 
 /** Messages further apart than this get a time header between them (as WeChat and NIM's demo do). */
@@ -6,35 +7,78 @@ export const TIME_HEADER_GAP_MS = 2 * 60 * 1000;
 
 export type TimelineItem =
   | { kind: 'time'; key: string; label: string }
-  | { kind: 'msg'; key: string; msg: Message; mine: boolean; read: boolean };
+  /** A centred system line; `reedit` is the text of one's own recalled message. */
+  | { kind: 'tip'; key: string; text: string; reedit?: string }
+  | { kind: 'msg'; key: string; msg: Message; mine: boolean; read: boolean; receipt: string };
+
+/** Read cursors of the other members of a session, by account. */
+export type MemberReads = Readonly<Record<string, number>>;
+
+function recallLine(by: string, nick: string | undefined, me: string | undefined): string {
+  return by === me ? '你撤回了一条消息' : `${nick ?? '对方'}撤回了一条消息`;
+}
+
+/**
+ * "已读"/"未读" as WeChat shows it with one counterpart; with several others "n人已读" until all have.
+ */
+function receiptOf(msg: Message, reads: MemberReads): { read: boolean; receipt: string } {
+  const cursors = Object.values(reads);
+  const readers = msg.seq === undefined ? 0 : cursors.filter((c) => c >= (msg.seq as number)).length;
+  const read = msg.status === 'receipt' || (cursors.length > 0 && readers === cursors.length);
+  if (read) return { read, receipt: cursors.length > 1 ? '全部已读' : '已读' };
+  return { read, receipt: cursors.length > 1 && readers > 0 ? `${readers}人已读` : '未读' };
+}
 
 /**
  * Turns ordered messages into what the list shows: time headers where two messages are more than
- * two minutes apart, each message marked as ours or theirs, and ours marked read once the peer read it.
+ * two minutes apart, each message marked as ours or theirs with its read receipt, recalled messages as
+ * tips, and recall notices (bookkeeping) left out.
  */
 export function buildTimeline(
   msgs: readonly Message[],
   me: string | undefined,
   now: number,
-  peerReadSeq = 0,
+  reads: MemberReads = {},
 ): TimelineItem[] {
   const items: TimelineItem[] = [];
   let prevTime: number | undefined;
   for (const msg of msgs) {
+    if (recallTarget(msg)) continue;
     if (prevTime === undefined || msg.time - prevTime > TIME_HEADER_GAP_MS) {
       items.push({ kind: 'time', key: `t-${msg.idClient}`, label: timeHeaderLabel(msg.time, now) });
     }
     prevTime = msg.time;
-    const mine = msg.from === me;
-    const read = mine && (msg.status === 'receipt' || (msg.seq !== undefined && msg.seq <= peerReadSeq));
-    items.push({ kind: 'msg', key: msg.idClient, msg, mine, read });
+    const recalled = recalledInfo(msg);
+    if (recalled) {
+      const text = recallLine(recalled.by, msg.fromNick, me);
+      items.push({ kind: 'tip', key: msg.idClient, text, ...(recalled.text !== undefined ? { reedit: recalled.text } : {}) });
+    } else if (msg.type === 'tip' || msg.type === 'notification') {
+      items.push({ kind: 'tip', key: msg.idClient, text: msg.body });
+    } else {
+      const mine = msg.from === me;
+      items.push({ kind: 'msg', key: msg.idClient, msg, mine, ...(mine ? receiptOf(msg, reads) : { read: false, receipt: '' }) });
+    }
   }
   return items;
 }
 
+export type MessageAction = 'copy' | 'recall' | 'resend';
+
+/** What a long press on a message offers: recall only for one's own stored messages within the window. */
+export function messageActions(msg: Message, me: string | undefined, now: number): MessageAction[] {
+  const actions: MessageAction[] = [];
+  if (msg.type === 'text') actions.push('copy');
+  const mine = msg.from === me;
+  if (mine && msg.seq !== undefined && now - msg.time <= RECALL_WINDOW_MS) actions.push('recall');
+  if (mine && msg.status === 'sendFailed') actions.push('resend');
+  return actions;
+}
+
 /** One-line preview of a message for the sessions list. */
-export function previewOf(msg: Message | undefined): string {
+export function previewOf(msg: Message | undefined, me?: string): string {
   if (!msg) return '';
+  const recall = recallTarget(msg) ?? recalledInfo(msg);
+  if (recall) return recallLine(recall.by, msg.fromNick, me);
   switch (msg.type) {
     case 'text':
     case 'tip':

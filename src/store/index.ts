@@ -16,7 +16,8 @@ export interface ChatActions {
   mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean): void;
   setSessions(sessions: readonly SessionSummary[]): void;
   openSession(sessionId: string | undefined): void;
-  peerRead(sessionId: string, readSeq: number): void;
+  peerRead(sessionId: string, account: string, readSeq: number): void;
+  setTyping(sessionId: string, account: string | undefined): void;
   setUnread(sessionId: string, unread: number): void;
 }
 
@@ -36,7 +37,8 @@ export function createChatStore() {
       mergeHistory: (sessionId, msgs, hasMore) => set((s) => R.mergeHistory(s, sessionId, msgs, hasMore)),
       setSessions: (sessions) => set((s) => R.setSessions(s, sessions)),
       openSession: (sessionId) => set((s) => R.openSession(s, sessionId)),
-      peerRead: (sessionId, readSeq) => set((s) => R.peerRead(s, sessionId, readSeq)),
+      peerRead: (sessionId, account, readSeq) => set((s) => R.peerRead(s, sessionId, account, readSeq)),
+      setTyping: (sessionId, account) => set((s) => R.setTyping(s, sessionId, account)),
       setUnread: (sessionId, unread) => set((s) => R.setUnread(s, sessionId, unread)),
     })),
   );

@@ -3,10 +3,17 @@
  * touch neither Taro nor the network, so they are unit-tested directly.
  */
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
-import { parseSessionId } from '../../types/message';
+import { parseSessionId, recallTarget, recalledView } from '../../types/message';
 import { lowerBound } from './order';
 
-export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'synced' | 'disconnected' | 'authFailed';
+export type ConnectionState =
+  | 'idle'
+  | 'connecting'
+  | 'syncing'
+  | 'synced'
+  | 'disconnected'
+  | 'authFailed'
+  | 'kicked';
 
 export interface SessionMessages {
   /** Keyed by idClient: receiving the same message twice can only overwrite it. */
@@ -28,9 +35,11 @@ export interface ChatState {
   sessions: Record<string, SessionSummary>;
   messages: Record<string, SessionMessages>;
   currentSessionId?: string;
+  /** Who is typing in which session right now (cleared by the controller after a few seconds). */
+  typing: Record<string, string>;
 }
 
-export const initialChatState = (): ChatState => ({ connection: 'idle', sessions: {}, messages: {} });
+export const initialChatState = (): ChatState => ({ connection: 'idle', sessions: {}, messages: {}, typing: {} });
 
 function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
   let s = state.messages[sessionId];
@@ -99,6 +108,7 @@ function touchSession(state: ChatState, msg: Message): SessionSummary {
       lastSeq: 0,
       readSeq: 0,
       peerReadSeq: 0,
+      memberReads: {},
     };
     state.sessions[msg.sessionId] = session;
   }
@@ -155,11 +165,22 @@ export function receiveMessages(state: ChatState, msgs: readonly Message[]): voi
     const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
     const open = state.currentSessionId === incoming.sessionId;
     const status = own ? 'sent' : open || alreadyRead ? 'read' : 'unread';
-    const isNew = upsert(state, { ...incoming, status });
+    const recall = recallTarget(incoming);
+    const isNew = upsert(state, { ...incoming, status: recall ? 'read' : status });
+    if (recall) applyRecall(state, incoming.sessionId, recall.idClient, me);
     const updated = touchSession(state, state.messages[incoming.sessionId].byId[incoming.idClient]);
-    if (isNew && status === 'unread') updated.unread += 1;
+    if (isNew && status === 'unread' && !recall) updated.unread += 1;
+    if (isNew && !own && state.typing[incoming.sessionId] === incoming.from) delete state.typing[incoming.sessionId];
     if (!own && open && incoming.seq !== undefined) updated.readSeq = Math.max(updated.readSeq, incoming.seq);
   }
+}
+
+/** The recalled message keeps its place and becomes a tip; a recall of something not held is a no-op. */
+function applyRecall(state: ChatState, sessionId: string, idClient: string, me: string | undefined): void {
+  const s = state.messages[sessionId];
+  const target = s?.byId[idClient];
+  if (!target || target.type === 'tip') return;
+  s.byId[idClient] = recalledView(target, me ?? '');
 }
 
 /** An older page from the server; it may overlap what is held, which upsert absorbs. */
@@ -194,18 +215,29 @@ export function openSession(state: ChatState, sessionId: string | undefined): vo
   if (s) for (const id of s.order) if (s.byId[id].status === 'unread') s.byId[id].status = 'read';
 }
 
-/** The peer read up to `readSeq`: own messages at or below it show as read ("receipt" in NIM's terms). */
-export function peerRead(state: ChatState, sessionId: string, readSeq: number): void {
+/**
+ * Another member read up to `readSeq`. Own messages that every other member has read show as read
+ * ("receipt" in NIM's terms); in teams the per-member cursors also give "n人已读".
+ */
+export function peerRead(state: ChatState, sessionId: string, account: string, readSeq: number): void {
   const session = state.sessions[sessionId];
-  if (session) session.peerReadSeq = Math.max(session.peerReadSeq, readSeq);
+  if (!session) return;
+  session.memberReads[account] = Math.max(session.memberReads[account] ?? 0, readSeq);
+  const cursors = Object.values(session.memberReads);
+  session.peerReadSeq = Math.max(session.peerReadSeq, Math.min(...cursors));
   const s = state.messages[sessionId];
   if (!s) return;
   for (const id of s.order) {
     const m = s.byId[id];
-    if (m.from === state.me?.account && m.seq !== undefined && m.seq <= readSeq && m.status === 'sent') {
+    if (m.from === state.me?.account && m.seq !== undefined && m.seq <= session.peerReadSeq && m.status === 'sent') {
       m.status = 'receipt';
     }
   }
+}
+
+export function setTyping(state: ChatState, sessionId: string, account: string | undefined): void {
+  if (account === undefined) delete state.typing[sessionId];
+  else state.typing[sessionId] = account;
 }
 
 export function setUnread(state: ChatState, sessionId: string, unread: number): void {

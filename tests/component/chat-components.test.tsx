@@ -55,7 +55,7 @@ describe('MessageList', () => {
 
   test('renders both sides, one time header per gap, statuses, and text without HTML', async () => {
     const onResend = jest.fn();
-    const items = buildTimeline(msgs, 'patient-li', base.time + 11 * 60_000, 2);
+    const items = buildTimeline(msgs, 'patient-li', base.time + 11 * 60_000, { 'doctor-zhang': 2 });
     const { container } = render(<MessageList items={items} onResend={onResend} />, {});
     await flush();
     expect([...container.querySelectorAll('.time-header')].map((e) => e.textContent)).toEqual(['09:00', '09:10']);

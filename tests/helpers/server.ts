@@ -24,6 +24,7 @@ export async function startTestServer(over: Partial<ServerConfig> = {}): Promise
       jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!!'),
       tokenTtlSec: 3600,
       logLevel: 'silent',
+      maxDevicesPerAccount: 5,
       ...over,
     },
     pino({ level: 'silent' }),

@@ -119,7 +119,7 @@ describe('chat store', () => {
     const pending = msg({ from: ME.account, status: 'sending' });
     s().addPending(pending);
     s().setSessions([
-      { id: SESSION, scene: 'team', to: 'c1', name: '张医生', unread: 4, lastSeq: 9, readSeq: 5, peerReadSeq: 2 },
+      { id: SESSION, scene: 'team', to: 'c1', name: '张医生', unread: 4, lastSeq: 9, readSeq: 5, peerReadSeq: 2, memberReads: { 'doctor-zhang': 2 } },
     ]);
     expect(s().sessions[SESSION]).toMatchObject({ unread: 4, name: '张医生', lastSeq: 9 });
     expect(s().sessions[SESSION].lastMsg?.idClient).toBe(pending.idClient);
@@ -128,9 +128,68 @@ describe('chat store', () => {
   test('peer reads turn own sent messages into receipts up to the watermark', () => {
     const { s } = setup();
     s().receive([msg({ seq: 1, from: ME.account }), msg({ seq: 2, from: ME.account }), msg({ seq: 3 })]);
-    s().peerRead(SESSION, 1);
+    s().peerRead(SESSION, 'doctor-zhang', 1);
     expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['receipt', 'sent', 'unread']);
     expect(s().sessions[SESSION].peerReadSeq).toBe(1);
+  });
+
+  test('in a team a message counts as read only once every other member read it', () => {
+    const { s } = setup();
+    s().receive([msg({ seq: 1, from: ME.account }), msg({ seq: 2, from: ME.account })]);
+    s().setSessions([
+      {
+        id: SESSION,
+        scene: 'team',
+        to: 'c1',
+        name: '会诊',
+        unread: 0,
+        lastSeq: 2,
+        readSeq: 2,
+        peerReadSeq: 0,
+        memberReads: { 'doctor-zhang': 0, 'nurse-wang': 0 },
+      },
+    ]);
+    s().peerRead(SESSION, 'doctor-zhang', 2);
+    expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['sent', 'sent']);
+    s().peerRead(SESSION, 'nurse-wang', 1);
+    expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['receipt', 'sent']);
+    expect(s().sessions[SESSION]).toMatchObject({ peerReadSeq: 1, memberReads: { 'doctor-zhang': 2, 'nurse-wang': 1 } });
+  });
+
+  test('a recall notice turns the message into a tip in place; only the sender keeps the text', () => {
+    const { s } = setup();
+    const mine = msg({ seq: 1, from: ME.account, body: '开错药了' });
+    s().receive([mine, msg({ seq: 2, body: '好的' })]);
+    const notice = msg({
+      seq: 3,
+      from: ME.account,
+      type: 'notification',
+      body: '',
+      idClient: `recall:${mine.idClient}`,
+      attach: { recall: { idClient: mine.idClient, by: ME.account } },
+    });
+    s().receive([notice, notice]);
+    const list = orderedMessages(s(), SESSION);
+    expect(list.map((m) => m.type)).toEqual(['tip', 'text', 'notification']);
+    expect(list[0]).toMatchObject({ body: '', attach: { recalled: { by: ME.account, text: '开错药了' } }, seq: 1 });
+    expect(s().sessions[SESSION].unread).toBe(1);
+  });
+
+  test('a recall seen by the other side carries no text', () => {
+    const { s } = setup();
+    const theirs = msg({ seq: 1, body: '处方有误' });
+    s().receive([theirs]);
+    s().receive([
+      msg({
+        seq: 2,
+        type: 'notification',
+        body: '',
+        idClient: `recall:${theirs.idClient}`,
+        attach: { recall: { idClient: theirs.idClient, by: theirs.from } },
+      }),
+    ]);
+    expect(orderedMessages(s(), SESSION)[0].attach).toEqual({ recalled: { by: theirs.from } });
+    expect(s().sessions[SESSION].unread).toBe(1);
   });
 
   test('switching accounts forgets the previous account’s messages', () => {

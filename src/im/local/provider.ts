@@ -3,9 +3,10 @@
  * reconnection with backoff. Only ever one socket per provider; listeners live on the provider, not on
  * sockets, so a reconnect cannot bind them twice.
  */
-import type { Account, Ack, OutgoingMessage } from '../../../types/message';
+import type { Account, Ack, Message, OutgoingMessage } from '../../../types/message';
 import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
-import { PROTOCOL_VERSION } from '../../../types/protocol';
+import { CLOSE_KICKED, PROTOCOL_VERSION } from '../../../types/protocol';
+import type { WatchNetwork } from '../../platform/network';
 import type { OpenSocket, SocketConnection } from '../../platform/socket';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
@@ -20,7 +21,13 @@ export interface LocalProviderOptions {
   /** Application-level ping: a socket that stops answering is replaced. */
   pingIntervalMs?: number;
   random?: () => number;
+  /** Names this client instance to the server (see the auth frame). */
+  deviceId?: string;
+  watchNetwork?: WatchNetwork;
 }
+
+/** Renew this long before expiry at most; short-lived tokens renew at 80 % of their life. */
+const RENEW_AHEAD_MAX_MS = 10 * 60_000;
 
 interface Pending {
   resolve(data: unknown): void;
@@ -39,6 +46,9 @@ export class LocalProvider implements ImProvider {
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private pingTimer?: ReturnType<typeof setInterval>;
+  private renewTimer?: ReturnType<typeof setTimeout>;
+  private offline = false;
+  private unwatchNetwork?: () => void;
   private firstConnect?: { resolve(me: Account): void; reject(err: ImError): void };
 
   constructor(private readonly opts: LocalProviderOptions) {}
@@ -51,6 +61,7 @@ export class LocalProvider implements ImProvider {
     this.token = token;
     this.stopped = false;
     this.attempt = 0;
+    this.unwatchNetwork ??= this.opts.watchNetwork?.((online) => this.onNetwork(online));
     return new Promise<Account>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
       this.openSocket();
@@ -60,6 +71,8 @@ export class LocalProvider implements ImProvider {
   disconnect(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = undefined;
     this.firstConnect?.reject(new ImError('disconnected', 'disconnected by the app'));
     this.firstConnect = undefined;
     this.dropSocket('disconnected by the app');
@@ -81,6 +94,41 @@ export class LocalProvider implements ImProvider {
     await this.request('markRead', { sessionId, seq });
   }
 
+  async recall(sessionId: string, idClient: string): Promise<Message> {
+    return (await this.request('recall', { sessionId, idClient })).notice;
+  }
+
+  typing(sessionId: string): void {
+    this.request('typing', { sessionId }).catch(() => undefined);
+  }
+
+  resume(): void {
+    if (this.stopped) return;
+    if (this.authed) {
+      this.request('ping', {}).catch((e: ImError) => {
+        if (e.code === 'timeout') this.onSocketLost('server did not answer after resume');
+      });
+    } else if (!this.socket) {
+      this.reconnectNow();
+    }
+  }
+
+  private onNetwork(online: boolean): void {
+    this.offline = !online;
+    if (!online) {
+      if (this.socket) this.onSocketLost('network offline');
+    } else {
+      this.reconnectNow();
+    }
+  }
+
+  private reconnectNow(): void {
+    if (this.stopped || this.socket) return;
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    this.openSocket();
+  }
+
   private openSocket(): void {
     this.events.emit('state', 'connecting');
     const socket = this.opts.openSocket(this.opts.url, {
@@ -88,8 +136,10 @@ export class LocalProvider implements ImProvider {
       onMessage: (data) => {
         if (this.socket === socket) this.onFrame(data);
       },
-      onClose: (_code, reason) => {
-        if (this.socket === socket) this.onSocketLost(reason || 'connection closed');
+      onClose: (code, reason) => {
+        if (this.socket !== socket) return;
+        if (code === CLOSE_KICKED) this.onKicked();
+        else this.onSocketLost(reason || 'connection closed');
       },
     });
     this.socket = socket;
@@ -98,10 +148,14 @@ export class LocalProvider implements ImProvider {
   private async authenticate(socket: SocketConnection): Promise<void> {
     if (this.socket !== socket) return;
     try {
-      const res = await this.rawRequest('auth', { token: this.token });
+      const res = await this.rawRequest('auth', {
+        token: this.token,
+        ...(this.opts.deviceId ? { deviceId: this.opts.deviceId } : {}),
+      });
       this.authed = true;
       this.attempt = 0;
       this.startPing();
+      this.scheduleRenew(res.tokenExpiresAt - res.serverTime);
       this.events.emit('state', 'connected');
       this.firstConnect?.resolve(res.me);
       this.firstConnect = undefined;
@@ -118,6 +172,28 @@ export class LocalProvider implements ImProvider {
     }
   }
 
+  /** Server and device clocks differ, so the delay is computed from the server's own times. */
+  private scheduleRenew(remainingMs: number): void {
+    clearTimeout(this.renewTimer);
+    const delay = Math.max(0, remainingMs - Math.min(remainingMs * 0.2, RENEW_AHEAD_MAX_MS));
+    this.renewTimer = setTimeout(() => {
+      this.request('renew', {})
+        .then(({ token, expiresAt }) => {
+          this.token = token;
+          this.events.emit('token', token, expiresAt);
+          this.scheduleRenew(expiresAt - Date.now());
+        })
+        // Not connected now: the next authentication schedules a new attempt.
+        .catch(() => undefined);
+    }, delay);
+  }
+
+  private onKicked(): void {
+    this.stopped = true;
+    this.dropSocket('logged in on another device');
+    this.events.emit('state', 'kicked', new ImError('duplicateLogin', 'logged in on another device'));
+  }
+
   private startPing(): void {
     clearInterval(this.pingTimer);
     const every = this.opts.pingIntervalMs ?? 25_000;
@@ -131,7 +207,9 @@ export class LocalProvider implements ImProvider {
   private onSocketLost(reason: string): void {
     this.dropSocket(reason);
     if (this.stopped) return;
-    this.events.emit('state', 'disconnected', new ImError('disconnected', reason));
+    this.events.emit('state', 'disconnected', new ImError(this.offline ? 'offline' : 'disconnected', reason));
+    // Offline: no timer; the network coming back reconnects at once.
+    if (this.offline) return;
     const delay = backoffDelay(this.attempt++, 500, 30_000, this.opts.random);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
@@ -142,6 +220,7 @@ export class LocalProvider implements ImProvider {
   /** Closes the socket (if any) and fails every request in flight: their outcome is unknown. */
   private dropSocket(reason: string): void {
     clearInterval(this.pingTimer);
+    clearTimeout(this.renewTimer);
     const socket = this.socket;
     this.socket = undefined;
     this.authed = false;
@@ -208,6 +287,13 @@ export class LocalProvider implements ImProvider {
         return;
       case 'unread':
         this.events.emit('unread', frame.sessionId, frame.unread);
+        return;
+      case 'typing':
+        this.events.emit('typing', frame.sessionId, frame.account);
+        return;
+      case 'kicked':
+        // The close with CLOSE_KICKED follows; acting on it here as well covers a lost close frame.
+        this.onKicked();
         return;
     }
   }

@@ -1,12 +1,14 @@
 import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Message } from '../../../types/message';
 import { chat } from '../../chat';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { InputBar } from '../../components/InputBar';
 import { MessageList } from '../../components/MessageList';
 import { useChatSession } from '../../components/useChatSession';
-import { buildTimeline } from '../../render/timeline';
+import type { MessageAction } from '../../render/timeline';
+import { buildTimeline, messageActions } from '../../render/timeline';
 import { useChat } from '../../store';
 import './index.css';
 
@@ -18,6 +20,8 @@ export default function ChatPage() {
   const held = useChat((s) => s.messages[sessionId]);
   const me = useChat((s) => s.me);
   const synced = useChat((s) => s.connection === 'synced');
+  const typing = useChat((s) => Boolean(s.typing[sessionId]));
+  const [fill, setFill] = useState<{ text: string }>();
 
   useEffect(() => {
     chat().store.getState().openSession(sessionId);
@@ -28,9 +32,10 @@ export default function ChatPage() {
     if (synced) void chat().enterSession(sessionId);
   }, [synced, sessionId]);
 
+  // Mini programs have no header of ours: the typing hint goes into the navigation bar, as WeChat does.
   useEffect(() => {
-    if (session?.name) void Taro.setNavigationBarTitle({ title: session.name });
-  }, [session?.name]);
+    if (session?.name) void Taro.setNavigationBarTitle({ title: typing ? '对方正在输入…' : session.name });
+  }, [session?.name, typing]);
 
   const items = useMemo(
     () =>
@@ -38,14 +43,36 @@ export default function ChatPage() {
         held ? held.order.map((id) => held.byId[id]) : [],
         me?.account,
         Date.now(),
-        session?.peerReadSeq ?? 0,
+        session?.memberReads,
       ),
-    [held, me?.account, session?.peerReadSeq],
+    [held, me?.account, session?.memberReads],
   );
 
   const send = useCallback((text: string) => void chat().sendText(sessionId, text), [sessionId]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
   const older = useCallback(() => void chat().loadOlder(sessionId), [sessionId]);
+  const onTyping = useCallback(() => chat().typing(sessionId), [sessionId]);
+  const reedit = useCallback((text: string) => setFill({ text }), []);
+  const onLongPress = useCallback(
+    (msg: Message) => {
+      const actions = messageActions(msg, me?.account, Date.now());
+      if (!actions.length) return;
+      const label: Record<MessageAction, string> = { copy: '复制', recall: '撤回', resend: '重发' };
+      Taro.showActionSheet({ itemList: actions.map((a) => label[a]) })
+        .then(async ({ tapIndex }) => {
+          const action = actions[tapIndex];
+          if (action === 'copy') await Taro.setClipboardData({ data: msg.body });
+          if (action === 'resend') await chat().resend(sessionId, msg.idClient);
+          if (action === 'recall') {
+            const error = await chat().recall(sessionId, msg.idClient);
+            if (error) await Taro.showToast({ title: error, icon: 'none' });
+          }
+        })
+        // Dismissing the sheet rejects; nothing to do.
+        .catch(() => undefined);
+    },
+    [sessionId, me?.account],
+  );
   // A chat opened straight from an SMS link has no page below it to go back to.
   const toList = useCallback(() => {
     if (Taro.getCurrentPages().length > 1) void Taro.navigateBack();
@@ -60,6 +87,7 @@ export default function ChatPage() {
             ‹ 我的问诊
           </Text>
           <Text className='chat-title'>{session?.name ?? ''}</Text>
+          {typing && <Text className='chat-typing'>对方正在输入…</Text>}
         </View>
       )}
       <ConnectionBanner />
@@ -68,10 +96,14 @@ export default function ChatPage() {
         showNick={session?.scene === 'team' && !session.consultation}
         onResend={resend}
         onReachTop={older}
+        onLongPress={onLongPress}
+        onReedit={reedit}
       />
       <InputBar
         onSend={send}
         disabled={!me}
+        onTyping={onTyping}
+        fill={fill}
         placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
       />
     </View>

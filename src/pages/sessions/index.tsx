@@ -53,7 +53,7 @@ export default function Sessions() {
               <Text className='session-time'>{s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}</Text>
             </View>
             <View className='session-line'>
-              <Text className='session-preview'>{previewOf(s.lastMsg)}</Text>
+              <Text className='session-preview'>{previewOf(s.lastMsg, me?.account)}</Text>
               {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
             </View>
           </View>
