@@ -3,49 +3,11 @@
  * wx/my/tt.connectSocket) on mini programs.
  */
 import Taro from '@tarojs/taro';
+import type { OpenSocket, SocketConnection, SocketHandlers } from './socket-web';
+import { closeOnce, openWebSocket } from './socket-web';
 
-export interface SocketHandlers {
-  onOpen(): void;
-  onMessage(data: string): void;
-  /** Called once, whether the socket failed to open or closed later. */
-  onClose(code: number, reason: string): void;
-}
-
-export interface SocketConnection {
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-export type OpenSocket = (url: string, handlers: SocketHandlers) => SocketConnection;
-
-function closeOnce(handlers: SocketHandlers): SocketHandlers['onClose'] {
-  let closed = false;
-  return (code, reason) => {
-    if (closed) return;
-    closed = true;
-    handlers.onClose(code, reason);
-  };
-}
-
-/** For H5 and for Node tests (given the `ws` package's WebSocket, which has the same shape). */
-export function openWebSocket(
-  url: string,
-  handlers: SocketHandlers,
-  Impl: typeof WebSocket = WebSocket,
-): SocketConnection {
-  const ws = new Impl(url);
-  const onClose = closeOnce(handlers);
-  ws.onopen = () => handlers.onOpen();
-  ws.onmessage = (e: MessageEvent) => {
-    if (typeof e.data === 'string') handlers.onMessage(e.data);
-  };
-  ws.onerror = () => onClose(1006, 'socket error');
-  ws.onclose = (e: CloseEvent) => onClose(e.code, e.reason);
-  return {
-    send: (data) => ws.send(data),
-    close: (code = 1000, reason = '') => ws.close(code, reason),
-  };
-}
+export type { OpenSocket, SocketConnection, SocketHandlers } from './socket-web';
+export { openWebSocket } from './socket-web';
 
 export function openMiniProgramSocket(url: string, handlers: SocketHandlers): SocketConnection {
   const onClose = closeOnce(handlers);

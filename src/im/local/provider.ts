@@ -7,7 +7,7 @@ import type { Account, Ack, Message, OutgoingMessage } from '../../../types/mess
 import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
 import { CLOSE_KICKED, PROTOCOL_VERSION } from '../../../types/protocol';
 import type { WatchNetwork } from '../../platform/network';
-import type { OpenSocket, SocketConnection } from '../../platform/socket';
+import type { OpenSocket, SocketConnection } from '../../platform/socket-web';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
 import type { HistoryPage, ImProvider, ProviderEvents, SyncResult } from '../types';

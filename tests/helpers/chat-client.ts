@@ -1,0 +1,89 @@
+/**
+ * The app's chat stack without Taro: store + controller + local provider over the `ws` package, with a
+ * persisted outbox in a plain map and a network switch the test controls. What runs here is the code
+ * the pages run.
+ */
+import { WebSocket } from 'ws';
+import { ChatController } from '../../src/chat/controller';
+import { LocalProvider } from '../../src/im/local/provider';
+import type { NetworkListener } from '../../src/platform/network';
+import { openWebSocket } from '../../src/platform/socket-web';
+import type { KeyValueStorage } from '../../src/platform/storage';
+import { createChatStore, orderedMessages, type ChatStore } from '../../src/store';
+
+export class MapStorage implements KeyValueStorage {
+  readonly map = new Map<string, string>();
+  get<T>(key: string): T | undefined {
+    const raw = this.map.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+  set(key: string, value: unknown): void {
+    this.map.set(key, JSON.stringify(value));
+  }
+  remove(key: string): void {
+    this.map.delete(key);
+  }
+}
+
+export interface ClientOptions {
+  /** http://host:port of the server (or of a proxy in front of it). */
+  url: string;
+  token: string;
+  storage?: MapStorage;
+  deviceId?: string;
+  requestTimeoutMs?: number;
+  pingIntervalMs?: number;
+}
+
+export class ChatClient {
+  readonly store: ChatStore = createChatStore();
+  readonly storage: MapStorage;
+  readonly provider: LocalProvider;
+  readonly controller: ChatController;
+  private readonly network = new Set<NetworkListener>();
+
+  constructor(readonly opts: ClientOptions) {
+    this.storage = opts.storage ?? new MapStorage();
+    this.provider = new LocalProvider({
+      url: `${opts.url.replace('http', 'ws')}/ws`,
+      openSocket: (url, h) => openWebSocket(url, h, WebSocket as unknown as typeof globalThis.WebSocket),
+      requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,
+      pingIntervalMs: opts.pingIntervalMs ?? 5_000,
+      deviceId: opts.deviceId,
+      watchNetwork: (listener) => {
+        this.network.add(listener);
+        return () => this.network.delete(listener);
+      },
+    });
+    this.controller = new ChatController(this.store, this.provider, this.storage);
+  }
+
+  start(): Promise<void> {
+    return this.controller.start(this.opts.token);
+  }
+
+  setOnline(online: boolean): void {
+    for (const l of this.network) l(online);
+  }
+
+  messages(sessionId: string) {
+    return orderedMessages(this.store.getState(), sessionId);
+  }
+
+  /** Own messages not yet acknowledged, as persisted. */
+  outbox(): string[] {
+    return [...this.storage.map.keys()].filter((k) => k.startsWith('medchat.outbox.') && k.split('.').length > 3);
+  }
+
+  stop(): void {
+    this.controller.stop();
+  }
+}
+
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

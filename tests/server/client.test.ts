@@ -1,0 +1,164 @@
+/**
+ * The client's delivery guarantees (store + controller + local provider, as the pages use them) against
+ * a real server: offline queue, reload while sending, timeouts and resend, renewal, duplicate login.
+ */
+import type { Account } from '../../types/message';
+import { backoffDelay } from '../../src/im/backoff';
+import { ChatClient, MapStorage, until } from '../helpers/chat-client';
+import { FlakyProxy } from '../helpers/flaky-proxy';
+import { startTestServer, WsClient, type TestServer } from '../helpers/server';
+
+const doctor: Account = { account: 'doctor-zhang', name: '张医生', role: 'doctor' };
+const patient: Account = { account: 'patient-li', name: '李女士', role: 'patient' };
+const TEAM = 'c1';
+const SESSION = `team-${TEAM}`;
+
+let server: TestServer;
+const running: Array<{ stop(): void }> = [];
+
+async function setup(over: Parameters<typeof startTestServer>[0] = {}) {
+  server = await startTestServer(over);
+  for (const a of [doctor, patient]) await server.storage.upsertAccount(a);
+  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+}
+
+async function client(account: Account, over: Partial<ConstructorParameters<typeof ChatClient>[0]> = {}) {
+  const c = new ChatClient({ url: server.url, token: await server.auth.issue(account), ...over });
+  running.push(c);
+  await c.start();
+  await until(() => c.store.getState().connection === 'synced', `${account.account} synced`);
+  return c;
+}
+
+const bodies = (c: ChatClient) => c.messages(SESSION).map((m) => m.body);
+
+afterEach(async () => {
+  for (const c of running.splice(0)) c.stop();
+  await server.dispose();
+});
+
+test('messages typed offline stay queued and go out in order when the network is back', async () => {
+  await setup();
+  const p = await client(patient);
+  const d = await client(doctor);
+  p.setOnline(false);
+  await until(() => p.store.getState().connection === 'disconnected', 'patient offline');
+  expect(p.store.getState().connectionError).toBe('网络不可用，消息将在联网后发送');
+  for (const t of ['一', '二', '三']) await p.controller.sendText(SESSION, t);
+  expect(p.messages(SESSION).map((m) => m.status)).toEqual(['sending', 'sending', 'sending']);
+  expect(p.outbox()).toHaveLength(1);
+
+  p.setOnline(true);
+  await until(() => bodies(d).length === 3, 'doctor got three');
+  expect(bodies(d)).toEqual(['一', '二', '三']);
+  await until(() => p.messages(SESSION).every((m) => m.status === 'sent'), 'acks');
+  expect(p.messages(SESSION).map((m) => m.seq)).toEqual([1, 2, 3]);
+  expect(p.outbox()).toEqual([]);
+});
+
+test('a reload while sending loses nothing and sends nothing twice, even if the server already had it', async () => {
+  await setup();
+  const storage = new MapStorage();
+  const token = await server.auth.issue(patient);
+  const before = new ChatClient({ url: server.url, token, storage });
+  running.push(before);
+  await before.start();
+  before.setOnline(false);
+  await before.controller.sendText(SESSION, '第一条');
+  await before.controller.sendText(SESSION, '第二条');
+  const [first] = before.messages(SESSION);
+  // The first one reached the server but its ack never came back before the page went away.
+  const raw = await WsClient.loginWithToken(server, token);
+  await raw.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body: '第一条', idClient: first.idClient } });
+  raw.close();
+  before.stop();
+
+  const d = await client(doctor);
+  const after = new ChatClient({ url: server.url, token, storage });
+  running.push(after);
+  await after.start();
+  await until(() => after.messages(SESSION).filter((m) => m.status === 'sent').length === 2, 'both sent after reload');
+  expect(bodies(after)).toEqual(['第一条', '第二条']);
+  await until(() => bodies(d).length === 2, 'doctor has both');
+  expect(bodies(d)).toEqual(['第一条', '第二条']);
+  const history = await doctorHistory();
+  expect(history).toEqual(['第一条', '第二条']);
+  expect(after.outbox()).toEqual([]);
+
+  async function doctorHistory() {
+    const c = await WsClient.login(server, doctor);
+    const page = await c.request('history', { sessionId: SESSION, limit: 10 });
+    c.close();
+    return page.msgs.map((m) => m.body);
+  }
+});
+
+test('an ack that comes too late fails the message with the reason; resending it does not duplicate it', async () => {
+  await setup();
+  const proxy = new FlakyProxy(() => server.port);
+  await proxy.listen();
+  try {
+    const p = await client(patient, { url: proxy.url, requestTimeoutMs: 300 });
+    const d = await client(doctor);
+    proxy.delayMs = 600;
+    await p.controller.sendText(SESSION, '慢网络');
+    const [failed] = p.messages(SESSION);
+    expect(failed).toMatchObject({ status: 'sendFailed', error: '发送超时，请重试' });
+    proxy.delayMs = 0;
+    await until(() => bodies(d).length === 1, 'the server had stored it');
+    await p.controller.resend(SESSION, failed.idClient);
+    await until(() => p.messages(SESSION)[0].status === 'sent', 'resent');
+    expect(p.messages(SESSION)).toHaveLength(1);
+    expect(p.messages(SESSION)[0].seq).toBe(1);
+    expect(bodies(d)).toEqual(['慢网络']);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a dropped connection reconnects by itself and syncs what was missed', async () => {
+  await setup();
+  const proxy = new FlakyProxy(() => server.port);
+  await proxy.listen();
+  try {
+    const p = await client(patient, { url: proxy.url });
+    const d = await client(doctor);
+    proxy.setDown(true);
+    await until(() => p.store.getState().connection === 'disconnected', 'patient lost the socket');
+    await d.controller.sendText(SESSION, '断线期间的消息');
+    proxy.setDown(false);
+    await until(() => bodies(p).includes('断线期间的消息'), 'patient synced after reconnect', 20_000);
+    expect(p.store.getState().sessions[SESSION].unread).toBe(1);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('the token is renewed before it expires and the connection outlives the first token', async () => {
+  await setup({ tokenTtlSec: 3 });
+  const p = await client(patient);
+  const renewed: string[] = [];
+  p.provider.on('token', (t) => renewed.push(t));
+  await until(() => renewed.length > 0, 'renewal', 5_000);
+  expect((await server.auth.verify(renewed[0])).account).toBe(patient.account);
+  await new Promise((r) => setTimeout(r, 3_200 - 2_400));
+  await p.controller.sendText(SESSION, '令牌续期后仍可发送');
+  expect(p.messages(SESSION)[0].status).toBe('sent');
+});
+
+test('logging in on one device too many tells the old one why and it stays signed out', async () => {
+  await setup({ maxDevicesPerAccount: 1 });
+  const first = await client(patient, { deviceId: 'phone' });
+  await client(patient, { deviceId: 'tablet' });
+  await until(() => first.store.getState().connection === 'kicked', 'first device kicked');
+  expect(first.store.getState().connectionError).toBe('您的账号已在其他设备登录，本设备已下线');
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(first.store.getState().connection).toBe('kicked');
+});
+
+test('backoff grows exponentially, is capped, and is jittered over the whole range', () => {
+  expect(backoffDelay(0, 500, 30_000, () => 0.999)).toBe(499);
+  expect(backoffDelay(3, 500, 30_000, () => 0.999)).toBe(3_996);
+  expect(backoffDelay(20, 500, 30_000, () => 0.999)).toBe(29_970);
+  expect(backoffDelay(5, 500, 30_000, () => 0)).toBe(0);
+});
