@@ -9,7 +9,7 @@ import type { ImProvider } from '../im/types';
 import { ImError } from '../im/types';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
-import { syncCursors } from '../store';
+import { hasGaps, syncCursors } from '../store';
 import { errorText } from './errorText';
 import { Outbox, OutboxFullError } from './outbox';
 
@@ -17,6 +17,7 @@ const PAGE_SIZE = 30;
 /** A typing signal at most this often per session, and shown this long after the last one. */
 const TYPING_SEND_EVERY_MS = 3_000;
 const TYPING_SHOW_MS = 5_000;
+const GAP_WAIT_MS = 1_000;
 
 /** Failures after which the same send cannot succeed by retrying on its own. */
 const TRANSIENT = new Set(['disconnected', 'offline']);
@@ -32,6 +33,7 @@ export class ChatController {
   private pumping = false;
   private readonly typingSent = new Map<string, number>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private gapTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
     readonly store: ChatStore,
@@ -43,6 +45,7 @@ export class ChatController {
     this.unsubscribe.push(
       provider.on('msgs', (msgs) => {
         s().receive(msgs);
+        if (hasGaps(s())) this.scheduleGapFill();
         const current = s().currentSessionId;
         if (current && msgs.some((m) => m.sessionId === current)) this.scheduleMarkRead(current);
       }),
@@ -86,6 +89,7 @@ export class ChatController {
     this.ready = false;
     for (const off of this.unsubscribe.splice(0)) off();
     for (const t of this.typingTimers.values()) clearTimeout(t);
+    clearTimeout(this.gapTimer);
   }
 
   /** Back in the foreground: the socket may have died unnoticed and messages may have arrived. */
@@ -113,12 +117,7 @@ export class ChatController {
     const s = this.store.getState;
     s().setConnection('syncing');
     try {
-      for (;;) {
-        const res = await this.provider.sync(syncCursors(s()));
-        s().receive(res.msgs);
-        s().setSessions(res.sessions);
-        if (res.complete) break;
-      }
+      await this.fetchSinceCursors();
       s().setConnection('synced');
       this.ready = true;
       void this.pump();
@@ -128,6 +127,28 @@ export class ChatController {
       // A sync cut by a disconnect is retried on the next 'connected'.
       if (!(e instanceof ImError && e.code === 'disconnected')) s().setConnection('disconnected', errorText(undefined));
     }
+  }
+
+  private async fetchSinceCursors(): Promise<void> {
+    const s = this.store.getState;
+    for (;;) {
+      const res = await this.provider.sync(syncCursors(s()));
+      s().receive(res.msgs);
+      s().setSessions(res.sessions);
+      if (res.complete) break;
+    }
+  }
+
+  /**
+   * A push past a gap usually means the missing one is a moment behind it; if it is still missing
+   * shortly after, a quiet sync fetches it (the banner stays as it is).
+   */
+  private scheduleGapFill(): void {
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (this.ready && hasGaps(this.store.getState())) this.fetchSinceCursors().catch(() => undefined);
+    }, GAP_WAIT_MS);
   }
 
   async sendText(sessionId: string, text: string): Promise<void> {

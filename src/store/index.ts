@@ -4,7 +4,7 @@ import type { Ack, Account, Message, SessionSummary } from '../../types/message'
 import * as R from './reducers';
 
 export type { ChatState, ConnectionState, SessionMessages } from './reducers';
-export { orderedMessages, syncCursors } from './reducers';
+export { hasGaps, orderedMessages, syncCursors } from './reducers';
 
 export interface ChatActions {
   setMe(me: Account): void;

@@ -20,8 +20,13 @@ export interface SessionMessages {
   byId: Record<string, Message>;
   /** idClients in display order (see compareMessages). */
   order: string[];
-  /** Highest server seq held, the cursor for sync after reconnect. */
+  /** Highest server seq held. */
   maxSeq: number;
+  /**
+   * Highest seq up to which nothing is missing (from the oldest held on): the cursor for sync. Pushes
+   * can arrive past a gap (a socket dropped between two of them); syncing from maxSeq would skip it.
+   */
+  syncedSeq: number;
   /** Lowest server seq held, the cursor for loading older history. */
   minSeq: number;
   /** False once the server said there is nothing older. */
@@ -44,7 +49,7 @@ export const initialChatState = (): ChatState => ({ connection: 'idle', sessions
 function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
   let s = state.messages[sessionId];
   if (!s) {
-    s = { byId: {}, order: [], maxSeq: 0, minSeq: 0, hasMore: true };
+    s = { byId: {}, order: [], maxSeq: 0, syncedSeq: 0, minSeq: 0, hasMore: true };
     state.messages[sessionId] = s;
   }
   return s;
@@ -73,12 +78,29 @@ function upsert(state: ChatState, msg: Message): boolean {
     removeFromOrder(s, existing);
   }
   s.byId[msg.idClient] = existing ? { ...msg, status: mergeStatus(existing, msg) } : msg;
-  s.order.splice(lowerBound(s.order, s.byId, msg), 0, msg.idClient);
+  const at = lowerBound(s.order, s.byId, msg);
+  s.order.splice(at, 0, msg.idClient);
   if (msg.seq !== undefined) {
     s.maxSeq = Math.max(s.maxSeq, msg.seq);
     s.minSeq = s.minSeq === 0 ? msg.seq : Math.min(s.minSeq, msg.seq);
+    advanceSynced(s, msg.seq, at);
   }
   return !existing;
+}
+
+/**
+ * Stored messages sit in `order` by seq (server time never decreases within a conversation), so the
+ * run of consecutive seqs continues right after the inserted message.
+ */
+function advanceSynced(s: SessionMessages, seq: number, at: number): void {
+  if (s.syncedSeq === 0) s.syncedSeq = seq - 1;
+  if (seq !== s.syncedSeq + 1) return;
+  s.syncedSeq = seq;
+  for (let i = at + 1; i < s.order.length; i++) {
+    const next = s.byId[s.order[i]].seq;
+    if (next !== s.syncedSeq + 1) break;
+    s.syncedSeq = next;
+  }
 }
 
 /** A status only moves forward: a re-delivered copy must not turn "read" back into "unread". */
@@ -245,11 +267,16 @@ export function setUnread(state: ChatState, sessionId: string, unread: number): 
   if (session && state.currentSessionId !== sessionId) session.unread = unread;
 }
 
-/** Cursors for sync: the highest seq held per session. */
+/** Cursors for sync: per session, the seq up to which nothing is missing. */
 export function syncCursors(state: ChatState): Record<string, number> {
   const cursors: Record<string, number> = {};
-  for (const [id, s] of Object.entries(state.messages)) if (s.maxSeq > 0) cursors[id] = s.maxSeq;
+  for (const [id, s] of Object.entries(state.messages)) if (s.syncedSeq > 0) cursors[id] = s.syncedSeq;
   return cursors;
+}
+
+/** Sessions holding a message past a gap: a sync fills it. */
+export function hasGaps(state: ChatState): boolean {
+  return Object.values(state.messages).some((s) => s.maxSeq > s.syncedSeq);
 }
 
 export function orderedMessages(state: ChatState, sessionId: string): Message[] {

@@ -66,7 +66,8 @@ test('a reload while sending loses nothing and sends nothing twice, even if the 
   before.setOnline(false);
   await before.controller.sendText(SESSION, '第一条');
   await before.controller.sendText(SESSION, '第二条');
-  const [first] = before.messages(SESSION);
+  const first = before.messages(SESSION).find((m) => m.body === '第一条');
+  if (!first) throw new Error('first message missing');
   // The first one reached the server but its ack never came back before the page went away.
   const raw = await WsClient.loginWithToken(server, token);
   await raw.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body: '第一条', idClient: first.idClient } });
@@ -106,6 +107,9 @@ test('an ack that comes too late fails the message with the reason; resending it
     expect(failed).toMatchObject({ status: 'sendFailed', error: '发送超时，请重试' });
     proxy.delayMs = 0;
     await until(() => bodies(d).length === 1, 'the server had stored it');
+    // Let the late reply through the proxy first: replies queue behind it in order.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(p.messages(SESSION)[0].status).toBe('sendFailed');
     await p.controller.resend(SESSION, failed.idClient);
     await until(() => p.messages(SESSION)[0].status === 'sent', 'resent');
     expect(p.messages(SESSION)).toHaveLength(1);

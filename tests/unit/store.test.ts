@@ -1,5 +1,6 @@
 import type { Message } from '../../types/message';
-import { createChatStore, orderedMessages } from '../../src/store';
+import { newIdClient } from '../../src/im/ids';
+import { createChatStore, hasGaps, orderedMessages, syncCursors } from '../../src/store';
 
 const ME = { account: 'patient-li', name: '李女士', role: 'patient' as const };
 const SESSION = 'team-c1';
@@ -190,6 +191,27 @@ describe('chat store', () => {
     ]);
     expect(orderedMessages(s(), SESSION)[0].attach).toEqual({ recalled: { by: theirs.from } });
     expect(s().sessions[SESSION].unread).toBe(1);
+  });
+
+  test('the sync cursor stops below a gap and moves past it once the gap is filled', () => {
+    const { s } = setup();
+    const [m1, m2, m3, m4] = [1, 2, 3, 4].map((seq) => msg({ seq }));
+    s().receive([m1, m2, m4]);
+    expect(syncCursors(s())).toEqual({ [SESSION]: 2 });
+    expect(hasGaps(s())).toBe(true);
+    s().receive([m3]);
+    expect(syncCursors(s())).toEqual({ [SESSION]: 4 });
+    expect(hasGaps(s())).toBe(false);
+  });
+
+  test('messages composed in the same millisecond stay in the order typed while pending', () => {
+    const { s } = setup();
+    const now = Date.now();
+    const typed = Array.from({ length: 50 }, (_, i) =>
+      msg({ from: ME.account, status: 'sending', time: now, body: `p${i}`, idClient: newIdClient() }),
+    );
+    for (const m of typed) s().addPending(m);
+    expect(orderedMessages(s(), SESSION).map((m) => m.body)).toEqual(typed.map((m) => m.body));
   });
 
   test('switching accounts forgets the previous account’s messages', () => {
