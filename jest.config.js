@@ -42,6 +42,7 @@ module.exports = {
     nodeProject('unit', ['<rootDir>/tests/unit', '<rootDir>/tests/server']),
     component,
     nodeProject('e2e', ['<rootDir>/tests/e2e']),
+    nodeProject('fault', ['<rootDir>/tests/fault']),
     {
       ...nodeProject('weapp', ['<rootDir>/tests/weapp']),
       testEnvironment: 'jsdom',

@@ -4,6 +4,7 @@
 import type { Message } from '../../types/message';
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX } from '../../types/protocol';
+import { backoffDelay } from '../im/backoff';
 import { newIdClient } from '../im/ids';
 import type { ImProvider } from '../im/types';
 import { ImError } from '../im/types';
@@ -34,6 +35,9 @@ export class ChatController {
   private readonly typingSent = new Map<string, number>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private gapTimer?: ReturnType<typeof setTimeout>;
+  private syncing?: Promise<void>;
+  private connected = false;
+  private syncRetry?: ReturnType<typeof setTimeout>;
 
   constructor(
     readonly store: ChatStore,
@@ -50,7 +54,8 @@ export class ChatController {
         if (current && msgs.some((m) => m.sessionId === current)) this.scheduleMarkRead(current);
       }),
       provider.on('state', (state, err) => {
-        if (state !== 'connected') this.ready = false;
+        this.connected = state === 'connected';
+        if (!this.connected) this.ready = false;
         if (state === 'connected') void this.syncAll();
         else if (state === 'authFailed' || state === 'kicked') s().setConnection(state, errorText(err?.code));
         else s().setConnection(state, state === 'disconnected' ? errorText(err?.code) : undefined);
@@ -90,6 +95,7 @@ export class ChatController {
     for (const off of this.unsubscribe.splice(0)) off();
     for (const t of this.typingTimers.values()) clearTimeout(t);
     clearTimeout(this.gapTimer);
+    clearTimeout(this.syncRetry);
   }
 
   /** Back in the foreground: the socket may have died unnoticed and messages may have arrived. */
@@ -112,20 +118,36 @@ export class ChatController {
     void this.pump();
   }
 
-  /** After every (re)connect: fetch everything after our cursors until the server says complete. */
-  private async syncAll(): Promise<void> {
+  /**
+   * After every (re)connect: fetch everything after our cursors until the server says complete. A sync
+   * that fails on a live connection (a slow reply timed out) is retried; one cut by a disconnect waits
+   * for the next 'connected'.
+   */
+  private async syncAll(attempt = 0): Promise<void> {
+    if (this.syncing) return this.syncing;
     const s = this.store.getState;
     s().setConnection('syncing');
+    this.syncing = this.fetchSinceCursors().then(
+      () => {
+        s().setConnection('synced');
+        this.ready = true;
+        void this.pump();
+        const current = s().currentSessionId;
+        if (current) this.scheduleMarkRead(current);
+      },
+      (e: unknown) => {
+        if (e instanceof ImError && TRANSIENT.has(e.code)) return;
+        s().setConnection('disconnected', errorText(e instanceof ImError ? e.code : undefined));
+        clearTimeout(this.syncRetry);
+        this.syncRetry = setTimeout(() => {
+          if (this.connected) void this.syncAll(attempt + 1);
+        }, backoffDelay(attempt, 500, 10_000) + 200);
+      },
+    );
     try {
-      await this.fetchSinceCursors();
-      s().setConnection('synced');
-      this.ready = true;
-      void this.pump();
-      const current = s().currentSessionId;
-      if (current) this.scheduleMarkRead(current);
-    } catch (e) {
-      // A sync cut by a disconnect is retried on the next 'connected'.
-      if (!(e instanceof ImError && e.code === 'disconnected')) s().setConnection('disconnected', errorText(undefined));
+      await this.syncing;
+    } finally {
+      this.syncing = undefined;
     }
   }
 

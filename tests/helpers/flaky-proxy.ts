@@ -43,13 +43,15 @@ export class FlakyProxy {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     client.on('data', (chunk) => upstream.write(chunk));
-    // Delayed chunks keep their order: each waits for the one before it.
-    let chain = Promise.resolve();
+    // Latency, not a bandwidth cap: each chunk leaves `delayMs` after it came, never before the one
+    // ahead of it (timers due in non-decreasing order fire in order).
+    let lastAt = 0;
     upstream.on('data', (chunk) => {
-      const delay = this.delayMs;
-      chain = chain.then(() =>
-        delay > 0 ? new Promise<void>((r) => setTimeout(r, delay)).then(() => void client.write(chunk)) : void client.write(chunk),
-      );
+      const at = Math.max(lastAt, Date.now() + this.delayMs);
+      lastAt = at;
+      const wait = at - Date.now();
+      if (wait <= 0) client.write(chunk);
+      else setTimeout(() => client.write(chunk), wait);
     });
   }
 

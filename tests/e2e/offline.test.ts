@@ -1,0 +1,113 @@
+/**
+ * Offline and reload in the H5 build in Chromium: messages typed without a network go out in order
+ * when it returns, and a reload while a message is still sending neither loses nor doubles it.
+ */
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Account } from '../../types/message';
+import { DEMO, entryLink, seedDemo } from '../../server/demo';
+import { launchChromium } from '../helpers/browser';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '../..');
+const SESSION = `team-${DEMO.consultationId}`;
+
+let server: TestServer;
+let browser: Browser;
+
+beforeEach(async () => {
+  server = await startTestServer({ staticDir: join(ROOT, 'dist/h5') });
+  await seedDemo(server.storage);
+  browser = await launchChromium();
+});
+
+afterEach(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+async function openAs(account: Account, setup?: (c: BrowserContext) => Promise<void>): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
+  await setup?.(context);
+  const page = await context.newPage();
+  await page.goto(await entryLink(server.url, server.auth, account, SESSION));
+  await synced(page);
+  return page;
+}
+
+async function synced(page: Page): Promise<void> {
+  await page.waitForSelector('.input-field input:not([disabled])');
+  await page.waitForFunction(() => !document.querySelector('.banner'), undefined, { timeout: 15_000 });
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.locator('.input-field input').fill(text);
+  await page.locator('.input-send').click();
+}
+
+const texts = (page: Page) => page.$$eval('.msg-text', (els) => els.map((e) => e.textContent ?? ''));
+
+async function waitForCount(page: Page, n: number): Promise<void> {
+  await page.waitForFunction((k) => document.querySelectorAll('.msg-text').length >= k, n, { timeout: 20_000 });
+  // Long enough for a late duplicate to show up and be counted.
+  await page.waitForTimeout(500);
+}
+
+test('three messages typed offline reach the doctor in order once the patient is back online', async () => {
+  const patient = await openAs(DEMO.patient);
+  const doctor = await openAs(DEMO.doctor);
+
+  await patient.context().setOffline(true);
+  await patient.waitForFunction(() => document.querySelector('.banner')?.textContent?.includes('网络不可用'));
+  const typed = ['离线第一条', '离线第二条', '离线第三条'];
+  for (const t of typed) await send(patient, t);
+  expect(await texts(patient)).toEqual(typed);
+  expect(await patient.$$eval('.msg-row.mine .msg-status', (els) => els.map((e) => e.textContent))).toEqual([
+    '发送中',
+    '发送中',
+    '发送中',
+  ]);
+  await doctor.waitForTimeout(500);
+  expect(await texts(doctor)).toEqual([]);
+
+  await patient.context().setOffline(false);
+  await waitForCount(doctor, 3);
+  expect(await texts(doctor)).toEqual(typed);
+  await patient.waitForFunction(() =>
+    [...document.querySelectorAll('.msg-row.mine .msg-status')].every((e) => e.textContent !== '发送中'),
+  );
+  expect(await texts(patient)).toEqual(typed);
+  await patient.screenshot({ path: join(ROOT, 'test-results/offline-patient.png') });
+});
+
+test('a reload while a message is still sending loses nothing and sends it once', async () => {
+  // The route swallows the patient's send frames while `hold` is set: the message stays "sending".
+  let hold = false;
+  const patient = await openAs(DEMO.patient, (context) =>
+    context.routeWebSocket(/\/ws$/, (ws) => {
+      const upstream = ws.connectToServer();
+      ws.onMessage((frame) => {
+        if (hold && typeof frame === 'string' && frame.includes('"type":"send"')) return;
+        upstream.send(frame);
+      });
+    }),
+  );
+  const doctor = await openAs(DEMO.doctor);
+
+  hold = true;
+  await send(patient, '刷新前还在发送的消息');
+  await patient.waitForFunction(() => document.querySelector('.msg-row.mine .msg-status')?.textContent === '发送中');
+  hold = false;
+  await patient.reload();
+  await synced(patient);
+
+  await waitForCount(doctor, 1);
+  expect(await texts(doctor)).toEqual(['刷新前还在发送的消息']);
+  await waitForCount(patient, 1);
+  expect(await texts(patient)).toEqual(['刷新前还在发送的消息']);
+  await patient.waitForFunction(() => document.querySelector('.msg-row.mine .msg-status')?.textContent !== '发送中');
+  const stored = await server.storage.history(`team-${DEMO.consultationId}`, undefined, 10);
+  expect(stored.map((m) => m.body)).toEqual(['刷新前还在发送的消息']);
+});
