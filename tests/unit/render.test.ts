@@ -1,0 +1,73 @@
+import type { Message } from '../../types/message';
+import { recalledView, RECALL_WINDOW_MS } from '../../types/message';
+import { buildTimeline, messageActions, previewOf } from '../../src/render/timeline';
+
+const ME = 'patient-li';
+const base: Message = {
+  scene: 'team',
+  sessionId: 'team-c1',
+  from: ME,
+  fromNick: '李女士',
+  to: 'c1',
+  type: 'text',
+  body: '您好',
+  idClient: 'render-0001',
+  seq: 1,
+  time: 1_700_000_000_000,
+  status: 'sent',
+};
+const at = (over: Partial<Message>): Message => ({ ...base, ...over });
+
+describe('timeline', () => {
+  test('a recalled own text becomes a tip with re-edit; a recall notice is not shown at all', () => {
+    const recalled = recalledView(at({ body: '写错了' }), ME);
+    const notice = at({
+      seq: 2,
+      type: 'notification',
+      body: '',
+      idClient: 'recall:render-0001',
+      attach: { recall: { idClient: 'render-0001', by: ME } },
+    });
+    const items = buildTimeline([recalled, notice], ME, base.time);
+    expect(items.filter((i) => i.kind !== 'time')).toEqual([
+      { kind: 'tip', key: 'render-0001', text: '你撤回了一条消息', reedit: '写错了' },
+    ]);
+  });
+
+  test('someone else’s recall names them and offers nothing to edit', () => {
+    const theirs = recalledView(at({ from: 'doctor-zhang', fromNick: '张医生' }), ME);
+    const [, tip] = buildTimeline([theirs], ME, base.time);
+    expect(tip).toEqual({ kind: 'tip', key: 'render-0001', text: '张医生撤回了一条消息' });
+  });
+
+  test('receipts: 已读 with one counterpart, n人已读 and 全部已读 with several', () => {
+    const mine = at({ seq: 5 });
+    const receipt = (reads: Record<string, number>) => {
+      const item = buildTimeline([mine], ME, base.time, reads)[1];
+      return item.kind === 'msg' ? item.receipt : '';
+    };
+    expect(receipt({ 'doctor-zhang': 4 })).toBe('未读');
+    expect(receipt({ 'doctor-zhang': 5 })).toBe('已读');
+    expect(receipt({ 'doctor-zhang': 5, 'nurse-wang': 0 })).toBe('1人已读');
+    expect(receipt({ 'doctor-zhang': 5, 'nurse-wang': 9 })).toBe('全部已读');
+  });
+
+  test('the sessions list previews a recall instead of the recalled text', () => {
+    expect(previewOf(recalledView(at({ body: '秘密' }), ME), ME)).toBe('你撤回了一条消息');
+    expect(previewOf(at({ from: 'doctor-zhang', fromNick: '张医生', type: 'notification', attach: { recall: { idClient: 'x', by: 'doctor-zhang' } } }), ME)).toBe(
+      '张医生撤回了一条消息',
+    );
+  });
+});
+
+describe('long-press actions', () => {
+  test('own stored text within two minutes: copy and recall; after that only copy', () => {
+    expect(messageActions(base, ME, base.time + 1_000)).toEqual(['copy', 'recall']);
+    expect(messageActions(base, ME, base.time + RECALL_WINDOW_MS + 1)).toEqual(['copy']);
+  });
+
+  test('a failed own message offers resend, not recall; others’ messages only copy', () => {
+    expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time)).toEqual(['copy', 'resend']);
+    expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time)).toEqual(['copy']);
+  });
+});
