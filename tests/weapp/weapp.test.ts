@@ -78,6 +78,35 @@ test('the chat page shows the doctor’s message and a tap on 发送 delivers th
   page.detach();
 });
 
+test('on the weapp a message typed while wx reports no network goes out when it is back', async () => {
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  const page = sim.open('pages/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected with a network listener');
+  const setNetwork = (isConnected: boolean) => {
+    for (const cb of fake.network) cb({ isConnected, networkType: isConnected ? 'wifi' : 'none' });
+  };
+
+  setNetwork(false);
+  await until(() => text().includes('网络不可用'), 'the offline banner').catch((e: Error) => {
+    throw new Error(`${e.message}: ${text()}`);
+  });
+  page.querySelector('.input-field')?.dispatchEvent('input', { detail: { value: '小程序离线时写的' } });
+  await simulateTick();
+  page.querySelector('.input-send')?.dispatchEvent('tap');
+  await until(() => text().includes('发送中'), 'the pending bubble');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(doctor.pushes.some((f) => f.type === 'msg' && f.msg.body === '小程序离线时写的')).toBe(false);
+
+  setNetwork(true);
+  const push = await doctor.waitFor(
+    (f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.body === '小程序离线时写的',
+  );
+  expect(push.msg.from).toBe(DEMO.patient.account);
+  doctor.close();
+  page.detach();
+});
+
 function simulateTick(): Promise<void> {
   return new Promise((r) => setTimeout(r, 50));
 }

@@ -13,6 +13,8 @@ export interface WxFake {
   navigations: string[];
   titles: string[];
   sockets: WebSocket[];
+  /** What the app registered with wx.onNetworkStatusChange: call to simulate the network changing. */
+  network: Set<WechatMiniprogram.OnNetworkStatusChangeCallback>;
 }
 
 const ok = <T extends object>(extra?: T) => ({ errMsg: 'ok', ...extra });
@@ -23,6 +25,7 @@ export function createWxFake(serverWsUrl: string): WxFake {
   const navigations: string[] = [];
   const titles: string[] = [];
   const sockets: WebSocket[] = [];
+  const network = new Set<WechatMiniprogram.OnNetworkStatusChangeCallback>();
 
   const connectSocket: Wx['connectSocket'] = (option) => {
     const ws = new WebSocket(serverWsUrl);
@@ -56,6 +59,8 @@ export function createWxFake(serverWsUrl: string): WxFake {
     canIUse: () => true,
     nextTick: (fn) => void setTimeout(fn, 0),
     connectSocket,
+    onNetworkStatusChange: (cb) => void network.add(cb),
+    offNetworkStatusChange: (cb) => void network.delete(cb as unknown as WechatMiniprogram.OnNetworkStatusChangeCallback),
     setNavigationBarTitle: ((o: WechatMiniprogram.SetNavigationBarTitleOption) => {
       titles.push(o.title);
       o.success?.(ok());
@@ -69,5 +74,5 @@ export function createWxFake(serverWsUrl: string): WxFake {
       o.success?.({ errMsg: 'ok', eventChannel: {} as WechatMiniprogram.EventChannel });
     }) as Wx['navigateTo'],
   };
-  return { wx, storage, navigations, titles, sockets };
+  return { wx, storage, navigations, titles, sockets, network };
 }

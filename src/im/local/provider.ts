@@ -115,15 +115,18 @@ export class LocalProvider implements ImProvider {
 
   private onNetwork(online: boolean): void {
     this.offline = !online;
-    if (!online) {
-      if (this.socket) this.onSocketLost('network offline');
-    } else {
+    if (online) {
       this.reconnectNow();
+      return;
     }
+    clearTimeout(this.reconnectTimer);
+    if (this.socket) this.onSocketLost('network offline');
+    else if (!this.stopped) this.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
   }
 
+  /** Not while the platform reports no network: the 'online' event reconnects then. */
   private reconnectNow(): void {
-    if (this.stopped || this.socket) return;
+    if (this.stopped || this.socket || this.offline) return;
     clearTimeout(this.reconnectTimer);
     this.attempt = 0;
     this.openSocket();
