@@ -6,20 +6,15 @@ import type { Account } from '../../types/message';
 import { backoffDelay } from '../../src/im/backoff';
 import { ChatClient, MapStorage, until } from '../helpers/chat-client';
 import { FlakyProxy } from '../helpers/flaky-proxy';
-import { startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
+import { WsClient, type TestServer } from '../helpers/server';
 
-const doctor: Account = { account: 'doctor-zhang', name: '张医生', role: 'doctor' };
-const patient: Account = { account: 'patient-li', name: '李女士', role: 'patient' };
-const TEAM = 'c1';
-const SESSION = `team-${TEAM}`;
 
 let server: TestServer;
 const running: Array<{ stop(): void }> = [];
 
-async function setup(over: Parameters<typeof startTestServer>[0] = {}) {
-  server = await startTestServer(over);
-  for (const a of [doctor, patient]) await server.storage.upsertAccount(a);
-  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+async function setup(over: Parameters<typeof startConsultationServer>[0] = {}) {
+  server = await startConsultationServer(over);
 }
 
 async function client(account: Account, over: Partial<ConstructorParameters<typeof ChatClient>[0]> = {}) {

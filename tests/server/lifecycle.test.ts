@@ -6,13 +6,9 @@ import type { Account, Message } from '../../types/message';
 import { RECALL_WINDOW_MS } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
 import { CLOSE_KICKED } from '../../types/protocol';
-import { RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { RequestError, WsClient, type TestServer } from '../helpers/server';
 
-const doctor: Account = { account: 'doctor-zhang', name: '张医生', role: 'doctor' };
-const patient: Account = { account: 'patient-li', name: '李女士', role: 'patient' };
-const stranger: Account = { account: 'patient-wang', name: '王先生', role: 'patient' };
-const TEAM = 'c1';
-const SESSION = `team-${TEAM}`;
 
 let server: TestServer;
 let clock = 0;
@@ -46,11 +42,9 @@ function closed(c: WsClient): Promise<number> {
   return new Promise((resolve) => c.ws.once('close', (code) => resolve(code)));
 }
 
-async function setup(over: Parameters<typeof startTestServer>[0] = {}) {
+async function setup(over: Parameters<typeof startConsultationServer>[0] = {}) {
   clock = Date.now();
-  server = await startTestServer({ now: () => clock, ...over });
-  for (const a of [doctor, patient, stranger]) await server.storage.upsertAccount(a);
-  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  server = await startConsultationServer({ now: () => clock, ...over });
 }
 
 afterEach(async () => {

@@ -2,13 +2,9 @@ import { SignJWT } from 'jose';
 import type { Account, Message } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
 import { MAX_FRAME_BYTES, MAX_TEXT_BYTES } from '../../types/protocol';
-import { RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { RequestError, WsClient, type TestServer } from '../helpers/server';
 
-const doctor: Account = { account: 'doctor-zhang', name: '张医生', role: 'doctor' };
-const patient: Account = { account: 'patient-li', name: '李女士', role: 'patient' };
-const stranger: Account = { account: 'patient-wang', name: '王先生', role: 'patient' };
-const TEAM = 'c1';
-const SESSION = `team-${TEAM}`;
 
 let server: TestServer;
 const clients: WsClient[] = [];
@@ -41,9 +37,7 @@ async function expectError(p: Promise<unknown>, code: string): Promise<void> {
 }
 
 beforeEach(async () => {
-  server = await startTestServer();
-  for (const a of [doctor, patient, stranger]) await server.storage.upsertAccount(a);
-  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  server = await startConsultationServer();
 });
 
 afterEach(async () => {

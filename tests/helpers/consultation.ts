@@ -1,0 +1,17 @@
+/** The cast of the server tests: a doctor, their patient, an outsider, and one consultation. */
+import type { Account } from '../../types/message';
+import { startTestServer, type TestServer } from './server';
+
+export const doctor: Account = { account: 'doctor-zhang', name: '张医生', role: 'doctor' };
+export const patient: Account = { account: 'patient-li', name: '李女士', role: 'patient' };
+export const stranger: Account = { account: 'patient-wang', name: '王先生', role: 'patient' };
+export const TEAM = 'c1';
+export const SESSION = `team-${TEAM}`;
+
+/** A fresh server and SQLite file holding the three accounts and the doctor–patient consultation. */
+export async function startConsultationServer(over: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const server = await startTestServer(over);
+  for (const a of [doctor, patient, stranger]) await server.storage.upsertAccount(a);
+  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  return server;
+}
