@@ -19,7 +19,9 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dir = env.DB_PATH ? undefined : mkdtempSync(join(tmpdir(), 'medchat-proc-'));
   const dbPath = env.DB_PATH ?? join(dir as string, 'chat.sqlite');
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(__dirname, 'demo-server-main.ts')], {
+  // tsx as a loader, not its CLI: the CLI runs the script in a grandchild, which a SIGKILL to the CLI
+  // would leave running (holding the port, the database and jest's pipes).
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'demo-server-main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
