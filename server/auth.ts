@@ -18,14 +18,24 @@ export class Auth {
   ) {}
 
   async issue(account: Pick<Account, 'account' | 'role'>, ttlSec = this.ttlSec): Promise<string> {
-    return new SignJWT({ role: account.role })
+    return (await this.issueWithExpiry(account, ttlSec)).token;
+  }
+
+  /** A token and the moment (ms) it expires, as `verify` will report it. */
+  async issueWithExpiry(
+    account: Pick<Account, 'account' | 'role'>,
+    ttlSec = this.ttlSec,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const exp = Math.floor(Date.now() / 1000) + ttlSec;
+    const token = await new SignJWT({ role: account.role })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(account.account)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSec)
+      .setExpirationTime(exp)
       .sign(this.secret);
+    return { token, expiresAt: exp * 1000 };
   }
 
   /** Throws ClientError('tokenExpired' | 'authFailed'): the two need different handling by clients. */

@@ -13,7 +13,7 @@ import type { Auth } from './auth';
 import { ackOf, ChatService, viewOf } from './chat';
 import { ClientError } from './errors';
 import { parseClientFrame } from './protocol';
-import type { Storage, StoredMessage } from './storage/types';
+import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
@@ -175,10 +175,9 @@ export class Gateway {
     },
     renew: async (c) => {
       const me = c.me as Account;
-      const token = await this.auth.issue(me);
-      const claims = await this.auth.verify(token);
-      c.tokenExpiresAt = claims.expiresAt;
-      return { token, expiresAt: claims.expiresAt };
+      const renewed = await this.auth.issueWithExpiry(me);
+      c.tokenExpiresAt = renewed.expiresAt;
+      return renewed;
     },
     recall: async (c, f) => {
       const me = c.me as Account;
@@ -189,14 +188,9 @@ export class Gateway {
     typing: async (c, f) => {
       const me = (c.me as Account).account;
       const conv = await this.chat.conversationFor(me, f.sessionId);
-      const members = await this.storage.conversationMembers(conv.id);
-      for (const account of members) {
-        if (account === me) continue;
-        const sessionId = conv.scene === 'team' ? f.sessionId : `p2p-${me}`;
-        for (const other of this.byAccount.get(account) ?? []) {
-          this.send(other, { v: PROTOCOL_VERSION, type: 'typing', sessionId, account: me });
-        }
-      }
+      await this.pushToMembers(c, conv, f.sessionId, (account, sessionId) =>
+        account === me ? undefined : { v: PROTOCOL_VERSION, type: 'typing', sessionId, account: me },
+      );
       return {};
     },
     send: async (c, f) => {
@@ -210,19 +204,33 @@ export class Gateway {
     markRead: async (c, f) => {
       const me = (c.me as Account).account;
       const { conv, readSeq } = await this.chat.markRead(me, f.sessionId, f.seq);
-      const members = await this.storage.conversationMembers(conv.id);
-      for (const account of members) {
-        const sessionId = account === me || conv.scene === 'team' ? f.sessionId : `p2p-${me}`;
-        const frame: PushFrame =
-          account === me
-            ? { v: PROTOCOL_VERSION, type: 'unread', sessionId, unread: 0 }
-            : { v: PROTOCOL_VERSION, type: 'read', sessionId, account: me, readSeq };
-        for (const other of this.byAccount.get(account) ?? []) if (other !== c) this.send(other, frame);
-      }
+      await this.pushToMembers(c, conv, f.sessionId, (account, sessionId) =>
+        account === me
+          ? { v: PROTOCOL_VERSION, type: 'unread', sessionId, unread: 0 }
+          : { v: PROTOCOL_VERSION, type: 'read', sessionId, account: me, readSeq },
+      );
       return { readSeq };
     },
     ping: async () => ({ serverTime: Date.now() }),
   };
+
+  /**
+   * Sends `frameFor`'s frame (if any) to every connection of every member but `origin`, naming the
+   * session as that member sees it: a p2p session carries the other person's account.
+   */
+  private async pushToMembers(
+    origin: Connection,
+    conv: ConversationRef,
+    sessionId: string,
+    frameFor: (account: string, theirSessionId: string) => PushFrame | undefined,
+  ): Promise<void> {
+    const me = (origin.me as Account).account;
+    for (const account of await this.storage.conversationMembers(conv.id)) {
+      const frame = frameFor(account, account === me || conv.scene === 'team' ? sessionId : `p2p-${me}`);
+      if (!frame) continue;
+      for (const other of this.byAccount.get(account) ?? []) if (other !== origin) this.send(other, frame);
+    }
+  }
 
   /**
    * Pushes a new message to every connection of every member except the one that sent it. The frame

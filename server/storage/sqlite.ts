@@ -119,6 +119,7 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly appendTx;
+  private readonly recallTx;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -232,6 +233,10 @@ export class SqliteStorage implements Storage {
       this.stmt.insertMessage.run(row);
       return { stored: toStored(row), duplicate: false };
     });
+    this.recallTx = db.transaction((target: StoredMessage, notice: NewMessage) => {
+      this.stmt.markRecalled.run(Date.now(), target.convId, target.from, target.idClient);
+      return this.appendTx(notice);
+    });
   }
 
   private migrate(): void {
@@ -285,10 +290,7 @@ export class SqliteStorage implements Storage {
   }
 
   async recall(target: StoredMessage, notice: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
-    return this.db.transaction(() => {
-      this.stmt.markRecalled.run(Date.now(), target.convId, target.from, target.idClient);
-      return this.appendTx(notice);
-    })();
+    return this.recallTx(target, notice);
   }
 
   async history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
