@@ -7,7 +7,7 @@ import { HISTORY_PAGE_MAX } from '../../types/protocol';
 import { backoffDelay } from '../im/backoff';
 import { newIdClient } from '../im/ids';
 import type { ImProvider } from '../im/types';
-import { ImError } from '../im/types';
+import { errorCodeOf } from '../im/types';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
 import { hasGaps, syncCursors } from '../store';
@@ -42,8 +42,8 @@ export class ChatController {
   constructor(
     readonly store: ChatStore,
     private readonly provider: ImProvider,
-    /** Where unsent messages survive reloads; without it they live only in memory. */
-    private readonly persist?: KeyValueStorage,
+    /** Where unsent messages survive reloads. */
+    private readonly persist: KeyValueStorage,
   ) {
     const s = () => this.store.getState();
     this.unsubscribe.push(
@@ -109,7 +109,7 @@ export class ChatController {
   private restoreOutbox(account: string): void {
     if (this.outbox && this.outboxAccount === account) return;
     this.outboxAccount = account;
-    this.outbox = new Outbox(this.persist ?? memoryStorage(), `medchat.outbox.${account}`);
+    this.outbox = new Outbox(this.persist, `medchat.outbox.${account}`);
     const s = this.store.getState;
     for (const msg of this.outbox.all()) {
       s().addPending(msg);
@@ -136,8 +136,9 @@ export class ChatController {
         if (current) this.scheduleMarkRead(current);
       },
       (e: unknown) => {
-        if (e instanceof ImError && TRANSIENT.has(e.code)) return;
-        s().setConnection('disconnected', errorText(e instanceof ImError ? e.code : undefined));
+        const code = errorCodeOf(e);
+        if (code && TRANSIENT.has(code)) return;
+        s().setConnection('disconnected', errorText(code));
         clearTimeout(this.syncRetry);
         this.syncRetry = setTimeout(() => {
           if (this.connected) void this.syncAll(attempt + 1);
@@ -246,7 +247,7 @@ export class ChatController {
       this.store.getState().ack(ack);
       return 'done';
     } catch (e) {
-      const code = e instanceof ImError ? e.code : undefined;
+      const code = errorCodeOf(e);
       if (code && TRANSIENT.has(code)) return 'retryLater';
       const error = errorText(code);
       outbox.put({ ...msg, status: 'sendFailed', error });
@@ -262,7 +263,7 @@ export class ChatController {
       this.store.getState().receive([notice]);
       return undefined;
     } catch (e) {
-      return errorText(e instanceof ImError ? e.code : undefined);
+      return errorText(errorCodeOf(e));
     }
   }
 
@@ -320,13 +321,4 @@ export class ChatController {
       if (seq > 0) this.provider.markRead(sessionId, seq).catch(() => undefined);
     }, 0);
   }
-}
-
-function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, unknown>();
-  return {
-    get: <T>(key: string) => map.get(key) as T | undefined,
-    set: (key, value) => void map.set(key, value),
-    remove: (key) => void map.delete(key),
-  };
 }

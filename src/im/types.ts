@@ -17,6 +17,9 @@ export class ImError extends Error {
   }
 }
 
+/** The code of a provider failure; undefined for anything that is not an ImError (a bug, not the network). */
+export const errorCodeOf = (e: unknown): ImErrorCode | undefined => (e instanceof ImError ? e.code : undefined);
+
 export interface ProviderEvents {
   /** Live messages pushed by the server (not replies to our own requests). */
   msgs: (msgs: Message[]) => void;
