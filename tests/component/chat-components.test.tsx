@@ -67,12 +67,23 @@ describe('MessageList', () => {
     const statuses = [...container.querySelectorAll('.msg-status')].map((e) => e.textContent);
     expect(statuses).toEqual(['已读', '网络已断开，请检查网络，点击重发']);
 
-    await act(async () => {
-      fireEvent.click(container.querySelector('.msg-failed') as Element);
-    });
+    await tap(container.querySelector('.msg-failed') as Element);
     expect(onResend).toHaveBeenCalledWith('a3');
   });
 });
+
+async function tap(el: Element): Promise<void> {
+  await act(async () => {
+    fireEvent.click(el);
+  });
+}
+
+async function type(input: HTMLInputElement, value: string): Promise<void> {
+  await act(async () => {
+    input.value = value;
+    fireEvent.input(input, { target: { value } });
+  });
+}
 
 describe('InputBar', () => {
   test('sends trimmed-or-not text once, clears the field, and ignores blank input', async () => {
@@ -83,28 +94,16 @@ describe('InputBar', () => {
     const button = container.querySelector('.input-send') as Element;
     expect(input.getAttribute('placeholder')).toBe('请描述您的症状');
 
-    await act(async () => {
-      fireEvent.click(button);
-    });
+    await tap(button);
     expect(onSend).not.toHaveBeenCalled();
 
-    await act(async () => {
-      input.value = '   ';
-      fireEvent.input(input, { target: { value: '   ' } });
-    });
-    await act(async () => {
-      fireEvent.click(button);
-    });
+    await type(input, '   ');
+    await tap(button);
     expect(onSend).not.toHaveBeenCalled();
 
-    await act(async () => {
-      input.value = '我发烧了';
-      fireEvent.input(input, { target: { value: '我发烧了' } });
-    });
+    await type(input, '我发烧了');
     await flush();
-    await act(async () => {
-      fireEvent.click(button);
-    });
+    await tap(button);
     expect(onSend).toHaveBeenCalledTimes(1);
     expect(onSend).toHaveBeenCalledWith('我发烧了');
     await flush();

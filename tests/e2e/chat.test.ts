@@ -3,17 +3,16 @@
  * in their own browser context, chat through the UI and both see every message once, in one order.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
-import { DEMO, entryLink, seedDemo } from '../../server/demo';
+import { DEMO } from '../../server/demo';
 import { launchChromium } from '../helpers/browser';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { ARTIFACTS, openAs as open, send, startH5Server, synced, texts, type H5Page } from '../helpers/h5';
+import type { TestServer } from '../helpers/server';
 
 jest.setTimeout(120_000);
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results');
 const SESSION = `team-${DEMO.consultationId}`;
 
 let server: TestServer;
@@ -21,8 +20,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startTestServer({ staticDir: join(ROOT, 'dist/h5') });
-  await seedDemo(server.storage);
+  server = await startH5Server();
   browser = await launchChromium();
 });
 
@@ -31,17 +29,7 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function openAs(account: Account, sessionId?: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(await entryLink(server.url, server.auth, account, sessionId));
-  (page as Page & { errors?: string[] }).errors = errors;
-  return page;
-}
-
-const texts = (page: Page) => page.$$eval('.msg-text', (els) => els.map((e) => e.textContent ?? ''));
+const openAs = (account: Account, sessionId?: string): Promise<H5Page> => open(browser, server, account, { sessionId });
 
 async function waitForTexts(page: Page, expected: string[]): Promise<void> {
   await page.waitForFunction(
@@ -51,18 +39,6 @@ async function waitForTexts(page: Page, expected: string[]): Promise<void> {
   );
   // A short settle so that a duplicate arriving late would be counted.
   await page.waitForTimeout(300);
-}
-
-async function send(page: Page, text: string, via: 'click' | 'enter'): Promise<void> {
-  const input = page.locator('.input-field input');
-  await input.fill(text);
-  if (via === 'enter') await input.press('Enter');
-  else await page.locator('.input-send').click();
-}
-
-async function synced(page: Page): Promise<void> {
-  await page.waitForSelector('.input-field input:not([disabled])');
-  await page.waitForFunction(() => !document.querySelector('.banner'), undefined, { timeout: 15_000 });
 }
 
 test('patient and doctor exchange messages and both see them in order exactly once', async () => {
@@ -125,7 +101,7 @@ test('patient and doctor exchange messages and both see them in order exactly on
 
   await patient.screenshot({ path: join(ARTIFACTS, 'chat-patient.png') });
   await doctor.screenshot({ path: join(ARTIFACTS, 'chat-doctor.png') });
-  for (const page of [patient, doctor]) expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+  for (const page of [patient, doctor]) expect(page.errors).toEqual([]);
 });
 
 test('a link without a token explains how to get in', async () => {

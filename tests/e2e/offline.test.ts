@@ -2,24 +2,21 @@
  * Offline and reload in the H5 build in Chromium: messages typed without a network go out in order
  * when it returns, and a reload while a message is still sending neither loses nor doubles it.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
-import { DEMO, entryLink, seedDemo } from '../../server/demo';
+import { DEMO } from '../../server/demo';
 import { launchChromium } from '../helpers/browser';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { ARTIFACTS, openAs as open, send, startH5Server, synced, texts } from '../helpers/h5';
+import type { TestServer } from '../helpers/server';
 
 jest.setTimeout(120_000);
-
-const ROOT = resolve(__dirname, '../..');
-const SESSION = `team-${DEMO.consultationId}`;
 
 let server: TestServer;
 let browser: Browser;
 
 beforeEach(async () => {
-  server = await startTestServer({ staticDir: join(ROOT, 'dist/h5') });
-  await seedDemo(server.storage);
+  server = await startH5Server();
   browser = await launchChromium();
 });
 
@@ -29,25 +26,10 @@ afterEach(async () => {
 });
 
 async function openAs(account: Account, setup?: (c: BrowserContext) => Promise<void>): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
-  await setup?.(context);
-  const page = await context.newPage();
-  await page.goto(await entryLink(server.url, server.auth, account, SESSION));
+  const page = await open(browser, server, account, { sessionId: `team-${DEMO.consultationId}`, setup });
   await synced(page);
   return page;
 }
-
-async function synced(page: Page): Promise<void> {
-  await page.waitForSelector('.input-field input:not([disabled])');
-  await page.waitForFunction(() => !document.querySelector('.banner'), undefined, { timeout: 15_000 });
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.locator('.input-field input').fill(text);
-  await page.locator('.input-send').click();
-}
-
-const texts = (page: Page) => page.$$eval('.msg-text', (els) => els.map((e) => e.textContent ?? ''));
 
 async function waitForCount(page: Page, n: number): Promise<void> {
   await page.waitForFunction((k) => document.querySelectorAll('.msg-text').length >= k, n, { timeout: 20_000 });
@@ -79,7 +61,7 @@ test('three messages typed offline reach the doctor in order once the patient is
     [...document.querySelectorAll('.msg-row.mine .msg-status')].every((e) => e.textContent !== '发送中'),
   );
   expect(await texts(patient)).toEqual(typed);
-  await patient.screenshot({ path: join(ROOT, 'test-results/offline-patient.png') });
+  await patient.screenshot({ path: join(ARTIFACTS, 'offline-patient.png') });
 });
 
 test('a reload while a message is still sending loses nothing and sends it once', async () => {

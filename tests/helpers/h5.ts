@@ -1,0 +1,49 @@
+/** Driving the H5 build in Chromium: the demo server it talks to, and what a person does on a page. */
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Account } from '../../types/message';
+import { entryLink, seedDemo } from '../../server/demo';
+import { startTestServer, type TestServer } from './server';
+
+const ROOT = resolve(__dirname, '../..');
+export const ARTIFACTS = join(ROOT, 'test-results');
+
+/** A real server serving the built H5 app, with the demo doctor, patient and consultation. */
+export async function startH5Server(): Promise<TestServer> {
+  const server = await startTestServer({ staticDir: join(ROOT, 'dist/h5') });
+  await seedDemo(server.storage);
+  return server;
+}
+
+export type H5Page = Page & { errors: string[] };
+
+/** Opens the SMS-style link of `account` in a fresh context; page errors are collected in `errors`. */
+export async function openAs(
+  browser: Browser,
+  server: TestServer,
+  account: Account,
+  opts: { sessionId?: string; setup?: (c: BrowserContext) => Promise<void> } = {},
+): Promise<H5Page> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
+  await opts.setup?.(context);
+  const page = (await context.newPage()) as H5Page;
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(await entryLink(server.url, server.auth, account, opts.sessionId));
+  return page;
+}
+
+/** The input is enabled and no connection banner is shown. */
+export async function synced(page: Page): Promise<void> {
+  await page.waitForSelector('.input-field input:not([disabled])');
+  await page.waitForFunction(() => !document.querySelector('.banner'), undefined, { timeout: 15_000 });
+}
+
+export async function send(page: Page, text: string, via: 'click' | 'enter' = 'click'): Promise<void> {
+  const input = page.locator('.input-field input');
+  await input.fill(text);
+  if (via === 'enter') await input.press('Enter');
+  else await page.locator('.input-send').click();
+}
+
+export const texts = (page: Page) => page.$$eval('.msg-text', (els) => els.map((e) => e.textContent ?? ''));
