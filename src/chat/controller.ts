@@ -190,6 +190,8 @@ export class ChatController {
       time: Date.now(),
       status: 'sending',
     };
+    // The peer hides "typing" when this message arrives; the next keystroke must show it again.
+    this.typingSent.delete(sessionId);
     this.enqueue(msg);
     await this.pump();
   }

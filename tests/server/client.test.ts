@@ -155,6 +155,23 @@ test('logging in on one device too many tells the old one why and it stays signe
   expect(first.store.getState().connection).toBe('kicked');
 });
 
+test('typing is signalled at most every few seconds, and again right after a message is sent', async () => {
+  await setup();
+  const p = await client(patient);
+  const d = await WsClient.login(server, doctor);
+  const typingPushes = () => d.pushes.filter((f) => f.type === 'typing').length;
+  p.controller.typing(SESSION);
+  p.controller.typing(SESSION);
+  await until(() => typingPushes() === 1, 'the first typing signal');
+  await p.controller.sendText(SESSION, '咳嗽一周了');
+  p.controller.typing(SESSION);
+  await until(() => typingPushes() === 2, 'typing again after sending');
+  p.controller.typing(SESSION);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(typingPushes()).toBe(2);
+  d.close();
+});
+
 test('backoff grows exponentially, is capped, and is jittered over the whole range', () => {
   expect(backoffDelay(0, 500, 30_000, () => 0.999)).toBe(499);
   expect(backoffDelay(3, 500, 30_000, () => 0.999)).toBe(3_996);
