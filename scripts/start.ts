@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   console.log(`\nmedchat is running at ${server.url} (database ${config.dbPath})\n`);
   console.log(`患者 ${DEMO.patient.name} / patient link:\n  ${patient}\n`);
   console.log(`医生 ${DEMO.doctor.name} / doctor link:\n  ${doctor}\n`);
-  console.log('Open each link in its own browser window (or one in a private window). Ctrl+C stops.');
+  console.log('Open the two links in two tabs: each tab keeps its own sign-in. Ctrl+C stops.');
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
