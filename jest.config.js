@@ -2,14 +2,18 @@
 // @tarojs/test-utils-react), e2e (the H5 build in Debian Chromium against a real server).
 const taroJest = require('@tarojs/test-utils-react/dist/jest.js').default;
 
+const SERVER_ESM = ['jose', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit'];
+
 const nodeProject = (name, roots) => ({
   displayName: name,
   testEnvironment: 'node',
   roots,
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.[jt]sx?$': 'babel-jest' },
-  // jose ships ESM only.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // ESM-only packages of the server (jose; file-type and its readers), compiled for jest's CommonJS.
+  transformIgnorePatterns: [`/node_modules/(?!(${SERVER_ESM.join('|')})/)`],
+  // file-type's Node entry is exported only under `import` / `module-sync`.
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', 'module-sync'] },
 });
 
 const component = taroJest({
@@ -47,7 +51,7 @@ module.exports = {
       ...nodeProject('weapp', ['<rootDir>/tests/weapp']),
       testEnvironment: 'jsdom',
       // The compiled weapp output runs as built.
-      transformIgnorePatterns: ['/node_modules/(?!jose/)', '<rootDir>/dist/'],
+      transformIgnorePatterns: [`/node_modules/(?!(${SERVER_ESM.join('|')})/)`, '<rootDir>/dist/'],
     },
   ],
 };

@@ -3,8 +3,13 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import sirv from 'sirv';
 import { Auth } from './auth';
+import { FILE_PATH, UPLOAD_PATH } from '../types/media';
 import type { ServerConfig } from './config';
+import { handleFile, handleUpload } from './files/http';
+import { FileService } from './files/service';
+import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
+import { sendError, sendJson } from './reply';
 import { SqliteStorage } from './storage/sqlite';
 import type { Storage } from './storage/types';
 
@@ -17,15 +22,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const storage = new SqliteStorage(config.dbPath);
   const auth = new Auth(config.jwtSecret, config.tokenTtlSec);
-  const gateway = new Gateway(storage, auth, log, {
+  const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, config.now);
+  const files = new FileService(config.filesDir, storage, signer);
+  const gateway = new Gateway(storage, auth, files, log, {
     maxDevicesPerAccount: config.maxDevicesPerAccount,
     now: config.now ?? Date.now,
   });
@@ -36,10 +38,18 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/api/health') return json(res, 200, { ok: true });
-    if (path.startsWith('/api/')) return json(res, 404, { error: { code: 'notFound', message: `no route ${path}` } });
-    if (assets) return assets(req, res, () => json(res, 404, { error: { code: 'notFound', message: 'not found' } }));
-    json(res, 404, { error: { code: 'notFound', message: 'H5 app not built: run npm run build:h5' } });
+    if (path === '/api/health') return sendJson(res, 200, { ok: true });
+    if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files });
+    if (path.startsWith(FILE_PATH)) {
+      return void handleFile(req, res, { storage, files, signer }).catch((e: unknown) => {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
+        if (!res.headersSent) sendError(res, 'internal', 'file read failed');
+        else res.destroy();
+      });
+    }
+    if (path.startsWith('/api/')) return sendError(res, 'notFound', `no route ${path}`);
+    if (assets) return assets(req, res, () => sendError(res, 'notFound', 'not found'));
+    sendError(res, 'notFound', 'H5 app not built: run npm run build:h5');
   });
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/ws') {

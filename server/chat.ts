@@ -2,14 +2,21 @@
  * What an authenticated account may do with conversations, independent of the transport.
  * Every operation checks membership first: nobody reads or writes a conversation they are not in.
  */
-import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../types/message';
+import type { CardDraft, CardKind } from '../types/cards';
+import type { Account, Ack, Message, MessageType, OutgoingMessage, SessionSummary } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView } from '../types/message';
 import { ClientError } from './errors';
+import type { FileService } from './files/service';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
 
-/** A stored message as one viewer sees it: session ids are relative to the viewer, as in NIM. */
-export function viewOf(m: StoredMessage, viewer: string): Message {
+type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * A stored message as one viewer sees it: session ids are relative to the viewer, as in NIM; file
+ * attachments get their signed URLs through `attachView`.
+ */
+export function viewOf(m: StoredMessage, viewer: string, attachView?: AttachView): Message {
   const own = m.from === viewer;
   const view: Message = {
     scene: m.scene,
@@ -19,7 +26,7 @@ export function viewOf(m: StoredMessage, viewer: string): Message {
     to: m.to,
     type: m.type,
     body: m.body,
-    ...(m.attach ? { attach: m.attach } : {}),
+    ...(m.attach ? { attach: attachView ? attachView(m.type, m.attach) : m.attach } : {}),
     idClient: m.idClient,
     idServer: m.idServer,
     seq: m.seq,
@@ -40,11 +47,39 @@ export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
 /** Older messages per sync reply and session; clients page further back with history. */
 const SYNC_LIMIT_PER_SESSION = 500;
 
+const MEDIA_TYPES = new Set<MessageType>(['image', 'audio', 'video', 'file']);
+/** Cards are clinical documents: only the doctor writes them. */
+const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
+
 export class ChatService {
   constructor(
     private readonly storage: Storage,
+    private readonly files: FileService,
     private readonly now: () => number = Date.now,
   ) {}
+
+  view(m: StoredMessage, viewer: string): Message {
+    return viewOf(m, viewer, (type, attach) => this.files.withUrls(type, attach));
+  }
+
+  /** The attach to store: uploads resolved to what the server measured, cards stamped by the server. */
+  private async attachToStore(me: Account, msg: OutgoingMessage): Promise<Record<string, unknown> | undefined> {
+    if (MEDIA_TYPES.has(msg.type)) {
+      const stored = await this.files.resolve(me.account, msg.type, String(msg.attach?.fileId));
+      if (msg.type === 'audio' && stored.dur === undefined) {
+        throw new ClientError('invalidMessage', 'attach: a voice message needs its duration (upload with dur)');
+      }
+      return stored;
+    }
+    if (msg.type === 'custom') {
+      const draft = msg.attach as CardDraft;
+      if (DOCTOR_ONLY_CARDS.has(draft.card) && me.role !== 'doctor') {
+        throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');
+      }
+      return { ...draft, doctor: me.name, issuedAt: this.now() };
+    }
+    return msg.attach;
+  }
 
   /** Resolves a viewer-relative session id to the conversation, or throws forbidden/notFound. */
   async conversationFor(me: string, sessionId: string): Promise<ConversationRef> {
@@ -67,6 +102,9 @@ export class ChatService {
 
   async send(me: Account, msg: OutgoingMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
     const conv = await this.conversationFor(me.account, `${msg.scene}-${msg.to}`);
+    const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
+    if (existing) return { stored: existing, duplicate: true };
+    const attach = await this.attachToStore(me, msg);
     return this.storage.appendMessage({
       conv,
       idClient: msg.idClient,
@@ -76,7 +114,7 @@ export class ChatService {
       to: msg.to,
       type: msg.type,
       body: msg.body,
-      attach: msg.attach,
+      attach,
       members: conv.members ?? [],
     });
   }
@@ -85,7 +123,7 @@ export class ChatService {
     const conv = await this.conversationFor(me, sessionId);
     const rows = await this.storage.history(conv.id, beforeSeq, limit + 1);
     const hasMore = rows.length > limit;
-    return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => viewOf(m, me)), hasMore };
+    return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => this.view(m, me)), hasMore };
   }
 
   async sessions(me: string): Promise<SessionSummary[]> {
@@ -110,7 +148,7 @@ export class ChatService {
           readSeq: c.readSeq,
           peerReadSeq: c.peerReadSeq,
           memberReads: c.memberReads,
-          ...(c.lastMsg ? { lastMsg: viewOf(c.lastMsg, me) } : {}),
+          ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
           ...(consultation
             ? {
                 consultation: {
@@ -136,7 +174,7 @@ export class ChatService {
       if (s.lastSeq <= cursor) continue;
       const conv = await this.conversationFor(me, s.id);
       const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);
-      for (const m of rows) msgs.push(viewOf(m, me));
+      for (const m of rows) msgs.push(this.view(m, me));
       if (rows.length === SYNC_LIMIT_PER_SESSION) complete = false;
     }
     return { msgs, sessions, complete };

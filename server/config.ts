@@ -8,6 +8,10 @@ export interface ServerConfig {
   port: number;
   /** SQLite file; ':memory:' is allowed but loses everything on exit. */
   dbPath: string;
+  /** Where uploaded files live (named by random id). */
+  filesDir: string;
+  /** How long a signed file URL opens its file. */
+  fileUrlTtlSec: number;
   /** HS256 key for session tokens. */
   jwtSecret: Uint8Array;
   /** Session token lifetime in seconds. */
@@ -57,6 +61,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     host: env.HOST ?? '127.0.0.1',
     port: intFrom(env.PORT, 8787, 'PORT'),
     dbPath,
+    filesDir: env.FILES_DIR ?? resolve(dbPath === ':memory:' ? resolve(ROOT, 'data') : dirname(dbPath), 'files'),
+    fileUrlTtlSec: intFrom(env.FILE_URL_TTL_SEC, 24 * 3600, 'FILE_URL_TTL_SEC'),
     jwtSecret: secretFor(dbPath, env.JWT_SECRET),
     tokenTtlSec: intFrom(env.TOKEN_TTL_SEC, 7 * 24 * 3600, 'TOKEN_TTL_SEC'),
     staticDir: existsSync(staticDir) ? staticDir : undefined,

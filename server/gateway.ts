@@ -10,8 +10,9 @@ import type { Account } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
 import { CLOSE_KICKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 import type { Auth } from './auth';
-import { ackOf, ChatService, viewOf } from './chat';
+import { ackOf, ChatService } from './chat';
 import { ClientError } from './errors';
+import type { FileService } from './files/service';
 import { parseClientFrame } from './protocol';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
@@ -47,10 +48,11 @@ export class Gateway {
   constructor(
     private readonly storage: Storage,
     private readonly auth: Auth,
+    files: FileService,
     private readonly log: Logger,
     private readonly opts: GatewayOptions,
   ) {
-    this.chat = new ChatService(storage, opts.now);
+    this.chat = new ChatService(storage, files, opts.now);
     // ws closes the socket on frames over maxPayload; leave headroom so that ordinary oversized frames
     // get an error frame from us instead of a disconnect.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_FRAME_BYTES });
@@ -183,7 +185,7 @@ export class Gateway {
       const me = c.me as Account;
       const { notice, duplicate } = await this.chat.recall(me, f.sessionId, f.idClient);
       if (!duplicate) await this.deliver(notice, c);
-      return { notice: viewOf(notice, me.account) };
+      return { notice: this.chat.view(notice, me.account) };
     },
     typing: async (c, f) => {
       const me = (c.me as Account).account;
@@ -243,7 +245,7 @@ export class Gateway {
       const key = viewer === m.from ? 'sender' : m.scene === 'team' ? 'others' : viewer;
       let text = encoded.get(key);
       if (text === undefined) {
-        text = JSON.stringify({ v: PROTOCOL_VERSION, type: 'msg', msg: viewOf(m, viewer) } satisfies PushFrame);
+        text = JSON.stringify({ v: PROTOCOL_VERSION, type: 'msg', msg: this.chat.view(m, viewer) } satisfies PushFrame);
         encoded.set(key, text);
       }
       return text;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { OutgoingMessage } from '../types/message';
+import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
 import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 
@@ -14,7 +15,19 @@ const seqSchema = z.number().int().min(0);
 const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -');
 
 /** Types a client may send; tip and notification come from the server only. */
-const CLIENT_TYPES = ['text'] as const;
+const CLIENT_TYPES = ['text', 'image', 'audio', 'video', 'file', 'geo', 'custom'] as const;
+
+/** The attach each non-text type must carry. */
+const ATTACH_SCHEMAS: Record<Exclude<(typeof CLIENT_TYPES)[number], 'text'>, z.ZodType> = {
+  image: mediaRefSchema,
+  audio: mediaRefSchema,
+  video: mediaRefSchema,
+  file: mediaRefSchema,
+  geo: geoSchema,
+  custom: cardDraftSchema,
+};
+/** Non-text messages may carry a short fallback text (NIM's body), nothing more. */
+const MAX_FALLBACK_CHARS = 200;
 
 const outgoingSchema = z
   .object({
@@ -32,6 +45,14 @@ const outgoingSchema = z
       if (Buffer.byteLength(m.body) > MAX_TEXT_BYTES) {
         ctx.addIssue({ code: 'custom', path: ['body'], message: `text is over ${MAX_TEXT_BYTES} bytes` });
       }
+      return;
+    }
+    if (m.body.length > MAX_FALLBACK_CHARS) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `fallback text is over ${MAX_FALLBACK_CHARS} characters` });
+    }
+    const attach = ATTACH_SCHEMAS[m.type].safeParse(m.attach);
+    if (!attach.success) {
+      for (const issue of attach.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: ['attach', ...issue.path] });
     }
   }) satisfies z.ZodType<OutgoingMessage>;
 

@@ -69,6 +69,9 @@ export const ERROR_CODES = [
   'invalidMessage',
   'messageTooLarge',
   'recallExpired',
+  /** Upload refused: content not of an accepted format for its kind, forged extension, bad form. */
+  'invalidUpload',
+  'fileTooLarge',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

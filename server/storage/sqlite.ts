@@ -2,12 +2,14 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { MediaKind } from '../../types/media';
 import type { Account, ConsultationStatus, MessageType, Role, Scene } from '../../types/message';
 import type {
   Consultation,
   ConversationSummary,
   NewMessage,
   Storage,
+  StoredFile,
   StoredMessage,
 } from './types';
 import { teamConvId } from './types';
@@ -59,7 +61,23 @@ CREATE TABLE IF NOT EXISTS messages (
 `;
 
 /** Schema changes after the first release, applied once each in order; PRAGMA user_version counts them. */
-const MIGRATIONS = ['ALTER TABLE messages ADD COLUMN recalled_at INTEGER'];
+const MIGRATIONS = [
+  'ALTER TABLE messages ADD COLUMN recalled_at INTEGER',
+  `CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    ext TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    w INTEGER,
+    h INTEGER,
+    dur INTEGER,
+    thumb INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID`,
+];
 
 interface MessageRow {
   conv_id: string;
@@ -76,6 +94,36 @@ interface MessageRow {
   time: number;
   recalled_at: number | null;
 }
+
+interface FileRow {
+  id: string;
+  owner: string;
+  kind: MediaKind;
+  name: string;
+  ext: string;
+  mime: string;
+  size: number;
+  w: number | null;
+  h: number | null;
+  dur: number | null;
+  thumb: number;
+  created_at: number;
+}
+
+const toFile = (r: FileRow): StoredFile => ({
+  id: r.id,
+  owner: r.owner,
+  kind: r.kind,
+  name: r.name,
+  ext: r.ext,
+  mime: r.mime,
+  size: r.size,
+  ...(r.w !== null ? { w: r.w } : {}),
+  ...(r.h !== null ? { h: r.h } : {}),
+  ...(r.dur !== null ? { dur: r.dur } : {}),
+  thumb: r.thumb === 1,
+  createdAt: r.created_at,
+});
 
 interface ConsultationRow {
   id: string;
@@ -207,6 +255,11 @@ export class SqliteStorage implements Storage {
         "SELECT COUNT(*) AS n FROM messages WHERE conv_id = ? AND seq > ? AND from_account <> ? AND type <> 'notification'",
       ),
       last: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1'),
+      putFile: db.prepare<[FileRow]>(
+        `INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at)
+         VALUES (@id, @owner, @kind, @name, @ext, @mime, @size, @w, @h, @dur, @thumb, @created_at)`,
+      ),
+      getFile: db.prepare<[string], FileRow>('SELECT * FROM files WHERE id = ?'),
     };
     this.appendTx = db.transaction((m: NewMessage): { stored: StoredMessage; duplicate: boolean } => {
       const existing = this.stmt.byClientId.get(m.from, m.idClient);
@@ -327,6 +380,28 @@ export class SqliteStorage implements Storage {
         consultation: consultation ? toConsultation(consultation) : undefined,
       };
     });
+  }
+
+  async putFile(f: StoredFile): Promise<void> {
+    this.stmt.putFile.run({
+      id: f.id,
+      owner: f.owner,
+      kind: f.kind,
+      name: f.name,
+      ext: f.ext,
+      mime: f.mime,
+      size: f.size,
+      w: f.w ?? null,
+      h: f.h ?? null,
+      dur: f.dur ?? null,
+      thumb: f.thumb ? 1 : 0,
+      created_at: f.createdAt,
+    });
+  }
+
+  async getFile(id: string): Promise<StoredFile | undefined> {
+    const row = this.stmt.getFile.get(id);
+    return row ? toFile(row) : undefined;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { MediaKind } from '../../types/media';
 import type { Account, ConsultationStatus, MessageType, Scene } from '../../types/message';
 
 /**
@@ -41,6 +42,24 @@ export interface NewMessage {
   attach?: Record<string, unknown>;
   /** Members to attach to a p2p conversation on its first message. */
   members: string[];
+}
+
+/** An uploaded file: the bytes live on disk under its id, this is what the server measured of them. */
+export interface StoredFile {
+  id: string;
+  owner: string;
+  kind: MediaKind;
+  name: string;
+  ext: string;
+  mime: string;
+  size: number;
+  w?: number;
+  h?: number;
+  /** Audio/video duration in ms, as the uploader's recorder reported it (capped). */
+  dur?: number;
+  /** Whether a thumbnail was made (images). */
+  thumb: boolean;
+  createdAt: number;
 }
 
 export interface Consultation {
@@ -95,6 +114,8 @@ export interface Storage {
   /** Raises the account's read cursor (never lowers it); returns the cursor. */
   markRead(convId: string, account: string, seq: number): Promise<number>;
   conversationsOf(account: string): Promise<ConversationSummary[]>;
+  putFile(file: StoredFile): Promise<void>;
+  getFile(id: string): Promise<StoredFile | undefined>;
   close(): Promise<void>;
 }
 

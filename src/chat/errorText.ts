@@ -13,6 +13,8 @@ const TEXT: Record<ImErrorCode, string> = {
   invalidMessage: '消息内容无效',
   messageTooLarge: '消息过长，请分段发送',
   recallExpired: '发送超过2分钟的消息不能撤回',
+  invalidUpload: '文件格式不支持',
+  fileTooLarge: '文件过大',
   internal: '服务器繁忙，请稍后重试',
   timeout: '发送超时，请重试',
   disconnected: '连接已断开，正在重连…',

@@ -21,6 +21,8 @@ export async function startTestServer(over: Partial<ServerConfig> = {}): Promise
       host: '127.0.0.1',
       port: 0,
       dbPath,
+      filesDir: join(dir, 'files'),
+      fileUrlTtlSec: 3600,
       jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!!'),
       tokenTtlSec: 3600,
       logLevel: 'silent',

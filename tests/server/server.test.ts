@@ -233,7 +233,7 @@ describe('history, sync and unread', () => {
     const { startServer } = await import('../../server/app');
     const pino = (await import('pino')).default;
     const restarted = await startServer(
-      { host: '127.0.0.1', port: 0, dbPath, jwtSecret: new TextEncoder().encode('x'.repeat(40)), tokenTtlSec: 60, logLevel: 'silent', maxDevicesPerAccount: 5 },
+      { host: '127.0.0.1', port: 0, dbPath, filesDir: `${dir}/files`, fileUrlTtlSec: 60, jwtSecret: new TextEncoder().encode('x'.repeat(40)), tokenTtlSec: 60, logLevel: 'silent', maxDevicesPerAccount: 5 },
       pino({ level: 'silent' }),
     );
     server = { ...restarted, dir, dbPath, dispose: async () => restarted.close() };

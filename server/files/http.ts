@@ -1,0 +1,159 @@
+/**
+ * HTTP side of files: `POST /api/upload?kind=<kind>[&dur=<ms>]` (multipart, field `file`, bearer
+ * token) and `GET /api/files/<id>?v&exp&sig` (signed URL, byte ranges for audio and video).
+ */
+import busboy from 'busboy';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { FileAttach, MediaKind } from '../../types/media';
+import { MEDIA_KINDS, UPLOAD_LIMITS } from '../../types/media';
+import type { Auth } from '../auth';
+import { ClientError } from '../errors';
+import { sendError, sendJson } from '../reply';
+import type { Storage } from '../storage/types';
+import type { FileService } from './service';
+import { FILE_ID } from './service';
+import type { FileSigner } from './sign';
+
+const MB = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
+
+interface ParsedUpload {
+  tmp: string;
+  name: string;
+  size: number;
+}
+
+/** Streams the one `file` part to a temp file, refusing it once it passes `limit` bytes. */
+function receiveFile(req: IncomingMessage, files: FileService, limit: number, kind: MediaKind): Promise<ParsedUpload> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: limit, fields: 10, parts: 12 } });
+    } catch {
+      reject(new ClientError('invalidUpload', 'expected multipart/form-data with a "file" field'));
+      return;
+    }
+    let writing: Promise<ParsedUpload> | undefined;
+    bb.on('file', (field, stream, info) => {
+      if (field !== 'file' || writing) {
+        stream.resume();
+        return;
+      }
+      const tmp = files.tempPath();
+      let size = 0;
+      let truncated = false;
+      stream.on('data', (chunk: Buffer) => (size += chunk.length));
+      stream.on('limit', () => (truncated = true));
+      writing = pipeline(stream, createWriteStream(tmp)).then(async () => {
+        if (truncated) {
+          await unlink(tmp).catch(() => undefined);
+          throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
+        }
+        if (size === 0) {
+          await unlink(tmp).catch(() => undefined);
+          throw new ClientError('invalidUpload', '文件是空的');
+        }
+        return { tmp, name: info.filename ?? '', size };
+      });
+    });
+    bb.on('error', () => reject(new ClientError('invalidUpload', 'malformed multipart body')));
+    bb.on('close', () => {
+      if (!writing) reject(new ClientError('invalidUpload', 'no "file" field in the upload'));
+      else writing.then(resolve, reject);
+    });
+    req.pipe(bb);
+  });
+}
+
+const LABELS: Record<MediaKind, string> = { image: '图片', audio: '语音', video: '视频', file: '文件' };
+
+async function bearer(req: IncomingMessage, auth: Auth, storage: Storage): Promise<string> {
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (!m) throw new ClientError('unauthenticated', 'missing Authorization: Bearer <token>');
+  const claims = await auth.verify(m[1]);
+  if (!(await storage.getAccount(claims.account))) throw new ClientError('authFailed', 'account no longer exists');
+  return claims.account;
+}
+
+export async function handleUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { auth: Auth; storage: Storage; files: FileService },
+): Promise<void> {
+  try {
+    if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
+    const owner = await bearer(req, deps.auth, deps.storage);
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const kind = query.get('kind') as MediaKind;
+    if (!MEDIA_KINDS.includes(kind)) throw new ClientError('invalidUpload', `kind must be one of ${MEDIA_KINDS.join(', ')}`);
+    const durRaw = query.get('dur');
+    const dur = durRaw === null ? undefined : Number(durRaw);
+    if (dur !== undefined && !(Number.isFinite(dur) && dur >= 0)) throw new ClientError('invalidUpload', 'dur must be milliseconds');
+    const limit = UPLOAD_LIMITS[kind];
+    // Refuse an announced oversize body before reading it; multipart framing adds a little.
+    if (Number(req.headers['content-length'] ?? 0) > limit + 64 * 1024) {
+      throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
+    }
+    const upload = await receiveFile(req, deps.files, limit, kind);
+    const attach: FileAttach = await deps.files.accept(upload.tmp, owner, kind, upload.name, upload.size, dur);
+    sendJson(res, 200, attach);
+  } catch (e) {
+    // The rest of a refused body is read and dropped, so that the client gets the answer, not a reset.
+    req.resume();
+    if (e instanceof ClientError) sendError(res, e.code, e.message);
+    else sendError(res, 'internal', 'upload failed');
+  }
+}
+
+const INLINE = new Set<MediaKind>(['image', 'audio', 'video']);
+
+export async function handleFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { storage: Storage; files: FileService; signer: FileSigner },
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const id = url.pathname.split('/').pop() ?? '';
+  if (!FILE_ID.test(id)) return sendError(res, 'notFound', 'no such file');
+  const q = url.searchParams;
+  const variant = q.get('v') ?? '';
+  const verdict = deps.signer.check(id, variant, q.get('exp') ?? '', q.get('sig') ?? '');
+  if (verdict !== 'ok') return sendError(res, 'forbidden', verdict === 'expired' ? 'file link expired' : 'invalid file link');
+  const file = await deps.storage.getFile(id);
+  if (!file || (variant === 'thumb' && !file.thumb)) return sendError(res, 'notFound', 'no such file');
+  const path = deps.files.pathOf(id, variant === 'thumb' ? 'thumb' : 'orig');
+  const size = (await stat(path)).size;
+  const disposition = INLINE.has(file.kind) ? 'inline' : 'attachment';
+  const headers: Record<string, string | number> = {
+    'content-type': variant === 'thumb' ? 'image/jpeg' : file.mime,
+    'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+    'cache-control': 'private, max-age=3600',
+    'accept-ranges': 'bytes',
+    // Whatever a file contains, it never runs as a page of our origin.
+    'content-security-policy': "default-src 'none'; sandbox",
+  };
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  let start = 0;
+  let end = size - 1;
+  let status = 200;
+  if (range && (range[1] || range[2])) {
+    start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start > end || start >= size) {
+      res.writeHead(416, { 'content-range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    status = 206;
+    headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  }
+  headers['content-length'] = end - start + 1;
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await pipeline(createReadStream(path, { start, end }), res).catch(() => undefined);
+}

@@ -1,0 +1,74 @@
+/**
+ * Attachments of non-text messages, shaped like NIM's `file` / `geo` fields. Files are uploaded first
+ * (POST /api/upload); the message then names the upload by `fileId` and the server fills in the rest
+ * from what it measured, so a client cannot claim another size, type or duration than the file has.
+ */
+
+export const MEDIA_KINDS = ['image', 'audio', 'video', 'file'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+const MB = 1024 * 1024;
+
+/** Upload limits per kind, as ZIM and NIM set them for chat. */
+export const UPLOAD_LIMITS: Record<MediaKind, number> = {
+  image: 10 * MB,
+  audio: 6 * MB,
+  video: 100 * MB,
+  file: 100 * MB,
+};
+
+/** The longest voice message the server stores; the recorder itself stops at RECORD_MAX_MS. */
+export const MAX_AUDIO_MS = 300_000;
+export const RECORD_MAX_MS = 60_000;
+export const RECORD_MIN_MS = 1_000;
+
+/** What the server answers an upload with, and what a media message's attach holds. */
+export interface FileAttach {
+  fileId: string;
+  /** Signed, expiring path on our server (`/api/files/<id>?…`); clients resolve it against the server. */
+  url: string;
+  /** Display name: the original name with path parts and control characters removed. */
+  name: string;
+  /** Bytes. */
+  size: number;
+  /** Lower-case extension that matches the content (not the name the client gave). */
+  ext: string;
+  mime: string;
+}
+
+export interface ImageAttach extends FileAttach {
+  w: number;
+  h: number;
+  thumbUrl: string;
+}
+
+export interface AudioAttach extends FileAttach {
+  /** Milliseconds, as reported by the recorder (capped at MAX_AUDIO_MS). */
+  dur: number;
+}
+
+export interface VideoAttach extends FileAttach {
+  dur?: number;
+  w?: number;
+  h?: number;
+}
+
+export interface GeoAttach {
+  lat: number;
+  lng: number;
+  title: string;
+}
+
+/** What a client puts into the attach of a media message it sends. */
+export interface MediaRef {
+  fileId: string;
+}
+
+/** Upload fields besides the file itself (multipart form data). */
+export interface UploadForm {
+  kind: MediaKind;
+  dur?: number;
+}
+
+export const UPLOAD_PATH = '/api/upload';
+export const FILE_PATH = '/api/files/';
