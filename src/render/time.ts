@@ -33,3 +33,9 @@ export function timeHeaderLabel(time: number, now: number): string {
 export function sessionTimeLabel(time: number, now: number): string {
   return dayLabel(time, now) || hm(new Date(time));
 }
+
+/** An absolute date and time on cards (a prescription's issue time, a follow-up date). */
+export function dateTimeLabel(time: number): string {
+  const d = new Date(time);
+  return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${hm(d)}`;
+}

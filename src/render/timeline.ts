@@ -1,5 +1,7 @@
 import type { Message } from '../../types/message';
 import { RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
+import { cardPreview } from './cards';
+import { emojiText } from './emoji';
 import { timeHeaderLabel } from './time';
 
 /** Messages further apart than this get a time header between them (as WeChat and NIM's demo do). */
@@ -81,6 +83,7 @@ export function previewOf(msg: Message | undefined, me?: string): string {
   if (recall) return recallLine(recall.by, msg.fromNick, me);
   switch (msg.type) {
     case 'text':
+      return emojiText(msg.body);
     case 'tip':
     case 'notification':
       return msg.body;
@@ -95,6 +98,6 @@ export function previewOf(msg: Message | undefined, me?: string): string {
     case 'geo':
       return '[位置]';
     case 'custom':
-      return '[卡片]';
+      return cardPreview(msg.attach);
   }
 }
