@@ -19,8 +19,9 @@ const nodeProject = (name, roots) => ({
 const component = taroJest({
   displayName: 'component',
   rootDir: __dirname,
-  roots: ['<rootDir>/tests/component'],
-  testMatch: ['**/*.test.tsx'],
+  // Platform shims load @tarojs/taro, so their tests run here too (against typed fakes of its APIs).
+  roots: ['<rootDir>/tests/component', '<rootDir>/tests/platform'],
+  testMatch: ['**/*.test.tsx', '**/*.test.ts'],
   bail: 0,
   // taro-h5 must load before the router, or their circular import leaves `history` undefined.
   setupFiles: [

@@ -1,5 +1,5 @@
 /**
- * HTTP side of files: `POST /api/upload?kind=<kind>[&dur=<ms>]` (multipart, field `file`, bearer
+ * HTTP side of files: `POST /api/upload?kind=<kind>[&name=<display name>][&dur=<ms>]` (multipart, field `file`, bearer
  * token) and `GET /api/files/<id>?v&exp&sig` (signed URL, byte ranges for audio and video).
  */
 import busboy from 'busboy';
@@ -97,7 +97,9 @@ export async function handleUpload(
       throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
     }
     const upload = await receiveFile(req, deps.files, limit, kind);
-    const attach: FileAttach = await deps.files.accept(upload.tmp, owner, kind, upload.name, upload.size, dur);
+    // Mini programs send their temp file name in the form; the real one comes in the query.
+    const name = query.get('name') || upload.name;
+    const attach: FileAttach = await deps.files.accept(upload.tmp, owner, kind, name, upload.size, dur);
     sendJson(res, 200, attach);
   } catch (e) {
     // The rest of a refused body is read and dropped, so that the client gets the answer, not a reset.

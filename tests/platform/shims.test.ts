@@ -1,0 +1,350 @@
+/**
+ * Every branch of the platform shims against fakes of the platform APIs, typed from @tarojs/taro so a
+ * shim that calls an API with the wrong shape fails to compile. The H5 branches run for real in
+ * Chromium as well (tests/e2e/media.test.ts).
+ */
+import type Taro from '@tarojs/taro';
+import { createAudioPlayer } from '../../src/platform/audio';
+import { CancelledError, UnsupportedError } from '../../src/platform/env';
+import type { LocalFile } from '../../src/platform/files';
+import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
+import type { RecorderBackend } from '../../src/platform/recorder';
+import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
+import { browserUpload, miniProgramUpload, parseUploadReply, UploadError, uploadUrl } from '../../src/platform/upload';
+import type { FileAttach } from '../../types/media';
+
+const attach: FileAttach = { fileId: 'f1', url: '/api/files/f1?sig=x', name: 'a.png', size: 3, ext: 'png', mime: 'image/png' };
+const voice: LocalFile = { path: 'wxfile://tmp_1.mp3', name: 'voice.mp3', size: 10, dur: 3200 };
+
+describe('upload', () => {
+  function fakeUploadFile(res: { statusCode: number; data: string } | { errMsg: string }, progress: number[] = []) {
+    const calls: Taro.uploadFile.Option[] = [];
+    const uploadFile: typeof Taro.uploadFile = (option) => {
+      calls.push(option);
+      const settled = 'errMsg' in res ? Promise.reject(res) : Promise.resolve({ ...res, errMsg: 'uploadFile:ok' });
+      const task: Taro.UploadTask = {
+        abort: () => undefined,
+        onProgressUpdate: (cb) =>
+          progress.forEach((p) => cb({ progress: p, totalBytesSent: p, totalBytesExpectedToSend: 100 })),
+        offProgressUpdate: () => undefined,
+        onHeadersReceived: () => undefined,
+        offHeadersReceived: () => undefined,
+      };
+      return Object.assign(settled, task, { headersReceive: task.onHeadersReceived, progress: task.onProgressUpdate });
+    };
+    return { api: { uploadFile }, calls };
+  }
+
+  const req = { baseUrl: 'https://im.test', token: 'tok', kind: 'audio' as const, file: voice };
+
+  test('weapp: multipart field "file", bearer token, name and duration in the query, progress as fractions', async () => {
+    const { api, calls } = fakeUploadFile({ statusCode: 200, data: JSON.stringify(attach) }, [10, 60, 100]);
+    const seen: number[] = [];
+    await expect(miniProgramUpload(api, 'weapp')({ ...req, onProgress: (p) => seen.push(p) })).resolves.toEqual(attach);
+    expect(calls[0]).toEqual({
+      url: 'https://im.test/api/upload?kind=audio&name=voice.mp3&dur=3200',
+      filePath: voice.path,
+      name: 'file',
+      header: { authorization: 'Bearer tok' },
+    });
+    expect(seen).toEqual([0.1, 0.6, 1]);
+  });
+
+  test('alipay: my.uploadFile needs a fileType', async () => {
+    const { api, calls } = fakeUploadFile({ statusCode: 200, data: JSON.stringify(attach) });
+    await miniProgramUpload(api, 'alipay')(req);
+    await miniProgramUpload(api, 'alipay')({ ...req, kind: 'file', file: { path: 'x', name: '报告.pdf', size: 1 } });
+    expect(calls.map((c) => (c as { fileType?: string }).fileType)).toEqual(['audio', 'image']);
+    expect(calls[1].url).toContain(`name=${encodeURIComponent('报告.pdf')}`);
+  });
+
+  test("tt: the server's refusal comes back with its code and message", async () => {
+    const body = JSON.stringify({ error: { code: 'fileTooLarge', message: '语音不能超过 6 MB' } });
+    const { api } = fakeUploadFile({ statusCode: 413, data: body });
+    const err = await miniProgramUpload(api, 'tt')(req).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadError);
+    expect(err).toMatchObject({ code: 'fileTooLarge', message: '语音不能超过 6 MB' });
+  });
+
+  test('a failed request (no network) and a non-JSON reply are network errors', async () => {
+    const { api } = fakeUploadFile({ errMsg: 'uploadFile:fail timeout' });
+    await expect(miniProgramUpload(api, 'weapp')(req)).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('timeout') });
+    expect(() => parseUploadReply(502, '<html>Bad Gateway</html>')).toThrow('HTTP 502');
+    expect(uploadUrl({ baseUrl: 'http://a', kind: 'image', file: { path: 'p', name: 'x y.png', size: 1 } })).toBe('http://a/api/upload?kind=image&name=x%20y.png');
+  });
+
+  test('h5: XMLHttpRequest with FormData and upload progress', async () => {
+    const sent: { url?: string; headers: Record<string, string>; body?: FormData } = { headers: {} };
+    class FakeXhr {
+      status = 0;
+      responseText = '';
+      upload: { onprogress?: (e: { lengthComputable: boolean; loaded: number; total: number }) => void } = {};
+      onload?: () => void;
+      onerror?: () => void;
+      open(_m: string, url: string) {
+        sent.url = url;
+      }
+      setRequestHeader(k: string, v: string) {
+        sent.headers[k] = v;
+      }
+      send(body: FormData) {
+        sent.body = body;
+        this.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 200 });
+        this.status = 415;
+        this.responseText = JSON.stringify({ error: { code: 'invalidUpload', message: '不支持的图片格式' } });
+        this.onload?.();
+      }
+    }
+    const seen: number[] = [];
+    const blob = new Blob(['abc']);
+    const up = browserUpload(FakeXhr as unknown as typeof XMLHttpRequest);
+    const err = await up({ ...req, kind: 'image', file: { path: 'blob:x', name: 'a.png', size: 3, blob }, onProgress: (p) => seen.push(p) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'invalidUpload', message: '不支持的图片格式' });
+    expect(seen).toEqual([0.25]);
+    expect(sent.headers).toEqual({ authorization: 'Bearer tok' });
+    expect((sent.body?.get('file') as File).name).toBe('a.png');
+  });
+});
+
+describe('recorder', () => {
+  function fakeRecorderManager() {
+    const handlers: {
+      start?: () => void;
+      stop?: (r: Taro.RecorderManager.OnStopCallbackResult) => void;
+      error?: (r: TaroGeneral.CallbackResult) => void;
+    } = {};
+    const starts: Taro.RecorderManager.StartOption[] = [];
+    let bound = 0;
+    const manager = {
+      start: (o: Taro.RecorderManager.StartOption) => {
+        starts.push(o);
+        queueMicrotask(() => handlers.start?.());
+      },
+      stop: () => queueMicrotask(() => handlers.stop?.({ tempFilePath: 'wxfile://tmp_v.mp3', duration: 2400, fileSize: 9000 })),
+      onStart: (cb: () => void) => ((handlers.start = cb), bound++),
+      onStop: (cb: (r: Taro.RecorderManager.OnStopCallbackResult) => void) => ((handlers.stop = cb), bound++),
+      onError: (cb: (r: TaroGeneral.CallbackResult) => void) => ((handlers.error = cb), bound++),
+    } as unknown as Taro.RecorderManager;
+    return { manager, handlers, starts, bound: () => bound };
+  }
+
+  test('weapp: asks scope.record first, records mp3, listeners bound once across clips', async () => {
+    const fake = fakeRecorderManager();
+    const scopes: string[] = [];
+    const api: Pick<typeof Taro, 'getRecorderManager' | 'authorize'> = {
+      getRecorderManager: () => fake.manager,
+      authorize: async (o) => {
+        scopes.push(o.scope);
+        return { errMsg: 'authorize:ok' };
+      },
+    };
+    const rec = miniProgramRecorder(api, 'weapp');
+    await rec.prepare();
+    expect(scopes).toEqual(['scope.record']);
+    for (let i = 0; i < 2; i++) {
+      await rec.start();
+      await expect(rec.stop()).resolves.toEqual({ path: 'wxfile://tmp_v.mp3', name: 'voice.mp3', size: 9000, dur: 2400 });
+    }
+    expect(fake.starts[0]).toMatchObject({ format: 'mp3', duration: 62_000, numberOfChannels: 1 });
+    expect(fake.bound()).toBe(3);
+  });
+
+  test('weapp: a refused permission is explained', async () => {
+    const api: Pick<typeof Taro, 'getRecorderManager' | 'authorize'> = {
+      getRecorderManager: () => fakeRecorderManager().manager,
+      authorize: () => Promise.reject({ errMsg: 'authorize:fail auth deny' }),
+    };
+    const err = await miniProgramRecorder(api, 'tt').prepare().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RecorderError);
+    expect(err).toMatchObject({ code: 'denied', message: expect.stringContaining('麦克风') });
+  });
+
+  test('alipay: no authorize scope; the system prompt refusal surfaces from start as denied; aac', async () => {
+    const fake = fakeRecorderManager();
+    let asked = false;
+    const api: Pick<typeof Taro, 'getRecorderManager' | 'authorize'> = {
+      getRecorderManager: () => fake.manager,
+      authorize: async () => {
+        asked = true;
+        return { errMsg: 'ok' };
+      },
+    };
+    const rec = miniProgramRecorder(api, 'alipay');
+    await rec.prepare();
+    expect(asked).toBe(false);
+    fake.manager.start = () => queueMicrotask(() => fake.handlers.error?.({ errMsg: 'start:fail permission denied' }));
+    await expect(rec.start()).rejects.toMatchObject({ code: 'denied' });
+    const rec2 = miniProgramRecorder({ ...api, getRecorderManager: () => fakeRecorderManager().manager }, 'alipay');
+    await rec2.start();
+    await expect(rec2.stop()).resolves.toMatchObject({ name: 'voice.aac' });
+  });
+
+  test('h5: no MediaRecorder or mediaDevices is unsupported; a refused microphone is denied; prepare lets go of it', async () => {
+    await expect(browserRecorder({}).prepare()).rejects.toMatchObject({ code: 'unsupported' });
+    const refuse = { getUserMedia: () => Promise.reject(Object.assign(new Error('no'), { name: 'NotAllowedError' })) } as unknown as MediaDevices;
+    await expect(browserRecorder({ mediaDevices: refuse, MediaRecorder: {} as typeof MediaRecorder }).prepare()).rejects.toMatchObject({ code: 'denied' });
+    let stopped = 0;
+    const grant = { getUserMedia: async () => ({ getTracks: () => [{ stop: () => stopped++ }] }) } as unknown as MediaDevices;
+    await browserRecorder({ mediaDevices: grant, MediaRecorder: {} as typeof MediaRecorder }).prepare();
+    expect(stopped).toBe(1);
+  });
+
+  describe('VoiceRecorder limits', () => {
+    let now = 0;
+    const backend = () => {
+      const calls: string[] = [];
+      const b: RecorderBackend = {
+        prepare: async () => void calls.push('prepare'),
+        start: async () => void calls.push('start'),
+        stop: async () => (calls.push('stop'), { path: 'p', name: 'voice.webm', size: 5 }),
+        cancel: () => void calls.push('cancel'),
+      };
+      return { b, calls };
+    };
+    beforeEach(() => {
+      jest.useFakeTimers();
+      now = 0;
+    });
+    afterEach(() => jest.useRealTimers());
+
+    test('under one second is too short and nothing is kept', async () => {
+      const { b, calls } = backend();
+      const r = new VoiceRecorder(b, () => now);
+      await r.start();
+      now = 900;
+      await expect(r.stop()).rejects.toMatchObject({ code: 'tooShort', message: '说话时间太短' });
+      expect(calls).toEqual(['start', 'cancel']);
+      expect(r.recording).toBe(false);
+    });
+
+    test('a clip gets its measured duration; the countdown ticks; the cap stops it by itself', async () => {
+      const { b, calls } = backend();
+      const r = new VoiceRecorder(b, () => now);
+      const ticks: number[] = [];
+      let auto: Promise<LocalFile> | undefined;
+      await r.start({ onTick: (left) => ticks.push(left), onAutoStop: (clip) => (auto = clip) });
+      now = 50_000;
+      jest.advanceTimersByTime(250);
+      now = 60_000;
+      jest.advanceTimersByTime(250);
+      expect(ticks).toEqual([60_000, 10_000]);
+      await expect(auto).resolves.toEqual({ path: 'p', name: 'voice.webm', size: 5, dur: 60_000 });
+      expect(calls).toEqual(['start', 'stop']);
+      expect(r.recording).toBe(false);
+      await r.start();
+      now = 63_500;
+      await expect(r.stop()).resolves.toMatchObject({ dur: 3_500 });
+    });
+
+    test('cancel stops without a clip; stop without start fails', async () => {
+      const { b, calls } = backend();
+      const r = new VoiceRecorder(b, () => now);
+      await r.start();
+      r.cancel();
+      expect(calls).toEqual(['start', 'cancel']);
+      await expect(r.stop()).rejects.toMatchObject({ code: 'failed' });
+    });
+  });
+});
+
+describe('audio player', () => {
+  function fakeAudio() {
+    const made: Array<{ src: string; log: string[]; ended?: () => void }> = [];
+    const createInnerAudioContext: typeof Taro.createInnerAudioContext = () => {
+      const rec: { src: string; log: string[]; ended?: () => void } = { src: '', log: [] };
+      made.push(rec);
+      return {
+        set src(v: string) {
+          rec.src = v;
+        },
+        play: () => rec.log.push('play'),
+        stop: () => rec.log.push('stop'),
+        destroy: () => rec.log.push('destroy'),
+        onEnded: (cb: () => void) => (rec.ended = cb),
+        onError: () => undefined,
+      } as unknown as Taro.InnerAudioContext;
+    };
+    return { api: { createInnerAudioContext }, made };
+  }
+
+  test('one clip at a time; the same clip again stops it; the end of a clip clears the state', () => {
+    const { api, made } = fakeAudio();
+    const player = createAudioPlayer(api);
+    const states: Array<string | undefined> = [];
+    player.subscribe((id) => states.push(id));
+    player.toggle('a', '/a.webm');
+    player.toggle('b', '/b.webm');
+    expect(made.map((m) => [m.src, m.log])).toEqual([
+      ['/a.webm', ['play', 'stop', 'destroy']],
+      ['/b.webm', ['play']],
+    ]);
+    expect(player.playingId).toBe('b');
+    player.toggle('b', '/b.webm');
+    expect(player.playingId).toBeUndefined();
+    player.toggle('a', '/a.webm');
+    made[2].ended?.();
+    expect(player.playingId).toBeUndefined();
+    expect(states).toEqual([undefined, 'a', undefined, 'b', undefined, undefined, 'a', undefined]);
+  });
+});
+
+describe('pickers', () => {
+  const base = {
+    chooseImage: (async () => ({
+      tempFilePaths: ['wxfile://tmp_a.jpg'],
+      tempFiles: [{ path: 'wxfile://tmp_a.jpg', size: 2048 }],
+      errMsg: 'ok',
+    })) as typeof Taro.chooseImage,
+    getImageInfo: (async () => ({ width: 800, height: 600, path: '', orientation: 'up', type: 'jpeg', errMsg: 'ok' })) as unknown as typeof Taro.getImageInfo,
+    chooseVideo: (async () => ({ tempFilePath: 'wxfile://v.mp4', duration: 12.4, size: 5e6, width: 720, height: 1280, thumbTempFilePath: '', errMsg: 'ok' })) as typeof Taro.chooseVideo,
+    previewImage: (async () => ({ errMsg: 'ok' })) as typeof Taro.previewImage,
+    chooseMessageFile: (async () => ({ tempFiles: [{ path: 'wxfile://d.pdf', name: '化验单.pdf', size: 3000, type: 'file', time: 0 }], errMsg: 'ok' })) as typeof Taro.chooseMessageFile,
+    chooseLocation: (async () => ({ name: '市第一医院', address: '解放路 1 号', latitude: 30.1, longitude: 120.2, errMsg: 'ok' })) as typeof Taro.chooseLocation,
+  };
+
+  test('weapp: images with their size known, video in ms, documents from chats, the map picker', async () => {
+    const p = miniProgramPickers(base, 'weapp');
+    await expect(p.images('album')).resolves.toEqual([{ path: 'wxfile://tmp_a.jpg', name: 'tmp_a.jpg', size: 2048, w: 800, h: 600 }]);
+    await expect(p.video()).resolves.toMatchObject({ dur: 12_400, w: 720, h: 1280 });
+    expect(p.canPickFile).toBe(true);
+    await expect(p.file()).resolves.toEqual({ path: 'wxfile://d.pdf', name: '化验单.pdf', size: 3000 });
+    await expect(p.location()).resolves.toEqual({ lat: 30.1, lng: 120.2, title: '市第一医院' });
+  });
+
+  test('alipay: image picker gives only paths; no document picker; a dismissed picker is a cancel', async () => {
+    const alipay = miniProgramPickers(
+      {
+        ...base,
+        chooseImage: (async () => ({ tempFilePaths: ['https://resource/apml1.png'], tempFiles: [], errMsg: 'ok' })) as typeof Taro.chooseImage,
+        chooseLocation: (() => Promise.reject({ errMsg: 'chooseLocation:fail cancel' })) as typeof Taro.chooseLocation,
+      },
+      'alipay',
+    );
+    await expect(alipay.images('camera')).resolves.toMatchObject([{ path: 'https://resource/apml1.png', name: 'apml1.png', size: 0 }]);
+    expect(alipay.canPickFile).toBe(false);
+    await expect(alipay.file()).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(alipay.location()).rejects.toBeInstanceOf(CancelledError);
+    expect(miniProgramPickers(base, 'tt').canPickFile).toBe(false);
+  });
+
+  test('h5: documents through a file input (chosen and dismissed); location from the browser', async () => {
+    const geo = {
+      getCurrentPosition: (ok: PositionCallback) => ok({ coords: { latitude: 31.2, longitude: 121.5 } } as GeolocationPosition),
+    } as unknown as Geolocation;
+    const p = browserPickers(base, document, geo);
+    const chosen = p.file();
+    const input = document.querySelector('input.file-picker') as HTMLInputElement;
+    expect(input.accept).toContain('.pdf');
+    const file = new File(['%PDF-1.4'], '检查报告.pdf', { type: 'application/pdf' });
+    Object.defineProperty(input, 'files', { value: [file] });
+    URL.createObjectURL = () => 'blob:local/1';
+    input.dispatchEvent(new Event('change'));
+    await expect(chosen).resolves.toEqual({ path: 'blob:local/1', name: '检查报告.pdf', size: 8, blob: file });
+    expect(document.querySelector('input.file-picker')).toBeNull();
+    const dismissed = p.file();
+    document.querySelector('input.file-picker')?.dispatchEvent(new Event('cancel'));
+    await expect(dismissed).rejects.toBeInstanceOf(CancelledError);
+    await expect(p.location()).resolves.toEqual({ lat: 31.2, lng: 121.5, title: '我的位置' });
+    await expect(browserPickers(base, document).location()).rejects.toBeInstanceOf(UnsupportedError);
+  });
+});
