@@ -1,14 +1,19 @@
 /**
  * Wires one IM provider to one chat store: the store is written first, the page renders from it.
  */
-import type { Message } from '../../types/message';
+import type { CardDraft } from '../../types/cards';
+import type { GeoAttach, MediaKind } from '../../types/media';
+import { MEDIA_KINDS } from '../../types/media';
+import type { Message, MessageType } from '../../types/message';
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX } from '../../types/protocol';
 import { backoffDelay } from '../im/backoff';
 import { newIdClient } from '../im/ids';
 import type { ImProvider } from '../im/types';
 import { errorCodeOf } from '../im/types';
+import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
+import type { UploadFn } from '../platform/upload';
 import type { ChatStore } from '../store';
 import { hasGaps, syncCursors } from '../store';
 import { errorText } from './errorText';
@@ -22,6 +27,31 @@ const GAP_WAIT_MS = 1_000;
 
 /** Failures after which the same send cannot succeed by retrying on its own. */
 const TRANSIENT = new Set(['disconnected', 'offline']);
+
+/** How the controller gets files to our server. */
+export interface MediaDeps {
+  upload: UploadFn;
+  /** Our server's http(s) origin. */
+  baseUrl: string;
+}
+
+const isMedia = (type: MessageType): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
+const extOf = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].toLowerCase() ?? '';
+
+/**
+ * The attach as the server takes it: an upload by its id only (the server fills in what it measured),
+ * a card without what the server stamps (who issued it, when).
+ */
+export function wireAttach(msg: Pick<Message, 'type' | 'attach'>): Record<string, unknown> | undefined {
+  if (!msg.attach) return undefined;
+  if (isMedia(msg.type)) return { fileId: msg.attach.fileId };
+  if (msg.type === 'custom') {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { doctor, issuedAt, ...draft } = msg.attach;
+    return draft;
+  }
+  return msg.attach;
+}
 
 export class ChatController {
   private started?: { token: string; done: Promise<void> };
@@ -38,12 +68,15 @@ export class ChatController {
   private syncing?: Promise<void>;
   private connected = false;
   private syncRetry?: ReturnType<typeof setTimeout>;
+  /** Files of own media messages not uploaded yet (or whose upload failed), for resending. */
+  private readonly localFiles = new Map<string, { kind: MediaKind; file: LocalFile }>();
 
   constructor(
     readonly store: ChatStore,
     private readonly provider: ImProvider,
     /** Where unsent messages survive reloads. */
     private readonly persist: KeyValueStorage,
+    private readonly media: MediaDeps,
   ) {
     const s = () => this.store.getState();
     this.unsubscribe.push(
@@ -174,32 +207,107 @@ export class ChatController {
     }, GAP_WAIT_MS);
   }
 
-  async sendText(sessionId: string, text: string): Promise<void> {
-    const body = text.trim();
+  private newMessage(sessionId: string, type: MessageType, body: string, attach?: Record<string, unknown>): Message | undefined {
     const me = this.store.getState().me;
     const target = parseSessionId(sessionId);
-    if (!body || !me || !target) return;
-    const msg: Message = {
+    if (!me || !target) return undefined;
+    // The peer hides "typing" when this message arrives; the next keystroke must show it again.
+    this.typingSent.delete(sessionId);
+    return {
       ...target,
       sessionId,
       from: me.account,
       fromNick: me.name,
-      type: 'text',
+      type,
       body,
+      ...(attach ? { attach } : {}),
       idClient: newIdClient(),
       time: Date.now(),
       status: 'sending',
     };
-    // The peer hides "typing" when this message arrives; the next keystroke must show it again.
-    this.typingSent.delete(sessionId);
+  }
+
+  async sendText(sessionId: string, text: string): Promise<void> {
+    const body = text.trim();
+    const msg = body ? this.newMessage(sessionId, 'text', body) : undefined;
+    if (!msg) return;
     this.enqueue(msg);
     await this.pump();
   }
 
-  /** Resends with the same idClient: if the server had stored it, it answers with the original ack. */
+  /** A card of the medical flow; shown at once as the server will stamp it. */
+  async sendCard(sessionId: string, draft: CardDraft): Promise<void> {
+    const me = this.store.getState().me;
+    const msg = me && this.newMessage(sessionId, 'custom', '', { ...draft, doctor: me.name, issuedAt: Date.now() });
+    if (!msg) return;
+    this.enqueue(msg);
+    await this.pump();
+  }
+
+  async sendLocation(sessionId: string, geo: GeoAttach): Promise<void> {
+    const msg = this.newMessage(sessionId, 'geo', '', { ...geo });
+    if (!msg) return;
+    this.enqueue(msg);
+    await this.pump();
+  }
+
+  /**
+   * An image, voice clip, video or document: in the list at once from the local file (with upload
+   * progress), uploaded, then sent like any message, in the order composed.
+   */
+  async sendFile(sessionId: string, kind: MediaKind, file: LocalFile): Promise<void> {
+    const local = {
+      url: file.path,
+      name: file.name,
+      size: file.size,
+      ext: extOf(file.name),
+      ...(file.w !== undefined ? { w: file.w, h: file.h } : {}),
+      ...(file.dur !== undefined ? { dur: file.dur } : {}),
+    };
+    const msg = this.newMessage(sessionId, kind, '', local);
+    if (!msg) return;
+    this.localFiles.set(msg.idClient, { kind, file });
+    this.store.getState().addPending(msg);
+    await this.uploadAndSend(msg);
+  }
+
+  private async uploadAndSend(msg: Message): Promise<void> {
+    const s = this.store.getState;
+    const pending = this.localFiles.get(msg.idClient);
+    const token = this.started?.token;
+    if (!pending) return;
+    s().setUploadProgress(msg.idClient, 0);
+    try {
+      if (!token) throw new Error(errorText('unauthenticated'));
+      const uploaded = await this.media.upload({
+        baseUrl: this.media.baseUrl,
+        token,
+        kind: pending.kind,
+        file: pending.file,
+        onProgress: (p) => s().setUploadProgress(msg.idClient, p),
+      });
+      this.localFiles.delete(msg.idClient);
+      this.enqueue({ ...msg, attach: { ...uploaded }, status: 'sending' });
+    } catch (e) {
+      s().fail(msg.sessionId, msg.idClient, e instanceof Error && e.message ? e.message : errorText(undefined));
+      return;
+    } finally {
+      s().setUploadProgress(msg.idClient, undefined);
+    }
+    await this.pump();
+  }
+
+  /**
+   * Resends with the same idClient: if the server had stored it, it answers with the original ack. A
+   * media message whose upload failed is uploaded again first.
+   */
   async resend(sessionId: string, idClient: string): Promise<void> {
     const msg = this.store.getState().messages[sessionId]?.byId[idClient];
     if (!msg || msg.status !== 'sendFailed') return;
+    if (this.localFiles.has(idClient)) {
+      this.store.getState().addPending({ ...msg, status: 'sending', error: undefined });
+      return this.uploadAndSend(msg);
+    }
     this.enqueue({ ...msg, status: 'sending', error: undefined });
     await this.pump();
   }
@@ -243,7 +351,7 @@ export class ChatController {
         type: msg.type,
         body: msg.body,
         idClient: msg.idClient,
-        ...(msg.attach ? { attach: msg.attach } : {}),
+        ...(msg.attach ? { attach: wireAttach(msg) } : {}),
       });
       outbox.remove(msg.sessionId, msg.idClient);
       this.store.getState().ack(ack);

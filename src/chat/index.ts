@@ -1,6 +1,8 @@
 import { createProvider } from '../im';
 import { newIdClient } from '../im/ids';
+import { serverBaseUrl } from '../platform/server';
 import { storage, tabStorage } from '../platform/storage';
+import { upload } from '../platform/upload';
 import { chatStore } from '../store';
 import { ChatController } from './controller';
 
@@ -10,7 +12,7 @@ let instance: ChatController | undefined;
 export function chat(): ChatController {
   if (!instance) {
     const provider = createProvider(deviceId());
-    const controller = new ChatController(chatStore, provider, storage);
+    const controller = new ChatController(chatStore, provider, storage, { upload, baseUrl: serverBaseUrl() });
     provider.on('token', (token) => {
       saveToken(token);
       controller.adoptToken(token);

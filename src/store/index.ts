@@ -19,6 +19,7 @@ export interface ChatActions {
   peerRead(sessionId: string, account: string, readSeq: number): void;
   setTyping(sessionId: string, account: string | undefined): void;
   setUnread(sessionId: string, unread: number): void;
+  setUploadProgress(idClient: string, fraction: number | undefined): void;
 }
 
 export type ChatStore = ReturnType<typeof createChatStore>;
@@ -40,6 +41,7 @@ export function createChatStore() {
       peerRead: (sessionId, account, readSeq) => set((s) => R.peerRead(s, sessionId, account, readSeq)),
       setTyping: (sessionId, account) => set((s) => R.setTyping(s, sessionId, account)),
       setUnread: (sessionId, unread) => set((s) => R.setUnread(s, sessionId, unread)),
+      setUploadProgress: (idClient, fraction) => set((s) => R.setUploadProgress(s, idClient, fraction)),
     })),
   );
 }

@@ -42,9 +42,11 @@ export interface ChatState {
   currentSessionId?: string;
   /** Who is typing in which session right now (cleared by the controller after a few seconds). */
   typing: Record<string, string>;
+  /** Upload progress (0..1) of own media messages still uploading, by idClient. */
+  uploads: Record<string, number>;
 }
 
-export const initialChatState = (): ChatState => ({ connection: 'idle', sessions: {}, messages: {}, typing: {} });
+export const initialChatState = (): ChatState => ({ connection: 'idle', sessions: {}, messages: {}, typing: {}, uploads: {} });
 
 function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
   let s = state.messages[sessionId];
@@ -260,6 +262,12 @@ export function peerRead(state: ChatState, sessionId: string, account: string, r
 export function setTyping(state: ChatState, sessionId: string, account: string | undefined): void {
   if (account === undefined) delete state.typing[sessionId];
   else state.typing[sessionId] = account;
+}
+
+/** `undefined` once the upload is over (done or failed). */
+export function setUploadProgress(state: ChatState, idClient: string, fraction: number | undefined): void {
+  if (fraction === undefined) delete state.uploads[idClient];
+  else state.uploads[idClient] = Math.max(0, Math.min(1, fraction));
 }
 
 export function setUnread(state: ChatState, sessionId: string, unread: number): void {

@@ -10,6 +10,8 @@ import type { NetworkListener } from '../../src/platform/network';
 import { openWebSocket } from '../../src/platform/socket-web';
 import type { KeyValueStorage } from '../../src/platform/storage';
 import { createChatStore, orderedMessages, type ChatStore } from '../../src/store';
+import type { UploadFn } from '../../src/platform/upload-http';
+import { nodeUpload } from './node-upload';
 
 export class MapStorage implements KeyValueStorage {
   readonly map = new Map<string, string>();
@@ -33,6 +35,7 @@ export interface ClientOptions {
   deviceId?: string;
   requestTimeoutMs?: number;
   pingIntervalMs?: number;
+  upload?: UploadFn;
 }
 
 export class ChatClient {
@@ -55,7 +58,7 @@ export class ChatClient {
         return () => this.network.delete(listener);
       },
     });
-    this.controller = new ChatController(this.store, this.provider, this.storage);
+    this.controller = new ChatController(this.store, this.provider, this.storage, { upload: opts.upload ?? nodeUpload, baseUrl: opts.url });
   }
 
   start(): Promise<void> {
