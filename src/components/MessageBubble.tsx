@@ -1,5 +1,7 @@
 import { Text, View } from '@tarojs/components';
+import type { AudioAttach, FileAttach, GeoAttach, ImageAttach, VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
+import { VoiceBody, CardBody, FileBody, GeoBody, ImageBody, TextBody, VideoBody } from './bubbles';
 
 interface Props {
   msg: Message;
@@ -25,6 +27,27 @@ function StatusLine({ msg, read, receipt, onResend }: Pick<Props, 'msg' | 'read'
   return <Text className={`msg-status ${read ? 'msg-read' : ''}`}>{receipt}</Text>;
 }
 
+/** The content of a bubble by message type; media bubbles have no padding of their own. */
+function Body({ msg, mine }: { msg: Message; mine: boolean }) {
+  const attach = msg.attach ?? {};
+  switch (msg.type) {
+    case 'image':
+      return <ImageBody attach={attach as Partial<ImageAttach>} idClient={msg.idClient} />;
+    case 'audio':
+      return <VoiceBody attach={attach as Partial<AudioAttach>} idClient={msg.idClient} mine={mine} />;
+    case 'video':
+      return <VideoBody attach={attach as Partial<VideoAttach>} idClient={msg.idClient} />;
+    case 'file':
+      return <FileBody attach={attach as Partial<FileAttach>} idClient={msg.idClient} />;
+    case 'geo':
+      return typeof attach.lat === 'number' ? <GeoBody attach={attach as unknown as GeoAttach} /> : <TextBody body='[位置]' />;
+    case 'custom':
+      return <CardBody attach={attach} />;
+    default:
+      return <TextBody body={msg.body} />;
+  }
+}
+
 /** One message: ours on the right with its delivery state, theirs on the left with the sender. */
 export function MessageBubble({ msg, mine, read, receipt, showNick, onResend, onLongPress }: Props) {
   const initial = (msg.fromNick ?? msg.from).slice(0, 1);
@@ -37,10 +60,8 @@ export function MessageBubble({ msg, mine, read, receipt, showNick, onResend, on
       )}
       <View className='msg-col'>
         {!mine && showNick && <Text className='msg-nick'>{msg.fromNick ?? msg.from}</Text>}
-        <View className='msg-bubble' onLongPress={() => onLongPress?.(msg)}>
-          <Text className='msg-text' userSelect>
-            {msg.body}
-          </Text>
+        <View className={`msg-bubble msg-bubble-${msg.type}`} onLongPress={() => onLongPress?.(msg)}>
+          <Body msg={msg} mine={mine} />
         </View>
         {mine && <StatusLine msg={msg} read={read} receipt={receipt} onResend={onResend} />}
       </View>

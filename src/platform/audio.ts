@@ -55,4 +55,6 @@ export function createAudioPlayer(api: Pick<typeof Taro, 'createInnerAudioContex
   };
 }
 
-export const audioPlayer = createAudioPlayer(Taro);
+// Called as `Taro.x(...)`: on H5 Taro's Babel plugin turns those calls into imports of the H5
+// implementation; the `Taro` object itself does not carry every API there.
+export const audioPlayer = createAudioPlayer({ createInnerAudioContext: () => Taro.createInnerAudioContext() });

@@ -125,5 +125,14 @@ export function browserPickers(api: PickApi, doc: Document, geolocation?: Geoloc
   };
 }
 
+// Called as `Taro.x(...)`: on H5 Taro's Babel plugin turns those calls into imports of the H5
+// implementation; the `Taro` object itself does not carry every API there.
+const taroPick: PickApi = {
+  chooseImage: (o) => Taro.chooseImage(o),
+  chooseVideo: (o) => Taro.chooseVideo(o),
+  getImageInfo: (o) => Taro.getImageInfo(o),
+  previewImage: (o) => Taro.previewImage(o),
+};
+
 export const pickers: Pickers =
-  PLATFORM === 'h5' ? browserPickers(Taro, document, navigator.geolocation) : miniProgramPickers(Taro, PLATFORM);
+  PLATFORM === 'h5' ? browserPickers(taroPick, document, navigator.geolocation) : miniProgramPickers(Taro, PLATFORM);

@@ -7,3 +7,9 @@ export function serverBaseUrl(): string {
 }
 
 export const socketUrlOf = (baseUrl: string): string => `${baseUrl.replace(/^http/, 'ws')}/ws`;
+
+/**
+ * File URLs from our server are paths (`/api/files/…`); mini programs need them absolute. Local
+ * previews (blob:, wxfile://, http://tmp/…) pass through.
+ */
+export const resolveUrl = (url: string, baseUrl: string = serverBaseUrl()): string => (url.startsWith('/') ? baseUrl + url : url);

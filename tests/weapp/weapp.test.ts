@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { PushFrame } from '../../types/protocol';
 import { DEMO } from '../../server/demo';
 import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { png } from '../helpers/fixtures';
 import { WsClient } from '../helpers/ws-client';
 import { createWxFake, type WxFake } from './wx-fake';
 import { until, WeappSimulator } from './simulator';
@@ -25,7 +26,7 @@ let sim: WeappSimulator;
 
 beforeAll(async () => {
   server = await spawnServer();
-  fake = createWxFake(`${server.url.replace('http', 'ws')}/ws`);
+  fake = createWxFake(server.url);
   sim = new WeappSimulator(DIST, fake.wx);
 });
 
@@ -103,6 +104,42 @@ test('on the weapp a message typed while wx reports no network goes out when it 
     (f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.body === '小程序离线时写的',
   );
   expect(push.msg.from).toBe(DEMO.patient.account);
+  doctor.close();
+  page.detach();
+});
+
+test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab request card renders', async () => {
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  const page = sim.open('pages/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
+  fake.files.set('wxfile://tmp_photo.png', { bytes: await png(320, 240), width: 320, height: 240 });
+
+  page.querySelector('.more-toggle')?.dispatchEvent('tap');
+  await until(() => page.querySelector('.more-item-image') !== undefined, 'the + panel');
+  // No document picker is offered where the platform has none; WeChat has chooseMessageFile.
+  expect(page.querySelector('.more-item-file')).toBeDefined();
+  expect(page.querySelector('.more-item-prescription')).toBeUndefined();
+  page.querySelector('.more-item-image')?.dispatchEvent('tap');
+
+  const push = await doctor.waitFor((f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.type === 'image');
+  expect(push.msg.attach).toMatchObject({ w: 320, h: 240, ext: 'png', name: 'tmp_photo.png' });
+  expect(fake.uploads[0]).toMatchObject({ name: 'file', filePath: 'wxfile://tmp_photo.png', header: { authorization: `Bearer ${server.tokens.patient}` } });
+  expect(fake.uploads[0].url).toMatch(/\/api\/upload\?kind=image&name=tmp_photo\.png$/);
+
+  await doctor.request('send', {
+    msg: {
+      scene: 'team',
+      to: DEMO.consultationId,
+      type: 'custom',
+      body: '',
+      attach: { card: 'labRequest', items: ['血常规', '胸部 X 线'], reason: '排除肺炎' },
+      idClient: 'weapp-doc-card',
+    },
+  });
+  await until(() => text().includes('检查申请单'), 'the card');
+  expect(text()).toContain('血常规、胸部 X 线');
+  expect(text()).toContain(`${DEMO.doctor.name} 申请于`);
   doctor.close();
   page.detach();
 });

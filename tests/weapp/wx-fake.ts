@@ -3,6 +3,7 @@
  * The WeChat native APIs the compiled weapp output calls, typed by WeChat's own typings
  * (miniprogram-api-typings). Sockets are real: each wx socket is a `ws` WebSocket to a real server.
  */
+import { request } from 'node:http';
 import { WebSocket } from 'ws';
 
 type Wx = WechatMiniprogram.Wx;
@@ -15,12 +16,22 @@ export interface WxFake {
   sockets: WebSocket[];
   /** What the app registered with wx.onNetworkStatusChange: call to simulate the network changing. */
   network: Set<WechatMiniprogram.OnNetworkStatusChangeCallback>;
+  /** Temp files of this "device": what wx.chooseImage offers next and wx.uploadFile reads. */
+  files: Map<string, { bytes: Buffer; width: number; height: number }>;
+  /** Options the app passed to wx.uploadFile. */
+  uploads: WechatMiniprogram.UploadFileOption[];
 }
 
 const ok = <T extends object>(extra?: T) => ({ errMsg: 'ok', ...extra });
 
-/** `serverWsUrl` replaces whatever address the build was configured with, as a proxy would. */
-export function createWxFake(serverWsUrl: string): WxFake {
+/**
+ * `serverUrl` (http://host:port) replaces whatever address the build was configured with, as a proxy
+ * would, for sockets and uploads alike.
+ */
+export function createWxFake(serverUrl: string): WxFake {
+  const serverWsUrl = `${serverUrl.replace('http', 'ws')}/ws`;
+  const files = new Map<string, { bytes: Buffer; width: number; height: number }>();
+  const uploads: WechatMiniprogram.UploadFileOption[] = [];
   const storage = new Map<string, unknown>();
   const navigations: string[] = [];
   const titles: string[] = [];
@@ -48,7 +59,62 @@ export function createWxFake(serverWsUrl: string): WxFake {
     return task;
   };
 
+  /** Posts the temp file as multipart to the real server; progress is reported once, at the end. */
+  const uploadFile: Wx['uploadFile'] = (option) => {
+    uploads.push(option);
+    const progress = new Set<WechatMiniprogram.UploadTaskOnProgressUpdateCallback>();
+    const target = new URL(option.url);
+    const bytes = files.get(option.filePath)?.bytes ?? Buffer.alloc(0);
+    const boundary = 'wxfakeBoundary';
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="${option.name}"; filename="${option.filePath.split('/').pop()}"\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    // jsdom has no fetch: a plain Node request, as WeChat's client makes one.
+    const req = request(serverUrl + target.pathname + target.search, {
+      method: 'POST',
+      headers: { ...option.header, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        for (const cb of progress) cb({ progress: 100, totalBytesSent: bytes.length, totalBytesExpectedToSend: bytes.length });
+        option.success?.({
+          statusCode: res.statusCode ?? 0,
+          data: Buffer.concat(chunks).toString(),
+          errMsg: 'uploadFile:ok',
+        } as WechatMiniprogram.UploadFileSuccessCallbackResult);
+      });
+    });
+    req.on('error', (e) => option.fail?.({ errMsg: `uploadFile:fail ${e.message}` }));
+    req.end(body);
+    return {
+      abort: () => undefined,
+      onProgressUpdate: (cb: WechatMiniprogram.UploadTaskOnProgressUpdateCallback) => void progress.add(cb),
+      offProgressUpdate: () => undefined,
+      onHeadersReceived: () => undefined,
+      offHeadersReceived: () => undefined,
+    } as WechatMiniprogram.UploadTask;
+  };
+
   const wx: Partial<Wx> = {
+    uploadFile,
+    chooseImage: ((o: WechatMiniprogram.ChooseImageOption) => {
+      const paths = [...files.keys()];
+      o.success?.({
+        errMsg: 'chooseImage:ok',
+        tempFilePaths: paths,
+        tempFiles: paths.map((path) => ({ path, size: files.get(path)?.bytes.length ?? 0 })),
+      });
+    }) as Wx['chooseImage'],
+    getImageInfo: ((o: WechatMiniprogram.GetImageInfoOption) => {
+      const f = files.get(o.src);
+      o.success?.({ errMsg: 'getImageInfo:ok', width: f?.width ?? 0, height: f?.height ?? 0, path: o.src, orientation: 'up', type: 'png' });
+    }) as Wx['getImageInfo'],
     getSystemInfoSync: () =>
       ({ platform: 'devtools', windowWidth: 375, windowHeight: 667, pixelRatio: 2, SDKVersion: '3.0.0' }) as ReturnType<
         Wx['getSystemInfoSync']
@@ -74,5 +140,5 @@ export function createWxFake(serverWsUrl: string): WxFake {
       o.success?.({ errMsg: 'ok', eventChannel: {} as WechatMiniprogram.EventChannel });
     }) as Wx['navigateTo'],
   };
-  return { wx, storage, navigations, titles, sockets, network };
+  return { wx, storage, navigations, titles, sockets, network, files, uploads };
 }

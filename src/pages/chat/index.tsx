@@ -1,16 +1,37 @@
 import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { CardKind } from '../../../types/cards';
+import { CARD_KINDS } from '../../../types/cards';
+import type { MediaKind } from '../../../types/media';
 import type { Message } from '../../../types/message';
 import { chat } from '../../chat';
+import { CardComposer } from '../../components/composer/CardComposer';
+import type { ComposerAction } from '../../components/composer/MorePanel';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { InputBar } from '../../components/InputBar';
+import { CancelledError } from '../../platform/env';
+import type { LocalFile } from '../../platform/files';
+import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
 import { useChatSession } from '../../components/useChatSession';
 import type { MessageAction } from '../../render/timeline';
 import { buildTimeline, messageActions } from '../../render/timeline';
 import { useChat } from '../../store';
 import './index.css';
+
+const CARD_ACTIONS: Record<CardKind, { label: string; icon: string }> = {
+  prescription: { label: '处方', icon: '💊' },
+  labRequest: { label: '检查单', icon: '🧪' },
+  followUp: { label: '复诊提醒', icon: '📅' },
+  summary: { label: '问诊小结', icon: '📋' },
+};
+
+/** A dismissed picker is no error; anything else is said in a toast. */
+function report(e: unknown): void {
+  if (e instanceof CancelledError) return;
+  void Taro.showToast({ title: e instanceof Error ? e.message : '操作失败', icon: 'none' });
+}
 
 export default function ChatPage() {
   useChatSession();
@@ -22,6 +43,7 @@ export default function ChatPage() {
   const synced = useChat((s) => s.connection === 'synced');
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
   const [fill, setFill] = useState<{ text: string }>();
+  const [composing, setComposing] = useState<CardKind>();
 
   useEffect(() => {
     chat().store.getState().openSession(sessionId);
@@ -49,6 +71,32 @@ export default function ChatPage() {
   );
 
   const send = useCallback((text: string) => void chat().sendText(sessionId, text), [sessionId]);
+  const sendVoice = useCallback((clip: LocalFile) => void chat().sendFile(sessionId, 'audio', clip), [sessionId]);
+  const actions = useMemo((): ComposerAction[] => {
+    // Several chosen files go out one after another, in the order chosen.
+    const files = (kind: MediaKind, pick: () => Promise<LocalFile | LocalFile[]>) => () =>
+      void pick()
+        .then(async (chosen) => {
+          for (const f of [chosen].flat()) await chat().sendFile(sessionId, kind, f);
+        })
+        .catch(report);
+    const list: ComposerAction[] = [
+      { key: 'image', label: '照片', icon: '🖼️', run: files('image', () => pickers.images('album')) },
+      { key: 'camera', label: '拍摄', icon: '📷', run: files('image', () => pickers.images('camera')) },
+      { key: 'video', label: '视频', icon: '🎬', run: files('video', () => pickers.video()) },
+      ...(pickers.canPickFile ? [{ key: 'file', label: '文件', icon: '📄', run: files('file', () => pickers.file()) }] : []),
+      {
+        key: 'location',
+        label: '位置',
+        icon: '📍',
+        run: () => void pickers.location().then((geo) => chat().sendLocation(sessionId, geo)).catch(report),
+      },
+    ];
+    if (me?.role === 'doctor') {
+      for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });
+    }
+    return list;
+  }, [sessionId, me?.role]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
   const older = useCallback(() => void chat().loadOlder(sessionId), [sessionId]);
   const onTyping = useCallback(() => chat().typing(sessionId), [sessionId]);
@@ -104,8 +152,20 @@ export default function ChatPage() {
         disabled={!me}
         onTyping={onTyping}
         fill={fill}
+        actions={actions}
+        onVoice={sendVoice}
         placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
       />
+      {composing && (
+        <CardComposer
+          kind={composing}
+          onClose={() => setComposing(undefined)}
+          onSubmit={(draft) => {
+            setComposing(undefined);
+            void chat().sendCard(sessionId, draft);
+          }}
+        />
+      )}
     </View>
   );
 }
