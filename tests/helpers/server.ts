@@ -42,4 +42,4 @@ export async function startTestServer(over: Partial<ServerConfig> = {}): Promise
   };
 }
 
-export { RequestError, WsClient } from './ws-client';
+export { expectError, RequestError, WsClient } from './ws-client';

@@ -85,3 +85,15 @@ export class WsClient {
     this.ws.close();
   }
 }
+
+/** Awaits a request that must fail with `code` and a real explanation; returns that explanation. */
+export async function expectError(p: Promise<unknown>, code: string): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RequestError);
+  expect((err as RequestError).frame.code).toBe(code);
+  expect((err as RequestError).frame.message.length).toBeGreaterThan(5);
+  return (err as RequestError).frame.message;
+}

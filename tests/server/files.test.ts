@@ -11,7 +11,7 @@ import type { Account, Message, OutgoingMessage } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { jpeg, pdf, png, wav } from '../helpers/fixtures';
-import { RequestError, WsClient, type TestServer } from '../helpers/server';
+import { expectError, WsClient, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 const clients: WsClient[] = [];
@@ -69,15 +69,6 @@ const media = (type: OutgoingMessage['type'], attach: Record<string, unknown>): 
   msg: { scene: 'team', to: TEAM, type, body: '', attach, idClient: `media-${++idn}-${Date.now()}` },
 });
 
-async function expectError(p: Promise<unknown>, code: string): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RequestError);
-  expect((err as RequestError).frame.code).toBe(code);
-  return (err as RequestError).frame.message;
-}
 
 describe('upload', () => {
   test('an image is measured, thumbnailed and served back with its content type', async () => {

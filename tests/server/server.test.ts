@@ -3,7 +3,7 @@ import type { Account, Message } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
 import { MAX_FRAME_BYTES, MAX_TEXT_BYTES } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import { RequestError, WsClient, type TestServer } from '../helpers/server';
+import { expectError, WsClient, type TestServer } from '../helpers/server';
 
 
 let server: TestServer;
@@ -26,15 +26,6 @@ const text = (body: string, idClient = `idc-${++idn}-${Date.now()}`) => ({
   msg: { scene: 'team' as const, to: TEAM, type: 'text' as const, body, idClient },
 });
 
-async function expectError(p: Promise<unknown>, code: string): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RequestError);
-  expect((err as RequestError).frame.code).toBe(code);
-  expect((err as RequestError).frame.message.length).toBeGreaterThan(5);
-}
 
 beforeEach(async () => {
   server = await startConsultationServer();
