@@ -7,9 +7,11 @@ import type Taro from '@tarojs/taro';
 import { createAudioPlayer } from '../../src/platform/audio';
 import { CancelledError, UnsupportedError } from '../../src/platform/env';
 import type { LocalFile } from '../../src/platform/files';
+import { browserOpener, miniProgramOpener } from '../../src/platform/open';
 import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
 import type { RecorderBackend } from '../../src/platform/recorder';
 import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
+import { resolveUrl } from '../../src/platform/server';
 import { browserUpload, miniProgramUpload, parseUploadReply, UploadError, uploadUrl } from '../../src/platform/upload';
 import type { FileAttach } from '../../types/media';
 
@@ -346,5 +348,67 @@ describe('pickers', () => {
     await expect(dismissed).rejects.toBeInstanceOf(CancelledError);
     await expect(p.location()).resolves.toEqual({ lat: 31.2, lng: 121.5, title: '我的位置' });
     await expect(browserPickers(base, document).location()).rejects.toBeInstanceOf(UnsupportedError);
+  });
+});
+
+describe('opener', () => {
+  function fakeOpenApi(downloadStatus = 200) {
+    const calls: string[] = [];
+    const api: Pick<typeof Taro, 'downloadFile' | 'openDocument' | 'openLocation' | 'previewImage'> = {
+      downloadFile: (async (o: Taro.downloadFile.Option) => {
+        calls.push(`download ${o.url}`);
+        return { tempFilePath: 'wxfile://tmp_doc', statusCode: downloadStatus, errMsg: 'ok' };
+      }) as unknown as typeof Taro.downloadFile,
+      openDocument: (async (o: Taro.openDocument.Option) => {
+        calls.push(`open ${o.filePath} ${o.fileType}`);
+        return { errMsg: 'ok' };
+      }) as typeof Taro.openDocument,
+      openLocation: (async (o: Taro.openLocation.Option) => {
+        calls.push(`map ${o.latitude},${o.longitude} ${o.name}`);
+        return { errMsg: 'ok' };
+      }) as typeof Taro.openLocation,
+      previewImage: (async (o: Taro.previewImage.Option) => {
+        calls.push(`preview ${o.current}`);
+        return { errMsg: 'ok' };
+      }) as typeof Taro.previewImage,
+    };
+    return { api, calls };
+  }
+
+  test('mini programs: documents are downloaded and opened by the system viewer; pictures previewed; others explained', async () => {
+    const { api, calls } = fakeOpenApi();
+    const o = miniProgramOpener(api);
+    await o.document('https://im.test/api/files/1?sig=a', 'pdf');
+    await o.document('https://im.test/api/files/2?sig=b', 'png');
+    await expect(o.document('https://im.test/api/files/3', 'txt')).rejects.toThrow('无法在小程序中打开');
+    await o.location({ lat: 30, lng: 120, title: '门诊楼' });
+    expect(calls).toEqual([
+      'download https://im.test/api/files/1?sig=a',
+      'open wxfile://tmp_doc pdf',
+      'preview https://im.test/api/files/2?sig=b',
+      'map 30,120 门诊楼',
+    ]);
+  });
+
+  test('mini programs: an expired link says so', async () => {
+    const { api } = fakeOpenApi(403);
+    await expect(miniProgramOpener(api).document('https://im.test/x', 'pdf')).rejects.toThrow('已过期');
+  });
+
+  test('h5: documents and maps open in a new tab', async () => {
+    const opened: string[] = [];
+    const o = browserOpener((url) => opened.push(url));
+    await o.document('http://h/api/files/1', 'pdf');
+    await o.location({ lat: 31.2, lng: 121.5, title: '我的位置' });
+    expect(opened).toEqual([
+      'http://h/api/files/1',
+      `https://uri.amap.com/marker?position=121.5,31.2&name=${encodeURIComponent('我的位置')}&coordinate=wgs84`,
+    ]);
+  });
+
+  test('server paths become absolute on mini programs; local previews pass through', () => {
+    expect(resolveUrl('/api/files/1?sig=x', 'https://im.test')).toBe('https://im.test/api/files/1?sig=x');
+    expect(resolveUrl('blob:http://h/abc', 'https://im.test')).toBe('blob:http://h/abc');
+    expect(resolveUrl('wxfile://tmp_1.jpg', 'https://im.test')).toBe('wxfile://tmp_1.jpg');
   });
 });
