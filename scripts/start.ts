@@ -7,7 +7,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startServer } from '../server/app';
 import { configFromEnv } from '../server/config';
-import { DEMO, entryLink, seedDemo } from '../server/demo';
+import { entryLink } from '../server/api';
+import { DEMO, seedDemo } from '../server/demo';
 
 const ROOT = resolve(__dirname, '..');
 const BUILT = join(ROOT, 'dist/h5/index.html');
@@ -28,7 +29,8 @@ function buildH5IfNeeded(): void {
 
 async function main(): Promise<void> {
   buildH5IfNeeded();
-  const config = configFromEnv({ LOG_LEVEL: 'warn', STATIC_DIR: join(ROOT, 'dist/h5'), ...process.env });
+  // SMS links are one-time; for the demo they stay valid a day instead of 15 minutes.
+  const config = configFromEnv({ LOG_LEVEL: 'warn', LINK_TTL_SEC: '86400', STATIC_DIR: join(ROOT, 'dist/h5'), ...process.env });
   const server = await startServer(config);
   await seedDemo(server.storage);
   const session = `team-${DEMO.consultationId}`;
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
   console.log(`\nmedchat is running at ${server.url} (database ${config.dbPath})\n`);
   console.log(`患者 ${DEMO.patient.name} / patient link:\n  ${patient}\n`);
   console.log(`医生 ${DEMO.doctor.name} / doctor link:\n  ${doctor}\n`);
-  console.log('Open the two links in two tabs: each tab keeps its own sign-in. Ctrl+C stops.');
+  console.log('Open the two links in two tabs: each tab keeps its own sign-in. Each link signs in once');
+  console.log('(reopening it in the same tab continues); run npm start again for fresh links. Ctrl+C stops.');
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

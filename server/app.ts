@@ -2,14 +2,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import sirv from 'sirv';
+import { handleCreateConsultation, handleLinkLogin } from './api';
+import { Audit } from './audit';
 import { Auth } from './auth';
+import { ChatService } from './chat';
+import { Cipher } from './crypto';
 import { FILE_PATH, UPLOAD_PATH } from '../types/media';
 import type { ServerConfig } from './config';
 import { handleFile, handleUpload } from './files/http';
 import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
+import { Moderator } from './moderation';
 import { sendError, sendJson } from './reply';
+import { purgeExpired } from './retention';
 import { SqliteStorage } from './storage/sqlite';
 import type { Storage } from './storage/types';
 
@@ -19,18 +25,34 @@ export interface RunningServer {
   port: number;
   storage: Storage;
   auth: Auth;
+  /** Runs the retention purge now (the timer runs it every PURGE_INTERVAL_HOURS). */
+  purge(): Promise<unknown>;
   close(): Promise<void>;
 }
 
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
-  const storage = new SqliteStorage(config.dbPath);
-  const auth = new Auth(config.jwtSecret, config.tokenTtlSec);
-  const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, config.now);
-  const files = new FileService(config.filesDir, storage, signer);
-  const gateway = new Gateway(storage, auth, files, log, {
+  const now = config.now ?? Date.now;
+  const cipher = new Cipher(config.dataKeys);
+  const storage = new SqliteStorage(config.dbPath, cipher);
+  const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec);
+  const audit = new Audit(storage, now);
+  const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
+  const files = new FileService(config.filesDir, storage, signer, cipher);
+  const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
+  const gateway = new Gateway(storage, auth, chat, audit, log, {
     maxDevicesPerAccount: config.maxDevicesPerAccount,
-    now: config.now ?? Date.now,
+    now,
+    sendsPerSecond: config.sendsPerSecond,
   });
+  const purge = () =>
+    purgeExpired({ storage, files, audit }, config, now()).catch((e: unknown) =>
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'purge failed'),
+    );
+  const purgeTimer = config.purgeIntervalHours > 0 ? setInterval(purge, config.purgeIntervalHours * 3_600_000) : undefined;
+  purgeTimer?.unref();
+  // Known once listening (PORT=0 picks one); the handlers read them only after that.
+  let port = config.port;
+  let url = config.publicUrl ?? `http://${config.host}:${port}`;
   // Taro's H5 build uses a hash router, so every page is index.html plus hashed assets.
   const assets = config.staticDir ? sirv(config.staticDir, { etag: true, gzip: false, single: true }) : undefined;
 
@@ -39,9 +61,13 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     res.setHeader('referrer-policy', 'no-referrer');
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
-    if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files });
+    if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
+    if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit });
+    if (path === '/api/consultations') {
+      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url });
+    }
     if (path.startsWith(FILE_PATH)) {
-      return void handleFile(req, res, { storage, files, signer }).catch((e: unknown) => {
+      return void handleFile(req, res, { storage, files, signer, audit }).catch((e: unknown) => {
         log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
         if (!res.headersSent) sendError(res, 'internal', 'file read failed');
         else res.destroy();
@@ -63,8 +89,8 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = config.publicUrl ?? `http://${config.host}:${port}`;
+  port = (server.address() as AddressInfo).port;
+  url = config.publicUrl ?? `http://${config.host}:${port}`;
   log.info({ url, db: config.dbPath, static: config.staticDir ?? null }, 'medchat server listening');
 
   return {
@@ -72,7 +98,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     port,
     storage,
     auth,
+    purge,
     async close() {
+      clearInterval(purgeTimer);
       await gateway.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await storage.close();

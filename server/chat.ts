@@ -3,11 +3,24 @@
  * Every operation checks membership first: nobody reads or writes a conversation they are not in.
  */
 import type { CardDraft, CardKind } from '../types/cards';
-import type { Account, Ack, Message, MessageType, OutgoingMessage, SessionSummary } from '../types/message';
+import type {
+  Account,
+  Ack,
+  ConsultationAction,
+  ConsultationInfo,
+  ConsultationStatus,
+  Message,
+  MessageType,
+  OutgoingMessage,
+  Role,
+  SessionSummary,
+} from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView } from '../types/message';
 import { ClientError } from './errors';
+import type { Audit } from './audit';
 import type { FileService } from './files/service';
-import type { ConversationRef, Storage, StoredMessage } from './storage/types';
+import type { Moderator } from './moderation';
+import type { Consultation, ConversationRef, Storage, StoredMessage } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
 
 type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
@@ -47,6 +60,23 @@ export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
 /** Older messages per sync reply and session; clients page further back with history. */
 const SYNC_LIMIT_PER_SESSION = 500;
 
+export const infoOf = (c: Consultation): ConsultationInfo => ({
+  id: c.id,
+  status: c.status,
+  patient: c.patient,
+  doctor: c.doctor,
+  patientMessages: c.patientMessages,
+  ...(c.maxPatientMessages !== undefined ? { maxPatientMessages: c.maxPatientMessages } : {}),
+  ...(c.endsAt !== undefined ? { endsAt: c.endsAt } : {}),
+});
+
+/** Who may change a consultation how, from which states, and the line everyone sees afterwards. */
+const TRANSITIONS: Record<ConsultationAction, { role: Role; from: ConsultationStatus[]; to: ConsultationStatus; line: (name: string) => string }> = {
+  accept: { role: 'doctor', from: ['waiting'], to: 'inProgress', line: (n) => `${n}已接诊` },
+  close: { role: 'doctor', from: ['waiting', 'inProgress'], to: 'closed', line: (n) => `${n}已结束本次问诊` },
+  cancel: { role: 'patient', from: ['waiting'], to: 'cancelled', line: (n) => `${n}已取消本次问诊` },
+};
+
 const MEDIA_TYPES = new Set<MessageType>(['image', 'audio', 'video', 'file']);
 /** Cards are clinical documents: only the doctor writes them. */
 const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
@@ -55,8 +85,59 @@ export class ChatService {
   constructor(
     private readonly storage: Storage,
     private readonly files: FileService,
+    private readonly audit: Audit,
+    private readonly moderator: Moderator,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * The consultation behind a team conversation decides whether a message may go in: not once it is
+   * closed, cancelled or past its time; the doctor only after accepting; the patient within the quota.
+   */
+  private async admitMessage(me: Account, conv: ConversationRef): Promise<void> {
+    const c = conv.teamId ? await this.storage.consultation(conv.teamId) : undefined;
+    if (!c) return;
+    if (c.status === 'closed') throw new ClientError('consultationClosed', '本次问诊已结束，无法继续发送消息');
+    if (c.status === 'cancelled') throw new ClientError('consultationClosed', '本次问诊已取消');
+    if (c.endsAt !== undefined && this.now() > c.endsAt) throw new ClientError('consultationClosed', '本次问诊已超过时限');
+    if (c.status === 'waiting' && me.account === c.doctor) throw new ClientError('invalidTransition', '请先接诊再回复患者');
+    if (me.account === c.patient && c.maxPatientMessages !== undefined && c.patientMessages >= c.maxPatientMessages) {
+      throw new ClientError('quotaExceeded', `本次问诊可发送 ${c.maxPatientMessages} 条消息，已用完`);
+    }
+  }
+
+  /** Text as it may be stored: sensitive words masked, or the whole message refused. */
+  private moderate(msg: OutgoingMessage): string {
+    if (msg.type !== 'text') return msg.body;
+    const verdict = this.moderator.check(msg.body);
+    if (verdict.action === 'block') throw new ClientError('contentBlocked', '消息含有不允许发送的内容，未发送');
+    return verdict.action === 'mask' ? verdict.text : msg.body;
+  }
+
+  async changeConsultation(me: Account, sessionId: string, action: ConsultationAction) {
+    const conv = await this.conversationFor(me.account, sessionId);
+    const c = conv.teamId ? await this.storage.consultation(conv.teamId) : undefined;
+    if (!c) throw new ClientError('notFound', 'this session is not a consultation');
+    const rule = TRANSITIONS[action];
+    if (me.role !== rule.role) throw new ClientError('forbidden', action === 'cancel' ? '只有患者可以取消问诊' : '只有医生可以接诊或结束问诊');
+    if (!rule.from.includes(c.status)) throw new ClientError('invalidTransition', `问诊当前状态（${c.status}）不能${action === 'accept' ? '接诊' : action === 'close' ? '结束' : '取消'}`);
+    const updated = await this.storage.setConsultationStatus(c.id, rule.to);
+    const { stored } = await this.storage.appendMessage({
+      conv,
+      // ':' never occurs in client idClients; one notice per state, however often it is retried.
+      idClient: `consultation:${c.id}:${rule.to}`,
+      from: me.account,
+      fromNick: me.name,
+      scene: 'team',
+      to: conv.teamId as string,
+      type: 'notification',
+      body: rule.line(me.name),
+      attach: { consultation: { status: rule.to, by: me.account } },
+      members: [],
+    });
+    await this.audit.record(me.account, `consultation.${action}`, c.id, { from: c.status, to: rule.to });
+    return { consultation: updated, notice: stored };
+  }
 
   view(m: StoredMessage, viewer: string): Message {
     return viewOf(m, viewer, (type, attach) => this.files.withUrls(type, attach));
@@ -104,8 +185,10 @@ export class ChatService {
     const conv = await this.conversationFor(me.account, `${msg.scene}-${msg.to}`);
     const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
     if (existing) return { stored: existing, duplicate: true };
+    await this.admitMessage(me, conv);
+    const body = this.moderate(msg);
     const attach = await this.attachToStore(me, msg);
-    return this.storage.appendMessage({
+    const result = await this.storage.appendMessage({
       conv,
       idClient: msg.idClient,
       from: me.account,
@@ -113,10 +196,15 @@ export class ChatService {
       scene: msg.scene,
       to: msg.to,
       type: msg.type,
-      body: msg.body,
+      body,
       attach,
       members: conv.members ?? [],
     });
+    if (!result.duplicate) {
+      const m = result.stored;
+      await this.audit.record(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(body !== msg.body ? { masked: true } : {}) });
+    }
+    return result;
   }
 
   async history(me: string, sessionId: string, beforeSeq: number | undefined, limit: number) {
@@ -149,16 +237,7 @@ export class ChatService {
           peerReadSeq: c.peerReadSeq,
           memberReads: c.memberReads,
           ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
-          ...(consultation
-            ? {
-                consultation: {
-                  id: consultation.id,
-                  status: consultation.status,
-                  patient: consultation.patient,
-                  doctor: consultation.doctor,
-                },
-              }
-            : {}),
+          ...(consultation ? { consultation: infoOf(consultation) } : {}),
         };
       }),
     );
@@ -205,12 +284,14 @@ export class ChatService {
       attach: { recall: { idClient, by: me.account } },
       members: conv.members ?? [],
     });
+    if (!duplicate) await this.audit.record(me.account, 'message.recall', conv.id, { seq: target.seq, idClient });
     return { notice: stored, duplicate };
   }
 
   async markRead(me: string, sessionId: string, seq: number) {
     const conv = await this.conversationFor(me, sessionId);
     const readSeq = await this.storage.markRead(conv.id, me, seq);
+    await this.audit.record(me, 'message.read', conv.id, { readSeq });
     return { conv, readSeq };
   }
 }

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { DataKeys } from './crypto';
+import { dataKeysFrom } from './crypto';
+import type { ModerationMode } from './moderation';
+import { DEFAULT_WORDS } from './moderation';
 
 export interface ServerConfig {
   host: string;
@@ -25,7 +29,27 @@ export interface ServerConfig {
   maxDevicesPerAccount: number;
   /** Clock for rules that depend on time (the recall window); tests move it. */
   now?: () => number;
+  /** Lifetime of one-time SMS link tokens. */
+  linkTtlSec: number;
+  /** Messages per second per connection. */
+  sendsPerSecond: number;
+  /** Sensitive words and what to do with them. */
+  sensitiveWords: string[];
+  sensitiveMode: ModerationMode;
+  /** Encryption at rest. */
+  dataKeys: DataKeys;
+  /** Retention in days: chat messages and files, medical records (cards). */
+  retentionChatDays: number;
+  retentionMedicalDays: number;
+  /** How often the purge job runs; 0 = only by `npm run purge`. */
+  purgeIntervalHours: number;
+  /** Bearer key of the hospital-system API (creating consultations); absent = API off. */
+  adminApiKey?: string;
 }
+
+/** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
+export const MIN_RETENTION_CHAT_DAYS = 3 * 365;
+export const MIN_RETENTION_MEDICAL_DAYS = 15 * 365;
 
 const ROOT = resolve(__dirname, '..');
 
@@ -54,10 +78,40 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   return n;
 }
 
+function retention(value: string | undefined, min: number, name: string): number {
+  const days = intFrom(value, min, name);
+  if (days < min) throw new Error(`${name} must be at least ${min} days (records must be kept that long)`);
+  return days;
+}
+
+function moderationMode(value: string | undefined): ModerationMode {
+  if (value === undefined || value === '' || value === 'mask') return 'mask';
+  if (value === 'block') return 'block';
+  throw new Error(`SENSITIVE_MODE must be mask or block, got "${value}"`);
+}
+
+function sensitiveWords(file: string | undefined): string[] {
+  if (!file) return DEFAULT_WORDS;
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dbPath = env.DB_PATH ?? resolve(ROOT, 'data/medchat.sqlite');
   const staticDir = env.STATIC_DIR ?? resolve(ROOT, 'dist/h5');
+  if (env.ADMIN_API_KEY !== undefined && env.ADMIN_API_KEY.length < 24) throw new Error('ADMIN_API_KEY must be at least 24 characters');
   return {
+    linkTtlSec: intFrom(env.LINK_TTL_SEC, 15 * 60, 'LINK_TTL_SEC'),
+    sendsPerSecond: Math.max(1, intFrom(env.RATE_LIMIT_PER_SEC, 10, 'RATE_LIMIT_PER_SEC')),
+    sensitiveWords: sensitiveWords(env.SENSITIVE_WORDS_FILE),
+    sensitiveMode: moderationMode(env.SENSITIVE_MODE),
+    dataKeys: dataKeysFrom({ DATA_KEYS: env.DATA_KEYS, DATA_KEY_ID: env.DATA_KEY_ID }, dbPath),
+    retentionChatDays: retention(env.RETENTION_CHAT_DAYS, MIN_RETENTION_CHAT_DAYS, 'RETENTION_CHAT_DAYS'),
+    retentionMedicalDays: retention(env.RETENTION_MEDICAL_DAYS, MIN_RETENTION_MEDICAL_DAYS, 'RETENTION_MEDICAL_DAYS'),
+    purgeIntervalHours: intFrom(env.PURGE_INTERVAL_HOURS, 24, 'PURGE_INTERVAL_HOURS'),
+    ...(env.ADMIN_API_KEY ? { adminApiKey: env.ADMIN_API_KEY } : {}),
     host: env.HOST ?? '127.0.0.1',
     port: intFrom(env.PORT, 8787, 'PORT'),
     dbPath,

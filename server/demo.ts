@@ -1,5 +1,4 @@
 import type { Account } from '../types/message';
-import type { Auth } from './auth';
 import type { Storage } from './storage/types';
 import { teamConvId } from './storage/types';
 
@@ -21,11 +20,4 @@ export async function seedDemo(storage: Storage): Promise<void> {
       teamName: '图文问诊',
     });
   }
-}
-
-/** The SMS-style link that opens the H5 app signed in, straight into a session. */
-export async function entryLink(baseUrl: string, auth: Auth, account: Account, sessionId?: string): Promise<string> {
-  const token = await auth.issue(account);
-  const session = sessionId ? `&session=${encodeURIComponent(sessionId)}` : '';
-  return `${baseUrl}/#/pages/entry/index?token=${encodeURIComponent(token)}${session}`;
 }

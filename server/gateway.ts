@@ -10,9 +10,10 @@ import type { Account } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
 import { CLOSE_KICKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 import type { Auth } from './auth';
-import { ackOf, ChatService } from './chat';
+import type { Audit } from './audit';
+import type { ChatService } from './chat';
+import { ackOf, infoOf } from './chat';
 import { ClientError } from './errors';
-import type { FileService } from './files/service';
 import { parseClientFrame } from './protocol';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
@@ -22,7 +23,12 @@ const HEARTBEAT_MS = 30_000;
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
   now: () => number;
+  /** Messages (send frames) per second one connection may send, as ZIM limits it. */
+  sendsPerSecond: number;
 }
+
+/** Frames that store something, and so count against the rate limit. */
+const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation']);
 
 interface Connection {
   ws: WebSocket;
@@ -34,6 +40,9 @@ interface Connection {
   alive: boolean;
   /** Frames of one connection are handled one after another, so sends are stored in the order sent. */
   queue: Promise<void>;
+  /** Token bucket of the rate limit: tokens left, and when it was last refilled. */
+  tokens: number;
+  refilledAt: number;
 }
 
 type Handlers = { [T in RequestType]: (c: Connection, f: RequestFrame<T>) => Promise<RequestMap[T]['res']> };
@@ -42,17 +51,16 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly byAccount = new Map<string, Set<Connection>>();
-  private readonly chat: ChatService;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly storage: Storage,
     private readonly auth: Auth,
-    files: FileService,
+    private readonly chat: ChatService,
+    private readonly audit: Audit,
     private readonly log: Logger,
     private readonly opts: GatewayOptions,
   ) {
-    this.chat = new ChatService(storage, files, opts.now);
     // ws closes the socket on frames over maxPayload; leave headroom so that ordinary oversized frames
     // get an error frame from us instead of a disconnect.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_FRAME_BYTES });
@@ -66,7 +74,15 @@ export class Gateway {
   }
 
   private accept(ws: WebSocket): void {
-    const c: Connection = { ws, since: 0, tokenExpiresAt: 0, alive: true, queue: Promise.resolve() };
+    const c: Connection = {
+      ws,
+      since: 0,
+      tokenExpiresAt: 0,
+      alive: true,
+      queue: Promise.resolve(),
+      tokens: this.opts.sendsPerSecond,
+      refilledAt: Date.now(),
+    };
     this.connections.add(c);
     const authTimer = setTimeout(() => {
       if (!c.me) ws.close(4001, 'authentication timeout');
@@ -145,6 +161,7 @@ export class Gateway {
         if (!c.me) throw new ClientError('unauthenticated', 'send an auth frame first');
         if (Date.now() >= c.tokenExpiresAt) throw new ClientError('tokenExpired', 'token expired, sign in again');
       }
+      if (LIMITED.has(frame.type)) this.spend(c);
       const handler = this.handlers[frame.type] as (c: Connection, f: RequestFrame) => Promise<unknown>;
       const data = await handler(c, frame);
       this.send(c, { v: PROTOCOL_VERSION, type: 'reply', id: frame.id, data } as ReplyFrame);
@@ -161,6 +178,16 @@ export class Gateway {
     }
   }
 
+  /** One token per limited frame; the bucket refills continuously up to one second's worth. */
+  private spend(c: Connection): void {
+    const now = Date.now();
+    const rate = this.opts.sendsPerSecond;
+    c.tokens = Math.min(rate, c.tokens + ((now - c.refilledAt) / 1000) * rate);
+    c.refilledAt = now;
+    if (c.tokens < 1) throw new ClientError('rateLimited', `发送太频繁（每秒最多 ${rate} 条），请稍后再试`);
+    c.tokens -= 1;
+  }
+
   private readonly handlers: Handlers = {
     auth: async (c, f) => {
       const claims = await this.auth.verify(f.token);
@@ -173,6 +200,7 @@ export class Gateway {
       c.since = Date.now();
       this.admit(c, me.account);
       this.log.info({ account: me.account, role: me.role }, 'authenticated');
+      await this.audit.record(me.account, 'login', me.account, { deviceId: f.deviceId ?? null });
       return { me, serverTime: Date.now(), tokenExpiresAt: claims.expiresAt };
     },
     renew: async (c) => {
@@ -199,7 +227,15 @@ export class Gateway {
       const me = c.me as Account;
       const { stored, duplicate } = await this.chat.send(me, f.msg);
       if (!duplicate) await this.deliver(stored, c);
-      return ackOf(stored, me.account);
+      const ack = ackOf(stored, me.account);
+      // The sender learns what was stored when it is not what they typed (masked words).
+      return stored.body !== f.msg.body ? { ...ack, body: stored.body } : ack;
+    },
+    consultation: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, notice } = await this.chat.changeConsultation(me, f.sessionId, f.action);
+      await this.deliver(notice, c);
+      return { consultation: infoOf(consultation), notice: this.chat.view(notice, me.account) };
     },
     history: async (c, f) => this.chat.history((c.me as Account).account, f.sessionId, f.beforeSeq, f.limit),
     sync: async (c, f) => this.chat.sync((c.me as Account).account, f.cursors),

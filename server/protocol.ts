@@ -84,6 +84,9 @@ const frameSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('ping') }).strict(),
   z.object({ ...base, type: z.literal('recall'), sessionId: sessionIdSchema, idClient: clientIdSchema }).strict(),
   z.object({ ...base, type: z.literal('typing'), sessionId: sessionIdSchema }).strict(),
+  z
+    .object({ ...base, type: z.literal('consultation'), sessionId: sessionIdSchema, action: z.enum(['accept', 'close', 'cancel']) })
+    .strict(),
 ]) satisfies z.ZodType<RequestFrame>;
 
 export type ParsedFrame = { ok: true; frame: RequestFrame } | { ok: false; error: ErrorFrame };

@@ -11,6 +11,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   fileTooLarge: 413,
   invalidUpload: 415,
   badFrame: 400,
+  frameTooLarge: 413,
+  linkExpired: 410,
+  linkUsed: 409,
+  invalidTransition: 409,
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

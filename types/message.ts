@@ -54,6 +54,8 @@ export interface Message extends OutgoingMessage {
   status: MessageStatus;
   /** Why a send failed, shown under the bubble. */
   error?: string;
+  /** A note for the sender under their own bubble (e.g. sensitive words were masked). Local only. */
+  notice?: string;
 }
 
 export interface Ack {
@@ -62,9 +64,34 @@ export interface Ack {
   sessionId: string;
   seq: number;
   time: number;
+  /** The text as stored, when the server changed it (sensitive words masked, like NIM's anti-spam). */
+  body?: string;
 }
 
 export type ConsultationStatus = 'waiting' | 'inProgress' | 'closed' | 'cancelled';
+export type ConsultationAction = 'accept' | 'close' | 'cancel';
+
+export interface ConsultationInfo {
+  id: string;
+  status: ConsultationStatus;
+  patient: string;
+  doctor: string;
+  /** Messages the patient may send in this consultation (a paid text consultation's quota). */
+  maxPatientMessages?: number;
+  /** Sent so far by the patient. */
+  patientMessages: number;
+  /** ms; after this the consultation takes no more messages. */
+  endsAt?: number;
+}
+
+/**
+ * A consultation change travels as a stored notification message (like a recall), so every device
+ * learns it through push, sync or history.
+ */
+export function consultationChange(m: Pick<Message, 'type' | 'attach'>): { status: ConsultationStatus; by: string } | undefined {
+  const c = m.type === 'notification' ? (m.attach as { consultation?: { status?: unknown; by?: unknown } } | undefined)?.consultation : undefined;
+  return c && typeof c.status === 'string' && typeof c.by === 'string' ? (c as { status: ConsultationStatus; by: string }) : undefined;
+}
 
 export interface SessionSummary {
   /** `p2p-<peer>` or `team-<teamId>`. */
@@ -82,7 +109,7 @@ export interface SessionSummary {
   peerReadSeq: number;
   /** Read cursor of each other member (team receipts: "2人已读"). */
   memberReads: Record<string, number>;
-  consultation?: { id: string; status: ConsultationStatus; patient: string; doctor: string };
+  consultation?: ConsultationInfo;
 }
 
 export const sessionIdOf = (scene: Scene, to: string): string => `${scene}-${to}`;

@@ -2,7 +2,7 @@
  * The wire protocol between clients and our IM server: JSON text frames over one WebSocket.
  * Every frame carries the protocol version `v`. Requests carry an `id` that the reply echoes.
  */
-import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from './message';
+import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, OutgoingMessage, SessionSummary } from './message';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -42,6 +42,14 @@ export interface RequestMap {
   recall: { req: { sessionId: string; idClient: string }; res: { notice: Message } };
   /** Transient "typing" signal: forwarded to the other members' connections, never stored. */
   typing: { req: { sessionId: string }; res: Record<never, never> };
+  /**
+   * Consultation lifecycle: the doctor accepts (waiting → inProgress) and closes (→ closed); the patient
+   * may cancel while waiting. The change is stored as a notification message in the conversation.
+   */
+  consultation: {
+    req: { sessionId: string; action: ConsultationAction };
+    res: { consultation: ConsultationInfo; notice: Message };
+  };
   ping: { req: Record<never, never>; res: { serverTime: number } };
 }
 export type RequestType = keyof RequestMap;
@@ -72,6 +80,19 @@ export const ERROR_CODES = [
   /** Upload refused: content not of an accepted format for its kind, forged extension, bad form. */
   'invalidUpload',
   'fileTooLarge',
+  /** The consultation is closed, cancelled or past its time limit: no more messages. */
+  'consultationClosed',
+  /** The patient used up the consultation's message quota. */
+  'quotaExceeded',
+  /** Too many messages per second on this connection; the connection stays open. */
+  'rateLimited',
+  /** The text contains words the hospital blocks. */
+  'contentBlocked',
+  /** A consultation change that is not allowed from its state or for this role. */
+  'invalidTransition',
+  /** SMS link login: the one-time link is past its lifetime, or was already used. */
+  'linkExpired',
+  'linkUsed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,12 +3,13 @@
  * token) and `GET /api/files/<id>?v&exp&sig` (signed URL, byte ranges for audio and video).
  */
 import busboy from 'busboy';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { FileAttach, MediaKind } from '../../types/media';
 import { MEDIA_KINDS, UPLOAD_LIMITS } from '../../types/media';
+import type { Audit } from '../audit';
 import type { Auth } from '../auth';
 import { ClientError } from '../errors';
 import { sendError, sendJson } from '../reply';
@@ -80,7 +81,7 @@ async function bearer(req: IncomingMessage, auth: Auth, storage: Storage): Promi
 export async function handleUpload(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; files: FileService },
+  deps: { auth: Auth; storage: Storage; files: FileService; audit: Audit },
 ): Promise<void> {
   try {
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
@@ -100,6 +101,7 @@ export async function handleUpload(
     // Mini programs send their temp file name in the form; the real one comes in the query.
     const name = query.get('name') || upload.name;
     const attach: FileAttach = await deps.files.accept(upload.tmp, owner, kind, name, upload.size, dur);
+    await deps.audit.record(owner, 'file.upload', attach.fileId, { kind, size: attach.size, ext: attach.ext });
     sendJson(res, 200, attach);
   } catch (e) {
     // The rest of a refused body is read and dropped, so that the client gets the answer, not a reset.
@@ -114,7 +116,7 @@ const INLINE = new Set<MediaKind>(['image', 'audio', 'video']);
 export async function handleFile(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { storage: Storage; files: FileService; signer: FileSigner },
+  deps: { storage: Storage; files: FileService; signer: FileSigner; audit: Audit },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const id = url.pathname.split('/').pop() ?? '';
@@ -125,8 +127,8 @@ export async function handleFile(
   if (verdict !== 'ok') return sendError(res, 'forbidden', verdict === 'expired' ? 'file link expired' : 'invalid file link');
   const file = await deps.storage.getFile(id);
   if (!file || (variant === 'thumb' && !file.thumb)) return sendError(res, 'notFound', 'no such file');
-  const path = deps.files.pathOf(id, variant === 'thumb' ? 'thumb' : 'orig');
-  const size = (await stat(path)).size;
+  const plain = await deps.files.openPlain(id, variant === 'thumb' ? 'thumb' : 'orig');
+  const size = plain.size;
   const disposition = INLINE.has(file.kind) ? 'inline' : 'attachment';
   const headers: Record<string, string | number> = {
     'content-type': variant === 'thumb' ? 'image/jpeg' : file.mime,
@@ -157,5 +159,7 @@ export async function handleFile(
     res.end();
     return;
   }
-  await pipeline(createReadStream(path, { start, end }), res).catch(() => undefined);
+  // Who read it is not known (the URL is the capability); which file and when is.
+  if (variant === 'orig') await deps.audit.record('url', 'file.read', id, { range: status === 206 ? `${start}-${end}` : null });
+  await pipeline(plain.read(start, end), res).catch(() => undefined);
 }

@@ -3,13 +3,16 @@
  * client chose), and turned into message attachments with signed URLs.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { FileAttach, MediaKind } from '../../types/media';
 import { MAX_AUDIO_MS } from '../../types/media';
 import type { MessageType } from '../../types/message';
+import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
 import type { FileSigner, FileVariant } from './sign';
@@ -40,6 +43,7 @@ export class FileService {
     readonly dir: string,
     private readonly storage: Storage,
     private readonly signer: FileSigner,
+    private readonly cipher: Cipher,
   ) {
     this.tmpDir = join(dir, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true });
@@ -74,11 +78,11 @@ export class FileService {
       };
       if (kind === 'image') Object.assign(file, await this.measureImage(tmp, id), { thumb: true });
       if ((kind === 'audio' || kind === 'video') && dur !== undefined) file.dur = Math.min(Math.round(dur), MAX_AUDIO_MS);
-      await rename(tmp, this.pathOf(id, 'orig'));
+      await this.seal(createReadStream(tmp), this.pathOf(id, 'orig'));
       await this.storage.putFile(file);
       return this.attachOf(file);
     } catch (e) {
-      await unlink(this.pathOf(id, 'thumb')).catch(() => undefined);
+      for (const variant of ['orig', 'thumb'] as const) await unlink(this.pathOf(id, variant)).catch(() => undefined);
       throw e;
     } finally {
       await unlink(tmp).catch(() => undefined);
@@ -90,17 +94,76 @@ export class FileService {
     try {
       const meta = await sharp(path).metadata();
       const turned = (meta.orientation ?? 1) >= 5;
-      await sharp(path)
+      const thumb = await sharp(path)
         .rotate()
         .resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true })
         .jpeg({ quality: 75 })
-        .toFile(this.pathOf(id, 'thumb'));
+        .toBuffer();
+      await this.seal(Readable.from([thumb]), this.pathOf(id, 'thumb'));
       const w = meta.width ?? 0;
       const h = meta.height ?? 0;
       return turned ? { w: h, h: w } : { w, h };
     } catch {
       throw new ClientError('invalidUpload', '图片已损坏，无法读取');
     }
+  }
+
+  /** Writes `source` to `path` encrypted; plaintext of an upload never rests outside the temp dir. */
+  private seal(source: Readable, path: string): Promise<void> {
+    return pipeline(source, this.cipher.encryptStream(), createWriteStream(path));
+  }
+
+  /**
+   * A stored file's plaintext size and a reader of the bytes start..end (inclusive). GCM decrypts from
+   * the beginning, so a range is decrypted up to its end and the part before it skipped.
+   */
+  async openPlain(id: string, variant: FileVariant): Promise<{ size: number; read(start: number, end: number): Readable }> {
+    const path = this.pathOf(id, variant);
+    const handle = await open(path, 'r');
+    let header: Buffer;
+    let tag: Buffer;
+    let total: number;
+    try {
+      total = (await handle.stat()).size;
+      const first = Buffer.alloc(1);
+      await handle.read(first, 0, 1, 0);
+      header = Buffer.alloc(Cipher.headerBytes(first[0]));
+      await handle.read(header, 0, header.length, 0);
+      tag = Buffer.alloc(Cipher.TAG_BYTES);
+      await handle.read(tag, 0, tag.length, total - tag.length);
+    } finally {
+      await handle.close();
+    }
+    const bodyStart = header.length;
+    const size = total - bodyStart - Cipher.TAG_BYTES;
+    return {
+      size,
+      read: (start, end) => {
+        const decipher = this.cipher.decipherFor(header, tag);
+        const whole = end === size - 1;
+        let offset = 0;
+        const decrypt = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            const plain = decipher.update(chunk);
+            const from = Math.max(0, start - offset);
+            const to = Math.min(plain.length, end + 1 - offset);
+            offset += plain.length;
+            done(null, to > from ? plain.subarray(from, to) : undefined);
+          },
+          flush(done) {
+            // The tag covers the whole file: only a read to the end can check it (a seek is served as is).
+            if (!whole) return done();
+            try {
+              decipher.final();
+              done();
+            } catch (e) {
+              done(e as Error);
+            }
+          },
+        });
+        return createReadStream(path, { start: bodyStart, end: bodyStart + end }).pipe(decrypt);
+      },
+    };
   }
 
   attachOf(f: Pick<StoredFile, 'id' | 'kind' | 'name' | 'size' | 'ext' | 'mime' | 'w' | 'h' | 'dur'>): FileAttach {

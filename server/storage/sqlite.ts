@@ -4,10 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MediaKind } from '../../types/media';
 import type { Account, ConsultationStatus, MessageType, Role, Scene } from '../../types/message';
+import type { Cipher } from '../crypto';
 import type {
+  AuditRecord,
   Consultation,
   ConversationSummary,
+  NewConsultation,
   NewMessage,
+  PurgeCutoffs,
   Storage,
   StoredFile,
   StoredMessage,
@@ -77,6 +81,22 @@ const MIGRATIONS = [
     thumb INTEGER NOT NULL,
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID`,
+  `ALTER TABLE consultations ADD COLUMN max_patient_msgs INTEGER;
+   ALTER TABLE consultations ADD COLUMN ends_at INTEGER;
+   CREATE TABLE used_links (jti TEXT PRIMARY KEY, used_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE audit_log (
+     seq INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE INDEX messages_time ON messages(time);`,
 ];
 
 interface MessageRow {
@@ -132,9 +152,34 @@ interface ConsultationRow {
   status: ConsultationStatus;
   created_at: number;
   team_name: string;
+  max_patient_msgs: number | null;
+  ends_at: number | null;
+  patient_msgs: number;
 }
 
-const toStored = (r: MessageRow): StoredMessage => ({
+interface AuditRow {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const toAudit = (r: AuditRow): AuditRecord => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  detail: r.detail,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+const toStored = (r: MessageRow, cipher: Cipher): StoredMessage => ({
   convId: r.conv_id,
   seq: r.seq,
   idServer: r.id_server,
@@ -144,8 +189,8 @@ const toStored = (r: MessageRow): StoredMessage => ({
   scene: r.scene,
   to: r.to_target,
   type: r.type,
-  body: r.body,
-  attach: r.attach ? (JSON.parse(r.attach) as Record<string, unknown>) : undefined,
+  body: r.body === '' ? '' : cipher.open(r.body),
+  attach: r.attach ? (JSON.parse(cipher.open(r.attach)) as Record<string, unknown>) : undefined,
   time: r.time,
   ...(r.recalled_at !== null ? { recalledAt: r.recalled_at } : {}),
 });
@@ -157,6 +202,9 @@ const toConsultation = (r: ConsultationRow): Consultation => ({
   doctor: r.doctor,
   status: r.status,
   createdAt: r.created_at,
+  ...(r.max_patient_msgs !== null ? { maxPatientMessages: r.max_patient_msgs } : {}),
+  ...(r.ends_at !== null ? { endsAt: r.ends_at } : {}),
+  patientMessages: r.patient_msgs,
 });
 
 /**
@@ -169,7 +217,10 @@ export class SqliteStorage implements Storage {
   private readonly appendTx;
   private readonly recallTx;
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly cipher: Cipher,
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -191,11 +242,27 @@ export class SqliteStorage implements Storage {
       ),
       insertMember: db.prepare('INSERT OR IGNORE INTO conversation_members (conv_id, account) VALUES (?, ?)'),
       insertConsultation: db.prepare(
-        'INSERT INTO consultations (id, patient, doctor, status, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO consultations (id, patient, doctor, status, created_at, max_patient_msgs, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       consultation: db.prepare<[string], ConsultationRow>(
-        "SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = ?",
+        `SELECT c.*, v.team_name,
+           (SELECT COUNT(*) FROM messages m WHERE m.conv_id = v.id AND m.from_account = c.patient
+              AND m.type NOT IN ('notification', 'tip')) AS patient_msgs
+         FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = ?`,
       ),
+      setStatus: db.prepare<[ConsultationStatus, string]>('UPDATE consultations SET status = ? WHERE id = ?'),
+      useLink: db.prepare<[string, number]>('INSERT OR IGNORE INTO used_links (jti, used_at) VALUES (?, ?)'),
+      lastAudit: db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1'),
+      insertAudit: db.prepare<[AuditRow]>(
+        `INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash)
+         VALUES (@seq, @at, @actor, @action, @target, @detail, @prev_hash, @hash)`,
+      ),
+      auditAfter: db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      purgeMessages: db.prepare<[number, number]>(
+        "DELETE FROM messages WHERE time < ? AND (type <> 'custom' OR time < ?)",
+      ),
+      oldFiles: db.prepare<[number], { id: string }>('SELECT id FROM files WHERE created_at < ?'),
+      deleteFile: db.prepare<[string]>('DELETE FROM files WHERE id = ?'),
       isMember: db.prepare<[string, string], { one: number }>(
         'SELECT 1 AS one FROM conversation_members WHERE conv_id = ? AND account = ?',
       ),
@@ -263,7 +330,7 @@ export class SqliteStorage implements Storage {
     };
     this.appendTx = db.transaction((m: NewMessage): { stored: StoredMessage; duplicate: boolean } => {
       const existing = this.stmt.byClientId.get(m.from, m.idClient);
-      if (existing) return { stored: toStored(existing), duplicate: true };
+      if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
       this.stmt.insertConversation.run(m.conv.id, m.scene, null, null);
       for (const account of m.members) this.stmt.insertMember.run(m.conv.id, account);
       const bumped = this.stmt.bumpSeq.get(Date.now(), m.conv.id);
@@ -279,12 +346,12 @@ export class SqliteStorage implements Storage {
         scene: m.scene,
         to_target: m.to,
         type: m.type,
-        body: m.body,
-        attach: m.attach ? JSON.stringify(m.attach) : null,
+        body: m.body === '' ? '' : this.cipher.seal(m.body),
+        attach: m.attach ? this.cipher.seal(JSON.stringify(m.attach)) : null,
         time: bumped.last_time,
       };
       this.stmt.insertMessage.run(row);
-      return { stored: toStored(row), duplicate: false };
+      return { stored: { ...toStored({ ...row, body: '', attach: null }, this.cipher), body: m.body, attach: m.attach }, duplicate: false };
     });
     this.recallTx = db.transaction((target: StoredMessage, notice: NewMessage) => {
       this.stmt.markRecalled.run(Date.now(), target.convId, target.from, target.idClient);
@@ -310,15 +377,68 @@ export class SqliteStorage implements Storage {
     return this.stmt.getAccount.get(account);
   }
 
-  async createConsultation(c: { id: string; patient: string; doctor: string; teamName: string }): Promise<Consultation> {
+  async createConsultation(c: NewConsultation): Promise<Consultation> {
     const convId = teamConvId(c.id);
     this.db.transaction(() => {
-      this.stmt.insertConsultation.run(c.id, c.patient, c.doctor, 'inProgress', Date.now());
+      this.stmt.insertConsultation.run(
+        c.id,
+        c.patient,
+        c.doctor,
+        c.status ?? 'inProgress',
+        Date.now(),
+        c.maxPatientMessages ?? null,
+        c.endsAt ?? null,
+      );
       this.stmt.insertConversation.run(convId, 'team', c.id, c.teamName);
       this.stmt.insertMember.run(convId, c.patient);
       this.stmt.insertMember.run(convId, c.doctor);
     })();
     return toConsultation(this.stmt.consultation.get(c.id) as ConsultationRow);
+  }
+
+  async consultation(id: string): Promise<Consultation | undefined> {
+    const row = this.stmt.consultation.get(id);
+    return row ? toConsultation(row) : undefined;
+  }
+
+  async setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation> {
+    this.stmt.setStatus.run(status, id);
+    return toConsultation(this.stmt.consultation.get(id) as ConsultationRow);
+  }
+
+  async useLink(jti: string, at: number): Promise<boolean> {
+    return this.stmt.useLink.run(jti, at).changes === 1;
+  }
+
+  async appendAudit(make: (prev: AuditRecord | undefined) => AuditRecord): Promise<AuditRecord> {
+    return this.db.transaction(() => {
+      const last = this.stmt.lastAudit.get();
+      const rec = make(last ? toAudit(last) : undefined);
+      this.stmt.insertAudit.run({
+        seq: rec.seq,
+        at: rec.at,
+        actor: rec.actor,
+        action: rec.action,
+        target: rec.target,
+        detail: rec.detail,
+        prev_hash: rec.prevHash,
+        hash: rec.hash,
+      });
+      return rec;
+    })();
+  }
+
+  async auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return this.stmt.auditAfter.all(afterSeq, limit).map(toAudit);
+  }
+
+  async purge(cutoffs: PurgeCutoffs): Promise<{ messages: number; fileIds: string[] }> {
+    return this.db.transaction(() => {
+      const messages = this.stmt.purgeMessages.run(cutoffs.chatBefore, cutoffs.medicalBefore).changes;
+      const fileIds = this.stmt.oldFiles.all(cutoffs.chatBefore).map((r) => r.id);
+      for (const id of fileIds) this.stmt.deleteFile.run(id);
+      return { messages, fileIds };
+    })();
   }
 
   async isConversationMember(convId: string, account: string): Promise<boolean> {
@@ -339,7 +459,7 @@ export class SqliteStorage implements Storage {
 
   async findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined> {
     const row = this.stmt.byClientId.get(from, idClient);
-    return row && row.conv_id === convId ? toStored(row) : undefined;
+    return row && row.conv_id === convId ? toStored(row, this.cipher) : undefined;
   }
 
   async recall(target: StoredMessage, notice: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
@@ -349,11 +469,11 @@ export class SqliteStorage implements Storage {
   async history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
     const rows =
       beforeSeq === undefined ? this.stmt.newest.all(convId, limit) : this.stmt.before.all(convId, beforeSeq, limit);
-    return rows.map(toStored);
+    return rows.map((r) => toStored(r, this.cipher));
   }
 
   async after(convId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
-    return this.stmt.after.all(convId, afterSeq, limit).map(toStored);
+    return this.stmt.after.all(convId, afterSeq, limit).map((r) => toStored(r, this.cipher));
   }
 
   async markRead(convId: string, account: string, seq: number): Promise<number> {
@@ -376,7 +496,7 @@ export class SqliteStorage implements Storage {
         peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
         memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
         unread: this.stmt.unread.get(c.id, c.read_seq, account)?.n ?? 0,
-        lastMsg: last ? toStored(last) : undefined,
+        lastMsg: last ? toStored(last, this.cipher) : undefined,
         consultation: consultation ? toConsultation(consultation) : undefined,
       };
     });

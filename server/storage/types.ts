@@ -69,6 +69,41 @@ export interface Consultation {
   doctor: string;
   status: ConsultationStatus;
   createdAt: number;
+  maxPatientMessages?: number;
+  endsAt?: number;
+  /** Messages the patient has sent (notifications and tips not counted). */
+  patientMessages: number;
+}
+
+export interface NewConsultation {
+  id: string;
+  patient: string;
+  doctor: string;
+  teamName: string;
+  status?: ConsultationStatus;
+  maxPatientMessages?: number;
+  endsAt?: number;
+}
+
+/** One audit record; `hash` chains it to the one before (see server/audit.ts). */
+export interface AuditRecord {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON; never message text or personal data beyond account ids. */
+  detail: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** What a purge may remove: older than these times (ms). */
+export interface PurgeCutoffs {
+  /** Chat messages and files. */
+  chatBefore: number;
+  /** Medical records (cards). */
+  medicalBefore: number;
 }
 
 export interface ConversationSummary {
@@ -94,7 +129,17 @@ export interface ConversationSummary {
 export interface Storage {
   upsertAccount(account: Account): Promise<void>;
   getAccount(account: string): Promise<Account | undefined>;
-  createConsultation(c: { id: string; patient: string; doctor: string; teamName: string }): Promise<Consultation>;
+  createConsultation(c: NewConsultation): Promise<Consultation>;
+  consultation(id: string): Promise<Consultation | undefined>;
+  setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation>;
+  /** Marks a one-time link id used; false if it already was. */
+  useLink(jti: string, at: number): Promise<boolean>;
+  /** Appends one audit record built from the previous one (undefined for the first), atomically. */
+  appendAudit(make: (prev: AuditRecord | undefined) => AuditRecord): Promise<AuditRecord>;
+  /** Audit records after `afterSeq`, ascending. */
+  auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Removes messages and files past retention; returns what went (file ids, for the disk). */
+  purge(cutoffs: PurgeCutoffs): Promise<{ messages: number; fileIds: string[] }>;
   isConversationMember(convId: string, account: string): Promise<boolean>;
   conversationMembers(convId: string): Promise<string[]>;
   /** Whether two accounts share a team: the condition for p2p between them. */

@@ -4,7 +4,7 @@
 import type { CardDraft } from '../../types/cards';
 import type { GeoAttach, MediaKind } from '../../types/media';
 import { MEDIA_KINDS } from '../../types/media';
-import type { Message, MessageType } from '../../types/message';
+import type { ConsultationAction, Message, MessageType } from '../../types/message';
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX } from '../../types/protocol';
 import { backoffDelay } from '../im/backoff';
@@ -27,6 +27,8 @@ const GAP_WAIT_MS = 1_000;
 
 /** Failures after which the same send cannot succeed by retrying on its own. */
 const TRANSIENT = new Set(['disconnected', 'offline']);
+/** Over the server's rate limit: the outbox waits this long and goes on. */
+const RATE_LIMIT_WAIT_MS = 1_000;
 
 /** How the controller gets files to our server. */
 export interface MediaDeps {
@@ -68,6 +70,7 @@ export class ChatController {
   private syncing?: Promise<void>;
   private connected = false;
   private syncRetry?: ReturnType<typeof setTimeout>;
+  private rateTimer?: ReturnType<typeof setTimeout>;
   /** Files of own media messages not uploaded yet (or whose upload failed), for resending. */
   private readonly localFiles = new Map<string, { kind: MediaKind; file: LocalFile }>();
 
@@ -129,6 +132,7 @@ export class ChatController {
     for (const t of this.typingTimers.values()) clearTimeout(t);
     clearTimeout(this.gapTimer);
     clearTimeout(this.syncRetry);
+    clearTimeout(this.rateTimer);
   }
 
   /** Back in the foreground: the socket may have died unnoticed and messages may have arrived. */
@@ -359,6 +363,11 @@ export class ChatController {
     } catch (e) {
       const code = errorCodeOf(e);
       if (code && TRANSIENT.has(code)) return 'retryLater';
+      if (code === 'rateLimited') {
+        clearTimeout(this.rateTimer);
+        this.rateTimer = setTimeout(() => void this.pump(), RATE_LIMIT_WAIT_MS);
+        return 'retryLater';
+      }
       const error = errorText(code);
       outbox.put({ ...msg, status: 'sendFailed', error });
       this.store.getState().fail(msg.sessionId, msg.idClient, error);
@@ -370,6 +379,17 @@ export class ChatController {
   async recall(sessionId: string, idClient: string): Promise<string | undefined> {
     try {
       const notice = await this.provider.recall(sessionId, idClient);
+      this.store.getState().receive([notice]);
+      return undefined;
+    } catch (e) {
+      return errorText(errorCodeOf(e));
+    }
+  }
+
+  /** Accept, close or cancel this session's consultation; resolves with an error text, or undefined. */
+  async changeConsultation(sessionId: string, action: ConsultationAction): Promise<string | undefined> {
+    try {
+      const { notice } = await this.provider.consultation(sessionId, action);
       this.store.getState().receive([notice]);
       return undefined;
     } catch (e) {

@@ -24,7 +24,11 @@ function StatusLine({ msg, read, receipt, onResend }: Pick<Props, 'msg' | 'read'
       </Text>
     );
   }
-  return <Text className={`msg-status ${read ? 'msg-read' : ''}`}>{receipt}</Text>;
+  return (
+    <Text className={`msg-status ${read ? 'msg-read' : ''}`}>
+      {msg.notice ? `${msg.notice} · ${receipt}` : receipt}
+    </Text>
+  );
 }
 
 /** The content of a bubble by message type; media bubbles have no padding of their own. */

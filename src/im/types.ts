@@ -1,4 +1,12 @@
-import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../../types/message';
+import type {
+  Account,
+  Ack,
+  ConsultationAction,
+  ConsultationInfo,
+  Message,
+  OutgoingMessage,
+  SessionSummary,
+} from '../../types/message';
 import type { ErrorCode } from '../../types/protocol';
 
 /** Provider-neutral connection states; the store mirrors them for the banner. */
@@ -60,6 +68,8 @@ export interface ImProvider {
   markRead(sessionId: string, seq: number): Promise<void>;
   /** Recalls one's own message; resolves with the notice that turns it into a tip everywhere. */
   recall(sessionId: string, idClient: string): Promise<Message>;
+  /** Accept, close or cancel the consultation of a session; resolves with the stored notice. */
+  consultation(sessionId: string, action: ConsultationAction): Promise<{ consultation: ConsultationInfo; notice: Message }>;
   /** Tells the others in the session that we are typing. Best effort. */
   typing(sessionId: string): void;
   /** The app came back to the foreground: check the connection now instead of at the next ping. */

@@ -3,7 +3,7 @@
  * touch neither Taro nor the network, so they are unit-tested directly.
  */
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
-import { parseSessionId, recallTarget, recalledView } from '../../types/message';
+import { consultationChange, parseSessionId, recallTarget, recalledView } from '../../types/message';
 import { lowerBound } from './order';
 
 export type ConnectionState =
@@ -162,12 +162,24 @@ export function addPending(state: ChatState, msg: Message): void {
   touchSession(state, state.messages[msg.sessionId].byId[msg.idClient]);
 }
 
+/** Shown under one's own message when the server stored other text than was typed. */
+export const MASKED_NOTICE = '消息中的敏感词已被屏蔽';
+
 export function ackMessage(state: ChatState, ack: Ack): void {
   const s = state.messages[ack.sessionId];
   const pending = s?.byId[ack.idClient];
   if (!pending) return;
-  upsert(state, { ...pending, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
-  touchSession(state, s.byId[ack.idClient]);
+  const masked = ack.body !== undefined ? { body: ack.body, notice: MASKED_NOTICE } : {};
+  const isNew = pending.seq === undefined;
+  upsert(state, { ...pending, ...masked, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
+  const session = touchSession(state, s.byId[ack.idClient]);
+  if (isNew) countPatientMessage(session, pending);
+}
+
+/** The patient's quota counts their own messages (not system lines). */
+function countPatientMessage(session: SessionSummary, msg: Message): void {
+  const c = session.consultation;
+  if (c && msg.from === c.patient && msg.type !== 'notification' && msg.type !== 'tip') c.patientMessages += 1;
 }
 
 export function failMessage(state: ChatState, sessionId: string, idClient: string, error: string): void {
@@ -193,6 +205,9 @@ export function receiveMessages(state: ChatState, msgs: readonly Message[]): voi
     const isNew = upsert(state, { ...incoming, status: recall ? 'read' : status });
     if (recall) applyRecall(state, incoming.sessionId, recall.idClient, me);
     const updated = touchSession(state, state.messages[incoming.sessionId].byId[incoming.idClient]);
+    const change = consultationChange(incoming);
+    if (change && updated.consultation) updated.consultation.status = change.status;
+    if (isNew) countPatientMessage(updated, incoming);
     if (isNew && status === 'unread' && !recall) updated.unread += 1;
     if (isNew && !own && state.typing[incoming.sessionId] === incoming.from) delete state.typing[incoming.sessionId];
     if (!own && open && incoming.seq !== undefined) updated.readSeq = Math.max(updated.readSeq, incoming.seq);

@@ -2,7 +2,8 @@
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
-import { entryLink, seedDemo } from '../../server/demo';
+import { entryLink } from '../../server/api';
+import { seedDemo } from '../../server/demo';
 import { startTestServer, type TestServer } from './server';
 
 const ROOT = resolve(__dirname, '../..');

@@ -30,6 +30,8 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       DB_PATH: dbPath,
       JWT_SECRET: 'process-test-secret-process-test-secret',
       STATIC_DIR: join(ROOT, 'no-static-dir'),
+      // These processes carry fault and simulator tests that send in bursts; the limit has its own test.
+      RATE_LIMIT_PER_SEC: '1000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

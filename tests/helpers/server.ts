@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startServer, type RunningServer } from '../../server/app';
 import type { ServerConfig } from '../../server/config';
+import { MIN_RETENTION_CHAT_DAYS, MIN_RETENTION_MEDICAL_DAYS } from '../../server/config';
+import { dataKeysFrom } from '../../server/crypto';
+import { DEFAULT_WORDS } from '../../server/moderation';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -12,25 +15,41 @@ export interface TestServer extends RunningServer {
   dispose(): Promise<void>;
 }
 
+/** The configuration of a test server whose data lives in `dir` (the same dir = the same data and keys). */
+export function testConfig(dir: string, over: Partial<ServerConfig> = {}): ServerConfig {
+  const dbPath = join(dir, 'chat.sqlite');
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    dbPath,
+    filesDir: join(dir, 'files'),
+    fileUrlTtlSec: 3600,
+    jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!!'),
+    tokenTtlSec: 3600,
+    logLevel: 'silent',
+    maxDevicesPerAccount: 5,
+    linkTtlSec: 900,
+    // Tests of other rules send in bursts; the rate limit has its own test.
+    sendsPerSecond: 1000,
+    sensitiveWords: DEFAULT_WORDS,
+    sensitiveMode: 'mask',
+    dataKeys: dataKeysFrom({}, dbPath),
+    retentionChatDays: MIN_RETENTION_CHAT_DAYS,
+    retentionMedicalDays: MIN_RETENTION_MEDICAL_DAYS,
+    purgeIntervalHours: 0,
+    adminApiKey: ADMIN_API_KEY,
+    ...over,
+  };
+}
+
+export const ADMIN_API_KEY = 'test-admin-key-test-admin-key';
+
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp directory. */
 export async function startTestServer(over: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'medchat-test-'));
-  const dbPath = join(dir, 'chat.sqlite');
-  const server = await startServer(
-    {
-      host: '127.0.0.1',
-      port: 0,
-      dbPath,
-      filesDir: join(dir, 'files'),
-      fileUrlTtlSec: 3600,
-      jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!!'),
-      tokenTtlSec: 3600,
-      logLevel: 'silent',
-      maxDevicesPerAccount: 5,
-      ...over,
-    },
-    pino({ level: 'silent' }),
-  );
+  const config = testConfig(dir, over);
+  const dbPath = config.dbPath;
+  const server = await startServer(config, pino({ level: 'silent' }));
   return {
     ...server,
     dir,

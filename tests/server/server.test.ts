@@ -3,7 +3,7 @@ import type { Account, Message } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
 import { MAX_FRAME_BYTES, MAX_TEXT_BYTES } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import { expectError, WsClient, type TestServer } from '../helpers/server';
+import { expectError, testConfig, WsClient, type TestServer } from '../helpers/server';
 
 
 let server: TestServer;
@@ -224,7 +224,7 @@ describe('history, sync and unread', () => {
     const { startServer } = await import('../../server/app');
     const pino = (await import('pino')).default;
     const restarted = await startServer(
-      { host: '127.0.0.1', port: 0, dbPath, filesDir: `${dir}/files`, fileUrlTtlSec: 60, jwtSecret: new TextEncoder().encode('x'.repeat(40)), tokenTtlSec: 60, logLevel: 'silent', maxDevicesPerAccount: 5 },
+      testConfig(dir, { jwtSecret: new TextEncoder().encode('x'.repeat(40)), tokenTtlSec: 60 }),
       pino({ level: 'silent' }),
     );
     server = { ...restarted, dir, dbPath, dispose: async () => restarted.close() };

@@ -3,7 +3,7 @@
  * reconnection with backoff. Only ever one socket per provider; listeners live on the provider, not on
  * sockets, so a reconnect cannot bind them twice.
  */
-import type { Account, Ack, Message, OutgoingMessage } from '../../../types/message';
+import type { Account, Ack, ConsultationAction, Message, OutgoingMessage } from '../../../types/message';
 import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
 import { CLOSE_KICKED, PROTOCOL_VERSION } from '../../../types/protocol';
 import type { WatchNetwork } from '../../platform/network';
@@ -96,6 +96,10 @@ export class LocalProvider implements ImProvider {
 
   async recall(sessionId: string, idClient: string): Promise<Message> {
     return (await this.request('recall', { sessionId, idClient })).notice;
+  }
+
+  consultation(sessionId: string, action: ConsultationAction) {
+    return this.request('consultation', { sessionId, action });
   }
 
   typing(sessionId: string): void {

@@ -1,5 +1,5 @@
 import { Text, View } from '@tarojs/components';
-import Taro, { useRouter } from '@tarojs/taro';
+import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { CardKind } from '../../../types/cards';
 import { CARD_KINDS } from '../../../types/cards';
@@ -9,12 +9,15 @@ import { chat } from '../../chat';
 import { CardComposer } from '../../components/composer/CardComposer';
 import type { ComposerAction } from '../../components/composer/MorePanel';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
+import { ConsultationBar } from '../../components/ConsultationBar';
 import { InputBar } from '../../components/InputBar';
+import { guardCapture } from '../../platform/capture';
 import { CancelledError } from '../../platform/env';
 import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
 import { useChatSession } from '../../components/useChatSession';
+import { consultationView } from '../../render/consultation';
 import type { MessageAction } from '../../render/timeline';
 import { buildTimeline, messageActions } from '../../render/timeline';
 import { useChat } from '../../store';
@@ -45,6 +48,11 @@ export default function ChatPage() {
   const [fill, setFill] = useState<{ text: string }>();
   const [composing, setComposing] = useState<CardKind>();
 
+  // Medical conversations stay out of screenshots and recordings where the platform allows it.
+  useDidShow(() => guardCapture(true));
+  useDidHide(() => guardCapture(false));
+  useEffect(() => () => guardCapture(false), []);
+
   useEffect(() => {
     chat().store.getState().openSession(sessionId);
     return () => chat().leaveSession(sessionId);
@@ -68,6 +76,15 @@ export default function ChatPage() {
         session?.memberReads,
       ),
     [held, me?.account, session?.memberReads],
+  );
+
+  const consultation = useMemo(
+    () => (session?.consultation && me ? consultationView(session.consultation, me.role, Date.now()) : undefined),
+    [session?.consultation, me],
+  );
+  const changeConsultation = useCallback(
+    (action: Parameters<ReturnType<typeof chat>['changeConsultation']>[1]) => chat().changeConsultation(sessionId, action),
+    [sessionId],
   );
 
   const send = useCallback((text: string) => void chat().sendText(sessionId, text), [sessionId]);
@@ -139,6 +156,7 @@ export default function ChatPage() {
         </View>
       )}
       <ConnectionBanner />
+      {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} />}
       <MessageList
         items={items}
         showNick={session?.scene === 'team' && !session.consultation}
@@ -147,15 +165,21 @@ export default function ChatPage() {
         onLongPress={onLongPress}
         onReedit={reedit}
       />
-      <InputBar
-        onSend={send}
-        disabled={!me}
-        onTyping={onTyping}
-        fill={fill}
-        actions={actions}
-        onVoice={sendVoice}
-        placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
-      />
+      {consultation?.closedReason ? (
+        <View className='consultation-ended'>
+          <Text>{consultation.closedReason}</Text>
+        </View>
+      ) : (
+        <InputBar
+          onSend={send}
+          disabled={!me}
+          onTyping={onTyping}
+          fill={fill}
+          actions={actions}
+          onVoice={sendVoice}
+          placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
+        />
+      )}
       {composing && (
         <CardComposer
           kind={composing}

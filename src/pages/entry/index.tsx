@@ -2,34 +2,56 @@ import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
 import { savedToken, saveToken } from '../../chat';
+import { exchangeLink, LoginError } from '../../chat/login';
 import './index.css';
 
+const TITLES: Partial<Record<LoginError['code'], string>> = {
+  linkExpired: '链接已过期',
+  linkUsed: '链接已使用过',
+  authFailed: '链接无效',
+  network: '网络连接失败',
+};
+
 /**
- * The SMS link lands here with `?token=…` (and optionally `&session=…`): keep the token, then go to
- * the chat the link names, or to the sessions list. One navigation only: chaining reLaunch and
- * navigateTo races in Taro's H5 router and can leave every page hidden.
+ * The SMS link lands here with `?link=…` (a one-time token, exchanged for a session) and optionally
+ * `&session=…`; mini programs launched by a host app may pass a session `token` instead. Then one
+ * navigation to the chat or the sessions list: chaining reLaunch and navigateTo races in Taro's H5
+ * router and can leave every page hidden.
  */
 export default function Entry() {
   const { params } = useRouter();
-  const [missing, setMissing] = useState(false);
+  const [problem, setProblem] = useState<{ title: string; text: string }>();
 
   useEffect(() => {
-    const token = params.token ? decodeURIComponent(params.token) : savedToken();
-    if (!token) {
-      setMissing(true);
+    const session = params.session ? decodeURIComponent(params.session) : undefined;
+    const go = (token: string) => {
+      saveToken(token);
+      void Taro.reLaunch({
+        url: session ? `/pages/chat/index?id=${encodeURIComponent(session)}` : '/pages/sessions/index',
+      });
+    };
+    if (params.link) {
+      exchangeLink(decodeURIComponent(params.link)).then(go, (e: unknown) => {
+        const err = e instanceof LoginError ? e : new LoginError('internal', '登录失败，请稍后重试');
+        // Reopening the SMS on the device that already used it simply continues.
+        const saved = savedToken();
+        if (err.code === 'linkUsed' && saved) return go(saved);
+        setProblem({ title: TITLES[err.code] ?? '无法进入问诊', text: err.message });
+      });
       return;
     }
-    saveToken(token);
-    const session = params.session ? decodeURIComponent(params.session) : undefined;
-    void Taro.reLaunch({
-      url: session ? `/pages/chat/index?id=${encodeURIComponent(session)}` : '/pages/sessions/index',
-    });
-  }, [params.token, params.session]);
+    const token = params.token ? decodeURIComponent(params.token) : savedToken();
+    if (token) go(token);
+    else setProblem({ title: '请从短信链接进入', text: '请通过医院发送的短信链接进入问诊' });
+  }, [params.link, params.token, params.session]);
 
   return (
     <View className='entry'>
-      {missing ? (
-        <Text className='entry-hint'>请通过医院发送的短信链接进入问诊</Text>
+      {problem ? (
+        <View className='entry-problem'>
+          <Text className='entry-title'>{problem.title}</Text>
+          <Text className='entry-hint'>{problem.text}</Text>
+        </View>
       ) : (
         <Text className='entry-hint'>正在进入问诊…</Text>
       )}

@@ -1,20 +1,14 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useMemo } from 'react';
-import type { ConsultationStatus, SessionSummary } from '../../../types/message';
+import type { SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { useChatSession } from '../../components/useChatSession';
+import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
 import { useChat } from '../../store';
 import './index.css';
-
-const STATUS_TEXT: Record<ConsultationStatus, string> = {
-  waiting: '待接诊',
-  inProgress: '问诊中',
-  closed: '已结束',
-  cancelled: '已取消',
-};
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
 

@@ -1,0 +1,137 @@
+/**
+ * The HTTP API besides files: SMS-link login (a one-time link token for a session token) and the
+ * hospital system's endpoint that opens a consultation and returns the links to text to both people.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Account } from '../types/message';
+import type { Audit } from './audit';
+import type { Auth } from './auth';
+import { infoOf } from './chat';
+import { ClientError } from './errors';
+import { sendError, sendJson } from './reply';
+import type { Storage } from './storage/types';
+
+const MAX_JSON_BYTES = 16 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST with a JSON body');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BYTES) throw new ClientError('frameTooLarge', `body is over ${MAX_JSON_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ClientError('badFrame', 'body is not valid JSON');
+  }
+}
+
+function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
+  req.resume();
+  if (e instanceof ClientError) sendError(res, e.code, e.message);
+  else sendError(res, 'internal', 'request failed');
+}
+
+const describe = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+
+/** The SMS link lands the person here (via the entry page) once; reopening it is refused. */
+export async function handleLinkLogin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { auth: Auth; storage: Storage; audit: Audit },
+): Promise<void> {
+  try {
+    const body = z.object({ link: z.string().min(1).max(4096) }).safeParse(await readJson(req));
+    if (!body.success) throw new ClientError('badFrame', describe(body.error));
+    const claims = await deps.auth.verifyLink(body.data.link);
+    const me = await deps.storage.getAccount(claims.account);
+    if (!me) throw new ClientError('authFailed', '账号不存在');
+    if (!(await deps.storage.useLink(claims.jti, Date.now()))) {
+      throw new ClientError('linkUsed', '该链接已使用过。请在首次打开的页面继续问诊，或联系医院重新发送链接');
+    }
+    const { token, expiresAt } = await deps.auth.issueWithExpiry(me);
+    await deps.audit.record(me.account, 'login.link', me.account, { jti: claims.jti });
+    sendJson(res, 200, { token, expiresAt, me });
+  } catch (e) {
+    fail(res, req, e);
+  }
+}
+
+const accountSchema = z
+  .object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: z.string().trim().min(1).max(32) })
+  .strict();
+
+const newConsultationSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    patient: accountSchema,
+    doctor: accountSchema,
+    title: z.string().trim().min(1).max(32).default('图文问诊'),
+    /** A paid text consultation's quota of patient messages. */
+    maxPatientMessages: z.number().int().min(1).max(1000).optional(),
+    /** Minutes from now after which no more messages are taken. */
+    durationMinutes: z.number().int().min(1).max(60 * 24 * 30).optional(),
+  })
+  .strict();
+
+function bearerMatches(req: IncomingMessage, key: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  const expected = Buffer.from(key);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** `POST /api/consultations` with `Authorization: Bearer <ADMIN_API_KEY>`: for the hospital's own system. */
+export async function handleCreateConsultation(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string },
+): Promise<void> {
+  try {
+    if (!deps.adminApiKey) throw new ClientError('notFound', 'the consultation API is off (set ADMIN_API_KEY)');
+    if (!bearerMatches(req, deps.adminApiKey)) throw new ClientError('unauthenticated', 'wrong or missing API key');
+    const body = newConsultationSchema.safeParse(await readJson(req));
+    if (!body.success) throw new ClientError('badFrame', describe(body.error));
+    const c = body.data;
+    if (c.patient.account === c.doctor.account) throw new ClientError('badFrame', 'patient and doctor must differ');
+    if (await deps.storage.consultation(c.id)) throw new ClientError('invalidTransition', `consultation ${c.id} exists`);
+    const patient: Account = { ...c.patient, role: 'patient' };
+    const doctor: Account = { ...c.doctor, role: 'doctor' };
+    for (const a of [patient, doctor]) {
+      const existing = await deps.storage.getAccount(a.account);
+      if (existing && existing.role !== a.role) throw new ClientError('badFrame', `${a.account} is a ${existing.role}`);
+      await deps.storage.upsertAccount(a);
+    }
+    const created = await deps.storage.createConsultation({
+      id: c.id,
+      patient: patient.account,
+      doctor: doctor.account,
+      teamName: c.title,
+      status: 'waiting',
+      ...(c.maxPatientMessages ? { maxPatientMessages: c.maxPatientMessages } : {}),
+      ...(c.durationMinutes ? { endsAt: Date.now() + c.durationMinutes * 60_000 } : {}),
+    });
+    await deps.audit.record('api', 'consultation.create', c.id, { patient: patient.account, doctor: doctor.account });
+    const session = `team-${c.id}`;
+    sendJson(res, 201, {
+      consultation: infoOf(created),
+      links: {
+        patient: await entryLink(deps.publicUrl, deps.auth, patient, session),
+        doctor: await entryLink(deps.publicUrl, deps.auth, doctor, session),
+      },
+    });
+  } catch (e) {
+    fail(res, req, e);
+  }
+}
+
+/** The SMS link: the H5 entry page with a one-time link token, straight into a session. */
+export async function entryLink(baseUrl: string, auth: Auth, account: Pick<Account, 'account' | 'role'>, sessionId?: string): Promise<string> {
+  const link = await auth.issueLink(account);
+  const session = sessionId ? `&session=${encodeURIComponent(sessionId)}` : '';
+  return `${baseUrl}/#/pages/entry/index?link=${encodeURIComponent(link)}${session}`;
+}
