@@ -1,7 +1,8 @@
 import { Text, View } from '@tarojs/components';
 import type { AudioAttach, FileAttach, GeoAttach, ImageAttach, VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
-import { VoiceBody, CardBody, FileBody, GeoBody, ImageBody, TextBody, VideoBody } from './bubbles';
+import { itemDomId } from '../render/timeline';
+import { CardBody, FileBody, GeoBody, ImageBody, TextBody, VideoBody, VoiceBody } from './bubbles';
 
 interface Props {
   msg: Message;
@@ -56,7 +57,7 @@ function Body({ msg, mine }: { msg: Message; mine: boolean }) {
 export function MessageBubble({ msg, mine, read, receipt, showNick, onResend, onLongPress }: Props) {
   const initial = (msg.fromNick ?? msg.from).slice(0, 1);
   return (
-    <View className={`msg-row ${mine ? 'mine' : 'theirs'}`} id={`m-${msg.idClient}`}>
+    <View className={`msg-row ${mine ? 'mine' : 'theirs'}`} id={itemDomId(msg.idClient)}>
       {!mine && (
         <View className='msg-avatar'>
           <Text>{initial}</Text>

@@ -1,6 +1,7 @@
 import { ScrollView, Text, View } from '@tarojs/components';
 import type { Message } from '../../types/message';
 import type { TimelineItem } from '../render/timeline';
+import { itemDomId } from '../render/timeline';
 import { MessageBubble } from './MessageBubble';
 
 interface Props {
@@ -20,7 +21,7 @@ export function MessageList({ items, showNick, onResend, onReachTop, onLongPress
     <ScrollView
       className='msg-list'
       scrollY
-      scrollIntoView={last && last.kind !== 'time' ? `m-${last.key}` : undefined}
+      scrollIntoView={last && last.kind !== 'time' ? itemDomId(last.key) : undefined}
       upperThreshold={40}
       onScrollToUpper={onReachTop}
     >
@@ -30,7 +31,7 @@ export function MessageList({ items, showNick, onResend, onReachTop, onLongPress
             <Text>{item.label}</Text>
           </View>
         ) : item.kind === 'tip' ? (
-          <View key={item.key} className='msg-tip' id={`m-${item.key}`}>
+          <View key={item.key} className='msg-tip' id={itemDomId(item.key)}>
             <Text>{item.text}</Text>
             {item.reedit !== undefined && (
               <Text className='msg-reedit' onClick={() => onReedit?.(item.reedit as string)}>

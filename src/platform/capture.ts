@@ -11,8 +11,14 @@ export type CaptureGuard = (on: boolean) => void;
 
 export function captureGuard(api: Pick<typeof Taro, 'setVisualEffectOnCapture'>, platform: Platform): CaptureGuard {
   if (platform !== 'weapp') return () => undefined;
-  // Older WeChat versions lack it; the chat still works, only unprotected.
-  return (on) => void api.setVisualEffectOnCapture({ visualEffect: on ? 'hidden' : 'none' }).catch(() => undefined);
+  return (on) => {
+    // Older WeChat versions lack it (the call throws or rejects): the chat still works, unprotected.
+    try {
+      void api.setVisualEffectOnCapture({ visualEffect: on ? 'hidden' : 'none' }).catch(() => undefined);
+    } catch {
+      /* not available */
+    }
+  };
 }
 
 export const guardCapture: CaptureGuard = captureGuard(

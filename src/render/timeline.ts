@@ -13,6 +13,12 @@ export type TimelineItem =
   | { kind: 'tip'; key: string; text: string; reedit?: string }
   | { kind: 'msg'; key: string; msg: Message; mine: boolean; read: boolean; receipt: string };
 
+/**
+ * The element id of a list item, safe as a CSS selector (scroll-into-view looks it up with one):
+ * server notices carry ids like `consultation:c1:closed`.
+ */
+export const itemDomId = (key: string): string => `m-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
 /** Read cursors of the other members of a session, by account. */
 export type MemberReads = Readonly<Record<string, number>>;
 

@@ -5,6 +5,7 @@
  */
 import type Taro from '@tarojs/taro';
 import { createAudioPlayer } from '../../src/platform/audio';
+import { captureGuard } from '../../src/platform/capture';
 import { CancelledError, UnsupportedError } from '../../src/platform/env';
 import type { LocalFile } from '../../src/platform/files';
 import { browserOpener, miniProgramOpener } from '../../src/platform/open';
@@ -410,5 +411,26 @@ describe('opener', () => {
     expect(resolveUrl('/api/files/1?sig=x', 'https://im.test')).toBe('https://im.test/api/files/1?sig=x');
     expect(resolveUrl('blob:http://h/abc', 'https://im.test')).toBe('blob:http://h/abc');
     expect(resolveUrl('wxfile://tmp_1.jpg', 'https://im.test')).toBe('wxfile://tmp_1.jpg');
+  });
+});
+
+describe('capture guard', () => {
+  test('WeChat hides the chat from captures and restores it; other platforms do nothing; a missing API is tolerated', async () => {
+    const effects: Array<string | undefined> = [];
+    const api: Pick<typeof Taro, 'setVisualEffectOnCapture'> = {
+      setVisualEffectOnCapture: async (o) => {
+        effects.push(o.visualEffect);
+        return { errMsg: 'ok' };
+      },
+    };
+    const weapp = captureGuard(api, 'weapp');
+    weapp(true);
+    weapp(false);
+    for (const p of ['alipay', 'tt', 'h5'] as const) captureGuard(api, p)(true);
+    expect(effects).toEqual(['hidden', 'none']);
+    const old = captureGuard({ setVisualEffectOnCapture: undefined as unknown as typeof Taro.setVisualEffectOnCapture }, 'weapp');
+    expect(() => old(true)).not.toThrow();
+    const refusing = captureGuard({ setVisualEffectOnCapture: () => Promise.reject(new Error('fail')) }, 'weapp');
+    expect(() => refusing(true)).not.toThrow();
   });
 });

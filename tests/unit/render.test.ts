@@ -1,6 +1,6 @@
 import type { Message } from '../../types/message';
 import { recalledView, RECALL_WINDOW_MS } from '../../types/message';
-import { buildTimeline, messageActions, previewOf } from '../../src/render/timeline';
+import { buildTimeline, itemDomId, messageActions, previewOf } from '../../src/render/timeline';
 
 const ME = 'patient-li';
 const base: Message = {
@@ -70,4 +70,10 @@ describe('long-press actions', () => {
     expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time)).toEqual(['copy', 'resend']);
     expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time)).toEqual(['copy']);
   });
+});
+
+test('list item ids are valid CSS selectors whatever the message id', () => {
+  expect(itemDomId('consultation:c1:closed')).toBe('m-consultation_c1_closed');
+  expect(itemDomId('lx0a-0001abc')).toBe('m-lx0a-0001abc');
+  expect(itemDomId('recall:a.b#c 中')).toMatch(/^[A-Za-z][A-Za-z0-9_-]*$/);
 });

@@ -42,7 +42,7 @@ test('without a token the entry page asks for the SMS link', async () => {
   page.detach();
 });
 
-test('the entry page keeps the link token and relaunches into the named chat', async () => {
+test('the entry page keeps a host app session token and relaunches into the named chat', async () => {
   const token = server.tokens.patient;
   const page = sim.open('pages/entry/index', { token: encodeURIComponent(token), session: SESSION });
   await until(() => fake.navigations.length > 0, 'a navigation');
@@ -61,6 +61,8 @@ test('the chat page shows the doctor’s message and a tap on 发送 delivers th
   const text = () => page.dom?.textContent ?? '';
   await until(() => text().includes('您好，请描述一下症状'), 'the doctor’s message');
   expect(fake.titles).toContain(DEMO.doctor.name);
+  // The consultation stays out of screenshots and screen recordings.
+  expect(fake.captureEffects).toEqual(['hidden']);
 
   const input = page.querySelector('.input-field');
   const send = page.querySelector('.input-send');

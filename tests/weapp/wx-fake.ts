@@ -20,6 +20,8 @@ export interface WxFake {
   files: Map<string, { bytes: Buffer; width: number; height: number }>;
   /** Options the app passed to wx.uploadFile. */
   uploads: WechatMiniprogram.UploadFileOption[];
+  /** What the app asked wx.setVisualEffectOnCapture for, in order. */
+  captureEffects: string[];
 }
 
 const ok = <T extends object>(extra?: T) => ({ errMsg: 'ok', ...extra });
@@ -101,8 +103,13 @@ export function createWxFake(serverUrl: string): WxFake {
     } as WechatMiniprogram.UploadTask;
   };
 
+  const captureEffects: string[] = [];
   const wx: Partial<Wx> = {
     uploadFile,
+    setVisualEffectOnCapture: ((o: WechatMiniprogram.SetVisualEffectOnCaptureOption) => {
+      captureEffects.push(o.visualEffect ?? 'none');
+      o.success?.(ok());
+    }) as Wx['setVisualEffectOnCapture'],
     chooseImage: ((o: WechatMiniprogram.ChooseImageOption) => {
       const paths = [...files.keys()];
       o.success?.({
@@ -140,5 +147,5 @@ export function createWxFake(serverUrl: string): WxFake {
       o.success?.({ errMsg: 'ok', eventChannel: {} as WechatMiniprogram.EventChannel });
     }) as Wx['navigateTo'],
   };
-  return { wx, storage, navigations, titles, sockets, network, files, uploads };
+  return { wx, storage, navigations, titles, sockets, network, files, uploads, captureEffects };
 }

@@ -1,0 +1,92 @@
+/**
+ * The medical workflow in Chromium: SMS links sign in once (reopening in the same tab continues, a
+ * second device is told the link was used, an expired link says so), and the doctor sends a
+ * prescription and closes the consultation while the patient sees the card and a closed input.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { entryLink } from '../../server/api';
+import { DEMO } from '../../server/demo';
+import { launchChromium } from '../helpers/browser';
+import { ARTIFACTS, openAs, startH5Server, synced } from '../helpers/h5';
+import type { TestServer } from '../helpers/server';
+
+jest.setTimeout(120_000);
+
+const SESSION = `team-${DEMO.consultationId}`;
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startH5Server();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+test('an SMS link signs in once: reload continues, another device is refused, an expired link says so', async () => {
+  const link = await entryLink(server.url, server.auth, DEMO.patient, SESSION);
+  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
+  const page = await context.newPage();
+  await page.goto(link);
+  await synced(page);
+  // Opening the same SMS again in this tab continues with the session it already has.
+  await page.goto('about:blank');
+  await page.goto(link);
+  await synced(page);
+
+  const other = await (await browser.newContext()).newPage();
+  await other.goto(link);
+  await other.waitForSelector('.entry-title');
+  expect(await other.textContent('.entry-title')).toBe('链接已使用过');
+  expect(await other.textContent('.entry-hint')).toContain('联系医院重新发送');
+
+  const expired = `${server.url}/#/pages/entry/index?link=${encodeURIComponent(await server.auth.issueLink(DEMO.patient, -10))}`;
+  await other.goto('about:blank');
+  await other.goto(expired);
+  await other.waitForSelector('.entry-title');
+  expect(await other.textContent('.entry-title')).toBe('链接已过期');
+  await other.screenshot({ path: join(ARTIFACTS, 'workflow-link-expired.png') });
+});
+
+test('the doctor sends a prescription and closes the consultation; the patient sees the card and a closed input', async () => {
+  const patient = await openAs(browser, server, DEMO.patient, { sessionId: SESSION });
+  const doctor = await openAs(browser, server, DEMO.doctor, { sessionId: SESSION });
+  await synced(patient);
+  await synced(doctor);
+  expect(await patient.textContent('.consultation-status')).toBe('问诊中');
+  expect(await patient.$$('.consultation-close')).toHaveLength(0);
+
+  await doctor.click('.more-toggle');
+  await doctor.click('.more-item-prescription');
+  await doctor.fill('.card-input-diagnosis input', '急性咽炎');
+  await doctor.fill('.card-drug-name input', '蓝芩口服液');
+  await doctor.fill('.card-drug-dosage input', '每次 10ml');
+  await doctor.fill('.card-drug-frequency input', '每日 3 次');
+  await doctor.click('.card-submit');
+  await patient.waitForSelector('.msg-row.theirs .msg-card-prescription', { timeout: 15_000 });
+
+  await doctor.click('.consultation-close');
+  await doctor.click('.taro-model__confirm');
+  await patient.waitForSelector('.consultation-ended', { timeout: 15_000 });
+  expect(await patient.textContent('.consultation-ended')).toContain('本次问诊已结束');
+  expect(await patient.$$('.input-field')).toHaveLength(0);
+  expect(await patient.textContent('.consultation-status')).toBe('已结束');
+  const tips = await patient.$$eval('.msg-tip', (els) => els.map((e) => e.textContent));
+  expect(tips).toContain('张医生已结束本次问诊');
+  expect(await patient.textContent('.msg-row.theirs .msg-card-prescription .msg-card-value')).toBe('急性咽炎');
+  await doctor.waitForSelector('.consultation-ended');
+  await patient.screenshot({ path: join(ARTIFACTS, 'workflow-closed-patient.png') });
+
+  // The sessions list shows it as ended too.
+  await patient.goto(`${server.url}/#/pages/sessions/index`);
+  await patient.waitForSelector('.session-status');
+  expect(await patient.textContent('.session-status')).toBe('已结束');
+  expect(patient.errors).toEqual([]);
+  expect(doctor.errors).toEqual([]);
+});
