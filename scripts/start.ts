@@ -39,6 +39,9 @@ async function main(): Promise<void> {
   console.log(`\nmedchat is running at ${server.url} (database ${config.dbPath})\n`);
   console.log(`患者 ${DEMO.patient.name} / patient link:\n  ${patient}\n`);
   console.log(`医生 ${DEMO.doctor.name} / doctor link:\n  ${doctor}\n`);
+  // Each link signs in once, so the mini program in WeChat DevTools gets one of its own.
+  const forDevTools = (await entryLink(server.url, server.auth, DEMO.patient, session)).split('?')[1];
+  console.log(`WeChat DevTools launch parameters (patient):\n  ${forDevTools}\n`);
   console.log('Open the two links in two tabs: each tab keeps its own sign-in. Each link signs in once');
   console.log('(reopening it in the same tab continues); run npm start again for fresh links. Ctrl+C stops.');
   const stop = () => void server.close().then(() => process.exit(0));
