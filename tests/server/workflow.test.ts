@@ -5,14 +5,17 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { startServer } from '../../server/app';
 import { verifyAudit } from '../../server/audit';
 import type { Account, Message, OutgoingMessage } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { pdf } from '../helpers/fixtures';
-import { ADMIN_API_KEY, expectError, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, expectError, testConfig, WsClient, type TestServer } from '../helpers/server';
 
 const ROOT = resolve(__dirname, '../..');
 let server: TestServer;
@@ -281,6 +284,34 @@ describe('encryption at rest', () => {
     const page = await p.request('history', { sessionId: SESSION, limit: 10 });
     expect(page.msgs.map((m: Message) => m.body)).toContain(secret);
   });
+});
+
+test('server logs never contain message text or file names', async () => {
+  const lines: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'medchat-log-'));
+  const logged = await startServer(
+    testConfig(dir),
+    pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
+  );
+  try {
+    await logged.storage.upsertAccount(patient);
+    await logged.storage.upsertAccount(doctor);
+    await logged.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+    const p = await WsClient.login(logged, patient);
+    clients.push(p);
+    await p.request('send', text('我的身份证号是110101199003071234'));
+    p.sendRaw('{"v":1,"id":"x","type":"send","msg":{"body":"坏帧里的病情描述"}}');
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(pdf())]), '张三的病历.pdf');
+    await fetch(`${logged.url}/api/upload?kind=file`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await logged.auth.issue(patient)}` } });
+    await p.request('ping', {});
+    expect(lines.length).toBeGreaterThan(0);
+    const all = lines.join('');
+    for (const secret of ['110101199003071234', '坏帧里的病情描述', '张三的病历']) expect(all).not.toContain(secret);
+  } finally {
+    await logged.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('retention', () => {
