@@ -8,8 +8,10 @@ import { z } from 'zod';
 import type { Account } from '../types/message';
 import type { Audit } from './audit';
 import type { Auth } from './auth';
+import { accountFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
+import type { NimServerApi } from './nim';
 import { sendError, sendJson } from './reply';
 import type { Storage } from './storage/types';
 
@@ -124,6 +126,27 @@ export async function handleCreateConsultation(
         doctor: await entryLink(deps.publicUrl, deps.auth, doctor, session),
       },
     });
+  } catch (e) {
+    fail(res, req, e);
+  }
+}
+
+/**
+ * `POST /api/nim/token` with our session token: the NIM app key, account and token for the NIM
+ * provider (hospitals on NetEase's cloud). Off unless NIM_APP_KEY and NIM_APP_SECRET are set.
+ */
+export async function handleNimToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { auth: Auth; storage: Storage; audit: Audit; nim?: { api: NimServerApi; appKey: string } },
+): Promise<void> {
+  try {
+    if (!deps.nim) throw new ClientError('notFound', 'NetEase IM is not configured on this server (NIM_APP_KEY, NIM_APP_SECRET)');
+    if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
+    const me = await accountFromBearer(req, deps.auth, deps.storage);
+    const token = await deps.nim.api.tokenFor(me.account, me.name);
+    await deps.audit.record(me.account, 'nim.token', me.account);
+    sendJson(res, 200, { appKey: deps.nim.appKey, account: me.account, token });
   } catch (e) {
     fail(res, req, e);
   }

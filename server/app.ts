@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import sirv from 'sirv';
-import { handleCreateConsultation, handleLinkLogin } from './api';
+import { handleCreateConsultation, handleLinkLogin, handleNimToken } from './api';
 import { Audit } from './audit';
 import { Auth } from './auth';
 import { ChatService } from './chat';
@@ -14,6 +14,7 @@ import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
 import { Moderator } from './moderation';
+import { NimServerApi } from './nim';
 import { sendError, sendJson } from './reply';
 import { purgeExpired } from './retention';
 import { SqliteStorage } from './storage/sqlite';
@@ -44,6 +45,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     now,
     sendsPerSecond: config.sendsPerSecond,
   });
+  const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
   const purge = () =>
     purgeExpired({ storage, files, audit }, config, now()).catch((e: unknown) =>
       log.error({ err: e instanceof Error ? e.message : String(e) }, 'purge failed'),
@@ -63,6 +65,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
     if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit });
+    if (path === '/api/nim/token') return void handleNimToken(req, res, { auth, storage, audit, nim });
     if (path === '/api/consultations') {
       return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url });
     }

@@ -10,6 +10,7 @@ import type { AuditRecord, Storage } from './storage/types';
 export type AuditAction =
   | 'login'
   | 'login.link'
+  | 'nim.token'
   | 'message.send'
   | 'message.recall'
   | 'message.read'

@@ -5,6 +5,7 @@ import type { DataKeys } from './crypto';
 import { dataKeysFrom } from './crypto';
 import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
+import type { NimServerConfig } from './nim';
 
 export interface ServerConfig {
   host: string;
@@ -45,6 +46,8 @@ export interface ServerConfig {
   purgeIntervalHours: number;
   /** Bearer key of the hospital-system API (creating consultations); absent = API off. */
   adminApiKey?: string;
+  /** NetEase Yunxin server API credentials, for hospitals on NetEase's cloud; absent = NIM off. */
+  nim?: NimServerConfig;
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -98,6 +101,13 @@ function sensitiveWords(file: string | undefined): string[] {
     .filter(Boolean);
 }
 
+function nimFrom(env: NodeJS.ProcessEnv): { nim?: NimServerConfig } {
+  const { NIM_APP_KEY: appKey, NIM_APP_SECRET: appSecret } = env;
+  if (!appKey && !appSecret) return {};
+  if (!appKey || !appSecret) throw new Error('NIM_APP_KEY and NIM_APP_SECRET go together');
+  return { nim: { appKey, appSecret, apiUrl: env.NIM_API_URL ?? 'https://api.netease.im/nimserver' } };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dbPath = env.DB_PATH ?? resolve(ROOT, 'data/medchat.sqlite');
   const staticDir = env.STATIC_DIR ?? resolve(ROOT, 'dist/h5');
@@ -112,6 +122,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     retentionMedicalDays: retention(env.RETENTION_MEDICAL_DAYS, MIN_RETENTION_MEDICAL_DAYS, 'RETENTION_MEDICAL_DAYS'),
     purgeIntervalHours: intFrom(env.PURGE_INTERVAL_HOURS, 24, 'PURGE_INTERVAL_HOURS'),
     ...(env.ADMIN_API_KEY ? { adminApiKey: env.ADMIN_API_KEY } : {}),
+    ...nimFrom(env),
     host: env.HOST ?? '127.0.0.1',
     port: intFrom(env.PORT, 8787, 'PORT'),
     dbPath,

@@ -11,6 +11,7 @@ import type { FileAttach, MediaKind } from '../../types/media';
 import { MEDIA_KINDS, UPLOAD_LIMITS } from '../../types/media';
 import type { Audit } from '../audit';
 import type { Auth } from '../auth';
+import { accountFromBearer } from '../bearer';
 import { ClientError } from '../errors';
 import { sendError, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
@@ -70,13 +71,6 @@ function receiveFile(req: IncomingMessage, files: FileService, limit: number, ki
 
 const LABELS: Record<MediaKind, string> = { image: '图片', audio: '语音', video: '视频', file: '文件' };
 
-async function bearer(req: IncomingMessage, auth: Auth, storage: Storage): Promise<string> {
-  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-  if (!m) throw new ClientError('unauthenticated', 'missing Authorization: Bearer <token>');
-  const claims = await auth.verify(m[1]);
-  if (!(await storage.getAccount(claims.account))) throw new ClientError('authFailed', 'account no longer exists');
-  return claims.account;
-}
 
 export async function handleUpload(
   req: IncomingMessage,
@@ -85,7 +79,7 @@ export async function handleUpload(
 ): Promise<void> {
   try {
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
-    const owner = await bearer(req, deps.auth, deps.storage);
+    const owner = (await accountFromBearer(req, deps.auth, deps.storage)).account;
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const kind = query.get('kind') as MediaKind;
     if (!MEDIA_KINDS.includes(kind)) throw new ClientError('invalidUpload', `kind must be one of ${MEDIA_KINDS.join(', ')}`);
