@@ -1,0 +1,163 @@
+/**
+ * NetEase Yunxin's IMMessage and our Message, mapped in this one place and typed by the SDK's own
+ * declarations (nim-web-sdk-ng), so an SDK change that breaks the mapping fails to compile. Only types
+ * are imported: the SDK itself is loaded by the NIM provider alone.
+ *
+ * NIM has no per-conversation sequence number: messages from NIM carry no `seq` (see the provider for
+ * how sync works there).
+ */
+import type { IMMessage, TMsgStatus, TMsgType } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgServiceInterface';
+import type { UploadFileResult } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/CloudStorageServiceInterface';
+import type {
+  IBaseSendFileOptions,
+  ISendCustomMsgOptions,
+  ISendGeoLocationMsgOptions,
+  ISendTextMsgOptions,
+  ISendTipMsgOptions,
+} from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/types';
+import type { FileAttach, GeoAttach, MediaKind } from '../../../types/media';
+import { MEDIA_KINDS } from '../../../types/media';
+import type { Message, MessageStatus, MessageType, OutgoingMessage } from '../../../types/message';
+
+const MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  mp3: 'audio/mpeg',
+  aac: 'audio/aac',
+  m4a: 'audio/mp4',
+  amr: 'audio/amr',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  pdf: 'application/pdf',
+};
+
+const isMedia = (t: string): t is MediaKind => (MEDIA_KINDS as readonly string[]).includes(t);
+
+/** NIM statuses are ours by name, but for two: `deleted` (dropped) and `refused` (a failure to show). */
+function statusOf(s: TMsgStatus): { status: MessageStatus; error?: string } | undefined {
+  if (s === 'deleted') return undefined;
+  if (s === 'refused') return { status: 'sendFailed', error: '消息已被对方拒收' };
+  return { status: s };
+}
+
+/** NIM's file attachment (a NOS upload) as ours; the NOS object has no id of ours, so its md5 or URL stands in. */
+export function fileAttachFromNim(kind: MediaKind, f: UploadFileResult): FileAttach & Record<string, unknown> {
+  const ext = (f.ext ?? '').toLowerCase();
+  return {
+    fileId: f.md5 ?? f.url,
+    url: f.url,
+    name: f.name || `${kind}.${ext}`,
+    size: f.size ?? 0,
+    ext,
+    mime: MIME[ext] ?? 'application/octet-stream',
+    ...(f.w !== undefined ? { w: f.w, h: f.h } : {}),
+    ...(f.dur !== undefined ? { dur: f.dur } : {}),
+    ...(kind === 'image' ? { thumbUrl: f.url } : {}),
+  };
+}
+
+/** A custom message's attach: the SDK hands it over as a JSON string (or an object wrapping one). */
+function customAttach(attach: unknown): Record<string, unknown> {
+  const raw = typeof attach === 'string' ? attach : (attach as { raw?: unknown } | undefined)?.raw;
+  if (typeof raw === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+  return attach && typeof attach === 'object' ? (attach as Record<string, unknown>) : {};
+}
+
+/** NIM types we do not show as such (robot, g2 calls) become a card no client knows: the safe fallback. */
+function typeOf(t: TMsgType): { type: MessageType; unknown?: string } {
+  if (t === 'robot' || t === 'g2') return { type: 'custom', unknown: t };
+  return { type: t };
+}
+
+/** NIM's message as ours; undefined for what we do not show (deleted messages, super teams). */
+export function fromNim(m: IMMessage): Message | undefined {
+  if (m.scene !== 'p2p' && m.scene !== 'team') return undefined;
+  const status = statusOf(m.status);
+  if (!status) return undefined;
+  const { type, unknown } = typeOf(m.type);
+  let attach: Record<string, unknown> | undefined;
+  if (unknown) attach = { card: `nim:${unknown}` };
+  else if (isMedia(type) && m.attach) attach = fileAttachFromNim(type, m.attach as UploadFileResult);
+  else if (type === 'custom') attach = customAttach(m.attach);
+  else if (m.attach) attach = { ...m.attach };
+  return {
+    scene: m.scene,
+    sessionId: m.sessionId,
+    from: m.from,
+    ...(m.fromNick ? { fromNick: m.fromNick } : {}),
+    to: m.to,
+    type,
+    body: m.body ?? '',
+    ...(attach ? { attach } : {}),
+    idClient: m.idClient,
+    ...(m.idServer ? { idServer: m.idServer } : {}),
+    time: m.time,
+    status: status.status,
+    ...(status.error ? { error: status.error } : {}),
+  };
+}
+
+/** The SDK call that sends an outgoing message, with its options typed by the SDK. */
+export type NimSend =
+  | { method: 'sendTextMsg'; options: ISendTextMsgOptions }
+  | { method: 'sendTipMsg'; options: ISendTipMsgOptions }
+  | { method: 'sendGeoLocationMsg'; options: ISendGeoLocationMsgOptions }
+  | { method: 'sendCustomMsg'; options: ISendCustomMsgOptions }
+  | { method: 'sendImageMsg' | 'sendAudioMsg' | 'sendVideoMsg' | 'sendFileMsg'; options: IBaseSendFileOptions };
+
+const FILE_METHOD = {
+  image: 'sendImageMsg',
+  audio: 'sendAudioMsg',
+  video: 'sendVideoMsg',
+  file: 'sendFileMsg',
+} as const;
+
+/**
+ * How to send `msg` through NIM. Our idClient goes along, so NIM deduplicates retries as our server
+ * does. Media go up through NIM's own storage: `upload` names the local file (a path on mini programs,
+ * a File on H5) and gets the progress.
+ */
+export function toNimSend(
+  msg: OutgoingMessage,
+  upload?: { filePath?: string; file?: File; onProgress?: (fraction: number) => void },
+): NimSend {
+  const base = { scene: msg.scene, to: msg.to, idClient: msg.idClient };
+  switch (msg.type) {
+    case 'text':
+      return { method: 'sendTextMsg', options: { ...base, body: msg.body } };
+    case 'tip':
+      return { method: 'sendTipMsg', options: { ...base, body: msg.body } };
+    case 'geo':
+      return { method: 'sendGeoLocationMsg', options: { ...base, attach: msg.attach as unknown as GeoAttach } };
+    case 'custom':
+      return { method: 'sendCustomMsg', options: { ...base, attach: JSON.stringify(msg.attach ?? {}) } };
+    case 'image':
+    case 'audio':
+    case 'video':
+    case 'file': {
+      if (!upload?.filePath && !upload?.file) throw new Error(`a ${msg.type} message for NIM needs its local file`);
+      return {
+        method: FILE_METHOD[msg.type],
+        options: {
+          ...base,
+          ...(upload.filePath ? { filePath: upload.filePath } : {}),
+          ...(upload.file ? { file: upload.file } : {}),
+          onUploadProgress: (p) => upload.onProgress?.(p.total ? p.loaded / p.total : 0),
+        },
+      };
+    }
+    case 'notification':
+      throw new Error('notifications come from the server, not from clients');
+  }
+}
