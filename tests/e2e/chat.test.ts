@@ -2,34 +2,19 @@
  * The H5 build in Debian Chromium against a real server and SQLite file: a patient and a doctor, each
  * in their own browser context, chat through the UI and both see every message once, in one order.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Account } from '../../types/message';
 import { DEMO } from '../../server/demo';
-import { launchChromium } from '../helpers/browser';
-import { ARTIFACTS, openAs as open, send, startH5Server, synced, texts, type H5Page } from '../helpers/h5';
-import type { TestServer } from '../helpers/server';
+import { ARTIFACTS, h5Suite, openAs as open, send, synced, texts, type H5Page } from '../helpers/h5';
 
 jest.setTimeout(120_000);
 
 const SESSION = `team-${DEMO.consultationId}`;
 
-let server: TestServer;
-let browser: Browser;
+const suite = h5Suite();
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startH5Server();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
-
-const openAs = (account: Account, sessionId?: string): Promise<H5Page> => open(browser, server, account, { sessionId });
+const openAs = (account: Account, sessionId?: string): Promise<H5Page> => open(suite.browser, suite.server, account, { sessionId });
 
 async function waitForTexts(page: Page, expected: string[]): Promise<void> {
   await page.waitForFunction(
@@ -105,18 +90,18 @@ test('patient and doctor exchange messages and both see them in order exactly on
 });
 
 test('a link without a token explains how to get in', async () => {
-  const context = await browser.newContext();
+  const context = await suite.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.url}/#/pages/entry/index`);
+  await page.goto(`${suite.server.url}/#/pages/entry/index`);
   await page.waitForSelector('.entry-hint');
   await page.waitForFunction(() => document.querySelector('.entry-hint')?.textContent?.includes('短信链接'));
   await context.close();
 });
 
 test('a forged token shows a sign-in error instead of a chat', async () => {
-  const context = await browser.newContext();
+  const context = await suite.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.url}/#/pages/entry/index?token=not-a-real-token`);
+  await page.goto(`${suite.server.url}/#/pages/entry/index?token=not-a-real-token`);
   await page.waitForSelector('.banner-authFailed');
   expect(await page.textContent('.banner-authFailed')).toContain('登录凭证无效');
   await context.close();

@@ -3,35 +3,19 @@
  * second device is told the link was used, an expired link says so), and the doctor sends a
  * prescription and closes the consultation while the patient sees the card and a closed input.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { entryLink } from '../../server/api';
 import { DEMO } from '../../server/demo';
-import { launchChromium } from '../helpers/browser';
-import { ARTIFACTS, openAs, startH5Server, synced } from '../helpers/h5';
-import type { TestServer } from '../helpers/server';
+import { ARTIFACTS, h5Suite, openAs, synced } from '../helpers/h5';
 
 jest.setTimeout(120_000);
 
 const SESSION = `team-${DEMO.consultationId}`;
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startH5Server();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const suite = h5Suite();
 
 test('an SMS link signs in once: reload continues, another device is refused, an expired link says so', async () => {
-  const link = await entryLink(server.url, server.auth, DEMO.patient, SESSION);
-  const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
+  const link = await entryLink(suite.server.url, suite.server.auth, DEMO.patient, SESSION);
+  const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
   const page = await context.newPage();
   await page.goto(link);
   await synced(page);
@@ -40,13 +24,13 @@ test('an SMS link signs in once: reload continues, another device is refused, an
   await page.goto(link);
   await synced(page);
 
-  const other = await (await browser.newContext()).newPage();
+  const other = await (await suite.browser.newContext()).newPage();
   await other.goto(link);
   await other.waitForSelector('.entry-title');
   expect(await other.textContent('.entry-title')).toBe('链接已使用过');
   expect(await other.textContent('.entry-hint')).toContain('联系医院重新发送');
 
-  const expired = `${server.url}/#/pages/entry/index?link=${encodeURIComponent(await server.auth.issueLink(DEMO.patient, -10))}`;
+  const expired = `${suite.server.url}/#/pages/entry/index?link=${encodeURIComponent(await suite.server.auth.issueLink(DEMO.patient, -10))}`;
   await other.goto('about:blank');
   await other.goto(expired);
   await other.waitForSelector('.entry-title');
@@ -55,8 +39,8 @@ test('an SMS link signs in once: reload continues, another device is refused, an
 });
 
 test('the doctor sends a prescription and closes the consultation; the patient sees the card and a closed input', async () => {
-  const patient = await openAs(browser, server, DEMO.patient, { sessionId: SESSION });
-  const doctor = await openAs(browser, server, DEMO.doctor, { sessionId: SESSION });
+  const patient = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, { sessionId: SESSION });
   await synced(patient);
   await synced(doctor);
   expect(await patient.textContent('.consultation-status')).toBe('问诊中');
@@ -84,7 +68,7 @@ test('the doctor sends a prescription and closes the consultation; the patient s
   await patient.screenshot({ path: join(ARTIFACTS, 'workflow-closed-patient.png') });
 
   // The sessions list shows it as ended too.
-  await patient.goto(`${server.url}/#/pages/sessions/index`);
+  await patient.goto(`${suite.server.url}/#/pages/sessions/index`);
   await patient.waitForSelector('.session-status');
   expect(await patient.textContent('.session-status')).toBe('已结束');
   expect(patient.errors).toEqual([]);

@@ -1,9 +1,11 @@
 /** Driving the H5 build in Chromium: the demo server it talks to, and what a person does on a page. */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
 import { entryLink } from '../../server/api';
 import { seedDemo } from '../../server/demo';
+import { launchChromium } from './browser';
 import { startTestServer, type TestServer } from './server';
 
 const ROOT = resolve(__dirname, '../..');
@@ -14,6 +16,24 @@ export async function startH5Server(): Promise<TestServer> {
   const server = await startTestServer({ staticDir: join(ROOT, 'dist/h5') });
   await seedDemo(server.storage);
   return server;
+}
+
+/**
+ * The hooks of a Chromium suite: before all tests a demo server serving the H5 build and a browser,
+ * after all both closed. Read `server` and `browser` inside tests (they exist from beforeAll on).
+ */
+export function h5Suite(): { readonly server: TestServer; readonly browser: Browser } {
+  const suite = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    suite.server = await startH5Server();
+    suite.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.dispose();
+  });
+  return suite;
 }
 
 export type H5Page = Page & { errors: string[] };

@@ -5,13 +5,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FileAttach, ImageAttach, MediaKind } from '../../types/media';
+import type { ImageAttach, MediaKind } from '../../types/media';
 import { UPLOAD_LIMITS } from '../../types/media';
 import type { Account, Message, OutgoingMessage } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { jpeg, pdf, png, wav } from '../helpers/fixtures';
 import { expectError, WsClient, type TestServer } from '../helpers/server';
+import { uploadAs } from '../helpers/upload';
 
 let server: TestServer;
 const clients: WsClient[] = [];
@@ -31,28 +32,8 @@ async function login(account: Account): Promise<WsClient> {
   return c;
 }
 
-interface UploadResult {
-  status: number;
-  body: FileAttach & { error?: { code: string; message: string } };
-}
-
-async function upload(
-  as: Account | string | undefined,
-  kind: MediaKind | string,
-  name: string,
-  bytes: Buffer,
-  query = '',
-): Promise<UploadResult> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)]), name);
-  const token = typeof as === 'string' ? as : as ? await server.auth.issue(as) : undefined;
-  const res = await fetch(`${server.url}/api/upload?kind=${kind}${query}`, {
-    method: 'POST',
-    body: form,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  return { status: res.status, body: (await res.json()) as UploadResult['body'] };
-}
+const upload = (as: Account | string | undefined, kind: MediaKind | string, name: string, bytes: Buffer, query = '') =>
+  uploadAs(server, as, kind, name, bytes, query);
 
 /** Nothing of a refused upload may remain: no stored file, no temp file, no row. */
 function storedFiles(): { onDisk: string[]; rows: number } {

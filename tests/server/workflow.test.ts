@@ -15,6 +15,7 @@ import type { Account, Message, OutgoingMessage } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { pdf } from '../helpers/fixtures';
+import { uploadAs } from '../helpers/upload';
 import { ADMIN_API_KEY, expectError, testConfig, WsClient, type TestServer } from '../helpers/server';
 
 const ROOT = resolve(__dirname, '../..');
@@ -212,11 +213,7 @@ describe('audit trail', () => {
     const ack = await p.request('send', text('第一条'));
     await p.request('recall', { sessionId: SESSION, idClient: (await p.request('send', text('撤回我'))).idClient });
     await d.request('markRead', { sessionId: SESSION, seq: ack.seq });
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(pdf())]), 'a.pdf');
-    const up = (await (
-      await fetch(`${server.url}/api/upload?kind=file`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await server.auth.issue(patient)}` } })
-    ).json()) as { url: string };
+    const up = (await uploadAs(server, patient, 'file', 'a.pdf', pdf())).body;
     await fetch(server.url + up.url);
     await d.request('consultation', { sessionId: SESSION, action: 'close' });
 
@@ -267,9 +264,7 @@ describe('encryption at rest', () => {
     const secret = '我对青霉素过敏，最近血压偏高';
     await p.request('send', text(secret));
     await p.request('send', { msg: { scene: 'team', to: TEAM, type: 'geo', body: '', attach: { lat: 30.1, lng: 120.2, title: '杭州市西湖区某小区' }, idClient: `geo-${Date.now()}` } });
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(pdf())]), 'report.pdf');
-    await fetch(`${server.url}/api/upload?kind=file`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await server.auth.issue(patient)}` } });
+    await uploadAs(server, patient, 'file', 'report.pdf', pdf());
 
     const raw = readdirSync(server.dir)
       .filter((f) => f.startsWith('chat.sqlite'))
@@ -301,9 +296,7 @@ test('server logs never contain message text or file names', async () => {
     clients.push(p);
     await p.request('send', text('我的身份证号是110101199003071234'));
     p.sendRaw('{"v":1,"id":"x","type":"send","msg":{"body":"坏帧里的病情描述"}}');
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(pdf())]), '张三的病历.pdf');
-    await fetch(`${logged.url}/api/upload?kind=file`, { method: 'POST', body: form, headers: { authorization: `Bearer ${await logged.auth.issue(patient)}` } });
+    await uploadAs(logged, patient, 'file', '张三的病历.pdf', pdf());
     await p.request('ping', {});
     expect(lines.length).toBeGreaterThan(0);
     const all = lines.join('');
