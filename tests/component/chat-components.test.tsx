@@ -110,3 +110,38 @@ describe('InputBar', () => {
     expect((container.querySelector('.input-field input') as HTMLInputElement).value).toBe('');
   });
 });
+
+describe('bubbles per type', () => {
+  test('image box from known size, voice duration, file name/size/badge, location, card fields, unknown card fallback', async () => {
+    const msgs: Message[] = [
+      { ...base, idClient: 'i1', seq: 1, type: 'image', attach: { url: '/api/files/1?v=orig', thumbUrl: '/api/files/1?v=thumb', w: 640, h: 480 } },
+      { ...base, idClient: 'v1', seq: 2, type: 'audio', attach: { url: '/api/files/2', dur: 3_400 } },
+      { ...base, idClient: 'f1', seq: 3, type: 'file', attach: { url: '/api/files/3', name: '血常规.pdf', size: 12_700, ext: 'pdf' } },
+      { ...base, idClient: 'g1', seq: 4, type: 'geo', attach: { lat: 30.27, lng: 120.16, title: '门诊楼' } },
+      {
+        ...base,
+        idClient: 'c1',
+        seq: 5,
+        type: 'custom',
+        attach: { card: 'labRequest', items: ['血常规'], reason: '排除感染', doctor: '张医生', issuedAt: base.time },
+      },
+      { ...base, idClient: 'c2', seq: 6, type: 'custom', attach: { card: 'vaccinePass' } },
+      { ...base, idClient: 'e1', seq: 7, body: '谢谢[谢谢]' },
+    ];
+    const items = buildTimeline(msgs, 'patient-li', base.time, {});
+    const { container } = render(<MessageList items={items} onResend={jest.fn()} />, {});
+    await flush();
+    const box = (await hydrated(container, '.msg-image')) as HTMLElement;
+    // 640×480 fits 360×270 design px; Taro turns design px into rem on H5.
+    expect(box.style.width).not.toBe('');
+    expect(parseFloat(box.style.width) / parseFloat(box.style.height)).toBeCloseTo(4 / 3, 2);
+    expect(container.querySelector('.msg-voice-dur')?.textContent).toBe('3"');
+    expect(container.querySelector('.msg-file-name')?.textContent).toBe('血常规.pdf');
+    expect(container.querySelector('.msg-file-size')?.textContent).toBe('12.4 KB');
+    expect(container.querySelector('.msg-file-badge')?.textContent).toBe('PDF');
+    expect(container.querySelector('.msg-geo-title')?.textContent).toContain('门诊楼');
+    expect(container.querySelector('.msg-card-labRequest .msg-card-title')?.textContent).toBe('检查申请单');
+    expect(container.querySelector('.msg-card-unknown')?.textContent).toContain('暂不支持');
+    expect(container.querySelector('.msg-emoji')?.textContent).toBe('🙏');
+  });
+});
