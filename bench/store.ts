@@ -63,7 +63,7 @@ function ours(pages: Message[][]): number {
   store.getState().setMe({ account: 'patient', name: 'p', role: 'patient' });
   for (const page of pages) store.getState().mergeHistory(page[0].sessionId, page, true);
   let n = 0;
-  for (const s of Object.values(store.getState().messages)) n += s.order.length;
+  for (const s of store.getState().messages.values()) n += s.order.length;
   return n;
 }
 

@@ -306,7 +306,7 @@ export class ChatController {
    * media message whose upload failed is uploaded again first.
    */
   async resend(sessionId: string, idClient: string): Promise<void> {
-    const msg = this.store.getState().messages[sessionId]?.byId[idClient];
+    const msg = this.store.getState().messages.get(sessionId)?.byId.get(idClient);
     if (!msg || msg.status !== 'sendFailed') return;
     if (this.localFiles.has(idClient)) {
       this.store.getState().addPending({ ...msg, status: 'sending', error: undefined });
@@ -418,7 +418,7 @@ export class ChatController {
   async enterSession(sessionId: string): Promise<void> {
     const s = this.store.getState;
     s().openSession(sessionId);
-    if (!s().messages[sessionId]?.order.length) await this.loadOlder(sessionId);
+    if (!s().messages.get(sessionId)?.order.length) await this.loadOlder(sessionId);
     this.scheduleMarkRead(sessionId);
   }
 
@@ -429,7 +429,7 @@ export class ChatController {
 
   /** Loads the page before the oldest message held. Returns false when there is nothing older. */
   async loadOlder(sessionId: string, limit = PAGE_SIZE): Promise<boolean> {
-    const held = this.store.getState().messages[sessionId];
+    const held = this.store.getState().messages.get(sessionId);
     if (held && !held.hasMore) return false;
     const before = held && held.minSeq > 0 ? held.minSeq : undefined;
     try {
@@ -447,7 +447,7 @@ export class ChatController {
     this.readPending.add(sessionId);
     setTimeout(() => {
       this.readPending.delete(sessionId);
-      const seq = this.store.getState().messages[sessionId]?.maxSeq ?? 0;
+      const seq = this.store.getState().messages.get(sessionId)?.maxSeq ?? 0;
       if (seq > 0) this.provider.markRead(sessionId, seq).catch(() => undefined);
     }, 0);
   }

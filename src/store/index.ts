@@ -1,3 +1,4 @@
+import { enableMapSet } from 'immer';
 import { createStore, useStore } from 'zustand';
 import { immer } from 'zustand/middleware/immer';
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
@@ -21,6 +22,9 @@ export interface ChatActions {
   setUnread(sessionId: string, unread: number): void;
   setUploadProgress(idClient: string, fraction: number | undefined): void;
 }
+
+// The store's records are Maps (see ChatState); immer drafts them only with this plugin.
+enableMapSet();
 
 export type ChatStore = ReturnType<typeof createChatStore>;
 

@@ -14,12 +14,12 @@ export function compareMessages(a: Message, b: Message): number {
 }
 
 /** First index in `order` whose message sorts at or after `msg`: O(log n). */
-export function lowerBound(order: readonly string[], byId: Record<string, Message>, msg: Message): number {
+export function lowerBound(order: readonly string[], byId: ReadonlyMap<string, Message>, msg: Message): number {
   let lo = 0;
   let hi = order.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareMessages(byId[order[mid]], msg) < 0) lo = mid + 1;
+    if (compareMessages(byId.get(order[mid]) as Message, msg) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

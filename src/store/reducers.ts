@@ -17,7 +17,7 @@ export type ConnectionState =
 
 export interface SessionMessages {
   /** Keyed by idClient: receiving the same message twice can only overwrite it. */
-  byId: Record<string, Message>;
+  byId: Map<string, Message>;
   /** idClients in display order (see compareMessages). */
   order: string[];
   /** Highest server seq held. */
@@ -37,8 +37,12 @@ export interface ChatState {
   me?: Account;
   connection: ConnectionState;
   connectionError?: string;
-  sessions: Record<string, SessionSummary>;
-  messages: Record<string, SessionMessages>;
+  /**
+   * Maps, not records: immer copies a changed Map far faster than it spreads a record with a
+   * thousand keys, and every message touches these.
+   */
+  sessions: Map<string, SessionSummary>;
+  messages: Map<string, SessionMessages>;
   currentSessionId?: string;
   /** Who is typing in which session right now (cleared by the controller after a few seconds). */
   typing: Record<string, string>;
@@ -46,16 +50,29 @@ export interface ChatState {
   uploads: Record<string, number>;
 }
 
-export const initialChatState = (): ChatState => ({ connection: 'idle', sessions: {}, messages: {}, typing: {}, uploads: {} });
+export const initialChatState = (): ChatState => ({
+  connection: 'idle',
+  sessions: new Map(),
+  messages: new Map(),
+  typing: {},
+  uploads: {},
+});
 
 function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
-  let s = state.messages[sessionId];
+  let s = state.messages.get(sessionId);
   if (!s) {
-    s = { byId: {}, order: [], maxSeq: 0, syncedSeq: 0, minSeq: 0, hasMore: true };
-    state.messages[sessionId] = s;
+    s = { byId: new Map(), order: [], maxSeq: 0, syncedSeq: 0, minSeq: 0, hasMore: true };
+    state.messages.set(sessionId, s);
   }
   return s;
 }
+
+/** A message `order` lists, or an upsert just put in: always held. */
+const held = (s: SessionMessages, idClient: string): Message => s.byId.get(idClient) as Message;
+
+/** The newest message held, if any. */
+const newestOf = (s: SessionMessages | undefined): Message | undefined =>
+  s?.order.length ? held(s, s.order[s.order.length - 1]) : undefined;
 
 function removeFromOrder(s: SessionMessages, existing: Message): void {
   const i = lowerBound(s.order, s.byId, existing);
@@ -69,17 +86,17 @@ function removeFromOrder(s: SessionMessages, existing: Message): void {
  */
 function upsert(state: ChatState, msg: Message): boolean {
   const s = sessionMessages(state, msg.sessionId);
-  const existing = s.byId[msg.idClient];
+  const existing = s.byId.get(msg.idClient);
   if (existing) {
     if (existing.seq !== undefined && msg.seq === undefined) return false;
     const samePlace = existing.seq === msg.seq && existing.time === msg.time;
     if (samePlace) {
-      s.byId[msg.idClient] = { ...msg, status: mergeStatus(existing, msg) };
+      s.byId.set(msg.idClient, { ...msg, status: mergeStatus(existing, msg) });
       return false;
     }
     removeFromOrder(s, existing);
   }
-  s.byId[msg.idClient] = existing ? { ...msg, status: mergeStatus(existing, msg) } : msg;
+  s.byId.set(msg.idClient, existing ? { ...msg, status: mergeStatus(existing, msg) } : msg);
   const at = lowerBound(s.order, s.byId, msg);
   s.order.splice(at, 0, msg.idClient);
   if (msg.seq !== undefined) {
@@ -99,7 +116,7 @@ function advanceSynced(s: SessionMessages, seq: number, at: number): void {
   if (seq !== s.syncedSeq + 1) return;
   s.syncedSeq = seq;
   for (let i = at + 1; i < s.order.length; i++) {
-    const next = s.byId[s.order[i]].seq;
+    const next = held(s, s.order[i]).seq;
     if (next !== s.syncedSeq + 1) break;
     s.syncedSeq = next;
   }
@@ -120,7 +137,7 @@ function mergeStatus(existing: Message, incoming: Message): Message['status'] {
 }
 
 function touchSession(state: ChatState, msg: Message): SessionSummary {
-  let session = state.sessions[msg.sessionId];
+  let session = state.sessions.get(msg.sessionId);
   if (!session) {
     const parsed = parseSessionId(msg.sessionId);
     session = {
@@ -134,18 +151,17 @@ function touchSession(state: ChatState, msg: Message): SessionSummary {
       peerReadSeq: 0,
       memberReads: {},
     };
-    state.sessions[msg.sessionId] = session;
+    state.sessions.set(msg.sessionId, session);
   }
-  const s = state.messages[msg.sessionId];
-  session.lastMsg = s.byId[s.order[s.order.length - 1]];
+  session.lastMsg = newestOf(state.messages.get(msg.sessionId));
   if (msg.seq !== undefined) session.lastSeq = Math.max(session.lastSeq, msg.seq);
   return session;
 }
 
 export function setMe(state: ChatState, me: Account): void {
   if (state.me && state.me.account !== me.account) {
-    state.sessions = {};
-    state.messages = {};
+    state.sessions = new Map();
+    state.messages = new Map();
     state.currentSessionId = undefined;
   }
   state.me = me;
@@ -159,20 +175,20 @@ export function setConnection(state: ChatState, connection: ConnectionState, err
 /** Our own message enters the store the moment it is sent. */
 export function addPending(state: ChatState, msg: Message): void {
   upsert(state, { ...msg, status: 'sending', seq: undefined, error: undefined });
-  touchSession(state, state.messages[msg.sessionId].byId[msg.idClient]);
+  touchSession(state, held(sessionMessages(state, msg.sessionId), msg.idClient));
 }
 
 /** Shown under one's own message when the server stored other text than was typed. */
 export const MASKED_NOTICE = '消息中的敏感词已被屏蔽';
 
 export function ackMessage(state: ChatState, ack: Ack): void {
-  const s = state.messages[ack.sessionId];
-  const pending = s?.byId[ack.idClient];
-  if (!pending) return;
+  const s = state.messages.get(ack.sessionId);
+  const pending = s?.byId.get(ack.idClient);
+  if (!s || !pending) return;
   const masked = ack.body !== undefined ? { body: ack.body, notice: MASKED_NOTICE } : {};
   const isNew = pending.seq === undefined;
   upsert(state, { ...pending, ...masked, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
-  const session = touchSession(state, s.byId[ack.idClient]);
+  const session = touchSession(state, held(s, ack.idClient));
   if (isNew) countPatientMessage(session, pending);
 }
 
@@ -183,7 +199,7 @@ function countPatientMessage(session: SessionSummary, msg: Message): void {
 }
 
 export function failMessage(state: ChatState, sessionId: string, idClient: string, error: string): void {
-  const msg = state.messages[sessionId]?.byId[idClient];
+  const msg = state.messages.get(sessionId)?.byId.get(idClient);
   if (!msg || msg.seq !== undefined) return;
   msg.status = 'sendFailed';
   msg.error = error;
@@ -197,14 +213,14 @@ export function receiveMessages(state: ChatState, msgs: readonly Message[]): voi
   const me = state.me?.account;
   for (const incoming of msgs) {
     const own = incoming.from === me;
-    const session = state.sessions[incoming.sessionId];
+    const session = state.sessions.get(incoming.sessionId);
     const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
     const open = state.currentSessionId === incoming.sessionId;
     const status = own ? 'sent' : open || alreadyRead ? 'read' : 'unread';
     const recall = recallTarget(incoming);
     const isNew = upsert(state, { ...incoming, status: recall ? 'read' : status });
     if (recall) applyRecall(state, incoming.sessionId, recall.idClient, me);
-    const updated = touchSession(state, state.messages[incoming.sessionId].byId[incoming.idClient]);
+    const updated = touchSession(state, held(sessionMessages(state, incoming.sessionId), incoming.idClient));
     const change = consultationChange(incoming);
     if (change && updated.consultation) updated.consultation.status = change.status;
     if (isNew) countPatientMessage(updated, incoming);
@@ -216,10 +232,10 @@ export function receiveMessages(state: ChatState, msgs: readonly Message[]): voi
 
 /** The recalled message keeps its place and becomes a tip; a recall of something not held is a no-op. */
 function applyRecall(state: ChatState, sessionId: string, idClient: string, me: string | undefined): void {
-  const s = state.messages[sessionId];
-  const target = s?.byId[idClient];
-  if (!target || target.type === 'tip') return;
-  s.byId[idClient] = recalledView(target, me ?? '');
+  const s = state.messages.get(sessionId);
+  const target = s?.byId.get(idClient);
+  if (!s || !target || target.type === 'tip') return;
+  s.byId.set(idClient, recalledView(target, me ?? ''));
 }
 
 /** An older page from the server; it may overlap what is held, which upsert absorbs. */
@@ -231,27 +247,27 @@ export function mergeHistory(state: ChatState, sessionId: string, msgs: readonly
 /** The server's view of the sessions list wins for counters; local pending state is kept. */
 export function setSessions(state: ChatState, sessions: readonly SessionSummary[]): void {
   for (const incoming of sessions) {
-    const local = state.messages[incoming.id];
-    const newestLocal = local?.order.length ? local.byId[local.order[local.order.length - 1]] : undefined;
+    const local = state.messages.get(incoming.id);
+    const newestLocal = newestOf(local);
     const open = state.currentSessionId === incoming.id;
-    state.sessions[incoming.id] = {
+    state.sessions.set(incoming.id, {
       ...incoming,
       unread: open ? 0 : incoming.unread,
       lastMsg: newestLocal && newestLocal.seq === undefined ? newestLocal : (incoming.lastMsg ?? newestLocal),
-    };
+    });
   }
 }
 
 export function openSession(state: ChatState, sessionId: string | undefined): void {
   state.currentSessionId = sessionId;
   if (!sessionId) return;
-  const session = state.sessions[sessionId];
+  const session = state.sessions.get(sessionId);
   if (session) {
     session.unread = 0;
     session.readSeq = Math.max(session.readSeq, session.lastSeq);
   }
-  const s = state.messages[sessionId];
-  if (s) for (const id of s.order) if (s.byId[id].status === 'unread') s.byId[id].status = 'read';
+  const s = state.messages.get(sessionId);
+  if (s) for (const id of s.order) if (held(s, id).status === 'unread') held(s, id).status = 'read';
 }
 
 /**
@@ -259,15 +275,15 @@ export function openSession(state: ChatState, sessionId: string | undefined): vo
  * ("receipt" in NIM's terms); in teams the per-member cursors also give "n人已读".
  */
 export function peerRead(state: ChatState, sessionId: string, account: string, readSeq: number): void {
-  const session = state.sessions[sessionId];
+  const session = state.sessions.get(sessionId);
   if (!session) return;
   session.memberReads[account] = Math.max(session.memberReads[account] ?? 0, readSeq);
   const cursors = Object.values(session.memberReads);
   session.peerReadSeq = Math.max(session.peerReadSeq, Math.min(...cursors));
-  const s = state.messages[sessionId];
+  const s = state.messages.get(sessionId);
   if (!s) return;
   for (const id of s.order) {
-    const m = s.byId[id];
+    const m = held(s, id);
     if (m.from === state.me?.account && m.seq !== undefined && m.seq <= session.peerReadSeq && m.status === 'sent') {
       m.status = 'receipt';
     }
@@ -286,23 +302,23 @@ export function setUploadProgress(state: ChatState, idClient: string, fraction: 
 }
 
 export function setUnread(state: ChatState, sessionId: string, unread: number): void {
-  const session = state.sessions[sessionId];
+  const session = state.sessions.get(sessionId);
   if (session && state.currentSessionId !== sessionId) session.unread = unread;
 }
 
 /** Cursors for sync: per session, the seq up to which nothing is missing. */
 export function syncCursors(state: ChatState): Record<string, number> {
   const cursors: Record<string, number> = {};
-  for (const [id, s] of Object.entries(state.messages)) if (s.syncedSeq > 0) cursors[id] = s.syncedSeq;
+  for (const [id, s] of state.messages.entries()) if (s.syncedSeq > 0) cursors[id] = s.syncedSeq;
   return cursors;
 }
 
 /** Sessions holding a message past a gap: a sync fills it. */
 export function hasGaps(state: ChatState): boolean {
-  return Object.values(state.messages).some((s) => s.maxSeq > s.syncedSeq);
+  return [...state.messages.values()].some((s) => s.maxSeq > s.syncedSeq);
 }
 
 export function orderedMessages(state: ChatState, sessionId: string): Message[] {
-  const s = state.messages[sessionId];
-  return s ? s.order.map((id) => s.byId[id]) : [];
+  const s = state.messages.get(sessionId);
+  return s ? s.order.map((id) => held(s, id)) : [];
 }

@@ -127,7 +127,7 @@ test('a dropped connection reconnects by itself and syncs what was missed', asyn
     await d.controller.sendText(SESSION, '断线期间的消息');
     proxy.setDown(false);
     await until(() => bodies(p).includes('断线期间的消息'), 'patient synced after reconnect', 20_000);
-    expect(p.store.getState().sessions[SESSION].unread).toBe(1);
+    expect(p.store.getState().sessions.get(SESSION)?.unread).toBe(1);
   } finally {
     await proxy.close();
   }

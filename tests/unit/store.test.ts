@@ -35,7 +35,7 @@ describe('chat store', () => {
     s().receive([m]);
     s().receive([{ ...m }]);
     expect(orderedMessages(s(), SESSION)).toHaveLength(1);
-    expect(s().sessions[SESSION].unread).toBe(1);
+    expect(s().sessions.get(SESSION)?.unread).toBe(1);
   });
 
   test('messages in the same millisecond never collide and order by seq', () => {
@@ -52,9 +52,9 @@ describe('chat store', () => {
     s().mergeHistory(SESSION, [all[2], all[3], { ...all[4] }], true);
     s().mergeHistory(SESSION, [all[0], all[1], all[2]], false);
     expect(ids()).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(s().messages[SESSION].hasMore).toBe(false);
-    expect(s().messages[SESSION].minSeq).toBe(1);
-    expect(s().messages[SESSION].maxSeq).toBe(6);
+    expect(s().messages.get(SESSION)?.hasMore).toBe(false);
+    expect(s().messages.get(SESSION)?.minSeq).toBe(1);
+    expect(s().messages.get(SESSION)?.maxSeq).toBe(6);
   });
 
   test('pending messages sort after stored ones and move into place on ack', () => {
@@ -70,7 +70,7 @@ describe('chat store', () => {
     const out = orderedMessages(s(), SESSION);
     expect(out.map((m) => m.idClient)).toEqual([stored.idClient, mine.idClient, later.idClient]);
     expect(out[1]).toMatchObject({ status: 'sent', seq: 2, idServer: 'srv-2' });
-    expect(s().sessions[SESSION].lastMsg?.idClient).toBe(later.idClient);
+    expect(s().sessions.get(SESSION)?.lastMsg?.idClient).toBe(later.idClient);
   });
 
   test('a failed send keeps its idClient and reason; a late failure cannot undo an ack', () => {
@@ -78,30 +78,30 @@ describe('chat store', () => {
     const mine = msg({ from: ME.account, status: 'sending' });
     s().addPending(mine);
     s().fail(SESSION, mine.idClient, '发送超时，请重试');
-    expect(s().messages[SESSION].byId[mine.idClient]).toMatchObject({ status: 'sendFailed', error: '发送超时，请重试' });
+    expect(s().messages.get(SESSION)?.byId.get(mine.idClient)).toMatchObject({ status: 'sendFailed', error: '发送超时，请重试' });
     s().ack({ idClient: mine.idClient, idServer: 'x', sessionId: SESSION, seq: 1, time: mine.time });
     s().fail(SESSION, mine.idClient, 'late');
     s().addPending(mine);
-    expect(s().messages[SESSION].byId[mine.idClient]).toMatchObject({ status: 'sent', seq: 1 });
+    expect(s().messages.get(SESSION)?.byId.get(mine.idClient)).toMatchObject({ status: 'sent', seq: 1 });
     expect(orderedMessages(s(), SESSION)).toHaveLength(1);
   });
 
   test('unread counts others’ messages only, and opening the session clears it', () => {
     const { s } = setup();
     s().receive([msg({ seq: 1 }), msg({ seq: 2, from: ME.account }), msg({ seq: 3 })]);
-    expect(s().sessions[SESSION].unread).toBe(2);
+    expect(s().sessions.get(SESSION)?.unread).toBe(2);
     s().openSession(SESSION);
-    expect(s().sessions[SESSION].unread).toBe(0);
+    expect(s().sessions.get(SESSION)?.unread).toBe(0);
     expect(orderedMessages(s(), SESSION).filter((m) => m.from !== ME.account).map((m) => m.status)).toEqual([
       'read',
       'read',
     ]);
     s().receive([msg({ seq: 4 })]);
-    expect(s().sessions[SESSION].unread).toBe(0);
-    expect(s().sessions[SESSION].readSeq).toBe(4);
+    expect(s().sessions.get(SESSION)?.unread).toBe(0);
+    expect(s().sessions.get(SESSION)?.readSeq).toBe(4);
     s().openSession(undefined);
     s().receive([msg({ seq: 5 })]);
-    expect(s().sessions[SESSION].unread).toBe(1);
+    expect(s().sessions.get(SESSION)?.unread).toBe(1);
   });
 
   test('a re-delivered message does not turn read back into unread', () => {
@@ -111,8 +111,8 @@ describe('chat store', () => {
     s().openSession(SESSION);
     s().openSession(undefined);
     s().receive([{ ...m, status: 'unread' }]);
-    expect(s().messages[SESSION].byId[m.idClient].status).toBe('read');
-    expect(s().sessions[SESSION].unread).toBe(0);
+    expect(s().messages.get(SESSION)?.byId.get(m.idClient)?.status).toBe('read');
+    expect(s().sessions.get(SESSION)?.unread).toBe(0);
   });
 
   test('the server’s session list sets counters but keeps a newer local pending preview', () => {
@@ -122,8 +122,8 @@ describe('chat store', () => {
     s().setSessions([
       { id: SESSION, scene: 'team', to: 'c1', name: '张医生', unread: 4, lastSeq: 9, readSeq: 5, peerReadSeq: 2, memberReads: { 'doctor-zhang': 2 } },
     ]);
-    expect(s().sessions[SESSION]).toMatchObject({ unread: 4, name: '张医生', lastSeq: 9 });
-    expect(s().sessions[SESSION].lastMsg?.idClient).toBe(pending.idClient);
+    expect(s().sessions.get(SESSION)).toMatchObject({ unread: 4, name: '张医生', lastSeq: 9 });
+    expect(s().sessions.get(SESSION)?.lastMsg?.idClient).toBe(pending.idClient);
   });
 
   test('peer reads turn own sent messages into receipts up to the watermark', () => {
@@ -131,7 +131,7 @@ describe('chat store', () => {
     s().receive([msg({ seq: 1, from: ME.account }), msg({ seq: 2, from: ME.account }), msg({ seq: 3 })]);
     s().peerRead(SESSION, 'doctor-zhang', 1);
     expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['receipt', 'sent', 'unread']);
-    expect(s().sessions[SESSION].peerReadSeq).toBe(1);
+    expect(s().sessions.get(SESSION)?.peerReadSeq).toBe(1);
   });
 
   test('in a team a message counts as read only once every other member read it', () => {
@@ -154,7 +154,7 @@ describe('chat store', () => {
     expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['sent', 'sent']);
     s().peerRead(SESSION, 'nurse-wang', 1);
     expect(orderedMessages(s(), SESSION).map((m) => m.status)).toEqual(['receipt', 'sent']);
-    expect(s().sessions[SESSION]).toMatchObject({ peerReadSeq: 1, memberReads: { 'doctor-zhang': 2, 'nurse-wang': 1 } });
+    expect(s().sessions.get(SESSION)).toMatchObject({ peerReadSeq: 1, memberReads: { 'doctor-zhang': 2, 'nurse-wang': 1 } });
   });
 
   test('a recall notice turns the message into a tip in place; only the sender keeps the text', () => {
@@ -173,7 +173,7 @@ describe('chat store', () => {
     const list = orderedMessages(s(), SESSION);
     expect(list.map((m) => m.type)).toEqual(['tip', 'text', 'notification']);
     expect(list[0]).toMatchObject({ body: '', attach: { recalled: { by: ME.account, text: '开错药了' } }, seq: 1 });
-    expect(s().sessions[SESSION].unread).toBe(1);
+    expect(s().sessions.get(SESSION)?.unread).toBe(1);
   });
 
   test('a recall seen by the other side carries no text', () => {
@@ -190,7 +190,7 @@ describe('chat store', () => {
       }),
     ]);
     expect(orderedMessages(s(), SESSION)[0].attach).toEqual({ recalled: { by: theirs.from } });
-    expect(s().sessions[SESSION].unread).toBe(1);
+    expect(s().sessions.get(SESSION)?.unread).toBe(1);
   });
 
   test('the sync cursor stops below a gap and moves past it once the gap is filled', () => {
@@ -218,7 +218,7 @@ describe('chat store', () => {
     const { s } = setup();
     s().receive([msg({ seq: 1 })]);
     s().setMe({ account: 'doctor-zhang', name: '张医生', role: 'doctor' });
-    expect(s().messages).toEqual({});
-    expect(s().sessions).toEqual({});
+    expect(s().messages.size).toBe(0);
+    expect(s().sessions.size).toBe(0);
   });
 });

@@ -117,8 +117,10 @@ test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab 
   await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
   fake.files.set('wxfile://tmp_photo.png', { bytes: await png(320, 240), width: 320, height: 240 });
 
+  // Under load the page may still be rendering: tap only once the button is there.
+  await until(() => page.querySelector('.more-toggle') !== undefined, 'the + button', 15_000);
   page.querySelector('.more-toggle')?.dispatchEvent('tap');
-  await until(() => page.querySelector('.more-item-image') !== undefined, 'the + panel');
+  await until(() => page.querySelector('.more-item-image') !== undefined, 'the + panel', 15_000);
   // No document picker is offered where the platform has none; WeChat has chooseMessageFile.
   expect(page.querySelector('.more-item-file')).toBeDefined();
   expect(page.querySelector('.more-item-prescription')).toBeUndefined();

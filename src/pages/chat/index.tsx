@@ -40,8 +40,8 @@ export default function ChatPage() {
   useChatSession();
   const { params } = useRouter();
   const sessionId = decodeURIComponent(params.id ?? '');
-  const session = useChat((s) => s.sessions[sessionId]);
-  const held = useChat((s) => s.messages[sessionId]);
+  const session = useChat((s) => s.sessions.get(sessionId));
+  const held = useChat((s) => s.messages.get(sessionId));
   const me = useChat((s) => s.me);
   const synced = useChat((s) => s.connection === 'synced');
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
@@ -70,7 +70,7 @@ export default function ChatPage() {
   const items = useMemo(
     () =>
       buildTimeline(
-        held ? held.order.map((id) => held.byId[id]) : [],
+        held ? held.order.map((id) => held.byId.get(id) as Message) : [],
         me?.account,
         Date.now(),
         session?.memberReads,

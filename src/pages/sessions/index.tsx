@@ -16,7 +16,7 @@ export default function Sessions() {
   const hasToken = useChatSession();
   const sessions = useChat((s) => s.sessions);
   const me = useChat((s) => s.me);
-  const list = useMemo(() => Object.values(sessions).sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
+  const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
   const now = Date.now();
 
   const open = (id: string) => void Taro.navigateTo({ url: `/pages/chat/index?id=${encodeURIComponent(id)}` });
