@@ -4,6 +4,7 @@
  */
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
 import { consultationChange, parseSessionId, recallTarget, recalledView } from '../../types/message';
+import { current, isDraft } from 'immer';
 import { lowerBound } from './order';
 
 export type ConnectionState =
@@ -67,6 +68,17 @@ function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
   return s;
 }
 
+/**
+ * The session's `byId` and `order` as plain values for the rest of this update. On drafts, immer traps
+ * every element a splice shifts and drafts every message a lookup reads, which dominated ingest; a
+ * copy made once per session and update is cheaper. Messages in it are frozen: replace, never mutate.
+ */
+function plain(s: SessionMessages): SessionMessages {
+  if (isDraft(s.byId)) s.byId = new Map(current(s.byId));
+  if (isDraft(s.order)) s.order = current(s.order).slice();
+  return s;
+}
+
 /** A message `order` lists, or an upsert just put in: always held. */
 const held = (s: SessionMessages, idClient: string): Message => s.byId.get(idClient) as Message;
 
@@ -85,7 +97,7 @@ function removeFromOrder(s: SessionMessages, existing: Message): void {
  * pending or failed one: a late local echo must not undo an ack.
  */
 function upsert(state: ChatState, msg: Message): boolean {
-  const s = sessionMessages(state, msg.sessionId);
+  const s = plain(sessionMessages(state, msg.sessionId));
   const existing = s.byId.get(msg.idClient);
   if (existing) {
     if (existing.seq !== undefined && msg.seq === undefined) return false;
@@ -199,10 +211,10 @@ function countPatientMessage(session: SessionSummary, msg: Message): void {
 }
 
 export function failMessage(state: ChatState, sessionId: string, idClient: string, error: string): void {
-  const msg = state.messages.get(sessionId)?.byId.get(idClient);
-  if (!msg || msg.seq !== undefined) return;
-  msg.status = 'sendFailed';
-  msg.error = error;
+  const s = state.messages.get(sessionId);
+  const msg = s && plain(s).byId.get(idClient);
+  if (!s || !msg || msg.seq !== undefined) return;
+  s.byId.set(idClient, { ...msg, status: 'sendFailed', error });
 }
 
 /**
@@ -267,7 +279,12 @@ export function openSession(state: ChatState, sessionId: string | undefined): vo
     session.readSeq = Math.max(session.readSeq, session.lastSeq);
   }
   const s = state.messages.get(sessionId);
-  if (s) for (const id of s.order) if (held(s, id).status === 'unread') held(s, id).status = 'read';
+  if (!s) return;
+  plain(s);
+  for (const id of s.order) {
+    const m = held(s, id);
+    if (m.status === 'unread') s.byId.set(id, { ...m, status: 'read' });
+  }
 }
 
 /**
@@ -282,10 +299,11 @@ export function peerRead(state: ChatState, sessionId: string, account: string, r
   session.peerReadSeq = Math.max(session.peerReadSeq, Math.min(...cursors));
   const s = state.messages.get(sessionId);
   if (!s) return;
+  plain(s);
   for (const id of s.order) {
     const m = held(s, id);
     if (m.from === state.me?.account && m.seq !== undefined && m.seq <= session.peerReadSeq && m.status === 'sent') {
-      m.status = 'receipt';
+      s.byId.set(id, { ...m, status: 'receipt' });
     }
   }
 }
