@@ -42,7 +42,6 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
   const gateway = new Gateway(storage, auth, chat, audit, log, {
     maxDevicesPerAccount: config.maxDevicesPerAccount,
-    now,
     sendsPerSecond: config.sendsPerSecond,
   });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;

@@ -22,7 +22,6 @@ const HEARTBEAT_MS = 30_000;
 
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
-  now: () => number;
   /** Messages (send frames) per second one connection may send, as ZIM limits it. */
   sendsPerSecond: number;
 }
