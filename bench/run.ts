@@ -2,5 +2,5 @@
 import { benchSizes } from './sizes';
 import { benchStore } from './store';
 
-console.log(benchStore());
+for (const row of benchStore()) console.log(row);
 for (const row of benchSizes()) console.log(row);
