@@ -3,6 +3,7 @@
  * Every operation checks membership first: nobody reads or writes a conversation they are not in.
  */
 import type { CardDraft, CardKind } from '../types/cards';
+import { isMediaKind } from '../types/media';
 import type {
   Account,
   Ack,
@@ -10,7 +11,6 @@ import type {
   ConsultationInfo,
   ConsultationStatus,
   Message,
-  MessageType,
   OutgoingMessage,
   Role,
   SessionSummary,
@@ -77,7 +77,6 @@ const TRANSITIONS: Record<ConsultationAction, { role: Role; from: ConsultationSt
   cancel: { role: 'patient', from: ['waiting'], to: 'cancelled', line: (n) => `${n}已取消本次问诊` },
 };
 
-const MEDIA_TYPES = new Set<MessageType>(['image', 'audio', 'video', 'file']);
 /** Cards are clinical documents: only the doctor writes them. */
 const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
 
@@ -145,7 +144,7 @@ export class ChatService {
 
   /** The attach to store: uploads resolved to what the server measured, cards stamped by the server. */
   private async attachToStore(me: Account, msg: OutgoingMessage): Promise<Record<string, unknown> | undefined> {
-    if (MEDIA_TYPES.has(msg.type)) {
+    if (isMediaKind(msg.type)) {
       const stored = await this.files.resolve(me.account, msg.type, String(msg.attach?.fileId));
       if (msg.type === 'audio' && stored.dur === undefined) {
         throw new ClientError('invalidMessage', 'attach: a voice message needs its duration (upload with dur)');

@@ -7,6 +7,12 @@
 export const MEDIA_KINDS = ['image', 'audio', 'video', 'file'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
+/** Message types whose attach is an uploaded file. */
+export const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
+
+/** The lower-case extension of a file name, or '' (`报告.PDF` -> `pdf`). */
+export const extOfName = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].toLowerCase() ?? '';
+
 const MB = 1024 * 1024;
 
 /** Upload limits per kind, as ZIM and NIM set them for chat. */

@@ -10,13 +10,13 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { FileAttach, MediaKind } from '../../types/media';
-import { MAX_AUDIO_MS } from '../../types/media';
+import { extOfName, MAX_AUDIO_MS } from '../../types/media';
 import type { MessageType } from '../../types/message';
 import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
 import type { FileSigner, FileVariant } from './sign';
-import { extOfName, sniff } from './sniff';
+import { sniff } from './sniff';
 
 const THUMB_PX = 360;
 export const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -5,6 +5,7 @@
 import { fileTypeFromFile } from 'file-type';
 import { open } from 'node:fs/promises';
 import type { MediaKind } from '../../types/media';
+import { extOfName } from '../../types/media';
 import { ClientError } from '../errors';
 
 interface Format {
@@ -52,8 +53,6 @@ const LEGACY_OFFICE: Record<string, string> = {
   xls: 'application/vnd.ms-excel',
   ppt: 'application/vnd.ms-powerpoint',
 };
-
-export const extOfName = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].toLowerCase() ?? '';
 
 /** Plain text has no magic number: accept it only as a .txt file of valid UTF-8 without NUL bytes. */
 async function isPlainText(path: string): Promise<boolean> {

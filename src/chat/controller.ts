@@ -3,7 +3,7 @@
  */
 import type { CardDraft } from '../../types/cards';
 import type { GeoAttach, MediaKind } from '../../types/media';
-import { MEDIA_KINDS } from '../../types/media';
+import { extOfName, isMediaKind } from '../../types/media';
 import type { ConsultationAction, Message, MessageType } from '../../types/message';
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX } from '../../types/protocol';
@@ -37,8 +37,6 @@ export interface MediaDeps {
   baseUrl: string;
 }
 
-const isMedia = (type: MessageType): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
-const extOf = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].toLowerCase() ?? '';
 
 /**
  * The attach as the server takes it: an upload by its id only (the server fills in what it measured),
@@ -46,7 +44,7 @@ const extOf = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].
  */
 export function wireAttach(msg: Pick<Message, 'type' | 'attach'>): Record<string, unknown> | undefined {
   if (!msg.attach) return undefined;
-  if (isMedia(msg.type)) return { fileId: msg.attach.fileId };
+  if (isMediaKind(msg.type)) return { fileId: msg.attach.fileId };
   if (msg.type === 'custom') {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { doctor, issuedAt, ...draft } = msg.attach;
@@ -264,7 +262,7 @@ export class ChatController {
       url: file.path,
       name: file.name,
       size: file.size,
-      ext: extOf(file.name),
+      ext: extOfName(file.name),
       ...(file.w !== undefined ? { w: file.w, h: file.h } : {}),
       ...(file.dur !== undefined ? { dur: file.dur } : {}),
     };

@@ -16,7 +16,7 @@ import type {
   ISendTipMsgOptions,
 } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/types';
 import type { FileAttach, GeoAttach, MediaKind } from '../../../types/media';
-import { MEDIA_KINDS } from '../../../types/media';
+import { isMediaKind } from '../../../types/media';
 import type { Message, MessageStatus, MessageType, OutgoingMessage } from '../../../types/message';
 
 const MIME: Record<string, string> = {
@@ -35,7 +35,6 @@ const MIME: Record<string, string> = {
   pdf: 'application/pdf',
 };
 
-const isMedia = (t: string): t is MediaKind => (MEDIA_KINDS as readonly string[]).includes(t);
 
 /** NIM statuses are ours by name, but for two: `deleted` (dropped) and `refused` (a failure to show). */
 function statusOf(s: TMsgStatus): { status: MessageStatus; error?: string } | undefined {
@@ -88,7 +87,7 @@ export function fromNim(m: IMMessage): Message | undefined {
   const { type, unknown } = typeOf(m.type);
   let attach: Record<string, unknown> | undefined;
   if (unknown) attach = { card: `nim:${unknown}` };
-  else if (isMedia(type) && m.attach) attach = fileAttachFromNim(type, m.attach as UploadFileResult);
+  else if (isMediaKind(type) && m.attach) attach = fileAttachFromNim(type, m.attach as UploadFileResult);
   else if (type === 'custom') attach = customAttach(m.attach);
   else if (m.attach) attach = { ...m.attach };
   return {
