@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataKeys } from './crypto';
-import { dataKeysFrom } from './crypto';
+import { dataKeysFrom, localSecret } from './crypto';
 import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
 import type { NimServerConfig } from './nim';
@@ -66,12 +66,7 @@ function secretFor(dbPath: string, fromEnv: string | undefined): Uint8Array {
     return new TextEncoder().encode(fromEnv);
   }
   if (dbPath === ':memory:') return randomBytes(32);
-  const file = `${dbPath}.jwt-secret`;
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+  return new TextEncoder().encode(localSecret(`${dbPath}.jwt-secret`, 'hex'));
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {

@@ -25,6 +25,18 @@ export interface DataKeys {
  * Without them a random key is kept beside the database (0600), like the JWT secret: encrypted in
  * development too, and never the same key in two installs.
  */
+/**
+ * A random 32-byte secret kept in `file` (0600), written in `encoding` on first use: the same secret
+ * across restarts of one data directory, never the same in two installs.
+ */
+export function localSecret(file: string, encoding: 'hex' | 'base64'): string {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString(encoding), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 export function dataKeysFrom(env: { DATA_KEYS?: string; DATA_KEY_ID?: string }, dbPath: string): DataKeys {
   const keys = new Map<string, Buffer>();
   if (env.DATA_KEYS) {
@@ -41,12 +53,8 @@ export function dataKeysFrom(env: { DATA_KEYS?: string; DATA_KEY_ID?: string }, 
     return { keys, active };
   }
   if (dbPath === ':memory:') return { keys: new Map([['mem', randomBytes(32)]]), active: 'mem' };
-  const file = `${dbPath}.data-key`;
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
-  }
-  return { keys: new Map([['local', Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')]]), active: 'local' };
+  const key = Buffer.from(localSecret(`${dbPath}.data-key`, 'base64'), 'base64');
+  return { keys: new Map([['local', key]]), active: 'local' };
 }
 
 export class Cipher {
