@@ -44,7 +44,7 @@ delete component.verbose;
 module.exports = {
   reporters: ['default', '<rootDir>/tests/helpers/summary-reporter.js'],
   projects: [
-    nodeProject('unit', ['<rootDir>/tests/unit', '<rootDir>/tests/server']),
+    nodeProject('unit', ['<rootDir>/tests/unit', '<rootDir>/tests/server', '<rootDir>/tests/contract']),
     component,
     nodeProject('e2e', ['<rootDir>/tests/e2e']),
     nodeProject('fault', ['<rootDir>/tests/fault']),

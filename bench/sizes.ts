@@ -1,24 +1,49 @@
-/** Mini-program package sizes against WeChat's 2 MB main-package limit. */
+/**
+ * Mini-program main-package sizes against the 2 MB limit, for default (local) and NIM builds: the main
+ * package is everything outside the subpackage roots app.json lists, and the row says whether the NIM
+ * SDK ended up in it.
+ */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 const LIMIT = 2 * 1024 * 1024;
 const ROOT = resolve(__dirname, '..');
+/** A string only the NIM SDK's code contains. */
+const SDK_MARK = 'V2NIMErrorCode';
 
-function size(path: string): number {
-  const st = statSync(path);
-  return st.isDirectory() ? readdirSync(path).reduce((n, f) => n + size(join(path, f)), 0) : st.size;
+function files(path: string): string[] {
+  return statSync(path).isDirectory() ? readdirSync(path).flatMap((f) => files(join(path, f))) : [path];
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+
+function measure(target: string, provider: 'local' | 'nim'): string {
+  const dir = join(ROOT, 'dist', provider === 'nim' ? `${target}-nim` : target);
+  const label = `${target}${provider === 'nim' ? ' (IM_PROVIDER=nim)' : ''}`;
+  // A clean clone has built only h5 and weapp (npm test): build what is measured.
+  if (!existsSync(dir)) {
+    const env = { ...process.env, IM_PROVIDER: provider };
+    if (spawnSync('npx', ['taro', 'build', '--type', target], { cwd: ROOT, stdio: 'ignore', env }).status !== 0) {
+      return `${label}: build failed (IM_PROVIDER=${provider} npm run build:${target})`;
+    }
+  }
+  const app = JSON.parse(readFileSync(join(dir, 'app.json'), 'utf8')) as { subPackages?: Array<{ root: string }>; subpackages?: Array<{ root: string }> };
+  const roots = (app.subPackages ?? app.subpackages ?? []).map((p) => p.root.replace(/\/?$/, '/'));
+  let main = 0;
+  let sub = 0;
+  let sdkInMain = false;
+  for (const f of files(dir)) {
+    const bytes = statSync(f).size;
+    if (roots.some((r) => relative(dir, f).startsWith(r))) sub += bytes;
+    else {
+      main += bytes;
+      if (f.endsWith('.js') && readFileSync(f, 'utf8').includes(SDK_MARK)) sdkInMain = true;
+    }
+  }
+  return `${label} main package: ${kb(main)} of 2048 KB, ratio ${(main / LIMIT).toFixed(2)} of the limit; subpackages ${kb(sub)}; NIM SDK in main package: ${sdkInMain ? 'YES' : 'no'}`;
 }
 
 export function benchSizes(): string[] {
-  return ['weapp', 'alipay', 'tt'].map((target) => {
-    const dir = join(ROOT, 'dist', target);
-    // A clean clone has built nothing (npm test builds h5 and weapp only): build what is measured.
-    if (!existsSync(dir) && spawnSync('npx', ['taro', 'build', '--type', target], { cwd: ROOT, stdio: 'ignore' }).status !== 0) {
-      return `${target}: build failed (npm run build:${target})`;
-    }
-    const bytes = size(dir);
-    return `${target} package: ${(bytes / 1024).toFixed(0)} KB of 2048 KB, ratio ${(bytes / LIMIT).toFixed(2)} of the limit`;
-  });
+  return ['weapp', 'alipay', 'tt'].flatMap((target) => [measure(target, 'local'), measure(target, 'nim')]);
 }

@@ -4,6 +4,14 @@ import { resolve } from 'node:path';
 // types/ is shared with the server and lives outside src/, so Taro must be told to compile it.
 const compile = { include: [resolve(__dirname, '..', 'types')] };
 
+/**
+ * IM_PROVIDER picks the IM backend at build time: `local` (our server, the default) or `nim` (NetEase
+ * Yunxin). The app reads it as process.env.TARO_APP_IM_PROVIDER, inlined so the other provider – and
+ * with `local` the whole NIM SDK – is left out of the bundle. A NIM build goes to dist/<target>-nim.
+ */
+const imProvider = process.env.IM_PROVIDER || process.env.TARO_APP_IM_PROVIDER || 'local';
+if (imProvider !== 'local' && imProvider !== 'nim') throw new Error(`IM_PROVIDER must be local or nim, not ${imProvider}`);
+
 export default defineConfig<'webpack5'>(async (merge) => {
   const base: UserConfigExport<'webpack5'> = {
     projectName: 'medchat',
@@ -11,9 +19,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
     designWidth: 750,
     deviceRatio: { 640: 2.34 / 2, 750: 1, 375: 2, 828: 1.81 / 2 },
     sourceRoot: 'src',
-    outputRoot: `dist/${process.env.TARO_ENV}`,
+    outputRoot: `dist/${process.env.TARO_ENV}${imProvider === 'nim' ? '-nim' : ''}`,
     plugins: [],
-    defineConstants: {},
+    defineConstants: { 'process.env.TARO_APP_IM_PROVIDER': JSON.stringify(imProvider) },
     copy: { patterns: [], options: {} },
     framework: 'react',
     compiler: { type: 'webpack5', prebundle: { enable: false } },

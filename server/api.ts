@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Account } from '../types/message';
+import type { NimCredentials } from '../types/protocol';
 import type { Audit } from './audit';
 import type { Auth } from './auth';
 import { accountFromBearer } from './bearer';
@@ -146,7 +147,8 @@ export async function handleNimToken(
     const me = await accountFromBearer(req, deps.auth, deps.storage);
     const token = await deps.nim.api.tokenFor(me.account, me.name);
     await deps.audit.record(me.account, 'nim.token', me.account);
-    sendJson(res, 200, { appKey: deps.nim.appKey, account: me.account, token });
+    const reply: NimCredentials = { appKey: deps.nim.appKey, account: me.account, token, me };
+    sendJson(res, 200, reply);
   } catch (e) {
     fail(res, req, e);
   }

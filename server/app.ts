@@ -8,6 +8,7 @@ import { Auth } from './auth';
 import { ChatService } from './chat';
 import { Cipher } from './crypto';
 import { FILE_PATH, UPLOAD_PATH } from '../types/media';
+import { NIM_TOKEN_PATH } from '../types/protocol';
 import type { ServerConfig } from './config';
 import { handleFile, handleUpload } from './files/http';
 import { FileService } from './files/service';
@@ -64,7 +65,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
     if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit });
-    if (path === '/api/nim/token') return void handleNimToken(req, res, { auth, storage, audit, nim });
+    if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim });
     if (path === '/api/consultations') {
       return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url });
     }

@@ -120,3 +120,15 @@ export type KickReason = 'duplicateLogin';
 export const CLOSE_KICKED = 4002;
 
 export type ServerFrame = ReplyFrame | ErrorFrame | PushFrame;
+
+/** `POST /api/nim/token`: what the NIM provider logs in with (the app secret never leaves the server). */
+export interface NimCredentials {
+  appKey: string;
+  /** The NIM account (accid): ours, one to one. */
+  account: string;
+  token: string;
+  /** Who this is in our system (name, role), which NIM's login does not say. */
+  me: Account;
+}
+
+export const NIM_TOKEN_PATH = '/api/nim/token';

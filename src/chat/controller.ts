@@ -3,7 +3,7 @@
  */
 import type { CardDraft } from '../../types/cards';
 import type { GeoAttach, MediaKind } from '../../types/media';
-import { extOfName, isMediaKind } from '../../types/media';
+import { extOfName } from '../../types/media';
 import type { ConsultationAction, Message, MessageType } from '../../types/message';
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX } from '../../types/protocol';
@@ -13,7 +13,6 @@ import type { ImProvider } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
-import type { UploadFn } from '../platform/upload';
 import type { ChatStore } from '../store';
 import { hasGaps, syncCursors } from '../store';
 import { errorText } from './errorText';
@@ -29,29 +28,6 @@ const GAP_WAIT_MS = 1_000;
 const TRANSIENT = new Set(['disconnected', 'offline']);
 /** Over the server's rate limit: the outbox waits this long and goes on. */
 const RATE_LIMIT_WAIT_MS = 1_000;
-
-/** How the controller gets files to our server. */
-export interface MediaDeps {
-  upload: UploadFn;
-  /** Our server's http(s) origin. */
-  baseUrl: string;
-}
-
-
-/**
- * The attach as the server takes it: an upload by its id only (the server fills in what it measured),
- * a card without what the server stamps (who issued it, when).
- */
-export function wireAttach(msg: Pick<Message, 'type' | 'attach'>): Record<string, unknown> | undefined {
-  if (!msg.attach) return undefined;
-  if (isMediaKind(msg.type)) return { fileId: msg.attach.fileId };
-  if (msg.type === 'custom') {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    const { doctor, issuedAt, ...draft } = msg.attach;
-    return draft;
-  }
-  return msg.attach;
-}
 
 export class ChatController {
   private started?: { token: string; done: Promise<void> };
@@ -77,9 +53,9 @@ export class ChatController {
     private readonly provider: ImProvider,
     /** Where unsent messages survive reloads. */
     private readonly persist: KeyValueStorage,
-    private readonly media: MediaDeps,
   ) {
     const s = () => this.store.getState();
+    s().setSeqGapFree(provider.seqKind === 'gapFree');
     this.unsubscribe.push(
       provider.on('msgs', (msgs) => {
         s().receive(msgs);
@@ -276,22 +252,15 @@ export class ChatController {
   private async uploadAndSend(msg: Message): Promise<void> {
     const s = this.store.getState;
     const pending = this.localFiles.get(msg.idClient);
-    const token = this.started?.token;
     if (!pending) return;
     s().setUploadProgress(msg.idClient, 0);
     try {
-      if (!token) throw new Error(errorText('unauthenticated'));
-      const uploaded = await this.media.upload({
-        baseUrl: this.media.baseUrl,
-        token,
-        kind: pending.kind,
-        file: pending.file,
-        onProgress: (p) => s().setUploadProgress(msg.idClient, p),
-      });
+      const uploaded = await this.provider.upload(pending.kind, pending.file, (p) => s().setUploadProgress(msg.idClient, p));
       this.localFiles.delete(msg.idClient);
       this.enqueue({ ...msg, attach: { ...uploaded }, status: 'sending' });
     } catch (e) {
-      s().fail(msg.sessionId, msg.idClient, e instanceof Error && e.message ? e.message : errorText(undefined));
+      const code = errorCodeOf(e);
+      s().fail(msg.sessionId, msg.idClient, code ? errorText(code) : e instanceof Error && e.message ? e.message : errorText(undefined));
       return;
     } finally {
       s().setUploadProgress(msg.idClient, undefined);
@@ -353,7 +322,7 @@ export class ChatController {
         type: msg.type,
         body: msg.body,
         idClient: msg.idClient,
-        ...(msg.attach ? { attach: wireAttach(msg) } : {}),
+        ...(msg.attach ? { attach: msg.attach } : {}),
       });
       outbox.remove(msg.sessionId, msg.idClient);
       this.store.getState().ack(ack);

@@ -27,6 +27,7 @@ const TEXT: Record<ImErrorCode, string> = {
   disconnected: '连接已断开，正在重连…',
   offline: '网络不可用，消息将在联网后发送',
   duplicateLogin: '您的账号已在其他设备登录，本设备已下线',
+  unsupported: '当前通讯服务不支持此操作',
 };
 
 export function errorText(code: ImErrorCode | undefined): string {

@@ -1,8 +1,7 @@
 import { createProvider } from '../im';
 import { newIdClient } from '../im/ids';
-import { serverBaseUrl } from '../platform/server';
 import { storage, tabStorage } from '../platform/storage';
-import { upload } from '../platform/upload';
+import { saveToken } from './token';
 import { chatStore } from '../store';
 import { ChatController } from './controller';
 
@@ -12,7 +11,7 @@ let instance: ChatController | undefined;
 export function chat(): ChatController {
   if (!instance) {
     const provider = createProvider(deviceId());
-    const controller = new ChatController(chatStore, provider, storage, { upload, baseUrl: serverBaseUrl() });
+    const controller = new ChatController(chatStore, provider, storage);
     provider.on('token', (token) => {
       saveToken(token);
       controller.adoptToken(token);
@@ -28,13 +27,4 @@ function deviceId(): string {
   let id = tabStorage.get<string>(KEY);
   if (!id) tabStorage.set(KEY, (id = newIdClient()));
   return id;
-}
-
-const TOKEN_KEY = 'medchat.token';
-
-/** This tab's token first; a new tab falls back to the last one signed in on this device. */
-export const savedToken = (): string | undefined => tabStorage.get<string>(TOKEN_KEY) ?? storage.get<string>(TOKEN_KEY);
-export function saveToken(token: string): void {
-  tabStorage.set(TOKEN_KEY, token);
-  storage.set(TOKEN_KEY, token);
 }

@@ -1,5 +1,6 @@
 import { useDidShow } from '@tarojs/taro';
-import { chat, savedToken } from '../chat';
+import { chat } from '../chat';
+import { savedToken } from '../chat/token';
 
 /** Every page starts (or keeps) the connection with the saved token; false when there is none. */
 export function useChatSession(): boolean {

@@ -7,13 +7,18 @@ import type {
   OutgoingMessage,
   SessionSummary,
 } from '../../types/message';
+import type { FileAttach, MediaKind } from '../../types/media';
 import type { ErrorCode } from '../../types/protocol';
+import type { LocalFile } from '../platform/files';
 
 /** Provider-neutral connection states; the store mirrors them for the banner. */
 export type ProviderState = 'connecting' | 'connected' | 'disconnected' | 'authFailed' | 'kicked';
 
-/** Beyond the server's codes: no reply in time, socket gone, device offline, logged in elsewhere. */
-export type ImErrorCode = ErrorCode | 'timeout' | 'disconnected' | 'offline' | 'duplicateLogin';
+/**
+ * Beyond the server's codes: no reply in time, socket gone, device offline, logged in elsewhere, and
+ * what the configured IM backend cannot do.
+ */
+export type ImErrorCode = ErrorCode | 'timeout' | 'disconnected' | 'offline' | 'duplicateLogin' | 'unsupported';
 
 export class ImError extends Error {
   constructor(
@@ -59,10 +64,18 @@ export interface SyncResult {
  * provider (NetEase Yunxin).
  */
 export interface ImProvider {
+  /**
+   * 'gapFree': seqs count each conversation from 1 without holes (our server), so a jump means a message
+   * is missing and sync fetches it. 'time': NIM has no sequence; its stand-in seq is the server time, where
+   * jumps are normal and the SDK syncs by itself.
+   */
+  readonly seqKind: 'gapFree' | 'time';
   /** Resolves once authenticated; afterwards reconnects by itself until disconnect(). */
   connect(token: string): Promise<Account>;
   disconnect(): void;
   send(msg: OutgoingMessage): Promise<Ack>;
+  /** Stores a file for a media message; send() then carries the attach this resolves with. */
+  upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void): Promise<FileAttach>;
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage>;
   sync(cursors: Record<string, number>): Promise<SyncResult>;
   markRead(sessionId: string, seq: number): Promise<void>;

@@ -10,6 +10,7 @@ export { hasGaps, orderedMessages, syncCursors } from './reducers';
 export interface ChatActions {
   setMe(me: Account): void;
   setConnection(connection: R.ConnectionState, error?: string): void;
+  setSeqGapFree(gapFree: boolean): void;
   addPending(msg: Message): void;
   ack(ack: Ack): void;
   fail(sessionId: string, idClient: string, error: string): void;
@@ -35,6 +36,7 @@ export function createChatStore() {
       ...R.initialChatState(),
       setMe: (me) => set((s) => R.setMe(s, me)),
       setConnection: (c, error) => set((s) => R.setConnection(s, c, error)),
+      setSeqGapFree: (gapFree) => set((s) => R.setSeqGapFree(s, gapFree)),
       addPending: (msg) => set((s) => R.addPending(s, msg)),
       ack: (ack) => set((s) => R.ackMessage(s, ack)),
       fail: (sessionId, idClient, error) => set((s) => R.failMessage(s, sessionId, idClient, error)),

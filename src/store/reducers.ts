@@ -49,6 +49,11 @@ export interface ChatState {
   typing: Record<string, string>;
   /** Upload progress (0..1) of own media messages still uploading, by idClient. */
   uploads: Record<string, number>;
+  /**
+   * Whether seqs count each conversation without holes (our server). NIM's stand-in seq is the server
+   * time, where a jump is normal: nothing is ever "missing" and the SDK does its own sync.
+   */
+  seqGapFree: boolean;
 }
 
 export const initialChatState = (): ChatState => ({
@@ -57,6 +62,7 @@ export const initialChatState = (): ChatState => ({
   messages: new Map(),
   typing: {},
   uploads: {},
+  seqGapFree: true,
 });
 
 function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
@@ -114,7 +120,8 @@ function upsert(state: ChatState, msg: Message): boolean {
   if (msg.seq !== undefined) {
     s.maxSeq = Math.max(s.maxSeq, msg.seq);
     s.minSeq = s.minSeq === 0 ? msg.seq : Math.min(s.minSeq, msg.seq);
-    advanceSynced(s, msg.seq, at);
+    if (state.seqGapFree) advanceSynced(s, msg.seq, at);
+    else s.syncedSeq = s.maxSeq;
   }
   return !existing;
 }
@@ -177,6 +184,10 @@ export function setMe(state: ChatState, me: Account): void {
     state.currentSessionId = undefined;
   }
   state.me = me;
+}
+
+export function setSeqGapFree(state: ChatState, gapFree: boolean): void {
+  state.seqGapFree = gapFree;
 }
 
 export function setConnection(state: ChatState, connection: ConnectionState, error?: string): void {

@@ -68,7 +68,7 @@ test('the doctor sends a prescription and closes the consultation; the patient s
   await patient.screenshot({ path: join(ARTIFACTS, 'workflow-closed-patient.png') });
 
   // The sessions list shows it as ended too.
-  await patient.goto(`${suite.server.url}/#/pages/sessions/index`);
+  await patient.goto(`${suite.server.url}/#/consult/sessions/index`);
   await patient.waitForSelector('.session-status');
   expect(await patient.textContent('.session-status')).toBe('已结束');
   expect(patient.errors).toEqual([]);

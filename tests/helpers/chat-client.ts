@@ -1,11 +1,12 @@
 /**
- * The app's chat stack without Taro: store + controller + local provider over the `ws` package, with a
- * persisted outbox in a plain map and a network switch the test controls. What runs here is the code
- * the pages run.
+ * The app's chat stack without Taro: store + controller + a provider (by default the local one over the
+ * `ws` package), with a persisted outbox in a plain map and a network switch the test controls. What
+ * runs here is the code the pages run.
  */
 import { WebSocket } from 'ws';
 import { ChatController } from '../../src/chat/controller';
 import { LocalProvider } from '../../src/im/local/provider';
+import type { ImProvider } from '../../src/im/types';
 import type { NetworkListener } from '../../src/platform/network';
 import { openWebSocket } from '../../src/platform/socket-web';
 import type { KeyValueStorage } from '../../src/platform/storage';
@@ -36,29 +37,33 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   pingIntervalMs?: number;
   upload?: UploadFn;
+  /** Another provider than the local one (the NIM provider over a fake SDK). */
+  provider?: ImProvider;
 }
 
 export class ChatClient {
   readonly store: ChatStore = createChatStore();
   readonly storage: MapStorage;
-  readonly provider: LocalProvider;
+  readonly provider: ImProvider;
   readonly controller: ChatController;
   private readonly network = new Set<NetworkListener>();
 
   constructor(readonly opts: ClientOptions) {
     this.storage = opts.storage ?? new MapStorage();
-    this.provider = new LocalProvider({
+    this.provider = opts.provider ?? new LocalProvider({
       url: `${opts.url.replace('http', 'ws')}/ws`,
       openSocket: (url, h) => openWebSocket(url, h, WebSocket as unknown as typeof globalThis.WebSocket),
       requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,
       pingIntervalMs: opts.pingIntervalMs ?? 5_000,
       deviceId: opts.deviceId,
+      upload: opts.upload ?? nodeUpload,
+      baseUrl: opts.url,
       watchNetwork: (listener) => {
         this.network.add(listener);
         return () => this.network.delete(listener);
       },
     });
-    this.controller = new ChatController(this.store, this.provider, this.storage, { upload: opts.upload ?? nodeUpload, baseUrl: opts.url });
+    this.controller = new ChatController(this.store, this.provider, this.storage);
   }
 
   start(): Promise<void> {

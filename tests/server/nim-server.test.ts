@@ -2,65 +2,10 @@
  * The backend a NIM deployment needs: tokens through NetEase's server API, against a local stub of
  * that API that checks every call's CheckSum = SHA1(AppSecret + Nonce + CurTime) as NetEase does.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { nimCheckSum } from '../../server/nim';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
+import { APP_KEY, APP_SECRET, startNimStub } from '../helpers/nim-stub';
 import type { TestServer } from '../helpers/server';
-
-const APP_KEY = 'test-app-key';
-const APP_SECRET = 'test-app-secret-never-leaves-the-server';
-
-interface StubCall {
-  action: string;
-  params: URLSearchParams;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** NetEase's server API as far as tokens go: refresh a known account, create an unknown one. */
-async function startNimStub(): Promise<{ url: string; calls: StubCall[]; rejected: number; close(): Promise<void> }> {
-  const known = new Map<string, string>();
-  const calls: StubCall[] = [];
-  const state = { rejected: 0 };
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const h = req.headers;
-      const action = (req.url ?? '').replace(/^\/nimserver\//, '');
-      const params = new URLSearchParams(body);
-      calls.push({ action, params, headers: h });
-      const expected = createHash('sha1').update(`${APP_SECRET}${String(h.nonce)}${String(h.curtime)}`).digest('hex');
-      const fresh = Math.abs(Date.now() / 1000 - Number(h.curtime)) < 300;
-      const reply = (o: unknown) => res.end(JSON.stringify(o));
-      if (h.appkey !== APP_KEY || h.checksum !== expected || !fresh || !String(h['content-type']).startsWith('application/x-www-form-urlencoded')) {
-        state.rejected++;
-        return reply({ code: 403, desc: 'illegal checksum' });
-      }
-      const accid = params.get('accid') ?? '';
-      if (action === 'user/refreshToken.action') {
-        if (!known.has(accid)) return reply({ code: 414, desc: 'not register' });
-        known.set(accid, `tok-${accid}-${calls.length}`);
-        return reply({ code: 200, info: { accid, token: known.get(accid) } });
-      }
-      if (action === 'user/create.action') {
-        known.set(accid, `tok-${accid}-created`);
-        return reply({ code: 200, info: { accid, token: known.get(accid), name: params.get('name') } });
-      }
-      reply({ code: 404, desc: 'no such action' });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/nimserver`,
-    calls,
-    get rejected() {
-      return state.rejected;
-    },
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 let server: TestServer;
 let stub: Awaited<ReturnType<typeof startNimStub>>;
@@ -88,7 +33,7 @@ test('a signed-in person gets their own NIM token: created the first time, refre
 
   const first = await tokenRequest(token);
   expect(first.status).toBe(200);
-  expect(first.body).toEqual({ appKey: APP_KEY, account: patient.account, token: `tok-${patient.account}-created` });
+  expect(first.body).toEqual({ appKey: APP_KEY, account: patient.account, token: `tok-${patient.account}-created`, me: patient });
   expect(stub.calls.map((c) => c.action)).toEqual(['user/refreshToken.action', 'user/create.action']);
   expect(stub.calls[1].params.get('name')).toBe(patient.name);
 

@@ -3,7 +3,7 @@
  * or retypes fails to compile here.
  */
 import type { IMMessage } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgServiceInterface';
-import { fromNim, toNimSend } from '../../src/im/nim/message';
+import { fileAttachFromNim, fromNim, recallFromNim, sessionFromNim, toNimSend } from '../../src/im/nim/message';
 import type { OutgoingMessage } from '../../types/message';
 
 const nim = (over: Partial<IMMessage>): IMMessage => ({
@@ -26,7 +26,7 @@ const nim = (over: Partial<IMMessage>): IMMessage => ({
 });
 
 describe('IMMessage → Message', () => {
-  test('text keeps its ids, session, sender and time; NIM has no seq', () => {
+  test('text keeps its ids, session, sender and time; its seq is the server time (NIM has no sequence)', () => {
     expect(fromNim(nim({}))).toEqual({
       scene: 'team',
       sessionId: 'team-c1',
@@ -37,9 +37,11 @@ describe('IMMessage → Message', () => {
       body: '您好',
       idClient: 'nim-idc-1',
       idServer: '9000001',
+      seq: 1_700_000_000_000,
       time: 1_700_000_000_000,
       status: 'unread',
     });
+    expect(fromNim(nim({ idServer: undefined, status: 'sending' }))).not.toHaveProperty('seq');
   });
 
   test('files from NIM storage become our attachments', () => {
@@ -89,14 +91,12 @@ describe('Message → NIM send', () => {
     expect(() => toNimSend(out({ type: 'notification' }))).toThrow('server');
   });
 
-  test('media go up through NIM storage with progress; without a local file they cannot', () => {
-    const seen: number[] = [];
-    const send = toNimSend(out({ type: 'audio', body: '', attach: { fileId: 'x' } }), { filePath: 'wxfile://tmp_v.mp3', onProgress: (p) => seen.push(p) });
-    expect(send.method).toBe('sendAudioMsg');
-    expect(send.options).toMatchObject({ filePath: 'wxfile://tmp_v.mp3', idClient: 'our-idc-1' });
-    (send.options as { onUploadProgress: (p: { total: number; loaded: number; percentage: number; percentageText: string }) => void }).onUploadProgress({ total: 200, loaded: 50, percentage: 25, percentageText: '25%' });
-    expect(seen).toEqual([0.25]);
-    expect(() => toNimSend(out({ type: 'image', body: '', attach: { fileId: 'x' } }))).toThrow('local file');
+  test('media go out with the attach NIM storage returned on upload; without one they cannot', () => {
+    const stored = { url: 'https://nos.example/v.aac', name: 'v.aac', ext: 'aac', size: 900, dur: 3200, md5: 'm5' };
+    const ours = fileAttachFromNim('audio', stored);
+    const send = toNimSend(out({ type: 'audio', body: '', attach: ours }));
+    expect(send).toEqual({ method: 'sendAudioMsg', options: { scene: 'team', to: 'c1', idClient: 'our-idc-1', attach: stored } });
+    expect(() => toNimSend(out({ type: 'image', body: '', attach: { fileId: 'x' } }))).toThrow('uploaded file');
   });
 
   test('round trip: what NIM echoes for a sent message maps back to the message we sent', () => {
@@ -121,5 +121,22 @@ describe('Message → NIM send', () => {
       });
       expect(fromNim(echo)).toMatchObject({ scene: msg.scene, to: msg.to, type: msg.type, body: msg.body, idClient: msg.idClient, status: 'sent', ...(msg.attach ? { attach: msg.attach } : {}) });
     }
+  });
+});
+
+describe('sessions and recalls', () => {
+  test('a NIM session becomes a sessions-list row whose cursors are receipt times', () => {
+    const lastMsg = nim({ scene: 'p2p', to: 'patient-li', from: 'doctor-zhang', sessionId: 'p2p-doctor-zhang', time: 5_000 });
+    expect(
+      sessionFromNim({ id: 'p2p-doctor-zhang', scene: 'p2p', to: 'doctor-zhang', unread: 2, lastMsg, updateTime: 5_000, ack: 4_000, msgReceiptTime: 3_000 }, 'patient-li'),
+    ).toMatchObject({ id: 'p2p-doctor-zhang', name: '张医生', unread: 2, lastSeq: 5_000, readSeq: 4_000, peerReadSeq: 3_000, memberReads: { 'doctor-zhang': 3_000 }, lastMsg: { idClient: 'nim-idc-1' } });
+    expect(sessionFromNim({ id: 'superTeam-1', scene: 'superTeam', to: '1', unread: 0, updateTime: 1 }, 'x')).toBeUndefined();
+  });
+
+  test('a recall system message becomes our recall notice in the right session', () => {
+    const sys = { type: 'recallMsgP2p' as const, from: 'doctor-zhang', to: 'patient-li', time: 9, idServer: 's9', feature: 'default' as const, recallMessageInfo: { idClient: 'm1', idServer: 's1', createTime: 1, fromNick: '' } };
+    expect(recallFromNim(sys, 'patient-li')).toMatchObject({ sessionId: 'p2p-doctor-zhang', type: 'notification', idClient: 'recall:m1', attach: { recall: { idClient: 'm1', by: 'doctor-zhang' } }, seq: 9 });
+    expect(recallFromNim({ ...sys, type: 'recallMsgTeam', to: 'c1' }, 'patient-li')).toMatchObject({ sessionId: 'team-c1' });
+    expect(recallFromNim({ ...sys, type: 'customP2p' }, 'patient-li')).toBeUndefined();
   });
 });

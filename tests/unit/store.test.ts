@@ -38,6 +38,17 @@ describe('chat store', () => {
     expect(s().sessions.get(SESSION)?.unread).toBe(1);
   });
 
+  test('time-based seqs (NIM) jump without being gaps: the cursor follows the newest', () => {
+    const { s } = setup();
+    s().setSeqGapFree(false);
+    s().receive([msg({ seq: 1_700_000_000_000, time: 1_700_000_000_000 }), msg({ seq: 1_700_000_090_000, time: 1_700_000_090_000 })]);
+    expect(hasGaps(s())).toBe(false);
+    expect(syncCursors(s())).toEqual({ [SESSION]: 1_700_000_090_000 });
+    const gapFree = setup();
+    gapFree.s().receive([msg({ seq: 1, time: 1 }), msg({ seq: 3, time: 3 })]);
+    expect(hasGaps(gapFree.s())).toBe(true);
+  });
+
   test('messages in the same millisecond never collide and order by seq', () => {
     const { s, ids } = setup();
     const t = 1_700_000_100_000;

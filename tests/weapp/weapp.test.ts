@@ -46,7 +46,7 @@ test('the entry page keeps a host app session token and relaunches into the name
   const token = server.tokens.patient;
   const page = sim.open('pages/entry/index', { token: encodeURIComponent(token), session: SESSION });
   await until(() => fake.navigations.length > 0, 'a navigation');
-  expect(fake.navigations).toEqual([`/pages/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  expect(fake.navigations).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
   expect(fake.storage.get('medchat.token')).toBe(token);
   page.detach();
 });
@@ -57,7 +57,7 @@ test('the chat page shows the doctor’s message and a tap on 发送 delivers th
     msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body: '您好，请描述一下症状', idClient: 'weapp-doc-1' },
   });
 
-  const page = sim.open('pages/chat/index', { id: SESSION });
+  const page = sim.open('consult/chat/index', { id: SESSION });
   const text = () => page.dom?.textContent ?? '';
   await until(() => text().includes('您好，请描述一下症状'), 'the doctor’s message');
   expect(fake.titles).toContain(DEMO.doctor.name);
@@ -83,7 +83,7 @@ test('the chat page shows the doctor’s message and a tap on 发送 delivers th
 
 test('on the weapp a message typed while wx reports no network goes out when it is back', async () => {
   const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
-  const page = sim.open('pages/chat/index', { id: SESSION });
+  const page = sim.open('consult/chat/index', { id: SESSION });
   const text = () => page.dom?.textContent ?? '';
   await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected with a network listener');
   const setNetwork = (isConnected: boolean) => {
@@ -112,7 +112,7 @@ test('on the weapp a message typed while wx reports no network goes out when it 
 
 test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab request card renders', async () => {
   const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
-  const page = sim.open('pages/chat/index', { id: SESSION });
+  const page = sim.open('consult/chat/index', { id: SESSION });
   const text = () => page.dom?.textContent ?? '';
   await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
   fake.files.set('wxfile://tmp_photo.png', { bytes: await png(320, 240), width: 320, height: 240 });
@@ -153,6 +153,7 @@ function simulateTick(): Promise<void> {
 }
 
 test('the build output holds the pages the app config lists', () => {
-  const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as { pages: string[] };
-  expect(app.pages).toEqual(['pages/entry/index', 'pages/sessions/index', 'pages/chat/index']);
+  const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as { pages: string[]; subPackages: unknown };
+  expect(app.pages).toEqual(['pages/entry/index']);
+  expect(app.subPackages).toEqual([{ root: 'consult', pages: ['sessions/index', 'chat/index'] }]);
 });

@@ -3,11 +3,15 @@
  * reconnection with backoff. Only ever one socket per provider; listeners live on the provider, not on
  * sockets, so a reconnect cannot bind them twice.
  */
+import type { MediaKind } from '../../../types/media';
 import type { Account, Ack, ConsultationAction, Message, OutgoingMessage } from '../../../types/message';
+import { isMediaKind } from '../../../types/media';
 import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
 import { CLOSE_KICKED, PROTOCOL_VERSION } from '../../../types/protocol';
+import type { LocalFile } from '../../platform/files';
 import type { WatchNetwork } from '../../platform/network';
 import type { OpenSocket, SocketConnection } from '../../platform/socket-web';
+import type { UploadFn } from '../../platform/upload-http';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
 import type { HistoryPage, ImProvider, ProviderEvents, SyncResult } from '../types';
@@ -17,6 +21,10 @@ export interface LocalProviderOptions {
   /** ws:// or wss:// address of the server's /ws endpoint. */
   url: string;
   openSocket: OpenSocket;
+  /** Files go to the server's upload endpoint over HTTP (with the session token). */
+  upload: UploadFn;
+  /** The server's http(s) origin, for uploads. */
+  baseUrl: string;
   requestTimeoutMs?: number;
   /** Application-level ping: a socket that stops answering is replaced. */
   pingIntervalMs?: number;
@@ -24,6 +32,21 @@ export interface LocalProviderOptions {
   /** Names this client instance to the server (see the auth frame). */
   deviceId?: string;
   watchNetwork?: WatchNetwork;
+}
+
+/**
+ * The attach as our server takes it: an upload by its id only (the server fills in what it measured),
+ * a card without what the server stamps (who issued it, when).
+ */
+export function wireAttach(msg: Pick<Message, 'type' | 'attach'>): Record<string, unknown> | undefined {
+  if (!msg.attach) return undefined;
+  if (isMediaKind(msg.type)) return { fileId: msg.attach.fileId };
+  if (msg.type === 'custom') {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { doctor, issuedAt, ...draft } = msg.attach;
+    return draft;
+  }
+  return msg.attach;
 }
 
 /** Renew this long before expiry at most; short-lived tokens renew at 80 % of their life. */
@@ -36,6 +59,7 @@ interface Pending {
 }
 
 export class LocalProvider implements ImProvider {
+  readonly seqKind = 'gapFree';
   private readonly events = new Emitter<ProviderEvents>();
   private readonly pending = new Map<string, Pending>();
   private socket?: SocketConnection;
@@ -79,7 +103,13 @@ export class LocalProvider implements ImProvider {
   }
 
   send(msg: OutgoingMessage): Promise<Ack> {
-    return this.request('send', { msg });
+    const attach = wireAttach(msg);
+    return this.request('send', { msg: { ...msg, ...(attach ? { attach } : {}) } });
+  }
+
+  upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void) {
+    if (!this.token) return Promise.reject(new ImError('unauthenticated', 'not signed in'));
+    return this.opts.upload({ baseUrl: this.opts.baseUrl, token: this.token, kind, file, onProgress });
   }
 
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage> {

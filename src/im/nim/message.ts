@@ -3,11 +3,14 @@
  * declarations (nim-web-sdk-ng), so an SDK change that breaks the mapping fails to compile. Only types
  * are imported: the SDK itself is loaded by the NIM provider alone.
  *
- * NIM has no per-conversation sequence number: messages from NIM carry no `seq` (see the provider for
- * how sync works there).
+ * NIM has no per-conversation sequence number. A stored NIM message's `seq` is its server time, which
+ * orders it like a seq (time never decreases within a conversation) and serves as the history and
+ * receipt cursor, NIM's own model; the store knows such seqs have jumps (ImProvider.seqKind).
  */
 import type { IMMessage, TMsgStatus, TMsgType } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgServiceInterface';
 import type { UploadFileResult } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/CloudStorageServiceInterface';
+import type { Session } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SessionServiceInterface';
+import type { SystemMessage } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SystemMessageServiceInterface';
 import type {
   IBaseSendFileOptions,
   ISendCustomMsgOptions,
@@ -17,7 +20,7 @@ import type {
 } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/types';
 import type { FileAttach, GeoAttach, MediaKind } from '../../../types/media';
 import { isMediaKind } from '../../../types/media';
-import type { Message, MessageStatus, MessageType, OutgoingMessage } from '../../../types/message';
+import type { Message, MessageStatus, MessageType, OutgoingMessage, RecallNotice, SessionSummary } from '../../../types/message';
 
 const MIME: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -100,7 +103,7 @@ export function fromNim(m: IMMessage): Message | undefined {
     body: m.body ?? '',
     ...(attach ? { attach } : {}),
     idClient: m.idClient,
-    ...(m.idServer ? { idServer: m.idServer } : {}),
+    ...(m.idServer ? { idServer: m.idServer, seq: m.time } : {}),
     time: m.time,
     status: status.status,
     ...(status.error ? { error: status.error } : {}),
@@ -122,15 +125,26 @@ const FILE_METHOD = {
   file: 'sendFileMsg',
 } as const;
 
+/** Our attach of a file NIM stored (see fileAttachFromNim) as the SDK's upload result, to send it. */
+function uploadResultOf(attach: Record<string, unknown> | undefined): UploadFileResult {
+  const a = (attach ?? {}) as Partial<FileAttach> & { w?: number; h?: number; dur?: number };
+  if (typeof a.url !== 'string') throw new Error('a media message for NIM needs its uploaded file');
+  return {
+    name: a.name ?? '',
+    url: a.url,
+    ext: a.ext ?? '',
+    ...(a.size ? { size: a.size } : {}),
+    ...(a.fileId && a.fileId !== a.url ? { md5: a.fileId } : {}),
+    ...(a.w !== undefined ? { w: a.w, h: a.h } : {}),
+    ...(a.dur !== undefined ? { dur: a.dur } : {}),
+  };
+}
+
 /**
  * How to send `msg` through NIM. Our idClient goes along, so NIM deduplicates retries as our server
- * does. Media go up through NIM's own storage: `upload` names the local file (a path on mini programs,
- * a File on H5) and gets the progress.
+ * does. Media were uploaded to NIM's storage first (the provider's upload); their attach names it.
  */
-export function toNimSend(
-  msg: OutgoingMessage,
-  upload?: { filePath?: string; file?: File; onProgress?: (fraction: number) => void },
-): NimSend {
+export function toNimSend(msg: OutgoingMessage): NimSend {
   const base = { scene: msg.scene, to: msg.to, idClient: msg.idClient };
   switch (msg.type) {
     case 'text':
@@ -144,19 +158,56 @@ export function toNimSend(
     case 'image':
     case 'audio':
     case 'video':
-    case 'file': {
-      if (!upload?.filePath && !upload?.file) throw new Error(`a ${msg.type} message for NIM needs its local file`);
-      return {
-        method: FILE_METHOD[msg.type],
-        options: {
-          ...base,
-          ...(upload.filePath ? { filePath: upload.filePath } : {}),
-          ...(upload.file ? { file: upload.file } : {}),
-          onUploadProgress: (p) => upload.onProgress?.(p.total ? p.loaded / p.total : 0),
-        },
-      };
-    }
+    case 'file':
+      return { method: FILE_METHOD[msg.type], options: { ...base, attach: uploadResultOf(msg.attach) } };
     case 'notification':
       throw new Error('notifications come from the server, not from clients');
   }
+}
+
+/** A NIM session as our sessions-list row; its receipt times are our read cursors (seq = time). */
+export function sessionFromNim(s: Session, me: string): SessionSummary | undefined {
+  if (s.scene !== 'p2p' && s.scene !== 'team') return undefined;
+  const last = s.lastMsg ? fromNim(s.lastMsg) : undefined;
+  const peerNick = last && last.from !== me ? last.fromNick : undefined;
+  return {
+    id: s.id,
+    scene: s.scene,
+    to: s.to,
+    name: s.scene === 'p2p' ? (peerNick ?? s.to) : s.to,
+    unread: s.unread,
+    lastSeq: last?.seq ?? 0,
+    ...(last ? { lastMsg: last } : {}),
+    readSeq: s.ack ?? 0,
+    peerReadSeq: s.msgReceiptTime ?? 0,
+    memberReads: s.scene === 'p2p' && s.msgReceiptTime ? { [s.to]: s.msgReceiptTime } : {},
+  };
+}
+
+/** Ours for a recall: a stored notification naming the recalled message (types/message RecallNotice). */
+export function recallNotice(target: Pick<Message, 'scene' | 'to' | 'idClient'>, by: string, time: number, idServer?: string): Message {
+  const attach: RecallNotice = { recall: { idClient: target.idClient, by } };
+  return {
+    scene: target.scene,
+    to: target.to,
+    sessionId: `${target.scene}-${target.to}`,
+    from: by,
+    type: 'notification',
+    body: '',
+    attach: { ...attach },
+    idClient: `recall:${target.idClient}`,
+    ...(idServer ? { idServer } : {}),
+    seq: time,
+    time,
+    status: 'sent',
+  };
+}
+
+/** NIM reports a recall to the others as a system message. */
+export function recallFromNim(sys: SystemMessage, me: string): Message | undefined {
+  const info = sys.recallMessageInfo;
+  const scene = sys.type === 'recallMsgP2p' ? 'p2p' : sys.type === 'recallMsgTeam' ? 'team' : undefined;
+  if (!info || !scene) return undefined;
+  const to = scene === 'team' || sys.from === me ? sys.to : sys.from;
+  return recallNotice({ scene, to, idClient: info.idClient }, sys.from, sys.time, sys.idServer);
 }

@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
-import { savedToken, saveToken } from '../../chat';
+import { savedToken, saveToken } from '../../chat/token';
 import { exchangeLink, LoginError } from '../../chat/login';
 import './index.css';
 
@@ -27,7 +27,7 @@ export default function Entry() {
     const go = (token: string) => {
       saveToken(token);
       void Taro.reLaunch({
-        url: session ? `/pages/chat/index?id=${encodeURIComponent(session)}` : '/pages/sessions/index',
+        url: session ? `/consult/chat/index?id=${encodeURIComponent(session)}` : '/consult/sessions/index',
       });
     };
     if (params.link) {

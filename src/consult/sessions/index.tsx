@@ -19,7 +19,7 @@ export default function Sessions() {
   const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
   const now = Date.now();
 
-  const open = (id: string) => void Taro.navigateTo({ url: `/pages/chat/index?id=${encodeURIComponent(id)}` });
+  const open = (id: string) => void Taro.navigateTo({ url: `/consult/chat/index?id=${encodeURIComponent(id)}` });
 
   return (
     <View className='sessions'>

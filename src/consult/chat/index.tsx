@@ -141,7 +141,7 @@ export default function ChatPage() {
   // A chat opened straight from an SMS link has no page below it to go back to.
   const toList = useCallback(() => {
     if (Taro.getCurrentPages().length > 1) void Taro.navigateBack();
-    else void Taro.reLaunch({ url: '/pages/sessions/index' });
+    else void Taro.reLaunch({ url: '/consult/sessions/index' });
   }, []);
 
   return (

@@ -1,0 +1,347 @@
+/**
+ * The provider for NetEase Yunxin (NIM): the SDK does the socket, reconnection and offline/roaming sync;
+ * this maps its calls and events to ImProvider. Our server still signs the user in and hands out the
+ * NIM token (POST /api/nim/token), so the app secret never reaches a device.
+ */
+import type { IMMessage } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgServiceInterface';
+import type { Session } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SessionServiceInterface';
+import type { FileAttach, MediaKind } from '../../../types/media';
+import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../../../types/message';
+import { parseSessionId, RECALL_WINDOW_MS } from '../../../types/message';
+import type { NimCredentials } from '../../../types/protocol';
+import type { LocalFile } from '../../platform/files';
+import { Emitter } from '../emitter';
+import type { HistoryPage, ImErrorCode, ImProvider, ProviderEvents, SyncResult } from '../types';
+import { ImError } from '../types';
+import { fileAttachFromNim, fromNim, recallFromNim, recallNotice, sessionFromNim, toNimSend, type NimSend } from './message';
+import type { CreateNim, NimEvents, NimSdk } from './sdk';
+
+export interface NimProviderOptions {
+  /** Our session token → NIM app key, account and token (our server's NIM_TOKEN_PATH). */
+  credentials(token: string): Promise<NimCredentials>;
+  /** The SDK, loaded on first connect only. */
+  loadSdk(): Promise<CreateNim>;
+  /** The SDK's upload source: a temp path on mini programs, the Blob itself on H5. */
+  fileSource(file: LocalFile): { filePath: string } | { file: File };
+}
+
+/** NIM's error codes that have a meaning of ours; everything else is 'internal'. */
+const NIM_CODES: Record<number, ImErrorCode> = {
+  302: 'authFailed',
+  316: 'authFailed',
+  422: 'authFailed',
+  403: 'forbidden',
+  802: 'forbidden',
+  7101: 'forbidden',
+  404: 'notFound',
+  803: 'notFound',
+  804: 'forbidden',
+  408: 'timeout',
+  415: 'offline',
+  416: 'rateLimited',
+  508: 'recallExpired',
+  414: 'invalidMessage',
+  192001: 'disconnected',
+  192002: 'timeout',
+  192003: 'disconnected',
+  192004: 'timeout',
+  195002: 'contentBlocked',
+};
+
+function imErrorOf(e: unknown): ImError {
+  if (e instanceof ImError) return e;
+  const err = e as { code?: unknown; desc?: unknown; message?: unknown } | undefined;
+  const code = typeof err?.code === 'number' ? NIM_CODES[err.code] : undefined;
+  const text = typeof err?.desc === 'string' ? err.desc : typeof err?.message === 'string' ? err.message : String(e);
+  return new ImError(code ?? 'internal', text);
+}
+
+const TYPING = JSON.stringify({ medchat: 'typing' });
+
+export class NimProvider implements ImProvider {
+  readonly seqKind = 'time';
+  private readonly events = new Emitter<ProviderEvents>();
+  private sdk?: NimSdk;
+  private me?: Account;
+  private stopped = true;
+  private synced = false;
+  /** The SDK's own copy of each message seen, by idClient: recall, resend and receipts take it back. */
+  private readonly raw = new Map<string, IMMessage>();
+  /** Offline and roaming messages of the SDK's sync, handed to the next sync() call. */
+  private syncedMsgs: Message[] = [];
+  private readonly sessions = new Map<string, Session>();
+  /** Team messages we have sent a read receipt for. */
+  private readonly receipted = new Set<string>();
+  private unbind: Array<() => void> = [];
+
+  constructor(private readonly opts: NimProviderOptions) {}
+
+  on<E extends keyof ProviderEvents>(event: E, handler: ProviderEvents[E]): () => void {
+    return this.events.on(event, handler);
+  }
+
+  async connect(token: string): Promise<Account> {
+    this.stopped = false;
+    this.events.emit('state', 'connecting');
+    try {
+      const creds = await this.opts.credentials(token);
+      const create = await this.opts.loadSdk();
+      if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
+      this.me = creds.me;
+      const sdk = this.open(create, creds);
+      const firstSync = new Promise<void>((resolve) => this.listen(sdk, 'syncdone', () => resolve()));
+      await sdk.connect();
+      await firstSync;
+      return creds.me;
+    } catch (e) {
+      const err = imErrorOf(e);
+      if (err.code === 'authFailed' || err.code === 'tokenExpired') {
+        this.shutdown();
+        this.events.emit('state', 'authFailed', err);
+      }
+      throw err;
+    }
+  }
+
+  disconnect(): void {
+    this.shutdown();
+  }
+
+  resume(): void {
+    // The SDK watches the network and reconnects by itself; a sync follows its 'syncdone'.
+  }
+
+  private shutdown(): void {
+    this.stopped = true;
+    this.synced = false;
+    for (const off of this.unbind.splice(0)) off();
+    void this.sdk?.destroy().catch(() => undefined);
+    this.sdk = undefined;
+  }
+
+  private open(create: CreateNim, creds: NimCredentials): NimSdk {
+    for (const off of this.unbind.splice(0)) off();
+    const sdk = create({ appkey: creds.appKey, account: creds.account, token: creds.token, debugLevel: 'off', needReconnect: true });
+    this.sdk = sdk;
+    this.listen(sdk, 'msg', (m) => {
+      const msg = this.remember(m);
+      if (msg) this.events.emit('msgs', [msg]);
+    });
+    const onSync = ({ msgs }: { msgs: IMMessage[] }) => {
+      for (const m of msgs) {
+        const msg = this.remember(m);
+        if (msg) this.syncedMsgs.push(msg);
+      }
+    };
+    this.listen(sdk, 'syncOfflineMsgs', onSync);
+    this.listen(sdk, 'syncRoamingMsgs', onSync);
+    this.listen(sdk, 'sessions', (list) => {
+      for (const s of list) this.sessions.set(s.id, s);
+    });
+    this.listen(sdk, 'updateSession', (s) => {
+      this.sessions.set(s.id, s);
+      this.events.emit('unread', s.id, s.unread);
+    });
+    this.listen(sdk, 'syncdone', () => {
+      this.synced = true;
+      this.events.emit('state', 'connected');
+    });
+    this.listen(sdk, 'willReconnect', () => this.lost('reconnecting'));
+    this.listen(sdk, 'disconnect', () => this.lost('connection closed'));
+    this.listen(sdk, 'kicked', ({ reason, message }) => {
+      this.shutdown();
+      if (reason === 'samePlatformKick' || reason === 'otherPlatformKick') {
+        this.events.emit('state', 'kicked', new ImError('duplicateLogin', message || reason));
+      } else if (reason === 'serverKick') {
+        this.events.emit('state', 'authFailed', new ImError('authFailed', message || reason));
+      } else {
+        this.events.emit('state', 'disconnected', new ImError('disconnected', message || reason));
+      }
+    });
+    this.listen(sdk, 'msgReceipts', (receipts) => {
+      for (const r of receipts) {
+        if ('msgReceiptTime' in r) {
+          const peer = parseSessionId(r.sessionId)?.to;
+          if (peer) this.events.emit('read', r.sessionId, peer, r.msgReceiptTime);
+        } else {
+          const read = this.raw.get(r.idClient);
+          if (read) this.events.emit('read', `team-${r.teamId}`, r.account, read.time);
+        }
+      }
+    });
+    this.listen(sdk, 'sysMsg', (sys) => {
+      const me = this.me?.account ?? '';
+      const recall = recallFromNim(sys, me);
+      if (recall) return void this.events.emit('msgs', [recall]);
+      if ((sys.type === 'customP2p' || sys.type === 'customTeam') && sys.content === TYPING && sys.from !== me) {
+        this.events.emit('typing', sys.type === 'customP2p' ? `p2p-${sys.from}` : `team-${sys.to}`, sys.from);
+      }
+    });
+    return sdk;
+  }
+
+  private listen<E extends keyof NimEvents>(sdk: NimSdk, event: E, handler: (...args: NimEvents[E]) => void): void {
+    sdk.on(event, handler);
+    this.unbind.push(() => sdk.off(event, handler));
+  }
+
+  private lost(reason: string): void {
+    if (this.stopped) return;
+    this.synced = false;
+    this.events.emit('state', 'disconnected', new ImError('disconnected', reason));
+  }
+
+  private remember(m: IMMessage): Message | undefined {
+    const msg = fromNim(m);
+    if (msg) this.raw.set(m.idClient, m);
+    return msg;
+  }
+
+  private ready(): NimSdk {
+    if (!this.sdk || !this.synced) throw new ImError('disconnected', 'not connected');
+    return this.sdk;
+  }
+
+  async send(msg: OutgoingMessage): Promise<Ack> {
+    const sdk = this.ready();
+    const known = this.raw.get(msg.idClient);
+    let sent: IMMessage;
+    try {
+      // Our outbox retries with the same idClient: NIM's own resend for a failed one, the stored copy
+      // for one that went through (its ack was lost).
+      if (known?.status === 'sendFailed') sent = await sdk.msg.resendMsg({ msg: known });
+      else if (known) sent = known;
+      else sent = await callSend(sdk, toNimSend(msg));
+    } catch (e) {
+      throw imErrorOf(e);
+    }
+    this.raw.set(sent.idClient, sent);
+    const stored = fromNim(sent);
+    if (!stored?.idServer || stored.seq === undefined) throw new ImError('internal', `NIM did not store ${msg.idClient}`);
+    return { idClient: stored.idClient, idServer: stored.idServer, sessionId: stored.sessionId, seq: stored.seq, time: stored.time };
+  }
+
+  async upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void): Promise<FileAttach> {
+    const sdk = this.ready();
+    try {
+      const result = await sdk.cloudStorage.uploadFile({
+        type: kind,
+        ...this.opts.fileSource(file),
+        onUploadProgress: (p) => onProgress(p.total ? p.loaded / p.total : 0),
+      });
+      return fileAttachFromNim(kind, { ...result, name: result.name || file.name });
+    } catch (e) {
+      throw imErrorOf(e);
+    }
+  }
+
+  async history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage> {
+    const sdk = this.ready();
+    const target = parseSessionId(sessionId);
+    if (!target) throw new ImError('notFound', `no session ${sessionId}`);
+    try {
+      // endTime is inclusive and several messages can share a millisecond, so a page may bring only
+      // messages already held; NIM's lastMsgId cursor then moves on from the last of them.
+      let cursor: { endTime?: number; lastMsgId?: string } = beforeSeq !== undefined ? { endTime: beforeSeq } : {};
+      for (;;) {
+        const page = await sdk.msgLog.getHistoryMsgs({ ...target, limit, ...cursor });
+        const hasMore = page.length >= limit;
+        const seenAll = page.every((m) => this.raw.has(m.idClient));
+        const msgs = page.map((m) => this.remember(m)).filter((m): m is Message => m !== undefined);
+        const last = page[page.length - 1];
+        if (!hasMore || !seenAll || beforeSeq === undefined || !last.idServer) return { msgs, hasMore };
+        cursor = { endTime: last.time, lastMsgId: last.idServer };
+      }
+    } catch (e) {
+      throw imErrorOf(e);
+    }
+  }
+
+  /** The SDK synced on (re)connect by itself; this hands over what it brought. Cursors are not needed. */
+  async sync(): Promise<SyncResult> {
+    this.ready();
+    const msgs = this.syncedMsgs;
+    this.syncedMsgs = [];
+    const me = this.me?.account ?? '';
+    const sessions = [...this.sessions.values()].map((s) => sessionFromNim(s, me)).filter((s): s is SessionSummary => s !== undefined);
+    return { msgs, sessions, complete: true };
+  }
+
+  async markRead(sessionId: string, seq: number): Promise<void> {
+    const sdk = this.ready();
+    const me = this.me?.account;
+    const target = parseSessionId(sessionId);
+    const theirs = [...this.raw.values()].filter((m) => m.sessionId === sessionId && m.from !== me && m.time <= seq && m.idServer);
+    try {
+      await sdk.session.resetSessionUnreadCount({ id: sessionId });
+      if (target?.scene === 'p2p') {
+        const newest = theirs.reduce<IMMessage | undefined>((a, m) => (!a || m.time > a.time ? m : a), undefined);
+        if (newest) await sdk.msg.sendMsgReceipt({ msg: newest });
+      } else if (target) {
+        const fresh = theirs.filter((m) => !this.receipted.has(m.idClient));
+        if (!fresh.length) return;
+        await sdk.msg.sendTeamMsgReceipt({
+          teamMsgReceipts: fresh.map((m) => ({ teamId: target.to, idServer: m.idServer as string, idClient: m.idClient })),
+        });
+        for (const m of fresh) this.receipted.add(m.idClient);
+      }
+    } catch (e) {
+      throw imErrorOf(e);
+    }
+  }
+
+  async recall(sessionId: string, idClient: string): Promise<Message> {
+    const sdk = this.ready();
+    const target = this.raw.get(idClient);
+    const held = target && fromNim(target);
+    if (!target || !held || held.sessionId !== sessionId) throw new ImError('notFound', `no message ${idClient} in ${sessionId}`);
+    if (target.from !== this.me?.account) throw new ImError('forbidden', 'only the sender can recall a message');
+    if (Date.now() - target.time > RECALL_WINDOW_MS) throw new ImError('recallExpired', 'too late to recall');
+    try {
+      await sdk.msg.recallMsg({ msg: target });
+    } catch (e) {
+      throw imErrorOf(e);
+    }
+    return recallNotice(held, held.from, Date.now());
+  }
+
+  /** Consultations live on our server; with NIM the hospital's own system opens and closes them. */
+  async consultation(): Promise<never> {
+    throw new ImError('unsupported', 'consultation changes are not available with NetEase IM');
+  }
+
+  typing(sessionId: string): void {
+    const target = parseSessionId(sessionId);
+    if (!this.sdk || !this.synced || !target) return;
+    this.sdk.systemMessage
+      .sendCustomSysMsg({
+        to: target.to,
+        type: target.scene === 'p2p' ? 'customP2p' : 'customTeam',
+        attach: TYPING,
+        setting: { needSaveOffline: false },
+      })
+      .catch(() => undefined);
+  }
+}
+
+/** One call per SDK method: each keeps its own option type. */
+function callSend(sdk: NimSdk, send: NimSend): Promise<IMMessage> {
+  switch (send.method) {
+    case 'sendTextMsg':
+      return sdk.msg.sendTextMsg(send.options);
+    case 'sendTipMsg':
+      return sdk.msg.sendTipMsg(send.options);
+    case 'sendGeoLocationMsg':
+      return sdk.msg.sendGeoLocationMsg(send.options);
+    case 'sendCustomMsg':
+      return sdk.msg.sendCustomMsg(send.options);
+    case 'sendImageMsg':
+      return sdk.msg.sendImageMsg(send.options);
+    case 'sendAudioMsg':
+      return sdk.msg.sendAudioMsg(send.options);
+    case 'sendVideoMsg':
+      return sdk.msg.sendVideoMsg(send.options);
+    case 'sendFileMsg':
+      return sdk.msg.sendFileMsg(send.options);
+  }
+}

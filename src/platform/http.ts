@@ -1,0 +1,34 @@
+/** JSON requests to our server: Taro.request on every platform (fetch on H5 underneath). */
+import Taro from '@tarojs/taro';
+import type { ErrorCode } from '../../types/protocol';
+
+export class HttpError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'network',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * POSTs `body` and resolves with the reply on 200; rejects with the server's error code and message,
+ * or with 'network' and `offlineText` when no reply came.
+ */
+export async function postJson<T>(url: string, body: unknown, opts: { bearer?: string; offlineText: string }): Promise<T> {
+  let res: Taro.request.SuccessCallbackResult;
+  try {
+    res = await Taro.request({
+      url,
+      method: 'POST',
+      data: body as Record<string, unknown>,
+      header: { 'content-type': 'application/json', ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}) },
+    });
+  } catch {
+    throw new HttpError('network', opts.offlineText);
+  }
+  const data = res.data as T & { error?: { code: ErrorCode; message: string } };
+  if (res.statusCode === 200 && !data.error) return data;
+  throw new HttpError(data.error?.code ?? 'internal', data.error?.message ?? '服务器繁忙，请稍后重试');
+}

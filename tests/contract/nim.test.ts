@@ -1,0 +1,46 @@
+/**
+ * The provider contract for NetEase IM: the NIM provider over a fake of the SDK (typed by the SDK's own
+ * declarations), logging in with credentials from our real server, which gets them from a stub of
+ * NetEase's server API that checks the CheckSum.
+ */
+import { NimProvider } from '../../src/im/nim/provider';
+import type { NimCredentials } from '../../types/protocol';
+import { NIM_TOKEN_PATH } from '../../types/protocol';
+import { ChatClient, until } from '../helpers/chat-client';
+import { doctor, patient, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { FakeNimCloud } from '../helpers/nim-fake';
+import { APP_KEY, APP_SECRET, startNimStub } from '../helpers/nim-stub';
+import { providerContract } from './provider-contract';
+
+export async function nimWorld() {
+  const cloud = new FakeNimCloud();
+  for (const a of [doctor, patient, stranger]) cloud.addAccount(a.account, a.name);
+  cloud.addTeam(TEAM, [doctor.account, patient.account]);
+  const stub = await startNimStub((accid, token) => cloud.setToken(accid, token));
+  const server = await startConsultationServer({ nim: { appKey: APP_KEY, appSecret: APP_SECRET, apiUrl: stub.url } });
+  const credentials = async (token: string): Promise<NimCredentials> => {
+    const res = await fetch(`${server.url}${NIM_TOKEN_PATH}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`credentials: ${res.status}`);
+    return (await res.json()) as NimCredentials;
+  };
+  const clients: ChatClient[] = [];
+  return {
+    cloud,
+    async client(account: (typeof doctor)) {
+      const provider = new NimProvider({ credentials, loadSdk: async () => cloud.create, fileSource: (f) => ({ filePath: f.path }) });
+      const c = new ChatClient({ url: server.url, token: await server.auth.issue(account), provider });
+      clients.push(c);
+      await c.start();
+      await until(() => c.store.getState().connection === 'synced', `${account.account} synced`);
+      return c;
+    },
+    setOnline: (_c: ChatClient, account: typeof doctor, online: boolean) => cloud.setOnline(account.account, online),
+    async dispose() {
+      for (const c of clients) c.stop();
+      await server.dispose();
+      await stub.close();
+    },
+  };
+}
+
+providerContract('nim', nimWorld);
