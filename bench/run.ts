@@ -1,6 +1,17 @@
-/** `npm run bench`: every row is a ratio against a baseline measured in the same run. */
+/** `npm run bench`: every row is a ratio against a peer or baseline measured in the same run. */
+import { benchH5 } from './h5';
+import { benchServer } from './server';
 import { benchSizes } from './sizes';
 import { benchStore } from './store';
 
-for (const row of benchStore()) console.log(row);
-for (const row of benchSizes()) console.log(row);
+async function main(): Promise<void> {
+  for (const row of benchStore()) console.log(row);
+  for (const row of await benchServer()) console.log(row);
+  for (const row of await benchH5()) console.log(row);
+  for (const row of benchSizes()) console.log(row);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

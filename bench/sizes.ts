@@ -21,12 +21,10 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 function measure(target: string, provider: 'local' | 'nim'): string {
   const dir = join(ROOT, 'dist', provider === 'nim' ? `${target}-nim` : target);
   const label = `${target}${provider === 'nim' ? ' (IM_PROVIDER=nim)' : ''}`;
-  // A clean clone has built only h5 and weapp (npm test): build what is measured.
-  if (!existsSync(dir)) {
-    const env = { ...process.env, IM_PROVIDER: provider };
-    if (spawnSync('npx', ['taro', 'build', '--type', target], { cwd: ROOT, stdio: 'ignore', env }).status !== 0) {
-      return `${label}: build failed (IM_PROVIDER=${provider} npm run build:${target})`;
-    }
+  // Built afresh: an output left from older sources would be measured otherwise.
+  const env = { ...process.env, IM_PROVIDER: provider };
+  if (spawnSync('npx', ['taro', 'build', '--type', target], { cwd: ROOT, stdio: 'ignore', env }).status !== 0 || !existsSync(dir)) {
+    return `${label}: build failed (IM_PROVIDER=${provider} npm run build:${target})`;
   }
   const app = JSON.parse(readFileSync(join(dir, 'app.json'), 'utf8')) as { subPackages?: Array<{ root: string }>; subpackages?: Array<{ root: string }> };
   const roots = (app.subPackages ?? app.subpackages ?? []).map((p) => p.root.replace(/\/?$/, '/'));

@@ -1,58 +1,210 @@
 import { ScrollView, Text, View } from '@tarojs/components';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../types/message';
+import { measureRect } from '../platform/measure';
 import type { TimelineItem } from '../render/timeline';
 import { itemDomId } from '../render/timeline';
+import type { ListWindow } from '../render/window';
+import { extendDown, extendUp, freeze, initialWindow, windowRange } from '../render/window';
 import { MessageBubble } from './MessageBubble';
 
 interface Props {
   items: TimelineItem[];
   showNick?: boolean;
   onResend: (idClient: string) => void;
-  onReachTop?: () => void;
+  /** Loads the page before the oldest message held; resolves false when there is nothing older. */
+  onLoadOlder?: () => Promise<boolean>;
   onLongPress?: (msg: Message) => void;
   /** Puts the text of one's own recalled message back into the input. */
   onReedit?: (text: string) => void;
 }
 
-/** The chat timeline; it follows the newest item, so new messages scroll into view. */
-export function MessageList({ items, showNick, onResend, onReachTop, onLongPress, onReedit }: Props) {
-  const last = items[items.length - 1];
+const LIST_ID = 'msg-list';
+/** Closer than this to the end counts as "at the bottom": new messages then scroll into view. */
+const NEAR_BOTTOM_PX = 80;
+const PAST_THE_END = 10_000_000;
+
+function Item({ item, ...p }: { item: TimelineItem } & Omit<Props, 'items' | 'onLoadOlder'>) {
+  if (item.kind === 'time') {
+    return (
+      <View className='time-header' id={itemDomId(item.key)}>
+        <Text>{item.label}</Text>
+      </View>
+    );
+  }
+  if (item.kind === 'tip') {
+    return (
+      <View className='msg-tip' id={itemDomId(item.key)}>
+        <Text>{item.text}</Text>
+        {item.reedit !== undefined && (
+          <Text className='msg-reedit' onClick={() => p.onReedit?.(item.reedit as string)}>
+            重新编辑
+          </Text>
+        )}
+      </View>
+    );
+  }
   return (
-    <ScrollView
-      className='msg-list'
-      scrollY
-      scrollIntoView={last && last.kind !== 'time' ? itemDomId(last.key) : undefined}
-      upperThreshold={40}
-      onScrollToUpper={onReachTop}
-    >
-      {items.map((item) =>
-        item.kind === 'time' ? (
-          <View key={item.key} className='time-header'>
-            <Text>{item.label}</Text>
-          </View>
-        ) : item.kind === 'tip' ? (
-          <View key={item.key} className='msg-tip' id={itemDomId(item.key)}>
-            <Text>{item.text}</Text>
-            {item.reedit !== undefined && (
-              <Text className='msg-reedit' onClick={() => onReedit?.(item.reedit as string)}>
-                重新编辑
-              </Text>
-            )}
-          </View>
-        ) : (
-          <MessageBubble
-            key={item.key}
-            msg={item.msg}
-            mine={item.mine}
-            read={item.read}
-            receipt={item.receipt}
-            showNick={showNick}
-            onResend={onResend}
-            onLongPress={onLongPress}
-          />
-        ),
+    <MessageBubble
+      msg={item.msg}
+      mine={item.mine}
+      read={item.read}
+      receipt={item.receipt}
+      showNick={p.showNick}
+      onResend={p.onResend}
+      onLongPress={p.onLongPress}
+    />
+  );
+}
+
+/**
+ * The chat timeline, windowed (render/window.ts): a 10,000-message chat renders about a hundred items.
+ * At the bottom it follows new messages; scrolled up, they wait behind a "new messages" button. When
+ * the window moves or older history comes in, the item at its edge is measured before and after and
+ * the scroll position corrected by the difference, so what the reader looks at does not move.
+ */
+export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
+  const keys = useMemo(() => items.map((i) => i.key), [items]);
+  const [win, setWin] = useState<ListWindow>(initialWindow);
+  const [atBottom, setAtBottom] = useState(true);
+  const [seenKey, setSeenKey] = useState<string>();
+  const [scrollTop, setScrollTop] = useState<number>();
+  const scrolled = useRef(0);
+  const viewport = useRef(0);
+  const anchor = useRef<{ id: string; top: number }>();
+  const busy = useRef(false);
+  const pageIn = useRef(false);
+  /** How many items are held, for a page load to tell whether it brought any. */
+  const held = useRef(0);
+  held.current = keys.length;
+
+  const { start, end } = windowRange(keys, win);
+  const following = win.endKey === undefined;
+  const newest = keys[keys.length - 1];
+  const last = items[items.length - 1];
+
+  useEffect(() => {
+    void measureRect(LIST_ID).then((r) => (viewport.current = r?.height ?? 0));
+  }, []);
+
+  useEffect(() => {
+    if (atBottom && following) setSeenKey(newest);
+  }, [atBottom, following, newest]);
+
+  // One's own new message brings the list back to the bottom, as every chat app does.
+  const ownPending = last?.kind === 'msg' && last.mine && last.msg.status === 'sending';
+  useEffect(() => {
+    if (!ownPending) return;
+    setWin(initialWindow());
+    setAtBottom(true);
+  }, [ownPending, newest]);
+
+  /** Moves the window keeping `anchorKey` (rendered before and after) where it is on screen. */
+  const move = useCallback(async (next: ListWindow, anchorKey: string) => {
+    const id = itemDomId(anchorKey);
+    const rect = await measureRect(id);
+    anchor.current = rect && { id, top: rect.top };
+    setWin(next);
+  }, []);
+
+  useEffect(() => {
+    // An older page just came in: bring it into the window first, then correct once for both.
+    if (pageIn.current) {
+      pageIn.current = false;
+      const next = extendUp(keys, win);
+      if (windowRange(keys, next).start < windowRange(keys, win).start) return void setWin(next);
+    }
+    const a = anchor.current;
+    if (!a) return;
+    anchor.current = undefined;
+    void measureRect(a.id).then((rect) => {
+      if (!rect || Math.abs(rect.top - a.top) < 0.5) return;
+      scrolled.current += rect.top - a.top;
+      setScrollTop(scrolled.current);
+    });
+  }, [win, keys]);
+
+  const onReachTop = useCallback(async () => {
+    if (busy.current || !keys.length) return;
+    busy.current = true;
+    try {
+      if (start > 0) return await move(extendUp(keys, win), keys[start]);
+      if (!onLoadOlder) return;
+      const id = itemDomId(keys[start]);
+      const rect = await measureRect(id);
+      anchor.current = rect && { id, top: rect.top };
+      pageIn.current = true;
+      const before = held.current;
+      await onLoadOlder();
+      if (held.current === before) {
+        anchor.current = undefined;
+        pageIn.current = false;
+      }
+    } finally {
+      busy.current = false;
+    }
+  }, [start, keys, win, onLoadOlder, move]);
+
+  const onReachBottom = useCallback(() => {
+    if (end < keys.length) void move(extendDown(keys, win), keys[end - 1]);
+  }, [end, keys, win, move]);
+
+  const onScroll = useCallback(
+    (e: { detail: { scrollTop: number; scrollHeight: number } }) => {
+      scrolled.current = e.detail.scrollTop;
+      const bottom = end === keys.length && e.detail.scrollHeight - e.detail.scrollTop - viewport.current < NEAR_BOTTOM_PX;
+      if (bottom === atBottom) return;
+      setAtBottom(bottom);
+      // The list stops being pinned to its end: its scroll position prop takes over from here.
+      if (!bottom) setScrollTop(e.detail.scrollTop);
+      // Scrolled up: the window stops following, so arriving messages do not shift what is read.
+      if (!bottom && following) setWin(freeze(keys, win));
+    },
+    [end, keys, win, atBottom, following],
+  );
+
+  const jumpToNewest = useCallback(() => {
+    setWin(initialWindow());
+    setAtBottom(true);
+  }, []);
+
+  const seenAt = seenKey === undefined ? -1 : keys.lastIndexOf(seenKey);
+  const unseen = useMemo(
+    () => items.slice(seenAt + 1).filter((i) => i.kind === 'msg' && !i.mine).length,
+    [items, seenAt],
+  );
+  const stick = atBottom && following && last !== undefined;
+  // Pinned to the end: a scroll position past the end after every change (the platforms clamp it).
+  // It alternates by a pixel so the prop changes each time; scroll-into-view would only act on a
+  // new last item, not on pages loaded above.
+  const [pin, setPin] = useState(0);
+  useEffect(() => {
+    if (stick) setPin((p) => (p + 1) % 2);
+  }, [stick, keys]);
+
+  return (
+    <View className='msg-list-wrap'>
+      <ScrollView
+        id={LIST_ID}
+        className='msg-list'
+        scrollY
+        scrollTop={stick ? PAST_THE_END + pin : scrollTop}
+        upperThreshold={120}
+        lowerThreshold={120}
+        onScrollToUpper={() => void onReachTop()}
+        onScrollToLower={onReachBottom}
+        onScroll={onScroll}
+      >
+        {items.slice(start, end).map((item) => (
+          <Item key={item.key} item={item} {...itemProps} />
+        ))}
+        <View className='msg-list-end' />
+      </ScrollView>
+      {!stick && unseen > 0 && (
+        <View className='msg-new' onClick={jumpToNewest}>
+          <Text>{unseen}条新消息 ↓</Text>
+        </View>
       )}
-      <View className='msg-list-end' />
-    </ScrollView>
+    </View>
   );
 }

@@ -130,6 +130,16 @@ export function createWxFake(serverUrl: string): WxFake {
     setStorageSync: (key, value) => void storage.set(key, value),
     removeStorageSync: (key) => void storage.delete(key),
     canIUse: () => true,
+    // Nothing is laid out in the simulator: every node measures as wx reports an unrendered one (null).
+    createSelectorQuery: (() => {
+      const callbacks: Array<(rect: null) => void> = [];
+      const query = {
+        select: () => query,
+        boundingClientRect: (cb: (rect: null) => void) => (callbacks.push(cb), query),
+        exec: () => void setTimeout(() => callbacks.splice(0).forEach((cb) => cb(null)), 0),
+      };
+      return query as unknown as WechatMiniprogram.SelectorQuery;
+    }) as Wx['createSelectorQuery'],
     nextTick: (fn) => void setTimeout(fn, 0),
     connectSocket,
     onNetworkStatusChange: (cb) => void network.add(cb),

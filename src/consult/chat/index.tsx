@@ -115,7 +115,7 @@ export default function ChatPage() {
     return list;
   }, [sessionId, me?.role]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
-  const older = useCallback(() => void chat().loadOlder(sessionId), [sessionId]);
+  const older = useCallback(() => chat().loadOlder(sessionId), [sessionId]);
   const onTyping = useCallback(() => chat().typing(sessionId), [sessionId]);
   const reedit = useCallback((text: string) => setFill({ text }), []);
   const onLongPress = useCallback(
@@ -161,7 +161,7 @@ export default function ChatPage() {
         items={items}
         showNick={session?.scene === 'team' && !session.consultation}
         onResend={resend}
-        onReachTop={older}
+        onLoadOlder={older}
         onLongPress={onLongPress}
         onReedit={reedit}
       />

@@ -1,0 +1,47 @@
+/**
+ * Which part of a long timeline is rendered. Chats open at the bottom and grow upwards, which Taro's
+ * VirtualList (top-anchored, fixed item heights) does not do, so the window is ours: at most `max`
+ * items, anchored at its newest item – or at the newest of all while it follows new messages.
+ * Pure: the list component keeps the reader's place when the window moves (see MessageList).
+ */
+export interface ListWindow {
+  /** Key of the newest rendered item; undefined while the window follows the newest message. */
+  endKey?: string;
+  /** How many items end there. */
+  count: number;
+}
+
+export const WINDOW = { size: 60, step: 30, max: 120 } as const;
+
+export const initialWindow = (): ListWindow => ({ count: WINDOW.size });
+
+/** Indices [start, end) of the rendered items. An end key no longer held falls back to the newest. */
+export function windowRange(keys: readonly string[], w: ListWindow): { start: number; end: number } {
+  const at = w.endKey === undefined ? -1 : keys.lastIndexOf(w.endKey);
+  const end = at >= 0 ? at + 1 : keys.length;
+  return { start: Math.max(0, end - w.count), end };
+}
+
+function windowOf(keys: readonly string[], start: number, end: number): ListWindow {
+  return { ...(end < keys.length ? { endKey: keys[end - 1] } : {}), count: end - start };
+}
+
+/** Older items above: grows by a step, then slides up, dropping the newest rendered ones. */
+export function extendUp(keys: readonly string[], w: ListWindow): ListWindow {
+  const { start, end } = windowRange(keys, w);
+  const newStart = Math.max(0, start - WINDOW.step);
+  return windowOf(keys, newStart, Math.min(end, newStart + WINDOW.max));
+}
+
+/** Newer items below: slides down by a step, dropping the oldest rendered ones; at the end it follows. */
+export function extendDown(keys: readonly string[], w: ListWindow): ListWindow {
+  const { start, end } = windowRange(keys, w);
+  const newEnd = Math.min(keys.length, end + WINDOW.step);
+  return windowOf(keys, Math.max(start, newEnd - WINDOW.max), newEnd);
+}
+
+/** The same items, no longer following: new messages then wait below instead of moving the list. */
+export function freeze(keys: readonly string[], w: ListWindow): ListWindow {
+  const { start, end } = windowRange(keys, w);
+  return end === 0 ? w : { endKey: keys[end - 1], count: end - start };
+}
