@@ -48,6 +48,8 @@ module.exports = {
     component,
     nodeProject('e2e', ['<rootDir>/tests/e2e']),
     nodeProject('fault', ['<rootDir>/tests/fault']),
+    // PostgreSQL storage and several server processes through Redis (private instances per test).
+    nodeProject('scale', ['<rootDir>/tests/scale']),
     {
       ...nodeProject('weapp', ['<rootDir>/tests/weapp']),
       testEnvironment: 'jsdom',

@@ -18,6 +18,8 @@ import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
 import { sendError, sendJson } from './reply';
 import { purgeExpired } from './retention';
+import { RedisBus } from './bus';
+import { PostgresStorage } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
 import type { Storage } from './storage/types';
 
@@ -35,7 +37,8 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const now = config.now ?? Date.now;
   const cipher = new Cipher(config.dataKeys);
-  const storage = new SqliteStorage(config.dbPath, cipher);
+  const storage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher) : new SqliteStorage(config.dbPath, cipher);
+  const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher) : undefined;
   const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec);
   const audit = new Audit(storage, now);
   const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
@@ -44,6 +47,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const gateway = new Gateway(storage, auth, chat, audit, log, {
     maxDevicesPerAccount: config.maxDevicesPerAccount,
     sendsPerSecond: config.sendsPerSecond,
+    bus,
   });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
   const purge = () =>
@@ -94,7 +98,10 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   });
   port = (server.address() as AddressInfo).port;
   url = config.publicUrl ?? `http://${config.host}:${port}`;
-  log.info({ url, db: config.dbPath, static: config.staticDir ?? null }, 'medchat server listening');
+  log.info(
+    { url, db: config.databaseUrl ? 'postgresql' : config.dbPath, fanOut: bus ? 'redis' : 'local', static: config.staticDir ?? null },
+    'medchat server listening',
+  );
 
   return {
     url,
@@ -106,6 +113,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
       clearInterval(purgeTimer);
       await gateway.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus?.close();
       await storage.close();
     },
   };

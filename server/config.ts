@@ -48,6 +48,10 @@ export interface ServerConfig {
   adminApiKey?: string;
   /** NetEase Yunxin server API credentials, for hospitals on NetEase's cloud; absent = NIM off. */
   nim?: NimServerConfig;
+  /** PostgreSQL instead of the SQLite file, for several server processes (postgres://…). */
+  databaseUrl?: string;
+  /** Redis pub/sub fan-out between server processes (redis://…). */
+  redisUrl?: string;
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -118,6 +122,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     purgeIntervalHours: intFrom(env.PURGE_INTERVAL_HOURS, 24, 'PURGE_INTERVAL_HOURS'),
     ...(env.ADMIN_API_KEY ? { adminApiKey: env.ADMIN_API_KEY } : {}),
     ...nimFrom(env),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     host: env.HOST ?? '127.0.0.1',
     port: intFrom(env.PORT, 8787, 'PORT'),
     dbPath,

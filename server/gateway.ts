@@ -12,6 +12,7 @@ import { CLOSE_KICKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protoc
 import type { Auth } from './auth';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
+import type { Bus } from './bus';
 import { ackOf, infoOf } from './chat';
 import { ClientError } from './errors';
 import { parseClientFrame } from './protocol';
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   maxDevicesPerAccount: number;
   /** Messages (send frames) per second one connection may send, as ZIM limits it. */
   sendsPerSecond: number;
+  /** Fan-out to the other server processes (REDIS_URL); absent when this process is the only one. */
+  bus?: Bus;
 }
 
 /** Frames that store something, and so count against the rate limit. */
@@ -66,6 +69,7 @@ export class Gateway {
     this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
+    opts.bus?.subscribe((e) => (e.kind === 'msg' ? this.deliverLocal(e.msg, e.members) : this.pushLocal(e.pushes)));
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -262,19 +266,33 @@ export class Gateway {
     frameFor: (account: string, theirSessionId: string) => PushFrame | undefined,
   ): Promise<void> {
     const me = (origin.me as Account).account;
+    const pushes: Array<{ account: string; frame: PushFrame }> = [];
     for (const account of await this.storage.conversationMembers(conv.id)) {
       const frame = frameFor(account, account === me || conv.scene === 'team' ? sessionId : `p2p-${me}`);
-      if (!frame) continue;
+      if (frame) pushes.push({ account, frame });
+    }
+    this.pushLocal(pushes, origin);
+    this.opts.bus?.publish({ kind: 'push', pushes });
+  }
+
+  private pushLocal(pushes: Array<{ account: string; frame: PushFrame }>, origin?: Connection): void {
+    for (const { account, frame } of pushes) {
       for (const other of this.byAccount.get(account) ?? []) if (other !== origin) this.send(other, frame);
     }
   }
 
-  /**
-   * Pushes a new message to every connection of every member except the one that sent it. The frame
-   * is encoded once per point of view (sender's devices, everyone else), not once per recipient.
-   */
+  /** Pushes a new message to every connection of every member, here and (through the bus) elsewhere. */
   private async deliver(m: StoredMessage, origin: Connection): Promise<void> {
     const members = await this.storage.conversationMembers(m.convId);
+    this.deliverLocal(m, members, origin);
+    this.opts.bus?.publish({ kind: 'msg', msg: m, members });
+  }
+
+  /**
+   * To this process's connections of `members` except the one that sent it. The frame is encoded once
+   * per point of view (sender's devices, everyone else), not once per recipient.
+   */
+  private deliverLocal(m: StoredMessage, members: string[], origin?: Connection): void {
     const encoded = new Map<string, string>();
     const frameFor = (viewer: string): string => {
       const key = viewer === m.from ? 'sender' : m.scene === 'team' ? 'others' : viewer;

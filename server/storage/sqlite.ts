@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MediaKind } from '../../types/media';
-import type { Account, ConsultationStatus, MessageType, Role, Scene } from '../../types/message';
+import type { Account, ConsultationStatus, Role } from '../../types/message';
 import type { Cipher } from '../crypto';
+import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
+import { toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -98,114 +99,6 @@ const MIGRATIONS = [
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE INDEX messages_time ON messages(time);`,
 ];
-
-interface MessageRow {
-  conv_id: string;
-  seq: number;
-  id_server: string;
-  id_client: string;
-  from_account: string;
-  from_nick: string | null;
-  scene: Scene;
-  to_target: string;
-  type: MessageType;
-  body: string;
-  attach: string | null;
-  time: number;
-  recalled_at: number | null;
-}
-
-interface FileRow {
-  id: string;
-  owner: string;
-  kind: MediaKind;
-  name: string;
-  ext: string;
-  mime: string;
-  size: number;
-  w: number | null;
-  h: number | null;
-  dur: number | null;
-  thumb: number;
-  created_at: number;
-}
-
-const toFile = (r: FileRow): StoredFile => ({
-  id: r.id,
-  owner: r.owner,
-  kind: r.kind,
-  name: r.name,
-  ext: r.ext,
-  mime: r.mime,
-  size: r.size,
-  ...(r.w !== null ? { w: r.w } : {}),
-  ...(r.h !== null ? { h: r.h } : {}),
-  ...(r.dur !== null ? { dur: r.dur } : {}),
-  thumb: r.thumb === 1,
-  createdAt: r.created_at,
-});
-
-interface ConsultationRow {
-  id: string;
-  patient: string;
-  doctor: string;
-  status: ConsultationStatus;
-  created_at: number;
-  team_name: string;
-  max_patient_msgs: number | null;
-  ends_at: number | null;
-  patient_msgs: number;
-}
-
-interface AuditRow {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const toAudit = (r: AuditRow): AuditRecord => ({
-  seq: r.seq,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  detail: r.detail,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
-
-const toStored = (r: MessageRow, cipher: Cipher): StoredMessage => ({
-  convId: r.conv_id,
-  seq: r.seq,
-  idServer: r.id_server,
-  idClient: r.id_client,
-  from: r.from_account,
-  fromNick: r.from_nick ?? undefined,
-  scene: r.scene,
-  to: r.to_target,
-  type: r.type,
-  body: r.body === '' ? '' : cipher.open(r.body),
-  attach: r.attach ? (JSON.parse(cipher.open(r.attach)) as Record<string, unknown>) : undefined,
-  time: r.time,
-  ...(r.recalled_at !== null ? { recalledAt: r.recalled_at } : {}),
-});
-
-const toConsultation = (r: ConsultationRow): Consultation => ({
-  id: r.id,
-  teamName: r.team_name,
-  patient: r.patient,
-  doctor: r.doctor,
-  status: r.status,
-  createdAt: r.created_at,
-  ...(r.max_patient_msgs !== null ? { maxPatientMessages: r.max_patient_msgs } : {}),
-  ...(r.ends_at !== null ? { endsAt: r.ends_at } : {}),
-  patientMessages: r.patient_msgs,
-});
 
 /**
  * better-sqlite3 is synchronous, so each transaction below runs without interleaving inside this
@@ -306,10 +199,7 @@ export class SqliteStorage implements Storage {
          SET read_seq = max(read_seq, min(?, (SELECT last_seq FROM conversations WHERE id = conv_id)))
          WHERE conv_id = ? AND account = ? RETURNING read_seq`,
       ),
-      conversationsOf: db.prepare<
-        [string],
-        { id: string; scene: Scene; team_id: string | null; team_name: string | null; last_seq: number; read_seq: number }
-      >(
+      conversationsOf: db.prepare<[string], ConversationRow>(
         `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq
          FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
          WHERE m.account = ? ORDER BY c.last_time DESC`,
@@ -481,25 +371,18 @@ export class SqliteStorage implements Storage {
   }
 
   async conversationsOf(account: string): Promise<ConversationSummary[]> {
-    return this.stmt.conversationsOf.all(account).map((c) => {
-      const others = this.stmt.others.all(c.id, account);
-      const last = this.stmt.last.get(c.id);
-      const consultation = c.team_id ? this.stmt.consultation.get(c.team_id) : undefined;
-      return {
-        convId: c.id,
-        scene: c.scene,
-        teamId: c.team_id ?? undefined,
-        teamName: c.team_name ?? undefined,
-        peer: c.scene === 'p2p' ? others[0]?.account : undefined,
-        lastSeq: c.last_seq,
-        readSeq: c.read_seq,
-        peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
-        memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
-        unread: this.stmt.unread.get(c.id, c.read_seq, account)?.n ?? 0,
-        lastMsg: last ? toStored(last, this.cipher) : undefined,
-        consultation: consultation ? toConsultation(consultation) : undefined,
-      };
-    });
+    return this.stmt.conversationsOf.all(account).map((c) =>
+      toSummary(
+        c,
+        {
+          others: this.stmt.others.all(c.id, account),
+          last: this.stmt.last.get(c.id),
+          consultation: c.team_id ? this.stmt.consultation.get(c.team_id) : undefined,
+          unread: this.stmt.unread.get(c.id, c.read_seq, account)?.n ?? 0,
+        },
+        this.cipher,
+      ),
+    );
   }
 
   async putFile(f: StoredFile): Promise<void> {

@@ -1,9 +1,10 @@
 /**
  * Delivery guarantees under faults. Four clients (the patient and the doctor, each on two devices)
- * exchange 2,000 messages through a proxy that drops connections at random and delays acks, while the
- * server process is SIGKILLed and restarted on the same SQLite file. Afterwards every message composed
- * is stored exactly once, every client holds exactly the stored messages in the same order, and the
- * database passes PRAGMA integrity_check.
+ * exchange 2,000 messages through proxies that drop connections at random and delay acks, while server
+ * processes are SIGKILLed and restarted. Afterwards every message composed is stored exactly once and
+ * every client holds exactly the stored messages in the same order. Run on one process with SQLite
+ * (which must also pass PRAGMA integrity_check) and on two processes sharing PostgreSQL and Redis, the
+ * patient's devices on one node and the doctor's on the other.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { DEMO } from '../../server/demo';
 import { ChatClient, until } from '../helpers/chat-client';
 import { FlakyProxy } from '../helpers/flaky-proxy';
 import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { clusterEnv, startPostgres, startRedis } from '../helpers/services';
+import pg from 'pg';
 
 jest.setTimeout(240_000);
 
@@ -41,16 +44,93 @@ function describeClient(c: ChatClient, i: number): string {
   return `client ${i}: ${s.connection} ${JSON.stringify(counts)} errors ${[...errors].join('|')} outbox ${JSON.stringify(boxCounts)} ready=${flags.ready} pumping=${flags.pumping} connected=${flags.connected}`;
 }
 
-test('no message is lost, duplicated or misordered through drops, slow acks and server kills', async () => {
+/** Where the server processes run and how to read what they stored. */
+interface Deployment {
+  /** Server processes; a client with index i talks to node `nodeOf(i)`. */
+  nodes: ServerProcess[];
+  nodeOf(client: number): number;
+  restart(node: number): Promise<void>;
+  /** Stored messages of the session, by seq. */
+  stored(): Promise<Array<{ seq: number; id_client: string }>>;
+  /** Integrity check of the database, where it has one. */
+  integrity?(): string;
+  stop(): Promise<void>;
+}
+
+async function sqliteDeployment(): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'medchat-fault-'));
-  const dbPath = join(dir, 'chat.sqlite');
-  const env = { DB_PATH: dbPath };
-  let server: ServerProcess = await spawnServer(env);
+  const env = { DB_PATH: join(dir, 'chat.sqlite') };
+  const d: Deployment = {
+    nodes: [await spawnServer(env)],
+    nodeOf: () => 0,
+    async restart() {
+      d.nodes[0] = await spawnServer(env);
+    },
+    async stored() {
+      const db = new Database(env.DB_PATH, { readonly: true });
+      try {
+        return db.prepare('SELECT seq, id_client FROM messages WHERE conv_id = ? ORDER BY seq').all(SESSION) as Array<{ seq: number; id_client: string }>;
+      } finally {
+        db.close();
+      }
+    },
+    integrity() {
+      const db = new Database(env.DB_PATH, { readonly: true });
+      try {
+        return String(db.pragma('integrity_check', { simple: true }));
+      } finally {
+        db.close();
+      }
+    },
+    async stop() {
+      await d.nodes[0].stop('SIGTERM', true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return d;
+}
+
+async function clusterDeployment(): Promise<Deployment> {
+  const [db, redis] = await Promise.all([startPostgres(), startRedis()]);
+  const dir = mkdtempSync(join(tmpdir(), 'medchat-fault-cluster-'));
+  const env = clusterEnv(db.url, redis.url, join(dir, 'files'));
+  const d: Deployment = {
+    // One after the other: both seed the demo consultation.
+    nodes: [await spawnServer(env)],
+    nodeOf: (client) => (client < 2 ? 0 : 1),
+    async restart(node) {
+      d.nodes[node] = await spawnServer(env);
+    },
+    async stored() {
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ seq: string; id_client: string }>('SELECT seq, id_client FROM messages WHERE conv_id = $1 ORDER BY seq', [SESSION]);
+        return rows.map((r) => ({ seq: Number(r.seq), id_client: r.id_client }));
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      for (const n of d.nodes) await n.stop('SIGTERM', true);
+      await Promise.all([db.stop(), redis.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  d.nodes.push(await spawnServer(env));
+  return d;
+}
+
+test.each([
+  ['one process on SQLite', sqliteDeployment],
+  ['two processes on PostgreSQL and Redis', clusterDeployment],
+])('no message is lost, duplicated or misordered through drops, slow acks and server kills: %s', async (_name, deploy) => {
+  const d = await deploy();
   const portOf = (s: ServerProcess) => Number(new URL(s.url).port);
-  let port = portOf(server);
-  const proxy = new FlakyProxy(() => port);
-  await proxy.listen();
+  const proxies = d.nodes.map((_, node) => new FlakyProxy(() => portOf(d.nodes[node])));
+  for (const p of proxies) await p.listen();
   const random = rng(20261122);
+  const tokens = d.nodes[0].tokens;
 
   const clients = [
     ['patient', 'patient-phone'],
@@ -58,10 +138,10 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
     ['doctor', 'doctor-pc'],
     ['doctor', 'doctor-phone'],
   ].map(
-    ([who, deviceId]) =>
+    ([who, deviceId], i) =>
       new ChatClient({
-        url: proxy.url,
-        token: server.tokens[who as 'patient' | 'doctor'],
+        url: proxies[d.nodeOf(i)].url,
+        token: tokens[who as 'patient' | 'doctor'],
         deviceId,
         requestTimeoutMs: 3_000,
         pingIntervalMs: 2_000,
@@ -72,6 +152,11 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
   try {
     await Promise.all(clients.map((c) => c.start()));
 
+    const kill = async (node: number, downMs: number) => {
+      await d.nodes[node].stop('SIGKILL', true);
+      await new Promise((r) => setTimeout(r, downMs));
+      await d.restart(node);
+    };
     let chaos = true;
     const faults = (async () => {
       let kills = 0;
@@ -79,24 +164,16 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
         await new Promise((r) => setTimeout(r, 150 + random() * 300));
         if (!chaos) break;
         const roll = random();
+        const proxy = proxies[Math.floor(random() * proxies.length)];
         if (roll < 0.35) proxy.dropOne(random);
         else if (roll < 0.6) proxy.delayMs = Math.floor(random() * 400);
         else if (roll < 0.7) proxy.delayMs = 0;
         else if (round > 5 && kills < KILLS && roll > 0.95) {
-          kills += 1;
-          await server.stop('SIGKILL', true);
-          await new Promise((r) => setTimeout(r, 300));
-          server = await spawnServer(env);
-          port = portOf(server);
+          await kill(kills++ % d.nodes.length, 300);
         }
       }
       // Make sure the kills happened even if the dice were unkind.
-      while (kills < KILLS) {
-        kills += 1;
-        await server.stop('SIGKILL', true);
-        server = await spawnServer(env);
-        port = portOf(server);
-      }
+      while (kills < KILLS) await kill(kills++ % d.nodes.length, 0);
     })();
 
     // Every client types briskly while faults happen, pausing while 30 of its messages are still
@@ -117,7 +194,7 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
     );
     chaos = false;
     await faults;
-    proxy.delayMs = 0;
+    for (const p of proxies) p.delayMs = 0;
 
     // Like a person tapping "resend" on every failed message until none is left.
     await until(
@@ -136,10 +213,7 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
     });
     for (const c of clients) c.controller.resume();
 
-    const db = new Database(dbPath, { readonly: true });
-    const rows = db
-      .prepare("SELECT seq, id_client FROM messages WHERE conv_id = 'team-demo-consultation' ORDER BY seq")
-      .all() as Array<{ seq: number; id_client: string }>;
+    const rows = await d.stored();
     const stored = rows.map((r) => r.id_client);
     await until(
       () => clients.every((c) => c.messages(SESSION).length === stored.length),
@@ -153,11 +227,9 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
     const lost = [...composed].filter((id) => !storedSet.has(id)).length;
     const duplicated = stored.length - storedSet.size;
     const delivered = clients.reduce((n, c) => n + c.messages(SESSION).length, 0);
-    const integrity = db.pragma('integrity_check', { simple: true });
-    db.close();
     process.stdout.write(
       `fault test: sent ${composed.size}, stored ${stored.length}, delivered ${delivered} ` +
-        `(${clients.length} clients), lost ${lost}, duplicated ${duplicated}, server kills ${KILLS}\n`,
+        `(${clients.length} clients, ${d.nodes.length} server process${d.nodes.length > 1 ? 'es' : ''}), lost ${lost}, duplicated ${duplicated}, server kills ${KILLS}\n`,
     );
 
     expect(composed.size).toBe(clients.length * PER_CLIENT);
@@ -170,11 +242,10 @@ test('no message is lost, duplicated or misordered through drops, slow acks and 
       expect(held.map((m) => m.idClient)).toEqual(stored);
       expect(new Set(held.map((m) => m.idClient)).size).toBe(held.length);
     }
-    expect(integrity).toBe('ok');
+    if (d.integrity) expect(d.integrity()).toBe('ok');
   } finally {
     for (const c of clients) c.stop();
-    await proxy.close();
-    await server.stop('SIGTERM', true);
-    rmSync(dir, { recursive: true, force: true });
+    for (const p of proxies) await p.close();
+    await d.stop();
   }
 });

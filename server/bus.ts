@@ -1,0 +1,65 @@
+/**
+ * Fan-out between server processes (REDIS_URL): each process delivers to its own connections at once
+ * and publishes the event; the others deliver it to theirs. Payloads are sealed with the data key
+ * (the same DATA_KEYS on every process), so message text never crosses Redis in the clear.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { PushFrame } from '../types/protocol';
+import type { Cipher } from './crypto';
+import type { StoredMessage } from './storage/types';
+
+/** A stored message for the members' connections, or push frames by account. */
+export type BusEvent =
+  | { kind: 'msg'; msg: StoredMessage; members: string[] }
+  | { kind: 'push'; pushes: Array<{ account: string; frame: PushFrame }> };
+
+export interface Bus {
+  publish(e: BusEvent): void;
+  /** Events published by the other processes. */
+  subscribe(handler: (e: BusEvent) => void): void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'medchat:events';
+
+export class RedisBus implements Bus {
+  private readonly node = randomUUID();
+  private readonly handlers: Array<(e: BusEvent) => void> = [];
+
+  private constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly cipher: Cipher,
+  ) {
+    sub.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.receive(data.toString()));
+  }
+
+  static async open(url: string, cipher: Cipher): Promise<RedisBus> {
+    const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
+    const sub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
+    await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(CHANNEL);
+    return new RedisBus(pub, sub, cipher);
+  }
+
+  private receive(sealed: string): void {
+    const { node, event } = JSON.parse(this.cipher.open(sealed)) as { node: string; event: BusEvent };
+    if (node === this.node) return;
+    for (const h of this.handlers) h(event);
+  }
+
+  publish(event: BusEvent): void {
+    // Pub/sub is fire-and-forget: a process that misses an event has clients that sync on reconnect.
+    void this.pub.publish(CHANNEL, this.cipher.seal(JSON.stringify({ node: this.node, event }))).catch(() => undefined);
+  }
+
+  subscribe(handler: (e: BusEvent) => void): void {
+    this.handlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.sub.disconnect();
+    this.pub.disconnect();
+  }
+}

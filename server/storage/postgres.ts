@@ -1,0 +1,411 @@
+/**
+ * PostgreSQL storage for several server processes sharing one database (DATABASE_URL). Same schema and
+ * rows as SQLite (rows.ts). What SQLite gets from running single-threaded, this gets from row locks:
+ * the conversation row is locked by the seq bump, so concurrent sends from any process to one
+ * conversation get consecutive seqs; a retry racing its original loses on the (from, idClient) key and
+ * rolls back, seq bump included.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Account, ConsultationStatus } from '../../types/message';
+import type { Cipher } from '../crypto';
+import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
+import { toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import type {
+  AuditRecord,
+  Consultation,
+  ConversationSummary,
+  NewConsultation,
+  NewMessage,
+  PurgeCutoffs,
+  Storage,
+  StoredFile,
+  StoredMessage,
+} from './types';
+import { teamConvId } from './types';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  account TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('patient', 'doctor'))
+);
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY,
+  scene TEXT NOT NULL,
+  team_id TEXT,
+  team_name TEXT,
+  last_seq BIGINT NOT NULL DEFAULT 0,
+  last_time BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS conversation_members (
+  conv_id TEXT NOT NULL REFERENCES conversations(id),
+  account TEXT NOT NULL,
+  read_seq BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (conv_id, account)
+);
+CREATE INDEX IF NOT EXISTS conversation_members_account ON conversation_members(account);
+CREATE TABLE IF NOT EXISTS consultations (
+  id TEXT PRIMARY KEY,
+  patient TEXT NOT NULL REFERENCES accounts(account),
+  doctor TEXT NOT NULL REFERENCES accounts(account),
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  max_patient_msgs BIGINT,
+  ends_at BIGINT
+);
+CREATE TABLE IF NOT EXISTS messages (
+  conv_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  id_server TEXT NOT NULL UNIQUE,
+  id_client TEXT NOT NULL,
+  from_account TEXT NOT NULL,
+  from_nick TEXT,
+  scene TEXT NOT NULL,
+  to_target TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attach TEXT,
+  time BIGINT NOT NULL,
+  recalled_at BIGINT,
+  PRIMARY KEY (conv_id, seq),
+  UNIQUE (from_account, id_client)
+);
+CREATE INDEX IF NOT EXISTS messages_time ON messages(time);
+CREATE TABLE IF NOT EXISTS files (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  ext TEXT NOT NULL,
+  mime TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  w BIGINT,
+  h BIGINT,
+  dur BIGINT,
+  thumb INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS used_links (jti TEXT PRIMARY KEY, used_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq BIGINT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+`;
+
+/** Serialises schema creation and audit appends across processes. */
+const SCHEMA_LOCK = 7_101;
+const AUDIT_LOCK = 7_102;
+
+const CONSULTATION = `SELECT c.*, v.team_name,
+  (SELECT COUNT(*) FROM messages m WHERE m.conv_id = v.id AND m.from_account = c.patient
+     AND m.type NOT IN ('notification', 'tip')) AS patient_msgs
+  FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = $1`;
+
+/** BIGINT columns are milliseconds and counters, far below 2^53: numbers, not strings. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+type Db = pg.Pool | pg.PoolClient;
+
+export class PostgresStorage implements Storage {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly cipher: Cipher,
+  ) {}
+
+  static async open(url: string, cipher: Cipher): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+    const storage = new PostgresStorage(pool, cipher);
+    await storage.tx(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      await db.query(SCHEMA);
+    });
+    return storage;
+  }
+
+  private async tx<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK');
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async one<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<R | undefined> {
+    return (await db.query<R>(sql, params)).rows[0];
+  }
+
+  private async all<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>(sql, params)).rows;
+  }
+
+  async upsertAccount(a: Account): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO accounts (account, name, role) VALUES ($1, $2, $3) ON CONFLICT (account) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role',
+      [a.account, a.name, a.role],
+    );
+  }
+
+  async getAccount(account: string): Promise<Account | undefined> {
+    return this.one<Account>(this.pool, 'SELECT account, name, role FROM accounts WHERE account = $1', [account]);
+  }
+
+  async createConsultation(c: NewConsultation): Promise<Consultation> {
+    const convId = teamConvId(c.id);
+    await this.tx(async (db) => {
+      await db.query(
+        'INSERT INTO consultations (id, patient, doctor, status, created_at, max_patient_msgs, ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [c.id, c.patient, c.doctor, c.status ?? 'inProgress', Date.now(), c.maxPatientMessages ?? null, c.endsAt ?? null],
+      );
+      await db.query('INSERT INTO conversations (id, scene, team_id, team_name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+        convId,
+        'team',
+        c.id,
+        c.teamName,
+      ]);
+      for (const account of [c.patient, c.doctor]) {
+        await db.query('INSERT INTO conversation_members (conv_id, account) VALUES ($1, $2) ON CONFLICT DO NOTHING', [convId, account]);
+      }
+    });
+    return (await this.consultation(c.id)) as Consultation;
+  }
+
+  async consultation(id: string): Promise<Consultation | undefined> {
+    const row = await this.one<ConsultationRow>(this.pool, CONSULTATION, [id]);
+    return row && toConsultation(row);
+  }
+
+  async setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation> {
+    await this.pool.query('UPDATE consultations SET status = $1 WHERE id = $2', [status, id]);
+    return (await this.consultation(id)) as Consultation;
+  }
+
+  async useLink(jti: string, at: number): Promise<boolean> {
+    return (await this.pool.query('INSERT INTO used_links (jti, used_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jti, at])).rowCount === 1;
+  }
+
+  async appendAudit(make: (prev: AuditRecord | undefined) => AuditRecord): Promise<AuditRecord> {
+    return this.tx(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+      const last = await this.one<AuditRow>(db, 'SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1', []);
+      const rec = make(last && toAudit(last));
+      await db.query(
+        'INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [rec.seq, rec.at, rec.actor, rec.action, rec.target, rec.detail, rec.prevHash, rec.hash],
+      );
+      return rec;
+    });
+  }
+
+  async auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return (await this.all<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).map(toAudit);
+  }
+
+  async purge(cutoffs: PurgeCutoffs): Promise<{ messages: number; fileIds: string[] }> {
+    return this.tx(async (db) => {
+      const removed = await db.query("DELETE FROM messages WHERE time < $1 AND (type <> 'custom' OR time < $2)", [
+        cutoffs.chatBefore,
+        cutoffs.medicalBefore,
+      ]);
+      const files = await db.query<{ id: string }>('DELETE FROM files WHERE created_at < $1 RETURNING id', [cutoffs.chatBefore]);
+      return { messages: removed.rowCount ?? 0, fileIds: files.rows.map((r) => r.id) };
+    });
+  }
+
+  async isConversationMember(convId: string, account: string): Promise<boolean> {
+    return (await this.one(this.pool, 'SELECT 1 FROM conversation_members WHERE conv_id = $1 AND account = $2', [convId, account])) !== undefined;
+  }
+
+  async conversationMembers(convId: string): Promise<string[]> {
+    return (await this.all<{ account: string }>('SELECT account FROM conversation_members WHERE conv_id = $1 ORDER BY account', [convId])).map(
+      (r) => r.account,
+    );
+  }
+
+  async shareTeam(a: string, b: string): Promise<boolean> {
+    const row = await this.one(
+      this.pool,
+      `SELECT 1 FROM conversation_members x JOIN conversation_members y ON x.conv_id = y.conv_id
+       JOIN conversations c ON c.id = x.conv_id AND c.scene = 'team' WHERE x.account = $1 AND y.account = $2 LIMIT 1`,
+      [a, b],
+    );
+    return row !== undefined;
+  }
+
+  private async byClientId(db: Db, from: string, idClient: string): Promise<MessageRow | undefined> {
+    return this.one<MessageRow>(db, 'SELECT * FROM messages WHERE from_account = $1 AND id_client = $2', [from, idClient]);
+  }
+
+  private async appendIn(db: pg.PoolClient, m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    const existing = await this.byClientId(db, m.from, m.idClient);
+    if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
+    await db.query('INSERT INTO conversations (id, scene) VALUES ($1, $2) ON CONFLICT DO NOTHING', [m.conv.id, m.scene]);
+    for (const account of m.members) {
+      await db.query('INSERT INTO conversation_members (conv_id, account) VALUES ($1, $2) ON CONFLICT DO NOTHING', [m.conv.id, account]);
+    }
+    const bumped = await this.one<{ last_seq: number; last_time: number }>(
+      db,
+      'UPDATE conversations SET last_seq = last_seq + 1, last_time = GREATEST(last_time, $1) WHERE id = $2 RETURNING last_seq, last_time',
+      [Date.now(), m.conv.id],
+    );
+    if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
+    const row: MessageRow = {
+      recalled_at: null,
+      conv_id: m.conv.id,
+      seq: bumped.last_seq,
+      id_server: randomUUID(),
+      id_client: m.idClient,
+      from_account: m.from,
+      from_nick: m.fromNick ?? null,
+      scene: m.scene,
+      to_target: m.to,
+      type: m.type,
+      body: m.body === '' ? '' : this.cipher.seal(m.body),
+      attach: m.attach ? this.cipher.seal(JSON.stringify(m.attach)) : null,
+      time: bumped.last_time,
+    };
+    await db.query(
+      `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target, type, body, attach, time)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [row.conv_id, row.seq, row.id_server, row.id_client, row.from_account, row.from_nick, row.scene, row.to_target, row.type, row.body, row.attach, row.time],
+    );
+    return { stored: { ...toStored({ ...row, body: '', attach: null }, this.cipher), body: m.body, attach: m.attach }, duplicate: false };
+  }
+
+  /** A retry that raced its original (another process stored it first) answers as a duplicate. */
+  private async appendOrExisting(
+    work: (db: pg.PoolClient) => Promise<{ stored: StoredMessage; duplicate: boolean }>,
+    from: string,
+    idClient: string,
+  ): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    try {
+      return await this.tx(work);
+    } catch (e) {
+      const existing = (e as { code?: string }).code === '23505' ? await this.byClientId(this.pool, from, idClient) : undefined;
+      if (!existing) throw e;
+      return { stored: toStored(existing, this.cipher), duplicate: true };
+    }
+  }
+
+  async appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    return this.appendOrExisting((db) => this.appendIn(db, m), m.from, m.idClient);
+  }
+
+  async findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined> {
+    const row = await this.byClientId(this.pool, from, idClient);
+    return row && row.conv_id === convId ? toStored(row, this.cipher) : undefined;
+  }
+
+  async recall(target: StoredMessage, notice: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    return this.appendOrExisting(
+      async (db) => {
+        await db.query(
+          'UPDATE messages SET recalled_at = COALESCE(recalled_at, $1) WHERE conv_id = $2 AND from_account = $3 AND id_client = $4',
+          [Date.now(), target.convId, target.from, target.idClient],
+        );
+        return this.appendIn(db, notice);
+      },
+      notice.from,
+      notice.idClient,
+    );
+  }
+
+  async history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
+    const rows =
+      beforeSeq === undefined
+        ? await this.all<MessageRow>('SELECT * FROM (SELECT * FROM messages WHERE conv_id = $1 ORDER BY seq DESC LIMIT $2) m ORDER BY seq', [convId, limit])
+        : await this.all<MessageRow>(
+            'SELECT * FROM (SELECT * FROM messages WHERE conv_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3) m ORDER BY seq',
+            [convId, beforeSeq, limit],
+          );
+    return rows.map((r) => toStored(r, this.cipher));
+  }
+
+  async after(convId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.all<MessageRow>('SELECT * FROM messages WHERE conv_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [convId, afterSeq, limit]);
+    return rows.map((r) => toStored(r, this.cipher));
+  }
+
+  async markRead(convId: string, account: string, seq: number): Promise<number> {
+    // A cursor past the newest message would hide messages that arrive later.
+    const row = await this.one<{ read_seq: number }>(
+      this.pool,
+      `UPDATE conversation_members
+       SET read_seq = GREATEST(read_seq, LEAST($1, (SELECT last_seq FROM conversations WHERE id = conv_id)))
+       WHERE conv_id = $2 AND account = $3 RETURNING read_seq`,
+      [seq, convId, account],
+    );
+    return row?.read_seq ?? 0;
+  }
+
+  async conversationsOf(account: string): Promise<ConversationSummary[]> {
+    const convs = await this.all<ConversationRow>(
+      `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq
+       FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
+       WHERE m.account = $1 ORDER BY c.last_time DESC`,
+      [account],
+    );
+    return Promise.all(
+      convs.map(async (c) =>
+        toSummary(
+          c,
+          {
+            others: await this.all<{ account: string; read_seq: number }>(
+              'SELECT account, read_seq FROM conversation_members WHERE conv_id = $1 AND account <> $2',
+              [c.id, account],
+            ),
+            last: await this.one<MessageRow>(this.pool, 'SELECT * FROM messages WHERE conv_id = $1 ORDER BY seq DESC LIMIT 1', [c.id]),
+            consultation: c.team_id ? await this.one<ConsultationRow>(this.pool, CONSULTATION, [c.team_id]) : undefined,
+            // Notifications (recalls) are bookkeeping, not something to read.
+            unread:
+              (
+                await this.one<{ n: number }>(
+                  this.pool,
+                  "SELECT COUNT(*) AS n FROM messages WHERE conv_id = $1 AND seq > $2 AND from_account <> $3 AND type <> 'notification'",
+                  [c.id, c.read_seq, account],
+                )
+              )?.n ?? 0,
+          },
+          this.cipher,
+        ),
+      ),
+    );
+  }
+
+  async putFile(f: StoredFile): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+      [f.id, f.owner, f.kind, f.name, f.ext, f.mime, f.size, f.w ?? null, f.h ?? null, f.dur ?? null, f.thumb ? 1 : 0, f.createdAt],
+    );
+  }
+
+  async getFile(id: string): Promise<StoredFile | undefined> {
+    const row = await this.one<FileRow>(this.pool, 'SELECT * FROM files WHERE id = $1', [id]);
+    return row && toFile(row);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Rows as both SQL adapters (sqlite.ts, postgres.ts) store them, with one set of column names, and
+ * their mapping to the domain. Bodies and attachments are sealed by the Cipher before they are stored.
+ */
+import type { MediaKind } from '../../types/media';
+import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
+import type { Cipher } from '../crypto';
+import type { AuditRecord, Consultation, ConversationSummary, StoredFile, StoredMessage } from './types';
+
+export interface MessageRow {
+  conv_id: string;
+  seq: number;
+  id_server: string;
+  id_client: string;
+  from_account: string;
+  from_nick: string | null;
+  scene: Scene;
+  to_target: string;
+  type: MessageType;
+  body: string;
+  attach: string | null;
+  time: number;
+  recalled_at: number | null;
+}
+
+export interface FileRow {
+  id: string;
+  owner: string;
+  kind: MediaKind;
+  name: string;
+  ext: string;
+  mime: string;
+  size: number;
+  w: number | null;
+  h: number | null;
+  dur: number | null;
+  thumb: number;
+  created_at: number;
+}
+
+export const toFile = (r: FileRow): StoredFile => ({
+  id: r.id,
+  owner: r.owner,
+  kind: r.kind,
+  name: r.name,
+  ext: r.ext,
+  mime: r.mime,
+  size: r.size,
+  ...(r.w !== null ? { w: r.w } : {}),
+  ...(r.h !== null ? { h: r.h } : {}),
+  ...(r.dur !== null ? { dur: r.dur } : {}),
+  thumb: r.thumb === 1,
+  createdAt: r.created_at,
+});
+
+export interface ConsultationRow {
+  id: string;
+  patient: string;
+  doctor: string;
+  status: ConsultationStatus;
+  created_at: number;
+  team_name: string;
+  max_patient_msgs: number | null;
+  ends_at: number | null;
+  patient_msgs: number;
+}
+
+export interface AuditRow {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export const toAudit = (r: AuditRow): AuditRecord => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  detail: r.detail,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export const toStored = (r: MessageRow, cipher: Cipher): StoredMessage => ({
+  convId: r.conv_id,
+  seq: r.seq,
+  idServer: r.id_server,
+  idClient: r.id_client,
+  from: r.from_account,
+  fromNick: r.from_nick ?? undefined,
+  scene: r.scene,
+  to: r.to_target,
+  type: r.type,
+  body: r.body === '' ? '' : cipher.open(r.body),
+  attach: r.attach ? (JSON.parse(cipher.open(r.attach)) as Record<string, unknown>) : undefined,
+  time: r.time,
+  ...(r.recalled_at !== null ? { recalledAt: r.recalled_at } : {}),
+});
+
+export const toConsultation = (r: ConsultationRow): Consultation => ({
+  id: r.id,
+  teamName: r.team_name,
+  patient: r.patient,
+  doctor: r.doctor,
+  status: r.status,
+  createdAt: r.created_at,
+  ...(r.max_patient_msgs !== null ? { maxPatientMessages: r.max_patient_msgs } : {}),
+  ...(r.ends_at !== null ? { endsAt: r.ends_at } : {}),
+  patientMessages: r.patient_msgs,
+});
+
+
+/** One row of an account's conversations, with what the sessions list needs around it. */
+export interface ConversationRow {
+  id: string;
+  scene: Scene;
+  team_id: string | null;
+  team_name: string | null;
+  last_seq: number;
+  read_seq: number;
+}
+
+export function toSummary(
+  c: ConversationRow,
+  parts: { others: Array<{ account: string; read_seq: number }>; last?: MessageRow; consultation?: ConsultationRow; unread: number },
+  cipher: Cipher,
+): ConversationSummary {
+  const { others } = parts;
+  return {
+    convId: c.id,
+    scene: c.scene,
+    teamId: c.team_id ?? undefined,
+    teamName: c.team_name ?? undefined,
+    peer: c.scene === 'p2p' ? others[0]?.account : undefined,
+    lastSeq: c.last_seq,
+    readSeq: c.read_seq,
+    peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
+    memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
+    unread: parts.unread,
+    lastMsg: parts.last ? toStored(parts.last, cipher) : undefined,
+    consultation: parts.consultation ? toConsultation(parts.consultation) : undefined,
+  };
+}
