@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Account, ConsultationStatus } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { countsForQuota, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS consultations (
   status TEXT NOT NULL,
   created_at BIGINT NOT NULL,
   max_patient_msgs BIGINT,
-  ends_at BIGINT
+  ends_at BIGINT,
+  patient_msgs BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS messages (
   conv_id TEXT NOT NULL,
@@ -108,10 +109,7 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 const SCHEMA_LOCK = 7_101;
 const AUDIT_LOCK = 7_102;
 
-const CONSULTATION = `SELECT c.*, v.team_name,
-  (SELECT COUNT(*) FROM messages m WHERE m.conv_id = v.id AND m.from_account = c.patient
-     AND m.type NOT IN ('notification', 'tip')) AS patient_msgs
-  FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = $1`;
+const CONSULTATION = `SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = $1`;
 
 /** BIGINT columns are milliseconds and counters, far below 2^53: numbers, not strings. */
 const types = {
@@ -290,6 +288,9 @@ export class PostgresStorage implements Storage {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [row.conv_id, row.seq, row.id_server, row.id_client, row.from_account, row.from_nick, row.scene, row.to_target, row.type, row.body, row.attach, row.time],
     );
+    if (countsForQuota(m)) {
+      await db.query('UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = $1 AND patient = $2', [m.conv.teamId, m.from]);
+    }
     return { stored: { ...toStored({ ...row, body: '', attach: null }, this.cipher), body: m.body, attach: m.attach }, duplicate: false };
   }
 

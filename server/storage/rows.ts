@@ -5,7 +5,7 @@
 import type { MediaKind } from '../../types/media';
 import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
 import type { Cipher } from '../crypto';
-import type { AuditRecord, Consultation, ConversationSummary, StoredFile, StoredMessage } from './types';
+import type { AuditRecord, Consultation, ConversationSummary, NewMessage, StoredFile, StoredMessage } from './types';
 
 export interface MessageRow {
   conv_id: string;
@@ -147,3 +147,9 @@ export function toSummary(
     consultation: parts.consultation ? toConsultation(parts.consultation) : undefined,
   };
 }
+
+/**
+ * Whether a new message counts against its consultation's patient quota: a team message that is not
+ * a system line (the UPDATE only matches when its sender is the consultation's patient).
+ */
+export const countsForQuota = (m: NewMessage): boolean => m.conv.teamId !== undefined && m.type !== 'notification' && m.type !== 'tip';

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { Account, ConsultationStatus, Role } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { countsForQuota, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -98,6 +98,10 @@ const MIGRATIONS = [
    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE INDEX messages_time ON messages(time);`,
+  // A counter kept by each append instead of a COUNT(*) over the chat on every send.
+  `ALTER TABLE consultations ADD COLUMN patient_msgs INTEGER NOT NULL DEFAULT 0;
+   UPDATE consultations SET patient_msgs = (SELECT COUNT(*) FROM messages m WHERE m.conv_id = 'team-' || consultations.id
+     AND m.from_account = consultations.patient AND m.type NOT IN ('notification', 'tip'));`,
 ];
 
 /**
@@ -138,10 +142,10 @@ export class SqliteStorage implements Storage {
         'INSERT INTO consultations (id, patient, doctor, status, created_at, max_patient_msgs, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       consultation: db.prepare<[string], ConsultationRow>(
-        `SELECT c.*, v.team_name,
-           (SELECT COUNT(*) FROM messages m WHERE m.conv_id = v.id AND m.from_account = c.patient
-              AND m.type NOT IN ('notification', 'tip')) AS patient_msgs
-         FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = ?`,
+        `SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id WHERE c.id = ?`,
+      ),
+      countPatientMessage: db.prepare<[string, string]>(
+        'UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = ? AND patient = ?',
       ),
       setStatus: db.prepare<[ConsultationStatus, string]>('UPDATE consultations SET status = ? WHERE id = ?'),
       useLink: db.prepare<[string, number]>('INSERT OR IGNORE INTO used_links (jti, used_at) VALUES (?, ?)'),
@@ -241,6 +245,7 @@ export class SqliteStorage implements Storage {
         time: bumped.last_time,
       };
       this.stmt.insertMessage.run(row);
+      if (countsForQuota(m)) this.stmt.countPatientMessage.run(m.conv.teamId as string, m.from);
       return { stored: { ...toStored({ ...row, body: '', attach: null }, this.cipher), body: m.body, attach: m.attach }, duplicate: false };
     });
     this.recallTx = db.transaction((target: StoredMessage, notice: NewMessage) => {

@@ -47,6 +47,8 @@ test('two processes sending to one conversation at once get consecutive seqs, ea
   const results = await Promise.all(sends);
   expect(results.every((r) => !r.duplicate)).toBe(true);
   expect(results.map((r) => r.stored.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  // The patient's quota counter, kept by each append, saw every one of theirs.
+  expect((await a.consultation(TEAM))?.patientMessages).toBe(100);
   const history = await b.history(teamConvId(TEAM), undefined, 200);
   expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   expect(new Set(history.map((m) => m.body)).size).toBe(200);
