@@ -113,6 +113,11 @@ export class SqliteStorage implements Storage {
   private readonly stmt;
   private readonly appendTx;
   private readonly recallTx;
+  private batch: Array<{
+    m: NewMessage;
+    resolve: (r: { stored: StoredMessage; duplicate: boolean }) => void;
+    reject: (e: unknown) => void;
+  }> = [];
 
   constructor(
     path: string,
@@ -348,8 +353,41 @@ export class SqliteStorage implements Storage {
     return this.stmt.shareTeam.get(a, b) !== undefined;
   }
 
-  async appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
-    return this.appendTx(m);
+  /**
+   * Group commit: appends that arrive within one turn of the event loop (many connections sending at
+   * once) are written in one transaction, each in its own savepoint so that one failure fails only
+   * itself. Order is arrival order, so a connection's sends keep their order.
+   */
+  appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ m, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    let results: Array<{ ok: { stored: StoredMessage; duplicate: boolean } } | { error: unknown }>;
+    try {
+      results = this.db.transaction(() =>
+        batch.map(({ m }) => {
+          try {
+            return { ok: this.appendTx(m) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      )();
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+      return;
+    }
+    batch.forEach((b, i) => {
+      const r = results[i];
+      if ('ok' in r) b.resolve(r.ok);
+      else b.reject(r.error);
+    });
   }
 
   async findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined> {
@@ -413,6 +451,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    if (this.batch.length) this.flush();
     this.db.close();
   }
 }

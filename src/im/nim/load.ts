@@ -17,9 +17,9 @@ const NIM: NimModule['default'] =
     : (require('nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK') as NimModule).default;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export const createNim: CreateNim = (options) => {
+export const createNim: CreateNim = (options, other) => {
   // The instance is all three at runtime; its declarations split them. Assigning to NimSdk checks
   // every service the provider uses against the SDK's own types.
-  const sdk: NimSdk = NIM.getInstance(options) as V2NIM & Pick<NIMInterface, 'connect' | 'destroy'> & NimEmitter;
+  const sdk: NimSdk = NIM.getInstance(options, other) as V2NIM & Pick<NIMInterface, 'connect' | 'destroy'> & NimEmitter;
   return sdk;
 };

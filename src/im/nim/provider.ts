@@ -121,7 +121,11 @@ export class NimProvider implements ImProvider {
 
   private open(create: CreateNim, creds: NimCredentials): NimSdk {
     for (const off of this.unbind.splice(0)) off();
-    const sdk = create({ appkey: creds.appKey, account: creds.account, token: creds.token, debugLevel: 'off', needReconnect: true });
+    const sdk = create(
+      { appkey: creds.appKey, account: creds.account, token: creds.token, debugLevel: 'off', needReconnect: true },
+      // Medical chats: no usage statistics from the SDK to NetEase's reporting servers.
+      { reporterConfig: { enableCompass: false, isDataReportEnable: false } },
+    );
     this.sdk = sdk;
     this.listen(sdk, 'msg', (m) => {
       const msg = this.remember(m);

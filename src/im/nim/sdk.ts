@@ -6,7 +6,7 @@
 import type { CloudStorageServiceInterface } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/CloudStorageServiceInterface';
 import type { MsgLogServiceInterface } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgLogServiceInterface';
 import type { MsgServiceInterface } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgServiceInterface';
-import type { IMEventInterface, NIMInitializeOptions, NIMInterface } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/NIMInterface';
+import type { IMEventInterface, NIMInitializeOptions, NIMInterface, NIMOtherOptions } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/NIMInterface';
 import type { SessionServiceInterface } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SessionServiceInterface';
 import type { SystemMessageServiceInterface } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SystemMessageServiceInterface';
 
@@ -57,5 +57,5 @@ export type NimSdk = NimEmitter &
   };
 
 /** `NIM.getInstance` of whichever build the platform loaded. */
-export type CreateNim = (options: NIMInitializeOptions) => NimSdk;
+export type CreateNim = (options: NIMInitializeOptions, other?: NIMOtherOptions) => NimSdk;
 
