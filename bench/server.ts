@@ -12,7 +12,7 @@ import { spawnServer } from '../tests/helpers/server-process';
 
 const ROOT = resolve(__dirname, '..');
 const CONNECTIONS = 20;
-const SENDS_EACH = 150;
+const SENDS_EACH = 400;
 
 interface Result {
   seconds: number;
