@@ -13,6 +13,7 @@ export type AuditAction =
   | 'nim.token'
   | 'message.send'
   | 'message.recall'
+  | 'message.forward'
   | 'message.read'
   | 'file.upload'
   | 'file.read'

@@ -13,6 +13,7 @@ import type {
   Message,
   OutgoingMessage,
   Role,
+  Scene,
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView } from '../types/message';
@@ -285,6 +286,49 @@ export class ChatService {
     });
     if (!duplicate) await this.audit.record(me.account, 'message.recall', conv.id, { seq: target.seq, idClient });
     return { notice: stored, duplicate };
+  }
+
+  /**
+   * A copy of a message into another session, from the forwarder. Medical content must not reach
+   * anyone who could not already read it: every member of the target must be a member of the source.
+   * The copy keeps the original's content as stored (moderated text, measured files, the card as its
+   * doctor issued it) and counts as a message sent in the target.
+   */
+  async forward(
+    me: Account,
+    f: { sessionId: string; from: string; idClient: string; toSessionId: string; newIdClient: string },
+  ): Promise<{ stored: StoredMessage; duplicate: boolean }> {
+    const source = await this.conversationFor(me.account, f.sessionId);
+    const target = await this.conversationFor(me.account, f.toSessionId);
+    const existing = await this.storage.findMessage(target.id, me.account, f.newIdClient);
+    if (existing) return { stored: existing, duplicate: true };
+    const original = await this.storage.findMessage(source.id, f.from, f.idClient);
+    if (!original || original.recalledAt !== undefined || original.type === 'notification' || original.type === 'tip') {
+      throw new ClientError('notFound', 'no message to forward with this idClient in this session');
+    }
+    const readers = new Set(await this.storage.conversationMembers(source.id));
+    const recipients = target.members ?? (await this.storage.conversationMembers(target.id));
+    if (recipients.some((a) => !readers.has(a))) {
+      throw new ClientError('forbidden', '只能转发给本来就能看到这条消息的人');
+    }
+    await this.admitMessage(me, target);
+    const parsed = parseSessionId(f.toSessionId) as { scene: Scene; to: string };
+    const result = await this.storage.appendMessage({
+      conv: target,
+      idClient: f.newIdClient,
+      from: me.account,
+      fromNick: me.name,
+      scene: parsed.scene,
+      to: target.scene === 'team' ? (target.teamId as string) : parsed.to,
+      type: original.type,
+      body: original.body,
+      attach: original.attach,
+      members: target.members ?? [],
+    });
+    if (!result.duplicate) {
+      await this.audit.record(me.account, 'message.forward', target.id, { seq: result.stored.seq, from: source.id, fromSeq: original.seq });
+    }
+    return result;
   }
 
   async markRead(me: string, sessionId: string, seq: number) {

@@ -30,7 +30,7 @@ export interface GatewayOptions {
 }
 
 /** Frames that store something, and so count against the rate limit. */
-const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation']);
+const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward']);
 
 interface Connection {
   ws: WebSocket;
@@ -217,6 +217,12 @@ export class Gateway {
       const { notice, duplicate } = await this.chat.recall(me, f.sessionId, f.idClient);
       if (!duplicate) await this.deliver(notice, c);
       return { notice: this.chat.view(notice, me.account) };
+    },
+    forward: async (c, f) => {
+      const me = c.me as Account;
+      const { stored, duplicate } = await this.chat.forward(me, f);
+      if (!duplicate) await this.deliver(stored, c);
+      return { msg: this.chat.view(stored, me.account) };
     },
     typing: async (c, f) => {
       const me = (c.me as Account).account;

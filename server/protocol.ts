@@ -85,6 +85,17 @@ const frameSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('recall'), sessionId: sessionIdSchema, idClient: clientIdSchema }).strict(),
   z.object({ ...base, type: z.literal('typing'), sessionId: sessionIdSchema }).strict(),
   z
+    .object({
+      ...base,
+      type: z.literal('forward'),
+      sessionId: sessionIdSchema,
+      from: idSchema,
+      idClient: clientIdSchema,
+      toSessionId: sessionIdSchema,
+      newIdClient: clientIdSchema,
+    })
+    .strict(),
+  z
     .object({ ...base, type: z.literal('consultation'), sessionId: sessionIdSchema, action: z.enum(['accept', 'close', 'cancel']) })
     .strict(),
 ]) satisfies z.ZodType<RequestFrame>;

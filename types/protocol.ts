@@ -40,6 +40,14 @@ export interface RequestMap {
   markRead: { req: { sessionId: string; seq: number }; res: { readSeq: number } };
   /** Recall one's own message within RECALL_WINDOW_MS; the reply is the stored recall notice. */
   recall: { req: { sessionId: string; idClient: string }; res: { notice: Message } };
+  /**
+   * A copy of a message held in `sessionId` (sent by `from`) into `toSessionId`, from the forwarder,
+   * under `newIdClient` (retries deduplicate on it). Only to people who can already see the original.
+   */
+  forward: {
+    req: { sessionId: string; from: string; idClient: string; toSessionId: string; newIdClient: string };
+    res: { msg: Message };
+  };
   /** Transient "typing" signal: forwarded to the other members' connections, never stored. */
   typing: { req: { sessionId: string }; res: Record<never, never> };
   /**

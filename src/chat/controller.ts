@@ -342,6 +342,21 @@ export class ChatController {
     }
   }
 
+  /**
+   * Forwards a stored message to another session; it shows there once stored. Resolves with an error
+   * text to show, or undefined.
+   */
+  async forward(sessionId: string, idClient: string, toSessionId: string): Promise<string | undefined> {
+    const msg = this.store.getState().messages.get(sessionId)?.byId.get(idClient);
+    if (!msg) return errorText('notFound');
+    try {
+      this.store.getState().receive([await this.provider.forward(msg, toSessionId, newIdClient())]);
+      return undefined;
+    } catch (e) {
+      return errorText(errorCodeOf(e));
+    }
+  }
+
   /** Resolves with an error text to show, or undefined when the recall went through. */
   async recall(sessionId: string, idClient: string): Promise<string | undefined> {
     try {

@@ -79,6 +79,11 @@ export interface ImProvider {
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage>;
   sync(cursors: Record<string, number>): Promise<SyncResult>;
   markRead(sessionId: string, seq: number): Promise<void>;
+  /**
+   * Copies a stored message of `msg.sessionId` into `toSessionId` as the current user's, under
+   * `idClient`; resolves with the copy as stored.
+   */
+  forward(msg: Message, toSessionId: string, idClient: string): Promise<Message>;
   /** Recalls one's own message; resolves with the notice that turns it into a tip everywhere. */
   recall(sessionId: string, idClient: string): Promise<Message>;
   /** Accept, close or cancel the consultation of a session; resolves with the stored notice. */

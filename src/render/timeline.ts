@@ -70,12 +70,14 @@ export function buildTimeline(
   return items;
 }
 
-export type MessageAction = 'copy' | 'recall' | 'resend';
+export type MessageAction = 'copy' | 'forward' | 'recall' | 'resend';
 
 /** What a long press on a message offers: recall only for one's own stored messages within the window. */
-export function messageActions(msg: Message, me: string | undefined, now: number): MessageAction[] {
+export function messageActions(msg: Message, me: string | undefined, now: number, canForward = false): MessageAction[] {
   const actions: MessageAction[] = [];
   if (msg.type === 'text') actions.push('copy');
+  const system = msg.type === 'tip' || msg.type === 'notification';
+  if (canForward && msg.seq !== undefined && !system) actions.push('forward');
   const mine = msg.from === me;
   if (mine && msg.seq !== undefined && now - msg.time <= RECALL_WINDOW_MS) actions.push('recall');
   if (mine && msg.status === 'sendFailed') actions.push('resend');

@@ -1,8 +1,8 @@
 /**
  * What every IM provider must do for the app, asserted through the app's own stack (store + controller
  * + provider): send and receive, dedup of retries, catching up after being offline, recall, p2p and
- * team receipts, history paging, media with progress, refusals. Run for the local provider against a
- * real server and for the NIM provider against a fake of the SDK (tests/contract/*.test.ts).
+ * team receipts, forwarding, history paging, media with progress, refusals. Run for the local provider
+ * against a real server and for the NIM provider against a fake of the SDK (tests/contract/*.test.ts).
  */
 import type { Account } from '../../types/message';
 import type { ChatClient } from '../helpers/chat-client';
@@ -103,6 +103,18 @@ export function providerContract(name: string, makeWorld: () => Promise<Contract
       const seq = d.messages(SESSION)[0].seq as number;
       await p.controller.enterSession(SESSION);
       await until(() => (d.store.getState().sessions.get(SESSION)?.memberReads[patient.account] ?? 0) >= seq, 'team receipt');
+    });
+
+    test('a message forwarded into another session arrives there from the forwarder', async () => {
+      const p = await world.client(patient);
+      const d = await world.client(doctor);
+      await p.controller.sendText(SESSION, '血常规报告：白细胞 11.2');
+      await until(() => bodies(d).length === 1, 'delivered');
+      expect(await d.controller.forward(SESSION, d.messages(SESSION)[0].idClient, P2P_PATIENT)).toBeUndefined();
+      expect(d.messages(P2P_PATIENT)).toMatchObject([{ from: doctor.account, body: '血常规报告：白细胞 11.2', status: 'sent' }]);
+      await until(() => bodies(p, P2P_DOCTOR).length === 1, 'the forwarded copy arrived');
+      expect(p.messages(P2P_DOCTOR)[0]).toMatchObject({ from: doctor.account, body: '血常规报告：白细胞 11.2' });
+      expect(bodies(p)).toEqual(['血常规报告：白细胞 11.2']);
     });
 
     test('a fresh device pages back through history without gaps or duplicates', async () => {

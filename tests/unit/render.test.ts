@@ -70,6 +70,13 @@ describe('long-press actions', () => {
     expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time)).toEqual(['copy', 'resend']);
     expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time)).toEqual(['copy']);
   });
+
+  test('stored messages can be forwarded where there is somewhere to forward them; system lines cannot', () => {
+    expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time, true)).toEqual(['copy', 'forward']);
+    expect(messageActions(at({ type: 'image', body: '' }), ME, base.time, true)).toEqual(['forward', 'recall']);
+    expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time, true)).toEqual(['copy', 'resend']);
+    expect(messageActions(at({ type: 'tip', body: '医生已接诊', from: 'doctor-zhang' }), ME, base.time, true)).toEqual([]);
+  });
 });
 
 test('list item ids are valid CSS selectors whatever the message id', () => {

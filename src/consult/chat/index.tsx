@@ -118,25 +118,32 @@ export default function ChatPage() {
   const older = useCallback(() => chat().loadOlder(sessionId), [sessionId]);
   const onTyping = useCallback(() => chat().typing(sessionId), [sessionId]);
   const reedit = useCallback((text: string) => setFill({ text }), []);
+  // Where a message could be forwarded: the user's other sessions (the server refuses any whose
+  // members could not already read it). An action sheet holds six items.
+  const sessions = useChat((s) => s.sessions);
+  const targets = useMemo(() => [...sessions.values()].filter((t) => t.id !== sessionId).slice(0, 6), [sessions, sessionId]);
   const onLongPress = useCallback(
     (msg: Message) => {
-      const actions = messageActions(msg, me?.account, Date.now());
+      const actions = messageActions(msg, me?.account, Date.now(), targets.length > 0);
       if (!actions.length) return;
-      const label: Record<MessageAction, string> = { copy: '复制', recall: '撤回', resend: '重发' };
+      const label: Record<MessageAction, string> = { copy: '复制', forward: '转发', recall: '撤回', resend: '重发' };
+      const toast = (error: string | undefined, done?: string) =>
+        error ? Taro.showToast({ title: error, icon: 'none' }) : done ? Taro.showToast({ title: done, icon: 'success' }) : undefined;
       Taro.showActionSheet({ itemList: actions.map((a) => label[a]) })
         .then(async ({ tapIndex }) => {
           const action = actions[tapIndex];
           if (action === 'copy') await Taro.setClipboardData({ data: msg.body });
           if (action === 'resend') await chat().resend(sessionId, msg.idClient);
-          if (action === 'recall') {
-            const error = await chat().recall(sessionId, msg.idClient);
-            if (error) await Taro.showToast({ title: error, icon: 'none' });
+          if (action === 'recall') await toast(await chat().recall(sessionId, msg.idClient));
+          if (action === 'forward') {
+            const { tapIndex: to } = await Taro.showActionSheet({ itemList: targets.map((t) => `转发给 ${t.name}`) });
+            await toast(await chat().forward(sessionId, msg.idClient, targets[to].id), '已转发');
           }
         })
-        // Dismissing the sheet rejects; nothing to do.
+        // Dismissing a sheet rejects; nothing to do.
         .catch(() => undefined);
     },
-    [sessionId, me?.account],
+    [sessionId, me?.account, targets],
   );
   // A chat opened straight from an SMS link has no page below it to go back to.
   const toList = useCallback(() => {

@@ -124,6 +124,11 @@ export class LocalProvider implements ImProvider {
     await this.request('markRead', { sessionId, seq });
   }
 
+  async forward(msg: Message, toSessionId: string, idClient: string): Promise<Message> {
+    const req = { sessionId: msg.sessionId, from: msg.from, idClient: msg.idClient, toSessionId, newIdClient: idClient };
+    return (await this.request('forward', req)).msg;
+  }
+
   async recall(sessionId: string, idClient: string): Promise<Message> {
     return (await this.request('recall', { sessionId, idClient })).notice;
   }

@@ -294,6 +294,22 @@ export class NimProvider implements ImProvider {
     }
   }
 
+  /** NIM forwards its own copy (NIM picks the new idClient; ours is not needed for dedup here). */
+  async forward(msg: Message, toSessionId: string): Promise<Message> {
+    const sdk = this.ready();
+    const original = this.raw.get(msg.idClient);
+    const target = parseSessionId(toSessionId);
+    if (!original || !target) throw new ImError('notFound', `no message ${msg.idClient} to forward`);
+    let copy: Message | undefined;
+    try {
+      copy = this.remember(await sdk.msg.forwardMsg({ ...target, msg: original }));
+    } catch (e) {
+      throw imErrorOf(e);
+    }
+    if (!copy) throw new ImError('internal', 'NIM did not store the forwarded message');
+    return copy;
+  }
+
   async recall(sessionId: string, idClient: string): Promise<Message> {
     const sdk = this.ready();
     const target = this.raw.get(idClient);
