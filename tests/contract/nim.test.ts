@@ -44,3 +44,24 @@ export async function nimWorld() {
 }
 
 providerContract('nim', nimWorld);
+
+test('NIM forwards only to a private chat with someone who already had the message', async () => {
+  const world = await nimWorld();
+  try {
+    const p = await world.client(patient);
+    const d = await world.client(doctor);
+    await d.controller.sendText(`team-${TEAM}`, '复查结果正常');
+    await until(() => p.messages(`team-${TEAM}`).length === 1, 'delivered');
+    const { idClient } = p.messages(`team-${TEAM}`)[0];
+    // Into another team, or to a third person: refused before anything reaches NetEase.
+    const before = world.cloud.storedCount;
+    expect(await p.controller.forward(`team-${TEAM}`, idClient, `p2p-${stranger.account}`)).toBe('无权访问该会话');
+    expect(await p.controller.forward(`team-${TEAM}`, idClient, 'team-other')).toBe('无权访问该会话');
+    expect(world.cloud.storedCount).toBe(before);
+    // Back to the doctor who wrote it: allowed.
+    expect(await p.controller.forward(`team-${TEAM}`, idClient, `p2p-${doctor.account}`)).toBeUndefined();
+    expect(world.cloud.storedCount).toBe(before + 1);
+  } finally {
+    await world.dispose();
+  }
+});

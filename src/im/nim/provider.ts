@@ -294,12 +294,21 @@ export class NimProvider implements ImProvider {
     }
   }
 
-  /** NIM forwards its own copy (NIM picks the new idClient; ours is not needed for dedup here). */
+  /**
+   * NIM forwards its own copy (NIM picks the new idClient; ours is not needed for dedup here). NIM
+   * knows nothing of who may read a medical message, and team member lists are not loaded here, so
+   * this only forwards to a private chat with someone who already had the original: its sender, or
+   * the other person of a private chat.
+   */
   async forward(msg: Message, toSessionId: string): Promise<Message> {
     const sdk = this.ready();
     const original = this.raw.get(msg.idClient);
     const target = parseSessionId(toSessionId);
     if (!original || !target) throw new ImError('notFound', `no message ${msg.idClient} to forward`);
+    const hadIt = original.scene === 'p2p' ? [original.from, original.to] : [original.from];
+    if (target.scene !== 'p2p' || !hadIt.includes(target.to)) {
+      throw new ImError('forbidden', '只能转发给本来就能看到这条消息的人');
+    }
     let copy: Message | undefined;
     try {
       copy = this.remember(await sdk.msg.forwardMsg({ ...target, msg: original }));
