@@ -5,7 +5,7 @@ import { measureRect } from '../platform/measure';
 import type { TimelineItem } from '../render/timeline';
 import { itemDomId } from '../render/timeline';
 import type { ListWindow } from '../render/window';
-import { extendDown, extendUp, freeze, initialWindow, windowRange } from '../render/window';
+import { afterAppend, extendDown, extendUp, freeze, initialWindow, windowRange } from '../render/window';
 import { MessageBubble } from './MessageBubble';
 
 interface Props {
@@ -77,6 +77,16 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
   /** How many items are held, for a page load to tell whether it brought any. */
   const held = useRef(0);
   held.current = keys.length;
+
+  // New messages at the end grow a following window within this render (render/window.ts
+  // afterAppend), so the oldest item is not dropped and re-added around them.
+  const [newestSeen, setNewestSeen] = useState<string>();
+  const newestKey = keys[keys.length - 1];
+  if (newestKey !== newestSeen) {
+    setNewestSeen(newestKey);
+    const at = newestSeen === undefined ? -1 : keys.lastIndexOf(newestSeen);
+    if (at >= 0) setWin((w) => afterAppend(w, keys.length - 1 - at));
+  }
 
   const { start, end } = windowRange(keys, win);
   const following = win.endKey === undefined;

@@ -40,6 +40,18 @@ export function extendDown(keys: readonly string[], w: ListWindow): ListWindow {
   return windowOf(keys, Math.max(start, newEnd - WINDOW.max), newEnd);
 }
 
+/**
+ * `appended` new items after the newest: a following window grows with them, and past `max` sheds
+ * `step` items at once. Mini programs re-send a parent's whole child list when a child leaves it, so
+ * dropping the oldest item on every new message would re-send the list every time; appending sends
+ * only the new item.
+ */
+export function afterAppend(w: ListWindow, appended: number): ListWindow {
+  if (w.endKey !== undefined || appended <= 0) return w;
+  const count = w.count + appended;
+  return { count: count > WINDOW.max ? WINDOW.max - WINDOW.step : count };
+}
+
 /** The same items, no longer following: new messages then wait below instead of moving the list. */
 export function freeze(keys: readonly string[], w: ListWindow): ListWindow {
   const { start, end } = windowRange(keys, w);

@@ -1,5 +1,5 @@
 /** The message list's window over a long timeline (render/window.ts). */
-import { extendDown, extendUp, freeze, initialWindow, WINDOW, windowRange } from '../../src/render/window';
+import { afterAppend, extendDown, extendUp, freeze, initialWindow, WINDOW, windowRange } from '../../src/render/window';
 
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
 
@@ -43,6 +43,26 @@ test('going down slides back and follows again at the newest; frozen windows ign
   const frozen = freeze(k, w);
   expect(windowRange([...k, 'new1', 'new2'], frozen)).toEqual(windowRange(k, w));
   expect(windowRange([...k, 'new1'], w).end).toBe(1_001);
+});
+
+test('a following window grows with new messages and sheds a whole step past the maximum', () => {
+  let k = keys(WINDOW.size);
+  let w = initialWindow();
+  const starts: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    k = [...k, `new${i}`];
+    w = afterAppend(w, 1);
+    const r = windowRange(k, w);
+    expect(r.end).toBe(k.length);
+    expect(r.end - r.start).toBeLessThanOrEqual(WINDOW.max);
+    starts.push(r.start);
+  }
+  // The oldest rendered item changes once per step, not once per message.
+  const moves = starts.filter((s, i) => i > 0 && s !== starts[i - 1]).length;
+  expect(moves).toBeLessThanOrEqual(Math.ceil(200 / WINDOW.step));
+  // A window the reader froze by scrolling up does not follow.
+  const frozen = freeze(k, w);
+  expect(afterAppend(frozen, 5)).toBe(frozen);
 });
 
 test('older items prepended under a window do not move what it shows', () => {

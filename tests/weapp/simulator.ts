@@ -9,6 +9,7 @@ import simulate from 'miniprogram-simulate';
 type Lifecycle = (this: PageInstance, ...args: unknown[]) => void;
 interface PageInstance {
   route: string;
+  setData(data: Record<string, unknown>, cb?: () => void): void;
   onLoad?: Lifecycle;
   onShow?: Lifecycle;
   onUnload?: Lifecycle;
@@ -33,6 +34,8 @@ export class WeappSimulator {
   private nextQuery: { route: string; query: Record<string, string> } = { route: '', query: {} };
   /** Webpack runs a page's module once, so each page is loaded once and rendered as often as needed. */
   private readonly loaded = new Map<string, string>();
+  /** JSON sizes of the setData calls of every page opened, in order. */
+  readonly setDataSizes: number[] = [];
 
   constructor(
     private readonly root: string,
@@ -51,6 +54,12 @@ export class WeappSimulator {
       const attach = (page: PageInstance) => {
         const { route, query } = this.nextQuery;
         page.route = route;
+        // Every setData the page gets, by size of its JSON: what crosses to the render thread.
+        const setData = page.setData.bind(page);
+        page.setData = (data, cb) => {
+          this.setDataSizes.push(JSON.stringify(data).length);
+          setData(data, cb);
+        };
         this.pages.push(page);
         page.onLoad?.(query);
         page.onShow?.();

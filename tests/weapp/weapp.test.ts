@@ -157,3 +157,33 @@ test('the build output holds the pages the app config lists', () => {
   expect(app.pages).toEqual(['pages/entry/index']);
   expect(app.subPackages).toEqual([{ root: 'consult', pages: ['sessions/index', 'chat/index'] }]);
 });
+
+test('a long chat on the weapp sends each new message to the render thread as a small setData', async () => {
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  // Signed in as the entry page leaves it (this test may run alone).
+  fake.storage.set('medchat.token', server.tokens.patient);
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  const say = async (body: string, idClient: string) => {
+    await doctor.request('send', { msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body, idClient } });
+    await until(() => text().includes(body), body);
+  };
+  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
+  // Enough messages to fill the window (120 items) and make it shed its oldest ones.
+  const sizes: number[] = [];
+  for (let i = 1; i <= 160; i++) {
+    const before = sim.setDataSizes.length;
+    await say(`长对话第${i}条`, `weapp-long-${i}`);
+    sizes.push(sim.setDataSizes.slice(before).reduce((a, b) => a + b, 0));
+  }
+  const rows = page.querySelectorAll('.msg-row').length;
+  expect(rows).toBeLessThanOrEqual(120);
+  // A message costs one bubble's worth of data (about 600 bytes). Mini programs re-send a whole child
+  // list when an item leaves it, so the window sheds 30 items at a time: only about one message in 30
+  // re-sends the list (about 35 KB here; it would be every message, 23 KB each, otherwise).
+  const small = sizes.filter((n) => n < 2_000).length;
+  expect(small).toBeGreaterThanOrEqual(150);
+  expect(Math.max(...sizes)).toBeLessThan(100_000);
+  doctor.close();
+  page.detach();
+});
