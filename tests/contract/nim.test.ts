@@ -65,3 +65,49 @@ test('NIM forwards only to a private chat with someone who already had the messa
     await world.dispose();
   }
 });
+
+describe('NIM sign-in and sign-out', () => {
+  const setup = () => {
+    const cloud = new FakeNimCloud();
+    cloud.addAccount(patient.account, patient.name);
+    cloud.setToken(patient.account, 'nim-token-of-li');
+    const states: string[] = [];
+    const provider = (credentials: () => Promise<NimCredentials>) => {
+      const p = new NimProvider({ credentials, loadSdk: async () => cloud.create, fileSource: (f) => ({ filePath: f.path }), random: () => 0 });
+      p.on('state', (s, e) => states.push(e ? `${s}:${e.code}` : s));
+      return p;
+    };
+    const creds = (token = 'nim-token-of-li'): NimCredentials => ({ appKey: APP_KEY, account: patient.account, token, me: patient });
+    return { cloud, states, provider, creds };
+  };
+
+  test('our server out of reach at first: the state says so, and it signs in once the server answers', async () => {
+    const { states, provider, creds } = setup();
+    let calls = 0;
+    const p = provider(async () => {
+      // What postJson throws when no reply came.
+      if (++calls < 3) throw Object.assign(new Error('网络连接失败'), { code: 'network' });
+      return creds();
+    });
+    await expect(p.connect('our-session-token')).resolves.toEqual(patient);
+    expect(states).toEqual(['connecting', 'disconnected:offline', 'connecting', 'disconnected:offline', 'connecting', 'connected']);
+    p.disconnect();
+  });
+
+  test('a token NetEase refuses stops with authFailed instead of retrying', async () => {
+    const { states, provider, creds } = setup();
+    const p = provider(async () => creds('stale-token'));
+    await expect(p.connect('our-session-token')).rejects.toMatchObject({ code: 'authFailed' });
+    expect(states).toEqual(['connecting', 'authFailed:authFailed']);
+  });
+
+  test('a second login of the account signs the first device out with the reason', async () => {
+    const { states, provider, creds } = setup();
+    const first = provider(async () => creds());
+    await first.connect('t1');
+    const second = provider(async () => creds());
+    await second.connect('t2');
+    await until(() => states.includes('kicked:duplicateLogin'), 'the first device kicked');
+    second.disconnect();
+  });
+});

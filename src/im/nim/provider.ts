@@ -9,7 +9,9 @@ import type { FileAttach, MediaKind } from '../../../types/media';
 import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../../../types/message';
 import { parseSessionId, RECALL_WINDOW_MS } from '../../../types/message';
 import type { NimCredentials } from '../../../types/protocol';
+import { ERROR_CODES } from '../../../types/protocol';
 import type { LocalFile } from '../../platform/files';
+import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
 import type { HistoryPage, ImErrorCode, ImProvider, ProviderEvents, SyncResult } from '../types';
 import { ImError } from '../types';
@@ -23,6 +25,7 @@ export interface NimProviderOptions {
   loadSdk(): Promise<CreateNim>;
   /** The SDK's upload source: a temp path on mini programs, the Blob itself on H5. */
   fileSource(file: LocalFile): { filePath: string } | { file: File };
+  random?: () => number;
 }
 
 /** NIM's error codes that have a meaning of ours; everything else is 'internal'. */
@@ -48,10 +51,13 @@ const NIM_CODES: Record<number, ImErrorCode> = {
   195002: 'contentBlocked',
 };
 
+/** An SDK error (numeric code), our server's (one of its codes, or 'network'), or anything else. */
 function imErrorOf(e: unknown): ImError {
   if (e instanceof ImError) return e;
   const err = e as { code?: unknown; desc?: unknown; message?: unknown } | undefined;
-  const code = typeof err?.code === 'number' ? NIM_CODES[err.code] : undefined;
+  const ours = (c: unknown): ImErrorCode | undefined =>
+    c === 'network' ? 'offline' : (ERROR_CODES as readonly unknown[]).includes(c) ? (c as ImErrorCode) : undefined;
+  const code = typeof err?.code === 'number' ? NIM_CODES[err.code] : ours(err?.code);
   const text = typeof err?.desc === 'string' ? err.desc : typeof err?.message === 'string' ? err.message : String(e);
   return new ImError(code ?? 'internal', text);
 }
@@ -73,6 +79,8 @@ export class NimProvider implements ImProvider {
   /** Team messages we have sent a read receipt for. */
   private readonly receipted = new Set<string>();
   private unbind: Array<() => void> = [];
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private wakeRetry?: () => void;
 
   constructor(private readonly opts: NimProviderOptions) {}
 
@@ -80,27 +88,45 @@ export class NimProvider implements ImProvider {
     return this.events.on(event, handler);
   }
 
+  /**
+   * Resolves once signed in and synced. Until then, a server or NetEase out of reach is retried with
+   * backoff (the state says so meanwhile); a refused token stops it, as with the local provider.
+   */
   async connect(token: string): Promise<Account> {
     this.stopped = false;
-    this.events.emit('state', 'connecting');
-    try {
-      const creds = await this.opts.credentials(token);
-      const create = await this.opts.loadSdk();
-      if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
-      this.me = creds.me;
-      const sdk = this.open(create, creds);
-      const firstSync = new Promise<void>((resolve) => this.listen(sdk, 'syncdone', () => resolve()));
-      await sdk.connect();
-      await firstSync;
-      return creds.me;
-    } catch (e) {
-      const err = imErrorOf(e);
-      if (err.code === 'authFailed' || err.code === 'tokenExpired') {
-        this.shutdown();
-        this.events.emit('state', 'authFailed', err);
+    for (let attempt = 0; ; attempt++) {
+      this.events.emit('state', 'connecting');
+      try {
+        return await this.signIn(token);
+      } catch (e) {
+        const err = imErrorOf(e);
+        this.closeSdk();
+        if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
+        if (err.code === 'authFailed' || err.code === 'tokenExpired' || err.code === 'unauthenticated') {
+          this.shutdown();
+          this.events.emit('state', 'authFailed', err);
+          throw err;
+        }
+        this.events.emit('state', 'disconnected', err);
+        await new Promise<void>((resolve) => {
+          this.wakeRetry = resolve;
+          this.retryTimer = setTimeout(resolve, backoffDelay(attempt, 500, 30_000, this.opts.random));
+        });
+        if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
       }
-      throw err;
     }
+  }
+
+  private async signIn(token: string): Promise<Account> {
+    const creds = await this.opts.credentials(token);
+    const create = await this.opts.loadSdk();
+    if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
+    this.me = creds.me;
+    const sdk = this.open(create, creds);
+    const firstSync = new Promise<void>((resolve) => this.listen(sdk, 'syncdone', () => resolve()));
+    await sdk.connect();
+    await firstSync;
+    return creds.me;
   }
 
   disconnect(): void {
@@ -113,6 +139,12 @@ export class NimProvider implements ImProvider {
 
   private shutdown(): void {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+    this.closeSdk();
+  }
+
+  private closeSdk(): void {
     this.synced = false;
     for (const off of this.unbind.splice(0)) off();
     void this.sdk?.destroy().catch(() => undefined);
