@@ -13,7 +13,7 @@ import { accountFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import type { NimServerApi } from './nim';
-import { sendError, sendJson } from './reply';
+import { sendErrorAfterBody, sendJson } from './reply';
 import type { Storage } from './storage/types';
 
 const MAX_JSON_BYTES = 16 * 1024;
@@ -22,11 +22,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST with a JSON body');
   const chunks: Buffer[] = [];
   let size = 0;
+  // Read to the end even past the limit (the bytes are dropped): leaving the loop early would destroy
+  // the request, and with it the connection the answer has to go out on.
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BYTES) throw new ClientError('frameTooLarge', `body is over ${MAX_JSON_BYTES} bytes`);
-    chunks.push(chunk);
+    if (size <= MAX_JSON_BYTES) chunks.push(chunk);
   }
+  if (size > MAX_JSON_BYTES) throw new ClientError('frameTooLarge', `body is over ${MAX_JSON_BYTES} bytes`);
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
@@ -35,9 +37,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
-  req.resume();
-  if (e instanceof ClientError) sendError(res, e.code, e.message);
-  else sendError(res, 'internal', 'request failed');
+  if (e instanceof ClientError) sendErrorAfterBody(req, res, e.code, e.message);
+  else sendErrorAfterBody(req, res, 'internal', 'request failed');
 }
 
 const describe = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');

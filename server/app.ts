@@ -16,7 +16,7 @@ import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
-import { sendError, sendJson } from './reply';
+import { sendError, sendErrorAfterBody, sendJson } from './reply';
 import { purgeExpired } from './retention';
 import { RedisBus } from './bus';
 import { PostgresStorage } from './storage/postgres';
@@ -80,7 +80,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
         else res.destroy();
       });
     }
-    if (path.startsWith('/api/')) return sendError(res, 'notFound', `no route ${path}`);
+    if (path.startsWith('/api/')) return sendErrorAfterBody(req, res, 'notFound', `no route ${path}`);
     if (assets) return assets(req, res, () => sendError(res, 'notFound', 'not found'));
     sendError(res, 'notFound', 'H5 app not built: run npm run build:h5');
   });

@@ -13,7 +13,7 @@ import type { Audit } from '../audit';
 import type { Auth } from '../auth';
 import { accountFromBearer } from '../bearer';
 import { ClientError } from '../errors';
-import { sendError, sendJson } from '../reply';
+import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { FileService } from './service';
 import { FILE_ID } from './service';
@@ -99,9 +99,8 @@ export async function handleUpload(
     sendJson(res, 200, attach);
   } catch (e) {
     // The rest of a refused body is read and dropped, so that the client gets the answer, not a reset.
-    req.resume();
-    if (e instanceof ClientError) sendError(res, e.code, e.message);
-    else sendError(res, 'internal', 'upload failed');
+    if (e instanceof ClientError) sendErrorAfterBody(req, res, e.code, e.message);
+    else sendErrorAfterBody(req, res, 'internal', 'upload failed');
   }
 }
 
