@@ -20,6 +20,7 @@ const MAX_JSON_BYTES = 16 * 1024;
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST with a JSON body');
+  if (Number(req.headers['content-length']) > MAX_JSON_BYTES) throw new ClientError('frameTooLarge', `body is over ${MAX_JSON_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   // Read to the end even past the limit (the bytes are dropped): leaving the loop early would destroy
