@@ -349,30 +349,23 @@ export class ChatController {
   async forward(sessionId: string, idClient: string, toSessionId: string): Promise<string | undefined> {
     const msg = this.store.getState().messages.get(sessionId)?.byId.get(idClient);
     if (!msg) return errorText('notFound');
-    try {
-      this.store.getState().receive([await this.provider.forward(msg, toSessionId, newIdClient())]);
-      return undefined;
-    } catch (e) {
-      return errorText(errorCodeOf(e));
-    }
+    return this.listReply(() => this.provider.forward(msg, toSessionId, newIdClient()));
   }
 
   /** Resolves with an error text to show, or undefined when the recall went through. */
-  async recall(sessionId: string, idClient: string): Promise<string | undefined> {
-    try {
-      const notice = await this.provider.recall(sessionId, idClient);
-      this.store.getState().receive([notice]);
-      return undefined;
-    } catch (e) {
-      return errorText(errorCodeOf(e));
-    }
+  recall(sessionId: string, idClient: string): Promise<string | undefined> {
+    return this.listReply(() => this.provider.recall(sessionId, idClient));
   }
 
   /** Accept, close or cancel this session's consultation; resolves with an error text, or undefined. */
-  async changeConsultation(sessionId: string, action: ConsultationAction): Promise<string | undefined> {
+  changeConsultation(sessionId: string, action: ConsultationAction): Promise<string | undefined> {
+    return this.listReply(async () => (await this.provider.consultation(sessionId, action)).notice);
+  }
+
+  /** A request whose reply is a stored message for the list: into the store, or the error text to show. */
+  private async listReply(request: () => Promise<Message>): Promise<string | undefined> {
     try {
-      const { notice } = await this.provider.consultation(sessionId, action);
-      this.store.getState().receive([notice]);
+      this.store.getState().receive([await request()]);
       return undefined;
     } catch (e) {
       return errorText(errorCodeOf(e));
