@@ -76,8 +76,12 @@ export class NimProvider implements ImProvider {
   /** Offline and roaming messages of the SDK's sync, handed to the next sync() call. */
   private syncedMsgs: Message[] = [];
   private readonly sessions = new Map<string, Session>();
-  /** Team messages we have sent a read receipt for. */
-  private readonly receipted = new Set<string>();
+  /**
+   * Others' messages waiting for our read receipt, by session, and the time up to which receipts went
+   * out: markRead looks at these instead of every message ever seen.
+   */
+  private readonly unreceipted = new Map<string, Map<string, IMMessage>>();
+  private readonly receiptedUpTo = new Map<string, number>();
   private unbind: Array<() => void> = [];
   private retryTimer?: ReturnType<typeof setTimeout>;
   private wakeRetry?: () => void;
@@ -229,7 +233,13 @@ export class NimProvider implements ImProvider {
 
   private remember(m: IMMessage): Message | undefined {
     const msg = fromNim(m);
-    if (msg) this.raw.set(m.idClient, m);
+    if (!msg) return undefined;
+    this.raw.set(m.idClient, m);
+    // Not below the watermark; at it again only costs a repeated receipt (one millisecond can hold several).
+    if (m.from !== this.me?.account && m.idServer && m.time >= (this.receiptedUpTo.get(m.sessionId) ?? 0)) {
+      const waiting = this.unreceipted.get(m.sessionId) ?? new Map<string, IMMessage>();
+      this.unreceipted.set(m.sessionId, waiting.set(m.idClient, m));
+    }
     return msg;
   }
 
@@ -305,25 +315,26 @@ export class NimProvider implements ImProvider {
 
   async markRead(sessionId: string, seq: number): Promise<void> {
     const sdk = this.ready();
-    const me = this.me?.account;
     const target = parseSessionId(sessionId);
-    const theirs = [...this.raw.values()].filter((m) => m.sessionId === sessionId && m.from !== me && m.time <= seq && m.idServer);
+    const waiting = this.unreceipted.get(sessionId);
+    const due = [...(waiting?.values() ?? [])].filter((m) => m.time <= seq);
     try {
       await sdk.session.resetSessionUnreadCount({ id: sessionId });
-      if (target?.scene === 'p2p') {
-        const newest = theirs.reduce<IMMessage | undefined>((a, m) => (!a || m.time > a.time ? m : a), undefined);
-        if (newest) await sdk.msg.sendMsgReceipt({ msg: newest });
-      } else if (target) {
-        const fresh = theirs.filter((m) => !this.receipted.has(m.idClient));
-        if (!fresh.length) return;
+      if (!target || !due.length) return;
+      if (target.scene === 'p2p') {
+        // A p2p receipt is a watermark: the newest message read covers the ones before it.
+        const newest = due.reduce((a, m) => (m.time > a.time ? m : a));
+        await sdk.msg.sendMsgReceipt({ msg: newest });
+      } else {
         await sdk.msg.sendTeamMsgReceipt({
-          teamMsgReceipts: fresh.map((m) => ({ teamId: target.to, idServer: m.idServer as string, idClient: m.idClient })),
+          teamMsgReceipts: due.map((m) => ({ teamId: target.to, idServer: m.idServer as string, idClient: m.idClient })),
         });
-        for (const m of fresh) this.receipted.add(m.idClient);
       }
     } catch (e) {
       throw imErrorOf(e);
     }
+    for (const m of due) waiting?.delete(m.idClient);
+    this.receiptedUpTo.set(sessionId, Math.max(this.receiptedUpTo.get(sessionId) ?? 0, ...due.map((m) => m.time)));
   }
 
   /**
