@@ -1,8 +1,6 @@
 /** SMS-link login: the one-time link token from the SMS is exchanged for a session token. */
-import { HttpError, postJson } from '../platform/http';
+import { postJson } from '../platform/http';
 import { serverBaseUrl } from '../platform/server';
-
-export { HttpError as LoginError };
 
 export async function exchangeLink(link: string): Promise<string> {
   const { token } = await postJson<{ token: string }>(`${serverBaseUrl()}/api/login/link`, { link }, {

@@ -1,16 +1,7 @@
 /** JSON requests to our server: Taro.request on every platform (fetch on H5 underneath). */
 import Taro from '@tarojs/taro';
 import type { ErrorCode } from '../../types/protocol';
-
-export class HttpError extends Error {
-  constructor(
-    readonly code: ErrorCode | 'network',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+import { HttpError } from './http-error';
 
 /**
  * POSTs `body` and resolves with the reply on 200; rejects with the server's error code and message,

@@ -6,6 +6,7 @@ import type { FileAttach, MediaKind } from '../../types/media';
 import { UPLOAD_PATH } from '../../types/media';
 import type { ErrorCode } from '../../types/protocol';
 import type { LocalFile } from './files';
+import { HttpError } from './http-error';
 
 export interface UploadRequest {
   /** Our server, e.g. https://im.example-hospital.cn */
@@ -18,16 +19,6 @@ export interface UploadRequest {
 }
 
 export type UploadFn = (req: UploadRequest) => Promise<FileAttach>;
-
-export class UploadError extends Error {
-  constructor(
-    readonly code: ErrorCode | 'network',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UploadError';
-  }
-}
 
 /** The upload URL; the display name travels in the query because mini programs send temp names. */
 export function uploadUrl(req: Pick<UploadRequest, 'baseUrl' | 'kind' | 'file'>): string {
@@ -42,11 +33,11 @@ export function parseUploadReply(status: number, text: string): FileAttach {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new UploadError('network', `上传失败（HTTP ${status}）`);
+    throw new HttpError('network', `上传失败（HTTP ${status}）`);
   }
   if (status === 200) return body as FileAttach;
   const err = (body as { error?: { code?: ErrorCode; message?: string } }).error;
-  throw new UploadError(err?.code ?? 'internal', err?.message ?? `上传失败（HTTP ${status}）`);
+  throw new HttpError(err?.code ?? 'internal', err?.message ?? `上传失败（HTTP ${status}）`);
 }
 
 export function browserUpload(Xhr?: typeof XMLHttpRequest): UploadFn {
@@ -68,7 +59,7 @@ export function browserUpload(Xhr?: typeof XMLHttpRequest): UploadFn {
           reject(e);
         }
       };
-      xhr.onerror = () => reject(new UploadError('network', '上传失败：网络错误'));
+      xhr.onerror = () => reject(new HttpError('network', '上传失败：网络错误'));
       xhr.send(form);
     });
   };

@@ -8,10 +8,11 @@ import type { MediaKind } from '../../types/media';
 import type { MiniProgram } from './env';
 import { PLATFORM } from './env';
 import type { UploadFn } from './upload-http';
-import { browserUpload, parseUploadReply, UploadError, uploadUrl } from './upload-http';
+import { HttpError } from './http-error';
+import { browserUpload, parseUploadReply, uploadUrl } from './upload-http';
 
 export type { UploadFn, UploadRequest } from './upload-http';
-export { browserUpload, parseUploadReply, UploadError, uploadUrl } from './upload-http';
+export { browserUpload, parseUploadReply, uploadUrl } from './upload-http';
 
 /** Alipay's my.uploadFile only knows these three. */
 const ALIPAY_FILE_TYPE: Record<MediaKind, 'image' | 'audio' | 'video'> = {
@@ -36,7 +37,7 @@ export function miniProgramUpload(api: Pick<typeof Taro, 'uploadFile'>, platform
     try {
       res = await task;
     } catch (e) {
-      throw new UploadError('network', `上传失败：${(e as { errMsg?: string }).errMsg ?? '网络错误'}`);
+      throw new HttpError('network', `上传失败：${(e as { errMsg?: string }).errMsg ?? '网络错误'}`);
     }
     return parseUploadReply(res.statusCode, typeof res.data === 'string' ? res.data : JSON.stringify(res.data));
   };

@@ -13,7 +13,8 @@ import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
 import type { RecorderBackend } from '../../src/platform/recorder';
 import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
 import { resolveUrl } from '../../src/platform/server';
-import { browserUpload, miniProgramUpload, parseUploadReply, UploadError, uploadUrl } from '../../src/platform/upload';
+import { HttpError } from '../../src/platform/http-error';
+import { browserUpload, miniProgramUpload, parseUploadReply, uploadUrl } from '../../src/platform/upload';
 import type { FileAttach } from '../../types/media';
 
 const attach: FileAttach = { fileId: 'f1', url: '/api/files/f1?sig=x', name: 'a.png', size: 3, ext: 'png', mime: 'image/png' };
@@ -65,7 +66,7 @@ describe('upload', () => {
     const body = JSON.stringify({ error: { code: 'fileTooLarge', message: '语音不能超过 6 MB' } });
     const { api } = fakeUploadFile({ statusCode: 413, data: body });
     const err = await miniProgramUpload(api, 'tt')(req).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UploadError);
+    expect(err).toBeInstanceOf(HttpError);
     expect(err).toMatchObject({ code: 'fileTooLarge', message: '语音不能超过 6 MB' });
   });
 

@@ -5,7 +5,7 @@
 import type { ImageAttach } from '../../types/media';
 import type { Account } from '../../types/message';
 import type { UploadFn } from '../../src/platform/upload-http';
-import { UploadError } from '../../src/platform/upload-http';
+import { HttpError } from '../../src/platform/http-error';
 import { ChatClient, until } from '../helpers/chat-client';
 import { doctor, patient, SESSION, startConsultationServer } from '../helpers/consultation';
 import { png } from '../helpers/fixtures';
@@ -60,7 +60,7 @@ test('a refused upload fails with the server reason; a failed upload is uploaded
   let calls = 0;
   const flaky: UploadFn = async (req) => {
     calls++;
-    if (calls === 2) throw new UploadError('network', '上传失败：网络错误');
+    if (calls === 2) throw new HttpError('network', '上传失败：网络错误');
     return nodeUpload(req);
   };
   const p = await client(patient, flaky);

@@ -2,10 +2,11 @@ import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
 import { savedToken, saveToken } from '../../chat/token';
-import { exchangeLink, LoginError } from '../../chat/login';
+import { exchangeLink } from '../../chat/login';
+import { HttpError } from '../../platform/http-error';
 import './index.css';
 
-const TITLES: Partial<Record<LoginError['code'], string>> = {
+const TITLES: Partial<Record<HttpError['code'], string>> = {
   linkExpired: '链接已过期',
   linkUsed: '链接已使用过',
   authFailed: '链接无效',
@@ -32,7 +33,7 @@ export default function Entry() {
     };
     if (params.link) {
       exchangeLink(decodeURIComponent(params.link)).then(go, (e: unknown) => {
-        const err = e instanceof LoginError ? e : new LoginError('internal', '登录失败，请稍后重试');
+        const err = e instanceof HttpError ? e : new HttpError('internal', '登录失败，请稍后重试');
         // Reopening the SMS on the device that already used it simply continues.
         const saved = savedToken();
         if (err.code === 'linkUsed' && saved) return go(saved);
