@@ -360,37 +360,28 @@ export class PostgresStorage implements Storage {
     return row?.read_seq ?? 0;
   }
 
+  /**
+   * One round trip for the whole list (it runs on every sync): members' cursors, the last message, the
+   * consultation and the unread count come back as JSON columns of each conversation's row.
+   */
   async conversationsOf(account: string): Promise<ConversationSummary[]> {
-    const convs = await this.all<ConversationRow>(
-      `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq
+    const rows = await this.all<
+      ConversationRow & { others: Array<{ account: string; read_seq: number }>; last: MessageRow | null; consultation: ConsultationRow | null; unread: number }
+    >(
+      `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq,
+         COALESCE((SELECT json_agg(json_build_object('account', o.account, 'read_seq', o.read_seq))
+                   FROM conversation_members o WHERE o.conv_id = c.id AND o.account <> $1), '[]') AS others,
+         (SELECT row_to_json(l) FROM (SELECT * FROM messages WHERE conv_id = c.id ORDER BY seq DESC LIMIT 1) l) AS last,
+         (SELECT row_to_json(k) FROM (SELECT co.*, c.team_name FROM consultations co WHERE co.id = c.team_id) k) AS consultation,
+         -- Notifications (recalls) are bookkeeping, not something to read.
+         (SELECT COUNT(*) FROM messages u
+          WHERE u.conv_id = c.id AND u.seq > m.read_seq AND u.from_account <> $1 AND u.type <> 'notification') AS unread
        FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
        WHERE m.account = $1 ORDER BY c.last_time DESC`,
       [account],
     );
-    return Promise.all(
-      convs.map(async (c) =>
-        toSummary(
-          c,
-          {
-            others: await this.all<{ account: string; read_seq: number }>(
-              'SELECT account, read_seq FROM conversation_members WHERE conv_id = $1 AND account <> $2',
-              [c.id, account],
-            ),
-            last: await this.one<MessageRow>(this.pool, 'SELECT * FROM messages WHERE conv_id = $1 ORDER BY seq DESC LIMIT 1', [c.id]),
-            consultation: c.team_id ? await this.one<ConsultationRow>(this.pool, CONSULTATION, [c.team_id]) : undefined,
-            // Notifications (recalls) are bookkeeping, not something to read.
-            unread:
-              (
-                await this.one<{ n: number }>(
-                  this.pool,
-                  "SELECT COUNT(*) AS n FROM messages WHERE conv_id = $1 AND seq > $2 AND from_account <> $3 AND type <> 'notification'",
-                  [c.id, c.read_seq, account],
-                )
-              )?.n ?? 0,
-          },
-          this.cipher,
-        ),
-      ),
+    return rows.map((r) =>
+      toSummary(r, { others: r.others, last: r.last ?? undefined, consultation: r.consultation ?? undefined, unread: r.unread }, this.cipher),
     );
   }
 

@@ -6,6 +6,8 @@
 import pg from 'pg';
 import { Cipher, dataKeysFrom } from '../../server/crypto';
 import { PostgresStorage } from '../../server/storage/postgres';
+import { SqliteStorage } from '../../server/storage/sqlite';
+import type { Storage } from '../../server/storage/types';
 import type { NewMessage } from '../../server/storage/types';
 import { teamConvId } from '../../server/storage/types';
 import { doctor, patient, TEAM } from '../helpers/consultation';
@@ -81,5 +83,30 @@ test('bodies are sealed in the database, read cursors only rise, and the audit l
     expect(await b.auditRecords(0, 10)).toHaveLength(1);
   } finally {
     await raw.end();
+  }
+});
+
+test('the sessions list reads the same from PostgreSQL as from SQLite', async () => {
+  const lite = new SqliteStorage(':memory:', cipher);
+  // A fresh doctor and patient, so the list holds only what this test writes.
+  const doc = { account: 'doctor-cmp', name: '对照医生', role: 'doctor' as const };
+  const pat = { account: 'patient-cmp', name: '对照患者', role: 'patient' as const };
+  const run = async (st: Storage) => {
+    for (const acc of [doc, pat]) await st.upsertAccount(acc);
+    await st.createConsultation({ id: 'cmp', patient: pat.account, doctor: doc.account, teamName: '对照', maxPatientMessages: 9 });
+    const msg = (from: string, idClient: string): NewMessage => ({ ...draft(from, idClient), conv: { id: teamConvId('cmp'), scene: 'team', teamId: 'cmp' }, to: 'cmp' });
+    for (const [i, from] of [pat, doc, pat, pat].entries()) await st.appendMessage(msg(from.account, `cmp-msg-${i}`));
+    await st.markRead(teamConvId('cmp'), doc.account, 3);
+    await st.markRead(teamConvId('cmp'), pat.account, 1);
+    const [summary] = await st.conversationsOf(pat.account);
+    const { lastMsg, consultation, ...rest } = summary;
+    return { ...rest, lastMsg: lastMsg && { ...lastMsg, idServer: '', time: 0 }, consultation: consultation && { ...consultation, createdAt: 0 } };
+  };
+  try {
+    const fromPg = await run(a);
+    expect(fromPg).toEqual(await run(lite));
+    expect(fromPg).toMatchObject({ unread: 1, readSeq: 1, peerReadSeq: 3, memberReads: { [doc.account]: 3 }, lastMsg: { seq: 4 }, consultation: { patientMessages: 3 } });
+  } finally {
+    await lite.close();
   }
 });
