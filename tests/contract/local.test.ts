@@ -1,5 +1,5 @@
 /** The provider contract for our own server: a real server on 127.0.0.1 with a real SQLite file. */
-import { ChatClient, until } from '../helpers/chat-client';
+import { ChatClient } from '../helpers/chat-client';
 import { startConsultationServer } from '../helpers/consultation';
 import { providerContract } from './provider-contract';
 
@@ -10,8 +10,7 @@ providerContract('local', async () => {
     async client(account) {
       const c = new ChatClient({ url: server.url, token: await server.auth.issue(account) });
       clients.push(c);
-      await c.start();
-      await until(() => c.store.getState().connection === 'synced', `${account.account} synced`);
+      await c.startSynced();
       return c;
     },
     setOnline: (c, _account, online) => c.setOnline(online),

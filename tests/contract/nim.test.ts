@@ -30,8 +30,7 @@ export async function nimWorld() {
       const provider = new NimProvider({ credentials, loadSdk: async () => cloud.create, fileSource: (f) => ({ filePath: f.path }) });
       const c = new ChatClient({ url: server.url, token: await server.auth.issue(account), provider });
       clients.push(c);
-      await c.start();
-      await until(() => c.store.getState().connection === 'synced', `${account.account} synced`);
+      await c.startSynced();
       return c;
     },
     setOnline: (_c: ChatClient, account: typeof doctor, online: boolean) => cloud.setOnline(account.account, online),

@@ -70,6 +70,13 @@ export class ChatClient {
     return this.controller.start(this.opts.token);
   }
 
+  /** Starts and waits until the first sync is done, as a person opening the app waits for the list. */
+  async startSynced(): Promise<this> {
+    await this.start();
+    await until(() => this.store.getState().connection === 'synced', `${this.opts.deviceId ?? 'client'} synced`);
+    return this;
+  }
+
   setOnline(online: boolean): void {
     for (const l of this.network) l(online);
   }

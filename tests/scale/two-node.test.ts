@@ -45,8 +45,7 @@ afterAll(async () => {
 async function client(node: ServerProcess, who: 'patient' | 'doctor', deviceId: string): Promise<ChatClient> {
   const c = new ChatClient({ url: node.url, token: node.tokens[who], deviceId });
   clients.push(c);
-  await c.start();
-  await until(() => c.store.getState().connection === 'synced', `${who} on ${deviceId} synced`);
+  await c.startSynced();
   return c;
 }
 

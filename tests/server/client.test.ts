@@ -20,8 +20,7 @@ async function setup(over: Parameters<typeof startConsultationServer>[0] = {}) {
 async function client(account: Account, over: Partial<ConstructorParameters<typeof ChatClient>[0]> = {}) {
   const c = new ChatClient({ url: server.url, token: await server.auth.issue(account), ...over });
   running.push(c);
-  await c.start();
-  await until(() => c.store.getState().connection === 'synced', `${account.account} synced`);
+  await c.startSynced();
   return c;
 }
 

@@ -27,8 +27,7 @@ afterEach(async () => {
 async function client(account: Account, upload?: UploadFn): Promise<ChatClient> {
   const c = new ChatClient({ url: server.url, token: await server.auth.issue(account), upload });
   running.push(c);
-  await c.start();
-  await until(() => c.store.getState().connection === 'synced', `${account.account} synced`);
+  await c.startSynced();
   return c;
 }
 
