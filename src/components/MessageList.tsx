@@ -90,7 +90,6 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
 
   const { start, end } = windowRange(keys, win);
   const following = win.endKey === undefined;
-  const newest = keys[keys.length - 1];
   const last = items[items.length - 1];
 
   useEffect(() => {
@@ -98,24 +97,35 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
   }, []);
 
   useEffect(() => {
-    if (atBottom && following) setSeenKey(newest);
-  }, [atBottom, following, newest]);
+    if (atBottom && following) setSeenKey(newestKey);
+  }, [atBottom, following, newestKey]);
+
+  const jumpToNewest = useCallback(() => {
+    setWin(initialWindow());
+    setAtBottom(true);
+  }, []);
 
   // One's own new message brings the list back to the bottom, as every chat app does.
   const ownPending = last?.kind === 'msg' && last.mine && last.msg.status === 'sending';
   useEffect(() => {
-    if (!ownPending) return;
-    setWin(initialWindow());
-    setAtBottom(true);
-  }, [ownPending, newest]);
+    if (ownPending) jumpToNewest();
+  }, [ownPending, newestKey, jumpToNewest]);
 
-  /** Moves the window keeping `anchorKey` (rendered before and after) where it is on screen. */
-  const move = useCallback(async (next: ListWindow, anchorKey: string) => {
-    const id = itemDomId(anchorKey);
+  /** Notes where `key` is on screen; the next change of window or items corrects the scroll by its move. */
+  const markAnchor = useCallback(async (key: string) => {
+    const id = itemDomId(key);
     const rect = await measureRect(id);
     anchor.current = rect && { id, top: rect.top };
-    setWin(next);
   }, []);
+
+  /** Moves the window keeping `anchorKey` (rendered before and after) where it is on screen. */
+  const move = useCallback(
+    async (next: ListWindow, anchorKey: string) => {
+      await markAnchor(anchorKey);
+      setWin(next);
+    },
+    [markAnchor],
+  );
 
   useEffect(() => {
     // An older page just came in: bring it into the window first, then correct once for both.
@@ -140,9 +150,7 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
     try {
       if (start > 0) return await move(extendUp(keys, win), keys[start]);
       if (!onLoadOlder) return;
-      const id = itemDomId(keys[start]);
-      const rect = await measureRect(id);
-      anchor.current = rect && { id, top: rect.top };
+      await markAnchor(keys[start]);
       pageIn.current = true;
       const before = held.current;
       await onLoadOlder();
@@ -153,7 +161,7 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
     } finally {
       busy.current = false;
     }
-  }, [start, keys, win, onLoadOlder, move]);
+  }, [start, keys, win, onLoadOlder, move, markAnchor]);
 
   const onReachBottom = useCallback(() => {
     if (end < keys.length) void move(extendDown(keys, win), keys[end - 1]);
@@ -172,11 +180,6 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
     },
     [end, keys, win, atBottom, following],
   );
-
-  const jumpToNewest = useCallback(() => {
-    setWin(initialWindow());
-    setAtBottom(true);
-  }, []);
 
   const seenAt = seenKey === undefined ? -1 : keys.lastIndexOf(seenKey);
   const unseen = useMemo(
