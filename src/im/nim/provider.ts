@@ -62,6 +62,15 @@ function imErrorOf(e: unknown): ImError {
   return new ImError(code ?? 'internal', text);
 }
 
+/** An SDK call whose failure is reported as ours. */
+async function sdkCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw imErrorOf(e);
+  }
+}
+
 const TYPING = JSON.stringify({ medchat: 'typing' });
 
 export class NimProvider implements ImProvider {
@@ -156,7 +165,6 @@ export class NimProvider implements ImProvider {
   }
 
   private open(create: CreateNim, creds: NimCredentials): NimSdk {
-    for (const off of this.unbind.splice(0)) off();
     const sdk = create(
       { appkey: creds.appKey, account: creds.account, token: creds.token, debugLevel: 'off', needReconnect: true },
       // Medical chats: no usage statistics from the SDK to NetEase's reporting servers.
@@ -251,16 +259,11 @@ export class NimProvider implements ImProvider {
   async send(msg: OutgoingMessage): Promise<Ack> {
     const sdk = this.ready();
     const known = this.raw.get(msg.idClient);
-    let sent: IMMessage;
-    try {
-      // Our outbox retries with the same idClient: NIM's own resend for a failed one, the stored copy
-      // for one that went through (its ack was lost).
-      if (known?.status === 'sendFailed') sent = await sdk.msg.resendMsg({ msg: known });
-      else if (known) sent = known;
-      else sent = await callSend(sdk, toNimSend(msg));
-    } catch (e) {
-      throw imErrorOf(e);
-    }
+    // Our outbox retries with the same idClient: NIM's own resend for a failed one, the stored copy
+    // for one that went through (its ack was lost).
+    const sent = await sdkCall(async () =>
+      known?.status === 'sendFailed' ? sdk.msg.resendMsg({ msg: known }) : (known ?? callSend(sdk, toNimSend(msg))),
+    );
     this.raw.set(sent.idClient, sent);
     const stored = fromNim(sent);
     if (!stored?.idServer || stored.seq === undefined) throw new ImError('internal', `NIM did not store ${msg.idClient}`);
@@ -269,37 +272,31 @@ export class NimProvider implements ImProvider {
 
   async upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void): Promise<FileAttach> {
     const sdk = this.ready();
-    try {
-      const result = await sdk.cloudStorage.uploadFile({
+    const result = await sdkCall(() =>
+      sdk.cloudStorage.uploadFile({
         type: kind,
         ...this.opts.fileSource(file),
         onUploadProgress: (p) => onProgress(p.total ? p.loaded / p.total : 0),
-      });
-      return fileAttachFromNim(kind, { ...result, name: result.name || file.name });
-    } catch (e) {
-      throw imErrorOf(e);
-    }
+      }),
+    );
+    return fileAttachFromNim(kind, { ...result, name: result.name || file.name });
   }
 
   async history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage> {
     const sdk = this.ready();
     const target = parseSessionId(sessionId);
     if (!target) throw new ImError('notFound', `no session ${sessionId}`);
-    try {
-      // endTime is inclusive and several messages can share a millisecond, so a page may bring only
-      // messages already held; NIM's lastMsgId cursor then moves on from the last of them.
-      let cursor: { endTime?: number; lastMsgId?: string } = beforeSeq !== undefined ? { endTime: beforeSeq } : {};
-      for (;;) {
-        const page = await sdk.msgLog.getHistoryMsgs({ ...target, limit, ...cursor });
-        const hasMore = page.length >= limit;
-        const seenAll = page.every((m) => this.raw.has(m.idClient));
-        const msgs = page.map((m) => this.remember(m)).filter((m): m is Message => m !== undefined);
-        const last = page[page.length - 1];
-        if (!hasMore || !seenAll || beforeSeq === undefined || !last.idServer) return { msgs, hasMore };
-        cursor = { endTime: last.time, lastMsgId: last.idServer };
-      }
-    } catch (e) {
-      throw imErrorOf(e);
+    // endTime is inclusive and several messages can share a millisecond, so a page may bring only
+    // messages already held; NIM's lastMsgId cursor then moves on from the last of them.
+    let cursor: { endTime?: number; lastMsgId?: string } = beforeSeq !== undefined ? { endTime: beforeSeq } : {};
+    for (;;) {
+      const page = await sdkCall(() => sdk.msgLog.getHistoryMsgs({ ...target, limit, ...cursor }));
+      const hasMore = page.length >= limit;
+      const seenAll = page.every((m) => this.raw.has(m.idClient));
+      const msgs = page.map((m) => this.remember(m)).filter((m): m is Message => m !== undefined);
+      const last = page[page.length - 1];
+      if (!hasMore || !seenAll || beforeSeq === undefined || !last.idServer) return { msgs, hasMore };
+      cursor = { endTime: last.time, lastMsgId: last.idServer };
     }
   }
 
@@ -318,20 +315,15 @@ export class NimProvider implements ImProvider {
     const target = parseSessionId(sessionId);
     const waiting = this.unreceipted.get(sessionId);
     const due = [...(waiting?.values() ?? [])].filter((m) => m.time <= seq);
-    try {
-      await sdk.session.resetSessionUnreadCount({ id: sessionId });
-      if (!target || !due.length) return;
-      if (target.scene === 'p2p') {
-        // A p2p receipt is a watermark: the newest message read covers the ones before it.
-        const newest = due.reduce((a, m) => (m.time > a.time ? m : a));
-        await sdk.msg.sendMsgReceipt({ msg: newest });
-      } else {
-        await sdk.msg.sendTeamMsgReceipt({
-          teamMsgReceipts: due.map((m) => ({ teamId: target.to, idServer: m.idServer as string, idClient: m.idClient })),
-        });
-      }
-    } catch (e) {
-      throw imErrorOf(e);
+    await sdkCall(() => sdk.session.resetSessionUnreadCount({ id: sessionId }));
+    if (!target || !due.length) return;
+    if (target.scene === 'p2p') {
+      // A p2p receipt is a watermark: the newest message read covers the ones before it.
+      const newest = due.reduce((a, m) => (m.time > a.time ? m : a));
+      await sdkCall(() => sdk.msg.sendMsgReceipt({ msg: newest }));
+    } else {
+      const teamMsgReceipts = due.map((m) => ({ teamId: target.to, idServer: m.idServer as string, idClient: m.idClient }));
+      await sdkCall(() => sdk.msg.sendTeamMsgReceipt({ teamMsgReceipts }));
     }
     for (const m of due) waiting?.delete(m.idClient);
     this.receiptedUpTo.set(sessionId, Math.max(this.receiptedUpTo.get(sessionId) ?? 0, ...due.map((m) => m.time)));
@@ -352,12 +344,7 @@ export class NimProvider implements ImProvider {
     if (target.scene !== 'p2p' || !hadIt.includes(target.to)) {
       throw new ImError('forbidden', '只能转发给本来就能看到这条消息的人');
     }
-    let copy: Message | undefined;
-    try {
-      copy = this.remember(await sdk.msg.forwardMsg({ ...target, msg: original }));
-    } catch (e) {
-      throw imErrorOf(e);
-    }
+    const copy = this.remember(await sdkCall(() => sdk.msg.forwardMsg({ ...target, msg: original })));
     if (!copy) throw new ImError('internal', 'NIM did not store the forwarded message');
     return copy;
   }
@@ -369,11 +356,7 @@ export class NimProvider implements ImProvider {
     if (!target || !held || held.sessionId !== sessionId) throw new ImError('notFound', `no message ${idClient} in ${sessionId}`);
     if (target.from !== this.me?.account) throw new ImError('forbidden', 'only the sender can recall a message');
     if (Date.now() - target.time > RECALL_WINDOW_MS) throw new ImError('recallExpired', 'too late to recall');
-    try {
-      await sdk.msg.recallMsg({ msg: target });
-    } catch (e) {
-      throw imErrorOf(e);
-    }
+    await sdkCall(() => sdk.msg.recallMsg({ msg: target }));
     return recallNotice(held, held.from, Date.now());
   }
 
