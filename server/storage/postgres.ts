@@ -5,12 +5,11 @@
  * conversation get consecutive seqs; a retry racing its original loses on the (from, idClient) key and
  * rolls back, seq bump included.
  */
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Account, ConsultationStatus } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { countsForQuota, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { countsForQuota, newMessageRow, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -268,21 +267,7 @@ export class PostgresStorage implements Storage {
       [Date.now(), m.conv.id],
     );
     if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
-    const row: MessageRow = {
-      recalled_at: null,
-      conv_id: m.conv.id,
-      seq: bumped.last_seq,
-      id_server: randomUUID(),
-      id_client: m.idClient,
-      from_account: m.from,
-      from_nick: m.fromNick ?? null,
-      scene: m.scene,
-      to_target: m.to,
-      type: m.type,
-      body: m.body === '' ? '' : this.cipher.seal(m.body),
-      attach: m.attach ? this.cipher.seal(JSON.stringify(m.attach)) : null,
-      time: bumped.last_time,
-    };
+    const { row, stored } = newMessageRow(m, bumped.last_seq, bumped.last_time, this.cipher);
     await db.query(
       `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target, type, body, attach, time)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -291,7 +276,7 @@ export class PostgresStorage implements Storage {
     if (countsForQuota(m)) {
       await db.query('UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = $1 AND patient = $2', [m.conv.teamId, m.from]);
     }
-    return { stored: { ...toStored({ ...row, body: '', attach: null }, this.cipher), body: m.body, attach: m.attach }, duplicate: false };
+    return { stored, duplicate: false };
   }
 
   /** A retry that raced its original (another process stored it first) answers as a duplicate. */

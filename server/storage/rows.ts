@@ -2,6 +2,7 @@
  * Rows as both SQL adapters (sqlite.ts, postgres.ts) store them, with one set of column names, and
  * their mapping to the domain. Bodies and attachments are sealed by the Cipher before they are stored.
  */
+import { randomUUID } from 'node:crypto';
 import type { MediaKind } from '../../types/media';
 import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
 import type { Cipher } from '../crypto';
@@ -153,3 +154,27 @@ export function toSummary(
  * a system line (the UPDATE only matches when its sender is the consultation's patient).
  */
 export const countsForQuota = (m: NewMessage): boolean => m.conv.teamId !== undefined && m.type !== 'notification' && m.type !== 'tip';
+
+/**
+ * The row of a new message at `seq` and `time` (assigned by the adapter's seq bump), with body and
+ * attach sealed, and the stored message it is, with them in the clear (no need to open what was just
+ * sealed).
+ */
+export function newMessageRow(m: NewMessage, seq: number, time: number, cipher: Cipher): { row: MessageRow; stored: StoredMessage } {
+  const row: MessageRow = {
+    recalled_at: null,
+    conv_id: m.conv.id,
+    seq,
+    id_server: randomUUID(),
+    id_client: m.idClient,
+    from_account: m.from,
+    from_nick: m.fromNick ?? null,
+    scene: m.scene,
+    to_target: m.to,
+    type: m.type,
+    body: m.body === '' ? '' : cipher.seal(m.body),
+    attach: m.attach ? cipher.seal(JSON.stringify(m.attach)) : null,
+    time,
+  };
+  return { row, stored: { ...toStored({ ...row, body: '', attach: null }, cipher), body: m.body, attach: m.attach } };
+}

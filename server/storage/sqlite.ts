@@ -1,11 +1,10 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account, ConsultationStatus, Role } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { countsForQuota, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { countsForQuota, newMessageRow, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -234,24 +233,10 @@ export class SqliteStorage implements Storage {
       for (const account of m.members) this.stmt.insertMember.run(m.conv.id, account);
       const bumped = this.stmt.bumpSeq.get(Date.now(), m.conv.id);
       if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
-      const row: MessageRow = {
-        recalled_at: null,
-        conv_id: m.conv.id,
-        seq: bumped.last_seq,
-        id_server: randomUUID(),
-        id_client: m.idClient,
-        from_account: m.from,
-        from_nick: m.fromNick ?? null,
-        scene: m.scene,
-        to_target: m.to,
-        type: m.type,
-        body: m.body === '' ? '' : this.cipher.seal(m.body),
-        attach: m.attach ? this.cipher.seal(JSON.stringify(m.attach)) : null,
-        time: bumped.last_time,
-      };
+      const { row, stored } = newMessageRow(m, bumped.last_seq, bumped.last_time, this.cipher);
       this.stmt.insertMessage.run(row);
       if (countsForQuota(m)) this.stmt.countPatientMessage.run(m.conv.teamId as string, m.from);
-      return { stored: { ...toStored({ ...row, body: '', attach: null }, this.cipher), body: m.body, attach: m.attach }, duplicate: false };
+      return { stored, duplicate: false };
     });
     this.recallTx = db.transaction((target: StoredMessage, notice: NewMessage) => {
       this.stmt.markRecalled.run(Date.now(), target.convId, target.from, target.idClient);
