@@ -9,10 +9,14 @@ import type { PushFrame } from '../types/protocol';
 import type { Cipher } from './crypto';
 import type { StoredMessage } from './storage/types';
 
+/** A push frame for every connection of one account. */
+export interface AccountPush {
+  account: string;
+  frame: PushFrame;
+}
+
 /** A stored message for the members' connections, or push frames by account. */
-export type BusEvent =
-  | { kind: 'msg'; msg: StoredMessage; members: string[] }
-  | { kind: 'push'; pushes: Array<{ account: string; frame: PushFrame }> };
+export type BusEvent = { kind: 'msg'; msg: StoredMessage; members: string[] } | { kind: 'push'; pushes: AccountPush[] };
 
 export interface Bus {
   publish(e: BusEvent): void;

@@ -12,7 +12,7 @@ import { CLOSE_KICKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protoc
 import type { Auth } from './auth';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
-import type { Bus } from './bus';
+import type { AccountPush, Bus } from './bus';
 import { ackOf, infoOf } from './chat';
 import { ClientError } from './errors';
 import { parseClientFrame } from './protocol';
@@ -272,7 +272,7 @@ export class Gateway {
     frameFor: (account: string, theirSessionId: string) => PushFrame | undefined,
   ): Promise<void> {
     const me = (origin.me as Account).account;
-    const pushes: Array<{ account: string; frame: PushFrame }> = [];
+    const pushes: AccountPush[] = [];
     for (const account of await this.storage.conversationMembers(conv.id)) {
       const frame = frameFor(account, account === me || conv.scene === 'team' ? sessionId : `p2p-${me}`);
       if (frame) pushes.push({ account, frame });
@@ -281,7 +281,7 @@ export class Gateway {
     this.opts.bus?.publish({ kind: 'push', pushes });
   }
 
-  private pushLocal(pushes: Array<{ account: string; frame: PushFrame }>, origin?: Connection): void {
+  private pushLocal(pushes: AccountPush[], origin?: Connection): void {
     for (const { account, frame } of pushes) {
       for (const other of this.byAccount.get(account) ?? []) if (other !== origin) this.send(other, frame);
     }
