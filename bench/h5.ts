@@ -3,10 +3,10 @@
  * same run. Time from opening the SMS link to the newest message on screen, DOM elements, and frame
  * times while the reader scrolls up through history (loading older pages as it goes).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { buildApp, ROOT } from './build';
 import { DEMO } from '../server/demo';
 import { launchChromium } from '../tests/helpers/browser';
 import { openAs, startH5Server } from '../tests/helpers/h5';
@@ -54,11 +54,7 @@ async function measure(browser: Browser, server: TestServer, sessionId: string, 
 }
 
 export async function benchH5(): Promise<string[]> {
-  // A clean clone has no build yet.
-  const root = resolve(__dirname, '..');
-  if (!existsSync(resolve(root, 'dist/h5/index.html')) && spawnSync('npx', ['taro', 'build', '--type', 'h5'], { cwd: root, stdio: 'ignore' }).status !== 0) {
-    return ['h5: build failed (npm run build:h5)'];
-  }
+  if (!buildApp('h5') || !existsSync(resolve(ROOT, 'dist/h5/index.html'))) return ['h5: build failed (npm run build:h5)'];
   const server = await startH5Server();
   const browser = await launchChromium();
   try {

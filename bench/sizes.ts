@@ -3,12 +3,11 @@
  * package is everything outside the subpackage roots app.json lists, and the row says whether the NIM
  * SDK ended up in it.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
+import { buildApp, ROOT } from './build';
 
 const LIMIT = 2 * 1024 * 1024;
-const ROOT = resolve(__dirname, '..');
 /** A string only the NIM SDK's code contains. */
 const SDK_MARK = 'V2NIMErrorCode';
 
@@ -21,9 +20,7 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 function measure(target: string, provider: 'local' | 'nim'): string {
   const dir = join(ROOT, 'dist', provider === 'nim' ? `${target}-nim` : target);
   const label = `${target}${provider === 'nim' ? ' (IM_PROVIDER=nim)' : ''}`;
-  // Built afresh: an output left from older sources would be measured otherwise.
-  const env = { ...process.env, IM_PROVIDER: provider };
-  if (spawnSync('npx', ['taro', 'build', '--type', target], { cwd: ROOT, stdio: 'ignore', env }).status !== 0 || !existsSync(dir)) {
+  if (!buildApp(target, provider) || !existsSync(dir)) {
     return `${label}: build failed (IM_PROVIDER=${provider} npm run build:${target})`;
   }
   const app = JSON.parse(readFileSync(join(dir, 'app.json'), 'utf8')) as { subPackages?: Array<{ root: string }>; subpackages?: Array<{ root: string }> };
