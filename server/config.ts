@@ -52,6 +52,22 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** Redis pub/sub fan-out between server processes (redis://…). */
   redisUrl?: string;
+  /** HMAC key of the audit chain; kept outside the database so that whoever can write the table cannot re-chain it. */
+  auditKey: Uint8Array;
+  /** Append-only file of signed audit checkpoints (the chain's head, anchored outside the table). */
+  auditAnchorFile: string;
+  /** Absolute lifetime of a sign-in: renewing never extends a session past this (seconds). */
+  sessionMaxAgeSec: number;
+  /** Uploads one account may make per hour, and bytes per day. */
+  uploadsPerHour: number;
+  uploadBytesPerDay: number;
+  /** Uploads no message refers to are removed after this many hours. */
+  orphanUploadHours: number;
+  /**
+   * Origins whose pages may open the chat WebSocket (the H5 app's own origin always may). Mini programs
+   * send no Origin header; browsers always do.
+   */
+  allowedOrigins: string[];
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -61,16 +77,17 @@ export const MIN_RETENTION_MEDICAL_DAYS = 15 * 365;
 const ROOT = resolve(__dirname, '..');
 
 /**
- * Without JWT_SECRET a random secret is kept beside the database, so links printed by `npm start`
- * stay valid across restarts of the same data directory while no two installs share a key.
+ * A key of at least 32 characters from the environment, or a random one kept in `file` beside the
+ * database, so that links printed by `npm start` stay valid across restarts of the same data directory
+ * while no two installs share a key.
  */
-function secretFor(dbPath: string, fromEnv: string | undefined): Uint8Array {
+function keyFrom(fromEnv: string | undefined, name: string, dbPath: string, file: string): Uint8Array {
   if (fromEnv) {
-    if (fromEnv.length < 32) throw new Error('JWT_SECRET must be at least 32 characters');
+    if (fromEnv.length < 32) throw new Error(`${name} must be at least 32 characters`);
     return new TextEncoder().encode(fromEnv);
   }
   if (dbPath === ':memory:') return randomBytes(32);
-  return new TextEncoder().encode(localSecret(`${dbPath}.jwt-secret`, 'hex'));
+  return new TextEncoder().encode(localSecret(file, 'hex'));
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -129,11 +146,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dbPath,
     filesDir: env.FILES_DIR ?? resolve(dbPath === ':memory:' ? resolve(ROOT, 'data') : dirname(dbPath), 'files'),
     fileUrlTtlSec: intFrom(env.FILE_URL_TTL_SEC, 24 * 3600, 'FILE_URL_TTL_SEC'),
-    jwtSecret: secretFor(dbPath, env.JWT_SECRET),
+    jwtSecret: keyFrom(env.JWT_SECRET, 'JWT_SECRET', dbPath, `${dbPath}.jwt-secret`),
     tokenTtlSec: intFrom(env.TOKEN_TTL_SEC, 7 * 24 * 3600, 'TOKEN_TTL_SEC'),
     staticDir: existsSync(staticDir) ? staticDir : undefined,
     publicUrl: env.PUBLIC_URL,
     logLevel: env.LOG_LEVEL ?? 'info',
     maxDevicesPerAccount: Math.max(1, intFrom(env.MAX_DEVICES_PER_ACCOUNT, 5, 'MAX_DEVICES_PER_ACCOUNT')),
+    auditKey: keyFrom(env.AUDIT_KEY, 'AUDIT_KEY', dbPath, `${dbPath}.audit-key`),
+    auditAnchorFile: env.AUDIT_ANCHOR_FILE ?? (dbPath === ':memory:' ? resolve(ROOT, 'data/audit-anchors.log') : `${dbPath}.audit-anchors`),
+    sessionMaxAgeSec: intFrom(env.SESSION_MAX_AGE_SEC, 30 * 24 * 3600, 'SESSION_MAX_AGE_SEC'),
+    uploadsPerHour: Math.max(1, intFrom(env.UPLOADS_PER_HOUR, 60, 'UPLOADS_PER_HOUR')),
+    uploadBytesPerDay: Math.max(1, intFrom(env.UPLOAD_MB_PER_DAY, 500, 'UPLOAD_MB_PER_DAY')) * 1024 * 1024,
+    orphanUploadHours: Math.max(1, intFrom(env.ORPHAN_UPLOAD_HOURS, 6, 'ORPHAN_UPLOAD_HOURS')),
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

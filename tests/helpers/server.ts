@@ -38,6 +38,14 @@ export function testConfig(dir: string, over: Partial<ServerConfig> = {}): Serve
     retentionMedicalDays: MIN_RETENTION_MEDICAL_DAYS,
     purgeIntervalHours: 0,
     adminApiKey: ADMIN_API_KEY,
+    auditKey: new TextEncoder().encode('test-audit-key-test-audit-key-test!!'),
+    auditAnchorFile: join(dir, 'audit-anchors.log'),
+    sessionMaxAgeSec: 30 * 24 * 3600,
+    // Tests of other rules upload in bursts; the upload quota has its own test.
+    uploadsPerHour: 1000,
+    uploadBytesPerDay: 10 * 1024 * 1024 * 1024,
+    orphanUploadHours: 6,
+    allowedOrigins: [],
     ...over,
   };
 }
