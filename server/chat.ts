@@ -3,6 +3,8 @@
  * Every operation checks membership first: nobody reads or writes a conversation they are not in.
  */
 import type { CardDraft, CardKind } from '../types/cards';
+import type { ClosedReason, WriteKind } from '../types/consultation';
+import { closedReason } from '../types/consultation';
 import { isMediaKind } from '../types/media';
 import type {
   Account,
@@ -91,18 +93,32 @@ export class ChatService {
   ) {}
 
   /**
-   * The consultation behind a team conversation decides whether a message may go in: not once it is
-   * closed, cancelled or past its time; the doctor only after accepting; the patient within the quota.
+   * The one gate for every frame that writes into a conversation (send, forward, recall, typing). A
+   * conversation between a patient and a doctor is governed by their consultation: the team's own, or
+   * for p2p any of theirs that is open to this writer (so p2p cannot route around a closed
+   * consultation, a used-up quota or a doctor who has not accepted). Returns the consultation a message
+   * counts against.
    */
-  private async admitMessage(me: Account, conv: ConversationRef): Promise<void> {
-    const c = conv.teamId ? await this.storage.consultation(conv.teamId) : undefined;
-    if (!c) return;
-    if (c.status === 'closed') throw new ClientError('consultationClosed', '本次问诊已结束，无法继续发送消息');
-    if (c.status === 'cancelled') throw new ClientError('consultationClosed', '本次问诊已取消');
-    if (c.endsAt !== undefined && this.now() > c.endsAt) throw new ClientError('consultationClosed', '本次问诊已超过时限');
-    if (c.status === 'waiting' && me.account === c.doctor) throw new ClientError('invalidTransition', '请先接诊再回复患者');
-    if (me.account === c.patient && c.maxPatientMessages !== undefined && c.patientMessages >= c.maxPatientMessages) {
-      throw new ClientError('quotaExceeded', `本次问诊可发送 ${c.maxPatientMessages} 条消息，已用完`);
+  private async admit(me: Account, conv: ConversationRef, kind: WriteKind): Promise<string | undefined> {
+    const governing = conv.teamId
+      ? [await this.storage.consultation(conv.teamId)].filter((c): c is Consultation => c !== undefined)
+      : await this.storage.consultationsBetween(...(conv.members as [string, string]));
+    if (!governing.length) return undefined;
+    const refusals = governing.map((c) => ({ c, reason: closedReason(c, me.account, this.now(), kind) }));
+    const open = refusals.find((r) => r.reason === undefined);
+    if (open) return open.c.id;
+    const { c, reason } = refusals[0];
+    switch (reason as ClosedReason) {
+      case 'closed':
+        throw new ClientError('consultationClosed', '本次问诊已结束，无法继续发送消息');
+      case 'cancelled':
+        throw new ClientError('consultationClosed', '本次问诊已取消');
+      case 'expired':
+        throw new ClientError('consultationClosed', '本次问诊已超过时限');
+      case 'notAccepted':
+        throw new ClientError('invalidTransition', '请先接诊再回复患者');
+      case 'quotaUsed':
+        throw new ClientError('quotaExceeded', `本次问诊可发送 ${c.maxPatientMessages} 条消息，已用完`);
     }
   }
 
@@ -140,7 +156,7 @@ export class ChatService {
   }
 
   view(m: StoredMessage, viewer: string): Message {
-    return viewOf(m, viewer, (type, attach) => this.files.withUrls(type, attach));
+    return viewOf(m, viewer, (type, attach) => (isMediaKind(type) ? this.files.withUrls(type, attach) : attach));
   }
 
   /** The attach to store: uploads resolved to what the server measured, cards stamped by the server. */
@@ -159,7 +175,8 @@ export class ChatService {
       }
       return { ...draft, doctor: me.name, issuedAt: this.now() };
     }
-    return msg.attach;
+    // Geo's attach is validated whole by the frame schema; text has none (the schema refuses one).
+    return msg.type === 'geo' ? msg.attach : undefined;
   }
 
   /** Resolves a viewer-relative session id to the conversation, or throws forbidden/notFound. */
@@ -174,9 +191,9 @@ export class ChatService {
       return { id, scene: 'team', teamId: parsed.to };
     }
     if (parsed.to === me) throw new ClientError('forbidden', 'cannot chat with yourself');
-    if (!(await this.storage.getAccount(parsed.to))) throw new ClientError('notFound', 'no such account');
-    if (!(await this.storage.shareTeam(me, parsed.to))) {
-      throw new ClientError('forbidden', 'p2p chat is only open to members of a shared consultation');
+    // The same answer whether the account exists or not, so that ids cannot be enumerated.
+    if (!(await this.storage.consultationsBetween(me, parsed.to)).length) {
+      throw new ClientError('forbidden', 'p2p chat is only open to the patient and doctor of a shared consultation');
     }
     return { id: p2pConvId(me, parsed.to), scene: 'p2p', members: [me, parsed.to] };
   }
@@ -185,7 +202,7 @@ export class ChatService {
     const conv = await this.conversationFor(me.account, `${msg.scene}-${msg.to}`);
     const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
     if (existing) return { stored: existing, duplicate: true };
-    await this.admitMessage(me, conv);
+    const consultationId = await this.admit(me, conv, 'message');
     const body = this.moderate(msg);
     const attach = await this.attachToStore(me, msg);
     const result = await this.storage.appendMessage({
@@ -199,6 +216,7 @@ export class ChatService {
       body,
       attach,
       members: conv.members ?? [],
+      consultationId,
     });
     if (!result.duplicate) {
       const m = result.stored;
@@ -267,6 +285,7 @@ export class ChatService {
     const conv = await this.conversationFor(me.account, sessionId);
     const target = await this.storage.findMessage(conv.id, me.account, idClient);
     if (!target) throw new ClientError('notFound', 'no message of yours with this idClient in this session');
+    if (target.recalledAt === undefined) await this.admit(me, conv, 'signal');
     if (target.type === 'notification') throw new ClientError('forbidden', 'notifications cannot be recalled');
     if (target.recalledAt === undefined && this.now() - target.time > RECALL_WINDOW_MS) {
       throw new ClientError('recallExpired', `messages can only be recalled within ${RECALL_WINDOW_MS / 60_000} minutes`);
@@ -311,7 +330,7 @@ export class ChatService {
     if (recipients.some((a) => !readers.has(a))) {
       throw new ClientError('forbidden', '只能转发给本来就能看到这条消息的人');
     }
-    await this.admitMessage(me, target);
+    const consultationId = await this.admit(me, target, 'message');
     const parsed = parseSessionId(f.toSessionId) as { scene: Scene; to: string };
     const result = await this.storage.appendMessage({
       conv: target,
@@ -324,11 +343,19 @@ export class ChatService {
       body: original.body,
       attach: original.attach,
       members: target.members ?? [],
+      consultationId,
     });
     if (!result.duplicate) {
       await this.audit.record(me.account, 'message.forward', target.id, { seq: result.stored.seq, from: source.id, fromSeq: original.seq });
     }
     return result;
+  }
+
+  /** Typing goes only where its sender may write; the caller pushes it to the returned conversation. */
+  async typing(me: Account, sessionId: string): Promise<ConversationRef> {
+    const conv = await this.conversationFor(me.account, sessionId);
+    await this.admit(me, conv, 'signal');
+    return conv;
   }
 
   async markRead(me: string, sessionId: string, seq: number) {

@@ -226,7 +226,7 @@ export class Gateway {
     },
     typing: async (c, f) => {
       const me = (c.me as Account).account;
-      const conv = await this.chat.conversationFor(me, f.sessionId);
+      const conv = await this.chat.typing(c.me as Account, f.sessionId);
       await this.pushToMembers(c, conv, f.sessionId, (account, sessionId) =>
         account === me ? undefined : { v: PROTOCOL_VERSION, type: 'typing', sessionId, account: me },
       );

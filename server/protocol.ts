@@ -41,6 +41,8 @@ const outgoingSchema = z
   .strict()
   .superRefine((m, ctx) => {
     if (m.type === 'text') {
+      // An attach on text would be stored and shown with it: nothing the server did not check goes in.
+      if (m.attach !== undefined) ctx.addIssue({ code: 'custom', path: ['attach'], message: 'text messages carry no attach' });
       if (m.body.trim() === '') ctx.addIssue({ code: 'custom', path: ['body'], message: 'text must not be empty' });
       if (Buffer.byteLength(m.body) > MAX_TEXT_BYTES) {
         ctx.addIssue({ code: 'custom', path: ['body'], message: `text is over ${MAX_TEXT_BYTES} bytes` });

@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Account, ConsultationStatus } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { countsForQuota, newMessageRow, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -86,6 +86,11 @@ CREATE TABLE IF NOT EXISTS files (
   thumb INTEGER NOT NULL,
   created_at BIGINT NOT NULL
 );
+-- Uploads no message refers to are swept after a few hours; files stored before this are all kept.
+ALTER TABLE files ADD COLUMN IF NOT EXISTS referenced INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX IF NOT EXISTS files_owner_created ON files(owner, created_at);
+CREATE INDEX IF NOT EXISTS files_unreferenced ON files(created_at) WHERE referenced = 0;
+CREATE INDEX IF NOT EXISTS consultations_pair ON consultations(patient, doctor);
 CREATE TABLE IF NOT EXISTS used_links (jti TEXT PRIMARY KEY, used_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_log (
   seq BIGINT PRIMARY KEY,
@@ -240,14 +245,13 @@ export class PostgresStorage implements Storage {
     );
   }
 
-  async shareTeam(a: string, b: string): Promise<boolean> {
-    const row = await this.one(
-      this.pool,
-      `SELECT 1 FROM conversation_members x JOIN conversation_members y ON x.conv_id = y.conv_id
-       JOIN conversations c ON c.id = x.conv_id AND c.scene = 'team' WHERE x.account = $1 AND y.account = $2 LIMIT 1`,
+  async consultationsBetween(a: string, b: string): Promise<Consultation[]> {
+    const rows = await this.all<ConsultationRow>(
+      `SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id
+       WHERE (c.patient = $1 AND c.doctor = $2) OR (c.patient = $2 AND c.doctor = $1) ORDER BY c.created_at DESC, c.id`,
       [a, b],
     );
-    return row !== undefined;
+    return rows.map(toConsultation);
   }
 
   private async byClientId(db: Db, from: string, idClient: string): Promise<MessageRow | undefined> {
@@ -268,13 +272,16 @@ export class PostgresStorage implements Storage {
     );
     if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
     const { row, stored } = newMessageRow(m, bumped.last_seq, bumped.last_time, this.cipher);
+    const file = fileOf(m);
+    if (file !== undefined && (await db.query('UPDATE files SET referenced = 1 WHERE id = $1', [file])).rowCount === 0) throw fileGone();
     await db.query(
       `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target, type, body, attach, time)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [row.conv_id, row.seq, row.id_server, row.id_client, row.from_account, row.from_nick, row.scene, row.to_target, row.type, row.body, row.attach, row.time],
     );
-    if (countsForQuota(m)) {
-      await db.query('UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = $1 AND patient = $2', [m.conv.teamId, m.from]);
+    const quota = quotaOf(m);
+    if (quota !== undefined) {
+      await db.query('UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = $1 AND patient = $2', [quota, m.from]);
     }
     return { stored, duplicate: false };
   }
@@ -372,7 +379,7 @@ export class PostgresStorage implements Storage {
 
   async putFile(f: StoredFile): Promise<void> {
     await this.pool.query(
-      'INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+      'INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at, referenced) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)',
       [f.id, f.owner, f.kind, f.name, f.ext, f.mime, f.size, f.w ?? null, f.h ?? null, f.dur ?? null, f.thumb ? 1 : 0, f.createdAt],
     );
   }
@@ -380,6 +387,19 @@ export class PostgresStorage implements Storage {
   async getFile(id: string): Promise<StoredFile | undefined> {
     const row = await this.one<FileRow>(this.pool, 'SELECT * FROM files WHERE id = $1', [id]);
     return row && toFile(row);
+  }
+
+  async uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }> {
+    const row = await this.one<{ count: number; bytes: number }>(
+      this.pool,
+      'SELECT COUNT(*)::int AS count, COALESCE(SUM(size), 0)::bigint AS bytes FROM files WHERE owner = $1 AND created_at >= $2',
+      [owner, since],
+    );
+    return row ?? { count: 0, bytes: 0 };
+  }
+
+  async removeOrphanFiles(before: number): Promise<string[]> {
+    return (await this.pool.query<{ id: string }>('DELETE FROM files WHERE referenced = 0 AND created_at < $1 RETURNING id', [before])).rows.map((r) => r.id);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,9 @@
  * their mapping to the domain. Bodies and attachments are sealed by the Cipher before they are stored.
  */
 import { randomUUID } from 'node:crypto';
+import { ClientError } from '../errors';
 import type { MediaKind } from '../../types/media';
+import { isMediaKind } from '../../types/media';
 import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRecord, Consultation, ConversationSummary, NewMessage, StoredFile, StoredMessage } from './types';
@@ -149,11 +151,25 @@ export function toSummary(
   };
 }
 
+/** What an append says when its file was swept (or purged) between upload and send. */
+export const fileGone = (): ClientError => new ClientError('invalidMessage', 'attach.fileId: the upload has expired, upload it again');
+
 /**
- * Whether a new message counts against its consultation's patient quota: a team message that is not
- * a system line (the UPDATE only matches when its sender is the consultation's patient).
+ * The consultation whose patient quota a new message counts against: the one the chat rules named (p2p)
+ * or the team's own, unless the message is a system line (the UPDATE only matches when its sender is
+ * the consultation's patient).
  */
-export const countsForQuota = (m: NewMessage): boolean => m.conv.teamId !== undefined && m.type !== 'notification' && m.type !== 'tip';
+export const quotaOf = (m: NewMessage): string | undefined =>
+  m.type === 'notification' || m.type === 'tip' ? undefined : (m.consultationId ?? m.conv.teamId);
+
+/**
+ * The upload a new message refers to (media types only: any other type's attach names no file), which
+ * the append marks referred to so that the orphan sweep keeps it.
+ */
+export function fileOf(m: NewMessage): string | undefined {
+  const id = m.attach?.fileId;
+  return isMediaKind(m.type) && typeof id === 'string' ? id : undefined;
+}
 
 /**
  * The row of a new message at `seq` and `time` (assigned by the adapter's seq bump), with body and

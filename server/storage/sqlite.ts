@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Account, ConsultationStatus, Role } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { countsForQuota, newMessageRow, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -101,6 +101,11 @@ const MIGRATIONS = [
   `ALTER TABLE consultations ADD COLUMN patient_msgs INTEGER NOT NULL DEFAULT 0;
    UPDATE consultations SET patient_msgs = (SELECT COUNT(*) FROM messages m WHERE m.conv_id = 'team-' || consultations.id
      AND m.from_account = consultations.patient AND m.type NOT IN ('notification', 'tip'));`,
+  // Uploads no message refers to are swept after a few hours; files stored before this are all kept.
+  `ALTER TABLE files ADD COLUMN referenced INTEGER NOT NULL DEFAULT 1;
+   CREATE INDEX files_owner_created ON files(owner, created_at);
+   CREATE INDEX files_unreferenced ON files(created_at) WHERE referenced = 0;
+   CREATE INDEX consultations_pair ON consultations(patient, doctor);`,
 ];
 
 /**
@@ -170,11 +175,9 @@ export class SqliteStorage implements Storage {
       members: db.prepare<[string], { account: string }>(
         'SELECT account FROM conversation_members WHERE conv_id = ? ORDER BY account',
       ),
-      shareTeam: db.prepare<[string, string], { one: number }>(
-        `SELECT 1 AS one FROM conversation_members a
-         JOIN conversation_members b ON a.conv_id = b.conv_id
-         JOIN conversations c ON c.id = a.conv_id AND c.scene = 'team'
-         WHERE a.account = ? AND b.account = ? LIMIT 1`,
+      consultationsBetween: db.prepare<[string, string, string, string], ConsultationRow>(
+        `SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id
+         WHERE (c.patient = ? AND c.doctor = ?) OR (c.patient = ? AND c.doctor = ?) ORDER BY c.created_at DESC, c.id`,
       ),
       byClientId: db.prepare<[string, string], MessageRow>(
         'SELECT * FROM messages WHERE from_account = ? AND id_client = ?',
@@ -221,10 +224,15 @@ export class SqliteStorage implements Storage {
       ),
       last: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1'),
       putFile: db.prepare<[FileRow]>(
-        `INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at)
-         VALUES (@id, @owner, @kind, @name, @ext, @mime, @size, @w, @h, @dur, @thumb, @created_at)`,
+        `INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at, referenced)
+         VALUES (@id, @owner, @kind, @name, @ext, @mime, @size, @w, @h, @dur, @thumb, @created_at, 0)`,
       ),
       getFile: db.prepare<[string], FileRow>('SELECT * FROM files WHERE id = ?'),
+      markReferenced: db.prepare<[string]>('UPDATE files SET referenced = 1 WHERE id = ?'),
+      uploadsSince: db.prepare<[string, number], { count: number; bytes: number }>(
+        'SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM files WHERE owner = ? AND created_at >= ?',
+      ),
+      removeOrphans: db.prepare<[number], { id: string }>('DELETE FROM files WHERE referenced = 0 AND created_at < ? RETURNING id'),
     };
     this.appendTx = db.transaction((m: NewMessage): { stored: StoredMessage; duplicate: boolean } => {
       const existing = this.stmt.byClientId.get(m.from, m.idClient);
@@ -234,8 +242,11 @@ export class SqliteStorage implements Storage {
       const bumped = this.stmt.bumpSeq.get(Date.now(), m.conv.id);
       if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
       const { row, stored } = newMessageRow(m, bumped.last_seq, bumped.last_time, this.cipher);
+      const file = fileOf(m);
+      if (file !== undefined && this.stmt.markReferenced.run(file).changes === 0) throw fileGone();
       this.stmt.insertMessage.run(row);
-      if (countsForQuota(m)) this.stmt.countPatientMessage.run(m.conv.teamId as string, m.from);
+      const quota = quotaOf(m);
+      if (quota !== undefined) this.stmt.countPatientMessage.run(quota, m.from);
       return { stored, duplicate: false };
     });
     this.recallTx = db.transaction((target: StoredMessage, notice: NewMessage) => {
@@ -334,8 +345,8 @@ export class SqliteStorage implements Storage {
     return this.stmt.members.all(convId).map((r) => r.account);
   }
 
-  async shareTeam(a: string, b: string): Promise<boolean> {
-    return this.stmt.shareTeam.get(a, b) !== undefined;
+  async consultationsBetween(a: string, b: string): Promise<Consultation[]> {
+    return this.stmt.consultationsBetween.all(a, b, b, a).map(toConsultation);
   }
 
   /**
@@ -433,6 +444,14 @@ export class SqliteStorage implements Storage {
   async getFile(id: string): Promise<StoredFile | undefined> {
     const row = this.stmt.getFile.get(id);
     return row ? toFile(row) : undefined;
+  }
+
+  async uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }> {
+    return this.stmt.uploadsSince.get(owner, since) ?? { count: 0, bytes: 0 };
+  }
+
+  async removeOrphanFiles(before: number): Promise<string[]> {
+    return this.stmt.removeOrphans.all(before).map((r) => r.id);
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,8 @@ export interface NewMessage {
   attach?: Record<string, unknown>;
   /** Members to attach to a p2p conversation on its first message. */
   members: string[];
+  /** The consultation whose patient quota this message counts against when its sender is the patient (default: the team's). */
+  consultationId?: string;
 }
 
 /** An uploaded file: the bytes live on disk under its id, this is what the server measured of them. */
@@ -142,8 +144,8 @@ export interface Storage {
   purge(cutoffs: PurgeCutoffs): Promise<{ messages: number; fileIds: string[] }>;
   isConversationMember(convId: string, account: string): Promise<boolean>;
   conversationMembers(convId: string): Promise<string[]>;
-  /** Whether two accounts share a team: the condition for p2p between them. */
-  shareTeam(a: string, b: string): Promise<boolean>;
+  /** Consultations between two accounts (either may be the patient), newest first: what governs p2p between them. */
+  consultationsBetween(a: string, b: string): Promise<Consultation[]>;
   /**
    * Store once per (from, idClient): a retry returns the original with `duplicate: true`.
    * Assigns the next gap-free seq and a time never below the conversation's last.
@@ -161,6 +163,13 @@ export interface Storage {
   conversationsOf(account: string): Promise<ConversationSummary[]>;
   putFile(file: StoredFile): Promise<void>;
   getFile(id: string): Promise<StoredFile | undefined>;
+  /** How many files `owner` uploaded since `since` (ms), and their bytes: the upload quota. */
+  uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }>;
+  /**
+   * Removes the records of uploads created before `before` that no message refers to, and returns their
+   * ids (for the disk). A message appended with such a file marks it referred to, in its own transaction.
+   */
+  removeOrphanFiles(before: number): Promise<string[]>;
   close(): Promise<void>;
 }
 

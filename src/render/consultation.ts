@@ -3,6 +3,7 @@
  * why), the actions this person has, and the quota or time left. Pure: `now` is passed in.
  */
 import type { ConsultationAction, ConsultationInfo, ConsultationStatus, Role } from '../../types/message';
+import { closedReason } from '../../types/consultation';
 import { dateTimeLabel } from './time';
 
 export const STATUS_TEXT: Record<ConsultationStatus, string> = {
@@ -25,20 +26,26 @@ const ACCEPT = { action: 'accept' as const, label: '接诊', confirm: '确认接
 const CLOSE = { action: 'close' as const, label: '结束问诊', confirm: '确认结束本次问诊？结束后双方都不能再发送消息。' };
 const CANCEL = { action: 'cancel' as const, label: '取消问诊', confirm: '确认取消本次问诊？' };
 
+/** In place of the input, per reason. */
+const CLOSED_TEXT = {
+  closed: '本次问诊已结束，如需继续咨询请重新发起问诊',
+  cancelled: '本次问诊已取消',
+  expired: '本次问诊已超过时限',
+  notAccepted: '患者正在等待，接诊后即可回复',
+  quotaUsed: '本次问诊的消息条数已用完',
+} as const;
+
 export function consultationView(c: ConsultationInfo, role: Role, now: number): ConsultationView {
   const status = STATUS_TEXT[c.status];
-  if (c.status === 'closed') return { status, closedReason: '本次问诊已结束，如需继续咨询请重新发起问诊', actions: [] };
-  if (c.status === 'cancelled') return { status, closedReason: '本次问诊已取消', actions: [] };
-  if (c.endsAt !== undefined && now > c.endsAt) {
-    return { status, closedReason: '本次问诊已超过时限', actions: role === 'doctor' ? [CLOSE] : [] };
-  }
+  // Whose account is asked about: the rule compares accounts, the page knows the viewer's role.
+  const reason = closedReason(c, role === 'doctor' ? c.doctor : c.patient, now);
+  if (reason === 'closed' || reason === 'cancelled') return { status, closedReason: CLOSED_TEXT[reason], actions: [] };
+  if (reason === 'expired') return { status, closedReason: CLOSED_TEXT.expired, actions: role === 'doctor' ? [CLOSE] : [] };
   if (role === 'doctor') {
-    return c.status === 'waiting'
-      ? { status, closedReason: '患者正在等待，接诊后即可回复', actions: [ACCEPT, CLOSE] }
-      : { status, actions: [CLOSE] };
+    return reason === 'notAccepted' ? { status, closedReason: CLOSED_TEXT.notAccepted, actions: [ACCEPT, CLOSE] } : { status, actions: [CLOSE] };
   }
+  if (reason === 'quotaUsed') return { status, closedReason: CLOSED_TEXT.quotaUsed, actions: [] };
   const left = c.maxPatientMessages !== undefined ? c.maxPatientMessages - c.patientMessages : undefined;
-  if (left !== undefined && left <= 0) return { status, closedReason: '本次问诊的消息条数已用完', actions: [] };
   const hints = [
     ...(left !== undefined ? [`还可发送 ${left} 条`] : []),
     ...(c.endsAt !== undefined ? [`${dateTimeLabel(c.endsAt)} 结束`] : []),
