@@ -6,6 +6,7 @@ import busboy from 'busboy';
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileAttach, MediaKind } from '../../types/media';
 import { MEDIA_KINDS, UPLOAD_LIMITS } from '../../types/media';
@@ -27,46 +28,53 @@ interface ParsedUpload {
   size: number;
 }
 
-/** Streams the one `file` part to a temp file, refusing it once it passes `limit` bytes. */
-function receiveFile(req: IncomingMessage, files: FileService, limit: number, kind: MediaKind): Promise<ParsedUpload> {
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: limit, fields: 10, parts: 12 } });
-    } catch {
-      reject(new ClientError('invalidUpload', 'expected multipart/form-data with a "file" field'));
+/**
+ * Streams the one `file` part to a temp file, refusing it once it passes `limit` bytes. Whatever ends
+ * the request early (the client goes away, the request timeout, a malformed body) closes and deletes
+ * the temp file before this rejects: it holds the upload in clear.
+ */
+async function receiveFile(req: IncomingMessage, files: FileService, limit: number, kind: MediaKind): Promise<ParsedUpload> {
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: limit, fields: 10, parts: 12 } });
+  } catch {
+    throw new ClientError('invalidUpload', 'expected multipart/form-data with a "file" field');
+  }
+  let writing: Promise<ParsedUpload> | undefined;
+  bb.on('file', (field, stream, info) => {
+    if (field !== 'file' || writing) {
+      stream.resume();
       return;
     }
-    let writing: Promise<ParsedUpload> | undefined;
-    bb.on('file', (field, stream, info) => {
-      if (field !== 'file' || writing) {
-        stream.resume();
-        return;
-      }
-      const tmp = files.tempPath();
-      let size = 0;
-      let truncated = false;
-      stream.on('data', (chunk: Buffer) => (size += chunk.length));
-      stream.on('limit', () => (truncated = true));
-      writing = pipeline(stream, createWriteStream(tmp)).then(async () => {
-        if (truncated) {
-          await unlink(tmp).catch(() => undefined);
-          throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
-        }
-        if (size === 0) {
-          await unlink(tmp).catch(() => undefined);
-          throw new ClientError('invalidUpload', '文件是空的');
-        }
-        return { tmp, name: info.filename ?? '', size };
-      });
-    });
-    bb.on('error', () => reject(new ClientError('invalidUpload', 'malformed multipart body')));
-    bb.on('close', () => {
-      if (!writing) reject(new ClientError('invalidUpload', 'no "file" field in the upload'));
-      else writing.then(resolve, reject);
-    });
-    req.pipe(bb);
+    writing = writeTemp(stream, files.tempPath(), limit, kind, info.filename ?? '');
+    // Awaited below, once the body has ended; until then a refusal is not unhandled.
+    writing.catch(() => undefined);
   });
+  try {
+    // Unlike req.pipe, pipeline destroys busboy when the request ends early, and busboy the file stream.
+    await pipeline(req, bb);
+  } catch {
+    await writing?.catch(() => undefined);
+    throw new ClientError('invalidUpload', 'malformed or incomplete multipart body');
+  }
+  if (!writing) throw new ClientError('invalidUpload', 'no "file" field in the upload');
+  return writing;
+}
+
+async function writeTemp(stream: Readable, tmp: string, limit: number, kind: MediaKind, name: string): Promise<ParsedUpload> {
+  let size = 0;
+  let truncated = false;
+  stream.on('data', (chunk: Buffer) => (size += chunk.length));
+  stream.on('limit', () => (truncated = true));
+  try {
+    await pipeline(stream, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    if (truncated) throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
+    if (size === 0) throw new ClientError('invalidUpload', '文件是空的');
+    return { tmp, name, size };
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
 }
 
 const LABELS: Record<MediaKind, string> = { image: '图片', audio: '语音', video: '视频', file: '文件' };
@@ -91,10 +99,17 @@ export async function handleUpload(
     if (Number(req.headers['content-length'] ?? 0) > limit + 64 * 1024) {
       throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
     }
-    const upload = await receiveFile(req, deps.files, limit, kind);
-    // Mini programs send their temp file name in the form; the real one comes in the query.
-    const name = query.get('name') || upload.name;
-    const attach: FileAttach = await deps.files.accept(upload.tmp, owner, kind, name, upload.size, dur);
+    // Before the body: a refused upload costs its sender a round trip, not us its bytes.
+    const release = await deps.files.admit(owner, Number(req.headers['content-length']) || limit);
+    let attach: FileAttach;
+    try {
+      const upload = await receiveFile(req, deps.files, limit, kind);
+      // Mini programs send their temp file name in the form; the real one comes in the query.
+      const name = query.get('name') || upload.name;
+      attach = await deps.files.accept(upload.tmp, owner, kind, name, upload.size, dur);
+    } finally {
+      release();
+    }
     await deps.audit.record(owner, 'file.upload', attach.fileId, { kind, size: attach.size, ext: attach.ext });
     sendJson(res, 200, attach);
   } catch (e) {

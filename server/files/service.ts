@@ -3,29 +3,41 @@
  * client chose), and turned into message attachments with signed URLs.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { pipeline as chain, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { FileAttach, MediaKind } from '../../types/media';
 import { extOfName, MAX_AUDIO_MS } from '../../types/media';
 import type { MessageType } from '../../types/message';
 import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
+import { displayText } from '../text';
 import type { FileSigner, FileVariant } from './sign';
 import { sniff } from './sniff';
 
 const THUMB_PX = 360;
 export const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A display name: no directories, no control or reserved characters, at most 100 characters. */
+const HOUR_MS = 3_600_000;
+
+/**
+ * Temp files older than this belong to no running request: Node's HTTP server ends a request after
+ * 5 minutes (requestTimeout), and what follows the body takes seconds. Younger ones may be uploads in
+ * progress in another process sharing FILES_DIR.
+ */
+const TEMP_STALE_MS = 15 * 60_000;
+
+/**
+ * A display name: no directories, no control, format (bidi, zero-width) or reserved characters, at
+ * most 100 characters.
+ */
 export function safeName(raw: string, fallbackExt: string): string {
   const base = raw.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  let name = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '').replace(/^[.\s]+/, '').trim();
+  let name = displayText(base.replace(/[<>:"|?*]/g, '')).replace(/^[.\s]+/, '');
   if (name.length > 100) {
     const ext = extOfName(name);
     name = ext ? `${name.slice(0, 99 - ext.length)}.${ext}` : name.slice(0, 100);
@@ -36,14 +48,38 @@ export function safeName(raw: string, fallbackExt: string): string {
 /** Stored attach of a media message: what was measured, without URLs (those are signed per view). */
 export type StoredMediaAttach = Omit<FileAttach, 'url'> & { w?: number; h?: number; dur?: number };
 
+/** Per-account upload limits; they count what storage holds, so they hold across server processes. */
+export interface UploadQuota {
+  uploadsPerHour: number;
+  uploadBytesPerDay: number;
+}
+
+interface InFlight {
+  count: number;
+  bytes: number;
+}
+
+/** Formats whose originals are re-encoded without metadata, and how (lossless where the source is). */
+const CLEAN: Record<string, (img: Sharp) => Sharp> = {
+  jpg: (img) => img.jpeg({ quality: 92 }),
+  png: (img) => img.png(),
+  webp: (img) => img.webp({ quality: 92 }),
+  gif: (img) => img.gif(),
+};
+
 export class FileService {
   private readonly tmpDir: string;
+  /** Uploads admitted but not yet stored, so that parallel ones cannot all pass the same quota check. */
+  private readonly inFlight = new Map<string, InFlight>();
 
+  /** Without `quota` uploads are not limited: for tools that only serve or purge files. */
   constructor(
     readonly dir: string,
     private readonly storage: Storage,
     private readonly signer: FileSigner,
     private readonly cipher: Cipher,
+    private readonly now: () => number = Date.now,
+    private readonly quota?: UploadQuota,
   ) {
     this.tmpDir = join(dir, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true });
@@ -53,13 +89,65 @@ export class FileService {
     return join(this.tmpDir, randomUUID());
   }
 
+  /** Removes plaintext left in the temp dir by a process that died mid-upload; returns how many. */
+  sweepTemp(): number {
+    let removed = 0;
+    const staleBefore = Date.now() - TEMP_STALE_MS;
+    for (const name of readdirSync(this.tmpDir)) {
+      const path = join(this.tmpDir, name);
+      try {
+        if (statSync(path).mtimeMs < staleBefore) {
+          rmSync(path, { recursive: true, force: true });
+          removed++;
+        }
+      } catch {
+        // removed meanwhile by its request or by another process's sweep
+      }
+    }
+    return removed;
+  }
+
   pathOf(id: string, variant: FileVariant): string {
     return join(this.dir, variant === 'thumb' ? `${id}.thumb.jpg` : id);
   }
 
+  /** Deletes a stored file's bytes, original and thumbnail (its record is the caller's). */
+  async remove(id: string): Promise<void> {
+    for (const variant of ['orig', 'thumb'] as const) await unlink(this.pathOf(id, variant)).catch(() => undefined);
+  }
+
+  /**
+   * Admits an upload of up to `bytes` by `owner` if it keeps the account within its quota, before its
+   * body is read; the returned function ends the admission once the upload is stored or refused.
+   */
+  async admit(owner: string, bytes: number): Promise<() => void> {
+    if (!this.quota) return () => undefined;
+    const now = this.now();
+    const [hour, day] = await Promise.all([this.storage.uploadsSince(owner, now - HOUR_MS), this.storage.uploadsSince(owner, now - 24 * HOUR_MS)]);
+    const pending = this.inFlight.get(owner) ?? { count: 0, bytes: 0 };
+    if (hour.count + pending.count >= this.quota.uploadsPerHour) {
+      throw new ClientError('rateLimited', `每小时最多上传 ${this.quota.uploadsPerHour} 个文件，请稍后再试`);
+    }
+    if (day.bytes + pending.bytes + bytes > this.quota.uploadBytesPerDay) {
+      throw new ClientError('rateLimited', `每天最多上传 ${Math.floor(this.quota.uploadBytesPerDay / 1024 / 1024)} MB，今天的额度已用完`);
+    }
+    pending.count++;
+    pending.bytes += bytes;
+    this.inFlight.set(owner, pending);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      pending.count--;
+      pending.bytes -= bytes;
+      if (pending.count === 0) this.inFlight.delete(owner);
+    };
+  }
+
   /**
    * Takes over the temp file at `tmp` (deleting it whatever happens): accepts it if its content is of
-   * a format `kind` allows, measures it, and records it for `owner`.
+   * a format `kind` allows, measures it, and records it for `owner`. Images are stored re-encoded, so
+   * that what a photo carries besides its pixels (GPS position, device, time) never leaves the sender.
    */
   async accept(tmp: string, owner: string, kind: MediaKind, rawName: string, size: number, dur?: number): Promise<FileAttach> {
     const id = randomUUID();
@@ -74,38 +162,47 @@ export class FileService {
         mime: format.mime,
         size,
         thumb: false,
-        createdAt: Date.now(),
+        createdAt: this.now(),
       };
-      if (kind === 'image') Object.assign(file, await this.measureImage(tmp, id), { thumb: true });
+      const clean = CLEAN[format.ext];
+      if (clean) {
+        const image = await this.cleanImage(tmp, clean);
+        file.size = image.data.length;
+        if (kind === 'image') {
+          Object.assign(file, { w: image.w, h: image.h, thumb: true });
+          await this.seal(Readable.from([await this.thumbnail(image.data)]), this.pathOf(id, 'thumb'));
+        }
+        await this.seal(Readable.from([image.data]), this.pathOf(id, 'orig'));
+      } else {
+        await this.seal(createReadStream(tmp), this.pathOf(id, 'orig'));
+      }
       if ((kind === 'audio' || kind === 'video') && dur !== undefined) file.dur = Math.min(Math.round(dur), MAX_AUDIO_MS);
-      await this.seal(createReadStream(tmp), this.pathOf(id, 'orig'));
       await this.storage.putFile(file);
       return this.attachOf(file);
     } catch (e) {
-      for (const variant of ['orig', 'thumb'] as const) await unlink(this.pathOf(id, variant)).catch(() => undefined);
+      await this.remove(id);
       throw e;
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
   }
 
-  /** Width and height as shown (EXIF rotation applied), and a small JPEG for the bubble. */
-  private async measureImage(path: string, id: string): Promise<{ w: number; h: number }> {
+  /**
+   * The image re-encoded in its own format with its orientation applied and no metadata (sharp keeps
+   * none unless asked), and its size as shown: one frame's for an animation.
+   */
+  private async cleanImage(path: string, encode: (img: Sharp) => Sharp): Promise<{ data: Buffer; w: number; h: number }> {
     try {
-      const meta = await sharp(path).metadata();
-      const turned = (meta.orientation ?? 1) >= 5;
-      const thumb = await sharp(path)
-        .rotate()
-        .resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 75 })
-        .toBuffer();
-      await this.seal(Readable.from([thumb]), this.pathOf(id, 'thumb'));
-      const w = meta.width ?? 0;
-      const h = meta.height ?? 0;
-      return turned ? { w: h, h: w } : { w, h };
+      const { data, info } = await encode(sharp(path, { animated: true }).autoOrient()).toBuffer({ resolveWithObject: true });
+      return { data, w: info.width, h: info.pageHeight ?? info.height };
     } catch {
       throw new ClientError('invalidUpload', '图片已损坏，无法读取');
     }
+  }
+
+  /** A small JPEG for the bubble: the first frame. */
+  private thumbnail(image: Buffer): Promise<Buffer> {
+    return sharp(image).resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
   }
 
   /** Writes `source` to `path` encrypted; plaintext of an upload never rests outside the temp dir. */
@@ -161,7 +258,8 @@ export class FileService {
             }
           },
         });
-        return createReadStream(path, { start: bodyStart, end: bodyStart + end }).pipe(decrypt);
+        // Chained, not piped: a reader that goes away (a download cut short) then closes the file too.
+        return chain(createReadStream(path, { start: bodyStart, end: bodyStart + end }), decrypt, () => undefined);
       },
     };
   }
