@@ -1,10 +1,23 @@
 /**
  * The audit trail: append-only records of who did what (send, recall, read, file upload and access,
- * login, consultation changes, purges), each carrying the SHA-256 of the one before, so that editing
- * or removing any record breaks the chain (`npm run audit:verify`). The table also refuses UPDATE and
- * DELETE. Details hold ids and kinds, never message text or personal data.
+ * login, consultation changes, purges). Details hold ids and kinds, never message text or personal data.
+ *
+ * Each record carries an HMAC-SHA256, under a key kept outside the database, of its content and the
+ * hash of the record before it. Whoever can write the table but not the key can neither edit a record
+ * nor re-chain the log after an edit. The table also refuses UPDATE and DELETE, but a chain alone cannot
+ * show that its newest records were removed: so after every append a signed checkpoint (seq, hash, time)
+ * goes to an append-only file outside the database, and `npm run audit:verify` checks the table against
+ * every checkpoint.
+ *
+ * Databases written before the key hold plain SHA-256 links. They stay valid as a prefix of the chain:
+ * the first keyed record covers the last plain one's hash, and its checkpoint anchors them all.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { appendFileSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ServerConfig } from './config';
 import type { AuditRecord, Storage } from './storage/types';
 
 export type AuditAction =
@@ -21,24 +34,59 @@ export type AuditAction =
   | 'consultation.accept'
   | 'consultation.close'
   | 'consultation.cancel'
-  | 'retention.purge';
+  | 'retention.purge'
+  | 'session.revoke';
 
 export const GENESIS = '0'.repeat(64);
 
-export function hashOf(r: Omit<AuditRecord, 'hash'>): string {
-  return createHash('sha256')
-    .update(JSON.stringify([r.seq, r.at, r.actor, r.action, r.target, r.detail, r.prevHash]))
-    .digest('hex');
+export type AuditKeyConfig = Pick<ServerConfig, 'auditKey' | 'auditAnchorFile'>;
+
+interface Subkeys {
+  chain: Buffer;
+  checkpoint: Buffer;
 }
 
+/** Separate subkeys, so that a checkpoint's MAC can never pass for a record's hash or the other way round. */
+function subkeys(auditKey: Uint8Array): Subkeys {
+  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', auditKey, 'medchat-audit', purpose, 32));
+  return { chain: derive('record chain v1'), checkpoint: derive('checkpoint v1') };
+}
+
+const contentOf = (r: Omit<AuditRecord, 'hash'>) => JSON.stringify([r.seq, r.at, r.actor, r.action, r.target, r.detail, r.prevHash]);
+
+const keyedHashOf = (key: Buffer, r: Omit<AuditRecord, 'hash'>) => createHmac('sha256', key).update(contentOf(r)).digest('hex');
+
+/** How records were chained before the key; accepted only at the start of the chain. */
+const plainHashOf = (r: Omit<AuditRecord, 'hash'>) => createHash('sha256').update(contentOf(r)).digest('hex');
+
+interface Checkpoint {
+  seq: number;
+  hash: string;
+  at: number;
+}
+
+const checkpointMac = (key: Buffer, c: Checkpoint) => createHmac('sha256', key).update(JSON.stringify([c.seq, c.hash, c.at])).digest('hex');
+
 export class Audit {
+  private readonly keys: Subkeys;
+  private readonly anchorFile: string;
+  private anchorDirMade = false;
+  private anchorDirSynced = false;
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
+  private syncError: unknown;
+
   constructor(
     private readonly storage: Storage,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly now: () => number,
+    config: AuditKeyConfig,
+  ) {
+    this.keys = subkeys(config.auditKey);
+    this.anchorFile = config.auditAnchorFile;
+  }
 
   async record(actor: string, action: AuditAction, target: string, detail: Record<string, unknown> = {}): Promise<AuditRecord> {
-    return this.storage.appendAudit((prev) => {
+    const rec = await this.storage.appendAudit((prev) => {
       const base = {
         seq: (prev?.seq ?? 0) + 1,
         at: this.now(),
@@ -48,33 +96,198 @@ export class Audit {
         detail: JSON.stringify(detail),
         prevHash: prev?.hash ?? GENESIS,
       };
-      return { ...base, hash: hashOf(base) };
+      return { ...base, hash: keyedHashOf(this.keys.chain, base) };
     });
+    this.checkpoint(rec);
+    // A failed fsync is reported by the next record rather than lost; by then that record is stored.
+    const failed = this.syncError;
+    this.syncError = undefined;
+    if (failed) throw failed;
+    return rec;
+  }
+
+  /**
+   * Written synchronously, so that the checkpoint is in the kernel before the caller hears of the record
+   * and survives a crash of this process; made durable by a background fsync shared by the appends
+   * meanwhile (SQLite's WAL with synchronous=NORMAL does not fsync each commit either).
+   */
+  private checkpoint(rec: AuditRecord): void {
+    const c: Checkpoint = { seq: rec.seq, hash: rec.hash, at: this.now() };
+    if (!this.anchorDirMade) {
+      mkdirSync(dirname(this.anchorFile), { recursive: true });
+      this.anchorDirMade = true;
+    }
+    // One write() of one line: O_APPEND keeps lines whole when several processes share the file.
+    appendFileSync(this.anchorFile, JSON.stringify({ ...c, mac: checkpointMac(this.keys.checkpoint, c) }) + '\n');
+    this.syncAgain = true;
+    if (!this.syncing) this.startSync();
+  }
+
+  private startSync(): void {
+    this.syncing = this.syncAnchor()
+      .catch((e: unknown) => {
+        this.syncError = e;
+      })
+      .finally(() => {
+        this.syncing = undefined;
+        // A line written between the loop's last check and here would otherwise wait for the next append.
+        if (this.syncAgain) this.startSync();
+      });
+  }
+
+  private async syncAnchor(): Promise<void> {
+    while (this.syncAgain) {
+      this.syncAgain = false;
+      await fsyncPath(this.anchorFile, 'a');
+      // A new file's name must reach the disk too, or a power cut can lose the whole file.
+      if (!this.anchorDirSynced) await fsyncPath(dirname(this.anchorFile), 'r');
+      this.anchorDirSynced = true;
+    }
+  }
+}
+
+async function fsyncPath(path: string, flags: 'a' | 'r'): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
 export interface VerifyResult {
   ok: boolean;
+  /** Records verified: the whole chain when ok, else those before the break. */
   records: number;
-  /** The first record that does not fit the chain, and why. */
+  /** Leading records chained with plain SHA-256 by a version before the audit key. */
+  legacy: number;
+  /** Valid checkpoints read from the anchor files, and the newest seq they anchor (0: none). */
+  checkpoints: number;
+  anchoredSeq: number;
+  /** The first record that does not fit the chain or its checkpoints, and why. */
   brokenAt?: { seq: number; reason: string };
+  /** The first anchor line that is not a checkpoint signed with this key, or why the anchors are unusable. */
+  badAnchor?: { where: string; reason: string };
 }
 
-/** Walks the whole chain: every hash recomputed, every link and every seq in place. */
-export async function verifyAudit(storage: Storage, pageSize = 1000): Promise<VerifyResult> {
+interface AnchoredCheckpoint extends Checkpoint {
+  file: string;
+  line: number;
+}
+
+const whereOf = (c: AnchoredCheckpoint) => `${c.file}:${c.line}`;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function parseCheckpoint(line: string, key: Buffer): Checkpoint | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'not a checkpoint (unreadable line)';
+  }
+  const c = v as Partial<Checkpoint & { mac: string }>;
+  if (!Number.isInteger(c.seq) || (c.seq as number) < 1 || typeof c.hash !== 'string' || !HEX64.test(c.hash) || typeof c.at !== 'number' || typeof c.mac !== 'string') {
+    return 'not a checkpoint (fields missing or malformed)';
+  }
+  const cp = { seq: c.seq as number, hash: c.hash, at: c.at };
+  if (checkpointMac(key, cp) !== c.mac) return 'signature does not match (forged or edited checkpoint)';
+  return cp;
+}
+
+async function readCheckpoints(files: string[], key: Buffer): Promise<{ bySeq: Map<number, AnchoredCheckpoint[]>; count: number; bad?: VerifyResult['badAnchor'] }> {
+  const bySeq = new Map<number, AnchoredCheckpoint[]>();
+  let count = 0;
+  let badCount = 0;
+  let bad: VerifyResult['badAnchor'];
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    let lineNo = 0;
+    for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+      lineNo++;
+      const parsed = parseCheckpoint(line, key);
+      if (typeof parsed === 'string') {
+        badCount++;
+        bad ??= { where: `${file}:${lineNo}`, reason: parsed };
+        continue;
+      }
+      count++;
+      const at = bySeq.get(parsed.seq) ?? [];
+      // Kept per record of the chain: the file name is shared, not copied into each.
+      at.push({ ...parsed, file, line: lineNo });
+      bySeq.set(parsed.seq, at);
+    }
+  }
+  if (count === 0 && badCount > 0) {
+    bad = { where: files.join(', '), reason: `none of ${badCount} anchor lines is signed with this key (wrong AUDIT_KEY?)` };
+  }
+  return { bySeq, count, bad };
+}
+
+const when = (at: number) => new Date(at).toISOString();
+
+/**
+ * Walks the whole chain (every hash recomputed, every link and seq in place, plain SHA-256 accepted only
+ * before the first keyed record) and holds it against every checkpoint in `anchorFiles` (all of them
+ * when several server processes keep their own): a checkpoint beyond the table's end means its tail was
+ * removed, one that differs from the record at its seq means the log was rewritten from there.
+ */
+export async function verifyAudit(storage: Storage, auditKey: Uint8Array, anchorFiles: string[], pageSize = 1000): Promise<VerifyResult> {
+  const keys = subkeys(auditKey);
+  const anchors = await readCheckpoints(anchorFiles, keys.checkpoint);
+  let anchoredSeq = 0;
+  for (const seq of anchors.bySeq.keys()) anchoredSeq = Math.max(anchoredSeq, seq);
+
   let prevHash = GENESIS;
   let expectedSeq = 1;
   let count = 0;
+  let legacy = 0;
+  let keyed = 0;
+  const result = (brokenAt?: VerifyResult['brokenAt']): VerifyResult => {
+    const badAnchor =
+      anchors.bad ??
+      (keyed > 0 && anchors.count === 0
+        ? { where: anchorFiles.join(', ') || '(none given)', reason: 'keyed records but no checkpoint: the tail cannot be checked (anchor file missing or not given?)' }
+        : undefined);
+    return {
+      ok: !brokenAt && !badAnchor,
+      records: count,
+      legacy,
+      checkpoints: anchors.count,
+      anchoredSeq,
+      ...(brokenAt ? { brokenAt } : {}),
+      ...(badAnchor ? { badAnchor } : {}),
+    };
+  };
+
   for (;;) {
     const page = await storage.auditRecords(expectedSeq - 1, pageSize);
     for (const r of page) {
-      if (r.seq !== expectedSeq) return { ok: false, records: count, brokenAt: { seq: expectedSeq, reason: `record ${expectedSeq} is missing` } };
-      if (r.prevHash !== prevHash) return { ok: false, records: count, brokenAt: { seq: r.seq, reason: 'does not link to the record before it' } };
-      if (hashOf(r) !== r.hash) return { ok: false, records: count, brokenAt: { seq: r.seq, reason: 'content does not match its hash (edited)' } };
+      if (r.seq !== expectedSeq) return result({ seq: expectedSeq, reason: `record ${expectedSeq} is missing` });
+      if (r.prevHash !== prevHash) return result({ seq: r.seq, reason: 'does not link to the record before it' });
+      if (keyedHashOf(keys.chain, r) === r.hash) keyed++;
+      else if (plainHashOf(r) !== r.hash) return result({ seq: r.seq, reason: 'content does not match its hash (edited)' });
+      else if (keyed > 0) return result({ seq: r.seq, reason: 'plain SHA-256 hash after keyed records: the log was re-chained without the key' });
+      else legacy++;
+      const differing = anchors.bySeq.get(r.seq)?.find((c) => c.hash !== r.hash);
+      if (differing) {
+        return result({
+          seq: r.seq,
+          reason: `differs from the checkpoint of ${when(differing.at)} (${whereOf(differing)}): the log was rewritten from here (re-chained, or truncated and appended to again)`,
+        });
+      }
       prevHash = r.hash;
       expectedSeq++;
       count++;
     }
-    if (page.length < pageSize) return { ok: true, records: count };
+    if (page.length < pageSize) break;
   }
+  if (anchoredSeq >= expectedSeq) {
+    const newest = (anchors.bySeq.get(anchoredSeq) as AnchoredCheckpoint[])[0];
+    return result({
+      seq: expectedSeq,
+      reason: `record ${expectedSeq} is missing: the table ends at record ${expectedSeq - 1} but ${whereOf(newest)} anchored record ${anchoredSeq} at ${when(newest.at)} (its tail was removed)`,
+    });
+  }
+  return result();
 }

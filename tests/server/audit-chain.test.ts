@@ -1,0 +1,266 @@
+/**
+ * The audit chain against someone who can write the audit table (its triggers dropped) but holds
+ * neither the audit key nor the anchor file: removing the newest records, editing one and re-chaining
+ * the rest with plain SHA-256, editing or forging checkpoints. Also: a database from before the key
+ * keeps verifying and chains on. Real server, real SQLite file, and `npm run audit:verify` as run.
+ */
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import pino from 'pino';
+import { startServer, type RunningServer } from '../../server/app';
+import { GENESIS, verifyAudit } from '../../server/audit';
+import type { ServerConfig } from '../../server/config';
+import { Cipher } from '../../server/crypto';
+import { SqliteStorage } from '../../server/storage/sqlite';
+import type { AuditRecord } from '../../server/storage/types';
+import { doctor, patient, startConsultationServer, TEAM } from '../helpers/consultation';
+import { testConfig, WsClient } from '../helpers/server';
+
+const ROOT = resolve(__dirname, '../..');
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Setup {
+  server: RunningServer;
+  config: ServerConfig;
+}
+
+async function consultationServer(): Promise<Setup> {
+  const server = await startConsultationServer();
+  cleanups.push(() => server.dispose());
+  return { server, config: testConfig(server.dir) };
+}
+
+/** One login and `sends` messages: 1 + sends audit records. */
+async function activity(server: RunningServer, sends: number): Promise<void> {
+  const c = await WsClient.login(server, patient);
+  try {
+    for (let i = 0; i < sends; i++) {
+      await c.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body: `第${i}条`, idClient: `chain-${i}-${Date.now()}` } });
+    }
+  } finally {
+    c.close();
+  }
+}
+
+const verify = (s: Setup, anchorFiles = [s.config.auditAnchorFile]) => verifyAudit(s.server.storage, s.config.auditKey, anchorFiles);
+
+/** `npm run audit:verify` as an auditor runs it on the server's files. */
+function cli(config: ServerConfig, anchorFiles: string[] = [], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/audit-verify.ts'), ...anchorFiles], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: undefined,
+      DB_PATH: config.dbPath,
+      AUDIT_KEY: new TextDecoder().decode(config.auditKey),
+      AUDIT_ANCHOR_FILE: config.auditAnchorFile,
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+}
+
+/** The table as someone with write access to the database file sees it. */
+function openUnguarded(config: ServerConfig): Database.Database {
+  const db = new Database(config.dbPath);
+  db.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;');
+  return db;
+}
+
+/** How versions before the audit key chained records, and what the reviewer recomputed. */
+const plainHash = (r: Omit<AuditRecord, 'hash'>) =>
+  createHash('sha256')
+    .update(JSON.stringify([r.seq, r.at, r.actor, r.action, r.target, r.detail, r.prevHash]))
+    .digest('hex');
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Re-links records `fromSeq`..`toSeq` with plain SHA-256, as if no key were needed. */
+function rechainPlain(db: Database.Database, fromSeq: number, toSeq = Infinity): void {
+  const rows = db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').all();
+  let prevHash = fromSeq === 1 ? GENESIS : rows[fromSeq - 2].hash;
+  const update = db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?');
+  for (const r of rows.slice(fromSeq - 1, toSeq)) {
+    const hash = plainHash({ seq: r.seq, at: r.at, actor: r.actor, action: r.action, target: r.target, detail: r.detail, prevHash });
+    update.run(prevHash, hash, r.seq);
+    prevHash = hash;
+  }
+}
+
+describe('a missing tail', () => {
+  test('removing the newest 20 records is reported, also once the server has appended again after the cut', async () => {
+    const s = await consultationServer();
+    await activity(s.server, 29);
+    expect(cli(s.config).status).toBe(0);
+
+    const db = openUnguarded(s.config);
+    expect(db.prepare('DELETE FROM audit_log WHERE seq > 10').run().changes).toBe(20);
+    db.close();
+
+    const run = cli(s.config);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('audit chain BROKEN at record 11: record 11 is missing: the table ends at record 10');
+    await expect(verify(s)).resolves.toMatchObject({
+      ok: false,
+      records: 10,
+      brokenAt: { seq: 11, reason: expect.stringContaining('its tail was removed') },
+    });
+
+    // The server chains on from record 10 with the key; the checkpoints of the removed records remain.
+    await activity(s.server, 24);
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, records: 10, brokenAt: { seq: 11, reason: expect.stringContaining('rewritten') } });
+  });
+});
+
+describe('a re-chained log', () => {
+  test('editing one record and recomputing every later SHA-256 is reported', async () => {
+    const s = await consultationServer();
+    await activity(s.server, 9);
+    const db = openUnguarded(s.config);
+    db.prepare(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = 5`).run();
+    rechainPlain(db, 5);
+
+    const run = cli(s.config);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('audit chain BROKEN at record 5: plain SHA-256 hash after keyed records: the log was re-chained without the key');
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, records: 4, brokenAt: { seq: 5 } });
+
+    // From the first record on, no keyed record comes before the plain ones: the checkpoints catch it.
+    rechainPlain(db, 1);
+    db.close();
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, records: 0, brokenAt: { seq: 1, reason: expect.stringContaining('rewritten') } });
+    expect(cli(s.config).status).toBe(1);
+  });
+
+  test('an edited record is reported as edited, and a removed one as missing', async () => {
+    const s = await consultationServer();
+    await activity(s.server, 5);
+    const db = openUnguarded(s.config);
+    db.prepare(`UPDATE audit_log SET detail = '{}' WHERE seq = 3`).run();
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, brokenAt: { seq: 3, reason: 'content does not match its hash (edited)' } });
+    db.prepare('DELETE FROM audit_log WHERE seq = 2').run();
+    db.close();
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, brokenAt: { seq: 2, reason: 'record 2 is missing' } });
+  });
+});
+
+describe('a database from before the audit key', () => {
+  test('keeps verifying, chains on with the key, and its plain part can no longer be rewritten', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medchat-legacy-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const config = testConfig(dir);
+    const old = new SqliteStorage(config.dbPath, new Cipher(config.dataKeys));
+    for (let i = 1; i <= 5; i++) {
+      await old.appendAudit((prev) => {
+        const base = { seq: i, at: 1_700_000_000_000 + i, actor: doctor.account, action: 'login', target: doctor.account, detail: '{}', prevHash: prev?.hash ?? GENESIS };
+        return { ...base, hash: plainHash(base) };
+      });
+    }
+    await expect(verifyAudit(old, config.auditKey, [config.auditAnchorFile])).resolves.toEqual({ ok: true, records: 5, legacy: 5, checkpoints: 0, anchoredSeq: 0 });
+    await old.close();
+    const before = cli(config);
+    expect(before.status).toBe(0);
+    expect(before.stdout).toContain('audit chain OK: 5 records, the first 5 chained with plain SHA-256 before the audit key; no checkpoints');
+
+    const server = await startServer(config, pino({ level: 'silent' }));
+    cleanups.push(() => server.close());
+    for (const a of [doctor, patient]) await server.storage.upsertAccount(a);
+    await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+    await activity(server, 4);
+    const s = { server, config };
+    await expect(verify(s)).resolves.toEqual({ ok: true, records: 10, legacy: 5, checkpoints: 5, anchoredSeq: 10 });
+    expect(cli(config).stdout).toContain('audit chain OK: 10 records, the first 5 chained with plain SHA-256 before the audit key; anchored up to record 10 by 5 checkpoints');
+
+    const db = openUnguarded(config);
+    db.prepare(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2`).run();
+    rechainPlain(db, 2, 5);
+    // The first keyed record covers the hash of the last plain one…
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, records: 5, brokenAt: { seq: 6, reason: 'does not link to the record before it' } });
+    // …and making every record plain, the keyed ones too, contradicts their checkpoints.
+    rechainPlain(db, 6);
+    db.close();
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, records: 5, brokenAt: { seq: 6, reason: expect.stringContaining('rewritten') } });
+  });
+});
+
+describe('the anchor file', () => {
+  test('an edited or forged checkpoint, a wrong key and missing checkpoints are reported', async () => {
+    const s = await consultationServer();
+    await activity(s.server, 4);
+    const file = s.config.auditAnchorFile;
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(5);
+    await expect(verify(s)).resolves.toMatchObject({ ok: true, checkpoints: 5, anchoredSeq: 5 });
+
+    // Moving a checkpoint back to hide later records breaks its signature.
+    const edited = [...lines];
+    edited[4] = edited[4].replace('"seq":5', '"seq":4');
+    writeFileSync(file, edited.join('\n') + '\n');
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, badAnchor: { where: `${file}:5`, reason: 'signature does not match (forged or edited checkpoint)' } });
+    const run = cli(s.config);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`audit anchors BROKEN at ${file}:5: signature does not match (forged or edited checkpoint)`);
+
+    // A checkpoint for a record that never was, signed without the key.
+    writeFileSync(file, lines.join('\n') + '\n');
+    const forged = { seq: 6, hash: 'a'.repeat(64), at: Date.now() };
+    const mac = createHmac('sha256', 'guess').update(JSON.stringify([forged.seq, forged.hash, forged.at])).digest('hex');
+    appendFileSync(file, JSON.stringify({ ...forged, mac }) + '\n');
+    await expect(verify(s)).resolves.toMatchObject({ ok: false, anchoredSeq: 5, badAnchor: { where: `${file}:6` } });
+
+    writeFileSync(file, lines.join('\n') + '\n');
+    const wrongKey = new TextEncoder().encode('another-audit-key-another-audit-key!');
+    await expect(verifyAudit(s.server.storage, wrongKey, [file])).resolves.toMatchObject({
+      ok: false,
+      brokenAt: { seq: 1, reason: expect.stringContaining('edited') },
+      badAnchor: { reason: 'none of 5 anchor lines is signed with this key (wrong AUDIT_KEY?)' },
+    });
+    await expect(verify(s, [join(dirname(s.config.dbPath), 'elsewhere.log')])).resolves.toMatchObject({
+      ok: false,
+      badAnchor: { reason: expect.stringContaining('keyed records but no checkpoint') },
+    });
+  });
+
+  test('checkpoints split over several processes’ files are read together; the script exits 0, 1, or 2 on usage errors', async () => {
+    const s = await consultationServer();
+    await activity(s.server, 5);
+    const lines = readFileSync(s.config.auditAnchorFile, 'utf8').trimEnd().split('\n');
+    const dir = dirname(s.config.dbPath);
+    const a = join(dir, 'node-a.anchors');
+    const b = join(dir, 'node-b.anchors');
+    writeFileSync(a, lines.filter((_, i) => i % 2 === 0).join('\n') + '\n');
+    writeFileSync(b, lines.filter((_, i) => i % 2 === 1).join('\n') + '\n');
+
+    const ok = cli(s.config, [a, b]);
+    expect(ok.stdout).toContain('audit chain OK: 6 records; anchored up to record 6 by 6 checkpoints');
+    expect(ok.status).toBe(0);
+    await expect(verify(s, [a, b])).resolves.toMatchObject({ ok: true, checkpoints: 6, anchoredSeq: 6 });
+
+    // Record 6's checkpoint is only in b.
+    const db = openUnguarded(s.config);
+    db.prepare('DELETE FROM audit_log WHERE seq = 6').run();
+    db.close();
+    expect(cli(s.config, [a, b]).status).toBe(1);
+
+    expect(cli(s.config, [join(dir, 'nowhere.anchors')])).toMatchObject({ status: 2, stderr: expect.stringContaining('no anchor file at') });
+    expect(cli(s.config, ['--all'])).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown option --all') });
+    expect(cli(s.config, [], { DB_PATH: join(dir, 'none.sqlite') })).toMatchObject({ status: 2, stderr: expect.stringContaining('no database at') });
+  });
+});
