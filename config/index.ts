@@ -9,6 +9,9 @@ const compile = { include: [resolve(__dirname, '..', 'types')] };
  * Yunxin). The app reads it as process.env.TARO_APP_IM_PROVIDER, inlined so the other provider – and
  * with `local` the whole NIM SDK – is left out of the bundle. A NIM build goes to dist/<target>-nim.
  */
+/** The module Taro turns into the H5 app's bootstrap, which imports every page through its route table. */
+const APP_ENTRY = /[\\/]src[\\/]app\.config\.ts$/;
+
 const imProvider = process.env.IM_PROVIDER || process.env.TARO_APP_IM_PROVIDER || 'local';
 if (imProvider !== 'local' && imProvider !== 'nim') throw new Error(`IM_PROVIDER must be local or nim, not ${imProvider}`);
 
@@ -38,6 +41,14 @@ export default defineConfig<'webpack5'>(async (merge) => {
       publicPath: '/',
       staticDirectory: 'static',
       router: { mode: 'hash' },
+      // Taro's router would fetch each page's code (a JS and a CSS chunk) on its first visit, so a
+      // page opened without a network stayed half-way: a new address over the old page. Compiled into
+      // the app's own bundle instead, as a subpackage downloads with its pages on mini programs, every
+      // page opens offline once the app has loaded (and the SMS link's chat needs no second round trip).
+      // Other lazy code (the NIM SDK) keeps its own chunk.
+      webpackChain(chain) {
+        chain.module.rule('pages-in-app-bundle').test(APP_ENTRY).parser({ dynamicImportMode: 'eager' });
+      },
       postcss: {
         autoprefixer: { enable: true, config: {} },
         cssModules: { enable: false, config: { namingPattern: 'module', generateScopedName: '[name]__[local]___[hash:base64:5]' } },

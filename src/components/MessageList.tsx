@@ -2,6 +2,7 @@ import { ScrollView, Text, View } from '@tarojs/components';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../types/message';
 import { measureRect } from '../platform/measure';
+import { scrollPosition } from '../platform/scroll';
 import type { TimelineItem } from '../render/timeline';
 import { itemDomId } from '../render/timeline';
 import type { ListWindow } from '../render/window';
@@ -167,14 +168,26 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
     if (end < keys.length) void move(extendDown(keys, win), keys[end - 1]);
   }, [end, keys, win, move]);
 
+  // Taro's H5 components leave their handlers on the element after unmount, and a scroll event can
+  // arrive as the page goes: from then on it has nothing to update.
+  const left = useRef(false);
+  useEffect(
+    () => () => {
+      left.current = true;
+    },
+    [],
+  );
+
   const onScroll = useCallback(
-    (e: { detail: { scrollTop: number; scrollHeight: number } }) => {
-      scrolled.current = e.detail.scrollTop;
-      const bottom = end === keys.length && e.detail.scrollHeight - e.detail.scrollTop - viewport.current < NEAR_BOTTOM_PX;
+    (e: unknown) => {
+      const at = scrollPosition(e);
+      if (!at || left.current) return;
+      scrolled.current = at.scrollTop;
+      const bottom = end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
       if (bottom === atBottom) return;
       setAtBottom(bottom);
       // The list stops being pinned to its end: its scroll position prop takes over from here.
-      if (!bottom) setScrollTop(e.detail.scrollTop);
+      if (!bottom) setScrollTop(at.scrollTop);
       // Scrolled up: the window stops following, so arriving messages do not shift what is read.
       if (!bottom && following) setWin(freeze(keys, win));
     },

@@ -1,0 +1,53 @@
+/**
+ * Moving between the chat and the consultation list in the H5 build (issue 13): each opens the other
+ * on its first visit without a network (no page's code is fetched on the way), and leaving a chat
+ * that was opened from the list throws nothing. Uncaught errors fail every test (helpers/browser.ts).
+ */
+import type { Page } from 'playwright-core';
+import { DEMO } from '../../server/demo';
+import { h5Suite, openAs, send, synced } from '../helpers/h5';
+
+jest.setTimeout(120_000);
+
+const suite = h5Suite();
+const SESSION = `team-${DEMO.consultationId}`;
+
+const hash = (page: Page) => page.evaluate(() => location.hash);
+const listShown = (page: Page) => page.waitForSelector('.sessions .session-item', { state: 'visible' });
+
+test('offline, ‹ 我的问诊 on the first visit to the list opens the list', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  await synced(page);
+  await page.context().setOffline(true);
+  await page.click('.chat-back');
+  await listShown(page);
+  expect(await page.isVisible('.chat')).toBe(false);
+  expect(await hash(page)).toMatch(/^#\/consult\/sessions\/index/);
+});
+
+test('offline, a consultation tapped in the list on its first visit opens the chat', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.doctor);
+  await listShown(page);
+  await page.context().setOffline(true);
+  await page.click('.session-item');
+  await page.waitForSelector('.chat .input-field', { state: 'visible' });
+  expect(await page.isVisible('.sessions')).toBe(false);
+  expect(await hash(page)).toMatch(/^#\/consult\/chat\/index/);
+});
+
+test('going back from a chat that was opened from the list throws nothing', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  await synced(page);
+  for (let i = 1; i <= 15; i++) await send(page, `第${i}条消息`);
+  await page.waitForFunction(() => [...document.querySelectorAll('.msg-status')].every((e) => e.textContent !== '发送中'));
+  await page.click('.chat-back');
+  await listShown(page);
+  await page.click('.session-item');
+  await synced(page);
+  await page.locator('.chat .msg-text', { hasText: '第15条消息' }).waitFor();
+  await page.click('.chat-back');
+  await listShown(page);
+  // Scroll events of the page left behind would arrive about now.
+  await page.waitForTimeout(500);
+  expect(await page.isVisible('.chat')).toBe(false);
+});
