@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const storage = new SqliteStorage(config.dbPath, cipher);
   const files = new FileService(config.filesDir, storage, new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000), cipher);
   try {
-    const removed = await purgeExpired({ storage, files, audit: new Audit(storage) }, config, Date.now());
+    const removed = await purgeExpired({ storage, files, audit: new Audit(storage, Date.now, config) }, config, Date.now());
     console.log(`purged ${removed.messages} messages and ${removed.files} files past retention`);
   } finally {
     await storage.close();

@@ -9,9 +9,10 @@ import type { Account } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import type { Audit } from './audit';
 import type { Auth } from './auth';
-import { accountFromBearer } from './bearer';
+import { accountFromBearer, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
+import type { Limits } from './limits';
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
 import type { Storage } from './storage/types';
@@ -44,16 +45,27 @@ function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
 
 const describe = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
+/** Who is asking, for throttling: the client's address and the limits that apply to it. */
+export interface Caller {
+  address: string;
+  limits: Pick<Limits, 'failedSignIns' | 'admin'>;
+}
+
 /** The SMS link lands the person here (via the entry page) once; reopening it is refused. */
 export async function handleLinkLogin(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit },
+  deps: { auth: Auth; storage: Storage; audit: Audit; caller: Caller },
 ): Promise<void> {
   try {
+    const { address, limits } = deps.caller;
+    await limits.failedSignIns.ensure(address);
     const body = z.object({ link: z.string().min(1).max(4096) }).safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
-    const claims = await deps.auth.verifyLink(body.data.link);
+    // A forged link counts as a failed sign-in; an expired or used one is a person's ordinary mistake.
+    const claims = await deps.auth.verifyLink(body.data.link).catch((e: unknown) =>
+      e instanceof ClientError && e.code === 'authFailed' ? limits.failedSignIns.failed(address, e) : Promise.reject(e),
+    );
     const me = await deps.storage.getAccount(claims.account);
     if (!me) throw new ClientError('authFailed', '账号不存在');
     if (!(await deps.storage.useLink(claims.jti, Date.now()))) {
@@ -90,15 +102,25 @@ function bearerMatches(req: IncomingMessage, key: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * The gate of the hospital-system API: on at all, not hammered, the right key (a wrong one counts as
+ * a failed sign-in of that address).
+ */
+async function admitAdmin(req: IncomingMessage, adminApiKey: string | undefined, { address, limits }: Caller): Promise<void> {
+  if (!adminApiKey) throw new ClientError('notFound', 'the hospital API is off (set ADMIN_API_KEY)');
+  await limits.failedSignIns.ensure(address);
+  await limits.admin.spend(address);
+  if (!bearerMatches(req, adminApiKey)) await limits.failedSignIns.failed(address, new ClientError('unauthenticated', 'wrong or missing API key'));
+}
+
 /** `POST /api/consultations` with `Authorization: Bearer <ADMIN_API_KEY>`: for the hospital's own system. */
 export async function handleCreateConsultation(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string },
+  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string; caller: Caller },
 ): Promise<void> {
   try {
-    if (!deps.adminApiKey) throw new ClientError('notFound', 'the consultation API is off (set ADMIN_API_KEY)');
-    if (!bearerMatches(req, deps.adminApiKey)) throw new ClientError('unauthenticated', 'wrong or missing API key');
+    await admitAdmin(req, deps.adminApiKey, deps.caller);
     const body = newConsultationSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
     const c = body.data;
@@ -155,6 +177,49 @@ export async function handleNimToken(
     fail(res, req, e);
   }
 }
+
+/** `POST /api/logout` with the session token: that sign-in ends here and on every server process. */
+export async function handleLogout(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { auth: Auth; storage: Storage; audit: Audit; revoke: Revoke },
+): Promise<void> {
+  try {
+    if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
+    const { account, claims } = await sessionFromBearer(req, deps.auth, deps.storage);
+    // A token from before sessions had ids ends with every session of its account started no later.
+    const [sid, at] = claims.sid ? [claims.sid, Date.now()] : ['*', claims.startedAt + 1];
+    await deps.revoke(account.account, sid, at);
+    await deps.audit.record(account.account, 'session.revoke', account.account, { scope: claims.sid ? 'one' : 'all' });
+    sendJson(res, 200, {});
+  } catch (e) {
+    fail(res, req, e);
+  }
+}
+
+/**
+ * `POST /api/sessions/revoke { account }` with the admin key: the hospital ends every sign-in of an
+ * account (a lost phone, a doctor who left); the person signs in again with a new link.
+ */
+export async function handleRevokeSessions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { storage: Storage; audit: Audit; adminApiKey?: string; caller: Caller; revoke: Revoke },
+): Promise<void> {
+  try {
+    await admitAdmin(req, deps.adminApiKey, deps.caller);
+    const body = z.object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict().safeParse(await readJson(req));
+    if (!body.success) throw new ClientError('badFrame', describe(body.error));
+    await deps.revoke(body.data.account, '*', Date.now());
+    await deps.audit.record('api', 'session.revoke', body.data.account, { scope: 'all' });
+    sendJson(res, 200, {});
+  } catch (e) {
+    fail(res, req, e);
+  }
+}
+
+/** Records a revocation and closes the connections it ends (see Gateway.revoke). */
+export type Revoke = (account: string, sid: string, at: number) => Promise<void>;
 
 /** The SMS link: the H5 entry page with a one-time link token, straight into a session. */
 export async function entryLink(baseUrl: string, auth: Auth, account: Pick<Account, 'account' | 'role'>, sessionId?: string): Promise<string> {

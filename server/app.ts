@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import sirv from 'sirv';
-import { handleCreateConsultation, handleLinkLogin, handleNimToken } from './api';
+import type { Caller, Revoke } from './api';
+import { handleCreateConsultation, handleLinkLogin, handleLogout, handleNimToken, handleRevokeSessions } from './api';
+import { clientAddress, openLimits } from './limits';
 import { Audit } from './audit';
 import { Auth } from './auth';
 import { ChatService } from './chat';
@@ -10,14 +12,15 @@ import { Cipher } from './crypto';
 import { FILE_PATH, UPLOAD_PATH } from '../types/media';
 import { NIM_TOKEN_PATH } from '../types/protocol';
 import type { ServerConfig } from './config';
-import { handleFile, handleUpload } from './files/http';
+import { handleFile, handleUpload, newReadLog } from './files/http';
+import { baseHeaders } from './headers';
 import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
 import { sendError, sendErrorAfterBody, sendJson } from './reply';
-import { purgeExpired } from './retention';
+import { purgeExpired, sweepOrphanUploads } from './retention';
 import { RedisBus } from './bus';
 import { PostgresStorage } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
@@ -31,6 +34,8 @@ export interface RunningServer {
   auth: Auth;
   /** Runs the retention purge now (the timer runs it every PURGE_INTERVAL_HOURS). */
   purge(): Promise<unknown>;
+  /** Removes uploads never sent within ORPHAN_UPLOAD_HOURS now (the timer runs it hourly). */
+  sweepOrphans(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -39,16 +44,27 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const cipher = new Cipher(config.dataKeys);
   const storage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher) : new SqliteStorage(config.dbPath, cipher);
   const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher) : undefined;
-  const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec);
-  const audit = new Audit(storage, now);
+  const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec, {
+    maxAgeSec: config.sessionMaxAgeSec,
+    isRevoked: (c) => storage.isSessionRevoked(c.account, c.sid, c.startedAt),
+  });
+  const limits = await openLimits({ framesPerSecond: config.sendsPerSecond, redisUrl: config.redisUrl });
+  const audit = new Audit(storage, now, config);
   const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
-  const files = new FileService(config.filesDir, storage, signer, cipher);
+  const files = new FileService(config.filesDir, storage, signer, cipher, now, config);
   const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
   const gateway = new Gateway(storage, auth, chat, audit, log, {
     maxDevicesPerAccount: config.maxDevicesPerAccount,
-    sendsPerSecond: config.sendsPerSecond,
+    limits,
+    allowedOrigins: config.allowedOrigins,
+    trustProxy: config.trustProxy,
     bus,
   });
+  const revoke: Revoke = async (account, sid, at) => {
+    await storage.revokeSessions(account, sid, at);
+    gateway.revoke(account, sid, at);
+  };
+  const reads = newReadLog();
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
   const purge = () =>
     purgeExpired({ storage, files, audit }, config, now()).catch((e: unknown) =>
@@ -56,6 +72,13 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     );
   const purgeTimer = config.purgeIntervalHours > 0 ? setInterval(purge, config.purgeIntervalHours * 3_600_000) : undefined;
   purgeTimer?.unref();
+  const sweepOrphans = () =>
+    sweepOrphanUploads({ storage, files, audit }, config.orphanUploadHours, now()).catch((e: unknown) =>
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'orphan upload sweep failed'),
+    );
+  await sweepOrphans();
+  const sweepTimer = setInterval(sweepOrphans, 3_600_000);
+  sweepTimer.unref();
   // Known once listening (PORT=0 picks one); the handlers read them only after that.
   let port = config.port;
   let url = config.publicUrl ?? `http://${config.host}:${port}`;
@@ -63,18 +86,20 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const assets = config.staticDir ? sirv(config.staticDir, { etag: true, gzip: false, single: true }) : undefined;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
+    baseHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
     if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
-    if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit });
+    const caller: Caller = { address: clientAddress(req, config.trustProxy), limits };
+    if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });
+    if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
+    if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim });
     if (path === '/api/consultations') {
-      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url });
+      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url, caller });
     }
     if (path.startsWith(FILE_PATH)) {
-      return void handleFile(req, res, { storage, files, signer, audit }).catch((e: unknown) => {
+      return void handleFile(req, res, { storage, files, signer, audit, reads }).catch((e: unknown) => {
         log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
         if (!res.headersSent) sendError(res, 'internal', 'file read failed');
         else res.destroy();
@@ -109,11 +134,14 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     storage,
     auth,
     purge,
+    sweepOrphans,
     async close() {
       clearInterval(purgeTimer);
+      clearInterval(sweepTimer);
       await gateway.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus?.close();
+      await limits.close();
       await storage.close();
     },
   };

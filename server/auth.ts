@@ -12,6 +12,17 @@ export interface SessionClaims {
   account: string;
   role: Role;
   expiresAt: number;
+  /** One sign-in: every renewed token of it carries the same id (tokens from before sessions had ids carry none). */
+  sid?: string;
+  /** When the sign-in happened (ms): renewing never extends a session past this plus the maximum age. */
+  startedAt: number;
+}
+
+export interface SessionPolicy {
+  /** Absolute lifetime of a sign-in, in seconds. */
+  maxAgeSec: number;
+  /** Whether a session was revoked (logout, the hospital revoking a device or an account's sessions). */
+  isRevoked(claims: SessionClaims): Promise<boolean>;
 }
 
 export interface LinkClaims {
@@ -26,6 +37,7 @@ export class Auth {
     private readonly secret: Uint8Array,
     private readonly ttlSec: number,
     private readonly linkTtlSec = 900,
+    private readonly policy: SessionPolicy = { maxAgeSec: 30 * 86_400, isRevoked: async () => false },
   ) {}
 
   /** A short-lived, one-time link token for an SMS: exchanged for a session token at /api/login/link. */
@@ -57,17 +69,28 @@ export class Auth {
     }
   }
 
+  /** A token of a new sign-in. */
   async issue(account: Pick<Account, 'account' | 'role'>, ttlSec = this.ttlSec): Promise<string> {
     return (await this.issueWithExpiry(account, ttlSec)).token;
   }
 
-  /** A token and the moment (ms) it expires, as `verify` will report it. */
+  /**
+   * A token and the moment (ms) it expires, as `verify` will report it: of a new sign-in, or of the
+   * session `of` continues (renewal), never past that session's absolute end.
+   */
   async issueWithExpiry(
     account: Pick<Account, 'account' | 'role'>,
     ttlSec = this.ttlSec,
+    of?: Pick<SessionClaims, 'sid' | 'startedAt'>,
   ): Promise<{ token: string; expiresAt: number }> {
-    const exp = Math.floor(Date.now() / 1000) + ttlSec;
-    const token = await new SignJWT({ role: account.role })
+    const now = Date.now();
+    // Milliseconds (a claim of ours), so that a revocation and a sign-in in the same second are ordered.
+    const startedAt = of?.startedAt ?? now;
+    const endSec = Math.floor((startedAt + this.policy.maxAgeSec * 1000) / 1000);
+    const nowSec = Math.floor(now / 1000);
+    if (nowSec >= endSec) throw new ClientError('tokenExpired', '登录已超过最长有效期，请重新登录');
+    const exp = Math.min(nowSec + ttlSec, endSec);
+    const token = await new SignJWT({ role: account.role, sid: of?.sid ?? randomUUID(), sst: startedAt })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(account.account)
       .setIssuer(ISSUER)
@@ -90,7 +113,18 @@ export class Auth {
       if (typeof payload.sub !== 'string' || (role !== 'patient' && role !== 'doctor')) {
         throw new ClientError('authFailed', 'token has no valid subject or role');
       }
-      return { account: payload.sub, role, expiresAt: (payload.exp ?? 0) * 1000 };
+      const claims: SessionClaims = {
+        account: payload.sub,
+        role,
+        expiresAt: (payload.exp ?? 0) * 1000,
+        ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}),
+        startedAt: typeof payload.sst === 'number' ? payload.sst : (payload.iat ?? 0) * 1000,
+      };
+      if (Date.now() >= claims.startedAt + this.policy.maxAgeSec * 1000) {
+        throw new ClientError('tokenExpired', '登录已超过最长有效期，请重新登录');
+      }
+      if (await this.policy.isRevoked(claims)) throw new ClientError('authFailed', '登录已失效，请重新登录');
+      return claims;
     } catch (e) {
       if (e instanceof ClientError) throw e;
       if (e instanceof errors.JWTExpired) throw new ClientError('tokenExpired', 'token expired, sign in again');

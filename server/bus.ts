@@ -15,8 +15,11 @@ export interface AccountPush {
   frame: PushFrame;
 }
 
-/** A stored message for the members' connections, or push frames by account. */
-export type BusEvent = { kind: 'msg'; msg: StoredMessage; members: string[] } | { kind: 'push'; pushes: AccountPush[] };
+/** A stored message for the members' connections, push frames by account, or a revoked session to disconnect. */
+export type BusEvent =
+  | { kind: 'msg'; msg: StoredMessage; members: string[] }
+  | { kind: 'push'; pushes: AccountPush[] }
+  | { kind: 'revoke'; account: string; sid: string; at: number };
 
 export interface Bus {
   publish(e: BusEvent): void;

@@ -360,8 +360,9 @@ export class ChatService {
 
   async markRead(me: string, sessionId: string, seq: number) {
     const conv = await this.conversationFor(me, sessionId);
-    const readSeq = await this.storage.markRead(conv.id, me, seq);
-    await this.audit.record(me, 'message.read', conv.id, { readSeq });
-    return { conv, readSeq };
+    const { readSeq, raised } = await this.storage.markRead(conv.id, me, seq);
+    // A repeated or older mark changes nothing, so it is neither recorded nor pushed.
+    if (raised) await this.audit.record(me, 'message.read', conv.id, { readSeq });
+    return { conv, readSeq, raised };
   }
 }

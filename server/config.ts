@@ -68,6 +68,8 @@ export interface ServerConfig {
    * send no Origin header; browsers always do.
    */
   allowedOrigins: string[];
+  /** Behind our own reverse proxy: client addresses (for throttling sign-in failures) come from X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -88,6 +90,15 @@ function keyFrom(fromEnv: string | undefined, name: string, dbPath: string, file
   }
   if (dbPath === ':memory:') return randomBytes(32);
   return new TextEncoder().encode(localSecret(file, 'hex'));
+}
+
+/**
+ * Beside the SQLite file; with PostgreSQL beside the files directory, which every process of one
+ * deployment shares (one line per append keeps concurrent appends whole).
+ */
+function anchorDefault(env: NodeJS.ProcessEnv, dbPath: string, filesDir: string): string {
+  if (env.DATABASE_URL) return resolve(dirname(filesDir), 'audit-anchors.log');
+  return dbPath === ':memory:' ? resolve(ROOT, 'data/audit-anchors.log') : `${dbPath}.audit-anchors`;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -127,7 +138,10 @@ function nimFrom(env: NodeJS.ProcessEnv): { nim?: NimServerConfig } {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dbPath = env.DB_PATH ?? resolve(ROOT, 'data/medchat.sqlite');
   const staticDir = env.STATIC_DIR ?? resolve(ROOT, 'dist/h5');
+  const filesDir = env.FILES_DIR ?? resolve(dbPath === ':memory:' ? resolve(ROOT, 'data') : dirname(dbPath), 'files');
   if (env.ADMIN_API_KEY !== undefined && env.ADMIN_API_KEY.length < 24) throw new Error('ADMIN_API_KEY must be at least 24 characters');
+  // Processes on one database must chain the audit log under one key; a key file per host cannot be shared.
+  if (env.DATABASE_URL && !env.AUDIT_KEY) throw new Error('AUDIT_KEY is required with DATABASE_URL (the same on every server process)');
   return {
     linkTtlSec: intFrom(env.LINK_TTL_SEC, 15 * 60, 'LINK_TTL_SEC'),
     sendsPerSecond: Math.max(1, intFrom(env.RATE_LIMIT_PER_SEC, 10, 'RATE_LIMIT_PER_SEC')),
@@ -144,7 +158,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     host: env.HOST ?? '127.0.0.1',
     port: intFrom(env.PORT, 8787, 'PORT'),
     dbPath,
-    filesDir: env.FILES_DIR ?? resolve(dbPath === ':memory:' ? resolve(ROOT, 'data') : dirname(dbPath), 'files'),
+    filesDir,
     fileUrlTtlSec: intFrom(env.FILE_URL_TTL_SEC, 24 * 3600, 'FILE_URL_TTL_SEC'),
     jwtSecret: keyFrom(env.JWT_SECRET, 'JWT_SECRET', dbPath, `${dbPath}.jwt-secret`),
     tokenTtlSec: intFrom(env.TOKEN_TTL_SEC, 7 * 24 * 3600, 'TOKEN_TTL_SEC'),
@@ -153,11 +167,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: env.LOG_LEVEL ?? 'info',
     maxDevicesPerAccount: Math.max(1, intFrom(env.MAX_DEVICES_PER_ACCOUNT, 5, 'MAX_DEVICES_PER_ACCOUNT')),
     auditKey: keyFrom(env.AUDIT_KEY, 'AUDIT_KEY', dbPath, `${dbPath}.audit-key`),
-    auditAnchorFile: env.AUDIT_ANCHOR_FILE ?? (dbPath === ':memory:' ? resolve(ROOT, 'data/audit-anchors.log') : `${dbPath}.audit-anchors`),
+    auditAnchorFile: env.AUDIT_ANCHOR_FILE ?? anchorDefault(env, dbPath, filesDir),
     sessionMaxAgeSec: intFrom(env.SESSION_MAX_AGE_SEC, 30 * 24 * 3600, 'SESSION_MAX_AGE_SEC'),
     uploadsPerHour: Math.max(1, intFrom(env.UPLOADS_PER_HOUR, 60, 'UPLOADS_PER_HOUR')),
     uploadBytesPerDay: Math.max(1, intFrom(env.UPLOAD_MB_PER_DAY, 500, 'UPLOAD_MB_PER_DAY')) * 1024 * 1024,
     orphanUploadHours: Math.max(1, intFrom(env.ORPHAN_UPLOAD_HOURS, 6, 'ORPHAN_UPLOAD_HOURS')),
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

@@ -8,13 +8,15 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
-import { CLOSE_KICKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
-import type { Auth } from './auth';
+import { CLOSE_KICKED, CLOSE_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import type { Auth, SessionClaims } from './auth';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
 import type { AccountPush, Bus } from './bus';
 import { ackOf, infoOf } from './chat';
 import { ClientError } from './errors';
+import type { Limits } from './limits';
+import { clientAddress } from './limits';
 import { parseClientFrame } from './protocol';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
@@ -23,18 +25,45 @@ const HEARTBEAT_MS = 30_000;
 
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
-  /** Messages (send frames) per second one connection may send, as ZIM limits it. */
-  sendsPerSecond: number;
+  /** Per account: frames that write, and per client address: failed sign-ins. */
+  limits: Pick<Limits, 'frames' | 'failedSignIns'>;
+  /** Browser pages of these origins may connect besides the app's own (see originAllowed). */
+  allowedOrigins: string[];
+  trustProxy: boolean;
   /** Fan-out to the other server processes (REDIS_URL); absent when this process is the only one. */
   bus?: Bus;
 }
 
-/** Frames that store something, and so count against the rate limit. */
-const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward']);
+/** Frames that store or push something, and so count against the account's rate limit. */
+const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'typing']);
+
+/**
+ * The mini-program platforms' own page origins, in case a base library sends one with the socket
+ * handshake; our pages are theirs or the app's own.
+ */
+const PLATFORM_ORIGINS = [/^https:\/\/servicewechat\.com$/, /^https:\/\/[a-z0-9-]+\.hybrid\.alipay-eco\.com$/, /^https:\/\/tmaservice\.developer\.toutiao\.com$/];
+
+/**
+ * Whether a WebSocket handshake may proceed. Browsers always send Origin, so a page of another site
+ * cannot ride on a signed-in person's token; mini programs and native clients send none.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes(origin) || PLATFORM_ORIGINS.some((p) => p.test(origin))) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
 
 interface Connection {
   ws: WebSocket;
+  /** The client's address, for throttling failed sign-ins. */
+  address: string;
   me?: Account;
+  /** The sign-in this connection authenticated with, so that revoking it closes the connection. */
+  session?: Pick<SessionClaims, 'sid' | 'startedAt'>;
   deviceId?: string;
   /** When it authenticated: the oldest connection is the one logged out by one login too many. */
   since: number;
@@ -42,9 +71,6 @@ interface Connection {
   alive: boolean;
   /** Frames of one connection are handled one after another, so sends are stored in the order sent. */
   queue: Promise<void>;
-  /** Token bucket of the rate limit: tokens left, and when it was last refilled. */
-  tokens: number;
-  refilledAt: number;
 }
 
 type Handlers = { [T in RequestType]: (c: Connection, f: RequestFrame<T>) => Promise<RequestMap[T]['res']> };
@@ -66,25 +92,44 @@ export class Gateway {
     // ws closes the socket on frames over maxPayload; leave headroom so that ordinary oversized frames
     // get an error frame from us instead of a disconnect.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_FRAME_BYTES });
-    this.wss.on('connection', (ws) => this.accept(ws));
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
-    opts.bus?.subscribe((e) => (e.kind === 'msg' ? this.deliverLocal(e.msg, e.members) : this.pushLocal(e.pushes)));
+    opts.bus?.subscribe((e) => {
+      if (e.kind === 'msg') this.deliverLocal(e.msg, e.members);
+      else if (e.kind === 'push') this.pushLocal(e.pushes);
+      else this.closeRevoked(e.account, e.sid, e.at);
+    });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    if (!originAllowed(req.headers.origin, req.headers.host, this.opts.allowedOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, clientAddress(req, this.opts.trustProxy)));
   }
 
-  private accept(ws: WebSocket): void {
+  /** Revoked sessions lose their connections here and, through the bus, on the other processes. */
+  revoke(account: string, sid: string, at: number): void {
+    this.closeRevoked(account, sid, at);
+    this.opts.bus?.publish({ kind: 'revoke', account, sid, at });
+  }
+
+  private closeRevoked(account: string, sid: string, at: number): void {
+    for (const c of this.byAccount.get(account) ?? []) {
+      const s = c.session;
+      if (s && (s.sid === sid || (sid === '*' && s.startedAt < at))) c.ws.close(CLOSE_REVOKED, 'session revoked');
+    }
+  }
+
+  private accept(ws: WebSocket, address: string): void {
     const c: Connection = {
       ws,
+      address,
       since: 0,
       tokenExpiresAt: 0,
       alive: true,
       queue: Promise.resolve(),
-      tokens: this.opts.sendsPerSecond,
-      refilledAt: Date.now(),
     };
     this.connections.add(c);
     const authTimer = setTimeout(() => {
@@ -164,7 +209,7 @@ export class Gateway {
         if (!c.me) throw new ClientError('unauthenticated', 'send an auth frame first');
         if (Date.now() >= c.tokenExpiresAt) throw new ClientError('tokenExpired', 'token expired, sign in again');
       }
-      if (LIMITED.has(frame.type)) this.spend(c);
+      if (LIMITED.has(frame.type)) await this.opts.limits.frames.spend((c.me as Account).account);
       const handler = this.handlers[frame.type] as (c: Connection, f: RequestFrame) => Promise<unknown>;
       const data = await handler(c, frame);
       this.send(c, { v: PROTOCOL_VERSION, type: 'reply', id: frame.id, data } as ReplyFrame);
@@ -181,23 +226,19 @@ export class Gateway {
     }
   }
 
-  /** One token per limited frame; the bucket refills continuously up to one second's worth. */
-  private spend(c: Connection): void {
-    const now = Date.now();
-    const rate = this.opts.sendsPerSecond;
-    c.tokens = Math.min(rate, c.tokens + ((now - c.refilledAt) / 1000) * rate);
-    c.refilledAt = now;
-    if (c.tokens < 1) throw new ClientError('rateLimited', `发送太频繁（每秒最多 ${rate} 条），请稍后再试`);
-    c.tokens -= 1;
-  }
-
   private readonly handlers: Handlers = {
     auth: async (c, f) => {
-      const claims = await this.auth.verify(f.token);
+      const signIns = this.opts.limits.failedSignIns;
+      await signIns.ensure(c.address);
+      // An expired token is an ordinary reconnect; a forged, foreign or revoked one counts as a failure.
+      const claims = await this.auth.verify(f.token).catch((e: unknown) =>
+        e instanceof ClientError && e.code === 'authFailed' ? signIns.failed(c.address, e) : Promise.reject(e),
+      );
       const me = await this.storage.getAccount(claims.account);
       if (!me) throw new ClientError('authFailed', 'account no longer exists');
       if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');
       c.me = me;
+      c.session = claims;
       c.tokenExpiresAt = claims.expiresAt;
       c.deviceId = f.deviceId;
       c.since = Date.now();
@@ -208,7 +249,7 @@ export class Gateway {
     },
     renew: async (c) => {
       const me = c.me as Account;
-      const renewed = await this.auth.issueWithExpiry(me);
+      const renewed = await this.auth.issueWithExpiry(me, undefined, c.session);
       c.tokenExpiresAt = renewed.expiresAt;
       return renewed;
     },
@@ -250,7 +291,8 @@ export class Gateway {
     sync: async (c, f) => this.chat.sync((c.me as Account).account, f.cursors),
     markRead: async (c, f) => {
       const me = (c.me as Account).account;
-      const { conv, readSeq } = await this.chat.markRead(me, f.sessionId, f.seq);
+      const { conv, readSeq, raised } = await this.chat.markRead(me, f.sessionId, f.seq);
+      if (!raised) return { readSeq };
       await this.pushToMembers(c, conv, f.sessionId, (account, sessionId) =>
         account === me
           ? { v: PROTOCOL_VERSION, type: 'unread', sessionId, unread: 0 }

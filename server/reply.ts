@@ -15,6 +15,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   linkExpired: 410,
   linkUsed: 409,
   invalidTransition: 409,
+  rateLimited: 429,
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

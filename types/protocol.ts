@@ -126,6 +126,8 @@ export type PushFrame =
 export type KickReason = 'duplicateLogin';
 /** Close code that goes with a kick: clients must not reconnect on their own after it. */
 export const CLOSE_KICKED = 4002;
+/** The session was revoked (logout elsewhere, the hospital): a reconnect is refused with authFailed. */
+export const CLOSE_REVOKED = 4003;
 
 export type ServerFrame = ReplyFrame | ErrorFrame | PushFrame;
 

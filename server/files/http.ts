@@ -3,6 +3,7 @@
  * token) and `GET /api/files/<id>?v&exp&sig` (signed URL, byte ranges for audio and video).
  */
 import busboy from 'busboy';
+import { LRUCache } from 'lru-cache';
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -121,10 +122,16 @@ export async function handleUpload(
 
 const INLINE = new Set<MediaKind>(['image', 'audio', 'video']);
 
+/**
+ * Files read recently, so that reads of one file within the window are one audit record: a video plays
+ * as many range requests, and a page reloads its images.
+ */
+export const newReadLog = (): LRUCache<string, true> => new LRUCache({ max: 10_000, ttl: 10 * 60_000 });
+
 export async function handleFile(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { storage: Storage; files: FileService; signer: FileSigner; audit: Audit },
+  deps: { storage: Storage; files: FileService; signer: FileSigner; audit: Audit; reads: LRUCache<string, true> },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const id = url.pathname.split('/').pop() ?? '';
@@ -168,6 +175,9 @@ export async function handleFile(
     return;
   }
   // Who read it is not known (the URL is the capability); which file and when is.
-  if (variant === 'orig') await deps.audit.record('url', 'file.read', id, { range: status === 206 ? `${start}-${end}` : null });
+  if (variant === 'orig' && !deps.reads.has(id)) {
+    deps.reads.set(id, true);
+    await deps.audit.record('url', 'file.read', id, { range: status === 206 ? `${start}-${end}` : null });
+  }
   await pipeline(plain.read(start, end), res).catch(() => undefined);
 }

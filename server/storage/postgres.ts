@@ -91,6 +91,13 @@ ALTER TABLE files ADD COLUMN IF NOT EXISTS referenced INTEGER NOT NULL DEFAULT 1
 CREATE INDEX IF NOT EXISTS files_owner_created ON files(owner, created_at);
 CREATE INDEX IF NOT EXISTS files_unreferenced ON files(created_at) WHERE referenced = 0;
 CREATE INDEX IF NOT EXISTS consultations_pair ON consultations(patient, doctor);
+-- Logout and the hospital's revocations: one session by id, or '*' for every session started before at.
+CREATE TABLE IF NOT EXISTS session_revocations (
+  account TEXT NOT NULL,
+  sid TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (account, sid, at)
+);
 CREATE TABLE IF NOT EXISTS used_links (jti TEXT PRIMARY KEY, used_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_log (
   seq BIGINT PRIMARY KEY,
@@ -201,6 +208,19 @@ export class PostgresStorage implements Storage {
   async setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation> {
     await this.pool.query('UPDATE consultations SET status = $1 WHERE id = $2', [status, id]);
     return (await this.consultation(id)) as Consultation;
+  }
+
+  async revokeSessions(account: string, sid: string, at: number): Promise<void> {
+    await this.pool.query('INSERT INTO session_revocations (account, sid, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [account, sid, at]);
+  }
+
+  async isSessionRevoked(account: string, sid: string | undefined, startedAt: number): Promise<boolean> {
+    const row = await this.one(
+      this.pool,
+      "SELECT 1 FROM session_revocations WHERE account = $1 AND (sid = $2 OR (sid = '*' AND at > $3)) LIMIT 1",
+      [account, sid ?? '', startedAt],
+    );
+    return row !== undefined;
   }
 
   async useLink(jti: string, at: number): Promise<boolean> {
@@ -340,16 +360,19 @@ export class PostgresStorage implements Storage {
     return rows.map((r) => toStored(r, this.cipher));
   }
 
-  async markRead(convId: string, account: string, seq: number): Promise<number> {
-    // A cursor past the newest message would hide messages that arrive later.
-    const row = await this.one<{ read_seq: number }>(
+  async markRead(convId: string, account: string, seq: number): Promise<{ readSeq: number; raised: boolean }> {
+    // A cursor past the newest message would hide messages that arrive later. The self-join's row is
+    // the one before the update, so one statement tells whether the cursor moved.
+    const row = await this.one<{ read_seq: number; before: number }>(
       this.pool,
-      `UPDATE conversation_members
-       SET read_seq = GREATEST(read_seq, LEAST($1, (SELECT last_seq FROM conversations WHERE id = conv_id)))
-       WHERE conv_id = $2 AND account = $3 RETURNING read_seq`,
+      `UPDATE conversation_members m
+       SET read_seq = GREATEST(m.read_seq, LEAST($1, (SELECT last_seq FROM conversations WHERE id = m.conv_id)))
+       FROM conversation_members o
+       WHERE m.conv_id = $2 AND m.account = $3 AND o.conv_id = m.conv_id AND o.account = m.account
+       RETURNING m.read_seq, o.read_seq AS before`,
       [seq, convId, account],
     );
-    return row?.read_seq ?? 0;
+    return { readSeq: row?.read_seq ?? 0, raised: row !== undefined && row.read_seq > row.before };
   }
 
   /**

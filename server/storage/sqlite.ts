@@ -106,6 +106,13 @@ const MIGRATIONS = [
    CREATE INDEX files_owner_created ON files(owner, created_at);
    CREATE INDEX files_unreferenced ON files(created_at) WHERE referenced = 0;
    CREATE INDEX consultations_pair ON consultations(patient, doctor);`,
+  // Logout and the hospital's revocations: one session by id, or '*' for every session started before `at`.
+  `CREATE TABLE session_revocations (
+     account TEXT NOT NULL,
+     sid TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (account, sid, at)
+   ) WITHOUT ROWID;`,
 ];
 
 /**
@@ -157,6 +164,10 @@ export class SqliteStorage implements Storage {
         'UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = ? AND patient = ?',
       ),
       setStatus: db.prepare<[ConsultationStatus, string]>('UPDATE consultations SET status = ? WHERE id = ?'),
+      revoke: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO session_revocations (account, sid, at) VALUES (?, ?, ?)'),
+      isRevoked: db.prepare<[string, string, number], { one: number }>(
+        "SELECT 1 AS one FROM session_revocations WHERE account = ? AND (sid = ? OR (sid = '*' AND at > ?)) LIMIT 1",
+      ),
       useLink: db.prepare<[string, number]>('INSERT OR IGNORE INTO used_links (jti, used_at) VALUES (?, ?)'),
       lastAudit: db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1'),
       insertAudit: db.prepare<[AuditRow]>(
@@ -204,6 +215,7 @@ export class SqliteStorage implements Storage {
       after: db.prepare<[string, number, number], MessageRow>(
         'SELECT * FROM messages WHERE conv_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
+      readSeq: db.prepare<[string, string], { read_seq: number }>('SELECT read_seq FROM conversation_members WHERE conv_id = ? AND account = ?'),
       raiseRead: db.prepare<[number, string, string], { read_seq: number }>(
         // A cursor past the newest message would hide messages that arrive later.
         `UPDATE conversation_members
@@ -300,6 +312,14 @@ export class SqliteStorage implements Storage {
   async setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation> {
     this.stmt.setStatus.run(status, id);
     return toConsultation(this.stmt.consultation.get(id) as ConsultationRow);
+  }
+
+  async revokeSessions(account: string, sid: string, at: number): Promise<void> {
+    this.stmt.revoke.run(account, sid, at);
+  }
+
+  async isSessionRevoked(account: string, sid: string | undefined, startedAt: number): Promise<boolean> {
+    return this.stmt.isRevoked.get(account, sid ?? '', startedAt) !== undefined;
   }
 
   async useLink(jti: string, at: number): Promise<boolean> {
@@ -405,8 +425,11 @@ export class SqliteStorage implements Storage {
     return this.stmt.after.all(convId, afterSeq, limit).map((r) => toStored(r, this.cipher));
   }
 
-  async markRead(convId: string, account: string, seq: number): Promise<number> {
-    return this.stmt.raiseRead.get(seq, convId, account)?.read_seq ?? 0;
+  async markRead(convId: string, account: string, seq: number): Promise<{ readSeq: number; raised: boolean }> {
+    // Synchronous: nothing runs between the read and the raise.
+    const before = this.stmt.readSeq.get(convId, account)?.read_seq ?? 0;
+    const readSeq = this.stmt.raiseRead.get(seq, convId, account)?.read_seq ?? 0;
+    return { readSeq, raised: readSeq > before };
   }
 
   async conversationsOf(account: string): Promise<ConversationSummary[]> {

@@ -134,6 +134,13 @@ export interface Storage {
   createConsultation(c: NewConsultation): Promise<Consultation>;
   consultation(id: string): Promise<Consultation | undefined>;
   setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation>;
+  /**
+   * Revokes one session of `account` (`sid`), or with `sid` '*' every session of it that started
+   * before `at` (ms).
+   */
+  revokeSessions(account: string, sid: string, at: number): Promise<void>;
+  /** Whether the session `sid` (started at `startedAt`) of `account` was revoked. */
+  isSessionRevoked(account: string, sid: string | undefined, startedAt: number): Promise<boolean>;
   /** Marks a one-time link id used; false if it already was. */
   useLink(jti: string, at: number): Promise<boolean>;
   /** Appends one audit record built from the previous one (undefined for the first), atomically. */
@@ -158,8 +165,8 @@ export interface Storage {
   history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
   after(convId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
-  /** Raises the account's read cursor (never lowers it); returns the cursor. */
-  markRead(convId: string, account: string, seq: number): Promise<number>;
+  /** Raises the account's read cursor (never lowers it); returns the cursor and whether it moved. */
+  markRead(convId: string, account: string, seq: number): Promise<{ readSeq: number; raised: boolean }>;
   conversationsOf(account: string): Promise<ConversationSummary[]>;
   putFile(file: StoredFile): Promise<void>;
   getFile(id: string): Promise<StoredFile | undefined>;

@@ -23,6 +23,11 @@ const PAGE_SIZE = 30;
 const TYPING_SEND_EVERY_MS = 3_000;
 const TYPING_SHOW_MS = 5_000;
 const GAP_WAIT_MS = 1_000;
+/**
+ * Read marks of a session within this long go as one (the latest seq): read marks count against the
+ * server's per-account rate limit, and messages arriving one by one must not use it up.
+ */
+const MARK_READ_EVERY_MS = 300;
 
 /** Failures after which the same send cannot succeed by retrying on its own. */
 const TRANSIENT = new Set(['disconnected', 'offline']);
@@ -416,7 +421,7 @@ export class ChatController {
     }
   }
 
-  /** Coalesces read marks of one tick into one request per session. */
+  /** Coalesces read marks within MARK_READ_EVERY_MS into one request per session. */
   private scheduleMarkRead(sessionId: string): void {
     if (this.readPending.has(sessionId)) return;
     this.readPending.add(sessionId);
@@ -424,6 +429,6 @@ export class ChatController {
       this.readPending.delete(sessionId);
       const seq = this.store.getState().messages.get(sessionId)?.maxSeq ?? 0;
       if (seq > 0) this.provider.markRead(sessionId, seq).catch(() => undefined);
-    }, 0);
+    }, MARK_READ_EVERY_MS);
   }
 }

@@ -46,6 +46,7 @@ export function testConfig(dir: string, over: Partial<ServerConfig> = {}): Serve
     uploadBytesPerDay: 10 * 1024 * 1024 * 1024,
     orphanUploadHours: 6,
     allowedOrigins: [],
+    trustProxy: false,
     ...over,
   };
 }

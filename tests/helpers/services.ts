@@ -85,6 +85,7 @@ export function clusterEnv(dbUrl: string, redisUrl: string, filesDir: string): R
     DATABASE_URL: dbUrl,
     REDIS_URL: redisUrl,
     DATA_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
+    AUDIT_KEY: 'cluster-audit-key-cluster-audit-key!',
     FILES_DIR: filesDir,
   };
 }

@@ -75,8 +75,8 @@ test('bodies are sealed in the database, read cursors only rise, and the audit l
     const { rows } = await raw.query<{ body: string }>("SELECT body FROM messages WHERE id_client = 'sealed-body-1'");
     expect(rows[0].body).toMatch(/^enc1:k1:/);
     expect(rows[0].body).not.toContain('咽喉痛');
-    expect(await a.markRead(teamConvId(TEAM), doctor.account, 5)).toBe(5);
-    expect(await b.markRead(teamConvId(TEAM), doctor.account, 3)).toBe(5);
+    expect((await a.markRead(teamConvId(TEAM), doctor.account, 5)).readSeq).toBe(5);
+    expect((await b.markRead(teamConvId(TEAM), doctor.account, 3)).readSeq).toBe(5);
     await a.appendAudit(() => ({ seq: 1, at: 1, actor: 'x', action: 'test', target: 't', detail: '{}', prevHash: '', hash: 'h1' }));
     await expect(raw.query("UPDATE audit_log SET actor = 'y'")).rejects.toThrow('append-only');
     await expect(raw.query('DELETE FROM audit_log')).rejects.toThrow('append-only');

@@ -2,10 +2,14 @@
  * The findings of the outside security review that concern chat frames, each against a real server and
  * SQLite file: what the reviewer did, and what must happen instead.
  */
+import { WebSocket } from 'ws';
+import { originAllowed } from '../../server/gateway';
+import { ADMIN_CALLS, FAILED_SIGNINS } from '../../server/limits';
 import type { Account, OutgoingMessage } from '../../types/message';
+import { CLOSE_REVOKED } from '../../types/protocol';
 import { jpeg } from '../helpers/fixtures';
 import { uploadAs } from '../helpers/upload';
-import { expectError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, expectError, startTestServer, WsClient, type TestServer } from '../helpers/server';
 
 const doctor: Account = { account: 'doc-sec', name: '赵医生', role: 'doctor' };
 const patientA: Account = { account: 'pat-a', name: '甲', role: 'patient' };
@@ -135,5 +139,125 @@ describe('finding 10: account ids cannot be enumerated', () => {
       const existing = await expectError(a.request(type, payload(patientB.account) as never), 'forbidden');
       expect(existing).toBe(missing);
     }
+  });
+});
+
+const auditCount = async (action: string) => (await server.storage.auditRecords(0, 10_000)).filter((r) => r.action === action).length;
+
+describe('finding 5: audit records and writes are bounded', () => {
+  test('500 identical read marks write one audit record and push once; 100 reads of a file URL write one', async () => {
+    await start([{ id: 'r1', patient: patientA }]);
+    const a = await login(patientA);
+    const d = await login(doctor);
+    const { seq } = await a.request('send', msg('r1'));
+    await Promise.all(Array.from({ length: 500 }, () => d.request('markRead', { sessionId: 'team-r1', seq })));
+    expect(await auditCount('message.read')).toBe(1);
+    expect(a.pushes.filter((f) => f.type === 'read')).toHaveLength(1);
+
+    const up = await uploadAs(server, patientA, 'image', 'x.jpg', await jpeg());
+    for (let i = 0; i < 100; i++) expect((await fetch(server.url + up.body.url)).status).toBe(200);
+    expect(await auditCount('file.read')).toBe(1);
+  });
+
+  test('every frame that writes is rate-limited, per account across its connections', async () => {
+    await server?.dispose();
+    server = await startTestServer({ sendsPerSecond: 10 });
+    for (const a of [doctor, patientA]) await server.storage.upsertAccount(a);
+    await server.storage.createConsultation({ id: 'rl', patient: patientA.account, doctor: doctor.account, teamName: '问诊' });
+    const phone = await login(patientA);
+    const tab = await login(patientA);
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 8 }, () => phone.request('send', msg('rl'))),
+      ...Array.from({ length: 8 }, () => tab.request('typing', { sessionId: 'team-rl' })),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused.map((r) => r.reason.frame.code)).toEqual(Array(6).fill('rateLimited'));
+  });
+});
+
+describe('sessions, sign-in throttling and origins', () => {
+  test('renewing never extends a sign-in past its absolute lifetime', async () => {
+    await server?.dispose();
+    server = await startTestServer({ sessionMaxAgeSec: 2 });
+    await server.storage.upsertAccount(patientA);
+    const a = await login(patientA);
+    const renewed = await a.request('renew', {});
+    expect(renewed.expiresAt).toBeLessThanOrEqual(Date.now() + 2_000);
+    await new Promise((r) => setTimeout(r, 2_100));
+    await expectError(a.request('renew', {}), 'tokenExpired');
+    await expectError(WsClient.loginWithToken(server, renewed.token), 'tokenExpired');
+  });
+
+  test('logout revokes that sign-in only; the hospital revokes every sign-in of an account and its connections close', async () => {
+    await start([{ id: 'ca', patient: patientA }]);
+    const first = await server.auth.issue(patientA);
+    const second = await server.auth.issue(patientA);
+    const out = await fetch(`${server.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${first}` } });
+    expect(out.status).toBe(200);
+    await expectError(WsClient.loginWithToken(server, first), 'authFailed');
+    const live = await WsClient.loginWithToken(server, second);
+    clients.push(live);
+
+    const closed = new Promise<number>((r) => live.ws.once('close', (code) => r(code)));
+    const revoke = await fetch(`${server.url}/api/sessions/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ account: patientA.account }),
+    });
+    expect(revoke.status).toBe(200);
+    expect(await closed).toBe(CLOSE_REVOKED);
+    await expectError(WsClient.loginWithToken(server, second), 'authFailed');
+    // A new sign-in after the revocation works.
+    clients.push(await WsClient.login(server, patientA));
+    expect((await server.storage.auditRecords(0, 100)).filter((r) => r.action === 'session.revoke')).toHaveLength(2);
+  });
+
+  test('failed sign-ins are throttled per address: after 10, even a good token waits', async () => {
+    await start([]);
+    for (let i = 0; i < 10; i++) await expectError(WsClient.loginWithToken(server, `forged.${i}.token`), 'authFailed');
+    const good = await server.auth.issue(patientA);
+    expect(await expectError(WsClient.loginWithToken(server, good), 'rateLimited')).toContain('分钟');
+    const link = await fetch(`${server.url}/api/login/link`, { method: 'POST', body: JSON.stringify({ link: 'forged' }) });
+    expect(link.status).toBe(429);
+  });
+
+  test('a wrong admin key counts as a failed sign-in; the admin API is throttled per address', async () => {
+    await start([]);
+    const call = (key: string) =>
+      fetch(`${server.url}/api/sessions/revoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ account: 'nobody' }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < ADMIN_CALLS.points + 1; i++) statuses.push((await call(ADMIN_API_KEY)).status);
+    expect(statuses.slice(0, ADMIN_CALLS.points).every((s) => s === 200)).toBe(true);
+    expect(statuses[ADMIN_CALLS.points]).toBe(429);
+
+    await server.dispose();
+    await start([]);
+    for (let i = 0; i < FAILED_SIGNINS.points; i++) expect((await call('wrong-key-wrong-key-wrong-key')).status).toBe(401);
+    expect((await call(ADMIN_API_KEY)).status).toBe(429);
+  });
+
+  test('the WebSocket refuses pages of other origins; the app’s own page and clients without Origin connect', async () => {
+    await start([]);
+    const url = `${server.url.replace('http', 'ws')}/ws`;
+    const handshake = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, { headers });
+        ws.once('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+    expect(await handshake({ origin: 'https://evil.example' })).toBe(403);
+    expect(await handshake({ origin: 'null' })).toBe(403);
+    expect(await handshake({ origin: server.url })).toBe(101);
+    expect(await handshake({})).toBe(101);
+    expect(originAllowed('https://servicewechat.com', 'chat.hospital.cn', [])).toBe(true);
+    expect(originAllowed('https://portal.hospital.cn', 'chat.hospital.cn', ['https://portal.hospital.cn'])).toBe(true);
   });
 });

@@ -230,7 +230,9 @@ describe('audit trail', () => {
       'consultation.close',
     ]);
     expect(records.every((r) => !r.detail.includes('第一条') && !r.detail.includes('撤回我'))).toBe(true);
-    await expect(verifyAudit(server.storage)).resolves.toEqual({ ok: true, records: 9 });
+    const { auditKey, auditAnchorFile } = testConfig(server.dir);
+    const verify = () => verifyAudit(server.storage, auditKey, [auditAnchorFile]);
+    await expect(verify()).resolves.toMatchObject({ ok: true, records: 9 });
 
     // The table refuses edits through SQL…
     const db = new Database(server.dbPath);
@@ -238,18 +240,18 @@ describe('audit trail', () => {
     // …and someone who drops the guard is still caught by the chain.
     db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
     db.prepare("UPDATE audit_log SET detail = '{}' WHERE seq = 3").run();
-    await expect(verifyAudit(server.storage)).resolves.toMatchObject({ ok: false, brokenAt: { seq: 3, reason: expect.stringContaining('edited') } });
+    await expect(verify()).resolves.toMatchObject({ ok: false, brokenAt: { seq: 3, reason: expect.stringContaining('edited') } });
     db.prepare("UPDATE audit_log SET detail = ? WHERE seq = 3").run(records[2].detail);
-    await expect(verifyAudit(server.storage)).resolves.toMatchObject({ ok: true });
+    await expect(verify()).resolves.toMatchObject({ ok: true });
     db.prepare('DELETE FROM audit_log WHERE seq = 5').run();
-    await expect(verifyAudit(server.storage)).resolves.toMatchObject({ ok: false, brokenAt: { seq: 5, reason: expect.stringContaining('missing') } });
+    await expect(verify()).resolves.toMatchObject({ ok: false, brokenAt: { seq: 5, reason: expect.stringContaining('missing') } });
     db.prepare('DELETE FROM audit_log WHERE seq = 9').run();
     db.close();
 
     // The same check from the command line, as an auditor runs it.
     const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/audit-verify.ts')], {
       cwd: ROOT,
-      env: { ...process.env, DB_PATH: server.dbPath },
+      env: { ...process.env, DB_PATH: server.dbPath, AUDIT_KEY: new TextDecoder().decode(auditKey), AUDIT_ANCHOR_FILE: auditAnchorFile },
       encoding: 'utf8',
     });
     expect(run.status).toBe(1);

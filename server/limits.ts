@@ -1,0 +1,84 @@
+/**
+ * Rate limits that hold per account or per client address rather than per connection (five sockets
+ * must not send five times as much), and across server processes when they share Redis.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { ClientError } from './errors';
+
+/** Failed sign-ins (a forged or foreign token, a wrong admin key) per client address before it waits. */
+export const FAILED_SIGNINS = { points: 10, durationSec: 15 * 60 };
+/** Hospital-system API calls per client address and minute. */
+export const ADMIN_CALLS = { points: 120, durationSec: 60 };
+
+export class Limit {
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    private readonly refusal: (retryAfterSec: number) => string,
+  ) {}
+
+  private refuse(res: RateLimiterRes): never {
+    throw new ClientError('rateLimited', this.refusal(Math.max(1, Math.ceil(res.msBeforeNext / 1000))));
+  }
+
+  /** Spends one point of `key`, or refuses with rateLimited. */
+  async spend(key: string): Promise<void> {
+    try {
+      await this.limiter.consume(key);
+    } catch (e) {
+      if (e instanceof RateLimiterRes) this.refuse(e);
+      throw e;
+    }
+  }
+
+  /** Refuses while `key` has no points left, without spending one (failures are spent after they fail). */
+  async ensure(key: string): Promise<void> {
+    const res = await this.limiter.get(key);
+    if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) this.refuse(res);
+  }
+
+  /** Spends a point for a failure and passes the failure on. */
+  async failed<T>(key: string, e: T): Promise<never> {
+    await this.limiter.consume(key).catch(() => undefined);
+    throw e;
+  }
+}
+
+export interface Limits {
+  /** Frames that write (send, recall, forward, consultation changes, read marks, typing) per account. */
+  frames: Limit;
+  failedSignIns: Limit;
+  admin: Limit;
+  close(): Promise<void>;
+}
+
+export async function openLimits(opts: { framesPerSecond: number; redisUrl?: string }): Promise<Limits> {
+  const redis = opts.redisUrl ? new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : undefined;
+  await redis?.connect();
+  const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+    // While Redis is unreachable each process limits on its own rather than refusing everyone.
+    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `medchat:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
+  };
+  return {
+    frames: new Limit(make('frames', opts.framesPerSecond, 1), () => `发送太频繁（每秒最多 ${opts.framesPerSecond} 条），请稍后再试`),
+    failedSignIns: new Limit(
+      make('signin-fail', FAILED_SIGNINS.points, FAILED_SIGNINS.durationSec),
+      (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`,
+    ),
+    admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
+
+/**
+ * The client's address: the socket's peer, or behind our own reverse proxy (TRUST_PROXY) the address
+ * that proxy appended last to X-Forwarded-For (earlier entries are whatever the client claimed).
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
+  return forwarded || req.socket.remoteAddress || 'unknown';
+}
