@@ -10,7 +10,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const PREFIX = 'enc1';
+/** What every sealed column value starts with (`enc1:`), so that legacy plaintext can be told apart. */
+export const PREFIX = 'enc1';
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
 
 export interface DataKeys {
@@ -72,6 +73,15 @@ export class Cipher {
     const c = createCipheriv('aes-256-gcm', this.key(this.dataKeys.active), iv);
     const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
     return `${PREFIX}:${this.dataKeys.active}:${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
+  }
+
+  /** A column sealed by this version, or plaintext a version before it stored (read as it is). */
+  openLegacy(value: string): string {
+    return Cipher.isSealed(value) ? this.open(value) : value;
+  }
+
+  static isSealed(value: string): boolean {
+    return value.startsWith(`${PREFIX}:`);
   }
 
   open(sealed: string): string {

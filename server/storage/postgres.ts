@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Account, ConsultationStatus } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { fileGone, fileOf, legacyNameRows, NAME_COLUMNS, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -98,6 +98,8 @@ CREATE TABLE IF NOT EXISTS session_revocations (
   at BIGINT NOT NULL,
   PRIMARY KEY (account, sid, at)
 );
+-- Data upgrades done once (the schema above is idempotent by itself).
+CREATE TABLE IF NOT EXISTS upgrades (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS used_links (jti TEXT PRIMARY KEY, used_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_log (
   seq BIGINT PRIMARY KEY,
@@ -142,8 +144,20 @@ export class PostgresStorage implements Storage {
     await storage.tx(async (db) => {
       await db.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
       await db.query(SCHEMA);
+      await storage.sealLegacyNames(db);
     });
     return storage;
+  }
+
+  /** Names stored in plaintext by versions before they were sealed, sealed in place once. */
+  private async sealLegacyNames(db: pg.PoolClient): Promise<void> {
+    if ((await db.query("INSERT INTO upgrades (name) VALUES ('sealed-names') ON CONFLICT DO NOTHING")).rowCount === 0) return;
+    for (const c of NAME_COLUMNS) {
+      const where = c.key.map((k, i) => `${k} = $${i + 2}`).join(' AND ');
+      for (const r of (await db.query<Record<string, string>>(legacyNameRows(c))).rows) {
+        await db.query(`UPDATE ${c.table} SET ${c.column} = $1 WHERE ${where}`, [this.cipher.seal(r[c.column]), ...c.key.map((k) => r[k])]);
+      }
+    }
   }
 
   private async tx<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -172,12 +186,13 @@ export class PostgresStorage implements Storage {
   async upsertAccount(a: Account): Promise<void> {
     await this.pool.query(
       'INSERT INTO accounts (account, name, role) VALUES ($1, $2, $3) ON CONFLICT (account) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role',
-      [a.account, a.name, a.role],
+      [a.account, this.cipher.seal(a.name), a.role],
     );
   }
 
   async getAccount(account: string): Promise<Account | undefined> {
-    return this.one<Account>(this.pool, 'SELECT account, name, role FROM accounts WHERE account = $1', [account]);
+    const row = await this.one<Account>(this.pool, 'SELECT account, name, role FROM accounts WHERE account = $1', [account]);
+    return row && { ...row, name: this.cipher.openLegacy(row.name) };
   }
 
   async createConsultation(c: NewConsultation): Promise<Consultation> {
@@ -191,7 +206,7 @@ export class PostgresStorage implements Storage {
         convId,
         'team',
         c.id,
-        c.teamName,
+        this.cipher.seal(c.teamName),
       ]);
       for (const account of [c.patient, c.doctor]) {
         await db.query('INSERT INTO conversation_members (conv_id, account) VALUES ($1, $2) ON CONFLICT DO NOTHING', [convId, account]);
@@ -202,7 +217,7 @@ export class PostgresStorage implements Storage {
 
   async consultation(id: string): Promise<Consultation | undefined> {
     const row = await this.one<ConsultationRow>(this.pool, CONSULTATION, [id]);
-    return row && toConsultation(row);
+    return row && toConsultation(row, this.cipher);
   }
 
   async setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation> {
@@ -271,7 +286,7 @@ export class PostgresStorage implements Storage {
        WHERE (c.patient = $1 AND c.doctor = $2) OR (c.patient = $2 AND c.doctor = $1) ORDER BY c.created_at DESC, c.id`,
       [a, b],
     );
-    return rows.map(toConsultation);
+    return rows.map((r) => toConsultation(r, this.cipher));
   }
 
   private async byClientId(db: Db, from: string, idClient: string): Promise<MessageRow | undefined> {
@@ -403,13 +418,13 @@ export class PostgresStorage implements Storage {
   async putFile(f: StoredFile): Promise<void> {
     await this.pool.query(
       'INSERT INTO files (id, owner, kind, name, ext, mime, size, w, h, dur, thumb, created_at, referenced) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)',
-      [f.id, f.owner, f.kind, f.name, f.ext, f.mime, f.size, f.w ?? null, f.h ?? null, f.dur ?? null, f.thumb ? 1 : 0, f.createdAt],
+      [f.id, f.owner, f.kind, this.cipher.seal(f.name), f.ext, f.mime, f.size, f.w ?? null, f.h ?? null, f.dur ?? null, f.thumb ? 1 : 0, f.createdAt],
     );
   }
 
   async getFile(id: string): Promise<StoredFile | undefined> {
     const row = await this.one<FileRow>(this.pool, 'SELECT * FROM files WHERE id = $1', [id]);
-    return row && toFile(row);
+    return row && toFile(row, this.cipher);
   }
 
   async uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }> {

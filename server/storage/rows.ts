@@ -8,6 +8,7 @@ import type { MediaKind } from '../../types/media';
 import { isMediaKind } from '../../types/media';
 import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
 import type { Cipher } from '../crypto';
+import { PREFIX } from '../crypto';
 import type { AuditRecord, Consultation, ConversationSummary, NewMessage, StoredFile, StoredMessage } from './types';
 
 export interface MessageRow {
@@ -41,11 +42,11 @@ export interface FileRow {
   created_at: number;
 }
 
-export const toFile = (r: FileRow): StoredFile => ({
+export const toFile = (r: FileRow, cipher: Cipher): StoredFile => ({
   id: r.id,
   owner: r.owner,
   kind: r.kind,
-  name: r.name,
+  name: cipher.openLegacy(r.name),
   ext: r.ext,
   mime: r.mime,
   size: r.size,
@@ -96,7 +97,7 @@ export const toStored = (r: MessageRow, cipher: Cipher): StoredMessage => ({
   idServer: r.id_server,
   idClient: r.id_client,
   from: r.from_account,
-  fromNick: r.from_nick ?? undefined,
+  fromNick: r.from_nick === null ? undefined : cipher.openLegacy(r.from_nick),
   scene: r.scene,
   to: r.to_target,
   type: r.type,
@@ -106,9 +107,9 @@ export const toStored = (r: MessageRow, cipher: Cipher): StoredMessage => ({
   ...(r.recalled_at !== null ? { recalledAt: r.recalled_at } : {}),
 });
 
-export const toConsultation = (r: ConsultationRow): Consultation => ({
+export const toConsultation = (r: ConsultationRow, cipher: Cipher): Consultation => ({
   id: r.id,
-  teamName: r.team_name,
+  teamName: cipher.openLegacy(r.team_name),
   patient: r.patient,
   doctor: r.doctor,
   status: r.status,
@@ -139,7 +140,7 @@ export function toSummary(
     convId: c.id,
     scene: c.scene,
     teamId: c.team_id ?? undefined,
-    teamName: c.team_name ?? undefined,
+    teamName: c.team_name === null ? undefined : cipher.openLegacy(c.team_name),
     peer: c.scene === 'p2p' ? others[0]?.account : undefined,
     lastSeq: c.last_seq,
     readSeq: c.read_seq,
@@ -147,7 +148,7 @@ export function toSummary(
     memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
     unread: parts.unread,
     lastMsg: parts.last ? toStored(parts.last, cipher) : undefined,
-    consultation: parts.consultation ? toConsultation(parts.consultation) : undefined,
+    consultation: parts.consultation ? toConsultation(parts.consultation, cipher) : undefined,
   };
 }
 
@@ -184,7 +185,7 @@ export function newMessageRow(m: NewMessage, seq: number, time: number, cipher: 
     id_server: randomUUID(),
     id_client: m.idClient,
     from_account: m.from,
-    from_nick: m.fromNick ?? null,
+    from_nick: m.fromNick === undefined ? null : cipher.seal(m.fromNick),
     scene: m.scene,
     to_target: m.to,
     type: m.type,
@@ -192,5 +193,20 @@ export function newMessageRow(m: NewMessage, seq: number, time: number, cipher: 
     attach: m.attach ? cipher.seal(JSON.stringify(m.attach)) : null,
     time,
   };
-  return { row, stored: { ...toStored({ ...row, body: '', attach: null }, cipher), body: m.body, attach: m.attach } };
+  return { row, stored: { ...toStored({ ...row, body: '', attach: null, from_nick: null }, cipher), fromNick: m.fromNick, body: m.body, attach: m.attach } };
 }
+
+/**
+ * Columns holding names of people, consultations and files: sealed like bodies. Rows stored before
+ * they were sealed are sealed in place once by each adapter's upgrade (sealLegacyNames).
+ */
+export const NAME_COLUMNS = [
+  { table: 'accounts', key: ['account'], column: 'name' },
+  { table: 'conversations', key: ['id'], column: 'team_name' },
+  { table: 'files', key: ['id'], column: 'name' },
+  { table: 'messages', key: ['conv_id', 'seq'], column: 'from_nick' },
+] as const;
+
+/** Rows of a name column still in plaintext. */
+export const legacyNameRows = ({ table, key, column }: (typeof NAME_COLUMNS)[number]): string =>
+  `SELECT ${[...key, column].join(', ')} FROM ${table} WHERE ${column} IS NOT NULL AND ${column} NOT LIKE '${PREFIX}:%'`;

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Account, ConsultationStatus, Role } from '../../types/message';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { fileGone, fileOf, legacyNameRows, NAME_COLUMNS, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import type {
   AuditRecord,
   Consultation,
@@ -64,8 +64,11 @@ CREATE TABLE IF NOT EXISTS messages (
 ) WITHOUT ROWID;
 `;
 
-/** Schema changes after the first release, applied once each in order; PRAGMA user_version counts them. */
-const MIGRATIONS = [
+/**
+ * Schema changes after the first release, applied once each in order; PRAGMA user_version counts them.
+ * A function is a data change that needs the storage's keys.
+ */
+const MIGRATIONS: Array<string | ((db: Database.Database, cipher: Cipher) => void)> = [
   'ALTER TABLE messages ADD COLUMN recalled_at INTEGER',
   `CREATE TABLE files (
     id TEXT PRIMARY KEY,
@@ -113,6 +116,14 @@ const MIGRATIONS = [
      at INTEGER NOT NULL,
      PRIMARY KEY (account, sid, at)
    ) WITHOUT ROWID;`,
+  (db, cipher) => {
+    for (const c of NAME_COLUMNS) {
+      const update = db.prepare(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${c.key.map((k) => `${k} = ?`).join(' AND ')}`);
+      for (const r of db.prepare(legacyNameRows(c)).all() as Array<Record<string, string>>) {
+        update.run(cipher.seal(r[c.column]), ...c.key.map((k) => r[k]));
+      }
+    }
+  },
 ];
 
 /**
@@ -271,18 +282,21 @@ export class SqliteStorage implements Storage {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]);
+        const step = MIGRATIONS[v];
+        if (typeof step === 'string') this.db.exec(step);
+        else step(this.db, this.cipher);
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
   }
 
   async upsertAccount(account: Account): Promise<void> {
-    this.stmt.upsertAccount.run(account);
+    this.stmt.upsertAccount.run({ ...account, name: this.cipher.seal(account.name) });
   }
 
   async getAccount(account: string): Promise<Account | undefined> {
-    return this.stmt.getAccount.get(account);
+    const row = this.stmt.getAccount.get(account);
+    return row && { ...row, name: this.cipher.openLegacy(row.name) };
   }
 
   async createConsultation(c: NewConsultation): Promise<Consultation> {
@@ -297,21 +311,21 @@ export class SqliteStorage implements Storage {
         c.maxPatientMessages ?? null,
         c.endsAt ?? null,
       );
-      this.stmt.insertConversation.run(convId, 'team', c.id, c.teamName);
+      this.stmt.insertConversation.run(convId, 'team', c.id, this.cipher.seal(c.teamName));
       this.stmt.insertMember.run(convId, c.patient);
       this.stmt.insertMember.run(convId, c.doctor);
     })();
-    return toConsultation(this.stmt.consultation.get(c.id) as ConsultationRow);
+    return toConsultation(this.stmt.consultation.get(c.id) as ConsultationRow, this.cipher);
   }
 
   async consultation(id: string): Promise<Consultation | undefined> {
     const row = this.stmt.consultation.get(id);
-    return row ? toConsultation(row) : undefined;
+    return row ? toConsultation(row, this.cipher) : undefined;
   }
 
   async setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation> {
     this.stmt.setStatus.run(status, id);
-    return toConsultation(this.stmt.consultation.get(id) as ConsultationRow);
+    return toConsultation(this.stmt.consultation.get(id) as ConsultationRow, this.cipher);
   }
 
   async revokeSessions(account: string, sid: string, at: number): Promise<void> {
@@ -366,7 +380,7 @@ export class SqliteStorage implements Storage {
   }
 
   async consultationsBetween(a: string, b: string): Promise<Consultation[]> {
-    return this.stmt.consultationsBetween.all(a, b, b, a).map(toConsultation);
+    return this.stmt.consultationsBetween.all(a, b, b, a).map((r) => toConsultation(r, this.cipher));
   }
 
   /**
@@ -452,7 +466,7 @@ export class SqliteStorage implements Storage {
       id: f.id,
       owner: f.owner,
       kind: f.kind,
-      name: f.name,
+      name: this.cipher.seal(f.name),
       ext: f.ext,
       mime: f.mime,
       size: f.size,
@@ -466,7 +480,7 @@ export class SqliteStorage implements Storage {
 
   async getFile(id: string): Promise<StoredFile | undefined> {
     const row = this.stmt.getFile.get(id);
-    return row ? toFile(row) : undefined;
+    return row ? toFile(row, this.cipher) : undefined;
   }
 
   async uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }> {
