@@ -1,5 +1,6 @@
 import { defineConfig, type UserConfigExport } from '@tarojs/cli';
 import { resolve } from 'node:path';
+import { ScriptFile } from './script-file';
 
 // types/ is shared with the server and lives outside src/, so Taro must be told to compile it.
 const compile = { include: [resolve(__dirname, '..', 'types')] };
@@ -41,13 +42,15 @@ export default defineConfig<'webpack5'>(async (merge) => {
       publicPath: '/',
       staticDirectory: 'static',
       router: { mode: 'hash' },
-      // Taro's router would fetch each page's code (a JS and a CSS chunk) on its first visit, so a
-      // page opened without a network stayed half-way: a new address over the old page. Compiled into
-      // the app's own bundle instead, as a subpackage downloads with its pages on mini programs, every
-      // page opens offline once the app has loaded (and the SMS link's chat needs no second round trip).
-      // Other lazy code (the NIM SDK) keeps its own chunk.
       webpackChain(chain) {
+        // Taro's router would fetch each page's code (a JS and a CSS chunk) on its first visit, so a
+        // page opened without a network stayed half-way: a new address over the old page. Compiled
+        // into the app's own bundle instead, as a subpackage downloads with its pages on mini
+        // programs, every page opens offline once the app has loaded (and the SMS link's chat needs no
+        // second round trip). Other lazy code (the NIM SDK) keeps its own chunk.
         chain.module.rule('pages-in-app-bundle').test(APP_ENTRY).parser({ dynamicImportMode: 'eager' });
+        // No inline script in index.html, for the server's `script-src 'self'`.
+        chain.plugin('script-file').use(ScriptFile);
       },
       postcss: {
         autoprefixer: { enable: true, config: {} },

@@ -19,7 +19,7 @@ async function watch(context: BrowserContext): Promise<BrowserContext> {
   // Init scripts run in every document and frame before the page's own scripts, and CSP cannot stop them.
   await context.addInitScript(() =>
     document.addEventListener('securitypolicyviolation', (e) =>
-      window.__cspViolation?.(`${e.effectiveDirective} refused ${e.blockedURI || '(inline)'} in ${e.documentURI}`),
+      window.__cspViolation?.(`${e.effectiveDirective} refused ${e.blockedURI} in ${e.documentURI}`),
     ),
   );
   return context;

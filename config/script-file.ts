@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import HtmlWebpackPlugin from 'html-webpack-plugin';
+import type { Compiler } from 'webpack';
+
+const NAME = 'ScriptFile';
+
+/**
+ * Taro hands the H5 template a script to write inline into index.html (`htmlWebpackPlugin.options.
+ * script`: the root font size that pxtransform's rem units rest on). The server's Content-Security-
+ * Policy runs scripts from our origin only (`script-src 'self'`, server/headers.ts), so the template
+ * leaves it out and this emits it as a file of its own, loaded first in <head> as the inline one was.
+ */
+export class ScriptFile {
+  apply(compiler: Compiler): void {
+    compiler.hooks.thisCompilation.tap(NAME, (compilation) => {
+      HtmlWebpackPlugin.getHooks(compilation).alterAssetTagGroups.tap(NAME, (data) => {
+        const script = (data.plugin.options as { script?: string } | undefined)?.script;
+        if (!script) return data;
+        const file = `js/root-font-size.${createHash('sha256').update(script).digest('hex').slice(0, 8)}.js`;
+        compilation.emitAsset(file, new compiler.webpack.sources.RawSource(script));
+        data.headTags.unshift(HtmlWebpackPlugin.createHtmlTagObject('script', { src: `${data.publicPath}${file}` }));
+        return data;
+      });
+    });
+  }
+}
