@@ -12,6 +12,7 @@ import type { Auth } from './auth';
 import { accountFromBearer, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
+import { displayText } from './text';
 import type { Limits } from './limits';
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
@@ -79,8 +80,11 @@ export async function handleLinkLogin(
   }
 }
 
+/** A name other people will see: visible characters only (no bidi overrides, zero-width or control characters). */
+const displayName = (max: number) => z.string().transform(displayText).pipe(z.string().min(1).max(max));
+
 const accountSchema = z
-  .object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: z.string().trim().min(1).max(32) })
+  .object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: displayName(32) })
   .strict();
 
 const newConsultationSchema = z
@@ -88,7 +92,7 @@ const newConsultationSchema = z
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
     patient: accountSchema,
     doctor: accountSchema,
-    title: z.string().trim().min(1).max(32).default('图文问诊'),
+    title: displayName(32).default('图文问诊'),
     /** A paid text consultation's quota of patient messages. */
     maxPatientMessages: z.number().int().min(1).max(1000).optional(),
     /** Minutes from now after which no more messages are taken. */

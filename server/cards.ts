@@ -4,11 +4,13 @@
  * follow fails to compile.
  */
 import { z } from 'zod';
+import { displayText } from './text';
 import type { CardDraft } from '../types/cards';
 import { CARD_LIMITS } from '../types/cards';
 import type { GeoAttach, MediaRef } from '../types/media';
 
-const text = (max: number = CARD_LIMITS.text) => z.string().trim().min(1, 'must not be empty').max(max);
+/** Text shown on a card: visible characters only, so that no bidi override makes a dose or a name read otherwise. */
+const text = (max: number = CARD_LIMITS.text) => z.string().transform(displayText).pipe(z.string().min(1, 'must not be empty').max(max));
 
 const drug = z
   .object({

@@ -39,7 +39,9 @@ const outgoingSchema = z
     idClient: clientIdSchema,
   })
   .strict()
-  .superRefine((m, ctx) => {
+  // A transform, not a refinement: the attach stored is the one the schema produced (trimmed, and
+  // without the invisible characters card and geo text lose), never the one the client sent.
+  .transform((m, ctx) => {
     if (m.type === 'text') {
       // An attach on text would be stored and shown with it: nothing the server did not check goes in.
       if (m.attach !== undefined) ctx.addIssue({ code: 'custom', path: ['attach'], message: 'text messages carry no attach' });
@@ -47,7 +49,7 @@ const outgoingSchema = z
       if (Buffer.byteLength(m.body) > MAX_TEXT_BYTES) {
         ctx.addIssue({ code: 'custom', path: ['body'], message: `text is over ${MAX_TEXT_BYTES} bytes` });
       }
-      return;
+      return m;
     }
     if (m.body.length > MAX_FALLBACK_CHARS) {
       ctx.addIssue({ code: 'custom', path: ['body'], message: `fallback text is over ${MAX_FALLBACK_CHARS} characters` });
@@ -55,7 +57,9 @@ const outgoingSchema = z
     const attach = ATTACH_SCHEMAS[m.type].safeParse(m.attach);
     if (!attach.success) {
       for (const issue of attach.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: ['attach', ...issue.path] });
+      return m;
     }
+    return { ...m, attach: attach.data as Record<string, unknown> };
   }) satisfies z.ZodType<OutgoingMessage>;
 
 const base = { v: z.literal(PROTOCOL_VERSION), id: idSchema };

@@ -306,3 +306,30 @@ describe('finding 6: names of people, consultations and files are sealed at rest
     server = undefined as unknown as TestServer; // closed above
   });
 });
+
+describe('finding 12: display names and card text carry no direction or invisible characters', () => {
+  test('account names and titles from the hospital API, geo titles and card fields are stored as they show', async () => {
+    await start([]);
+    const res = await fetch(`${server.url}/api/consultations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'bidi1',
+        patient: { account: 'pat-bidi', name: '李\u202Eexe.四' },
+        doctor: { account: doctor.account, name: '赵\u200B医生' },
+        title: '复诊\u2066咨询',
+      }),
+    });
+    expect(res.status).toBe(201);
+    expect(await server.storage.getAccount('pat-bidi')).toMatchObject({ name: '李exe.四' });
+    expect(await server.storage.getAccount(doctor.account)).toMatchObject({ name: '赵医生' });
+    expect(await server.storage.consultation('bidi1')).toMatchObject({ teamName: '复诊咨询' });
+    const d = await login(doctor);
+    await d.request('consultation', { sessionId: 'team-bidi1', action: 'accept' });
+    await d.request('send', msg('bidi1', { type: 'geo', body: '', attach: { lat: 30, lng: 120, title: '医院\u202E门诊楼' } }));
+    await d.request('send', msg('bidi1', { type: 'custom', body: '', attach: { card: 'followUp', at: Date.now() + 86_400_000, note: '一周后\u202E复查' } }));
+    const { msgs } = await d.request('history', { sessionId: 'team-bidi1', limit: 10 });
+    expect(JSON.stringify(msgs)).not.toMatch(/[\u202E\u200B\u2066]/);
+    expect(msgs.map((m) => m.attach?.title ?? m.attach?.note).filter(Boolean)).toEqual(['医院门诊楼', '一周后复查']);
+  });
+});
