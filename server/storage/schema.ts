@@ -1,0 +1,153 @@
+/**
+ * One schema for SQLite and PostgreSQL: the base tables of the first release, then one ordered list
+ * of migrations that upgrades an existing database in place. SQLite counts the migrations applied in
+ * PRAGMA user_version, PostgreSQL in the table schema_version. Where the two databases differ (integer
+ * width, SQLite's WITHOUT ROWID, trigger syntax) the dialect says how.
+ */
+import type { Cipher } from '../crypto';
+import { legacyNameRows, NAME_COLUMNS } from './rows';
+import { all, type Op, run } from './sql';
+
+export interface Dialect {
+  name: 'sqlite' | 'postgres';
+  /** Integer column of milliseconds, counters and seqs (beyond 2^31). */
+  int: string;
+  /** Table option for tables keyed by their primary key only. */
+  keyed: string;
+  /** Statements that make audit_log refuse UPDATE and DELETE. */
+  appendOnly: string;
+}
+
+export const SQLITE: Dialect = {
+  name: 'sqlite',
+  int: 'INTEGER',
+  keyed: 'WITHOUT ROWID',
+  appendOnly: `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+};
+
+export const POSTGRES: Dialect = {
+  name: 'postgres',
+  int: 'BIGINT',
+  keyed: '',
+  appendOnly: `CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+   BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$ LANGUAGE plpgsql;
+   CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();`,
+};
+
+/** The tables of the first release; idempotent, run on every open before the migrations. */
+export const base = ({ int, keyed }: Dialect): string => `
+CREATE TABLE IF NOT EXISTS accounts (
+  account TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('patient', 'doctor'))
+);
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY,
+  scene TEXT NOT NULL,
+  team_id TEXT,
+  team_name TEXT,
+  last_seq ${int} NOT NULL DEFAULT 0,
+  last_time ${int} NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS conversation_members (
+  conv_id TEXT NOT NULL REFERENCES conversations(id),
+  account TEXT NOT NULL,
+  read_seq ${int} NOT NULL DEFAULT 0,
+  PRIMARY KEY (conv_id, account)
+);
+CREATE INDEX IF NOT EXISTS conversation_members_account ON conversation_members(account);
+CREATE TABLE IF NOT EXISTS consultations (
+  id TEXT PRIMARY KEY,
+  patient TEXT NOT NULL REFERENCES accounts(account),
+  doctor TEXT NOT NULL REFERENCES accounts(account),
+  status TEXT NOT NULL,
+  created_at ${int} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  conv_id TEXT NOT NULL,
+  seq ${int} NOT NULL,
+  id_server TEXT NOT NULL UNIQUE,
+  id_client TEXT NOT NULL,
+  from_account TEXT NOT NULL,
+  from_nick TEXT,
+  scene TEXT NOT NULL,
+  to_target TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attach TEXT,
+  time ${int} NOT NULL,
+  PRIMARY KEY (conv_id, seq),
+  UNIQUE (from_account, id_client)
+) ${keyed};
+`;
+
+/** Statements of one schema change, or a change of data that needs the storage's keys. */
+export type Migration = ((d: Dialect) => string) | { data: (cipher: Cipher) => Op<void> };
+
+export const MIGRATIONS: Migration[] = [
+  ({ int }) => `ALTER TABLE messages ADD COLUMN recalled_at ${int}`,
+  ({ int, keyed }) => `CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    ext TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size ${int} NOT NULL,
+    w ${int},
+    h ${int},
+    dur ${int},
+    thumb INTEGER NOT NULL,
+    created_at ${int} NOT NULL
+  ) ${keyed}`,
+  ({ int, keyed, appendOnly }) => `ALTER TABLE consultations ADD COLUMN max_patient_msgs ${int};
+   ALTER TABLE consultations ADD COLUMN ends_at ${int};
+   CREATE TABLE used_links (jti TEXT PRIMARY KEY, used_at ${int} NOT NULL) ${keyed};
+   CREATE TABLE audit_log (
+     seq ${int} PRIMARY KEY,
+     at ${int} NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   ${appendOnly}
+   CREATE INDEX messages_time ON messages(time);`,
+  // A counter kept by each append instead of a COUNT(*) over the chat on every send.
+  ({ int }) => `ALTER TABLE consultations ADD COLUMN patient_msgs ${int} NOT NULL DEFAULT 0;
+   UPDATE consultations SET patient_msgs = (SELECT COUNT(*) FROM messages m WHERE m.conv_id = 'team-' || consultations.id
+     AND m.from_account = consultations.patient AND m.type NOT IN ('notification', 'tip'));`,
+  // Uploads no message refers to are swept after a few hours; files stored before this are all kept.
+  () => `ALTER TABLE files ADD COLUMN referenced INTEGER NOT NULL DEFAULT 1;
+   CREATE INDEX files_owner_created ON files(owner, created_at);
+   CREATE INDEX files_unreferenced ON files(created_at) WHERE referenced = 0;
+   CREATE INDEX consultations_pair ON consultations(patient, doctor);`,
+  // Logout and the hospital's revocations: one session by id, or '*' for every session started before at.
+  ({ int, keyed }) => `CREATE TABLE session_revocations (
+     account TEXT NOT NULL,
+     sid TEXT NOT NULL,
+     at ${int} NOT NULL,
+     PRIMARY KEY (account, sid, at)
+   ) ${keyed}`,
+  { data: sealLegacyNames },
+];
+
+/**
+ * What a PostgreSQL database made before it had schema_version holds: the first release's PostgreSQL
+ * schema already had every table and column of the first four migrations.
+ */
+export const POSTGRES_BEFORE_VERSIONING = 4;
+
+/** Names of people, consultations and files stored in plaintext before they were sealed. */
+function* sealLegacyNames(cipher: Cipher): Op<void> {
+  for (const c of NAME_COLUMNS) {
+    const where = c.key.map((k) => `${k} = ?`).join(' AND ');
+    for (const r of yield* all<Record<string, string>>(legacyNameRows(c))) {
+      yield* run(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${where}`, cipher.seal(r[c.column]), ...c.key.map((k) => r[k]));
+    }
+  }
+}
