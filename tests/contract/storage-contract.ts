@@ -1,0 +1,206 @@
+/**
+ * The storage contract: every Storage method, as the chat service relies on it, run against each
+ * database (storage-sqlite.test.ts on a SQLite file, tests/scale/storage-postgres.test.ts on a
+ * private PostgreSQL). Each test gets an empty database.
+ */
+import type { Storage, NewMessage, StoredFile } from '../../server/storage/types';
+import { p2pConvId, teamConvId } from '../../server/storage/types';
+import type { Account } from '../../types/message';
+
+const doctor: Account = { account: 'doc-c', name: '钱医生', role: 'doctor' };
+const patient: Account = { account: 'pat-c', name: '孙女士', role: 'patient' };
+const other: Account = { account: 'pat-d', name: '周先生', role: 'patient' };
+
+const team = (id: string) => ({ id: teamConvId(id), scene: 'team' as const, teamId: id });
+const text = (from: string, idClient: string, teamId = 'k1', over: Partial<NewMessage> = {}): NewMessage => ({
+  conv: team(teamId),
+  idClient,
+  from,
+  scene: 'team',
+  to: teamId,
+  type: 'text',
+  body: `正文 ${idClient}`,
+  members: [],
+  ...over,
+});
+const file = (id: string, owner: string, createdAt: number, size = 1000): StoredFile => ({
+  id,
+  owner,
+  kind: 'image',
+  name: '检查单.jpg',
+  ext: 'jpg',
+  mime: 'image/jpeg',
+  size,
+  w: 10,
+  h: 20,
+  thumb: true,
+  createdAt,
+});
+
+export function storageContract(open: () => Promise<{ storage: Storage; dispose(): Promise<void> }>): void {
+  let storage: Storage;
+  let dispose: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ storage, dispose } = await open());
+    for (const a of [doctor, patient, other]) await storage.upsertAccount(a);
+    await storage.createConsultation({ id: 'k1', patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 5 });
+  });
+  afterEach(() => dispose());
+
+  test('accounts: upsert changes name and role, get reads them back, a missing one is undefined', async () => {
+    expect(await storage.getAccount(patient.account)).toEqual(patient);
+    await storage.upsertAccount({ ...patient, name: '孙女士（改）' });
+    expect(await storage.getAccount(patient.account)).toEqual({ ...patient, name: '孙女士（改）' });
+    expect(await storage.getAccount('nobody')).toBeUndefined();
+  });
+
+  test('consultations: created with members, status changes, found between two people either way round', async () => {
+    const c = await storage.consultation('k1');
+    expect(c).toMatchObject({ id: 'k1', teamName: '复诊', patient: patient.account, doctor: doctor.account, status: 'inProgress', maxPatientMessages: 5, patientMessages: 0 });
+    expect(c?.endsAt).toBeUndefined();
+    expect(await storage.conversationMembers(teamConvId('k1'))).toEqual([doctor.account, patient.account].sort());
+    expect(await storage.isConversationMember(teamConvId('k1'), patient.account)).toBe(true);
+    expect(await storage.isConversationMember(teamConvId('k1'), other.account)).toBe(false);
+    expect(await storage.setConsultationStatus('k1', 'closed')).toMatchObject({ status: 'closed' });
+    await storage.createConsultation({ id: 'k2', patient: patient.account, doctor: doctor.account, teamName: '二诊', status: 'waiting', endsAt: 123 });
+    expect((await storage.consultationsBetween(doctor.account, patient.account)).map((x) => x.id).sort()).toEqual(['k1', 'k2']);
+    expect((await storage.consultationsBetween(patient.account, doctor.account)).map((x) => x.id).sort()).toEqual(['k1', 'k2']);
+    expect(await storage.consultationsBetween(other.account, doctor.account)).toEqual([]);
+    expect(await storage.consultation('k2')).toMatchObject({ status: 'waiting', endsAt: 123 });
+    expect(await storage.consultation('none')).toBeUndefined();
+  });
+
+  test('appends: gap-free seqs, once per (from, idClient), times never go back, the patient quota counted', async () => {
+    const first = await storage.appendMessage(text(patient.account, 'c-1'));
+    const second = await storage.appendMessage(text(doctor.account, 'c-2'));
+    const retry = await storage.appendMessage(text(patient.account, 'c-1'));
+    expect([first.stored.seq, second.stored.seq]).toEqual([1, 2]);
+    expect(retry).toMatchObject({ duplicate: true, stored: { seq: 1, idServer: first.stored.idServer, body: '正文 c-1' } });
+    expect(second.stored.time).toBeGreaterThanOrEqual(first.stored.time);
+    await storage.appendMessage(text(patient.account, 'c-3', 'k1', { type: 'notification' }));
+    expect((await storage.consultation('k1'))?.patientMessages).toBe(1);
+    expect(await storage.findMessage(teamConvId('k1'), patient.account, 'c-1')).toMatchObject({ seq: 1, body: '正文 c-1', from: patient.account });
+    expect(await storage.findMessage(teamConvId('other'), patient.account, 'c-1')).toBeUndefined();
+  });
+
+  test('p2p: the first message makes the conversation with both members; a named consultation counts it', async () => {
+    const conv = { id: p2pConvId(patient.account, doctor.account), scene: 'p2p' as const, members: [patient.account, doctor.account] as [string, string] };
+    const m = await storage.appendMessage({ ...text(patient.account, 'p-1'), conv, scene: 'p2p', to: doctor.account, members: conv.members, consultationId: 'k1' });
+    expect(m.stored).toMatchObject({ convId: conv.id, seq: 1, scene: 'p2p', fromNick: undefined });
+    expect(await storage.conversationMembers(conv.id)).toEqual([doctor.account, patient.account].sort());
+    expect((await storage.consultation('k1'))?.patientMessages).toBe(1);
+  });
+
+  test('history pages back from the newest, after reads forward, both ascending', async () => {
+    for (let i = 1; i <= 7; i++) await storage.appendMessage(text(i % 2 ? patient.account : doctor.account, `h-${i}`, 'k1', { fromNick: `昵称${i}` }));
+    expect((await storage.history(teamConvId('k1'), undefined, 3)).map((m) => m.seq)).toEqual([5, 6, 7]);
+    expect((await storage.history(teamConvId('k1'), 5, 3)).map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect((await storage.history(teamConvId('k1'), 2, 3)).map((m) => m.seq)).toEqual([1]);
+    expect((await storage.after(teamConvId('k1'), 4, 2)).map((m) => m.seq)).toEqual([5, 6]);
+    expect((await storage.after(teamConvId('k1'), 4, 2))[0]).toMatchObject({ fromNick: '昵称5', type: 'text' });
+  });
+
+  test('recall marks the target and appends its notice once', async () => {
+    const target = (await storage.appendMessage(text(patient.account, 'r-1'))).stored;
+    const notice = { ...text(patient.account, 'recall:r-1'), type: 'notification' as const, body: '', attach: { recall: { idClient: 'r-1' } } };
+    const first = await storage.recall(target, notice);
+    const again = await storage.recall(target, notice);
+    expect(first).toMatchObject({ duplicate: false, stored: { seq: 2, attach: { recall: { idClient: 'r-1' } } } });
+    expect(again).toMatchObject({ duplicate: true, stored: { idServer: first.stored.idServer } });
+    expect((await storage.findMessage(teamConvId('k1'), patient.account, 'r-1'))?.recalledAt).toEqual(expect.any(Number));
+  });
+
+  test('read cursors only rise, never past the newest message, and say whether they moved', async () => {
+    for (let i = 1; i <= 3; i++) await storage.appendMessage(text(patient.account, `m-${i}`));
+    expect(await storage.markRead(teamConvId('k1'), doctor.account, 2)).toEqual({ readSeq: 2, raised: true });
+    expect(await storage.markRead(teamConvId('k1'), doctor.account, 2)).toEqual({ readSeq: 2, raised: false });
+    expect(await storage.markRead(teamConvId('k1'), doctor.account, 1)).toEqual({ readSeq: 2, raised: false });
+    expect(await storage.markRead(teamConvId('k1'), doctor.account, 99)).toEqual({ readSeq: 3, raised: true });
+  });
+
+  test('the sessions list: cursors, unread without notifications, the last message and the consultation', async () => {
+    await storage.createConsultation({ id: 'k3', patient: other.account, doctor: doctor.account, teamName: '他人' });
+    for (const [i, from] of [patient, doctor, patient].entries()) await storage.appendMessage(text(from.account, `s-${i}`));
+    await storage.appendMessage(text(doctor.account, 's-n', 'k1', { type: 'notification' }));
+    await storage.markRead(teamConvId('k1'), patient.account, 1);
+    await storage.markRead(teamConvId('k1'), doctor.account, 3);
+    const list = await storage.conversationsOf(patient.account);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({
+      convId: teamConvId('k1'),
+      scene: 'team',
+      teamId: 'k1',
+      teamName: '复诊',
+      lastSeq: 4,
+      readSeq: 1,
+      peerReadSeq: 3,
+      memberReads: { [doctor.account]: 3 },
+      unread: 1,
+      lastMsg: { seq: 4, type: 'notification' },
+      consultation: { id: 'k1', patientMessages: 2 },
+    });
+    expect((await storage.conversationsOf(doctor.account)).map((c) => c.teamId).sort()).toEqual(['k1', 'k3']);
+    expect(await storage.conversationsOf('nobody')).toEqual([]);
+  });
+
+  test('files: stored and read back; referenced by an append; orphans removed; a swept upload cannot be sent', async () => {
+    const now = Date.now();
+    await storage.putFile(file('f-old', patient.account, now - 10_000, 300));
+    await storage.putFile(file('f-sent', patient.account, now - 10_000, 200));
+    await storage.putFile(file('f-new', patient.account, now, 100));
+    expect(await storage.getFile('f-new')).toEqual(file('f-new', patient.account, now, 100));
+    expect(await storage.getFile('none')).toBeUndefined();
+    expect(await storage.uploadsSince(patient.account, now - 60_000)).toEqual({ count: 3, bytes: 600 });
+    expect(await storage.uploadsSince(patient.account, now - 1)).toEqual({ count: 1, bytes: 100 });
+    expect(await storage.uploadsSince(other.account, 0)).toEqual({ count: 0, bytes: 0 });
+    await storage.appendMessage(text(patient.account, 'img-1', 'k1', { type: 'image', body: '', attach: { fileId: 'f-sent' } }));
+    expect(await storage.removeOrphanFiles(now - 1)).toEqual(['f-old']);
+    expect(await storage.getFile('f-old')).toBeUndefined();
+    expect(await storage.getFile('f-sent')).toBeDefined();
+    await expect(storage.appendMessage(text(patient.account, 'img-2', 'k1', { type: 'image', body: '', attach: { fileId: 'f-old' } }))).rejects.toThrow('expired');
+    expect(await storage.after(teamConvId('k1'), 0, 10)).toHaveLength(1);
+  });
+
+  test('retention purge removes chat before its cutoff, cards before theirs, and old files', async () => {
+    await storage.appendMessage(text(patient.account, 'old-text'));
+    await storage.appendMessage(text(doctor.account, 'old-card', 'k1', { type: 'custom', body: '', attach: { card: 'summary' } }));
+    await storage.putFile(file('f-1', patient.account, 1));
+    const future = Date.now() + 60_000;
+    expect(await storage.purge({ chatBefore: future, medicalBefore: 0 })).toEqual({ messages: 1, fileIds: ['f-1'] });
+    expect((await storage.after(teamConvId('k1'), 0, 10)).map((m) => m.idClient)).toEqual(['old-card']);
+    expect(await storage.purge({ chatBefore: future, medicalBefore: future })).toEqual({ messages: 1, fileIds: [] });
+  });
+
+  test('one-time links, session revocations', async () => {
+    expect(await storage.useLink('jti-1', 1)).toBe(true);
+    expect(await storage.useLink('jti-1', 2)).toBe(false);
+    expect(await storage.isSessionRevoked(patient.account, 'sid-1', 100)).toBe(false);
+    await storage.revokeSessions(patient.account, 'sid-1', 200);
+    expect(await storage.isSessionRevoked(patient.account, 'sid-1', 100)).toBe(true);
+    expect(await storage.isSessionRevoked(patient.account, 'sid-2', 100)).toBe(false);
+    await storage.revokeSessions(patient.account, '*', 500);
+    expect(await storage.isSessionRevoked(patient.account, 'sid-2', 499)).toBe(true);
+    expect(await storage.isSessionRevoked(patient.account, 'sid-3', 500)).toBe(false);
+    expect(await storage.isSessionRevoked(patient.account, undefined, 400)).toBe(true);
+    expect(await storage.isSessionRevoked(doctor.account, 'sid-2', 1)).toBe(false);
+  });
+
+  test('audit records append from the previous one, atomically, and read back in order', async () => {
+    const make = (n: number) => (prev: { seq: number; hash: string } | undefined) => ({
+      seq: (prev?.seq ?? 0) + 1,
+      at: n,
+      actor: 'a',
+      action: 'x',
+      target: 't',
+      detail: '{}',
+      prevHash: prev?.hash ?? '0',
+      hash: `h${n}`,
+    });
+    await Promise.all([1, 2, 3, 4].map((n) => storage.appendAudit(make(n))));
+    const records = await storage.auditRecords(0, 10);
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    for (let i = 1; i < records.length; i++) expect(records[i].prevHash).toBe(records[i - 1].hash);
+    expect((await storage.auditRecords(2, 1)).map((r) => r.seq)).toEqual([3]);
+  });
+}
