@@ -80,6 +80,14 @@ const TRANSITIONS: Record<ConsultationAction, { role: Role; from: ConsultationSt
   cancel: { role: 'patient', from: ['waiting'], to: 'cancelled', line: (n) => `${n}已取消本次问诊` },
 };
 
+/** Every string of a card but its kind, replaced by `f` (in a fixed order: the walk's). */
+function mapTexts(v: unknown, f: (text: string) => string): unknown {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapTexts(x, f));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'card' ? x : mapTexts(x, f)]));
+  return v;
+}
+
 /** Cards are clinical documents: only the doctor writes them. */
 const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
 
@@ -122,12 +130,21 @@ export class ChatService {
     }
   }
 
-  /** Text as it may be stored: sensitive words masked, or the whole message refused. */
-  private moderate(msg: OutgoingMessage): string {
-    if (msg.type !== 'text') return msg.body;
-    const verdict = this.moderator.check(msg.body);
+  /**
+   * What may be stored of a message's words: text, and every text field of a card (checked as one
+   * message), with sensitive words masked – or the whole message refused.
+   */
+  private moderate(msg: OutgoingMessage): { body: string; attach?: Record<string, unknown>; masked: boolean } {
+    const texts: string[] = [];
+    const card = msg.type === 'custom' ? msg.attach : undefined;
+    if (msg.type === 'text') texts.push(msg.body);
+    else if (card) mapTexts(card, (t) => (texts.push(t), t));
+    const verdict = this.moderator.checkAll(texts);
     if (verdict.action === 'block') throw new ClientError('contentBlocked', '消息含有不允许发送的内容，未发送');
-    return verdict.action === 'mask' ? verdict.text : msg.body;
+    if (verdict.action === 'pass') return { body: msg.body, attach: msg.attach, masked: false };
+    let i = 0;
+    const next = () => verdict.texts[i++];
+    return msg.type === 'text' ? { body: next(), masked: true } : { body: msg.body, attach: mapTexts(card, next) as Record<string, unknown>, masked: true };
   }
 
   async changeConsultation(me: Account, sessionId: string, action: ConsultationAction) {
@@ -203,8 +220,9 @@ export class ChatService {
     const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
     if (existing) return { stored: existing, duplicate: true };
     const consultationId = await this.admit(me, conv, 'message');
-    const body = this.moderate(msg);
-    const attach = await this.attachToStore(me, msg);
+    const moderated = this.moderate(msg);
+    const { body } = moderated;
+    const attach = await this.attachToStore(me, { ...msg, ...moderated });
     const result = await this.storage.appendMessage({
       conv,
       idClient: msg.idClient,
@@ -220,7 +238,7 @@ export class ChatService {
     });
     if (!result.duplicate) {
       const m = result.stored;
-      await this.audit.record(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(body !== msg.body ? { masked: true } : {}) });
+      await this.audit.record(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(moderated.masked ? { masked: true } : {}) });
     }
     return result;
   }

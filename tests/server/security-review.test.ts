@@ -333,3 +333,25 @@ describe('finding 12: display names and card text carry no direction or invisibl
     expect(msgs.map((m) => m.attach?.title ?? m.attach?.note).filter(Boolean)).toEqual(['医院门诊楼', '一周后复查']);
   });
 });
+
+describe('finding 11: the sensitive-word filter sees through evasions, in text and in cards', () => {
+  test('zero-width and spaced-out words are masked in text and card fields; block mode refuses a card', async () => {
+    await start([{ id: 'sw', patient: patientA }]);
+    const a = await login(patientA);
+    const d = await login(doctor);
+    const ack = await a.request('send', msg('sw', { body: '可以加\u200B微\u00AD信吗' }));
+    expect(ack.body).toBe('可以＊＊＊＊＊吗');
+    await d.request('send', msg('sw', { type: 'custom', body: '', attach: { card: 'summary', complaint: '咳嗽', diagnosis: '上呼吸道感染', advice: '多喝水，加 微 信 复诊' } }));
+    const { msgs } = await a.request('history', { sessionId: 'team-sw', limit: 10 });
+    expect(msgs[1].attach).toMatchObject({ card: 'summary', complaint: '咳嗽', advice: '多喝水，＊＊＊＊＊ 复诊' });
+
+    await server.dispose();
+    server = await startTestServer({ sensitiveMode: 'block' });
+    for (const x of [doctor, patientA]) await server.storage.upsertAccount(x);
+    await server.storage.createConsultation({ id: 'sb', patient: patientA.account, doctor: doctor.account, teamName: '问诊' });
+    const d2 = await login(doctor);
+    const card = { card: 'followUp', at: Date.now() + 86_400_000, note: '私下\u2060转账后复诊' };
+    await expectError(d2.request('send', msg('sb', { type: 'custom', body: '', attach: card })), 'contentBlocked');
+    expect((await d2.request('history', { sessionId: 'team-sb', limit: 10 })).msgs).toEqual([]);
+  });
+});
