@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Account } from '../types/message';
+import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import type { Audit } from './audit';
 import type { Auth } from './auth';
@@ -147,7 +148,7 @@ export async function handleCreateConsultation(
       ...(c.durationMinutes ? { endsAt: Date.now() + c.durationMinutes * 60_000 } : {}),
     });
     await deps.audit.record('api', 'consultation.create', c.id, { patient: patient.account, doctor: doctor.account });
-    const session = `team-${c.id}`;
+    const session = sessionIdOf('team', c.id);
     sendJson(res, 201, {
       consultation: infoOf(created),
       links: {

@@ -18,7 +18,7 @@ import type {
   Scene,
   SessionSummary,
 } from '../types/message';
-import { parseSessionId, RECALL_WINDOW_MS, recalledView } from '../types/message';
+import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
 import { ClientError } from './errors';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
@@ -36,7 +36,7 @@ export function viewOf(m: StoredMessage, viewer: string, attachView?: AttachView
   const own = m.from === viewer;
   const view: Message = {
     scene: m.scene,
-    sessionId: m.scene === 'team' ? `team-${m.to}` : `p2p-${own ? m.to : m.from}`,
+    sessionId: sessionIdOf(m.scene, m.scene === 'team' || own ? m.to : m.from),
     from: m.from,
     ...(m.fromNick ? { fromNick: m.fromNick } : {}),
     to: m.to,
@@ -216,7 +216,7 @@ export class ChatService {
   }
 
   async send(me: Account, msg: OutgoingMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
-    const conv = await this.conversationFor(me.account, `${msg.scene}-${msg.to}`);
+    const conv = await this.conversationFor(me.account, sessionIdOf(msg.scene, msg.to));
     const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
     if (existing) return { stored: existing, duplicate: true };
     const consultationId = await this.admit(me, conv, 'message');
@@ -263,7 +263,7 @@ export class ChatService {
         const name = counterpart ? ((await this.storage.getAccount(counterpart))?.name ?? counterpart) : c.teamName;
         const to = c.scene === 'team' ? (c.teamId as string) : (c.peer as string);
         return {
-          id: `${c.scene}-${to}`,
+          id: sessionIdOf(c.scene, to),
           scene: c.scene,
           to,
           name: name ?? to,
