@@ -1,4 +1,5 @@
 import type { ImErrorCode } from '../im/types';
+import { ImError } from '../im/types';
 
 /** What the person sees for each failure: specific enough to know what to do next. */
 const TEXT: Record<ImErrorCode, string> = {
@@ -32,4 +33,9 @@ const TEXT: Record<ImErrorCode, string> = {
 
 export function errorText(code: ImErrorCode | undefined): string {
   return (code && TEXT[code]) || TEXT.internal;
+}
+
+/** A failed request as the person reads it: the server's own words where it gave some. */
+export function failureText(e: unknown): string {
+  return e instanceof ImError ? (e.userText ?? errorText(e.code)) : errorText(undefined);
 }

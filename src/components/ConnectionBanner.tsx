@@ -1,8 +1,8 @@
 import { Text, View } from '@tarojs/components';
-import type { ConnectionState } from '../store';
+import type { ConnectionPhase } from '../store';
 import { useChat } from '../store';
 
-const LABEL: Record<ConnectionState, string> = {
+const LABEL: Record<ConnectionPhase, string> = {
   idle: '',
   connecting: '正在连接…',
   syncing: '正在同步消息…',

@@ -24,6 +24,8 @@ export class ImError extends Error {
   constructor(
     readonly code: ImErrorCode,
     message: string,
+    /** The server's own words for the person (e.g. why it refused an upload), shown instead of the code's text. */
+    readonly userText?: string,
   ) {
     super(message);
     this.name = 'ImError';
@@ -32,6 +34,15 @@ export class ImError extends Error {
 
 /** The code of a provider failure; undefined for anything that is not an ImError (a bug, not the network). */
 export const errorCodeOf = (e: unknown): ImErrorCode | undefined => (e instanceof ImError ? e.code : undefined);
+
+/**
+ * The connection went while the request was out: its outcome waits for the next connection (the
+ * outbox resends, the next 'connected' syncs), it is no failure of the request itself.
+ */
+export const connectionLost = (e: unknown): boolean => {
+  const code = errorCodeOf(e);
+  return code === 'disconnected' || code === 'offline';
+};
 
 export interface ProviderEvents {
   /** Live messages pushed by the server (not replies to our own requests). */
@@ -87,7 +98,7 @@ export interface ImProvider {
   /** Recalls one's own message; resolves with the notice that turns it into a tip everywhere. */
   recall(sessionId: string, idClient: string): Promise<Message>;
   /** Accept, close or cancel the consultation of a session; resolves with the stored notice. */
-  consultation(sessionId: string, action: ConsultationAction): Promise<{ consultation: ConsultationInfo; notice: Message }>;
+  changeConsultation(sessionId: string, action: ConsultationAction): Promise<{ consultation: ConsultationInfo; notice: Message }>;
   /** Tells the others in the session that we are typing. Best effort. */
   typing(sessionId: string): void;
   /** The app came back to the foreground: check the connection now instead of at the next ping. */

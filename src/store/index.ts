@@ -4,12 +4,12 @@ import { immer } from 'zustand/middleware/immer';
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
 import * as R from './reducers';
 
-export type { ChatState, ConnectionState, SessionMessages } from './reducers';
+export type { ChatState, ConnectionPhase, SessionMessages } from './reducers';
 export { hasGaps, orderedMessages, syncCursors } from './reducers';
 
 export interface ChatActions {
   setMe(me: Account): void;
-  setConnection(connection: R.ConnectionState, error?: string): void;
+  setConnection(connection: R.ConnectionPhase, error?: string): void;
   setSeqGapFree(gapFree: boolean): void;
   addPending(msg: Message): void;
   ack(ack: Ack): void;
@@ -17,7 +17,8 @@ export interface ChatActions {
   receive(msgs: readonly Message[]): void;
   mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean): void;
   setSessions(sessions: readonly SessionSummary[]): void;
-  openSession(sessionId: string | undefined): void;
+  openSessionAsRead(sessionId: string): void;
+  closeSession(): void;
   peerRead(sessionId: string, account: string, readSeq: number): void;
   setTyping(sessionId: string, account: string | undefined): void;
   setUnread(sessionId: string, unread: number): void;
@@ -43,7 +44,8 @@ export function createChatStore() {
       receive: (msgs) => set((s) => R.receiveMessages(s, msgs)),
       mergeHistory: (sessionId, msgs, hasMore) => set((s) => R.mergeHistory(s, sessionId, msgs, hasMore)),
       setSessions: (sessions) => set((s) => R.setSessions(s, sessions)),
-      openSession: (sessionId) => set((s) => R.openSession(s, sessionId)),
+      openSessionAsRead: (sessionId) => set((s) => R.openSessionAsRead(s, sessionId)),
+      closeSession: () => set((s) => R.closeSession(s)),
       peerRead: (sessionId, account, readSeq) => set((s) => R.peerRead(s, sessionId, account, readSeq)),
       setTyping: (sessionId, account) => set((s) => R.setTyping(s, sessionId, account)),
       setUnread: (sessionId, unread) => set((s) => R.setUnread(s, sessionId, unread)),

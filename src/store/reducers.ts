@@ -7,7 +7,8 @@ import { consultationChange, parseSessionId, recallTarget, recalledView } from '
 import { current, isDraft } from 'immer';
 import { lowerBound } from './order';
 
-export type ConnectionState =
+/** Where the client's connection stands; the controller changes it, the banner shows it. */
+export type ConnectionPhase =
   | 'idle'
   | 'connecting'
   | 'syncing'
@@ -36,7 +37,7 @@ export interface SessionMessages {
 
 export interface ChatState {
   me?: Account;
-  connection: ConnectionState;
+  connection: ConnectionPhase;
   connectionError?: string;
   /**
    * Maps, not records: immer copies a changed Map far faster than it spreads a record with a
@@ -190,7 +191,7 @@ export function setSeqGapFree(state: ChatState, gapFree: boolean): void {
   state.seqGapFree = gapFree;
 }
 
-export function setConnection(state: ChatState, connection: ConnectionState, error?: string): void {
+export function setConnection(state: ChatState, connection: ConnectionPhase, error?: string): void {
   state.connection = connection;
   state.connectionError = error;
 }
@@ -281,9 +282,9 @@ export function setSessions(state: ChatState, sessions: readonly SessionSummary[
   }
 }
 
-export function openSession(state: ChatState, sessionId: string | undefined): void {
+/** The session on screen: its unread count goes to zero and its messages, held and arriving, count as read. */
+export function openSessionAsRead(state: ChatState, sessionId: string): void {
   state.currentSessionId = sessionId;
-  if (!sessionId) return;
   const session = state.sessions.get(sessionId);
   if (session) {
     session.unread = 0;
@@ -296,6 +297,10 @@ export function openSession(state: ChatState, sessionId: string | undefined): vo
     const m = held(s, id);
     if (m.status === 'unread') s.byId.set(id, { ...m, status: 'read' });
   }
+}
+
+export function closeSession(state: ChatState): void {
+  state.currentSessionId = undefined;
 }
 
 /**

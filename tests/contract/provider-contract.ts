@@ -122,7 +122,7 @@ export function providerContract(name: string, makeWorld: () => Promise<Contract
       const texts = ['1', '2', '3', '4', '5', '6', '7'];
       for (const t of texts) await p.controller.sendText(SESSION, t);
       const d = await world.client(doctor);
-      d.store.getState().openSession(SESSION);
+      d.controller.openSessionAsRead(SESSION);
       while (await d.controller.loadOlder(SESSION, 3));
       expect(bodies(d)).toEqual(texts);
     });

@@ -101,7 +101,7 @@ describe('chat store', () => {
     const { s } = setup();
     s().receive([msg({ seq: 1 }), msg({ seq: 2, from: ME.account }), msg({ seq: 3 })]);
     expect(s().sessions.get(SESSION)?.unread).toBe(2);
-    s().openSession(SESSION);
+    s().openSessionAsRead(SESSION);
     expect(s().sessions.get(SESSION)?.unread).toBe(0);
     expect(orderedMessages(s(), SESSION).filter((m) => m.from !== ME.account).map((m) => m.status)).toEqual([
       'read',
@@ -110,7 +110,7 @@ describe('chat store', () => {
     s().receive([msg({ seq: 4 })]);
     expect(s().sessions.get(SESSION)?.unread).toBe(0);
     expect(s().sessions.get(SESSION)?.readSeq).toBe(4);
-    s().openSession(undefined);
+    s().closeSession();
     s().receive([msg({ seq: 5 })]);
     expect(s().sessions.get(SESSION)?.unread).toBe(1);
   });
@@ -119,8 +119,8 @@ describe('chat store', () => {
     const { s } = setup();
     const m = msg({ seq: 1 });
     s().receive([m]);
-    s().openSession(SESSION);
-    s().openSession(undefined);
+    s().openSessionAsRead(SESSION);
+    s().closeSession();
     s().receive([{ ...m, status: 'unread' }]);
     expect(s().messages.get(SESSION)?.byId.get(m.idClient)?.status).toBe('read');
     expect(s().sessions.get(SESSION)?.unread).toBe(0);

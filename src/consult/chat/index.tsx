@@ -54,7 +54,7 @@ export default function ChatPage() {
   useEffect(() => () => guardCapture(false), []);
 
   useEffect(() => {
-    chat().store.getState().openSession(sessionId);
+    chat().openSessionAsRead(sessionId);
     return () => chat().leaveSession(sessionId);
   }, [sessionId]);
 

@@ -361,7 +361,7 @@ export class NimProvider implements ImProvider {
   }
 
   /** Consultations live on our server; with NIM the hospital's own system opens and closes them. */
-  async consultation(): Promise<never> {
+  async changeConsultation(): Promise<never> {
     throw new ImError('unsupported', 'consultation changes are not available with NetEase IM');
   }
 

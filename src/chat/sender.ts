@@ -1,0 +1,111 @@
+/**
+ * Own messages on their way out: into the list and the persisted outbox at once, then sent one at a
+ * time, oldest first, so they arrive in the order composed.
+ */
+import type { Message } from '../../types/message';
+import type { ImProvider } from '../im/types';
+import { connectionLost, errorCodeOf } from '../im/types';
+import type { KeyValueStorage } from '../platform/storage';
+import type { ChatStore } from '../store';
+import { errorText } from './errorText';
+import { Outbox, OutboxFullError } from './outbox';
+
+/** Over the server's rate limit: the outbox waits this long and goes on. */
+export const RATE_LIMIT_WAIT_MS = 1_000;
+
+export const OUTBOX_FULL_TEXT = '待发送的消息过多，请联网后再发';
+
+export class Sender {
+  private outbox?: { account: string; box: Outbox };
+  private pumping = false;
+  private rateTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly provider: ImProvider,
+    /** Where unsent messages survive reloads. */
+    private readonly persist: KeyValueStorage,
+    /** Whether messages may go out now: only after a completed sync, so they follow what was missed. */
+    private readonly maySend: () => boolean,
+  ) {}
+
+  /** Unsent messages of this account from an earlier run go back into the list and out again. */
+  restore(account: string): void {
+    if (this.outbox?.account === account) return;
+    const box = new Outbox(this.persist, `medchat.outbox.${account}`);
+    this.outbox = { account, box };
+    const s = this.store.getState;
+    for (const msg of box.all()) {
+      s().addPending(msg);
+      if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
+    }
+    void this.pump();
+  }
+
+  /** Queued, and out as soon as it may go. */
+  async send(msg: Message): Promise<void> {
+    this.enqueue(msg);
+    await this.pump();
+  }
+
+  /** Into the list at once ('sending'), and into the persisted outbox until the server acks it. */
+  enqueue(msg: Message): void {
+    const s = this.store.getState();
+    s.addPending(msg);
+    try {
+      this.outbox?.box.put({ ...msg, status: 'sending', error: undefined });
+    } catch (e) {
+      if (!(e instanceof OutboxFullError)) throw e;
+      s.fail(msg.sessionId, msg.idClient, OUTBOX_FULL_TEXT);
+    }
+  }
+
+  /**
+   * Sends the outbox one message at a time. A lost connection leaves the rest queued for the next
+   * sync; any other failure marks that message failed (with the reason) and goes on with the next.
+   */
+  async pump(): Promise<void> {
+    const box = this.outbox?.box;
+    if (this.pumping || !box) return;
+    this.pumping = true;
+    try {
+      for (let msg = box.next(); msg && this.maySend(); msg = box.next()) {
+        if ((await this.deliver(box, msg)) === 'retryLater') break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.rateTimer);
+  }
+
+  private async deliver(box: Outbox, msg: Message): Promise<'done' | 'retryLater'> {
+    try {
+      const ack = await this.provider.send({
+        scene: msg.scene,
+        to: msg.to,
+        type: msg.type,
+        body: msg.body,
+        idClient: msg.idClient,
+        ...(msg.attach ? { attach: msg.attach } : {}),
+      });
+      box.remove(msg.sessionId, msg.idClient);
+      this.store.getState().ack(ack);
+      return 'done';
+    } catch (e) {
+      if (connectionLost(e)) return 'retryLater';
+      const code = errorCodeOf(e);
+      if (code === 'rateLimited') {
+        clearTimeout(this.rateTimer);
+        this.rateTimer = setTimeout(() => void this.pump(), RATE_LIMIT_WAIT_MS);
+        return 'retryLater';
+      }
+      const error = errorText(code);
+      box.put({ ...msg, status: 'sendFailed', error });
+      this.store.getState().fail(msg.sessionId, msg.idClient, error);
+      return 'done';
+    }
+  }
+}

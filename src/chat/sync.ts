@@ -1,0 +1,86 @@
+/**
+ * Catching up: after every (re)connect everything after the store's per-session cursors, until the
+ * provider says complete; and a quiet fill when a live push shows a gap. It reports outcomes and never
+ * decides the connection phase: the controller does.
+ */
+import { backoffDelay } from '../im/backoff';
+import type { ImErrorCode, ImProvider } from '../im/types';
+import { connectionLost, errorCodeOf } from '../im/types';
+import type { ChatStore } from '../store';
+import { hasGaps, syncCursors } from '../store';
+
+/** A push past a gap usually means the missing one is a moment behind it. */
+export const GAP_WAIT_MS = 1_000;
+
+/**
+ * 'cut': the connection went (the next 'connected' syncs again); 'failed': it failed on a live
+ * connection, e.g. a slow reply timed out, and is worth retrying.
+ */
+export type SyncOutcome = { kind: 'synced' } | { kind: 'cut' } | { kind: 'failed'; code?: ImErrorCode };
+
+export class Sync {
+  private current?: Promise<SyncOutcome>;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private gapTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly provider: ImProvider,
+    /** Whether a gap fill may run now (only on a connection that has synced). */
+    private readonly mayFillGaps: () => boolean,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** A catch-up is under way; its caller acts on the outcome. */
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** One catch-up at a time: a second call while one runs gets the same outcome. */
+  catchUp(): Promise<SyncOutcome> {
+    this.current ??= this.fetchSinceCursors()
+      .then(
+        (): SyncOutcome => ({ kind: 'synced' }),
+        (e: unknown): SyncOutcome => (connectionLost(e) ? { kind: 'cut' } : { kind: 'failed', code: errorCodeOf(e) }),
+      )
+      .finally(() => {
+        this.current = undefined;
+      });
+    return this.current;
+  }
+
+  /** After a failed catch-up: `again` after a growing delay, unless the connection changes first. */
+  retryLater(attempt: number, again: () => void): void {
+    this.cancelRetry();
+    this.retryTimer = setTimeout(again, backoffDelay(attempt, 500, 10_000, this.random) + 200);
+  }
+
+  /** The connection the failure happened on is gone: the next 'connected' syncs anyway. */
+  cancelRetry(): void {
+    clearTimeout(this.retryTimer);
+  }
+
+  /** A live push left a gap: if it is still there shortly after, a quiet fetch fills it (the banner stays). */
+  noticeGaps(): void {
+    if (this.gapTimer || !hasGaps(this.store.getState())) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (this.mayFillGaps() && hasGaps(this.store.getState())) this.fetchSinceCursors().catch(() => undefined);
+    }, GAP_WAIT_MS);
+  }
+
+  stop(): void {
+    this.cancelRetry();
+    clearTimeout(this.gapTimer);
+  }
+
+  private async fetchSinceCursors(): Promise<void> {
+    const s = this.store.getState;
+    for (;;) {
+      const res = await this.provider.sync(syncCursors(s()));
+      s().receive(res.msgs);
+      s().setSessions(res.sessions);
+      if (res.complete) break;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Own media messages before they can be sent: shown at once from the local file with upload progress,
+ * uploaded, then handed to the sender with the attach the upload resolved with. The file is kept until
+ * its upload succeeds, so a failed upload is done again on resend.
+ */
+import type { MediaKind } from '../../types/media';
+import type { Message } from '../../types/message';
+import type { ImProvider } from '../im/types';
+import type { LocalFile } from '../platform/files';
+import type { ChatStore } from '../store';
+import { failureText } from './errorText';
+import type { Sender } from './sender';
+
+export class Uploads {
+  /** Files of own media messages not uploaded yet (or whose upload failed), by idClient. */
+  private readonly files = new Map<string, { kind: MediaKind; file: LocalFile }>();
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly provider: ImProvider,
+    private readonly sender: Sender,
+  ) {}
+
+  /** A new media message: into the list, uploaded, then sent in the order composed. */
+  async send(msg: Message, kind: MediaKind, file: LocalFile): Promise<void> {
+    this.files.set(msg.idClient, { kind, file });
+    this.store.getState().addPending(msg);
+    await this.uploadThenSend(msg);
+  }
+
+  /** Whether this failed message still needs its upload (resending it must upload first). */
+  needsUpload(idClient: string): boolean {
+    return this.files.has(idClient);
+  }
+
+  async retry(msg: Message): Promise<void> {
+    this.store.getState().addPending({ ...msg, status: 'sending', error: undefined });
+    await this.uploadThenSend(msg);
+  }
+
+  private async uploadThenSend(msg: Message): Promise<void> {
+    const s = this.store.getState;
+    const pending = this.files.get(msg.idClient);
+    if (!pending) return;
+    s().setUploadProgress(msg.idClient, 0);
+    try {
+      const uploaded = await this.provider.upload(pending.kind, pending.file, (p) => s().setUploadProgress(msg.idClient, p));
+      this.files.delete(msg.idClient);
+      this.sender.enqueue({ ...msg, attach: { ...uploaded }, status: 'sending' });
+    } catch (e) {
+      s().fail(msg.sessionId, msg.idClient, failureText(e));
+      return;
+    } finally {
+      s().setUploadProgress(msg.idClient, undefined);
+    }
+    await this.sender.pump();
+  }
+}

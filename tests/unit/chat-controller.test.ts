@@ -1,0 +1,55 @@
+/** The controller's connection phase, which the store mirrors: set on provider events and sync outcomes. */
+import { ChatController } from '../../src/chat/controller';
+import { ImError } from '../../src/im/types';
+import { createChatStore } from '../../src/store';
+import { MapStorage } from '../helpers/chat-client';
+import { FakeProvider, settle } from './fake-provider';
+
+function setup() {
+  const store = createChatStore();
+  const provider = new FakeProvider();
+  const controller = new ChatController(store, provider, new MapStorage());
+  const phases: string[] = [];
+  store.subscribe((s, prev) => {
+    if (s.connection !== prev.connection || s.connectionError !== prev.connectionError) {
+      phases.push(s.connectionError ? `${s.connection}:${s.connectionError}` : s.connection);
+    }
+  });
+  return { store, provider, controller, phases };
+}
+
+afterEach(() => jest.useRealTimers());
+
+test('connecting, then syncing once connected, then synced', async () => {
+  const { provider, controller, phases } = setup();
+  await controller.start('t');
+  provider.events.emit('state', 'connecting');
+  provider.events.emit('state', 'connected');
+  await settle();
+  expect(phases).toEqual(['connecting', 'syncing', 'synced']);
+  controller.stop();
+});
+
+test('a sync failing on a live connection says why and retries; a new connection state cancels the retry', async () => {
+  jest.useFakeTimers();
+  const { provider, controller, phases } = setup();
+  await controller.start('t');
+  provider.sync.mockRejectedValueOnce(new ImError('timeout', 'sync timed out'));
+  provider.events.emit('state', 'connected');
+  await settle();
+  expect(phases).toEqual(['syncing', 'disconnected:发送超时，请重试']);
+  jest.advanceTimersByTime(10_200);
+  await settle();
+  expect(phases.slice(2)).toEqual(['syncing', 'synced']);
+
+  provider.sync.mockRejectedValueOnce(new ImError('timeout', 'sync timed out'));
+  controller.resume();
+  await settle();
+  const calls = provider.sync.mock.calls.length;
+  provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+  jest.advanceTimersByTime(60_000);
+  await settle();
+  expect(provider.sync).toHaveBeenCalledTimes(calls);
+  expect(phases.at(-1)).toBe('disconnected:网络不可用，消息将在联网后发送');
+  controller.stop();
+});

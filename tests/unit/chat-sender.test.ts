@@ -1,0 +1,138 @@
+/** The Sender part: order, the wait for a completed sync, retries, the rate-limit wait, the persisted outbox. */
+import type { Message } from '../../types/message';
+import { MapStorage } from '../helpers/chat-client';
+import { OUTBOX_FULL_TEXT, RATE_LIMIT_WAIT_MS, Sender } from '../../src/chat/sender';
+import { OUTBOX_MAX_PER_SESSION } from '../../src/chat/outbox';
+import { ImError } from '../../src/im/types';
+import { createChatStore, orderedMessages } from '../../src/store';
+import { FakeProvider, settle } from './fake-provider';
+
+const SESSION = 'team-c1';
+let n = 0;
+const own = (body: string): Message => ({
+  scene: 'team',
+  sessionId: SESSION,
+  to: 'c1',
+  from: 'p1',
+  type: 'text',
+  body,
+  idClient: `c${++n}`,
+  time: 1_000 + n,
+  status: 'sending',
+});
+
+function setup(storage = new MapStorage()) {
+  const store = createChatStore();
+  store.getState().setMe({ account: 'p1', name: '李女士', role: 'patient' });
+  const provider = new FakeProvider();
+  const gate = { open: true };
+  const sender = new Sender(store, provider, storage, () => gate.open);
+  sender.restore('p1');
+  const shown = () => orderedMessages(store.getState(), SESSION).map((m) => `${m.body}:${m.status}${m.error ? `:${m.error}` : ''}`);
+  const boxed = () => storage.get<Message[]>(`medchat.outbox.p1.${SESSION}`)?.map((m) => `${m.body}:${m.status}`) ?? [];
+  return { store, provider, sender, gate, shown, boxed, storage };
+}
+
+afterEach(() => jest.useRealTimers());
+
+test('messages go out one at a time in the order composed, and leave the outbox when acked', async () => {
+  const { provider, sender, shown, boxed } = setup();
+  await Promise.all(['一', '二', '三'].map((t) => sender.send(own(t))));
+  await settle();
+  expect(provider.sent.map((m) => m.body)).toEqual(['一', '二', '三']);
+  expect(shown()).toEqual(['一:sent', '二:sent', '三:sent']);
+  expect(boxed()).toEqual([]);
+});
+
+test('nothing goes out before the connection has synced; the next pump sends what waited', async () => {
+  const { provider, sender, gate, shown, boxed } = setup();
+  gate.open = false;
+  await sender.send(own('一'));
+  await sender.send(own('二'));
+  expect(provider.send).not.toHaveBeenCalled();
+  expect(shown()).toEqual(['一:sending', '二:sending']);
+  expect(boxed()).toEqual(['一:sending', '二:sending']);
+  gate.open = true;
+  await sender.pump();
+  expect(provider.sent.map((m) => m.body)).toEqual(['一', '二']);
+  expect(boxed()).toEqual([]);
+});
+
+test('a lost connection keeps the message queued as it was; it goes out with the same idClient later', async () => {
+  const { provider, sender, gate, shown, boxed } = setup();
+  provider.send.mockImplementationOnce(async () => {
+    gate.open = false;
+    throw new ImError('disconnected', 'socket closed');
+  });
+  const m = own('一');
+  await sender.send(m);
+  await sender.send(own('二'));
+  expect(shown()).toEqual(['一:sending', '二:sending']);
+  expect(boxed()).toEqual(['一:sending', '二:sending']);
+  gate.open = true;
+  await sender.pump();
+  expect(provider.send.mock.calls.map(([x]) => x.idClient)).toEqual([m.idClient, m.idClient, expect.any(String)]);
+  expect(shown()).toEqual(['一:sent', '二:sent']);
+});
+
+test('over the rate limit the outbox waits a second and goes on, failing nothing', async () => {
+  jest.useFakeTimers();
+  const { provider, sender, gate, shown } = setup();
+  gate.open = false;
+  await sender.send(own('一'));
+  await sender.send(own('二'));
+  gate.open = true;
+  provider.send.mockRejectedValueOnce(new ImError('rateLimited', 'slow down'));
+  await sender.pump();
+  expect(shown()).toEqual(['一:sending', '二:sending']);
+  jest.advanceTimersByTime(RATE_LIMIT_WAIT_MS - 1);
+  await settle();
+  expect(provider.send).toHaveBeenCalledTimes(1);
+  jest.advanceTimersByTime(1);
+  await settle();
+  expect(provider.sent.map((m) => m.body)).toEqual(['一', '二']);
+  expect(shown()).toEqual(['一:sent', '二:sent']);
+});
+
+test('a refused message fails with its reason and the next goes on; resending it succeeds', async () => {
+  const { provider, sender, shown, boxed } = setup();
+  provider.send.mockRejectedValueOnce(new ImError('timeout', 'send timed out'));
+  const first = own('一');
+  await sender.send(first);
+  await sender.send(own('二'));
+  // Stored messages sort before ones the server never took.
+  expect(shown()).toEqual(['二:sent', '一:sendFailed:发送超时，请重试']);
+  expect(boxed()).toEqual(['一:sendFailed']);
+  await sender.send({ ...first, status: 'sending' });
+  expect(provider.sent.filter((m) => m.idClient === first.idClient)).toHaveLength(1);
+  expect(boxed()).toEqual([]);
+});
+
+test('a new run restores the account’s unsent messages, failed ones with their reason, and sends the rest', async () => {
+  const storage = new MapStorage();
+  const before = setup(storage);
+  before.gate.open = false;
+  await before.sender.send(own('一'));
+  before.provider.send.mockRejectedValueOnce(new ImError('messageTooLarge', 'too large'));
+  before.gate.open = true;
+  await before.sender.pump();
+  await before.sender.send(own('二'));
+  before.provider.send.mockRejectedValueOnce(new ImError('disconnected', 'gone'));
+  before.gate.open = false;
+  await before.sender.send(own('三'));
+  expect(before.boxed()).toEqual(['一:sendFailed', '三:sending']);
+
+  const after = setup(storage);
+  await settle();
+  expect(after.shown()).toEqual(['三:sent', '一:sendFailed:消息过长，请分段发送']);
+  expect(after.provider.sent.map((m) => m.body)).toEqual(['三']);
+});
+
+test('a full outbox fails the message at once with what to do', async () => {
+  const { provider, sender, gate, shown } = setup();
+  gate.open = false;
+  for (let i = 0; i < OUTBOX_MAX_PER_SESSION; i++) await sender.send(own(`m${i}`));
+  await sender.send(own('多'));
+  expect(shown().at(-1)).toBe(`多:sendFailed:${OUTBOX_FULL_TEXT}`);
+  expect(provider.send).not.toHaveBeenCalled();
+});

@@ -1,0 +1,118 @@
+/** Sync and gap fill of the controller's Sync part, against a scripted provider and a real store. */
+import type { Message } from '../../types/message';
+import { Sync, GAP_WAIT_MS } from '../../src/chat/sync';
+import { ImError } from '../../src/im/types';
+import { createChatStore, orderedMessages } from '../../src/store';
+import { FakeProvider, settle } from './fake-provider';
+
+const SESSION = 'team-c1';
+const msg = (seq: number): Message => ({
+  scene: 'team',
+  sessionId: SESSION,
+  to: 'c1',
+  from: 'd1',
+  type: 'text',
+  body: `m${seq}`,
+  idClient: `m${seq}`,
+  seq,
+  time: 1_000 + seq,
+  status: 'unread',
+});
+const seqs = (store: ReturnType<typeof createChatStore>) => orderedMessages(store.getState(), SESSION).map((m) => m.seq);
+
+function setup(mayFill = true) {
+  const store = createChatStore();
+  store.getState().setMe({ account: 'p1', name: '李女士', role: 'patient' });
+  const provider = new FakeProvider();
+  const sync = new Sync(store, provider, () => mayFill, () => 0);
+  return { store, provider, sync };
+}
+
+afterEach(() => jest.useRealTimers());
+
+test('a catch-up asks from the gap-free cursor and pages until the provider says complete', async () => {
+  const { store, provider, sync } = setup();
+  store.getState().receive([msg(1), msg(2), msg(4)]);
+  provider.sync
+    .mockResolvedValueOnce({ msgs: [msg(3), msg(5)], sessions: [], complete: false })
+    .mockResolvedValueOnce({ msgs: [msg(6)], sessions: [], complete: true });
+  await expect(sync.catchUp()).resolves.toEqual({ kind: 'synced' });
+  expect(provider.sync.mock.calls.map(([cursors]) => cursors)).toEqual([{ [SESSION]: 2 }, { [SESSION]: 5 }]);
+  expect(seqs(store)).toEqual([1, 2, 3, 4, 5, 6]);
+});
+
+test('a second catch-up while one runs joins it instead of asking again', async () => {
+  const { provider, sync } = setup();
+  const first = sync.catchUp();
+  expect(sync.running).toBe(true);
+  const second = sync.catchUp();
+  await expect(Promise.all([first, second])).resolves.toEqual([{ kind: 'synced' }, { kind: 'synced' }]);
+  expect(provider.sync).toHaveBeenCalledTimes(1);
+  expect(sync.running).toBe(false);
+});
+
+test('a lost connection cuts the catch-up; a failure on a live one says why', async () => {
+  const { provider, sync } = setup();
+  provider.sync.mockRejectedValueOnce(new ImError('disconnected', 'socket closed'));
+  await expect(sync.catchUp()).resolves.toEqual({ kind: 'cut' });
+  provider.sync.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+  await expect(sync.catchUp()).resolves.toEqual({ kind: 'cut' });
+  provider.sync.mockRejectedValueOnce(new ImError('timeout', 'sync timed out'));
+  await expect(sync.catchUp()).resolves.toEqual({ kind: 'failed', code: 'timeout' });
+});
+
+test('a retry waits its backoff, and a cancelled one never runs', () => {
+  jest.useFakeTimers();
+  const { sync } = setup();
+  const again = jest.fn();
+  sync.retryLater(0, again);
+  jest.advanceTimersByTime(199);
+  expect(again).not.toHaveBeenCalled();
+  jest.advanceTimersByTime(1);
+  expect(again).toHaveBeenCalledTimes(1);
+  sync.retryLater(1, again);
+  sync.cancelRetry();
+  jest.advanceTimersByTime(60_000);
+  expect(again).toHaveBeenCalledTimes(1);
+});
+
+test('a gap seen on a push is filled by one quiet fetch a moment later, if it is still there', async () => {
+  jest.useFakeTimers();
+  const { store, provider, sync } = setup();
+  store.getState().receive([msg(1), msg(3)]);
+  provider.sync.mockResolvedValueOnce({ msgs: [msg(2)], sessions: [], complete: true });
+  sync.noticeGaps();
+  sync.noticeGaps();
+  jest.advanceTimersByTime(GAP_WAIT_MS - 1);
+  expect(provider.sync).not.toHaveBeenCalled();
+  jest.advanceTimersByTime(1);
+  await settle();
+  expect(provider.sync).toHaveBeenCalledTimes(1);
+  expect(provider.sync).toHaveBeenCalledWith({ [SESSION]: 1 });
+  expect(seqs(store)).toEqual([1, 2, 3]);
+
+  // Filled by the next push before the wait ends: nothing is fetched.
+  store.getState().receive([msg(5)]);
+  sync.noticeGaps();
+  store.getState().receive([msg(4)]);
+  jest.advanceTimersByTime(GAP_WAIT_MS);
+  await settle();
+  expect(provider.sync).toHaveBeenCalledTimes(1);
+});
+
+test('no gap fill before the connection has synced, and none without a gap', async () => {
+  jest.useFakeTimers();
+  const notSynced = setup(false);
+  notSynced.store.getState().receive([msg(1), msg(3)]);
+  notSynced.sync.noticeGaps();
+  jest.advanceTimersByTime(GAP_WAIT_MS);
+  await settle();
+  expect(notSynced.provider.sync).not.toHaveBeenCalled();
+
+  const noGap = setup();
+  noGap.store.getState().receive([msg(1), msg(2)]);
+  noGap.sync.noticeGaps();
+  jest.advanceTimersByTime(GAP_WAIT_MS);
+  await settle();
+  expect(noGap.provider.sync).not.toHaveBeenCalled();
+});

@@ -1,0 +1,33 @@
+/** An ImProvider whose every call a test scripts, with events the test emits. */
+import type { Ack, Message, OutgoingMessage } from '../../types/message';
+import { Emitter } from '../../src/im/emitter';
+import type { ImProvider, ProviderEvents, SyncResult } from '../../src/im/types';
+
+export class FakeProvider implements ImProvider {
+  readonly seqKind = 'gapFree';
+  readonly events = new Emitter<ProviderEvents>();
+  readonly sent: OutgoingMessage[] = [];
+  send = jest.fn(async (msg: OutgoingMessage): Promise<Ack> => {
+    this.sent.push(msg);
+    return { idClient: msg.idClient, idServer: `s-${msg.idClient}`, sessionId: `${msg.scene}-${msg.to}`, seq: this.sent.length, time: 1_000 + this.sent.length };
+  });
+  sync = jest.fn(async (_cursors: Record<string, number>): Promise<SyncResult> => ({ msgs: [], sessions: [], complete: true }));
+  connect = jest.fn(async () => ({ account: 'p1', name: '李女士', role: 'patient' as const }));
+  disconnect = jest.fn();
+  upload = jest.fn();
+  history = jest.fn(async () => ({ msgs: [] as Message[], hasMore: false }));
+  markRead = jest.fn(async () => undefined);
+  forward = jest.fn();
+  recall = jest.fn();
+  changeConsultation = jest.fn();
+  typing = jest.fn();
+  resume = jest.fn();
+  on<E extends keyof ProviderEvents>(event: E, handler: ProviderEvents[E]): () => void {
+    return this.events.on(event, handler);
+  }
+}
+
+/** Lets every pending promise callback run (fake timers do not move microtasks). */
+export const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
