@@ -75,19 +75,49 @@ function keyOf(segment: string): string {
   return CJK.test(key) ? key.replace(MARKS, '') : key;
 }
 
-function graphemeOf(segment: string, start: number): Grapheme {
-  const end = start + segment.length;
+function classify(segment: string): Pick<Grapheme, 'key' | 'kind'> {
   const spacing = segment.normalize('NFKC');
   // Line breaks and tabs separate words even though stripInvisible drops them (they are controls).
-  if (SPACE.test(spacing)) return { start, end, key: spacing, kind: 'gap' };
+  if (SPACE.test(spacing)) return { key: spacing, kind: 'gap' };
   const key = keyOf(segment);
-  if (!key) return { start, end, key, kind: 'ignored' };
-  if (!WORD_CHAR.test(key)) return { start, end, key, kind: 'gap' };
-  return { start, end, key, kind: CJK.test(key) ? 'cjk' : 'other' };
+  if (!key) return { key, kind: 'ignored' };
+  if (!WORD_CHAR.test(key)) return { key, kind: 'gap' };
+  return { key, kind: CJK.test(key) ? 'cjk' : 'other' };
 }
 
-const graphemesOf = (text: string): Grapheme[] =>
-  [...SEGMENTER.segment(text)].map((s) => graphemeOf(s.segment, s.index));
+/**
+ * Classified characters by their text: a chat uses a few thousand distinct characters, and each
+ * classification costs several normalisations and Unicode-property tests (this is on every send).
+ */
+const CLASSIFIED = new Map<string, Pick<Grapheme, 'key' | 'kind'>>();
+const CLASSIFIED_MAX = 50_000;
+
+function graphemeOf(segment: string, start: number): Grapheme {
+  let c = CLASSIFIED.get(segment);
+  if (!c) {
+    if (CLASSIFIED.size >= CLASSIFIED_MAX) CLASSIFIED.clear();
+    CLASSIFIED.set(segment, (c = classify(segment)));
+  }
+  return { start, end: start + segment.length, ...c };
+}
+
+/**
+ * What can join code points into one grapheme: marks, joiners, variation selectors, flags, skin
+ * tones, Hangul jamo, CR LF and prepended marks. Text without any (most chat text) is split by code
+ * point, which is much cheaper than the segmenter on every send.
+ */
+const CLUSTERING = /\u200D|\uFE0F|[\p{M}\uFE00-\uFE0E\u{E0100}-\u{E01EF}\p{Regional_Indicator}\p{Emoji_Modifier}\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF\r\u0600-\u0605\u06DD\u070F\u08E2\u0D4E\u{110BD}\u{110CD}]/u;
+
+function graphemesOf(text: string): Grapheme[] {
+  if (CLUSTERING.test(text)) return [...SEGMENTER.segment(text)].map((s) => graphemeOf(s.segment, s.index));
+  const out: Grapheme[] = [];
+  let index = 0;
+  for (const c of text) {
+    out.push(graphemeOf(c, index));
+    index += c.length;
+  }
+  return out;
+}
 
 /** Invisible characters neither join nor split runs: "加\u200B微" is one run of two characters. */
 function runsOf(graphemes: Grapheme[]): Run[] {
