@@ -19,6 +19,7 @@ import { SqliteStorage } from '../../server/storage/sqlite';
 import type { AuditRecord } from '../../server/storage/types';
 import { doctor, patient, startConsultationServer, TEAM } from '../helpers/consultation';
 import { testConfig, WsClient } from '../helpers/server';
+import type { AuditRow } from '../../server/storage/rows';
 
 const ROOT = resolve(__dirname, '../..');
 const cleanups: (() => Promise<void>)[] = [];
@@ -80,17 +81,6 @@ const plainHash = (r: Omit<AuditRecord, 'hash'>) =>
   createHash('sha256')
     .update(JSON.stringify([r.seq, r.at, r.actor, r.action, r.target, r.detail, r.prevHash]))
     .digest('hex');
-
-interface AuditRow {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
 
 /** Re-links records `fromSeq`..`toSeq` with plain SHA-256, as if no key were needed. */
 function rechainPlain(db: Database.Database, fromSeq: number, toSeq = Infinity): void {
