@@ -9,6 +9,7 @@ import { startServer } from '../server/app';
 import { configFromEnv } from '../server/config';
 import { entryLink } from '../server/api';
 import { DEMO, seedDemo } from '../server/demo';
+import { stopOnSignals } from '../server/shutdown';
 
 const ROOT = resolve(__dirname, '..');
 const BUILT = join(ROOT, 'dist/h5/index.html');
@@ -44,9 +45,7 @@ async function main(): Promise<void> {
   console.log(`WeChat DevTools launch parameters (patient):\n  ${forDevTools}\n`);
   console.log('Open the two links in two tabs: each tab keeps its own sign-in. Each link signs in once');
   console.log('(reopening it in the same tab continues); run npm start again for fresh links. Ctrl+C stops.');
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(server, config.shutdownGraceSec ?? 10);
 }
 
 main().catch((e: unknown) => {

@@ -17,6 +17,8 @@ import { baseHeaders } from './headers';
 import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
+import { handleMetrics, handleReadyz } from './health';
+import { Metrics, routeLabel, timedStorage } from './metrics';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
 import { sendError, sendErrorAfterBody, sendJson } from './reply';
@@ -36,14 +38,29 @@ export interface RunningServer {
   purge(): Promise<unknown>;
   /** Removes uploads never sent within ORPHAN_UPLOAD_HOURS now (the timer runs it hourly). */
   sweepOrphans(): Promise<unknown>;
+  /**
+   * Graceful stop (SIGTERM): /readyz turns unready, no new connections, in-flight frames finish and
+   * are answered, WebSocket clients are told to reconnect elsewhere (1012), then everything closes;
+   * within `graceMs` (default SHUTDOWN_GRACE_SEC) whatever is still busy is cut.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Immediate stop: connections are cut. */
   close(): Promise<void>;
 }
 
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const now = config.now ?? Date.now;
   const cipher = new Cipher(config.dataKeys);
-  const storage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher) : new SqliteStorage(config.dbPath, cipher);
-  const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher) : undefined;
+  const metrics = new Metrics();
+  const rawStorage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher) : new SqliteStorage(config.dbPath, cipher);
+  const storage = timedStorage(rawStorage, metrics);
+  // pg's pool emits 'error' when an idle connection dies (a database restart); unheard, that ends the
+  // process. Heard here until PostgresStorage listens itself; /readyz reports the database meanwhile.
+  const pool = (rawStorage as unknown as { pool?: { on?(event: 'error', h: (e: Error) => void): void } }).pool;
+  pool?.on?.('error', (e) => log.warn({ err: e.message }, 'database connection lost'));
+  const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher, (ms) => metrics.fanOut.observe({ path: 'bus' }, ms / 1000)) : undefined;
+  metrics.auditHeadFromAnchors(config.auditAnchorFile);
+  let draining = false;
   const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec, {
     maxAgeSec: config.sessionMaxAgeSec,
     isRevoked: (c) => storage.isSessionRevoked(c.account, c.sid, c.startedAt),
@@ -59,7 +76,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
     bus,
+    metrics,
   });
+  metrics.observe({ connections: () => gateway.stats(), draining: () => draining });
   const revoke: Revoke = async (account, sid, at) => {
     await storage.revokeSessions(account, sid, at);
     gateway.revoke(account, sid, at);
@@ -88,7 +107,10 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     baseHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/api/health') return sendJson(res, 200, { ok: true });
+    res.once('finish', () => metrics.http.inc({ route: routeLabel(path), status: String(res.statusCode) }));
+    if (path === '/api/health' || path === '/healthz') return sendJson(res, 200, { ok: true });
+    if (path === '/readyz') return void handleReadyz(res, { storage: rawStorage, bus, draining: () => draining });
+    if (path === '/metrics') return void handleMetrics(req, res, metrics, config.metricsToken);
     if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
     const caller: Caller = { address: clientAddress(req, config.trustProxy), limits };
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });
@@ -128,21 +150,39 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     'medchat server listening',
   );
 
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= closeNow());
+  const closeNow = async () => {
+    clearInterval(purgeTimer);
+    clearInterval(sweepTimer);
+    await gateway.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await bus?.close();
+    await limits.close();
+    await rawStorage.close();
+  };
   return {
     url,
     port,
-    storage,
+    storage: rawStorage,
     auth,
     purge,
     sweepOrphans,
-    async close() {
-      clearInterval(purgeTimer);
-      clearInterval(sweepTimer);
-      await gateway.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await bus?.close();
-      await limits.close();
-      await storage.close();
+    async shutdown(graceMs = (config.shutdownGraceSec ?? 10) * 1000) {
+      const deadline = Date.now() + graceMs;
+      draining = true;
+      log.info({ graceMs }, 'draining: finishing in-flight work, clients reconnect elsewhere');
+      // No new connections; HTTP requests in flight (an upload) finish, idle keep-alive sockets go now.
+      const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await gateway.drain(Math.max(0, deadline - Date.now()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([httpDone, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await close();
+      log.info('drained and closed');
     },
+    close,
   };
 }

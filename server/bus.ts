@@ -25,6 +25,8 @@ export interface Bus {
   publish(e: BusEvent): void;
   /** Events published by the other processes. */
   subscribe(handler: (e: BusEvent) => void): void;
+  /** Whether the bus is reachable now (for /readyz); resolves false instead of waiting past `timeoutMs`. */
+  ping(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -38,31 +40,49 @@ export class RedisBus implements Bus {
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly cipher: Cipher,
+    private readonly onLag?: (ms: number) => void,
   ) {
     sub.on('messageBuffer', (_channel: Buffer, data: Buffer) => this.receive(data.toString()));
   }
 
-  static async open(url: string, cipher: Cipher): Promise<RedisBus> {
+  /** `onLag`: for each event from another process, milliseconds from its publishing to its arrival here. */
+  static async open(url: string, cipher: Cipher, onLag?: (ms: number) => void): Promise<RedisBus> {
     const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
     const sub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
     await Promise.all([pub.connect(), sub.connect()]);
     await sub.subscribe(CHANNEL);
-    return new RedisBus(pub, sub, cipher);
+    return new RedisBus(pub, sub, cipher, onLag);
   }
 
   private receive(sealed: string): void {
-    const { node, event } = JSON.parse(this.cipher.open(sealed)) as { node: string; event: BusEvent };
+    const { node, event, at } = JSON.parse(this.cipher.open(sealed)) as { node: string; event: BusEvent; at?: number };
     if (node === this.node) return;
+    if (at !== undefined) this.onLag?.(Date.now() - at);
     for (const h of this.handlers) h(event);
   }
 
   publish(event: BusEvent): void {
     // Pub/sub is fire-and-forget: a process that misses an event has clients that sync on reconnect.
-    void this.pub.publish(CHANNEL, this.cipher.seal(JSON.stringify({ node: this.node, event }))).catch(() => undefined);
+    void this.pub.publish(CHANNEL, this.cipher.seal(JSON.stringify({ node: this.node, event, at: Date.now() }))).catch(() => undefined);
   }
 
   subscribe(handler: (e: BusEvent) => void): void {
     this.handlers.push(handler);
+  }
+
+  async ping(timeoutMs: number): Promise<boolean> {
+    if (this.sub.status !== 'ready' || this.pub.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const pong = this.pub.ping().then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([pong, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

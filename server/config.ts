@@ -70,6 +70,10 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Behind our own reverse proxy: client addresses (for throttling sign-in failures) come from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Bearer token of GET /metrics; absent = /metrics off. */
+  metricsToken?: string;
+  /** On SIGTERM: how long in-flight work may take before the process exits anyway (default 10). */
+  shutdownGraceSec?: number;
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -174,5 +178,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     orphanUploadHours: Math.max(1, intFrom(env.ORPHAN_UPLOAD_HOURS, 6, 'ORPHAN_UPLOAD_HOURS')),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    shutdownGraceSec: intFrom(env.SHUTDOWN_GRACE_SEC, 10, 'SHUTDOWN_GRACE_SEC'),
   };
 }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
-import { CLOSE_KICKED, CLOSE_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 import type { Auth, SessionClaims } from './auth';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
@@ -17,6 +17,7 @@ import { ackOf, infoOf } from './chat';
 import { ClientError } from './errors';
 import type { Limits } from './limits';
 import { clientAddress } from './limits';
+import type { Metrics } from './metrics';
 import { parseClientFrame } from './protocol';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
@@ -32,6 +33,7 @@ export interface GatewayOptions {
   trustProxy: boolean;
   /** Fan-out to the other server processes (REDIS_URL); absent when this process is the only one. */
   bus?: Bus;
+  metrics?: Metrics;
 }
 
 /** Frames that store or push something, and so count against the account's rate limit. */
@@ -80,6 +82,8 @@ export class Gateway {
   private readonly connections = new Set<Connection>();
   private readonly byAccount = new Map<string, Set<Connection>>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** Set by drain(): no new connections or frames, only what is in flight finishes. */
+  private draining = false;
 
   constructor(
     private readonly storage: Storage,
@@ -102,6 +106,10 @@ export class Gateway {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.draining) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (!originAllowed(req.headers.origin, req.headers.host, this.opts.allowedOrigins)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -137,6 +145,8 @@ export class Gateway {
     }, AUTH_TIMEOUT_MS);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (data, isBinary) => {
+      // Draining: the close with CLOSE_RESTART follows; the client sends this again to another process.
+      if (this.draining) return;
       const raw = isBinary ? null : data.toString();
       c.queue = c.queue.then(() => this.onFrame(c, raw));
     });
@@ -190,6 +200,7 @@ export class Gateway {
   }
 
   private send(c: Connection, frame: ReplyFrame | ErrorFrame | PushFrame): void {
+    if (frame.type === 'error') this.opts.metrics?.errors.inc({ code: frame.code });
     if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(frame));
   }
 
@@ -199,11 +210,13 @@ export class Gateway {
       return;
     }
     const parsed = parseClientFrame(raw);
+    this.opts.metrics?.frames.inc({ type: parsed.ok ? parsed.frame.type : 'invalid' });
     if (!parsed.ok) {
       this.send(c, parsed.error);
       return;
     }
     const frame = parsed.frame;
+    const endSend = frame.type === 'send' ? this.opts.metrics?.sendAck.startTimer() : undefined;
     try {
       if (frame.type !== 'auth') {
         if (!c.me) throw new ClientError('unauthenticated', 'send an auth frame first');
@@ -213,6 +226,7 @@ export class Gateway {
       const handler = this.handlers[frame.type] as (c: Connection, f: RequestFrame) => Promise<unknown>;
       const data = await handler(c, frame);
       this.send(c, { v: PROTOCOL_VERSION, type: 'reply', id: frame.id, data } as ReplyFrame);
+      endSend?.();
     } catch (e) {
       const known = e instanceof ClientError;
       if (!known) this.log.error({ err: e instanceof Error ? e.message : String(e), type: frame.type }, 'request failed');
@@ -331,9 +345,11 @@ export class Gateway {
 
   /** Pushes a new message to every connection of every member, here and (through the bus) elsewhere. */
   private async deliver(m: StoredMessage, origin: Connection): Promise<void> {
+    const end = this.opts.metrics?.fanOut.startTimer({ path: 'local' });
     const members = await this.storage.conversationMembers(m.convId);
     this.deliverLocal(m, members, origin);
     this.opts.bus?.publish({ kind: 'msg', msg: m, members });
+    end?.();
   }
 
   /**
@@ -357,6 +373,30 @@ export class Gateway {
       const text = frameFor(account);
       for (const c of conns) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(text);
     }
+  }
+
+  /** Open connections, by whether they authenticated (for the metrics). */
+  stats(): { authenticated: number; pending: number } {
+    let authenticated = 0;
+    for (const c of this.connections) if (c.me) authenticated++;
+    return { authenticated, pending: this.connections.size - authenticated };
+  }
+
+  /**
+   * Graceful restart: takes no new connections or frames, lets every connection's frames in flight
+   * finish (their replies, acks included, go out), then closes it with CLOSE_RESTART so the client
+   * reconnects at once, to another process. Connections still busy after `timeoutMs` are cut.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const closeAfterQueue = async (c: Connection) => {
+      await c.queue;
+      c.ws.close(CLOSE_RESTART, 'server restarting');
+    };
+    await Promise.race([Promise.all([...this.connections].map(closeAfterQueue)), deadline]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,11 @@
 import { startServer } from './app';
 import { configFromEnv } from './config';
+import { stopOnSignals } from './shutdown';
 
 async function main(): Promise<void> {
-  const server = await startServer(configFromEnv());
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const config = configFromEnv();
+  const server = await startServer(config);
+  stopOnSignals(server, config.shutdownGraceSec ?? 10);
 }
 
 main().catch((e: unknown) => {

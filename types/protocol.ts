@@ -128,6 +128,11 @@ export type KickReason = 'duplicateLogin';
 export const CLOSE_KICKED = 4002;
 /** The session was revoked (logout elsewhere, the hospital): a reconnect is refused with authFailed. */
 export const CLOSE_REVOKED = 4003;
+/**
+ * The server is restarting (WebSocket close code 1012, "service restart"): what was sent before it was
+ * answered; reconnect at once (another process behind the same address takes over), not an error.
+ */
+export const CLOSE_RESTART = 1012;
 
 export type ServerFrame = ReplyFrame | ErrorFrame | PushFrame;
 

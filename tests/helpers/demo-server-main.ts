@@ -7,6 +7,7 @@ import pino from 'pino';
 import { startServer } from '../../server/app';
 import { configFromEnv } from '../../server/config';
 import { DEMO, seedDemo } from '../../server/demo';
+import { stopOnSignals } from '../../server/shutdown';
 
 async function main(): Promise<void> {
   const config = configFromEnv();
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
     doctor: await server.auth.issue(DEMO.doctor),
   };
   process.stdout.write(`${JSON.stringify({ ready: true, url: server.url, tokens })}\n`);
-  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+  // As the real server does (server/main.ts): drain, tell clients to reconnect elsewhere, exit.
+  stopOnSignals(server, config.shutdownGraceSec ?? 10);
 }
 
 main().catch((e: unknown) => {

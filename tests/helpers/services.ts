@@ -14,6 +14,12 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** PostgreSQL can also go away and come back on the same port and data (a database restart). */
+export interface PostgresService extends Service {
+  halt(): void;
+  resume(): void;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -37,7 +43,7 @@ function asPostgres(cmd: string, args: string[]): void {
   execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
 }
 
-export async function startPostgres(): Promise<Service> {
+export async function startPostgres(): Promise<PostgresService> {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), 'medchat-pg-'));
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
@@ -45,9 +51,13 @@ export async function startPostgres(): Promise<Service> {
   const port = await freePort();
   asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'medchat', '--no-sync', '-E', 'UTF8']);
   // Durability is not under test here (the fault test kills server processes, not the database).
-  asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const start = () =>
+    asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  start();
   return {
     url: `postgres://medchat@127.0.0.1:${port}/postgres`,
+    halt: () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-w', '-m', 'fast', 'stop']),
+    resume: start,
     async stop() {
       asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
       rmSync(dir, { recursive: true, force: true });

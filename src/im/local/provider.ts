@@ -7,7 +7,7 @@ import type { MediaKind } from '../../../types/media';
 import type { Account, Ack, ConsultationAction, Message, OutgoingMessage } from '../../../types/message';
 import { isMediaKind } from '../../../types/media';
 import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
-import { CLOSE_KICKED, PROTOCOL_VERSION } from '../../../types/protocol';
+import { CLOSE_KICKED, CLOSE_RESTART, PROTOCOL_VERSION } from '../../../types/protocol';
 import type { LocalFile } from '../../platform/files';
 import type { WatchNetwork } from '../../platform/network';
 import type { OpenSocket, SocketConnection } from '../../platform/socket-web';
@@ -48,6 +48,9 @@ export function wireAttach(msg: Pick<Message, 'type' | 'attach'>): Record<string
   }
   return msg.attach;
 }
+
+/** After a server restart (CLOSE_RESTART) clients reconnect within this, spread so they do not all arrive at once. */
+const RESTART_JITTER_MS = 1_000;
 
 /** Renew this long before expiry at most; short-lived tokens renew at 80 % of their life. */
 const RENEW_AHEAD_MAX_MS = 10 * 60_000;
@@ -181,6 +184,7 @@ export class LocalProvider implements ImProvider {
       onClose: (code, reason) => {
         if (this.socket !== socket) return;
         if (code === CLOSE_KICKED) this.onKicked();
+        else if (code === CLOSE_RESTART) this.onServerRestart();
         else this.onSocketLost(reason || 'connection closed');
       },
     });
@@ -234,6 +238,21 @@ export class LocalProvider implements ImProvider {
     this.stopped = true;
     this.dropSocket('logged in on another device');
     this.events.emit('state', 'kicked', new ImError('duplicateLogin', 'logged in on another device'));
+  }
+
+  /**
+   * The server answered what it had taken and is going away: reconnect at once (with a little jitter),
+   * to another process behind the same address, as a plain reconnect rather than a lost connection.
+   */
+  private onServerRestart(): void {
+    this.dropSocket('server restarting');
+    if (this.stopped) return;
+    this.events.emit('state', 'connecting');
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.stopped && !this.socket && !this.offline) this.openSocket();
+    }, Math.floor((this.opts.random ?? Math.random)() * RESTART_JITTER_MS));
   }
 
   private startPing(): void {

@@ -1,0 +1,61 @@
+/**
+ * `GET /healthz` (the process answers), `GET /readyz` (it can serve: database and Redis reachable,
+ * migrations done, not draining) and `GET /metrics` (Prometheus text, behind METRICS_TOKEN).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Bus } from './bus';
+import type { Metrics } from './metrics';
+import { sendError, sendJson } from './reply';
+import type { Storage } from './storage/types';
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+export interface Readiness {
+  ready: boolean;
+  checks: {
+    database: 'ok' | 'unreachable';
+    /** `off` when there is no REDIS_URL (one process). */
+    redis: 'ok' | 'unreachable' | 'off';
+    /** The storage migrates its schema when it opens, before the server listens. */
+    migrations: 'done';
+    draining: boolean;
+  };
+}
+
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export async function readiness(deps: { storage: Storage; bus?: Bus; draining: () => boolean }): Promise<Readiness> {
+  // A lookup of an account that cannot exist (no account id has a #): one indexed query, on whatever database is configured.
+  const database = await within(deps.storage.getAccount('#readyz'), PROBE_TIMEOUT_MS).then(
+    () => 'ok' as const,
+    () => 'unreachable' as const,
+  );
+  const redis = deps.bus ? ((await deps.bus.ping(PROBE_TIMEOUT_MS)) ? ('ok' as const) : ('unreachable' as const)) : ('off' as const);
+  const draining = deps.draining();
+  return { ready: database === 'ok' && redis !== 'unreachable' && !draining, checks: { database, redis, migrations: 'done', draining } };
+}
+
+export async function handleReadyz(res: ServerResponse, deps: Parameters<typeof readiness>[0]): Promise<void> {
+  const r = await readiness(deps);
+  sendJson(res, r.ready ? 200 : 503, r);
+}
+
+function tokenMatches(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Off (404) without METRICS_TOKEN; with it, only for `Authorization: Bearer <METRICS_TOKEN>`. */
+export async function handleMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | undefined): Promise<void> {
+  if (!token) return sendError(res, 'notFound', 'metrics are off (set METRICS_TOKEN)');
+  if (!tokenMatches(req, token)) return sendError(res, 'unauthenticated', 'missing or wrong Authorization: Bearer <METRICS_TOKEN>');
+  const text = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+  res.end(text);
+}
