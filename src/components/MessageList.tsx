@@ -75,9 +75,9 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
   const anchor = useRef<{ id: string; top: number }>();
   const busy = useRef(false);
   const pageIn = useRef(false);
-  /** How many items are held, for a page load to tell whether it brought any. */
-  const held = useRef(0);
-  held.current = keys.length;
+  /** How many items the list has, for a page load to tell whether it brought any. */
+  const itemCount = useRef(0);
+  itemCount.current = keys.length;
 
   // New messages at the end grow a following window within this render (render/window.ts
   // afterAppend), so the oldest item is not dropped and re-added around them.
@@ -153,9 +153,9 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
       if (!onLoadOlder) return;
       await markAnchor(keys[start]);
       pageIn.current = true;
-      const before = held.current;
+      const before = itemCount.current;
       await onLoadOlder();
-      if (held.current === before) {
+      if (itemCount.current === before) {
         anchor.current = undefined;
         pageIn.current = false;
       }

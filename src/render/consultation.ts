@@ -3,7 +3,7 @@
  * why), the actions this person has, and the quota or time left. Pure: `now` is passed in.
  */
 import type { ConsultationAction, ConsultationInfo, ConsultationStatus, Role } from '../../types/message';
-import { closedReason } from '../../types/consultation';
+import { closedReason, CONSULTATION_ACTIONS, mayChangeConsultation } from '../../types/consultation';
 import { dateTimeLabel } from './time';
 
 export const STATUS_TEXT: Record<ConsultationStatus, string> = {
@@ -22,9 +22,11 @@ export interface ConsultationView {
   hint?: string;
 }
 
-const ACCEPT = { action: 'accept' as const, label: '接诊', confirm: '确认接诊？接诊后即可回复患者。' };
-const CLOSE = { action: 'close' as const, label: '结束问诊', confirm: '确认结束本次问诊？结束后双方都不能再发送消息。' };
-const CANCEL = { action: 'cancel' as const, label: '取消问诊', confirm: '确认取消本次问诊？' };
+const ACTION_TEXT: Record<ConsultationAction, { label: string; confirm: string }> = {
+  accept: { label: '接诊', confirm: '确认接诊？接诊后即可回复患者。' },
+  close: { label: '结束问诊', confirm: '确认结束本次问诊？结束后双方都不能再发送消息。' },
+  cancel: { label: '取消问诊', confirm: '确认取消本次问诊？' },
+};
 
 /** In place of the input, per reason. */
 const CLOSED_TEXT = {
@@ -39,21 +41,17 @@ export function consultationView(c: ConsultationInfo, role: Role, now: number): 
   const status = STATUS_TEXT[c.status];
   // Whose account is asked about: the rule compares accounts, the page knows the viewer's role.
   const reason = closedReason(c, role === 'doctor' ? c.doctor : c.patient, now);
-  if (reason === 'closed' || reason === 'cancelled') return { status, closedReason: CLOSED_TEXT[reason], actions: [] };
-  if (reason === 'expired') return { status, closedReason: CLOSED_TEXT.expired, actions: role === 'doctor' ? [CLOSE] : [] };
-  if (role === 'doctor') {
-    return reason === 'notAccepted' ? { status, closedReason: CLOSED_TEXT.notAccepted, actions: [ACCEPT, CLOSE] } : { status, actions: [CLOSE] };
-  }
-  if (reason === 'quotaUsed') return { status, closedReason: CLOSED_TEXT.quotaUsed, actions: [] };
+  const allowed = CONSULTATION_ACTIONS.filter((a) => mayChangeConsultation(c.status, role, a));
+  // Past the time limit only closing is left to do; a patient out of quota has nothing left to do here.
+  const offered = reason === 'expired' ? allowed.filter((a) => a === 'close') : reason === 'quotaUsed' ? [] : allowed;
+  const actions = offered.map((action) => ({ action, ...ACTION_TEXT[action] }));
+  if (reason) return { status, closedReason: CLOSED_TEXT[reason], actions };
+  if (role === 'doctor') return { status, actions };
   const left = c.maxPatientMessages !== undefined ? c.maxPatientMessages - c.patientMessages : undefined;
   const hints = [
+    ...(c.status === 'waiting' ? ['等待医生接诊，可先描述病情'] : []),
     ...(left !== undefined ? [`还可发送 ${left} 条`] : []),
     ...(c.endsAt !== undefined ? [`${dateTimeLabel(c.endsAt)} 结束`] : []),
   ];
-  return {
-    status,
-    actions: c.status === 'waiting' ? [CANCEL] : [],
-    ...(hints.length ? { hint: hints.join('，') } : {}),
-    ...(c.status === 'waiting' ? { hint: ['等待医生接诊，可先描述病情', ...hints].join('，') } : {}),
-  };
+  return { status, actions, ...(hints.length ? { hint: hints.join('，') } : {}) };
 }

@@ -22,8 +22,8 @@ export const itemDomId = (key: string): string => `m-${key.replace(/[^A-Za-z0-9_
 /** Read cursors of the other members of a session, by account. */
 export type MemberReads = Readonly<Record<string, number>>;
 
-function recallLine(by: string, nick: string | undefined, me: string | undefined): string {
-  return by === me ? '你撤回了一条消息' : `${nick ?? '对方'}撤回了一条消息`;
+function recallLine(by: string, nick: string | undefined, myAccount: string | undefined): string {
+  return by === myAccount ? '你撤回了一条消息' : `${nick ?? '对方'}撤回了一条消息`;
 }
 
 /**
@@ -44,7 +44,7 @@ function receiptOf(msg: Message, reads: MemberReads): { read: boolean; receipt: 
  */
 export function buildTimeline(
   msgs: readonly Message[],
-  me: string | undefined,
+  myAccount: string | undefined,
   now: number,
   reads: MemberReads = {},
 ): TimelineItem[] {
@@ -58,12 +58,12 @@ export function buildTimeline(
     prevTime = msg.time;
     const recalled = recalledInfo(msg);
     if (recalled) {
-      const text = recallLine(recalled.by, msg.fromNick, me);
+      const text = recallLine(recalled.by, msg.fromNick, myAccount);
       items.push({ kind: 'tip', key: msg.idClient, text, ...(recalled.text !== undefined ? { reedit: recalled.text } : {}) });
     } else if (msg.type === 'tip' || msg.type === 'notification') {
       items.push({ kind: 'tip', key: msg.idClient, text: msg.body });
     } else {
-      const mine = msg.from === me;
+      const mine = msg.from === myAccount;
       items.push({ kind: 'msg', key: msg.idClient, msg, mine, ...(mine ? receiptOf(msg, reads) : { read: false, receipt: '' }) });
     }
   }
@@ -73,22 +73,22 @@ export function buildTimeline(
 export type MessageAction = 'copy' | 'forward' | 'recall' | 'resend';
 
 /** What a long press on a message offers: recall only for one's own stored messages within the window. */
-export function messageActions(msg: Message, me: string | undefined, now: number, canForward = false): MessageAction[] {
+export function messageActions(msg: Message, myAccount: string | undefined, now: number, canForward = false): MessageAction[] {
   const actions: MessageAction[] = [];
   if (msg.type === 'text') actions.push('copy');
   const system = msg.type === 'tip' || msg.type === 'notification';
   if (canForward && msg.seq !== undefined && !system) actions.push('forward');
-  const mine = msg.from === me;
+  const mine = msg.from === myAccount;
   if (mine && msg.seq !== undefined && now - msg.time <= RECALL_WINDOW_MS) actions.push('recall');
   if (mine && msg.status === 'sendFailed') actions.push('resend');
   return actions;
 }
 
 /** One-line preview of a message for the sessions list. */
-export function previewOf(msg: Message | undefined, me?: string): string {
+export function previewOf(msg: Message | undefined, myAccount?: string): string {
   if (!msg) return '';
   const recall = recallTarget(msg) ?? recalledInfo(msg);
-  if (recall) return recallLine(recall.by, msg.fromNick, me);
+  if (recall) return recallLine(recall.by, msg.fromNick, myAccount);
   switch (msg.type) {
     case 'text':
       return emojiText(msg.body);

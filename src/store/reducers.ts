@@ -86,12 +86,12 @@ function plain(s: SessionMessages): SessionMessages {
   return s;
 }
 
-/** A message `order` lists, or an upsert just put in: always held. */
-const held = (s: SessionMessages, idClient: string): Message => s.byId.get(idClient) as Message;
+/** A message `order` lists, or an upsert just put in: always present. */
+const messageOf = (s: SessionMessages, idClient: string): Message => s.byId.get(idClient) as Message;
 
 /** The newest message held, if any. */
 const newestOf = (s: SessionMessages | undefined): Message | undefined =>
-  s?.order.length ? held(s, s.order[s.order.length - 1]) : undefined;
+  s?.order.length ? messageOf(s, s.order[s.order.length - 1]) : undefined;
 
 function removeFromOrder(s: SessionMessages, existing: Message): void {
   const i = lowerBound(s.order, s.byId, existing);
@@ -136,7 +136,7 @@ function advanceSynced(s: SessionMessages, seq: number, at: number): void {
   if (seq !== s.syncedSeq + 1) return;
   s.syncedSeq = seq;
   for (let i = at + 1; i < s.order.length; i++) {
-    const next = held(s, s.order[i]).seq;
+    const next = messageOf(s, s.order[i]).seq;
     if (next !== s.syncedSeq + 1) break;
     s.syncedSeq = next;
   }
@@ -199,7 +199,7 @@ export function setConnection(state: ChatState, connection: ConnectionPhase, err
 /** Our own message enters the store the moment it is sent. */
 export function addPending(state: ChatState, msg: Message): void {
   upsert(state, { ...msg, status: 'sending', seq: undefined, error: undefined });
-  touchSession(state, held(sessionMessages(state, msg.sessionId), msg.idClient));
+  touchSession(state, messageOf(sessionMessages(state, msg.sessionId), msg.idClient));
 }
 
 /** Shown under one's own message when the server stored other text than was typed. */
@@ -212,7 +212,7 @@ export function ackMessage(state: ChatState, ack: Ack): void {
   const masked = ack.body !== undefined ? { body: ack.body, notice: MASKED_NOTICE } : {};
   const isNew = pending.seq === undefined;
   upsert(state, { ...pending, ...masked, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
-  const session = touchSession(state, held(s, ack.idClient));
+  const session = touchSession(state, messageOf(s, ack.idClient));
   if (isNew) countPatientMessage(session, pending);
 }
 
@@ -234,17 +234,17 @@ export function failMessage(state: ChatState, sessionId: string, idClient: strin
  * count as unread unless their session is open or already read past them.
  */
 export function receiveMessages(state: ChatState, msgs: readonly Message[]): void {
-  const me = state.me?.account;
+  const myAccount = state.me?.account;
   for (const incoming of msgs) {
-    const own = incoming.from === me;
+    const own = incoming.from === myAccount;
     const session = state.sessions.get(incoming.sessionId);
     const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
     const open = state.currentSessionId === incoming.sessionId;
     const status = own ? 'sent' : open || alreadyRead ? 'read' : 'unread';
     const recall = recallTarget(incoming);
     const isNew = upsert(state, { ...incoming, status: recall ? 'read' : status });
-    if (recall) applyRecall(state, incoming.sessionId, recall.idClient, me);
-    const updated = touchSession(state, held(sessionMessages(state, incoming.sessionId), incoming.idClient));
+    if (recall) applyRecall(state, incoming.sessionId, recall.idClient, myAccount);
+    const updated = touchSession(state, messageOf(sessionMessages(state, incoming.sessionId), incoming.idClient));
     const change = consultationChange(incoming);
     if (change && updated.consultation) updated.consultation.status = change.status;
     if (isNew) countPatientMessage(updated, incoming);
@@ -255,11 +255,11 @@ export function receiveMessages(state: ChatState, msgs: readonly Message[]): voi
 }
 
 /** The recalled message keeps its place and becomes a tip; a recall of something not held is a no-op. */
-function applyRecall(state: ChatState, sessionId: string, idClient: string, me: string | undefined): void {
+function applyRecall(state: ChatState, sessionId: string, idClient: string, myAccount: string | undefined): void {
   const s = state.messages.get(sessionId);
   const target = s?.byId.get(idClient);
   if (!s || !target || target.type === 'tip') return;
-  s.byId.set(idClient, recalledView(target, me ?? ''));
+  s.byId.set(idClient, recalledView(target, myAccount ?? ''));
 }
 
 /** An older page from the server; it may overlap what is held, which upsert absorbs. */
@@ -294,7 +294,7 @@ export function openSessionAsRead(state: ChatState, sessionId: string): void {
   if (!s) return;
   plain(s);
   for (const id of s.order) {
-    const m = held(s, id);
+    const m = messageOf(s, id);
     if (m.status === 'unread') s.byId.set(id, { ...m, status: 'read' });
   }
 }
@@ -317,7 +317,7 @@ export function peerRead(state: ChatState, sessionId: string, account: string, r
   if (!s) return;
   plain(s);
   for (const id of s.order) {
-    const m = held(s, id);
+    const m = messageOf(s, id);
     if (m.from === state.me?.account && m.seq !== undefined && m.seq <= session.peerReadSeq && m.status === 'sent') {
       s.byId.set(id, { ...m, status: 'receipt' });
     }
@@ -354,5 +354,5 @@ export function hasGaps(state: ChatState): boolean {
 
 export function orderedMessages(state: ChatState, sessionId: string): Message[] {
   const s = state.messages.get(sessionId);
-  return s ? s.order.map((id) => held(s, id)) : [];
+  return s ? s.order.map((id) => messageOf(s, id)) : [];
 }

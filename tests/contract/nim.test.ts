@@ -93,6 +93,38 @@ describe('NIM sign-in and sign-out', () => {
     p.disconnect();
   });
 
+  test('the SDK chunk failing to load offline counts as offline and is fetched again the moment the network is back', async () => {
+    const { cloud, creds } = setup();
+    const states: string[] = [];
+    const network = new Set<(online: boolean) => void>();
+    let loads = 0;
+    const p = new NimProvider({
+      credentials: async () => creds(),
+      loadSdk: async () => {
+        // What webpack's runtime throws when the chunk's script does not load.
+        if (++loads < 3) throw Object.assign(new Error('Loading chunk 42 failed.'), { name: 'ChunkLoadError' });
+        return cloud.create;
+      },
+      fileSource: (f) => ({ filePath: f.path }),
+      watchNetwork: (listener) => {
+        network.add(listener);
+        return () => network.delete(listener);
+      },
+      // The longest backoff: without the network's signal the retries would take 1.5 s.
+      random: () => 0.999,
+    });
+    p.on('state', (s, e) => {
+      states.push(e ? `${s}:${e.code}` : s);
+      if (s === 'disconnected') setTimeout(() => network.forEach((l) => l(true)), 10);
+    });
+    const started = Date.now();
+    await expect(p.connect('our-session-token')).resolves.toEqual(patient);
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(states).toEqual(['connecting', 'disconnected:offline', 'connecting', 'disconnected:offline', 'connecting', 'connected']);
+    expect(network.size).toBe(0);
+    p.disconnect();
+  });
+
   test('a token NetEase refuses stops with authFailed instead of retrying', async () => {
     const { states, provider, creds } = setup();
     const p = provider(async () => creds('stale-token'));

@@ -41,7 +41,7 @@ export default function ChatPage() {
   const { params } = useRouter();
   const sessionId = decodeURIComponent(params.id ?? '');
   const session = useChat((s) => s.sessions.get(sessionId));
-  const held = useChat((s) => s.messages.get(sessionId));
+  const loaded = useChat((s) => s.messages.get(sessionId));
   const me = useChat((s) => s.me);
   const synced = useChat((s) => s.connection === 'synced');
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
@@ -70,12 +70,12 @@ export default function ChatPage() {
   const items = useMemo(
     () =>
       buildTimeline(
-        held ? held.order.map((id) => held.byId.get(id) as Message) : [],
+        loaded ? loaded.order.map((id) => loaded.byId.get(id) as Message) : [],
         me?.account,
         Date.now(),
         session?.memberReads,
       ),
-    [held, me?.account, session?.memberReads],
+    [loaded, me?.account, session?.memberReads],
   );
 
   const consultation = useMemo(

@@ -20,6 +20,7 @@ import type {
 } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/types';
 import type { FileAttach, GeoAttach, MediaKind } from '../../../types/media';
 import { isMediaKind } from '../../../types/media';
+import { sessionIdOf } from '../../../types/message';
 import type { Message, MessageStatus, MessageType, OutgoingMessage, RecallNotice, SessionSummary } from '../../../types/message';
 
 const MIME: Record<string, string> = {
@@ -166,10 +167,10 @@ export function toNimSend(msg: OutgoingMessage): NimSend {
 }
 
 /** A NIM session as our sessions-list row; its receipt times are our read cursors (seq = time). */
-export function sessionFromNim(s: Session, me: string): SessionSummary | undefined {
+export function sessionFromNim(s: Session, myAccount: string): SessionSummary | undefined {
   if (s.scene !== 'p2p' && s.scene !== 'team') return undefined;
   const last = s.lastMsg ? fromNim(s.lastMsg) : undefined;
-  const peerNick = last && last.from !== me ? last.fromNick : undefined;
+  const peerNick = last && last.from !== myAccount ? last.fromNick : undefined;
   return {
     id: s.id,
     scene: s.scene,
@@ -190,7 +191,7 @@ export function recallNotice(target: Pick<Message, 'scene' | 'to' | 'idClient'>,
   return {
     scene: target.scene,
     to: target.to,
-    sessionId: `${target.scene}-${target.to}`,
+    sessionId: sessionIdOf(target.scene, target.to),
     from: by,
     type: 'notification',
     body: '',
@@ -204,10 +205,10 @@ export function recallNotice(target: Pick<Message, 'scene' | 'to' | 'idClient'>,
 }
 
 /** NIM reports a recall to the others as a system message. */
-export function recallFromNim(sys: SystemMessage, me: string): Message | undefined {
+export function recallFromNim(sys: SystemMessage, myAccount: string): Message | undefined {
   const info = sys.recallMessageInfo;
   const scene = sys.type === 'recallMsgP2p' ? 'p2p' : sys.type === 'recallMsgTeam' ? 'team' : undefined;
   if (!info || !scene) return undefined;
-  const to = scene === 'team' || sys.from === me ? sys.to : sys.from;
+  const to = scene === 'team' || sys.from === myAccount ? sys.to : sys.from;
   return recallNotice({ scene, to, idClient: info.idClient }, sys.from, sys.time, sys.idServer);
 }

@@ -7,10 +7,11 @@ import type { IMMessage } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/MsgServic
 import type { Session } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SessionServiceInterface';
 import type { FileAttach, MediaKind } from '../../../types/media';
 import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../../../types/message';
-import { parseSessionId, RECALL_WINDOW_MS } from '../../../types/message';
+import { parseSessionId, RECALL_WINDOW_MS, sessionIdOf } from '../../../types/message';
 import type { NimCredentials } from '../../../types/protocol';
 import { ERROR_CODES } from '../../../types/protocol';
 import type { LocalFile } from '../../platform/files';
+import type { WatchNetwork } from '../../platform/network';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
 import type { HistoryPage, ImErrorCode, ImProvider, ProviderEvents, SyncResult } from '../types';
@@ -25,6 +26,8 @@ export interface NimProviderOptions {
   loadSdk(): Promise<CreateNim>;
   /** The SDK's upload source: a temp path on mini programs, the Blob itself on H5. */
   fileSource(file: LocalFile): { filePath: string } | { file: File };
+  /** A sign-in that failed offline is retried the moment the network is back, not at the end of its backoff. */
+  watchNetwork?: WatchNetwork;
   random?: () => number;
 }
 
@@ -51,10 +54,14 @@ const NIM_CODES: Record<number, ImErrorCode> = {
   195002: 'contentBlocked',
 };
 
-/** An SDK error (numeric code), our server's (one of its codes, or 'network'), or anything else. */
+/**
+ * An SDK error (numeric code), our server's (one of its codes, or 'network'), the SDK's chunk that did
+ * not load (H5, offline), or anything else.
+ */
 function imErrorOf(e: unknown): ImError {
   if (e instanceof ImError) return e;
-  const err = e as { code?: unknown; desc?: unknown; message?: unknown } | undefined;
+  const err = e as { code?: unknown; desc?: unknown; message?: unknown; name?: unknown } | undefined;
+  if (err?.name === 'ChunkLoadError') return new ImError('offline', String(err.message));
   const ours = (c: unknown): ImErrorCode | undefined =>
     c === 'network' ? 'offline' : (ERROR_CODES as readonly unknown[]).includes(c) ? (c as ImErrorCode) : undefined;
   const code = typeof err?.code === 'number' ? NIM_CODES[err.code] : ours(err?.code);
@@ -121,13 +128,25 @@ export class NimProvider implements ImProvider {
           throw err;
         }
         this.events.emit('state', 'disconnected', err);
-        await new Promise<void>((resolve) => {
-          this.wakeRetry = resolve;
-          this.retryTimer = setTimeout(resolve, backoffDelay(attempt, 500, 30_000, this.opts.random));
-        });
+        await this.retryDelay(attempt);
         if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
       }
     }
+  }
+
+  /** The backoff before the next sign-in, cut short by disconnect() or by the network coming back. */
+  private retryDelay(attempt: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(this.retryTimer);
+        unwatch?.();
+        this.wakeRetry = undefined;
+        resolve();
+      };
+      const unwatch = this.opts.watchNetwork?.((online) => online && wake());
+      this.wakeRetry = wake;
+      this.retryTimer = setTimeout(wake, backoffDelay(attempt, 500, 30_000, this.opts.random));
+    });
   }
 
   private async signIn(token: string): Promise<Account> {
@@ -213,16 +232,16 @@ export class NimProvider implements ImProvider {
           if (peer) this.events.emit('read', r.sessionId, peer, r.msgReceiptTime);
         } else {
           const read = this.raw.get(r.idClient);
-          if (read) this.events.emit('read', `team-${r.teamId}`, r.account, read.time);
+          if (read) this.events.emit('read', sessionIdOf('team', r.teamId), r.account, read.time);
         }
       }
     });
     this.listen(sdk, 'sysMsg', (sys) => {
-      const me = this.me?.account ?? '';
-      const recall = recallFromNim(sys, me);
+      const myAccount = this.me?.account ?? '';
+      const recall = recallFromNim(sys, myAccount);
       if (recall) return void this.events.emit('msgs', [recall]);
-      if ((sys.type === 'customP2p' || sys.type === 'customTeam') && sys.content === TYPING && sys.from !== me) {
-        this.events.emit('typing', sys.type === 'customP2p' ? `p2p-${sys.from}` : `team-${sys.to}`, sys.from);
+      if ((sys.type === 'customP2p' || sys.type === 'customTeam') && sys.content === TYPING && sys.from !== myAccount) {
+        this.events.emit('typing', sys.type === 'customP2p' ? sessionIdOf('p2p', sys.from) : sessionIdOf('team', sys.to), sys.from);
       }
     });
     return sdk;
@@ -305,8 +324,8 @@ export class NimProvider implements ImProvider {
     this.ready();
     const msgs = this.syncedMsgs;
     this.syncedMsgs = [];
-    const me = this.me?.account ?? '';
-    const sessions = [...this.sessions.values()].map((s) => sessionFromNim(s, me)).filter((s): s is SessionSummary => s !== undefined);
+    const myAccount = this.me?.account ?? '';
+    const sessions = [...this.sessions.values()].map((s) => sessionFromNim(s, myAccount)).filter((s): s is SessionSummary => s !== undefined);
     return { msgs, sessions, complete: true };
   }
 
@@ -352,12 +371,12 @@ export class NimProvider implements ImProvider {
   async recall(sessionId: string, idClient: string): Promise<Message> {
     const sdk = this.ready();
     const target = this.raw.get(idClient);
-    const held = target && fromNim(target);
-    if (!target || !held || held.sessionId !== sessionId) throw new ImError('notFound', `no message ${idClient} in ${sessionId}`);
+    const recalled = target && fromNim(target);
+    if (!target || !recalled || recalled.sessionId !== sessionId) throw new ImError('notFound', `no message ${idClient} in ${sessionId}`);
     if (target.from !== this.me?.account) throw new ImError('forbidden', 'only the sender can recall a message');
     if (Date.now() - target.time > RECALL_WINDOW_MS) throw new ImError('recallExpired', 'too late to recall');
     await sdkCall(() => sdk.msg.recallMsg({ msg: target }));
-    return recallNotice(held, held.from, Date.now());
+    return recallNotice(recalled, recalled.from, Date.now());
   }
 
   /** Consultations live on our server; with NIM the hospital's own system opens and closes them. */
