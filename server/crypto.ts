@@ -3,6 +3,7 @@
  * the active key; old ones stay readable while their key is configured). Message bodies and
  * attachments in the database, uploaded files and thumbnails on disk all go through here.
  */
+import { LRUCache } from 'lru-cache';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -75,9 +76,25 @@ export class Cipher {
     return `${PREFIX}:${this.dataKeys.active}:${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
   }
 
-  /** A column sealed by this version, or plaintext a version before it stored (read as it is). */
-  openLegacy(value: string): string {
-    return Cipher.isSealed(value) ? this.open(value) : value;
+  /**
+   * Names (of people, consultations, files) are read on every send and every sessions list: each
+   * sealed value is opened once and each name sealed once per process (a name's ciphertext repeating
+   * says no more than the account id beside it already does). Message bodies are never kept.
+   */
+  private readonly names = { opened: new LRUCache<string, string>({ max: 10_000 }), sealed: new LRUCache<string, string>({ max: 10_000 }) };
+
+  sealName(plain: string): string {
+    let sealed = this.names.sealed.get(plain);
+    if (sealed === undefined) this.names.sealed.set(plain, (sealed = this.seal(plain)));
+    return sealed;
+  }
+
+  /** A name sealed by this version, or plaintext a version before it stored (read as it is). */
+  openName(value: string): string {
+    if (!Cipher.isSealed(value)) return value;
+    let plain = this.names.opened.get(value);
+    if (plain === undefined) this.names.opened.set(value, (plain = this.open(value)));
+    return plain;
   }
 
   static isSealed(value: string): boolean {

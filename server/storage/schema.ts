@@ -134,6 +134,20 @@ export const MIGRATIONS: Migration[] = [
      PRIMARY KEY (account, sid, at)
    ) ${keyed}`,
   { data: sealLegacyNames },
+  // Mini-program users bound to accounts (openids sealed, found by MAC) and platform access tokens
+  // shared by every process (sealed: they are credentials).
+  ({ int, keyed }) => `CREATE TABLE miniapp_bindings (
+     platform TEXT NOT NULL,
+     appid TEXT NOT NULL,
+     openid_mac TEXT NOT NULL,
+     openid TEXT NOT NULL,
+     unionid TEXT,
+     account TEXT NOT NULL REFERENCES accounts(account),
+     bound_at ${int} NOT NULL,
+     PRIMARY KEY (platform, appid, openid_mac)
+   ) ${keyed};
+   CREATE INDEX miniapp_bindings_account ON miniapp_bindings(account);
+   CREATE TABLE platform_tokens (name TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at ${int} NOT NULL) ${keyed};`,
 ];
 
 /**
@@ -147,7 +161,7 @@ function* sealLegacyNames(cipher: Cipher): Op<void> {
   for (const c of NAME_COLUMNS) {
     const where = c.key.map((k) => `${k} = ?`).join(' AND ');
     for (const r of yield* all<Record<string, string>>(legacyNameRows(c))) {
-      yield* run(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${where}`, cipher.seal(r[c.column]), ...c.key.map((k) => r[k]));
+      yield* run(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${where}`, cipher.sealName(r[c.column]), ...c.key.map((k) => r[k]));
     }
   }
 }

@@ -24,7 +24,14 @@ import { teamConvId } from './types';
 /** Serialises audit appends across processes (PostgreSQL; SQLite writes one at a time anyway). */
 export const AUDIT_LOCK = 7_102;
 
+// Statements built from parts once, here: a statement's text is its key in the prepared-statement cache.
 const CONSULTATION = `SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id`;
+const CONSULTATION_BY_ID = `${CONSULTATION} WHERE c.id = ?`;
+const CONSULTATIONS_BETWEEN = `${CONSULTATION} WHERE (c.patient = ? AND c.doctor = ?) OR (c.patient = ? AND c.doctor = ?) ORDER BY c.created_at DESC, c.id`;
+const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
+const MY_OTHERS = `SELECT conv_id, account, read_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
+const MY_LASTS = `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
+const MY_CONSULTATIONS = `${CONSULTATION} WHERE v.id IN (${MINE})`;
 
 export type Appended = { stored: StoredMessage; duplicate: boolean };
 
@@ -44,7 +51,7 @@ export abstract class SqlStorage implements Storage {
       run(
         'INSERT INTO accounts (account, name, role) VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE SET name = excluded.name, role = excluded.role',
         a.account,
-        this.cipher.seal(a.name),
+        this.cipher.sealName(a.name),
         a.role,
       ),
     );
@@ -52,11 +59,11 @@ export abstract class SqlStorage implements Storage {
 
   async getAccount(account: string): Promise<Account | undefined> {
     const row = await this.read(one<Account>('SELECT account, name, role FROM accounts WHERE account = ?', account));
-    return row && { ...row, name: this.cipher.openLegacy(row.name) };
+    return row && { ...row, name: this.cipher.openName(row.name) };
   }
 
   protected *consultationOp(id: string): Op<Consultation | undefined> {
-    const row = yield* one<ConsultationRow>(`${CONSULTATION} WHERE c.id = ?`, id);
+    const row = yield* one<ConsultationRow>(CONSULTATION_BY_ID, id);
     return row && toConsultation(row, this.cipher);
   }
 
@@ -76,7 +83,7 @@ export abstract class SqlStorage implements Storage {
       c.maxPatientMessages ?? null,
       c.endsAt ?? null,
     );
-    yield* run('INSERT INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', convId, 'team', c.id, this.cipher.seal(c.teamName));
+    yield* run('INSERT INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', convId, 'team', c.id, this.cipher.sealName(c.teamName));
     for (const account of [c.patient, c.doctor]) yield* this.addMember(convId, account);
     return (yield* this.consultationOp(c.id)) as Consultation;
   }
@@ -96,7 +103,7 @@ export abstract class SqlStorage implements Storage {
 
   async consultationsBetween(a: string, b: string): Promise<Consultation[]> {
     const rows = await this.read(
-      all<ConsultationRow>(`${CONSULTATION} WHERE (c.patient = ? AND c.doctor = ?) OR (c.patient = ? AND c.doctor = ?) ORDER BY c.created_at DESC, c.id`, a, b, b, a),
+      all<ConsultationRow>(CONSULTATIONS_BETWEEN, a, b, b, a),
     );
     return rows.map((r) => toConsultation(r, this.cipher));
   }
@@ -269,23 +276,15 @@ export abstract class SqlStorage implements Storage {
   }
 
   private *conversationsOp(account: string): Op<ConversationSummary[]> {
-    const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
     const convs = yield* all<ConversationRow>(
       `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq
        FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
        WHERE m.account = ? ORDER BY c.last_time DESC, c.id`,
       account,
     );
-    const others = yield* all<{ conv_id: string; account: string; read_seq: number }>(
-      `SELECT conv_id, account, read_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`,
-      account,
-      account,
-    );
-    const lasts = yield* all<MessageRow>(
-      `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`,
-      account,
-    );
-    const consultations = yield* all<ConsultationRow>(`${CONSULTATION} WHERE v.id IN (${MINE})`, account);
+    const others = yield* all<{ conv_id: string; account: string; read_seq: number }>(MY_OTHERS, account, account);
+    const lasts = yield* all<MessageRow>(MY_LASTS, account);
+    const consultations = yield* all<ConsultationRow>(MY_CONSULTATIONS, account);
     // Notifications (recalls) are bookkeeping, not something to read.
     const unread = yield* all<{ conv_id: string; n: number }>(
       `SELECT u.conv_id, COUNT(*) AS n FROM messages u JOIN conversation_members m ON m.conv_id = u.conv_id AND m.account = ?
@@ -319,7 +318,7 @@ export abstract class SqlStorage implements Storage {
         f.id,
         f.owner,
         f.kind,
-        this.cipher.seal(f.name),
+        this.cipher.sealName(f.name),
         f.ext,
         f.mime,
         f.size,

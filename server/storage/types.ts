@@ -125,6 +125,18 @@ export interface ConversationSummary {
   consultation?: Consultation;
 }
 
+/** A mini-program user bound to an account (the openid sealed at rest, found by its MAC). */
+export interface MiniappBinding {
+  platform: string;
+  appid: string;
+  /** The lookup key under each configured data key, the active one first (see platforms/identity.ts). */
+  openidMacs: string[];
+  openid: string;
+  unionid?: string;
+  account: string;
+  boundAt: number;
+}
+
 /**
  * Persistence of the IM server. Async so that a network database can implement it as well as SQLite.
  */
@@ -177,6 +189,22 @@ export interface Storage {
    * ids (for the disk). A message appended with such a file marks it referred to, in its own transaction.
    */
   removeOrphanFiles(before: number): Promise<string[]>;
+  /**
+   * Binds a mini-program user to `account`, replacing the account it was bound to (returned when it
+   * was another). One user binds to one account; an account may have several users.
+   */
+  bindMiniapp(b: MiniappBinding): Promise<{ previous?: string }>;
+  /** The account a mini-program user (any of its MACs) of (platform, appid) is bound to. */
+  miniappAccount(platform: string, appid: string, openidMacs: string[]): Promise<string | undefined>;
+  /** Removes that user's binding if it is to `account`; whether it was. */
+  unbindMiniapp(platform: string, appid: string, openidMacs: string[], account: string): Promise<boolean>;
+  /** Removes every binding of `account` (the hospital revoked it); how many. */
+  unbindMiniappAll(account: string): Promise<number>;
+  /** The account's bindings with their openids opened (for platform messages to that person). */
+  miniappBindingsOf(account: string): Promise<Array<Omit<MiniappBinding, 'openidMacs'>>>;
+  /** A platform access token shared by every server process, if one is stored. */
+  platformToken(name: string): Promise<{ token: string; expiresAt: number } | undefined>;
+  putPlatformToken(name: string, token: string, expiresAt: number): Promise<void>;
   close(): Promise<void>;
 }
 
