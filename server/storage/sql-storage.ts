@@ -10,6 +10,7 @@ import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFi
 import { all, lock, one, type Op, run } from './sql';
 import type {
   AuditRecord,
+  MiniappBinding,
   Consultation,
   ConversationSummary,
   NewConsultation,
@@ -32,6 +33,9 @@ const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
 const MY_OTHERS = `SELECT conv_id, account, read_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
 const MY_LASTS = `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
 const MY_CONSULTATIONS = `${CONSULTATION} WHERE v.id IN (${MINE})`;
+
+/** A mini-program user of (platform, appid) by any of its MACs (one per configured data key). */
+const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN (${macs.map(() => '?').join(', ') || 'NULL'})`;
 
 export type Appended = { stored: StoredMessage; duplicate: boolean };
 
@@ -345,6 +349,74 @@ export abstract class SqlStorage implements Storage {
       ),
     );
     return { count: Number(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  bindMiniapp(b: MiniappBinding): Promise<{ previous?: string }> {
+    return this.write(this.bindMiniappOp(b));
+  }
+
+  /** Rows under older data keys' MACs go too, so that one user never has two bindings. */
+  private *bindMiniappOp(b: MiniappBinding): Op<{ previous?: string }> {
+    const found = yield* one<{ account: string }>(`SELECT account FROM miniapp_bindings WHERE ${BY_MAC(b.openidMacs)}`, b.platform, b.appid, ...b.openidMacs);
+    yield* run(`DELETE FROM miniapp_bindings WHERE ${BY_MAC(b.openidMacs.slice(1))}`, b.platform, b.appid, ...b.openidMacs.slice(1));
+    yield* run(
+      `INSERT INTO miniapp_bindings (platform, appid, openid_mac, openid, unionid, account, bound_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (platform, appid, openid_mac) DO UPDATE SET openid = excluded.openid, unionid = excluded.unionid, account = excluded.account, bound_at = excluded.bound_at`,
+      b.platform,
+      b.appid,
+      b.openidMacs[0],
+      this.cipher.seal(b.openid),
+      b.unionid === undefined ? null : this.cipher.seal(b.unionid),
+      b.account,
+      b.boundAt,
+    );
+    return found && found.account !== b.account ? { previous: found.account } : {};
+  }
+
+  async miniappAccount(platform: string, appid: string, openidMacs: string[]): Promise<string | undefined> {
+    return (await this.read(one<{ account: string }>(`SELECT account FROM miniapp_bindings WHERE ${BY_MAC(openidMacs)}`, platform, appid, ...openidMacs)))?.account;
+  }
+
+  async unbindMiniapp(platform: string, appid: string, openidMacs: string[], account: string): Promise<boolean> {
+    const removed = await this.write(run(`DELETE FROM miniapp_bindings WHERE ${BY_MAC(openidMacs)} AND account = ?`, platform, appid, ...openidMacs, account));
+    return removed.changes > 0;
+  }
+
+  async unbindMiniappAll(account: string): Promise<number> {
+    return (await this.write(run('DELETE FROM miniapp_bindings WHERE account = ?', account))).changes;
+  }
+
+  async miniappBindingsOf(account: string): Promise<Array<Omit<MiniappBinding, 'openidMacs'>>> {
+    const rows = await this.read(
+      all<{ platform: string; appid: string; openid: string; unionid: string | null; bound_at: number }>(
+        'SELECT platform, appid, openid, unionid, bound_at FROM miniapp_bindings WHERE account = ? ORDER BY bound_at, platform, appid',
+        account,
+      ),
+    );
+    return rows.map((r) => ({
+      platform: r.platform,
+      appid: r.appid,
+      openid: this.cipher.open(r.openid),
+      ...(r.unionid === null ? {} : { unionid: this.cipher.open(r.unionid) }),
+      account,
+      boundAt: r.bound_at,
+    }));
+  }
+
+  async platformToken(name: string): Promise<{ token: string; expiresAt: number } | undefined> {
+    const row = await this.read(one<{ token: string; expires_at: number }>('SELECT token, expires_at FROM platform_tokens WHERE name = ?', name));
+    return row && { token: this.cipher.open(row.token), expiresAt: row.expires_at };
+  }
+
+  async putPlatformToken(name: string, token: string, expiresAt: number): Promise<void> {
+    await this.write(
+      run(
+        'INSERT INTO platform_tokens (name, token, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at',
+        name,
+        this.cipher.seal(token),
+        expiresAt,
+      ),
+    );
   }
 
   async removeOrphanFiles(before: number): Promise<string[]> {

@@ -203,4 +203,35 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     for (let i = 1; i < records.length; i++) expect(records[i].prevHash).toBe(records[i - 1].hash);
     expect((await storage.auditRecords(2, 1)).map((r) => r.seq)).toEqual([3]);
   });
+  test('mini-program bindings: one account per user, several users per account, found by any MAC, removed by user or account', async () => {
+    const wx = (openidMacs: string[], account: string, over = {}) => ({ platform: 'weapp', appid: 'wx1', openidMacs, openid: `o-${openidMacs[0]}`, account, boundAt: 10, ...over });
+    expect(await storage.bindMiniapp(wx(['m1'], patient.account, { unionid: 'u1' }))).toEqual({});
+    expect(await storage.bindMiniapp(wx(['m2'], patient.account))).toEqual({});
+    expect(await storage.miniappAccount('weapp', 'wx1', ['m1'])).toBe(patient.account);
+    // A MAC under an older data key still finds its user; another app or platform does not.
+    expect(await storage.miniappAccount('weapp', 'wx1', ['new', 'm2'])).toBe(patient.account);
+    expect(await storage.miniappAccount('weapp', 'wx2', ['m1'])).toBeUndefined();
+    expect(await storage.miniappAccount('tt', 'wx1', ['m1'])).toBeUndefined();
+    expect(await storage.miniappBindingsOf(patient.account)).toEqual([
+      { platform: 'weapp', appid: 'wx1', openid: 'o-m1', unionid: 'u1', account: patient.account, boundAt: 10 },
+      { platform: 'weapp', appid: 'wx1', openid: 'o-m2', account: patient.account, boundAt: 10 },
+    ]);
+    // Binding the same user again moves it, and its row under the old MAC goes.
+    expect(await storage.bindMiniapp(wx(['m2-new', 'm2'], other.account))).toEqual({ previous: patient.account });
+    expect(await storage.miniappAccount('weapp', 'wx1', ['m2'])).toBeUndefined();
+    expect(await storage.miniappAccount('weapp', 'wx1', ['m2-new'])).toBe(other.account);
+    expect(await storage.bindMiniapp(wx(['m2-new'], other.account))).toEqual({});
+    expect(await storage.unbindMiniapp('weapp', 'wx1', ['m1'], other.account)).toBe(false);
+    expect(await storage.unbindMiniapp('weapp', 'wx1', ['m1'], patient.account)).toBe(true);
+    expect(await storage.miniappAccount('weapp', 'wx1', ['m1'])).toBeUndefined();
+    expect(await storage.unbindMiniappAll(other.account)).toBe(1);
+    expect(await storage.miniappBindingsOf(other.account)).toEqual([]);
+  });
+
+  test('platform tokens: absent, stored, replaced', async () => {
+    expect(await storage.platformToken('weapp:wx1')).toBeUndefined();
+    await storage.putPlatformToken('weapp:wx1', 'tok-1', 1000);
+    await storage.putPlatformToken('weapp:wx1', 'tok-2', 2000);
+    expect(await storage.platformToken('weapp:wx1')).toEqual({ token: 'tok-2', expiresAt: 2000 });
+  });
 }
