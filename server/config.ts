@@ -87,12 +87,12 @@ const ROOT = resolve(__dirname, '..');
  * database, so that links printed by `npm start` stay valid across restarts of the same data directory
  * while no two installs share a key.
  */
-function keyFrom(fromEnv: string | undefined, name: string, dbPath: string, file: string): Uint8Array {
+function keyFrom(fromEnv: string | undefined, name: string, dbPath: string, file: string, dryRun = false): Uint8Array {
   if (fromEnv) {
     if (fromEnv.length < 32) throw new Error(`${name} must be at least 32 characters`);
     return new TextEncoder().encode(fromEnv);
   }
-  if (dbPath === ':memory:') return randomBytes(32);
+  if (dbPath === ':memory:' || dryRun) return randomBytes(32);
   return new TextEncoder().encode(localSecret(file, 'hex'));
 }
 
@@ -126,6 +126,7 @@ function moderationMode(value: string | undefined): ModerationMode {
 
 function sensitiveWords(file: string | undefined): string[] {
   if (!file) return DEFAULT_WORDS;
+  if (!existsSync(file)) throw new Error(`SENSITIVE_WORDS_FILE: no file at ${file} (one word per line)`);
   return readFileSync(file, 'utf8')
     .split(/\r?\n/)
     .map((l) => l.replace(/#.*/, '').trim())
@@ -139,46 +140,95 @@ function nimFrom(env: NodeJS.ProcessEnv): { nim?: NimServerConfig } {
   return { nim: { appKey, appSecret, apiUrl: env.NIM_API_URL ?? 'https://api.netease.im/nimserver' } };
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+/** Every problem of the environment at once, each saying what is expected. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * What production (NODE_ENV=production) refuses: the demo's conveniences, which are random keys kept
+ * in files beside the database (lost with the disk, never shared by a second process), no hospital API
+ * and plain-http links.
+ */
+function productionProblems(env: NodeJS.ProcessEnv): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  const secret = (name: string, what: string) => {
+    if (!env[name]) problems.push(`${name} is required in production (${what}); without it a random one is kept beside the database`);
+  };
+  secret('JWT_SECRET', 'at least 32 characters, the same on every process');
+  secret('DATA_KEYS', '"id:base64-of-32-bytes[,id:…]", the same on every process');
+  secret('AUDIT_KEY', 'at least 32 characters, kept apart from database backups');
+  if (!env.ADMIN_API_KEY) problems.push('ADMIN_API_KEY is required in production (at least 24 characters): the hospital system creates consultations with it');
+  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required in production: the https:// address patients open (SMS links point there)');
+  else if (!/^https:\/\//.test(env.PUBLIC_URL)) problems.push(`PUBLIC_URL must be https:// in production, got "${env.PUBLIC_URL}"`);
+  return problems;
+}
+
+/**
+ * The server's configuration from the environment. Every invalid or missing variable is reported at
+ * once (ConfigError). `dryRun` (--check-config) creates no key files for variables left unset.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = false } = {}): ServerConfig {
+  const problems = productionProblems(env);
+  const ok = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (e) {
+      problems.push(e instanceof Error ? e.message : String(e));
+      return fallback;
+    }
+  };
   const dbPath = env.DB_PATH ?? resolve(ROOT, 'data/medchat.sqlite');
   const staticDir = env.STATIC_DIR ?? resolve(ROOT, 'dist/h5');
   const filesDir = env.FILES_DIR ?? resolve(dbPath === ':memory:' ? resolve(ROOT, 'data') : dirname(dbPath), 'files');
-  if (env.ADMIN_API_KEY !== undefined && env.ADMIN_API_KEY.length < 24) throw new Error('ADMIN_API_KEY must be at least 24 characters');
+  if (env.ADMIN_API_KEY !== undefined && env.ADMIN_API_KEY.length < 24) problems.push('ADMIN_API_KEY must be at least 24 characters');
+  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 24) problems.push('METRICS_TOKEN must be at least 24 characters');
   // Processes on one database must chain the audit log under one key; a key file per host cannot be shared.
-  if (env.DATABASE_URL && !env.AUDIT_KEY) throw new Error('AUDIT_KEY is required with DATABASE_URL (the same on every server process)');
-  return {
-    linkTtlSec: intFrom(env.LINK_TTL_SEC, 15 * 60, 'LINK_TTL_SEC'),
-    sendsPerSecond: Math.max(1, intFrom(env.RATE_LIMIT_PER_SEC, 10, 'RATE_LIMIT_PER_SEC')),
-    sensitiveWords: sensitiveWords(env.SENSITIVE_WORDS_FILE),
-    sensitiveMode: moderationMode(env.SENSITIVE_MODE),
-    dataKeys: dataKeysFrom({ DATA_KEYS: env.DATA_KEYS, DATA_KEY_ID: env.DATA_KEY_ID }, dbPath),
-    retentionChatDays: retention(env.RETENTION_CHAT_DAYS, MIN_RETENTION_CHAT_DAYS, 'RETENTION_CHAT_DAYS'),
-    retentionMedicalDays: retention(env.RETENTION_MEDICAL_DAYS, MIN_RETENTION_MEDICAL_DAYS, 'RETENTION_MEDICAL_DAYS'),
-    purgeIntervalHours: intFrom(env.PURGE_INTERVAL_HOURS, 24, 'PURGE_INTERVAL_HOURS'),
+  if (env.DATABASE_URL && !env.AUDIT_KEY) problems.push('AUDIT_KEY is required with DATABASE_URL (the same on every server process)');
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) problems.push('DATABASE_URL must be postgres://user:password@host:port/database');
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) problems.push('REDIS_URL must be redis://host:port (or rediss://)');
+  if (env.PUBLIC_URL && !/^https?:\/\/[^/]+$/.test(env.PUBLIC_URL.replace(/\/$/, ''))) problems.push(`PUBLIC_URL must be an origin like https://chat.example.org, got "${env.PUBLIC_URL}"`);
+  const int = (name: string, fallback: number) => ok(() => intFrom(env[name], fallback, name), fallback);
+  const throwaway: DataKeys = { keys: new Map([['local', randomBytes(32)]]), active: 'local' };
+  const dataKeys = dryRun && !env.DATA_KEYS ? throwaway : ok(() => dataKeysFrom({ DATA_KEYS: env.DATA_KEYS, DATA_KEY_ID: env.DATA_KEY_ID }, dbPath), throwaway);
+  const config: ServerConfig = {
+    linkTtlSec: int('LINK_TTL_SEC', 15 * 60),
+    sendsPerSecond: Math.max(1, int('RATE_LIMIT_PER_SEC', 10)),
+    sensitiveWords: ok(() => sensitiveWords(env.SENSITIVE_WORDS_FILE), DEFAULT_WORDS),
+    sensitiveMode: ok(() => moderationMode(env.SENSITIVE_MODE), 'mask'),
+    dataKeys,
+    retentionChatDays: ok(() => retention(env.RETENTION_CHAT_DAYS, MIN_RETENTION_CHAT_DAYS, 'RETENTION_CHAT_DAYS'), MIN_RETENTION_CHAT_DAYS),
+    retentionMedicalDays: ok(() => retention(env.RETENTION_MEDICAL_DAYS, MIN_RETENTION_MEDICAL_DAYS, 'RETENTION_MEDICAL_DAYS'), MIN_RETENTION_MEDICAL_DAYS),
+    purgeIntervalHours: int('PURGE_INTERVAL_HOURS', 24),
     ...(env.ADMIN_API_KEY ? { adminApiKey: env.ADMIN_API_KEY } : {}),
-    ...nimFrom(env),
+    ...ok(() => nimFrom(env), {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     host: env.HOST ?? '127.0.0.1',
-    port: intFrom(env.PORT, 8787, 'PORT'),
+    port: int('PORT', 8787),
     dbPath,
     filesDir,
-    fileUrlTtlSec: intFrom(env.FILE_URL_TTL_SEC, 24 * 3600, 'FILE_URL_TTL_SEC'),
-    jwtSecret: keyFrom(env.JWT_SECRET, 'JWT_SECRET', dbPath, `${dbPath}.jwt-secret`),
-    tokenTtlSec: intFrom(env.TOKEN_TTL_SEC, 7 * 24 * 3600, 'TOKEN_TTL_SEC'),
+    fileUrlTtlSec: int('FILE_URL_TTL_SEC', 24 * 3600),
+    jwtSecret: ok(() => keyFrom(env.JWT_SECRET, 'JWT_SECRET', dbPath, `${dbPath}.jwt-secret`, dryRun), new Uint8Array()),
+    tokenTtlSec: int('TOKEN_TTL_SEC', 7 * 24 * 3600),
     staticDir: existsSync(staticDir) ? staticDir : undefined,
     publicUrl: env.PUBLIC_URL,
     logLevel: env.LOG_LEVEL ?? 'info',
-    maxDevicesPerAccount: Math.max(1, intFrom(env.MAX_DEVICES_PER_ACCOUNT, 5, 'MAX_DEVICES_PER_ACCOUNT')),
-    auditKey: keyFrom(env.AUDIT_KEY, 'AUDIT_KEY', dbPath, `${dbPath}.audit-key`),
+    maxDevicesPerAccount: Math.max(1, int('MAX_DEVICES_PER_ACCOUNT', 5)),
+    auditKey: ok(() => keyFrom(env.AUDIT_KEY, 'AUDIT_KEY', dbPath, `${dbPath}.audit-key`, dryRun), new Uint8Array()),
     auditAnchorFile: env.AUDIT_ANCHOR_FILE ?? anchorDefault(env, dbPath, filesDir),
-    sessionMaxAgeSec: intFrom(env.SESSION_MAX_AGE_SEC, 30 * 24 * 3600, 'SESSION_MAX_AGE_SEC'),
-    uploadsPerHour: Math.max(1, intFrom(env.UPLOADS_PER_HOUR, 60, 'UPLOADS_PER_HOUR')),
-    uploadBytesPerDay: Math.max(1, intFrom(env.UPLOAD_MB_PER_DAY, 500, 'UPLOAD_MB_PER_DAY')) * 1024 * 1024,
-    orphanUploadHours: Math.max(1, intFrom(env.ORPHAN_UPLOAD_HOURS, 6, 'ORPHAN_UPLOAD_HOURS')),
+    sessionMaxAgeSec: int('SESSION_MAX_AGE_SEC', 30 * 24 * 3600),
+    uploadsPerHour: Math.max(1, int('UPLOADS_PER_HOUR', 60)),
+    uploadBytesPerDay: Math.max(1, int('UPLOAD_MB_PER_DAY', 500)) * 1024 * 1024,
+    orphanUploadHours: Math.max(1, int('ORPHAN_UPLOAD_HOURS', 6)),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
-    shutdownGraceSec: intFrom(env.SHUTDOWN_GRACE_SEC, 10, 'SHUTDOWN_GRACE_SEC'),
+    shutdownGraceSec: int('SHUTDOWN_GRACE_SEC', 10),
   };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

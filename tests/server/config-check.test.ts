@@ -1,0 +1,72 @@
+/**
+ * Configuration checked at start: every problem reported at once with what is expected, production
+ * refuses the demo's defaults, and `npm run server -- --check-config` only checks (exit 0 / 2).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError, configFromEnv } from '../../server/config';
+
+const ROOT = resolve(__dirname, '../..');
+const KEY = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'a-production-jwt-secret-of-40-characters!',
+  DATA_KEYS: KEY,
+  AUDIT_KEY: 'a-production-audit-key-of-40-characters!!',
+  ADMIN_API_KEY: 'hospital-system-key-0123456789',
+  PUBLIC_URL: 'https://chat.hospital.example',
+};
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'medchat-config-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    configFromEnv({ DB_PATH: join(dir, 'chat.sqlite'), ...env }, { dryRun: true });
+    return [];
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.problems;
+  }
+}
+
+test('every invalid variable is reported at once, each with what is expected', () => {
+  const found = problems({ PORT: 'eighty', SENSITIVE_MODE: 'shout', RETENTION_MEDICAL_DAYS: '30', REDIS_URL: 'localhost:6379', JWT_SECRET: 'short', NIM_APP_KEY: 'k' });
+  expect(found).toHaveLength(6);
+  expect(found.join('\n')).toMatch(/PORT must be a non-negative integer, got "eighty"/);
+  expect(found.join('\n')).toMatch(/SENSITIVE_MODE must be mask or block/);
+  expect(found.join('\n')).toMatch(/RETENTION_MEDICAL_DAYS must be at least 5475 days/);
+  expect(found.join('\n')).toMatch(/REDIS_URL must be redis:\/\//);
+  expect(found.join('\n')).toMatch(/JWT_SECRET must be at least 32 characters/);
+  expect(found.join('\n')).toMatch(/NIM_APP_KEY and NIM_APP_SECRET go together/);
+});
+
+test('production refuses random keys beside the database, no ADMIN_API_KEY and an http PUBLIC_URL', () => {
+  const found = problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://chat.hospital.example' });
+  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL']);
+  expect(problems(PRODUCTION)).toEqual([]);
+  // The demo defaults stay fine outside production.
+  expect(problems({})).toEqual([]);
+});
+
+test('--check-config only checks: exit 0 with a summary and no key files made, exit 2 with every problem', () => {
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--check-config'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DB_PATH: join(dir, 'chat.sqlite'), ...env },
+      encoding: 'utf8',
+    });
+  const good = run({});
+  expect(good.status).toBe(0);
+  expect(good.stdout).toMatch(/configuration OK/);
+  expect(existsSync(join(dir, 'chat.sqlite.jwt-secret'))).toBe(false);
+  expect(existsSync(join(dir, 'chat.sqlite'))).toBe(false);
+  const bad = run({ NODE_ENV: 'production', PORT: '-1' });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/invalid configuration \(6 problems\)/);
+  expect(bad.stderr).toMatch(/PORT must be a non-negative integer/);
+  expect(run(PRODUCTION).stdout).toMatch(/configuration OK for production/);
+});
