@@ -15,10 +15,12 @@ async function main(): Promise<void> {
   const cipher = new Cipher(config.dataKeys);
   const storage = new SqliteStorage(config.dbPath, cipher);
   const files = new FileService(config.filesDir, storage, new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000), cipher);
+  const audit = new Audit(storage, Date.now, config);
   try {
-    const removed = await purgeExpired({ storage, files, audit: new Audit(storage, Date.now, config) }, config, Date.now());
+    const removed = await purgeExpired({ storage, files, audit }, config, Date.now());
     console.log(`purged ${removed.messages} messages and ${removed.files} files past retention`);
   } finally {
+    audit.close();
     await storage.close();
   }
 }

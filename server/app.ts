@@ -19,6 +19,7 @@ import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
 import { handleMetrics, handleReadyz } from './health';
 import { Metrics, routeLabel, timedStorage } from './metrics';
+import { miniappRoutes } from './miniapp';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
 import { sendError, sendErrorAfterBody, sendJson } from './reply';
@@ -79,6 +80,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     metrics,
   });
   metrics.observe({ connections: () => gateway.stats(), draining: () => draining });
+  const miniapp = miniappRoutes(config, { auth, storage, audit, now });
   const revoke: Revoke = async (account, sid, at) => {
     await storage.revokeSessions(account, sid, at);
     gateway.revoke(account, sid, at);
@@ -117,8 +119,10 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
     if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim });
+    const mini = miniapp.route(path);
+    if (mini) return void mini(req, res, { caller, revoke, publicUrl: url });
     if (path === '/api/consultations') {
-      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url, caller });
+      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url, caller, apps: miniapp.links });
     }
     if (path.startsWith(FILE_PATH)) {
       return void handleFile(req, res, { storage, files, signer, audit, reads }).catch((e: unknown) => {
@@ -159,6 +163,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await bus?.close();
     await limits.close();
+    audit.close();
     await rawStorage.close();
   };
   return {
