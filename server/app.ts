@@ -19,6 +19,7 @@ import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
 import { handleMetrics, handleReadyz } from './health';
 import { Metrics, routeLabel, timedStorage } from './metrics';
+import { OPENAPI_PATH, openApiDocument } from './openapi';
 import { miniappRoutes } from './miniapp';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
@@ -53,12 +54,11 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const now = config.now ?? Date.now;
   const cipher = new Cipher(config.dataKeys);
   const metrics = new Metrics();
-  const rawStorage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher) : new SqliteStorage(config.dbPath, cipher);
+  // A lost database connection is logged, not fatal; /readyz reports the database meanwhile.
+  const rawStorage: Storage = config.databaseUrl
+    ? await PostgresStorage.open(config.databaseUrl, cipher, (e) => log.warn({ err: e.message }, 'database connection lost'))
+    : new SqliteStorage(config.dbPath, cipher);
   const storage = timedStorage(rawStorage, metrics);
-  // pg's pool emits 'error' when an idle connection dies (a database restart); unheard, that ends the
-  // process. Heard here until PostgresStorage listens itself; /readyz reports the database meanwhile.
-  const pool = (rawStorage as unknown as { pool?: { on?(event: 'error', h: (e: Error) => void): void } }).pool;
-  pool?.on?.('error', (e) => log.warn({ err: e.message }, 'database connection lost'));
   const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher, (ms) => metrics.fanOut.observe({ path: 'bus' }, ms / 1000)) : undefined;
   metrics.auditHeadFromAnchors(config.auditAnchorFile);
   let draining = false;
@@ -113,6 +113,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/health' || path === '/healthz') return sendJson(res, 200, { ok: true });
     if (path === '/readyz') return void handleReadyz(res, { storage: rawStorage, bus, draining: () => draining });
     if (path === '/metrics') return void handleMetrics(req, res, metrics, config.metricsToken);
+    if (path === OPENAPI_PATH) return sendJson(res, 200, openApiDocument());
     if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
     const caller: Caller = { address: clientAddress(req, config.trustProxy), limits };
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });

@@ -34,8 +34,14 @@ export class PostgresStorage extends SqlStorage {
     super(cipher);
   }
 
-  static async open(url: string, cipher: Cipher): Promise<PostgresStorage> {
-    const storage = new PostgresStorage(new pg.Pool({ connectionString: url, types, max: 10 }), cipher);
+  /**
+   * `onConnectionError` hears of idle connections that die (a database restart): pg's pool emits them
+   * as 'error', which would otherwise end the process.
+   */
+  static async open(url: string, cipher: Cipher, onConnectionError: (e: Error) => void = () => undefined): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+    pool.on('error', onConnectionError);
+    const storage = new PostgresStorage(pool, cipher);
     await storage.tx((db) => storage.migrate(db));
     return storage;
   }
