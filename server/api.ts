@@ -53,6 +53,10 @@ export interface Caller {
   limits: Pick<Limits, 'failedSignIns' | 'admin'>;
 }
 
+/** Request bodies, exported for the OpenAPI document (server/openapi.ts). */
+export const linkLoginSchema = z.object({ link: z.string().min(1).max(4096) });
+export const revokeSessionsSchema = z.object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+
 /** The SMS link lands the person here (via the entry page) once; reopening it is refused. */
 export async function handleLinkLogin(
   req: IncomingMessage,
@@ -62,7 +66,7 @@ export async function handleLinkLogin(
   try {
     const { address, limits } = deps.caller;
     await limits.failedSignIns.ensure(address);
-    const body = z.object({ link: z.string().min(1).max(4096) }).safeParse(await readJson(req));
+    const body = linkLoginSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
     // A forged link counts as a failed sign-in; an expired or used one is a person's ordinary mistake.
     const claims = await deps.auth.verifyLink(body.data.link).catch((e: unknown) =>
@@ -88,7 +92,7 @@ const accountSchema = z
   .object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: displayName(32) })
   .strict();
 
-const newConsultationSchema = z
+export const newConsultationSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
     patient: accountSchema,
@@ -213,7 +217,7 @@ export async function handleRevokeSessions(
 ): Promise<void> {
   try {
     await admitAdmin(req, deps.adminApiKey, deps.caller);
-    const body = z.object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict().safeParse(await readJson(req));
+    const body = revokeSessionsSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
     await deps.revoke(body.data.account, '*', Date.now());
     await deps.audit.record('api', 'session.revoke', body.data.account, { scope: 'all' });

@@ -1,0 +1,225 @@
+/**
+ * The HTTP API as an OpenAPI 3.1 document, served at `/api/openapi.json`. Request bodies are the zod
+ * schemas the handlers validate with (api.ts), turned into JSON Schema by zod's own toJSONSchema;
+ * answers are described here in zod as well. tests/server/openapi.test.ts holds every documented
+ * endpoint's real answers against this document, and every route of app.ts against its paths.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, NIM_TOKEN_PATH } from '../types/protocol';
+import { FILE_PATH, MEDIA_KINDS, UPLOAD_PATH } from '../types/media';
+import { linkLoginSchema, newConsultationSchema, revokeSessionsSchema } from './api';
+
+const errorBody = z
+  .object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).strict() })
+  .strict()
+  .describe('Every refusal: a code from the protocol and a message (Chinese where a person reads it)');
+const account = z.object({ account: z.string(), name: z.string(), role: z.enum(['patient', 'doctor']) }).strict();
+const consultation = z
+  .object({
+    id: z.string(),
+    status: z.enum(['waiting', 'inProgress', 'closed', 'cancelled']),
+    patient: z.string(),
+    doctor: z.string(),
+    maxPatientMessages: z.number().int().optional(),
+    patientMessages: z.number().int(),
+    endsAt: z.number().int().optional().describe('ms since the epoch'),
+  })
+  .strict();
+const people = <T extends z.ZodType>(t: T) => z.object({ patient: t, doctor: t }).strict();
+const fileAttach = z
+  .object({
+    fileId: z.string(),
+    url: z.string().describe('signed, expiring path of the file on this server'),
+    name: z.string(),
+    size: z.number().int(),
+    ext: z.string(),
+    mime: z.string(),
+    w: z.number().int().optional(),
+    h: z.number().int().optional(),
+    thumbUrl: z.string().optional(),
+    dur: z.number().optional().describe('ms'),
+  })
+  .strict();
+const readiness = z
+  .object({
+    ready: z.boolean(),
+    checks: z
+      .object({
+        database: z.enum(['ok', 'unreachable']),
+        redis: z.enum(['ok', 'unreachable', 'off']),
+        migrations: z.literal('done'),
+        draining: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict();
+const empty = z.object({}).strict();
+
+type Json = Record<string, unknown>;
+
+/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of a zod schema, inline. */
+function schema(t: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema, ...rest } = z.toJSONSchema(t, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
+  void $schema;
+  return rest;
+}
+
+const json = (t: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema: schema(t, 'output') } } });
+const refusal = (description: string) => json(errorBody, description);
+const bearer = (scheme: 'session' | 'admin' | 'metrics') => [{ [scheme]: [] }];
+const body = (t: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(t, 'input') } } });
+
+const paths: Record<string, Json> = {
+  '/healthz': { get: { summary: 'The process is up', responses: { 200: json(z.object({ ok: z.literal(true) }).strict(), 'up') } } },
+  '/api/health': { get: { summary: 'Same as /healthz (kept for older probes)', responses: { 200: json(z.object({ ok: z.literal(true) }).strict(), 'up') } } },
+  '/readyz': {
+    get: {
+      summary: 'Can serve: database and Redis reachable, migrations done, not draining (SIGTERM)',
+      responses: { 200: json(readiness, 'ready'), 503: json(readiness, 'not ready; `checks` says why') },
+    },
+  },
+  '/metrics': {
+    get: {
+      summary: 'Prometheus text format; off (404) without METRICS_TOKEN',
+      security: bearer('metrics'),
+      responses: {
+        200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+        401: refusal('missing or wrong token'),
+        404: refusal('metrics are off'),
+      },
+    },
+  },
+  '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+  '/api/login/link': {
+    post: {
+      summary: 'Exchange a one-time SMS link token for a session token',
+      requestBody: body(linkLoginSchema),
+      responses: {
+        200: json(z.object({ token: z.string(), expiresAt: z.number().int(), me: account }).strict(), 'signed in'),
+        400: refusal('not JSON, or not the schema'),
+        401: refusal('forged link, or the account is gone'),
+        409: refusal('linkUsed: the link was opened before'),
+        410: refusal('linkExpired'),
+        429: refusal('too many failed sign-ins from this address'),
+      },
+    },
+  },
+  '/api/logout': {
+    post: {
+      summary: 'End this sign-in (here and on every server process)',
+      security: bearer('session'),
+      responses: { 200: json(empty, 'signed out'), 401: refusal('no valid session token') },
+    },
+  },
+  '/api/consultations': {
+    post: {
+      summary: "The hospital system opens a consultation; the answer holds each person's SMS link",
+      security: bearer('admin'),
+      requestBody: body(newConsultationSchema),
+      responses: {
+        201: json(
+          z.object({ consultation, links: people(z.string()), appLinks: people(z.record(z.string(), z.unknown())).optional() }).strict(),
+          'created',
+        ),
+        400: refusal('not the schema, or patient and doctor the same'),
+        401: refusal('wrong or missing API key'),
+        404: refusal('the hospital API is off (no ADMIN_API_KEY)'),
+        409: refusal('a consultation with this id exists'),
+        429: refusal('too many requests'),
+      },
+    },
+  },
+  '/api/sessions/revoke': {
+    post: {
+      summary: 'The hospital ends every sign-in of an account',
+      security: bearer('admin'),
+      requestBody: body(revokeSessionsSchema),
+      responses: {
+        200: json(empty, 'revoked'),
+        400: refusal('not the schema'),
+        401: refusal('wrong or missing API key'),
+        404: refusal('the hospital API is off'),
+        429: refusal('too many requests'),
+      },
+    },
+  },
+  [NIM_TOKEN_PATH]: {
+    post: {
+      summary: 'NetEase Yunxin credentials for the signed-in person (NIM builds)',
+      security: bearer('session'),
+      responses: {
+        200: json(z.object({ appKey: z.string(), account: z.string(), token: z.string(), me: account }).strict(), 'credentials'),
+        401: refusal('no valid session token'),
+        404: refusal('NIM is not configured'),
+      },
+    },
+  },
+  [UPLOAD_PATH]: {
+    post: {
+      summary: 'Upload a file (multipart, field `file`); a message then names it by fileId',
+      security: bearer('session'),
+      parameters: [
+        { name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: [...MEDIA_KINDS] } },
+        { name: 'name', in: 'query', required: false, schema: { type: 'string' }, description: 'display name' },
+        { name: 'dur', in: 'query', required: false, schema: { type: 'number', minimum: 0 }, description: 'ms (audio, video)' },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', contentMediaType: 'application/octet-stream' } }, required: ['file'] } } },
+      },
+      responses: {
+        200: json(fileAttach, 'stored; what the server measured'),
+        400: refusal('not POST'),
+        401: refusal('no valid session token'),
+        413: refusal('fileTooLarge'),
+        415: refusal('invalidUpload: content not of an accepted format for its kind'),
+        429: refusal('upload quota'),
+      },
+    },
+  },
+  [`${FILE_PATH}{id}`]: {
+    get: {
+      summary: 'A stored file by signed, expiring URL (as messages carry it); byte ranges',
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'v', in: 'query', required: true, schema: { type: 'string', enum: ['orig', 'thumb'] } },
+        { name: 'exp', in: 'query', required: true, schema: { type: 'string' } },
+        { name: 'sig', in: 'query', required: true, schema: { type: 'string' } },
+        { name: 'range', in: 'header', required: false, schema: { type: 'string' } },
+      ],
+      responses: {
+        200: { description: 'the file', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+        206: { description: 'a byte range', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+        403: refusal('invalid or expired signature'),
+        404: refusal('no such file'),
+        416: { description: 'range not satisfiable' },
+      },
+    },
+  },
+};
+
+export const OPENAPI_PATH = '/api/openapi.json';
+
+let built: Json | undefined;
+
+export function openApiDocument(): Json {
+  built ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'medchat HTTP API',
+      version: '1',
+      description:
+        'HTTP side of the medchat server. Chat itself runs over the WebSocket at /ws (protocol v1, see README). Errors always answer {error: {code, message}}.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    components: {
+      securitySchemes: {
+        session: { type: 'http', scheme: 'bearer', description: 'session token from /api/login/link' },
+        admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY (the hospital system)' },
+        metrics: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' },
+      },
+    },
+    paths,
+  };
+  return built;
+}
