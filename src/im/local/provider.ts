@@ -16,6 +16,7 @@ import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
 import type { HistoryPage, ImProvider, ProviderEvents, SyncResult } from '../types';
 import { ImError } from '../types';
+import { uploadError } from './upload-error';
 
 export interface LocalProviderOptions {
   /** ws:// or wss:// address of the server's /ws endpoint. */
@@ -110,9 +111,13 @@ export class LocalProvider implements ImProvider {
     return this.request('send', { msg: { ...msg, ...(attach ? { attach } : {}) } });
   }
 
-  upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void) {
-    if (!this.token) return Promise.reject(new ImError('unauthenticated', 'not signed in'));
-    return this.opts.upload({ baseUrl: this.opts.baseUrl, token: this.token, kind, file, onProgress });
+  async upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void) {
+    if (!this.token) throw new ImError('unauthenticated', 'not signed in');
+    try {
+      return await this.opts.upload({ baseUrl: this.opts.baseUrl, token: this.token, kind, file, onProgress });
+    } catch (e) {
+      throw uploadError(e);
+    }
   }
 
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage> {
@@ -136,7 +141,7 @@ export class LocalProvider implements ImProvider {
     return (await this.request('recall', { sessionId, idClient })).notice;
   }
 
-  consultation(sessionId: string, action: ConsultationAction) {
+  changeConsultation(sessionId: string, action: ConsultationAction) {
     return this.request('consultation', { sessionId, action });
   }
 
