@@ -4,17 +4,15 @@
  */
 import type { CardDraft, CardKind } from '../types/cards';
 import type { ClosedReason, WriteKind } from '../types/consultation';
-import { closedReason } from '../types/consultation';
+import { closedReason, CONSULTATION_TRANSITIONS } from '../types/consultation';
 import { isMediaKind } from '../types/media';
 import type {
   Account,
   Ack,
   ConsultationAction,
   ConsultationInfo,
-  ConsultationStatus,
   Message,
   OutgoingMessage,
-  Role,
   Scene,
   SessionSummary,
 } from '../types/message';
@@ -73,11 +71,11 @@ export const infoOf = (c: Consultation): ConsultationInfo => ({
   ...(c.endsAt !== undefined ? { endsAt: c.endsAt } : {}),
 });
 
-/** Who may change a consultation how, from which states, and the line everyone sees afterwards. */
-const TRANSITIONS: Record<ConsultationAction, { role: Role; from: ConsultationStatus[]; to: ConsultationStatus; line: (name: string) => string }> = {
-  accept: { role: 'doctor', from: ['waiting'], to: 'inProgress', line: (n) => `${n}已接诊` },
-  close: { role: 'doctor', from: ['waiting', 'inProgress'], to: 'closed', line: (n) => `${n}已结束本次问诊` },
-  cancel: { role: 'patient', from: ['waiting'], to: 'cancelled', line: (n) => `${n}已取消本次问诊` },
+/** The line everyone sees after a consultation change (who may make which: types/consultation.ts). */
+const CHANGE_LINE: Record<ConsultationAction, (name: string) => string> = {
+  accept: (n) => `${n}已接诊`,
+  close: (n) => `${n}已结束本次问诊`,
+  cancel: (n) => `${n}已取消本次问诊`,
 };
 
 /** Every string of a card but its kind, replaced by `f` (in a fixed order: the walk's). */
@@ -151,7 +149,7 @@ export class ChatService {
     const conv = await this.conversationFor(me.account, sessionId);
     const c = conv.teamId ? await this.storage.consultation(conv.teamId) : undefined;
     if (!c) throw new ClientError('notFound', 'this session is not a consultation');
-    const rule = TRANSITIONS[action];
+    const rule = CONSULTATION_TRANSITIONS[action];
     if (me.role !== rule.role) throw new ClientError('forbidden', action === 'cancel' ? '只有患者可以取消问诊' : '只有医生可以接诊或结束问诊');
     if (!rule.from.includes(c.status)) throw new ClientError('invalidTransition', `问诊当前状态（${c.status}）不能${action === 'accept' ? '接诊' : action === 'close' ? '结束' : '取消'}`);
     const updated = await this.storage.setConsultationStatus(c.id, rule.to);
@@ -164,7 +162,7 @@ export class ChatService {
       scene: 'team',
       to: conv.teamId as string,
       type: 'notification',
-      body: rule.line(me.name),
+      body: CHANGE_LINE[action](me.name),
       attach: { consultation: { status: rule.to, by: me.account } },
       members: [],
     });
