@@ -9,19 +9,20 @@ import type { Account } from '../types/message';
 import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import type { Audit } from './audit';
-import type { Auth } from './auth';
+import type { Auth, LinkClaims } from './auth';
 import { accountFromBearer, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import { displayText } from './text';
 import type { Limits } from './limits';
+import { type AppLinkMaker, entryQuery, h5Entry, smsLinks } from './platforms/links';
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
 import type { Storage } from './storage/types';
 
 const MAX_JSON_BYTES = 16 * 1024;
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST with a JSON body');
   if (Number(req.headers['content-length']) > MAX_JSON_BYTES) throw new ClientError('frameTooLarge', `body is over ${MAX_JSON_BYTES} bytes`);
   const chunks: Buffer[] = [];
@@ -40,12 +41,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
+export function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
   if (e instanceof ClientError) sendErrorAfterBody(req, res, e.code, e.message);
   else sendErrorAfterBody(req, res, 'internal', 'request failed');
 }
 
-const describe = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+export const describe = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
 /** Who is asking, for throttling: the client's address and the limits that apply to it. */
 export interface Caller {
@@ -56,6 +57,13 @@ export interface Caller {
 /** Request bodies, exported for the OpenAPI document (server/openapi.ts). */
 export const linkLoginSchema = z.object({ link: z.string().min(1).max(4096) });
 export const revokeSessionsSchema = z.object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+
+/** A link's claims. A forged link counts as a failed sign-in; an expired or used one is a person's ordinary mistake. */
+export function verifyLinkOf(auth: Auth, link: string, { address, limits }: Caller): Promise<LinkClaims> {
+  return auth.verifyLink(link).catch((e: unknown) =>
+    e instanceof ClientError && e.code === 'authFailed' ? limits.failedSignIns.failed(address, e) : Promise.reject(e),
+  );
+}
 
 /** The SMS link lands the person here (via the entry page) once; reopening it is refused. */
 export async function handleLinkLogin(
@@ -68,10 +76,7 @@ export async function handleLinkLogin(
     await limits.failedSignIns.ensure(address);
     const body = linkLoginSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
-    // A forged link counts as a failed sign-in; an expired or used one is a person's ordinary mistake.
-    const claims = await deps.auth.verifyLink(body.data.link).catch((e: unknown) =>
-      e instanceof ClientError && e.code === 'authFailed' ? limits.failedSignIns.failed(address, e) : Promise.reject(e),
-    );
+    const claims = await verifyLinkOf(deps.auth, body.data.link, deps.caller);
     const me = await deps.storage.getAccount(claims.account);
     if (!me) throw new ClientError('authFailed', '账号不存在');
     if (!(await deps.storage.useLink(claims.jti, Date.now()))) {
@@ -115,7 +120,7 @@ function bearerMatches(req: IncomingMessage, key: string): boolean {
  * The gate of the hospital-system API: on at all, not hammered, the right key (a wrong one counts as
  * a failed sign-in of that address).
  */
-async function admitAdmin(req: IncomingMessage, adminApiKey: string | undefined, { address, limits }: Caller): Promise<void> {
+export async function admitAdmin(req: IncomingMessage, adminApiKey: string | undefined, { address, limits }: Caller): Promise<void> {
   if (!adminApiKey) throw new ClientError('notFound', 'the hospital API is off (set ADMIN_API_KEY)');
   await limits.failedSignIns.ensure(address);
   await limits.admin.spend(address);
@@ -126,7 +131,7 @@ async function admitAdmin(req: IncomingMessage, adminApiKey: string | undefined,
 export async function handleCreateConsultation(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string; caller: Caller },
+  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string; caller: Caller; apps?: AppLinkMaker },
 ): Promise<void> {
   try {
     await admitAdmin(req, deps.adminApiKey, deps.caller);
@@ -153,13 +158,7 @@ export async function handleCreateConsultation(
     });
     await deps.audit.record('api', 'consultation.create', c.id, { patient: patient.account, doctor: doctor.account });
     const session = sessionIdOf('team', c.id);
-    sendJson(res, 201, {
-      consultation: infoOf(created),
-      links: {
-        patient: await entryLink(deps.publicUrl, deps.auth, patient, session),
-        doctor: await entryLink(deps.publicUrl, deps.auth, doctor, session),
-      },
-    });
+    sendJson(res, 201, { consultation: infoOf(created), ...(await smsLinks(deps, session, { patient, doctor })) });
   } catch (e) {
     fail(res, req, e);
   }
@@ -219,8 +218,11 @@ export async function handleRevokeSessions(
     await admitAdmin(req, deps.adminApiKey, deps.caller);
     const body = revokeSessionsSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
+    // Unbound first: a lost phone would otherwise sign itself in again with a fresh mini-program code.
+    const unbound = await deps.storage.unbindMiniappAll(body.data.account);
     await deps.revoke(body.data.account, '*', Date.now());
     await deps.audit.record('api', 'session.revoke', body.data.account, { scope: 'all' });
+    if (unbound) await deps.audit.record('api', 'miniapp.unbind', body.data.account, { scope: 'all', count: unbound });
     sendJson(res, 200, {});
   } catch (e) {
     fail(res, req, e);
@@ -232,7 +234,5 @@ export type Revoke = (account: string, sid: string, at: number) => Promise<void>
 
 /** The SMS link: the H5 entry page with a one-time link token, straight into a session. */
 export async function entryLink(baseUrl: string, auth: Auth, account: Pick<Account, 'account' | 'role'>, sessionId?: string): Promise<string> {
-  const link = await auth.issueLink(account);
-  const session = sessionId ? `&session=${encodeURIComponent(sessionId)}` : '';
-  return `${baseUrl}/#/pages/entry/index?link=${encodeURIComponent(link)}${session}`;
+  return h5Entry(baseUrl, entryQuery(await auth.issueLink(account), sessionId));
 }

@@ -6,6 +6,7 @@ import { dataKeysFrom, localSecret } from './crypto';
 import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
 import type { NimServerConfig } from './nim';
+import { type PlatformsConfig, platformsFromEnv } from './platforms/config';
 
 export interface ServerConfig {
   host: string;
@@ -48,6 +49,8 @@ export interface ServerConfig {
   adminApiKey?: string;
   /** NetEase Yunxin server API credentials, for hospitals on NetEase's cloud; absent = NIM off. */
   nim?: NimServerConfig;
+  /** Mini-program sign-in and SMS links (WeChat, Douyin, Alipay server credentials); absent = none. */
+  platforms?: PlatformsConfig;
   /** PostgreSQL instead of the SQLite file, for several server processes (postgres://…). */
   databaseUrl?: string;
   /** Redis pub/sub fan-out between server processes (redis://…). */
@@ -205,6 +208,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = f
     purgeIntervalHours: int('PURGE_INTERVAL_HOURS', 24),
     ...(env.ADMIN_API_KEY ? { adminApiKey: env.ADMIN_API_KEY } : {}),
     ...ok(() => nimFrom(env), {}),
+    ...ok(() => platformsFromEnv(env), {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     host: env.HOST ?? '127.0.0.1',

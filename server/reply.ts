@@ -16,6 +16,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   linkUsed: 409,
   invalidTransition: 409,
   rateLimited: 429,
+  notBound: 404,
+  codeInvalid: 401,
+  platformError: 502,
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -101,6 +101,12 @@ export const ERROR_CODES = [
   /** SMS link login: the one-time link is past its lifetime, or was already used. */
   'linkExpired',
   'linkUsed',
+  /** Mini-program sign-in: this platform user is bound to no account yet (open the hospital's link once). */
+  'notBound',
+  /** Mini-program sign-in: the platform refused the login code (wrong, expired or used): get a fresh one. */
+  'codeInvalid',
+  /** A platform's server (WeChat, Alipay, Douyin) did not answer in time, or refused our server. */
+  'platformError',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
