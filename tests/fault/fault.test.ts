@@ -40,8 +40,8 @@ function describeClient(c: ChatClient, i: number): string {
   const box = c.outbox().flatMap((k) => c.storage.get<Array<{ status: string }>>(k) ?? []);
   const boxCounts: Record<string, number> = {};
   for (const m of box) boxCounts[m.status] = (boxCounts[m.status] ?? 0) + 1;
-  const flags = c.controller as unknown as { ready: boolean; pumping: boolean; connected: boolean };
-  return `client ${i}: ${s.connection} ${JSON.stringify(counts)} errors ${[...errors].join('|')} outbox ${JSON.stringify(boxCounts)} ready=${flags.ready} pumping=${flags.pumping} connected=${flags.connected}`;
+  // The store mirrors the controller's one connection phase.
+  return `client ${i}: ${s.connection} ${JSON.stringify(counts)} errors ${[...errors].join('|')} outbox ${JSON.stringify(boxCounts)}`;
 }
 
 /** Where the server processes run and how to read what they stored. */
