@@ -20,7 +20,6 @@ import { Gateway } from './gateway';
 import { handleMetrics, handleReadyz } from './health';
 import { Metrics, routeLabel, timedStorage } from './metrics';
 import { OPENAPI_PATH, openApiDocument } from './openapi';
-import { OPENAPI_PATH, openApiDocument } from './openapi';
 import { miniappRoutes } from './miniapp';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
@@ -114,7 +113,6 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/health' || path === '/healthz') return sendJson(res, 200, { ok: true });
     if (path === '/readyz') return void handleReadyz(res, { storage: rawStorage, bus, draining: () => draining });
     if (path === '/metrics') return void handleMetrics(req, res, metrics, config.metricsToken);
-    if (path === OPENAPI_PATH) return sendJson(res, 200, openApiDocument());
     if (path === OPENAPI_PATH) return sendJson(res, 200, openApiDocument());
     if (path === UPLOAD_PATH) return void handleUpload(req, res, { auth, storage, files, audit });
     const caller: Caller = { address: clientAddress(req, config.trustProxy), limits };
