@@ -23,6 +23,8 @@ import { OPENAPI_PATH, openApiDocument } from './openapi';
 import { miniappRoutes } from './miniapp';
 import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
+import { notifyRoutes } from './notify/http';
+import { startNotifier } from './notify/index';
 import { sendError, sendErrorAfterBody, sendJson } from './reply';
 import { purgeExpired, sweepOrphanUploads } from './retention';
 import { RedisBus } from './bus';
@@ -86,6 +88,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     gateway.revoke(account, sid, at);
   };
   const reads = newReadLog();
+  const notifyHttp = notifyRoutes({ auth, storage, config: config.notify, now });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
   const purge = () =>
     purgeExpired({ storage, files, audit }, config, now()).catch((e: unknown) =>
@@ -120,6 +123,8 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
     if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim });
+    const notify = notifyHttp.route(path);
+    if (notify) return notify(req, res);
     const mini = miniapp.route(path);
     if (mini) return void mini(req, res, { caller, revoke, publicUrl: url });
     if (path === '/api/consultations') {
@@ -150,6 +155,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   });
   port = (server.address() as AddressInfo).port;
   url = config.publicUrl ?? `http://${config.host}:${port}`;
+  const notifier = await startNotifier(config, { storage, audit, auth, log, connections: gateway, publicUrl: () => url });
   log.info(
     { url, db: config.databaseUrl ? 'postgresql' : config.dbPath, fanOut: bus ? 'redis' : 'local', static: config.staticDir ?? null },
     'medchat server listening',
@@ -160,6 +166,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const closeNow = async () => {
     clearInterval(purgeTimer);
     clearInterval(sweepTimer);
+    await notifier?.close();
     await gateway.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await bus?.close();

@@ -38,7 +38,10 @@ export type AuditAction =
   | 'consultation.close'
   | 'consultation.cancel'
   | 'retention.purge'
-  | 'session.revoke';
+  | 'session.revoke'
+  | 'notify.sent'
+  | 'notify.refused'
+  | 'notify.dropped';
 
 export const GENESIS = '0'.repeat(64);
 

@@ -6,6 +6,7 @@ import { dataKeysFrom, localSecret } from './crypto';
 import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
 import type { NimServerConfig } from './nim';
+import { type NotifyConfig, notifyFromEnv } from './notify/config';
 import { type PlatformsConfig, platformsFromEnv } from './platforms/config';
 
 export interface ServerConfig {
@@ -77,6 +78,8 @@ export interface ServerConfig {
   metricsToken?: string;
   /** On SIGTERM: how long in-flight work may take before the process exits anyway (default 10). */
   shutdownGraceSec?: number;
+  /** Notifications to people who left the chat (NOTIFY_*); absent = no channel, no outbox. */
+  notify?: NotifyConfig;
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -209,6 +212,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = f
     ...(env.ADMIN_API_KEY ? { adminApiKey: env.ADMIN_API_KEY } : {}),
     ...ok(() => nimFrom(env), {}),
     ...ok(() => platformsFromEnv(env), {}),
+    ...ok(() => notifyFromEnv(env), {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     host: env.HOST ?? '127.0.0.1',

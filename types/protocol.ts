@@ -153,3 +153,31 @@ export interface NimCredentials {
 }
 
 export const NIM_TOKEN_PATH = '/api/nim/token';
+
+/**
+ * Notifications to people who left the chat (issue 16). `POST NOTIFY_CONSENT_PATH` (Bearer session
+ * token) reports what the person answered to the platform's subscription prompt, per template id:
+ * each 'accept' lets the server send one notice with that template; 'reject', 'ban' and 'filter' end it.
+ */
+export const NOTIFY_CONSENT_PATH = '/api/notify/consent';
+export interface NotifyConsentRequest {
+  platform: 'weapp' | 'alipay' | 'tt';
+  /** What Taro.requestSubscribeMessage resolved with: template id → answer (other keys such as errMsg are ignored). */
+  results: Record<string, string>;
+}
+export interface NotifyConsentReply {
+  /** Sends left per configured template id of that platform. */
+  remaining: Record<string, number>;
+}
+
+/** `GET` (the settings) or `POST { enabled }` (reminders on/off), Bearer session token. */
+export const NOTIFY_SETTINGS_PATH = '/api/notify/settings';
+export interface NotifySettings {
+  enabled: boolean;
+  /** Template ids to ask consent for, per platform configured on this server (ask on a tap). */
+  templates: Partial<Record<'weapp' | 'alipay' | 'tt', string[]>>;
+  /** Whether the hospital's SMS gateway is configured (H5 users are reached by SMS). */
+  sms: boolean;
+  /** Sends left per platform and template. */
+  consents: Array<{ platform: string; template: string; remaining: number }>;
+}

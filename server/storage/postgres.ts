@@ -26,6 +26,8 @@ type Db = pg.Pool | pg.PoolClient;
 
 export class PostgresStorage extends SqlStorage {
   private readonly texts = new Map<string, string>();
+  /** Processes claiming notifications at once each take other rows. */
+  protected override readonly skipLocked = ' FOR UPDATE SKIP LOCKED';
 
   private constructor(
     private readonly pool: pg.Pool,

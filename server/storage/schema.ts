@@ -148,6 +148,40 @@ export const MIGRATIONS: Migration[] = [
    ) ${keyed};
    CREATE INDEX miniapp_bindings_account ON miniapp_bindings(account);
    CREATE TABLE platform_tokens (name TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at ${int} NOT NULL) ${keyed};`,
+  // The notification outbox (issue 16): written in the transaction of the message or change that makes
+  // one due; one open row per person and conversation collects further events until it is due. Consent
+  // the person gave per platform template, and whether they want reminders at all.
+  ({ int, keyed }) => `CREATE TABLE notifications (
+     id TEXT PRIMARY KEY,
+     account TEXT NOT NULL,
+     conv_id TEXT NOT NULL,
+     consultation_id TEXT,
+     kind TEXT NOT NULL,
+     events ${int} NOT NULL DEFAULT 1,
+     seq ${int} NOT NULL,
+     event_at ${int} NOT NULL,
+     state TEXT NOT NULL,
+     due_at ${int} NOT NULL,
+     attempts ${int} NOT NULL DEFAULT 0,
+     claimed_by TEXT,
+     claimed_at ${int},
+     lease_until ${int},
+     done_at ${int},
+     outcome TEXT,
+     created_at ${int} NOT NULL
+   ) ${keyed};
+   CREATE UNIQUE INDEX notifications_open ON notifications(account, conv_id) WHERE state IN ('pending', 'retry');
+   CREATE INDEX notifications_due ON notifications(state, due_at);
+   CREATE INDEX notifications_person ON notifications(account, conv_id, claimed_at);
+   CREATE TABLE notify_consents (
+     account TEXT NOT NULL,
+     platform TEXT NOT NULL,
+     template TEXT NOT NULL,
+     remaining ${int} NOT NULL,
+     updated_at ${int} NOT NULL,
+     PRIMARY KEY (account, platform, template)
+   ) ${keyed};
+   CREATE TABLE notify_settings (account TEXT PRIMARY KEY, enabled INTEGER NOT NULL, updated_at ${int} NOT NULL) ${keyed};`,
 ];
 
 /**
