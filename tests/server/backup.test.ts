@@ -18,6 +18,8 @@ import { uploadAs } from '../helpers/upload';
 jest.setTimeout(60_000);
 
 const ROOT = resolve(__dirname, '../..');
+/** Plain variables as an environment (global.d.ts declares the build's own variables on ProcessEnv). */
+const asEnv = (e: Record<string, string | undefined>) => e as unknown as NodeJS.ProcessEnv;
 let dir: string;
 let env: Record<string, string>;
 
@@ -39,13 +41,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function script(name: string, args: string[], extra: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', name), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env, ...extra } as NodeJS.ProcessEnv,
+    env: asEnv({ PATH: process.env.PATH, ...env, ...extra }),
     encoding: 'utf8',
   });
 }
 
 async function start(): Promise<RunningServer> {
-  return startServer(configFromEnv(env as NodeJS.ProcessEnv), pino({ level: 'silent' }));
+  return startServer(configFromEnv(asEnv(env)), pino({ level: 'silent' }));
 }
 
 test('backup, delete everything, restore: every message and file is back and the audit chain verifies', async () => {

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError, configFromEnv } from '../../server/config';
 
 const ROOT = resolve(__dirname, '../..');
+/** Plain variables as an environment (global.d.ts declares the build's own variables on ProcessEnv). */
+const asEnv = (e: Record<string, string | undefined>) => e as unknown as NodeJS.ProcessEnv;
 const KEY = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -23,9 +25,9 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'medchat-config-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function problems(env: NodeJS.ProcessEnv): string[] {
+function problems(env: Record<string, string>): string[] {
   try {
-    configFromEnv({ DB_PATH: join(dir, 'chat.sqlite'), ...env }, { dryRun: true });
+    configFromEnv(asEnv({ DB_PATH: join(dir, 'chat.sqlite'), ...env }), { dryRun: true });
     return [];
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
@@ -53,10 +55,10 @@ test('production refuses random keys beside the database, no ADMIN_API_KEY and a
 });
 
 test('--check-config only checks: exit 0 with a summary and no key files made, exit 2 with every problem', () => {
-  const run = (env: NodeJS.ProcessEnv) =>
+  const run = (env: Record<string, string>) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--check-config'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, DB_PATH: join(dir, 'chat.sqlite'), ...env },
+      env: asEnv({ PATH: process.env.PATH, DB_PATH: join(dir, 'chat.sqlite'), ...env }),
       encoding: 'utf8',
     });
   const good = run({});
