@@ -1,6 +1,8 @@
 import { defineConfig, type UserConfigExport } from '@tarojs/cli';
 import { resolve } from 'node:path';
+import { locationEnabled } from './features';
 import { ScriptFile } from './script-file';
+import { checkServerUrl, type Target } from './targets';
 
 // types/ is shared with the server and lives outside src/, so Taro must be told to compile it.
 const compile = { include: [resolve(__dirname, '..', 'types')] };
@@ -16,6 +18,26 @@ const APP_ENTRY = /[\\/]src[\\/]app\.config\.ts$/;
 const imProvider = process.env.IM_PROVIDER || process.env.TARO_APP_IM_PROVIDER || 'local';
 if (imProvider !== 'local' && imProvider !== 'nim') throw new Error(`IM_PROVIDER must be local or nim, not ${imProvider}`);
 
+const target = (process.env.TARO_ENV || 'h5') as Target;
+/** Our server for this build, checked before anything compiles (see config/targets.ts). */
+const serverUrl = checkServerUrl(process.env.TARO_APP_SERVER_URL, { target, production: process.env.NODE_ENV === 'production' });
+/**
+ * Each platform has its own appid: TARO_APP_ID_WEAPP / _ALIPAY / _TT, else TARO_APP_ID. Taro writes
+ * process.env.TARO_APP_ID into the emitted project file (project.config.json, mini.project.json).
+ */
+/** Location on or off for this target, for app.config.ts (read after this file) and the app (inlined). */
+const location = locationEnabled(target) ? 'on' : 'off';
+process.env.TARO_APP_LOCATION = location;
+
+const ownAppId = process.env[`TARO_APP_ID_${target.toUpperCase()}`];
+if (ownAppId) process.env.TARO_APP_ID = ownAppId;
+
+/**
+ * Packages that ship syntax the oldest base library we support cannot parse (immer and zustand use
+ * `?.` and `??`): compiled by Babel like our own code, for the browserslist in package.json.
+ */
+const MODERN_PACKAGES = /[\\/]node_modules[\\/](immer|zustand|use-sync-external-store)[\\/]/;
+
 export default defineConfig<'webpack5'>(async (merge) => {
   const base: UserConfigExport<'webpack5'> = {
     projectName: 'medchat',
@@ -25,13 +47,22 @@ export default defineConfig<'webpack5'>(async (merge) => {
     sourceRoot: 'src',
     outputRoot: `dist/${process.env.TARO_ENV}${imProvider === 'nim' ? '-nim' : ''}`,
     plugins: [],
-    defineConstants: { 'process.env.TARO_APP_IM_PROVIDER': JSON.stringify(imProvider) },
-    copy: { patterns: [], options: {} },
+    defineConstants: {
+      'process.env.TARO_APP_IM_PROVIDER': JSON.stringify(imProvider),
+      // Inlined by us rather than from .env alone: the value used is the one checked above.
+      ...(target !== 'h5' ? { 'process.env.TARO_APP_SERVER_URL': JSON.stringify(serverUrl ?? '') } : {}),
+      'process.env.TARO_APP_LOCATION': JSON.stringify(location),
+    },
+    copy: {
+      // WeChat reads sitemapLocation from the output root: keep every page out of WeChat search.
+      patterns: target === 'weapp' ? [{ from: 'sitemap.json', to: `dist/${target}${imProvider === 'nim' ? '-nim' : ''}/sitemap.json` }] : [],
+      options: {},
+    },
     framework: 'react',
     compiler: { type: 'webpack5', prebundle: { enable: false } },
     cache: { enable: false },
     mini: {
-      compile,
+      compile: { include: [...compile.include, (file: string) => MODERN_PACKAGES.test(file)] },
       postcss: {
         pxtransform: { enable: true, config: {} },
         cssModules: { enable: false, config: { namingPattern: 'module', generateScopedName: '[name]__[local]___[hash:base64:5]' } },

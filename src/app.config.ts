@@ -1,12 +1,59 @@
+// Evaluated at build time, once per target (TARO_ENV): each platform's app.json gets only its own keys.
+const target = process.env.TARO_ENV;
+/** Per target by configuration (config/features.ts sets it before this file is read). */
+const location = process.env.TARO_APP_LOCATION !== 'off';
+
+/** WeChat and Douyin refuse chooseLocation unless app.json declares it (and, on WeChat, it is approved). */
+const privateInfos = location ? { requiredPrivateInfos: ['chooseLocation' as const] } : {};
+
+/** Why we ask, shown in the platform's own permission prompt (Douyin shows each; WeChat only location). */
+const PERMISSION_DESC = {
+  'scope.userLocation': { desc: '用于在问诊中向医生发送您所在的位置' },
+  'scope.record': { desc: '用于在问诊中向医生发送语音' },
+  'scope.camera': { desc: '用于拍摄照片或视频发给医生' },
+  'scope.album': { desc: '用于从相册选择照片或视频发给医生' },
+};
+const permission =
+  target === 'weapp'
+    ? location
+      ? { permission: { 'scope.userLocation': PERMISSION_DESC['scope.userLocation'] } }
+      : {}
+    : target === 'tt'
+      ? {
+          permission: Object.fromEntries(
+            Object.entries(PERMISSION_DESC).filter(([scope]) => location || scope !== 'scope.userLocation'),
+          ),
+        }
+      : {};
+
+const weappOnly =
+  target === 'weapp'
+    ? {
+        // Chat pages hold medical conversations: keep every page out of WeChat search (sitemap.json).
+        sitemapLocation: 'sitemap.json',
+        // Only the components a page uses are injected when it opens (WeChat's quality check asks for it).
+        lazyCodeLoading: 'requiredComponents' as const,
+        ...privateInfos,
+      }
+    : target === 'tt'
+      ? privateInfos
+      : {};
+
 export default defineAppConfig({
-  pages: ['pages/entry/index'],
+  // entry: sign-in (platform code, SMS link); settings: unbinding and permissions; privacy: the
+  // privacy guide when a page without its own popup needs consent.
+  pages: ['pages/entry/index', 'pages/settings/index', 'pages/privacy/index'],
   // The chat lives in a subpackage: the main package (2 MB limit) keeps only the SMS-link entry, and
   // whatever only the chat uses – the NIM SDK in NIM builds among it – downloads with the subpackage.
   subPackages: [{ root: 'consult', pages: ['sessions/index', 'chat/index'] }],
+  // The entry page leads straight into the chat: fetch the subpackage while it signs in.
+  preloadRule: { 'pages/entry/index': { network: 'all', packages: ['consult'] } },
   window: {
     navigationBarTitleText: '在线问诊',
     navigationBarBackgroundColor: '#ffffff',
     navigationBarTextStyle: 'black',
     backgroundColor: '#f3f4f6',
   },
+  ...permission,
+  ...weappOnly,
 });

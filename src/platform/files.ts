@@ -13,6 +13,8 @@ export interface LocalFile {
   h?: number;
   /** Audio and video, ms. */
   dur?: number;
+  /** A video's first-frame thumbnail on this device (WeChat's chooseMedia): the bubble's poster. */
+  poster?: string;
 }
 
 /** The name of a temp path (`wxfile://tmp_abc.jpg` -> `tmp_abc.jpg`). */

@@ -1,8 +1,11 @@
 /**
- * Choosing what to send and looking at what was received: images and videos (Taro's pickers exist on
- * all targets, an <input type=file> on H5), documents (WeChat's chooseMessageFile, a file input on
- * H5; Alipay and ByteDance have no document picker for users), image preview and location (the map
- * picker on mini programs, the browser's geolocation on H5).
+ * Choosing what to send and looking at what was received: images and videos (chooseMedia on WeChat,
+ * which replaced chooseImage/chooseVideo and gives a video's thumbnail; Taro's chooseImage/chooseVideo
+ * elsewhere; an <input type=file> on H5), documents (WeChat's chooseMessageFile, a file input on H5;
+ * Alipay and ByteDance have no document picker for users), image preview and location (the map picker
+ * on mini programs, the browser's geolocation on H5; off where the build says so).
+ *
+ * A refused permission is explained with a way to the settings page; a refused privacy guide says so.
  */
 import Taro from '@tarojs/taro';
 import type { GeoAttach } from '../../types/media';
@@ -10,6 +13,9 @@ import type { MiniProgram } from './env';
 import { CancelledError, isCancel, PLATFORM, UnsupportedError } from './env';
 import type { LocalFile } from './files';
 import { baseName } from './files';
+import type { PermissionKind, SettingsApi } from './permission';
+import { taroSettings, withPermission } from './permission';
+import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
 
 export interface Pickers {
   images(source: 'album' | 'camera'): Promise<LocalFile[]>;
@@ -17,20 +23,33 @@ export interface Pickers {
   /** Documents (PDF, Office, text); only where `canPickFile`. */
   file(): Promise<LocalFile>;
   readonly canPickFile: boolean;
+  /** False where the build switched location off (TARO_APP_LOCATION…=off): the + panel hides 位置. */
+  readonly canPickLocation: boolean;
   previewImage(urls: string[], current: string): void;
   location(): Promise<GeoAttach>;
 }
 
 type PickApi = Pick<typeof Taro, 'chooseImage' | 'chooseVideo' | 'getImageInfo' | 'previewImage'>;
 
+/** Whether this build offers location (inlined per target by config/index.ts). */
+export const LOCATION_ON = process.env.TARO_APP_LOCATION !== 'off';
+
 /** Cancelling a picker is not an error; everything else passes through. */
 const orCancel = (e: unknown): never => {
   throw isCancel(e) ? new CancelledError() : e;
 };
 
+/** A picker call with the refusals explained: the privacy guide, then the permission (with 去设置). */
+function guarded<T>(kind: PermissionKind, what: string, call: () => Promise<T>, settings?: SettingsApi): Promise<T> {
+  const run = () => call().catch(orCancel);
+  return (settings ? withPermission(kind, run, settings) : run()).catch((e: unknown) => {
+    throw isPrivacyRefusal(e) ? new PrivacyRefusedError(what) : e;
+  });
+}
+
 /** Images with their size known before upload, so the pending bubble already has its final box. */
-async function chooseImages(api: PickApi, source: 'album' | 'camera'): Promise<LocalFile[]> {
-  const res = await api.chooseImage({ count: 9, sizeType: ['compressed'], sourceType: [source] }).catch(orCancel);
+async function chooseImages(api: PickApi, source: 'album' | 'camera', settings?: SettingsApi): Promise<LocalFile[]> {
+  const res = await guarded(source, '选择照片', () => api.chooseImage({ count: 9, sizeType: ['compressed'], sourceType: [source] }), settings);
   const files = res.tempFiles?.length ? res.tempFiles : res.tempFilePaths.map((path) => ({ path, size: 0 }));
   return Promise.all(
     files.map(async (f): Promise<LocalFile> => {
@@ -47,8 +66,8 @@ async function chooseImages(api: PickApi, source: 'album' | 'camera'): Promise<L
   );
 }
 
-async function chooseVideo(api: PickApi): Promise<LocalFile> {
-  const v = await api.chooseVideo({ sourceType: ['album', 'camera'], maxDuration: 60, compressed: true }).catch(orCancel);
+async function chooseVideo(api: PickApi, settings?: SettingsApi): Promise<LocalFile> {
+  const v = await guarded('album', '选择视频', () => api.chooseVideo({ sourceType: ['album', 'camera'], maxDuration: 60, compressed: true }), settings);
   return {
     path: v.tempFilePath,
     name: baseName(v.tempFilePath),
@@ -59,15 +78,68 @@ async function chooseVideo(api: PickApi): Promise<LocalFile> {
   };
 }
 
+/** WeChat's chooseMedia: sizes known for images, duration, size and a thumbnail (the poster) for video. */
+async function chooseMedia(
+  api: Pick<typeof Taro, 'chooseMedia'>,
+  option: { mediaType: 'image' | 'video'; source: 'album' | 'camera' | 'both' },
+  settings?: SettingsApi,
+): Promise<LocalFile[]> {
+  const sourceType: Array<'album' | 'camera'> = option.source === 'both' ? ['album', 'camera'] : [option.source];
+  const res = await guarded(
+    option.source === 'camera' ? 'camera' : 'album',
+    option.mediaType === 'image' ? '选择照片' : '选择视频',
+    // Taro 4.2 does not promisify chooseMedia on WeChat (it returns undefined): callbacks it is.
+    () =>
+      new Promise<Taro.chooseMedia.SuccessCallbackResult>((resolve, reject) => {
+        void api.chooseMedia({
+          count: option.mediaType === 'image' ? 9 : 1,
+          mediaType: [option.mediaType],
+          sourceType,
+          sizeType: ['compressed'],
+          maxDuration: 60,
+          success: resolve,
+          fail: reject,
+        });
+      }),
+    settings,
+  );
+  return res.tempFiles.map((f) => ({
+    path: f.tempFilePath,
+    name: baseName(f.tempFilePath),
+    size: f.size,
+    ...(f.width && f.height ? { w: f.width, h: f.height } : {}),
+    ...(option.mediaType === 'video' ? { dur: Math.round(f.duration * 1000), ...(f.thumbTempFilePath ? { poster: f.thumbTempFilePath } : {}) } : {}),
+  }));
+}
+
+/** chooseMedia gives image sizes on recent clients only; the rest are measured before upload. */
+function withSizes(api: Pick<PickApi, 'getImageInfo'>, files: LocalFile[]): Promise<LocalFile[]> {
+  return Promise.all(
+    files.map(async (f) => {
+      if (f.w && f.h) return f;
+      const info = await api.getImageInfo({ src: f.path }).catch(() => undefined);
+      return info ? { ...f, w: info.width, h: info.height } : f;
+    }),
+  );
+}
+
 export function miniProgramPickers(
-  api: PickApi & Pick<typeof Taro, 'chooseMessageFile' | 'chooseLocation'>,
+  api: PickApi & Pick<typeof Taro, 'chooseMessageFile' | 'chooseLocation'> & Partial<Pick<typeof Taro, 'chooseMedia'>>,
   platform: MiniProgram,
+  options: { location?: boolean; settings?: SettingsApi } = {},
 ): Pickers {
   const canPickFile = platform === 'weapp';
+  const canPickLocation = options.location ?? true;
+  const { settings } = options;
+  // chooseMedia where WeChat has it; Alipay and Douyin keep the older pickers.
+  const media = platform === 'weapp' && api.chooseMedia ? (api as Pick<typeof Taro, 'chooseMedia'>) : undefined;
   return {
-    images: (source) => chooseImages(api, source),
-    video: () => chooseVideo(api),
+    images: (source) =>
+      media ? chooseMedia(media, { mediaType: 'image', source }, settings).then((files) => withSizes(api, files)) : chooseImages(api, source, settings),
+    video: () =>
+      media ? chooseMedia(media, { mediaType: 'video', source: 'both' }, settings).then((files) => files[0]) : chooseVideo(api, settings),
     canPickFile,
+    canPickLocation,
     async file() {
       if (!canPickFile) throw new UnsupportedError('发送文件');
       const res = await api.chooseMessageFile({ count: 1, type: 'file' }).catch(orCancel);
@@ -76,7 +148,8 @@ export function miniProgramPickers(
     },
     previewImage: (urls, current) => void api.previewImage({ urls, current }),
     async location() {
-      const p = await api.chooseLocation({}).catch(orCancel);
+      if (!canPickLocation) throw new UnsupportedError('发送位置');
+      const p = await guarded('location', '发送位置', () => api.chooseLocation({}), settings);
       return { lat: p.latitude, lng: p.longitude, title: p.name || p.address || '位置' };
     },
   };
@@ -90,6 +163,7 @@ export function browserPickers(api: PickApi, doc: Document, geolocation?: Geoloc
     images: (source) => chooseImages(api, source),
     video: () => chooseVideo(api),
     canPickFile: true,
+    canPickLocation: Boolean(geolocation) && LOCATION_ON,
     file() {
       return new Promise<LocalFile>((resolve, reject) => {
         const input = doc.createElement('input');
@@ -135,4 +209,6 @@ const taroPick: PickApi = {
 };
 
 export const pickers: Pickers =
-  PLATFORM === 'h5' ? browserPickers(taroPick, document, navigator.geolocation) : miniProgramPickers(Taro, PLATFORM);
+  PLATFORM === 'h5'
+    ? browserPickers(taroPick, document, navigator.geolocation)
+    : miniProgramPickers(Taro, PLATFORM, { location: LOCATION_ON, settings: taroSettings });

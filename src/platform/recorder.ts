@@ -9,6 +9,9 @@ import { RECORD_MAX_MS, RECORD_MIN_MS } from '../../types/media';
 import type { MiniProgram } from './env';
 import { PLATFORM } from './env';
 import type { LocalFile } from './files';
+import type { SettingsApi } from './permission';
+import { PermissionDeniedError, taroSettings, withPermission } from './permission';
+import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
 
 export type RecorderErrorCode = 'denied' | 'unsupported' | 'tooShort' | 'failed';
 
@@ -42,6 +45,8 @@ export interface RecorderBackend {
 export function miniProgramRecorder(
   api: Pick<typeof Taro, 'getRecorderManager' | 'authorize'>,
   platform: MiniProgram,
+  /** Where a refused microphone is explained and the settings page offered; without it, just 'denied'. */
+  settings?: SettingsApi,
 ): RecorderBackend {
   let manager: Taro.RecorderManager | undefined;
   let onStart: (() => void) | undefined;
@@ -62,8 +67,10 @@ export function miniProgramRecorder(
     async prepare() {
       // Alipay has no scope for the microphone: the system asks on the first start.
       if (platform === 'alipay') return;
-      await api.authorize({ scope: 'scope.record' }).catch((e: { errMsg?: string }) => {
-        throw new RecorderError('denied', e?.errMsg);
+      const ask = () => api.authorize({ scope: 'scope.record' });
+      await (settings ? withPermission('record', ask, settings) : ask()).catch((e: { errMsg?: string }) => {
+        if (isPrivacyRefusal(e)) throw new PrivacyRefusedError('录制语音');
+        throw new RecorderError('denied', e instanceof PermissionDeniedError ? undefined : e?.errMsg);
       });
     },
     start() {
@@ -224,5 +231,5 @@ export const createVoiceRecorder = (): VoiceRecorder =>
   new VoiceRecorder(
     PLATFORM === 'h5'
       ? browserRecorder({ mediaDevices: navigator.mediaDevices, MediaRecorder: window.MediaRecorder })
-      : miniProgramRecorder(Taro, PLATFORM),
+      : miniProgramRecorder(Taro, PLATFORM, taroSettings),
   );

@@ -88,6 +88,11 @@ export class WeappSimulator {
     this.app?.onShow?.({ path: 'pages/entry/index', query: {} });
   }
 
+  /** The app comes back to the foreground (App.onShow), showing `path` with `query`. */
+  show(path: string, query: Record<string, string> = {}): void {
+    this.app?.onShow?.({ path, query });
+  }
+
   /** Loads, renders and attaches one page, as opening it with `query` would. */
   open(route: string, query: Record<string, string> = {}): SimulatedPage {
     this.nextQuery = { route, query };

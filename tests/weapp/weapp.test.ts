@@ -6,52 +6,246 @@
  * compiler in miniprogram-simulate, talking to a real server through faked wx sockets.
  */
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { PushFrame } from '../../types/protocol';
 import { DEMO } from '../../server/demo';
 import { spawnServer, type ServerProcess } from '../helpers/server-process';
 import { png } from '../helpers/fixtures';
+import { startWechatStub, WX_APPID, WX_SECRET, type WechatStub } from '../helpers/wechat-stub';
 import { WsClient } from '../helpers/ws-client';
-import { createWxFake, type WxFake } from './wx-fake';
+import { createWxFake, TEST_DOMAIN, type WxFake } from './wx-fake';
 import { until, WeappSimulator } from './simulator';
 
 jest.setTimeout(60_000);
 
 const DIST = resolve(__dirname, '../../dist/weapp');
 const SESSION = `team-${DEMO.consultationId}`;
+const ADMIN_KEY = 'weapp-test-admin-key-weapp-test-admin-key';
+const TOKEN_KEY = 'medchat.token';
 
 let server: ServerProcess;
+let wechat: WechatStub;
 let fake: WxFake;
 let sim: WeappSimulator;
+/** The WeChat user of the simulated phone: wx.login gives a fresh one-time code of theirs. */
+let openid = 'o-unbound-user';
 
 beforeAll(async () => {
-  server = await spawnServer();
+  // WeChat's server API (jscode2session) is a local stub the real server is pointed at.
+  wechat = await startWechatStub();
+  server = await spawnServer({ WECHAT_APPID: WX_APPID, WECHAT_APP_SECRET: WX_SECRET, WECHAT_API_URL: wechat.url, ADMIN_API_KEY: ADMIN_KEY });
   fake = createWxFake(server.url);
+  fake.login = () => wechat.codes.of(openid);
+  // The privacy guide has its own test; elsewhere it was agreed to on an earlier launch.
+  fake.privacy.agreed = true;
   sim = new WeappSimulator(DIST, fake.wx);
 });
+
+let afterPrivacy = () => {};
+afterEach(() => afterPrivacy());
 
 afterAll(async () => {
   for (const ws of fake.sockets) ws.terminate();
   await server.stop();
+  await wechat.close();
 });
 
-test('without a token the entry page asks for the SMS link', async () => {
-  const page = sim.open('pages/entry/index');
-  await until(() => page.dom?.textContent?.includes('短信链接') ?? false, 'the hint');
+/** A fresh one-time SMS link of the demo patient, as the hospital's system asks for one (jsdom has no fetch). */
+function patientLink(): Promise<string> {
+  return new Promise((done, fail) => {
+    const body = JSON.stringify({ consultationId: DEMO.consultationId });
+    const req = request(`${server.url}/api/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        const { links } = JSON.parse(text) as { links: { patient: string } };
+        done(new URL(links.patient.replace('/#/', '/')).searchParams.get('link') as string);
+      });
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+const codesExchanged = () => wechat.calls.filter((c) => c.path.endsWith('/jscode2session')).map((c) => c.query.get('js_code'));
+
+test('an unbound WeChat account gets the page on how to bind; a session token among the launch parameters is ignored', async () => {
+  openid = 'o-never-bound';
+  const page = sim.open('pages/entry/index', { token: encodeURIComponent(server.tokens.patient), session: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => text().includes('请先绑定就诊人'), 'the binding page');
+  expect(text()).toContain('短信');
+  expect(text()).toContain('二维码');
   expect(fake.navigations).toEqual([]);
+  expect(fake.storage.get(TOKEN_KEY)).toBeUndefined();
   page.detach();
 });
 
-test('the entry page keeps a host app session token and relaunches into the named chat', async () => {
-  const token = server.tokens.patient;
-  const page = sim.open('pages/entry/index', { token: encodeURIComponent(token), session: SESSION });
+test('the first launch from the SMS link binds this WeChat account and opens the named chat', async () => {
+  openid = 'o-patient-li';
+  const before = codesExchanged().length;
+  const link = await patientLink();
+  const page = sim.open('pages/entry/index', { link: encodeURIComponent(link), session: encodeURIComponent(SESSION) });
   await until(() => fake.navigations.length > 0, 'a navigation');
-  expect(fake.navigations).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
-  expect(fake.storage.get('medchat.token')).toBe(token);
+  expect(fake.navigations.splice(0)).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  expect(codesExchanged().length).toBe(before + 1);
+  const token = fake.storage.get(TOKEN_KEY) as string;
+  const ws = await WsClient.open(server);
+  const auth = (await ws.request('auth', { token })) as { me: { account: string } };
+  expect(auth.me.account).toBe(DEMO.patient.account);
+  ws.close();
   page.detach();
+});
+
+test('a later launch signs in silently with a fresh code (no link, no SMS)', async () => {
+  const before = codesExchanged();
+  const oldToken = fake.storage.get(TOKEN_KEY);
+  const page = sim.open('pages/entry/index');
+  await until(() => fake.navigations.length > 0, 'a navigation');
+  expect(fake.navigations.splice(0)).toEqual(['/consult/sessions/index']);
+  const after = codesExchanged();
+  expect(after.length).toBe(before.length + 1);
+  expect(before).not.toContain(after[after.length - 1]);
+  expect(fake.storage.get(TOKEN_KEY)).not.toBe(oldToken);
+  page.detach();
+});
+
+test('back in the foreground with an expired session token, a fresh code replaces it and the chat reopens', async () => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const expired = `${b64({ alg: 'HS256' })}.${b64({ sub: DEMO.patient.account, exp: Math.floor(Date.now() / 1000) - 60 })}.sig`;
+  fake.storage.set(TOKEN_KEY, expired);
+  const chat = sim.open('consult/chat/index', { id: SESSION });
+  sim.show('consult/chat/index', { id: encodeURIComponent(SESSION) });
+  await until(() => fake.navigations.length > 0, 'the relaunch into sign-in');
+  const relaunch = fake.navigations.splice(0)[0];
+  expect(relaunch).toBe(`/pages/entry/index?session=${encodeURIComponent(SESSION)}`);
+  chat.detach();
+
+  const before = codesExchanged().length;
+  const entry = sim.open('pages/entry/index', { session: encodeURIComponent(SESSION) });
+  await until(() => fake.navigations.length > 0, 'back into the chat');
+  expect(fake.navigations.splice(0)).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  expect(codesExchanged().length).toBe(before + 1);
+  const fresh = fake.storage.get(TOKEN_KEY) as string;
+  expect(fresh).not.toBe(expired);
+  (await WsClient.loginWithToken(server, fresh)).close();
+  entry.detach();
+});
+
+test('the fake wx refuses every address but the configured domain, and the app used only that one', async () => {
+  const refusedRequest = await new Promise<string>((done) =>
+    fake.wx.request?.({ url: `${server.url}/api/login/miniapp`, method: 'POST', data: {}, fail: (e) => done(e.errMsg) }),
+  );
+  expect(refusedRequest).toBe('request:fail url not in domain list');
+  const socketError = await new Promise<string>((done) =>
+    fake.wx.connectSocket?.({ url: `${server.url.replace('http', 'ws')}/ws` }).onError((e) => done(e.errMsg)),
+  );
+  expect(socketError).toBe('connectSocket:fail url not in domain list');
+  const plainHttp = await new Promise<string>((done) =>
+    fake.wx.request?.({ url: `http://${TEST_DOMAIN}/api/login/miniapp`, fail: (e) => done(e.errMsg) }),
+  );
+  expect(plainHttp).toContain('url not in domain list');
+  // Everything the app itself asked for so far went to https:// / wss:// on the configured domain.
+  expect(fake.refused).toEqual([`${server.url}/api/login/miniapp`, `${server.url.replace('http', 'ws')}/ws`, `http://${TEST_DOMAIN}/api/login/miniapp`]);
+  fake.refused.length = 0;
+});
+
+test('privacy: a photo waits for our privacy guide; 拒绝 explains, 同意 lets the chosen photo go out', async () => {
+  // Other tests run as after an earlier agreement, whatever happens here.
+  afterPrivacy = () => (fake.privacy.agreed = true);
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  fake.privacy.agreed = false;
+  fake.files.clear();
+  fake.files.set('wxfile://tmp_private.png', { bytes: await png(200, 100), width: 200, height: 100 });
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
+  const pickPhoto = async () => {
+    // The composer stays disabled until the chat has synced: tap + again until the panel is there.
+    let lastTap = 0;
+    await until(() => {
+      if (page.querySelector('.more-item-image')) return true;
+      if (Date.now() - lastTap > 1_000) {
+        lastTap = Date.now();
+        page.querySelector('.more-toggle')?.dispatchEvent('tap');
+      }
+      return false;
+    }, 'the + panel', 15_000);
+    page.querySelector('.more-item-image')?.dispatchEvent('tap');
+    await until(() => fake.navigations.includes('/pages/privacy/index'), 'the privacy guide');
+    fake.navigations.splice(0);
+    const guide = sim.open('pages/privacy/index');
+    await until(() => (guide.dom?.textContent ?? '').includes('隐私保护指引'), 'the popup');
+    return guide;
+  };
+
+  const first = await pickPhoto();
+  expect(fake.privacy.answers).toContain('exposureAuthorization');
+  first.querySelector('.privacy-refuse')?.dispatchEvent('tap');
+  await until(() => fake.toasts.some((t) => t.includes('隐私保护指引')), 'the explanation').catch((e: Error) => {
+    throw new Error(`${e.message}: toasts ${JSON.stringify(fake.toasts)} answers ${JSON.stringify(fake.privacy.answers)} nav ${JSON.stringify(fake.navigations)}`);
+  });
+  expect(fake.privacy.answers).toContain('disagree');
+  expect(fake.navigations).toContain('back');
+  expect(fake.uploads.some((u) => u.filePath === 'wxfile://tmp_private.png')).toBe(false);
+  first.detach();
+
+  const second = await pickPhoto();
+  const agree = second.querySelector('.privacy-agree');
+  agree?.dispatchEvent('agreeprivacyauthorization');
+  const push = await doctor.waitFor(
+    (f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.type === 'image' && (f.msg.attach as { name?: string })?.name === 'tmp_private.png',
+  );
+  expect(push.msg.attach).toMatchObject({ w: 200, h: 100 });
+  expect(fake.privacy.answers).toContain('agree:privacy-agree');
+  expect(fake.privacy.agreed).toBe(true);
+  second.detach();
+  doctor.close();
+  page.detach();
+});
+
+/** Taps the voice button (again, while the composer is still disabled) until `done`. */
+async function openVoice(page: ReturnType<WeappSimulator['open']>, done: () => boolean, what: string): Promise<void> {
+  let lastTap = 0;
+  await until(() => {
+    if (done()) return true;
+    if (!page.querySelector('.voice-area') && Date.now() - lastTap > 1_000) {
+      lastTap = Date.now();
+      page.querySelector('.voice-toggle')?.dispatchEvent('tap');
+    }
+    return false;
+  }, what, 15_000);
+}
+
+test('a refused microphone is explained and the settings page offered; switched on there, recording is ready', async () => {
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  fake.auth['scope.record'] = false; // refused on an earlier day: WeChat no longer prompts
+  fake.inSettings = (auth) => (auth['scope.record'] = true);
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
+  await openVoice(page, () => page.querySelector('.voice-start') !== undefined, 'recording ready');
+  expect(fake.modals.at(-1)).toMatchObject({ title: '需要麦克风权限', confirmText: '去设置' });
+  expect(fake.openSettingCalls).toBe(1);
+  page.detach();
+
+  // Declined in the settings page too: the panel says what is missing instead of failing silently.
+  fake.auth['scope.record'] = false;
+  fake.inSettings = () => undefined;
+  const again = sim.open('consult/chat/index', { id: SESSION });
+  await openVoice(again, () => (again.dom?.textContent ?? '').includes('没有麦克风权限'), 'the explanation');
+  expect(fake.openSettingCalls).toBe(2);
+  again.detach();
 });
 
 test('the chat page shows the doctor’s message and a tap on 发送 delivers the patient’s reply', async () => {
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
   const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
   await doctor.request('send', {
     msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body: '您好，请描述一下症状', idClient: 'weapp-doc-1' },
@@ -62,7 +256,7 @@ test('the chat page shows the doctor’s message and a tap on 发送 delivers th
   await until(() => text().includes('您好，请描述一下症状'), 'the doctor’s message');
   expect(fake.titles).toContain(DEMO.doctor.name);
   // The consultation stays out of screenshots and screen recordings.
-  expect(fake.captureEffects).toEqual(['hidden']);
+  expect(fake.captureEffects.at(-1)).toBe('hidden');
 
   const input = page.querySelector('.input-field');
   const send = page.querySelector('.input-send');
@@ -75,7 +269,7 @@ test('the chat page shows the doctor’s message and a tap on 发送 delivers th
   const push = await doctor.waitFor(
     (f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.body === '嗓子疼，有点发烧',
   );
-  expect(push.msg).toMatchObject({ from: DEMO.patient.account, sessionId: SESSION, seq: 2 });
+  expect(push.msg).toMatchObject({ from: DEMO.patient.account, sessionId: SESSION, seq: expect.any(Number) });
   await until(() => text().includes('嗓子疼，有点发烧'), 'the sent message in the list');
   doctor.close();
   page.detach();
@@ -115,6 +309,8 @@ test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab 
   const page = sim.open('consult/chat/index', { id: SESSION });
   const text = () => page.dom?.textContent ?? '';
   await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected');
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  fake.files.clear();
   fake.files.set('wxfile://tmp_photo.png', { bytes: await png(320, 240), width: 320, height: 240 });
 
   // Under load the page may still be rendering: tap only once the button is there.
@@ -128,8 +324,9 @@ test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab 
 
   const push = await doctor.waitFor((f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.type === 'image');
   expect(push.msg.attach).toMatchObject({ w: 320, h: 240, ext: 'png', name: 'tmp_photo.png' });
-  expect(fake.uploads[0]).toMatchObject({ name: 'file', filePath: 'wxfile://tmp_photo.png', header: { authorization: `Bearer ${server.tokens.patient}` } });
-  expect(fake.uploads[0].url).toMatch(/\/api\/upload\?kind=image&name=tmp_photo\.png$/);
+  const upload = fake.uploads.find((u) => u.filePath === 'wxfile://tmp_photo.png');
+  expect(upload).toMatchObject({ name: 'file', header: { authorization: `Bearer ${server.tokens.patient}` } });
+  expect(upload?.url).toBe(`https://${TEST_DOMAIN}/api/upload?kind=image&name=tmp_photo.png`);
 
   await doctor.request('send', {
     msg: {
@@ -152,10 +349,15 @@ function simulateTick(): Promise<void> {
   return new Promise((r) => setTimeout(r, 50));
 }
 
-test('the build output holds the pages the app config lists', () => {
-  const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as { pages: string[]; subPackages: unknown };
-  expect(app.pages).toEqual(['pages/entry/index']);
+test('the build output holds the pages the app config lists, and what WeChat requires of app.json', () => {
+  const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as Record<string, unknown>;
+  expect(app.pages).toEqual(['pages/entry/index', 'pages/settings/index', 'pages/privacy/index']);
   expect(app.subPackages).toEqual([{ root: 'consult', pages: ['sessions/index', 'chat/index'] }]);
+  expect(app.requiredPrivateInfos).toEqual(['chooseLocation']);
+  expect(app.sitemapLocation).toBe('sitemap.json');
+  expect(JSON.parse(readFileSync(join(DIST, 'sitemap.json'), 'utf8'))).toMatchObject({ rules: [{ action: 'disallow', page: '*' }] });
+  expect(app.preloadRule).toEqual({ 'pages/entry/index': { network: 'all', packages: ['consult'] } });
+  expect(app.lazyCodeLoading).toBe('requiredComponents');
 });
 
 test('a long chat on the weapp sends each new message to the render thread as a small setData', async () => {

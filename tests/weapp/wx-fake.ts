@@ -1,7 +1,11 @@
 /// <reference types="miniprogram-api-typings" />
 /**
  * The WeChat native APIs the compiled weapp output calls, typed by WeChat's own typings
- * (miniprogram-api-typings). Sockets are real: each wx socket is a `ws` WebSocket to a real server.
+ * (miniprogram-api-typings). Requests, uploads and sockets are real, to a real server, but only for
+ * the build's configured domain, as WeChat's domain whitelist allows: any other address fails with
+ * WeChat's "url not in domain list". Privacy APIs wait for the privacy guide through
+ * onNeedPrivacyAuthorization as WeChat documents; permissions are refused or granted like WeChat's
+ * (after one refusal only openSetting switches them back on).
  */
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
@@ -22,16 +26,56 @@ export interface WxFake {
   uploads: WechatMiniprogram.UploadFileOption[];
   /** What the app asked wx.setVisualEffectOnCapture for, in order. */
   captureEffects: string[];
+  /** URLs refused for not being on the domain list, in order. */
+  refused: string[];
+  /** The WeChat user of this device: wx.login gives a fresh code of theirs (see `login`). */
+  login: () => string;
+  /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made. */
+  privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[] };
+  /** Permission state per scope (undefined: never asked); what the person answers a first prompt. */
+  auth: Record<string, boolean | undefined>;
+  answerPrompt: (scope: string) => boolean;
+  /** What the person switches on in the settings page wx.openSetting shows. */
+  inSettings: (auth: Record<string, boolean | undefined>) => void;
+  modals: WechatMiniprogram.ShowModalOption[];
+  /** Confirm (true) or cancel each modal. */
+  modalAnswer: boolean;
+  openSettingCalls: number;
+  toasts: string[];
 }
+
+/** As WeChat documents it: resolve({ event, buttonId }) and eventInfo { referrer } (the typings omit the latter). */
+type PrivacyListener = (resolve: (o: { event: string; buttonId?: string }) => void, info: { referrer: string }) => void;
 
 const ok = <T extends object>(extra?: T) => ({ errMsg: 'ok', ...extra });
 
+/** The domain the simulator tests' build is configured with (.env.test). */
+export const TEST_DOMAIN = 'im.medchat.test';
+
 /**
- * `serverUrl` (http://host:port) replaces whatever address the build was configured with, as a proxy
- * would, for sockets and uploads alike.
+ * `domain` is the build's configured server domain: requests to https://<domain> and wss://<domain>
+ * go to `serverUrl` (http://host:port), the test server, as DNS would send them there; every other
+ * address is refused as WeChat refuses one missing from the admin console's domain lists.
  */
-export function createWxFake(serverUrl: string): WxFake {
-  const serverWsUrl = `${serverUrl.replace('http', 'ws')}/ws`;
+export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): WxFake {
+  const refused: string[] = [];
+  /** The test server's URL for `url`, or undefined (recorded) when WeChat would refuse it. */
+  const route = (url: string, scheme: 'https:' | 'wss:'): string | undefined => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      refused.push(url);
+      return undefined;
+    }
+    if (u.protocol !== scheme || u.hostname !== domain || (u.port && u.port !== '443')) {
+      refused.push(url);
+      return undefined;
+    }
+    const base = scheme === 'wss:' ? serverUrl.replace(/^http/, 'ws') : serverUrl;
+    return base + u.pathname + u.search;
+  };
+  const notInDomainList = (api: string) => ({ errMsg: `${api}:fail url not in domain list` });
   const files = new Map<string, { bytes: Buffer; width: number; height: number }>();
   const uploads: WechatMiniprogram.UploadFileOption[] = [];
   const storage = new Map<string, unknown>();
@@ -41,7 +85,22 @@ export function createWxFake(serverUrl: string): WxFake {
   const network = new Set<WechatMiniprogram.OnNetworkStatusChangeCallback>();
 
   const connectSocket: Wx['connectSocket'] = (option) => {
-    const ws = new WebSocket(serverWsUrl);
+    const target = route(option.url, 'wss:');
+    if (!target) {
+      // WeChat still returns a task; it fails at once and never opens.
+      const errors: Array<(e: { errMsg: string }) => void> = [];
+      setTimeout(() => errors.forEach((cb) => cb(notInDomainList('connectSocket'))), 0);
+      option.fail?.(notInDomainList('connectSocket'));
+      return {
+        send: (o: { fail?: (e: unknown) => void }) => o.fail?.({ errMsg: 'sendSocketMessage:fail' }),
+        close: () => undefined,
+        onOpen: () => undefined,
+        onClose: () => undefined,
+        onError: (cb: (e: { errMsg: string }) => void) => void errors.push(cb),
+        onMessage: () => undefined,
+      } as unknown as WechatMiniprogram.SocketTask;
+    }
+    const ws = new WebSocket(target);
     sockets.push(ws);
     const task: WechatMiniprogram.SocketTask = {
       send: (o) => {
@@ -65,7 +124,11 @@ export function createWxFake(serverUrl: string): WxFake {
   const uploadFile: Wx['uploadFile'] = (option) => {
     uploads.push(option);
     const progress = new Set<WechatMiniprogram.UploadTaskOnProgressUpdateCallback>();
-    const target = new URL(option.url);
+    const routed = route(option.url, 'https:');
+    if (!routed) {
+      setTimeout(() => option.fail?.(notInDomainList('uploadFile')), 0);
+      return { abort: () => undefined, onProgressUpdate: () => undefined } as unknown as WechatMiniprogram.UploadTask;
+    }
     const bytes = files.get(option.filePath)?.bytes ?? Buffer.alloc(0);
     const boundary = 'wxfakeBoundary';
     const body = Buffer.concat([
@@ -76,7 +139,7 @@ export function createWxFake(serverUrl: string): WxFake {
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     // jsdom has no fetch: a plain Node request, as WeChat's client makes one.
-    const req = request(serverUrl + target.pathname + target.search, {
+    const req = request(routed, {
       method: 'POST',
       headers: { ...option.header, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
     });
@@ -103,8 +166,127 @@ export function createWxFake(serverUrl: string): WxFake {
     } as WechatMiniprogram.UploadTask;
   };
 
+  /** wx.request: JSON to our server, as WeChat sends an object `data` with a JSON content type. */
+  const wxRequest = ((option: WechatMiniprogram.RequestOption) => {
+    const routed = route(option.url, 'https:');
+    if (!routed) {
+      setTimeout(() => option.fail?.({ ...notInDomainList('request'), errno: 600002 }), 0);
+      return { abort: () => undefined } as WechatMiniprogram.RequestTask;
+    }
+    const body = option.data === undefined ? '' : typeof option.data === 'string' ? option.data : JSON.stringify(option.data);
+    const req = request(routed, {
+      method: option.method ?? 'GET',
+      headers: { ...(option.header as Record<string, string>), 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let data: unknown = text;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          // dataType json: a body that is not JSON stays a string
+        }
+        option.success?.({ data, statusCode: res.statusCode ?? 0, header: res.headers, cookies: [], errMsg: 'request:ok' } as unknown as WechatMiniprogram.RequestSuccessCallbackResult);
+      });
+    });
+    req.on('error', (e) => option.fail?.({ errMsg: `request:fail ${e.message}`, errno: 5 }));
+    req.end(body);
+    return { abort: () => req.destroy() } as unknown as WechatMiniprogram.RequestTask;
+  }) as Wx['request'];
+
+  // Privacy: a privacy API called before the guide was agreed to waits for the listener's answer.
+  const privacy: WxFake['privacy'] = { agreed: false, answers: [] };
+  const privacyGate = (api: string, proceed: () => void, fail: (res: { errMsg: string }) => void) => {
+    if (privacy.agreed || !privacy.listener) return proceed();
+    let settled = false;
+    privacy.listener(
+      (o: { event: string; buttonId?: string }) => {
+        privacy.answers.push(o.buttonId ? `${o.event}:${o.buttonId}` : o.event);
+        if (o.event === 'exposureAuthorization' || settled) return;
+        settled = true;
+        // The base library accepts an agree only with the id of the agree button that was tapped.
+        if (o.event === 'agree' && o.buttonId) {
+          privacy.agreed = true;
+          proceed();
+        } else fail({ errMsg: `${api}:fail privacy permission is not authorized` });
+      },
+      { referrer: api },
+    );
+  };
+
+  // Permissions: the first call prompts; a refusal sticks until the settings page changes it.
+  const state = {
+    auth: {} as Record<string, boolean | undefined>,
+    answerPrompt: (_scope: string) => true,
+    inSettings: (auth: Record<string, boolean | undefined>) => void auth,
+    modals: [] as WechatMiniprogram.ShowModalOption[],
+    modalAnswer: true,
+    openSettingCalls: 0,
+    toasts: [] as string[],
+  };
+  const permitted = (scope: string): boolean => {
+    if (state.auth[scope] === undefined) state.auth[scope] = state.answerPrompt(scope);
+    return state.auth[scope] === true;
+  };
+  const deny = (api: string) => ({ errMsg: `${api}:fail auth deny` });
+
   const captureEffects: string[] = [];
   const wx: Partial<Wx> = {
+    request: wxRequest,
+    login: ((o: WechatMiniprogram.LoginOption) => {
+      const code = fake.login();
+      setTimeout(() => o.success?.({ code, errMsg: 'login:ok' }), 0);
+    }) as Wx['login'],
+    onNeedPrivacyAuthorization: ((listener: PrivacyListener) => void (privacy.listener = listener)) as unknown as Wx['onNeedPrivacyAuthorization'],
+    openPrivacyContract: ((o: { success?: (r: unknown) => void }) => o?.success?.(ok())) as Wx['openPrivacyContract'],
+    authorize: ((o: WechatMiniprogram.AuthorizeOption) =>
+      privacyGate(
+        'authorize',
+        () => (permitted(o.scope) ? o.success?.(ok()) : o.fail?.({ errMsg: 'authorize:fail auth deny' })),
+        (e) => o.fail?.(e),
+      )) as Wx['authorize'],
+    getSetting: ((o: WechatMiniprogram.GetSettingOption) =>
+      o.success?.({ authSetting: { ...state.auth }, errMsg: 'getSetting:ok' } as unknown as WechatMiniprogram.GetSettingSuccessCallbackResult)) as Wx['getSetting'],
+    openSetting: ((o: WechatMiniprogram.OpenSettingOption) => {
+      state.openSettingCalls++;
+      state.inSettings(state.auth);
+      setTimeout(() => o.success?.({ authSetting: { ...state.auth }, errMsg: 'openSetting:ok' } as unknown as WechatMiniprogram.OpenSettingSuccessCallbackResult), 0);
+    }) as Wx['openSetting'],
+    showModal: ((o: WechatMiniprogram.ShowModalOption) => {
+      state.modals.push(o);
+      const confirm = state.modalAnswer;
+      setTimeout(() => o.success?.({ confirm, cancel: !confirm, errMsg: 'showModal:ok' } as WechatMiniprogram.ShowModalSuccessCallbackResult), 0);
+    }) as Wx['showModal'],
+    showToast: ((o: WechatMiniprogram.ShowToastOption) => {
+      state.toasts.push(o.title);
+      o.success?.(ok());
+    }) as Wx['showToast'],
+    chooseMedia: ((o: WechatMiniprogram.ChooseMediaOption) =>
+      privacyGate(
+        'chooseMedia',
+        () => {
+          if (o.sourceType?.length === 1 && o.sourceType[0] === 'camera' && !permitted('scope.camera')) return o.fail?.(deny('chooseMedia'));
+          const video = o.mediaType?.[0] === 'video';
+          const tempFiles = [...files.entries()].map(([path, f]) => ({
+            tempFilePath: path,
+            size: f.bytes.length,
+            fileType: video ? 'video' : 'image',
+            width: f.width,
+            height: f.height,
+            duration: video ? 3.5 : 0,
+            thumbTempFilePath: video ? `${path}.thumb.jpg` : '',
+          }));
+          setTimeout(() => o.success?.({ tempFiles, type: video ? 'video' : 'image', errMsg: 'chooseMedia:ok' } as WechatMiniprogram.ChooseMediaSuccessCallbackResult), 0);
+        },
+        (e) => o.fail?.(e),
+      )) as Wx['chooseMedia'],
+    navigateBack: ((o: WechatMiniprogram.NavigateBackOption) => {
+      navigations.push('back');
+      o?.success?.(ok());
+    }) as Wx['navigateBack'],
     uploadFile,
     setVisualEffectOnCapture: ((o: WechatMiniprogram.SetVisualEffectOnCaptureOption) => {
       captureEffects.push(o.visualEffect ?? 'none');
@@ -157,5 +339,53 @@ export function createWxFake(serverUrl: string): WxFake {
       o.success?.({ errMsg: 'ok', eventChannel: {} as WechatMiniprogram.EventChannel });
     }) as Wx['navigateTo'],
   };
-  return { wx, storage, navigations, titles, sockets, network, files, uploads, captureEffects };
+  const fake: WxFake = {
+    wx,
+    storage,
+    navigations,
+    titles,
+    sockets,
+    network,
+    files,
+    uploads,
+    captureEffects,
+    refused,
+    login: () => {
+      throw new Error('no WeChat user on this fake: set fake.login');
+    },
+    privacy,
+    get auth() {
+      return state.auth;
+    },
+    set auth(v) {
+      state.auth = v;
+    },
+    get answerPrompt() {
+      return state.answerPrompt;
+    },
+    set answerPrompt(v) {
+      state.answerPrompt = v;
+    },
+    get inSettings() {
+      return state.inSettings;
+    },
+    set inSettings(v) {
+      state.inSettings = v;
+    },
+    modals: state.modals,
+    get modalAnswer() {
+      return state.modalAnswer;
+    },
+    set modalAnswer(v) {
+      state.modalAnswer = v;
+    },
+    get openSettingCalls() {
+      return state.openSettingCalls;
+    },
+    set openSettingCalls(v) {
+      state.openSettingCalls = v;
+    },
+    toasts: state.toasts,
+  };
+  return fake;
 }

@@ -1,0 +1,69 @@
+/**
+ * A refused permission (microphone, camera, album, location) is explained, with a way to the
+ * platform's settings page: after one refusal WeChat and Douyin no longer prompt – authorize and the
+ * pickers fail at once ("authorize:fail auth deny", "chooseMedia:fail auth deny") – so only openSetting
+ * can switch it back on.
+ */
+import Taro from '@tarojs/taro';
+import { isCancel } from './env';
+import { isPrivacyRefusal } from './privacy';
+
+export type PermissionKind = 'record' | 'camera' | 'album' | 'location';
+
+const SCOPE: Record<PermissionKind, string> = {
+  record: 'scope.record',
+  camera: 'scope.camera',
+  album: 'scope.album',
+  location: 'scope.userLocation',
+};
+
+const WHY: Record<PermissionKind, { name: string; use: string }> = {
+  record: { name: '麦克风', use: '录制语音发给医生' },
+  camera: { name: '相机', use: '拍摄照片或视频发给医生' },
+  album: { name: '相册', use: '选择照片或视频发给医生' },
+  location: { name: '位置', use: '向医生发送您所在的位置' },
+};
+
+export class PermissionDeniedError extends Error {
+  constructor(readonly kind: PermissionKind) {
+    super(`没有${WHY[kind].name}权限，无法${WHY[kind].use}。可在小程序「设置」中开启`);
+    this.name = 'PermissionDeniedError';
+  }
+}
+
+/** A permission refusal, as opposed to a cancelled picker or a privacy-guide refusal. */
+export const isPermissionRefusal = (e: unknown): boolean => {
+  const msg = String((e as { errMsg?: string; errorMessage?: string })?.errMsg ?? (e as { errorMessage?: string })?.errorMessage ?? e);
+  return !isPrivacyRefusal(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
+};
+
+export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'>;
+
+/**
+ * Runs `action`; when the platform refuses it for want of a permission, explains why we need it and
+ * offers the settings page (去设置). Switched on there, the action runs once more; otherwise the caller
+ * gets PermissionDeniedError, whose message says what is missing.
+ */
+export async function withPermission<T>(kind: PermissionKind, action: () => Promise<T>, api: SettingsApi): Promise<T> {
+  try {
+    return await action();
+  } catch (e) {
+    if (!isPermissionRefusal(e)) throw e;
+    const { name, use } = WHY[kind];
+    const { confirm } = await api.showModal({
+      title: `需要${name}权限`,
+      content: `${use}需要使用${name}。您之前拒绝了授权，请在设置中开启。`,
+      confirmText: '去设置',
+      cancelText: '暂不',
+    });
+    if (!confirm) throw new PermissionDeniedError(kind);
+    const { authSetting } = await api.openSetting({});
+    if (!(authSetting as Record<string, boolean | undefined>)[SCOPE[kind]]) throw new PermissionDeniedError(kind);
+    return action();
+  }
+}
+
+export const taroSettings: SettingsApi = {
+  showModal: (o) => Taro.showModal(o),
+  openSetting: (o) => Taro.openSetting(o),
+};

@@ -1,0 +1,109 @@
+/**
+ * The privacy guide (隐私保护指引) before the first privacy API call: WeChat (and Douyin where it has
+ * the same API) calls onNeedPrivacyAuthorization and holds the API call pending until we answer with
+ * resolve({ event: 'agree', buttonId }) – after the person tapped our <button
+ * open-type="agreePrivacyAuthorization" id=buttonId> – or resolve({ event: 'disagree' }), which fails the
+ * call with "…:fail privacy permission is not authorized".
+ *
+ * Our popup lives on a page of its own (pages/privacy) unless a page shows <PrivacyPopup> itself: a
+ * request that arrives while no popup is mounted opens that page, which answers and goes back.
+ */
+import Taro from '@tarojs/taro';
+import { PLATFORM } from './env';
+
+export const AGREE_BUTTON_ID = 'privacy-agree';
+export const PRIVACY_PAGE = '/pages/privacy/index';
+
+type Resolve = (option: { event: 'exposureAuthorization' | 'agree' | 'disagree'; buttonId?: string }) => void;
+
+export interface PrivacyApi {
+  onNeedPrivacyAuthorization?: (listener: (resolve: Resolve, info: { referrer: string }) => void) => void;
+  openPrivacyContract?: (option?: object) => unknown;
+}
+
+/** What the popup shows: the API that asked (e.g. "chooseMedia"), or nothing pending. */
+export type PrivacyRequest = { referrer: string } | undefined;
+
+export class PrivacyGate {
+  private pending: Resolve[] = [];
+  private referrer = '';
+  private readonly popups = new Set<(req: PrivacyRequest) => void>();
+
+  constructor(
+    private readonly api: PrivacyApi,
+    /** Shows the privacy page when no popup is mounted to answer. */
+    private readonly openPage: () => void,
+  ) {}
+
+  /** Registers with the platform once, at launch; a platform without the API has nothing to ask. */
+  start(): void {
+    this.api.onNeedPrivacyAuthorization?.((resolve, info) => {
+      this.pending.push(resolve);
+      this.referrer = info?.referrer ?? '';
+      if (this.popups.size === 0) this.openPage();
+      else this.notify();
+    });
+  }
+
+  /** A popup mounts: it hears about requests (at once if one is waiting). Returns the unsubscribe. */
+  subscribe(popup: (req: PrivacyRequest) => void): () => void {
+    this.popups.add(popup);
+    popup(this.request());
+    return () => void this.popups.delete(popup);
+  }
+
+  request(): PrivacyRequest {
+    return this.pending.length ? { referrer: this.referrer } : undefined;
+  }
+
+  /** The popup is on screen: the platform is told (its exposure count), once per request. */
+  shown(): void {
+    for (const r of this.pending) r({ event: 'exposureAuthorization' });
+  }
+
+  /** After the agree button's agreeprivacyauthorization event: every waiting call proceeds. */
+  agree(buttonId: string = AGREE_BUTTON_ID): void {
+    this.answer({ event: 'agree', buttonId });
+  }
+
+  /** Refused (or the popup was left): every waiting call fails with "privacy permission is not authorized". */
+  disagree(): void {
+    this.answer({ event: 'disagree' });
+  }
+
+  openContract(): void {
+    void this.api.openPrivacyContract?.({});
+  }
+
+  private answer(option: Parameters<Resolve>[0]): void {
+    for (const r of this.pending.splice(0)) r(option);
+    this.notify();
+  }
+
+  private notify(): void {
+    const req = this.request();
+    for (const p of this.popups) p(req);
+  }
+}
+
+/** The failure a privacy API reports after the person refused our privacy guide. */
+export const isPrivacyRefusal = (e: unknown): boolean => /privacy permission is not authorized|privacy.*(deny|not agree)/i.test(String((e as { errMsg?: string })?.errMsg ?? e));
+
+export class PrivacyRefusedError extends Error {
+  constructor(what: string) {
+    super(`您未同意《隐私保护指引》，无法${what}。需要时可在「设置 → 隐私保护指引」中查看并同意`);
+    this.name = 'PrivacyRefusedError';
+  }
+}
+
+const privacyApi: PrivacyApi =
+  PLATFORM === 'weapp' || PLATFORM === 'tt'
+    ? {
+        onNeedPrivacyAuthorization: (Taro as unknown as PrivacyApi).onNeedPrivacyAuthorization
+          ? (l) => (Taro as unknown as Required<PrivacyApi>).onNeedPrivacyAuthorization(l)
+          : undefined,
+        openPrivacyContract: (o) => (Taro as unknown as Required<PrivacyApi>).openPrivacyContract?.(o),
+      }
+    : {};
+
+export const privacy = new PrivacyGate(privacyApi, () => void Taro.navigateTo({ url: PRIVACY_PAGE }));
