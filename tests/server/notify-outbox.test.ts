@@ -73,7 +73,7 @@ test('the doctor replies while the patient is away: exactly one notice, with a f
   await start();
   const d = await login(doctor);
   await say(d);
-  await until(() => sms.received.length === 1);
+  await until(async () => (await rowsOf(patient.account)).some((r) => r.state === 'sent'));
   await sleep(600);
   expect(sms.received).toHaveLength(1);
   expect(sms.rejected).toEqual([]);
@@ -97,7 +97,7 @@ test('three quick replies are one notice', async () => {
   await start();
   const d = await login(doctor);
   for (let i = 0; i < 3; i++) await say(d, `${SECRET_TEXT}${i}`);
-  await until(() => sms.received.length >= 1);
+  await until(async () => (await rowsOf(patient.account)).some((r) => r.state === 'sent'));
   await sleep(800);
   expect(sms.received).toHaveLength(1);
   expect(await rowsOf(patient.account)).toEqual([expect.objectContaining({ state: 'sent', events: 3 })]);
@@ -139,6 +139,7 @@ test('throttling: after a notice, the next waits for the minimum interval and co
   expect(sms.received).toHaveLength(1);
   await until(() => sms.received.length === 2, 6000);
   expect(Date.now() - first).toBeGreaterThanOrEqual(2000);
+  await until(async () => (await rowsOf(patient.account)).every((r) => r.state === 'sent'));
   expect((await rowsOf(patient.account)).map((r) => [r.state, r.events])).toEqual([
     ['sent', 1],
     ['sent', 2],
@@ -170,7 +171,7 @@ test('a permanent refusal is recorded and not retried; a transient failure is re
   await server.storage.setNotifyEnabled(patient.account, true, Date.now());
   sms.failWith.push(503);
   await say(d);
-  await until(() => sms.received.length === 1, 10_000);
+  await until(async () => (await rowsOf(patient.account)).some((r) => r.state === 'sent'), 10_000);
   await sleep(500);
   expect(sms.received).toHaveLength(1);
   const rows = await rowsOf(patient.account);

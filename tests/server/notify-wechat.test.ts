@@ -114,7 +114,8 @@ test('no consent left: the next notice goes by SMS instead', async () => {
   await doctorSays();
   await until(() => wx.sent.length === 1);
   await doctorSays();
-  await until(() => sms.received.length === 1);
+  await until(async () => (await rows()).filter((r) => r.state === 'sent').length === 2);
+  expect(sms.received).toHaveLength(1);
   expect(wx.sent).toHaveLength(1);
   expect(wx.refusals).toEqual([]);
   expect((await rows()).map((r) => r.outcome)).toEqual(['weapp', 'sms']);
@@ -147,7 +148,8 @@ test('a stale access token is replaced and the notice retried; a rejected prompt
   const db = new Database(server.dbPath);
   db.prepare("UPDATE notifications SET due_at = 0 WHERE state = 'pending'").run();
   db.close();
-  await until(() => wx.sent.length === 2, 10_000);
+  await until(async () => (await rows()).filter((r) => r.state === 'sent').length === 2, 10_000);
+  expect(wx.sent).toHaveLength(2);
   expect(wx.refusals).toEqual([40001]);
   expect((await rows())[1]).toMatchObject({ state: 'sent', attempts: 2 });
   expect((await consent('reject')).body).toEqual({ remaining: { [WX_TEMPLATE]: 0 } });
