@@ -1,11 +1,11 @@
-import { enableMapSet } from 'immer';
 import { createStore, useStore } from 'zustand';
-import { immer } from 'zustand/middleware/immer';
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
 import * as R from './reducers';
 
 export type { ChatState, ConnectionPhase, SessionMessages } from './reducers';
 export { hasGaps, orderedMessages, syncCursors } from './reducers';
+export type { MessageOrder } from './otree';
+export type { PMap } from './pmap';
 
 export interface ChatActions {
   setMe(me: Account): void;
@@ -25,33 +25,40 @@ export interface ChatActions {
   setUploadProgress(idClient: string, fraction: number | undefined): void;
 }
 
-// The store's records are Maps (see ChatState); immer drafts them only with this plugin.
-enableMapSet();
-
 export type ChatStore = ReturnType<typeof createChatStore>;
 
-/** A store per client: tests run several clients in one process. */
+/**
+ * A store per client: tests run several clients in one process. Plain zustand: every action is one
+ * update (`R.Tx`) over persistent structures, which copies only the paths it changes; immer's drafts
+ * would copy a changed Map or array whole (see reducers.ts).
+ */
 export function createChatStore() {
-  return createStore<R.ChatState & ChatActions>()(
-    immer((set) => ({
+  return createStore<R.ChatState & ChatActions>()((set) => {
+    const run = (fn: (tx: R.Tx) => void) =>
+      set((s) => {
+        const tx = new R.Tx(s);
+        fn(tx);
+        return tx.commit();
+      });
+    return {
       ...R.initialChatState(),
-      setMe: (me) => set((s) => R.setMe(s, me)),
-      setConnection: (c, error) => set((s) => R.setConnection(s, c, error)),
-      setSeqGapFree: (gapFree) => set((s) => R.setSeqGapFree(s, gapFree)),
-      addPending: (msg) => set((s) => R.addPending(s, msg)),
-      ack: (ack) => set((s) => R.ackMessage(s, ack)),
-      fail: (sessionId, idClient, error) => set((s) => R.failMessage(s, sessionId, idClient, error)),
-      receive: (msgs) => set((s) => R.receiveMessages(s, msgs)),
-      mergeHistory: (sessionId, msgs, hasMore) => set((s) => R.mergeHistory(s, sessionId, msgs, hasMore)),
-      setSessions: (sessions) => set((s) => R.setSessions(s, sessions)),
-      openSessionAsRead: (sessionId) => set((s) => R.openSessionAsRead(s, sessionId)),
-      closeSession: () => set((s) => R.closeSession(s)),
-      peerRead: (sessionId, account, readSeq) => set((s) => R.peerRead(s, sessionId, account, readSeq)),
-      setTyping: (sessionId, account) => set((s) => R.setTyping(s, sessionId, account)),
-      setUnread: (sessionId, unread) => set((s) => R.setUnread(s, sessionId, unread)),
-      setUploadProgress: (idClient, fraction) => set((s) => R.setUploadProgress(s, idClient, fraction)),
-    })),
-  );
+      setMe: (me) => run((tx) => R.setMe(tx, me)),
+      setConnection: (c, error) => run((tx) => R.setConnection(tx, c, error)),
+      setSeqGapFree: (gapFree) => run((tx) => R.setSeqGapFree(tx, gapFree)),
+      addPending: (msg) => run((tx) => R.addPending(tx, msg)),
+      ack: (ack) => run((tx) => R.ackMessage(tx, ack)),
+      fail: (sessionId, idClient, error) => run((tx) => R.failMessage(tx, sessionId, idClient, error)),
+      receive: (msgs) => run((tx) => R.receiveMessages(tx, msgs)),
+      mergeHistory: (sessionId, msgs, hasMore) => run((tx) => R.mergeHistory(tx, sessionId, msgs, hasMore)),
+      setSessions: (sessions) => run((tx) => R.setSessions(tx, sessions)),
+      openSessionAsRead: (sessionId) => run((tx) => R.openSessionAsRead(tx, sessionId)),
+      closeSession: () => run((tx) => R.closeSession(tx)),
+      peerRead: (sessionId, account, readSeq) => run((tx) => R.peerRead(tx, sessionId, account, readSeq)),
+      setTyping: (sessionId, account) => run((tx) => R.setTyping(tx, sessionId, account)),
+      setUnread: (sessionId, unread) => run((tx) => R.setUnread(tx, sessionId, unread)),
+      setUploadProgress: (idClient, fraction) => run((tx) => R.setUploadProgress(tx, idClient, fraction)),
+    };
+  });
 }
 
 /** The app's one store. */

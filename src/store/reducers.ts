@@ -1,11 +1,20 @@
 /**
- * Pure state transitions of the chat store. They mutate an immer draft (or any plain object) and
- * touch neither Taro nor the network, so they are unit-tested directly.
+ * Pure state transitions of the chat store. Each runs inside one update (`Tx`): it reads the state
+ * the update started from, writes copies of what it changes, and `commit` hands zustand the changed
+ * top-level fields. Nothing here touches Taro or the network, so they are unit-tested directly.
+ *
+ * Cost model (see docs-draft/perf.md): sessions and each session's messages by idClient are persistent
+ * hash tries (pmap.ts), a session's display order is a persistent B+ tree (otree.ts). A live message,
+ * an ack or a receipt copies one path in each of its own session's structures, O(log n) in that
+ * session's length, and one path in the tries of sessions; every other session's objects stay the
+ * same objects (`===`), so React re-renders only what shows them.
  */
 import type { Ack, Account, Message, SessionSummary } from '../../types/message';
 import { consultationChange, parseSessionId, recallTarget, recalledView } from '../../types/message';
-import { current, isDraft } from 'immer';
-import { lowerBound } from './order';
+import { MessageOrder } from './otree';
+import { compareMessages } from './order';
+import type { Edit } from './pmap';
+import { PMap } from './pmap';
 
 /** Where the client's connection stands; the controller changes it, the banner shows it. */
 export type ConnectionPhase =
@@ -19,32 +28,35 @@ export type ConnectionPhase =
 
 export interface SessionMessages {
   /** Keyed by idClient: receiving the same message twice can only overwrite it. */
-  byId: Map<string, Message>;
-  /** idClients in display order (see compareMessages). */
-  order: string[];
+  readonly byId: PMap<Message>;
+  /** The messages in display order (see compareMessages). */
+  readonly order: MessageOrder;
   /** Highest server seq held. */
-  maxSeq: number;
+  readonly maxSeq: number;
   /**
    * Highest seq up to which nothing is missing (from the oldest held on): the cursor for sync. Pushes
    * can arrive past a gap (a socket dropped between two of them); syncing from maxSeq would skip it.
    */
-  syncedSeq: number;
+  readonly syncedSeq: number;
   /** Lowest server seq held, the cursor for loading older history. */
-  minSeq: number;
+  readonly minSeq: number;
   /** False once the server said there is nothing older. */
-  hasMore: boolean;
+  readonly hasMore: boolean;
+  /** Lowest seq of a message held as 'unread' (-Infinity: one without seq; Infinity: none). */
+  readonly unreadFrom: number;
+  /** Lowest seq of an own message held as 'sent' that may still turn into a receipt (Infinity: none). */
+  readonly sentFrom: number;
 }
+
+type MutableSession = { -readonly [K in keyof SessionMessages]: SessionMessages[K] };
 
 export interface ChatState {
   me?: Account;
   connection: ConnectionPhase;
   connectionError?: string;
-  /**
-   * Maps, not records: immer copies a changed Map far faster than it spreads a record with a
-   * thousand keys, and every message touches these.
-   */
-  sessions: Map<string, SessionSummary>;
-  messages: Map<string, SessionMessages>;
+  /** Persistent maps: a change to one session copies a path of the trie, not the map. */
+  sessions: PMap<SessionSummary>;
+  messages: PMap<SessionMessages>;
   currentSessionId?: string;
   /** Who is typing in which session right now (cleared by the controller after a few seconds). */
   typing: Record<string, string>;
@@ -59,87 +71,165 @@ export interface ChatState {
 
 export const initialChatState = (): ChatState => ({
   connection: 'idle',
-  sessions: new Map(),
-  messages: new Map(),
+  sessions: PMap.empty(),
+  messages: PMap.empty(),
   typing: {},
   uploads: {},
   seqGapFree: true,
 });
 
-function sessionMessages(state: ChatState, sessionId: string): SessionMessages {
-  let s = state.messages.get(sessionId);
-  if (!s) {
-    s = { byId: new Map(), order: [], maxSeq: 0, syncedSeq: 0, minSeq: 0, hasMore: true };
-    state.messages.set(sessionId, s);
+/**
+ * One update. Reads go to the copies this update made, else to the state it started from; each
+ * session touched is copied once (a shallow copy: its tries and tree are shared until changed, and
+ * then changed by path copying owned by `edit`).
+ */
+export class Tx {
+  readonly edit: Edit = {};
+  readonly changed: Partial<ChatState> = {};
+  private readonly msgs = new Map<string, MutableSession>();
+  private readonly sums = new Map<string, SessionSummary>();
+
+  constructor(private readonly base: ChatState) {}
+
+  get<K extends keyof ChatState>(key: K): ChatState[K] {
+    return (key in this.changed ? this.changed[key] : this.base[key]) as ChatState[K];
   }
-  return s;
+
+  put<K extends keyof ChatState>(key: K, value: ChatState[K]): void {
+    this.changed[key] = value;
+  }
+
+  /** The session's messages as held (no copy), if any. */
+  peek(sessionId: string): SessionMessages | undefined {
+    return this.msgs.get(sessionId) ?? this.get('messages').get(sessionId);
+  }
+
+  /** This update's own copy of the session's messages, made on first use. */
+  session(sessionId: string): MutableSession {
+    let s = this.msgs.get(sessionId);
+    if (!s) {
+      const held = this.get('messages').get(sessionId);
+      s = held
+        ? { ...held }
+        : {
+            byId: PMap.empty(),
+            order: MessageOrder.EMPTY,
+            maxSeq: 0,
+            syncedSeq: 0,
+            minSeq: 0,
+            hasMore: true,
+            unreadFrom: Infinity,
+            sentFrom: Infinity,
+          };
+      this.msgs.set(sessionId, s);
+    }
+    return s;
+  }
+
+  summary(sessionId: string): SessionSummary | undefined {
+    return this.sums.get(sessionId) ?? this.get('sessions').get(sessionId);
+  }
+
+  /** This update's own copy of the summary (memberReads and consultation copied too), if it exists. */
+  editSummary(sessionId: string): SessionSummary | undefined {
+    let own = this.sums.get(sessionId);
+    if (own) return own;
+    const held = this.get('sessions').get(sessionId);
+    if (!held) return undefined;
+    own = { ...held, memberReads: { ...held.memberReads }, ...(held.consultation ? { consultation: { ...held.consultation } } : {}) };
+    this.sums.set(sessionId, own);
+    return own;
+  }
+
+  putSummary(summary: SessionSummary): void {
+    this.sums.set(summary.id, summary);
+  }
+
+  resetSessions(): void {
+    this.msgs.clear();
+    this.sums.clear();
+    this.put('sessions', PMap.empty());
+    this.put('messages', PMap.empty());
+  }
+
+  /** The top-level fields this update changed, for zustand's `set`. */
+  commit(): Partial<ChatState> {
+    if (this.msgs.size) {
+      let messages = this.get('messages');
+      for (const [id, s] of this.msgs) messages = messages.set(id, s, this.edit);
+      this.put('messages', messages);
+    }
+    if (this.sums.size) {
+      let sessions = this.get('sessions');
+      for (const [id, s] of this.sums) sessions = sessions.set(id, s, this.edit);
+      this.put('sessions', sessions);
+    }
+    return this.changed;
+  }
+}
+
+/** Where `msg` (held, same place) sits in the order: O(log n). */
+function indexOf(s: SessionMessages, msg: Message): number {
+  const at = s.order.firstWhere((m) => compareMessages(m, msg) >= 0);
+  if (s.order.at(at)?.idClient === msg.idClient) return at;
+  return s.order.map((m) => m.idClient).indexOf(msg.idClient);
+}
+
+/** Replaces a held message in its place (same seq and time). */
+function replaceHeld(tx: Tx, s: MutableSession, existing: Message, next: Message): void {
+  s.order = s.order.replace(indexOf(s, existing), next, tx.edit);
+  s.byId = s.byId.set(next.idClient, next, tx.edit);
+  noteStatus(tx, s, next);
+}
+
+/** Keeps the cursors that let opening a session and receipts visit only what can change. */
+function noteStatus(tx: Tx, s: MutableSession, m: Message): void {
+  if (m.status === 'unread') s.unreadFrom = Math.min(s.unreadFrom, m.seq ?? -Infinity);
+  if (m.status === 'sent' && m.seq !== undefined && m.from === tx.get('me')?.account) s.sentFrom = Math.min(s.sentFrom, m.seq);
 }
 
 /**
- * The session's `byId` and `order` as plain values for the rest of this update. On drafts, immer traps
- * every element a splice shifts and drafts every message a lookup reads, which dominated ingest; a
- * copy made once per session and update is cheaper. Messages in it are frozen: replace, never mutate.
+ * Insert or replace one message, keeping the order sorted. A stored copy (with seq) is never replaced
+ * by a pending or failed one: a late local echo must not undo an ack.
  */
-function plain(s: SessionMessages): SessionMessages {
-  if (isDraft(s.byId)) s.byId = new Map(current(s.byId));
-  if (isDraft(s.order)) s.order = current(s.order).slice();
-  return s;
-}
-
-/** A message `order` lists, or an upsert just put in: always present. */
-const messageOf = (s: SessionMessages, idClient: string): Message => s.byId.get(idClient) as Message;
-
-/** The newest message held, if any. */
-const newestOf = (s: SessionMessages | undefined): Message | undefined =>
-  s?.order.length ? messageOf(s, s.order[s.order.length - 1]) : undefined;
-
-function removeFromOrder(s: SessionMessages, existing: Message): void {
-  const i = lowerBound(s.order, s.byId, existing);
-  if (s.order[i] === existing.idClient) s.order.splice(i, 1);
-  else s.order.splice(s.order.indexOf(existing.idClient), 1);
-}
-
-/**
- * Insert or replace one message, keeping `order` sorted. A stored copy (with seq) is never replaced by a
- * pending or failed one: a late local echo must not undo an ack.
- */
-function upsert(state: ChatState, msg: Message): boolean {
-  const s = plain(sessionMessages(state, msg.sessionId));
+function upsert(tx: Tx, msg: Message): boolean {
+  const s = tx.session(msg.sessionId);
   const existing = s.byId.get(msg.idClient);
   if (existing) {
     if (existing.seq !== undefined && msg.seq === undefined) return false;
     const samePlace = existing.seq === msg.seq && existing.time === msg.time;
     if (samePlace) {
-      s.byId.set(msg.idClient, { ...msg, status: mergeStatus(existing, msg) });
+      replaceHeld(tx, s, existing, { ...msg, status: mergeStatus(existing, msg) });
       return false;
     }
-    removeFromOrder(s, existing);
+    s.order = s.order.remove(indexOf(s, existing), tx.edit);
   }
-  s.byId.set(msg.idClient, existing ? { ...msg, status: mergeStatus(existing, msg) } : msg);
-  const at = lowerBound(s.order, s.byId, msg);
-  s.order.splice(at, 0, msg.idClient);
+  const stored = existing ? { ...msg, status: mergeStatus(existing, msg) } : msg;
+  s.byId = s.byId.set(msg.idClient, stored, tx.edit);
+  const at = s.order.firstWhere((m) => compareMessages(m, stored) >= 0);
+  s.order = s.order.insert(at, stored, tx.edit);
+  noteStatus(tx, s, stored);
   if (msg.seq !== undefined) {
     s.maxSeq = Math.max(s.maxSeq, msg.seq);
     s.minSeq = s.minSeq === 0 ? msg.seq : Math.min(s.minSeq, msg.seq);
-    if (state.seqGapFree) advanceSynced(s, msg.seq, at);
+    if (tx.get('seqGapFree')) advanceSynced(s, msg.seq, at);
     else s.syncedSeq = s.maxSeq;
   }
   return !existing;
 }
 
 /**
- * Stored messages sit in `order` by seq (server time never decreases within a conversation), so the
+ * Stored messages sit in the order by seq (server time never decreases within a conversation), so the
  * run of consecutive seqs continues right after the inserted message.
  */
-function advanceSynced(s: SessionMessages, seq: number, at: number): void {
+function advanceSynced(s: MutableSession, seq: number, at: number): void {
   if (s.syncedSeq === 0) s.syncedSeq = seq - 1;
   if (seq !== s.syncedSeq + 1) return;
   s.syncedSeq = seq;
-  for (let i = at + 1; i < s.order.length; i++) {
-    const next = messageOf(s, s.order[i]).seq;
-    if (next !== s.syncedSeq + 1) break;
-    s.syncedSeq = next;
-  }
+  s.order.forEachFrom(at + 1, (m) => {
+    if (m.seq !== s.syncedSeq + 1) return false;
+    s.syncedSeq = m.seq;
+  });
 }
 
 /** A status only moves forward: a re-delivered copy must not turn "read" back into "unread". */
@@ -156,8 +246,8 @@ function mergeStatus(existing: Message, incoming: Message): Message['status'] {
   return STATUS_RANK[existing.status] > STATUS_RANK[incoming.status] ? existing.status : incoming.status;
 }
 
-function touchSession(state: ChatState, msg: Message): SessionSummary {
-  let session = state.sessions.get(msg.sessionId);
+function touchSession(tx: Tx, msg: Message): SessionSummary {
+  let session = tx.editSummary(msg.sessionId);
   if (!session) {
     const parsed = parseSessionId(msg.sessionId);
     session = {
@@ -171,48 +261,47 @@ function touchSession(state: ChatState, msg: Message): SessionSummary {
       peerReadSeq: 0,
       memberReads: {},
     };
-    state.sessions.set(msg.sessionId, session);
+    tx.putSummary(session);
   }
-  session.lastMsg = newestOf(state.messages.get(msg.sessionId));
+  session.lastMsg = tx.peek(msg.sessionId)?.order.last();
   if (msg.seq !== undefined) session.lastSeq = Math.max(session.lastSeq, msg.seq);
   return session;
 }
 
-export function setMe(state: ChatState, me: Account): void {
-  if (state.me && state.me.account !== me.account) {
-    state.sessions = new Map();
-    state.messages = new Map();
-    state.currentSessionId = undefined;
+export function setMe(tx: Tx, me: Account): void {
+  const was = tx.get('me');
+  if (was && was.account !== me.account) {
+    tx.resetSessions();
+    tx.put('currentSessionId', undefined);
   }
-  state.me = me;
+  tx.put('me', me);
 }
 
-export function setSeqGapFree(state: ChatState, gapFree: boolean): void {
-  state.seqGapFree = gapFree;
+export function setSeqGapFree(tx: Tx, gapFree: boolean): void {
+  tx.put('seqGapFree', gapFree);
 }
 
-export function setConnection(state: ChatState, connection: ConnectionPhase, error?: string): void {
-  state.connection = connection;
-  state.connectionError = error;
+export function setConnection(tx: Tx, connection: ConnectionPhase, error?: string): void {
+  tx.put('connection', connection);
+  tx.put('connectionError', error);
 }
 
 /** Our own message enters the store the moment it is sent. */
-export function addPending(state: ChatState, msg: Message): void {
-  upsert(state, { ...msg, status: 'sending', seq: undefined, error: undefined });
-  touchSession(state, messageOf(sessionMessages(state, msg.sessionId), msg.idClient));
+export function addPending(tx: Tx, msg: Message): void {
+  upsert(tx, { ...msg, status: 'sending', seq: undefined, error: undefined });
+  touchSession(tx, tx.session(msg.sessionId).byId.get(msg.idClient) as Message);
 }
 
 /** Shown under one's own message when the server stored other text than was typed. */
 export const MASKED_NOTICE = '消息中的敏感词已被屏蔽';
 
-export function ackMessage(state: ChatState, ack: Ack): void {
-  const s = state.messages.get(ack.sessionId);
-  const pending = s?.byId.get(ack.idClient);
-  if (!s || !pending) return;
+export function ackMessage(tx: Tx, ack: Ack): void {
+  const pending = tx.peek(ack.sessionId)?.byId.get(ack.idClient);
+  if (!pending) return;
   const masked = ack.body !== undefined ? { body: ack.body, notice: MASKED_NOTICE } : {};
   const isNew = pending.seq === undefined;
-  upsert(state, { ...pending, ...masked, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
-  const session = touchSession(state, messageOf(s, ack.idClient));
+  upsert(tx, { ...pending, ...masked, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
+  const session = touchSession(tx, tx.session(ack.sessionId).byId.get(ack.idClient) as Message);
   if (isNew) countPatientMessage(session, pending);
 }
 
@@ -222,59 +311,61 @@ function countPatientMessage(session: SessionSummary, msg: Message): void {
   if (c && msg.from === c.patient && msg.type !== 'notification' && msg.type !== 'tip') c.patientMessages += 1;
 }
 
-export function failMessage(state: ChatState, sessionId: string, idClient: string, error: string): void {
-  const s = state.messages.get(sessionId);
-  const msg = s && plain(s).byId.get(idClient);
-  if (!s || !msg || msg.seq !== undefined) return;
-  s.byId.set(idClient, { ...msg, status: 'sendFailed', error });
+export function failMessage(tx: Tx, sessionId: string, idClient: string, error: string): void {
+  const msg = tx.peek(sessionId)?.byId.get(idClient);
+  if (!msg || msg.seq !== undefined) return;
+  replaceHeld(tx, tx.session(sessionId), msg, { ...msg, status: 'sendFailed', error });
 }
 
 /**
  * Messages from the server (live push, sync or history). Our own messages arrive as 'sent'; others'
  * count as unread unless their session is open or already read past them.
  */
-export function receiveMessages(state: ChatState, msgs: readonly Message[]): void {
-  const myAccount = state.me?.account;
+export function receiveMessages(tx: Tx, msgs: readonly Message[]): void {
+  const myAccount = tx.get('me')?.account;
+  const currentSessionId = tx.get('currentSessionId');
   for (const incoming of msgs) {
     const own = incoming.from === myAccount;
-    const session = state.sessions.get(incoming.sessionId);
+    const session = tx.summary(incoming.sessionId);
     const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
-    const open = state.currentSessionId === incoming.sessionId;
+    const open = currentSessionId === incoming.sessionId;
     const status = own ? 'sent' : open || alreadyRead ? 'read' : 'unread';
     const recall = recallTarget(incoming);
-    const isNew = upsert(state, { ...incoming, status: recall ? 'read' : status });
-    if (recall) applyRecall(state, incoming.sessionId, recall.idClient, myAccount);
-    const updated = touchSession(state, messageOf(sessionMessages(state, incoming.sessionId), incoming.idClient));
+    const isNew = upsert(tx, { ...incoming, status: recall ? 'read' : status });
+    if (recall) applyRecall(tx, incoming.sessionId, recall.idClient, myAccount);
+    const updated = touchSession(tx, tx.session(incoming.sessionId).byId.get(incoming.idClient) as Message);
     const change = consultationChange(incoming);
     if (change && updated.consultation) updated.consultation.status = change.status;
     if (isNew) countPatientMessage(updated, incoming);
     if (isNew && status === 'unread' && !recall) updated.unread += 1;
-    if (isNew && !own && state.typing[incoming.sessionId] === incoming.from) delete state.typing[incoming.sessionId];
+    const typing = tx.get('typing');
+    if (isNew && !own && typing[incoming.sessionId] === incoming.from) {
+      const { [incoming.sessionId]: _gone, ...rest } = typing;
+      tx.put('typing', rest);
+    }
     if (!own && open && incoming.seq !== undefined) updated.readSeq = Math.max(updated.readSeq, incoming.seq);
   }
 }
 
 /** The recalled message keeps its place and becomes a tip; a recall of something not held is a no-op. */
-function applyRecall(state: ChatState, sessionId: string, idClient: string, myAccount: string | undefined): void {
-  const s = state.messages.get(sessionId);
-  const target = s?.byId.get(idClient);
-  if (!s || !target || target.type === 'tip') return;
-  s.byId.set(idClient, recalledView(target, myAccount ?? ''));
+function applyRecall(tx: Tx, sessionId: string, idClient: string, myAccount: string | undefined): void {
+  const target = tx.peek(sessionId)?.byId.get(idClient);
+  if (!target || target.type === 'tip') return;
+  replaceHeld(tx, tx.session(sessionId), target, recalledView(target, myAccount ?? ''));
 }
 
 /** An older page from the server; it may overlap what is held, which upsert absorbs. */
-export function mergeHistory(state: ChatState, sessionId: string, msgs: readonly Message[], hasMore: boolean): void {
-  receiveMessages(state, msgs);
-  sessionMessages(state, sessionId).hasMore = hasMore;
+export function mergeHistory(tx: Tx, sessionId: string, msgs: readonly Message[], hasMore: boolean): void {
+  receiveMessages(tx, msgs);
+  tx.session(sessionId).hasMore = hasMore;
 }
 
 /** The server's view of the sessions list wins for counters; local pending state is kept. */
-export function setSessions(state: ChatState, sessions: readonly SessionSummary[]): void {
+export function setSessions(tx: Tx, sessions: readonly SessionSummary[]): void {
   for (const incoming of sessions) {
-    const local = state.messages.get(incoming.id);
-    const newestLocal = newestOf(local);
-    const open = state.currentSessionId === incoming.id;
-    state.sessions.set(incoming.id, {
+    const newestLocal = tx.peek(incoming.id)?.order.last();
+    const open = tx.get('currentSessionId') === incoming.id;
+    tx.putSummary({
       ...incoming,
       unread: open ? 0 : incoming.unread,
       lastMsg: newestLocal && newestLocal.seq === undefined ? newestLocal : (incoming.lastMsg ?? newestLocal),
@@ -282,62 +373,74 @@ export function setSessions(state: ChatState, sessions: readonly SessionSummary[
   }
 }
 
-/** The session on screen: its unread count goes to zero and its messages, held and arriving, count as read. */
-export function openSessionAsRead(state: ChatState, sessionId: string): void {
-  state.currentSessionId = sessionId;
-  const session = state.sessions.get(sessionId);
+/**
+ * The session on screen: its unread count goes to zero and its messages, held and arriving, count as
+ * read. Visits only the messages from the oldest one held as unread on.
+ */
+export function openSessionAsRead(tx: Tx, sessionId: string): void {
+  tx.put('currentSessionId', sessionId);
+  const session = tx.editSummary(sessionId);
   if (session) {
     session.unread = 0;
     session.readSeq = Math.max(session.readSeq, session.lastSeq);
   }
-  const s = state.messages.get(sessionId);
-  if (!s) return;
-  plain(s);
-  for (const id of s.order) {
-    const m = messageOf(s, id);
-    if (m.status === 'unread') s.byId.set(id, { ...m, status: 'read' });
-  }
+  const held = tx.peek(sessionId);
+  if (!held || held.unreadFrom === Infinity) return;
+  const s = tx.session(sessionId);
+  const from = s.unreadFrom;
+  const start = s.order.firstWhere((m) => m.seq === undefined || m.seq >= from);
+  const unread: Message[] = [];
+  s.order.forEachFrom(start, (m) => void (m.status === 'unread' && unread.push(m)));
+  s.unreadFrom = Infinity;
+  for (const m of unread) replaceHeld(tx, s, m, { ...m, status: 'read' });
 }
 
-export function closeSession(state: ChatState): void {
-  state.currentSessionId = undefined;
+export function closeSession(tx: Tx): void {
+  tx.put('currentSessionId', undefined);
 }
 
 /**
  * Another member read up to `readSeq`. Own messages that every other member has read show as read
- * ("receipt" in NIM's terms); in teams the per-member cursors also give "n人已读".
+ * ("receipt" in NIM's terms); in teams the per-member cursors also give "n人已读". Visits only the
+ * messages between the oldest own 'sent' one and the new watermark.
  */
-export function peerRead(state: ChatState, sessionId: string, account: string, readSeq: number): void {
-  const session = state.sessions.get(sessionId);
+export function peerRead(tx: Tx, sessionId: string, account: string, readSeq: number): void {
+  const session = tx.editSummary(sessionId);
   if (!session) return;
   session.memberReads[account] = Math.max(session.memberReads[account] ?? 0, readSeq);
   const cursors = Object.values(session.memberReads);
   session.peerReadSeq = Math.max(session.peerReadSeq, Math.min(...cursors));
-  const s = state.messages.get(sessionId);
-  if (!s) return;
-  plain(s);
-  for (const id of s.order) {
-    const m = messageOf(s, id);
-    if (m.from === state.me?.account && m.seq !== undefined && m.seq <= session.peerReadSeq && m.status === 'sent') {
-      s.byId.set(id, { ...m, status: 'receipt' });
-    }
-  }
+  const held = tx.peek(sessionId);
+  const upTo = session.peerReadSeq;
+  if (!held || held.sentFrom > upTo) return;
+  const s = tx.session(sessionId);
+  const me = tx.get('me')?.account;
+  const from = s.sentFrom;
+  const start = s.order.firstWhere((m) => m.seq === undefined || m.seq >= from);
+  const read: Message[] = [];
+  s.order.forEachFrom(start, (m) => {
+    if (m.seq === undefined || m.seq > upTo) return false;
+    if (m.from === me && m.status === 'sent') read.push(m);
+  });
+  s.sentFrom = upTo + 1;
+  for (const m of read) replaceHeld(tx, s, m, { ...m, status: 'receipt' });
 }
 
-export function setTyping(state: ChatState, sessionId: string, account: string | undefined): void {
-  if (account === undefined) delete state.typing[sessionId];
-  else state.typing[sessionId] = account;
+export function setTyping(tx: Tx, sessionId: string, account: string | undefined): void {
+  const { [sessionId]: _was, ...rest } = tx.get('typing');
+  tx.put('typing', account === undefined ? rest : { ...rest, [sessionId]: account });
 }
 
 /** `undefined` once the upload is over (done or failed). */
-export function setUploadProgress(state: ChatState, idClient: string, fraction: number | undefined): void {
-  if (fraction === undefined) delete state.uploads[idClient];
-  else state.uploads[idClient] = Math.max(0, Math.min(1, fraction));
+export function setUploadProgress(tx: Tx, idClient: string, fraction: number | undefined): void {
+  const { [idClient]: _was, ...rest } = tx.get('uploads');
+  tx.put('uploads', fraction === undefined ? rest : { ...rest, [idClient]: Math.max(0, Math.min(1, fraction)) });
 }
 
-export function setUnread(state: ChatState, sessionId: string, unread: number): void {
-  const session = state.sessions.get(sessionId);
-  if (session && state.currentSessionId !== sessionId) session.unread = unread;
+export function setUnread(tx: Tx, sessionId: string, unread: number): void {
+  if (tx.get('currentSessionId') === sessionId) return;
+  const session = tx.editSummary(sessionId);
+  if (session) session.unread = unread;
 }
 
 /** Cursors for sync: per session, the seq up to which nothing is missing. */
@@ -349,10 +452,10 @@ export function syncCursors(state: ChatState): Record<string, number> {
 
 /** Sessions holding a message past a gap: a sync fills it. */
 export function hasGaps(state: ChatState): boolean {
-  return [...state.messages.values()].some((s) => s.maxSeq > s.syncedSeq);
+  for (const s of state.messages.values()) if (s.maxSeq > s.syncedSeq) return true;
+  return false;
 }
 
 export function orderedMessages(state: ChatState, sessionId: string): Message[] {
-  const s = state.messages.get(sessionId);
-  return s ? s.order.map((id) => messageOf(s, id)) : [];
+  return state.messages.get(sessionId)?.order.toArray() ?? [];
 }

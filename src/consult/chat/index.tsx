@@ -70,7 +70,7 @@ export default function ChatPage() {
   const items = useMemo(
     () =>
       buildTimeline(
-        loaded ? loaded.order.map((id) => loaded.byId.get(id) as Message) : [],
+        loaded ? loaded.order.toArray() : [],
         me?.account,
         Date.now(),
         session?.memberReads,
