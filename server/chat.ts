@@ -18,6 +18,7 @@ import type {
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
 import { ClientError } from './errors';
+import { refusal } from './refusal';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
 import type { Moderator } from './moderation';
@@ -114,18 +115,7 @@ export class ChatService {
     const open = refusals.find((r) => r.reason === undefined);
     if (open) return open.c.id;
     const { c, reason } = refusals[0];
-    switch (reason as ClosedReason) {
-      case 'closed':
-        throw new ClientError('consultationClosed', '本次问诊已结束，无法继续发送消息');
-      case 'cancelled':
-        throw new ClientError('consultationClosed', '本次问诊已取消');
-      case 'expired':
-        throw new ClientError('consultationClosed', '本次问诊已超过时限');
-      case 'notAccepted':
-        throw new ClientError('invalidTransition', '请先接诊再回复患者');
-      case 'quotaUsed':
-        throw new ClientError('quotaExceeded', `本次问诊可发送 ${c.maxPatientMessages} 条消息，已用完`);
-    }
+    throw refusal(reason as ClosedReason, c);
   }
 
   /**
@@ -151,9 +141,12 @@ export class ChatService {
     if (!c) throw new ClientError('notFound', 'this session is not a consultation');
     const rule = CONSULTATION_TRANSITIONS[action];
     if (me.role !== rule.role) throw new ClientError('forbidden', action === 'cancel' ? '只有患者可以取消问诊' : '只有医生可以接诊或结束问诊');
-    if (!rule.from.includes(c.status)) throw new ClientError('invalidTransition', `问诊当前状态（${c.status}）不能${action === 'accept' ? '接诊' : action === 'close' ? '结束' : '取消'}`);
-    const updated = await this.storage.setConsultationStatus(c.id, rule.to);
-    const { stored } = await this.storage.appendMessage({
+    const cannot = (status: string) =>
+      new ClientError('invalidTransition', `问诊当前状态（${status}）不能${action === 'accept' ? '接诊' : action === 'close' ? '结束' : '取消'}`);
+    if (!rule.from.includes(c.status)) throw cannot(c.status);
+    // The state moves only from the state it was checked in, with its notice, in one transaction: two
+    // devices (or two server processes) changing it at once cannot both succeed.
+    const changed = await this.storage.transitionConsultation(c.id, rule.from, rule.to, {
       conv,
       // ':' never occurs in client idClients; one notice per state, however often it is retried.
       idClient: `consultation:${c.id}:${rule.to}`,
@@ -166,6 +159,8 @@ export class ChatService {
       attach: { consultation: { status: rule.to, by: me.account } },
       members: [],
     });
+    if (!changed) throw cannot((await this.storage.consultation(c.id))?.status ?? c.status);
+    const { consultation: updated, notice: stored } = changed;
     await this.audit.record(me.account, `consultation.${action}`, c.id, { from: c.status, to: rule.to });
     return { consultation: updated, notice: stored };
   }

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
+import { sessionIdOf } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
 import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 import type { Auth, SessionClaims } from './auth';
@@ -330,7 +331,7 @@ export class Gateway {
     const me = (origin.me as Account).account;
     const pushes: AccountPush[] = [];
     for (const account of await this.storage.conversationMembers(conv.id)) {
-      const frame = frameFor(account, account === me || conv.scene === 'team' ? sessionId : `p2p-${me}`);
+      const frame = frameFor(account, account === me || conv.scene === 'team' ? sessionId : sessionIdOf('p2p', me));
       if (frame) pushes.push({ account, frame });
     }
     this.pushLocal(pushes, origin);
@@ -373,6 +374,16 @@ export class Gateway {
       const text = frameFor(account);
       for (const c of conns) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(text);
     }
+  }
+
+  /** Whether `account` has an authenticated connection to this process (notification presence). */
+  isConnected(account: string): boolean {
+    return (this.byAccount.get(account)?.size ?? 0) > 0;
+  }
+
+  /** Accounts with an authenticated connection to this process. */
+  connectedAccounts(): string[] {
+    return [...this.byAccount].filter(([, set]) => set.size > 0).map(([account]) => account);
   }
 
   /** Open connections, by whether they authenticated (for the metrics). */

@@ -3,14 +3,22 @@
  * on either). The adapters supply how a read and a transaction run, and their own transaction control:
  * SQLite's group commit of appends, PostgreSQL's retry of an append that raced its original.
  */
+import { randomUUID } from 'node:crypto';
+import { closedReason } from '../../types/consultation';
 import type { Account, ConsultationStatus } from '../../types/message';
+import { refusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
 import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import { all, lock, one, type Op, run } from './sql';
 import type {
   AuditRecord,
+  ClaimedNotification,
   MiniappBinding,
+  NotifyConsent,
+  NotifyKind,
+  NotifyOutcome,
+  NotifyPolicy,
   Consultation,
   ConversationSummary,
   NewConsultation,
@@ -39,8 +47,44 @@ const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN
 
 export type Appended = { stored: StoredMessage; duplicate: boolean };
 
+/** What a message says happened, before it is known whom it concerns. */
+type NotifyEvent = 'message' | 'card' | 'accepted' | 'closed' | 'cancelled' | 'waiting';
+
+/** Collapsing keeps the weightiest event's kind: a closed consultation outranks the replies before it. */
+const WEIGHT: Record<NotifyKind, number> = { reply: 0, patientWrote: 0, waiting: 0, card: 1, accepted: 2, closed: 3, cancelled: 3 };
+
+const STATUS_EVENT: Partial<Record<string, NotifyEvent>> = { inProgress: 'accepted', closed: 'closed', cancelled: 'cancelled' };
+
+/** Which event a new message is (none for tips, recalls and other bookkeeping). */
+function eventOf(m: NewMessage): NotifyEvent | undefined {
+  if (m.type === 'tip') return undefined;
+  if (m.type === 'notification') {
+    const status = (m.attach as { consultation?: { status?: unknown } } | undefined)?.consultation?.status;
+    return typeof status === 'string' ? STATUS_EVENT[status] : undefined;
+  }
+  return m.type === 'custom' ? 'card' : 'message';
+}
+
+interface NotificationRow {
+  id: string;
+  account: string;
+  conv_id: string;
+  consultation_id: string | null;
+  kind: NotifyKind;
+  events: number;
+  seq: number;
+  event_at: number;
+  attempts: number;
+  lease_until: number;
+}
+
 export abstract class SqlStorage implements Storage {
   constructor(protected readonly cipher: Cipher) {}
+
+  /** The outbox is written only once a notification channel is configured. */
+  protected notifyPolicy: NotifyPolicy | undefined;
+  /** How a claim skips rows another transaction holds (PostgreSQL); SQLite has one writer anyway. */
+  protected readonly skipLocked: string = '';
 
   /** Runs an operation that only reads. */
   protected abstract read<T>(op: Op<T>): Promise<T>;
@@ -89,6 +133,7 @@ export abstract class SqlStorage implements Storage {
     );
     yield* run('INSERT INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', convId, 'team', c.id, this.cipher.sealName(c.teamName));
     for (const account of [c.patient, c.doctor]) yield* this.addMember(convId, account);
+    if (c.status === 'waiting') yield* this.notifyOp(c.id, convId, c.patient, 'waiting', 0, Date.now());
     return (yield* this.consultationOp(c.id)) as Consultation;
   }
 
@@ -103,6 +148,27 @@ export abstract class SqlStorage implements Storage {
   private *setStatusOp(id: string, status: ConsultationStatus): Op<Consultation> {
     yield* run('UPDATE consultations SET status = ? WHERE id = ?', status, id);
     return (yield* this.consultationOp(id)) as Consultation;
+  }
+
+  transitionConsultation(
+    id: string,
+    from: readonly ConsultationStatus[],
+    to: ConsultationStatus,
+    notice: NewMessage,
+  ): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined> {
+    return this.write(this.transitionOp(id, from, to, notice));
+  }
+
+  private *transitionOp(
+    id: string,
+    from: readonly ConsultationStatus[],
+    to: ConsultationStatus,
+    notice: NewMessage,
+  ): Op<{ consultation: Consultation; notice: StoredMessage } | undefined> {
+    const moved = yield* run(`UPDATE consultations SET status = ? WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`, to, id, ...from);
+    if (moved.changes === 0) return undefined;
+    const { stored } = yield* this.appendOp(notice);
+    return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored };
   }
 
   async consultationsBetween(a: string, b: string): Promise<Consultation[]> {
@@ -215,9 +281,81 @@ export abstract class SqlStorage implements Storage {
       row.attach,
       row.time,
     );
-    const quota = quotaOf(m);
-    if (quota !== undefined) yield* run('UPDATE consultations SET patient_msgs = patient_msgs + 1 WHERE id = ? AND patient = ?', quota, m.from);
+    const governing = quotaOf(m);
+    if (governing !== undefined) yield* this.admitOp(governing, m.from);
+    const event = m.conv.teamId !== undefined ? eventOf(m) : undefined;
+    if (event) yield* this.notifyOp(m.conv.teamId as string, m.conv.id, m.from, event, stored.seq, stored.time);
     return { stored, duplicate: false };
+  }
+
+  /**
+   * The outbox step of a change, in its transaction: the consultation's other person (patient or doctor)
+   * gets a row due after the collapse delay, and not sooner than the minimum interval after their last
+   * notice here; while that row is open, further events collapse into it.
+   */
+  private *notifyOp(consultationId: string, convId: string, from: string, event: NotifyEvent, seq: number, at: number): Op<void> {
+    const policy = this.notifyPolicy;
+    if (!policy) return;
+    const c = yield* one<{ patient: string; doctor: string }>('SELECT patient, doctor FROM consultations WHERE id = ?', consultationId);
+    if (!c) return;
+    const to = from === c.doctor ? c.patient : from === c.patient ? c.doctor : undefined;
+    if (to === undefined) return;
+    const kind: NotifyKind = event === 'message' ? (to === c.patient ? 'reply' : 'patientWrote') : event;
+    const open = yield* one<{ id: string; kind: NotifyKind }>(
+      "SELECT id, kind FROM notifications WHERE account = ? AND conv_id = ? AND state IN ('pending', 'retry')",
+      to,
+      convId,
+    );
+    if (open) {
+      const keep = WEIGHT[open.kind] > WEIGHT[kind] ? open.kind : kind;
+      yield* run('UPDATE notifications SET kind = ?, events = events + 1, seq = CASE WHEN seq > ? THEN seq ELSE ? END, event_at = ? WHERE id = ?', keep, seq, seq, at, open.id);
+      return;
+    }
+    const now = Date.now();
+    const last = yield* one<{ at: number | null }>(
+      "SELECT MAX(claimed_at) AS at FROM notifications WHERE account = ? AND conv_id = ? AND state IN ('claimed', 'sent')",
+      to,
+      convId,
+    );
+    const lastAt = last?.at === null || last?.at === undefined ? undefined : Number(last.at);
+    const due = Math.max(now + policy.collapseMs, lastAt === undefined ? 0 : lastAt + policy.minIntervalMs);
+    yield* run(
+      `INSERT INTO notifications (id, account, conv_id, consultation_id, kind, events, seq, event_at, state, due_at, attempts, created_at)
+       VALUES (?, ?, ?, ?, ?, 1, ?, ?, 'pending', ?, 0, ?) ON CONFLICT DO NOTHING`,
+      randomUUID(),
+      to,
+      convId,
+      consultationId,
+      kind,
+      seq,
+      at,
+      due,
+      now,
+    );
+  }
+
+  /**
+   * Counts a message against its consultation, or refuses it, inside the append's transaction: the
+   * UPDATE takes the consultation's row lock (PostgreSQL) before the rule is read, so concurrent sends
+   * and state changes are decided one after another against the counter and state as they are.
+   */
+  private *admitOp(consultationId: string, from: string): Op<void> {
+    const row = yield* one<{ status: ConsultationStatus; patient: string; doctor: string; ends_at: number | null; max_patient_msgs: number | null; patient_msgs: number }>(
+      'UPDATE consultations SET patient_msgs = patient_msgs + CASE WHEN patient = ? THEN 1 ELSE 0 END WHERE id = ? RETURNING status, patient, doctor, ends_at, max_patient_msgs, patient_msgs',
+      from,
+      consultationId,
+    );
+    if (!row) return;
+    const c = {
+      status: row.status,
+      patient: row.patient,
+      doctor: row.doctor,
+      ...(row.ends_at !== null ? { endsAt: row.ends_at } : {}),
+      ...(row.max_patient_msgs !== null ? { maxPatientMessages: row.max_patient_msgs } : {}),
+      patientMessages: row.patient_msgs - (row.patient === from ? 1 : 0),
+    };
+    const reason = closedReason(c, from, Date.now());
+    if (reason) throw refusal(reason, c);
   }
 
   /** Marks `target` recalled and appends the notice, in the caller's transaction. */
@@ -421,5 +559,134 @@ export abstract class SqlStorage implements Storage {
 
   async removeOrphanFiles(before: number): Promise<string[]> {
     return (await this.write(all<{ id: string }>('DELETE FROM files WHERE referenced = 0 AND created_at < ? RETURNING id', before))).map((r) => r.id);
+  }
+
+  setNotifyPolicy(policy: NotifyPolicy | undefined): void {
+    this.notifyPolicy = policy;
+  }
+
+  claimNotifications(node: string, now: number, leaseMs: number, limit: number): Promise<ClaimedNotification[]> {
+    return this.write(this.claimOp(node, now, leaseMs, limit));
+  }
+
+  private *claimOp(node: string, now: number, leaseMs: number, limit: number): Op<ClaimedNotification[]> {
+    const rows = yield* all<NotificationRow>(
+      `UPDATE notifications SET state = 'claimed', claimed_by = ?, claimed_at = ?, lease_until = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM notifications
+         WHERE (state IN ('pending', 'retry') AND due_at <= ?) OR (state = 'claimed' AND lease_until < ?)
+         ORDER BY due_at LIMIT ?${this.skipLocked})
+       RETURNING id, account, conv_id, consultation_id, kind, events, seq, event_at, attempts, lease_until`,
+      node,
+      now,
+      now + leaseMs,
+      now,
+      now,
+      limit,
+    );
+    const out: ClaimedNotification[] = [];
+    for (const r of rows) {
+      const member = yield* one<{ read_seq: number }>('SELECT read_seq FROM conversation_members WHERE conv_id = ? AND account = ?', r.conv_id, r.account);
+      out.push({
+        id: r.id,
+        account: r.account,
+        convId: r.conv_id,
+        ...(r.consultation_id === null ? {} : { consultationId: r.consultation_id }),
+        kind: r.kind,
+        events: Number(r.events),
+        seq: Number(r.seq),
+        eventAt: Number(r.event_at),
+        attempts: Number(r.attempts),
+        leaseUntil: Number(r.lease_until),
+        readSeq: Number(member?.read_seq ?? 0),
+      });
+    }
+    return out;
+  }
+
+  finishNotification(id: string, node: string, now: number, outcome: NotifyOutcome): Promise<boolean> {
+    return this.write(SqlStorage.finishOp(id, node, now, outcome));
+  }
+
+  /** A retry gives way to an open row of the same person and conversation: that one will tell them. */
+  private static *finishOp(id: string, node: string, now: number, o: NotifyOutcome): Op<boolean> {
+    const mine = yield* one<{ account: string; conv_id: string }>("SELECT account, conv_id FROM notifications WHERE id = ? AND claimed_by = ? AND state = 'claimed'", id, node);
+    if (!mine) return false;
+    if (o.state === 'retry') {
+      const open = yield* one("SELECT 1 AS one FROM notifications WHERE account = ? AND conv_id = ? AND state IN ('pending', 'retry')", mine.account, mine.conv_id);
+      if (!open) {
+        yield* run("UPDATE notifications SET state = 'retry', due_at = ?, outcome = ?, lease_until = NULL WHERE id = ?", o.dueAt, o.outcome, id);
+        return true;
+      }
+      yield* run("UPDATE notifications SET state = 'cancelled', outcome = 'collapsed', done_at = ? WHERE id = ?", now, id);
+      return true;
+    }
+    yield* run('UPDATE notifications SET state = ?, outcome = ?, done_at = ? WHERE id = ?', o.state, o.outcome, now, id);
+    return true;
+  }
+
+  async notificationsOf(account: string) {
+    const rows = await this.read(
+      all<{ id: string; conv_id: string; kind: NotifyKind; events: number; state: string; outcome: string | null; attempts: number }>(
+        'SELECT id, conv_id, kind, events, state, outcome, attempts FROM notifications WHERE account = ? ORDER BY created_at, id',
+        account,
+      ),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      convId: r.conv_id,
+      kind: r.kind,
+      events: Number(r.events),
+      state: r.state,
+      ...(r.outcome === null ? {} : { outcome: r.outcome }),
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  changeNotifyConsent(account: string, platform: string, template: string, change: 'grant' | 'use' | 'revoke', at: number): Promise<number> {
+    return this.write(SqlStorage.consentOp(account, platform, template, change, at));
+  }
+
+  /** One-time subscriptions add up on the platform; we count at most this many. */
+  private static *consentOp(account: string, platform: string, template: string, change: 'grant' | 'use' | 'revoke', at: number): Op<number> {
+    const delta = change === 'grant' ? 1 : change === 'use' ? -1 : 0;
+    const row = yield* one<{ remaining: number }>(
+      `INSERT INTO notify_consents (account, platform, template, remaining, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (account, platform, template) DO UPDATE SET updated_at = excluded.updated_at,
+         remaining = CASE WHEN ? = 0 THEN 0 WHEN notify_consents.remaining + ? < 0 THEN 0 WHEN notify_consents.remaining + ? > 100 THEN 100 ELSE notify_consents.remaining + ? END
+       RETURNING remaining`,
+      account,
+      platform,
+      template,
+      Math.max(0, delta),
+      at,
+      change === 'revoke' ? 0 : 1,
+      delta,
+      delta,
+      delta,
+    );
+    return Number(row?.remaining ?? 0);
+  }
+
+  async notifyConsents(account: string): Promise<NotifyConsent[]> {
+    const rows = await this.read(
+      all<NotifyConsent>('SELECT platform, template, remaining FROM notify_consents WHERE account = ? ORDER BY platform, template', account),
+    );
+    return rows.map((r) => ({ ...r, remaining: Number(r.remaining) }));
+  }
+
+  async setNotifyEnabled(account: string, enabled: boolean, at: number): Promise<void> {
+    await this.write(
+      run(
+        'INSERT INTO notify_settings (account, enabled, updated_at) VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at',
+        account,
+        enabled ? 1 : 0,
+        at,
+      ),
+    );
+  }
+
+  async notifyEnabled(account: string): Promise<boolean> {
+    const row = await this.read(one<{ enabled: number }>('SELECT enabled FROM notify_settings WHERE account = ?', account));
+    return row === undefined || Number(row.enabled) === 1;
   }
 }

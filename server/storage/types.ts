@@ -42,7 +42,11 @@ export interface NewMessage {
   attach?: Record<string, unknown>;
   /** Members to attach to a p2p conversation on its first message. */
   members: string[];
-  /** The consultation whose patient quota this message counts against when its sender is the patient (default: the team's). */
+  /**
+   * The consultation that governs this message (default: the team's): the append takes it only while
+   * the consultation is open to its sender (types/consultation.ts), checked and counted against the
+   * patient's quota in the append's own transaction, so concurrent sends cannot overrun it.
+   */
   consultationId?: string;
 }
 
@@ -137,6 +141,44 @@ export interface MiniappBinding {
   boundAt: number;
 }
 
+/** What makes a notification due (issue 16); the worker words it, never with message content. */
+export type NotifyKind = 'reply' | 'card' | 'accepted' | 'closed' | 'cancelled' | 'waiting' | 'patientWrote';
+
+/** When the outbox makes a row due: a collapse delay after the first event, never sooner than the interval after the last notice. */
+export interface NotifyPolicy {
+  collapseMs: number;
+  minIntervalMs: number;
+}
+
+/** An outbox row a worker holds (claimed until `leaseUntil`). */
+export interface ClaimedNotification {
+  id: string;
+  account: string;
+  convId: string;
+  consultationId?: string;
+  kind: NotifyKind;
+  /** Events collapsed into it. */
+  events: number;
+  /** The newest message it is about (0: none, e.g. a new consultation); read up to it = nothing to tell. */
+  seq: number;
+  eventAt: number;
+  attempts: number;
+  leaseUntil: number;
+  /** The person's read cursor in the conversation now. */
+  readSeq: number;
+}
+
+/** How a claimed row ends, or `retry` at `dueAt`. */
+export type NotifyOutcome =
+  | { state: 'sent' | 'refused' | 'dropped' | 'cancelled'; outcome: string }
+  | { state: 'retry'; outcome: string; dueAt: number };
+
+export interface NotifyConsent {
+  platform: string;
+  template: string;
+  remaining: number;
+}
+
 /**
  * Persistence of the IM server. Async so that a network database can implement it as well as SQLite.
  */
@@ -146,6 +188,16 @@ export interface Storage {
   createConsultation(c: NewConsultation): Promise<Consultation>;
   consultation(id: string): Promise<Consultation | undefined>;
   setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation>;
+  /**
+   * Moves a consultation from one of `from` to `to` and appends its notice, in one transaction;
+   * undefined (nothing changed) when it was in none of `from` by then.
+   */
+  transitionConsultation(
+    id: string,
+    from: readonly ConsultationStatus[],
+    to: ConsultationStatus,
+    notice: NewMessage,
+  ): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined>;
   /**
    * Revokes one session of `account` (`sid`), or with `sid` '*' every session of it that started
    * before `at` (ms).
@@ -205,6 +257,29 @@ export interface Storage {
   /** A platform access token shared by every server process, if one is stored. */
   platformToken(name: string): Promise<{ token: string; expiresAt: number } | undefined>;
   putPlatformToken(name: string, token: string, expiresAt: number): Promise<void>;
+  /**
+   * Turns the outbox on (undefined: off). Once on, each message or consultation change that concerns a
+   * patient or doctor of a consultation writes or collapses into their outbox row in its own transaction.
+   */
+  setNotifyPolicy(policy: NotifyPolicy | undefined): void;
+  /**
+   * Claims up to `limit` due rows (or rows whose claimer's lease ran out) for `node` until `now + leaseMs`;
+   * with several processes each row goes to exactly one (PostgreSQL: FOR UPDATE SKIP LOCKED).
+   */
+  claimNotifications(node: string, now: number, leaseMs: number, limit: number): Promise<ClaimedNotification[]>;
+  /** Ends a claimed row; false if it is no longer this node's (its lease ran out and another took it). */
+  finishNotification(id: string, node: string, now: number, outcome: NotifyOutcome): Promise<boolean>;
+  /** Outbox rows of one person (tests, support): state and outcome only. */
+  notificationsOf(account: string): Promise<Array<{ id: string; convId: string; kind: NotifyKind; events: number; state: string; outcome?: string; attempts: number }>>;
+  /**
+   * Consent to a platform template: 'grant' adds one send (WeChat's one-time subscriptions add up),
+   * 'use' spends one, 'revoke' ends it (refused, banned, or the platform said none is left). Returns what remains.
+   */
+  changeNotifyConsent(account: string, platform: string, template: string, change: 'grant' | 'use' | 'revoke', at: number): Promise<number>;
+  notifyConsents(account: string): Promise<NotifyConsent[]>;
+  /** Reminders on/off for a person (on unless they turned them off). */
+  setNotifyEnabled(account: string, enabled: boolean, at: number): Promise<void>;
+  notifyEnabled(account: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

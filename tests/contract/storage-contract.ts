@@ -84,6 +84,38 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.findMessage(teamConvId('other'), patient.account, 'c-1')).toBeUndefined();
   });
 
+  test('concurrent appends never pass the quota or a closed consultation; the doctor waits for accepting', async () => {
+    await storage.createConsultation({ id: 'q', patient: patient.account, doctor: doctor.account, teamName: '限额', maxPatientMessages: 2, status: 'waiting' });
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => storage.appendMessage(text(patient.account, `q-${i}`, 'q'))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(4).fill('quotaExceeded'));
+    expect((await storage.consultation('q'))?.patientMessages).toBe(2);
+    await expect(storage.appendMessage(text(doctor.account, 'q-doc', 'q'))).rejects.toMatchObject({ code: 'invalidTransition' });
+    await storage.setConsultationStatus('q', 'closed');
+    await expect(storage.appendMessage(text(doctor.account, 'q-doc-2', 'q'))).rejects.toMatchObject({ code: 'consultationClosed' });
+    expect((await storage.after(teamConvId('q'), 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  test('a consultation moves from a state once, with its notice, however many try at once', async () => {
+    await storage.createConsultation({ id: 't', patient: patient.account, doctor: doctor.account, teamName: '并发', status: 'waiting' });
+    const notice = (to: string) => ({ ...text(doctor.account, `consultation:t:${to}`, 't'), type: 'notification' as const, body: to });
+    const tries = await Promise.all([
+      storage.transitionConsultation('t', ['waiting', 'inProgress'], 'closed', notice('closed')),
+      storage.transitionConsultation('t', ['waiting'], 'inProgress', notice('inProgress')),
+      storage.transitionConsultation('t', ['waiting', 'inProgress'], 'closed', notice('closed')),
+    ]);
+    const done = tries.filter((t) => t !== undefined);
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    const final = (await storage.consultation('t'))?.status;
+    // Whatever the order, it never goes back from closed, and every change has exactly one notice.
+    expect(final).toBe('closed');
+    const notices = await storage.after(teamConvId('t'), 0, 10);
+    expect(notices).toHaveLength(done.length);
+    expect(notices.map((m) => m.body)).toContain('closed');
+    expect(notices.map((m) => m.body).slice(notices.findIndex((m) => m.body === 'closed') + 1)).toEqual([]);
+    expect(await storage.transitionConsultation('t', ['waiting'], 'inProgress', notice('inProgress'))).toBeUndefined();
+  });
+
   test('p2p: the first message makes the conversation with both members; a named consultation counts it', async () => {
     const conv = { id: p2pConvId(patient.account, doctor.account), scene: 'p2p' as const, members: [patient.account, doctor.account] as [string, string] };
     const m = await storage.appendMessage({ ...text(patient.account, 'p-1'), conv, scene: 'p2p', to: doctor.account, members: conv.members, consultationId: 'k1' });
