@@ -1,6 +1,7 @@
 import { defineConfig, type UserConfigExport } from '@tarojs/cli';
 import { resolve } from 'node:path';
 import { locationEnabled } from './features';
+import { CompressAssets } from './compress-assets';
 import { ScriptFile } from './script-file';
 import { checkServerUrl, type Target } from './targets';
 
@@ -73,6 +74,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
       publicPath: '/',
       staticDirectory: 'static',
       router: { mode: 'hash' },
+      // Content hashes in every asset name: the server sends them as immutable (server/static.ts).
+      output: { filename: 'js/[name].[contenthash:8].js', chunkFilename: 'chunk/[name].[contenthash:8].js' },
+      miniCssExtractPluginOption: { filename: 'css/[name].[contenthash:8].css', chunkFilename: 'css/[id].[contenthash:8].css' },
       webpackChain(chain) {
         // Taro's router would fetch each page's code (a JS and a CSS chunk) on its first visit, so a
         // page opened without a network stayed half-way: a new address over the old page. Compiled
@@ -82,6 +86,8 @@ export default defineConfig<'webpack5'>(async (merge) => {
         chain.module.rule('pages-in-app-bundle').test(APP_ENTRY).parser({ dynamicImportMode: 'eager' });
         // No inline script in index.html, for the server's `script-src 'self'`.
         chain.plugin('script-file').use(ScriptFile);
+        // Brotli and gzip beside every text asset, made once here and sent by server/static.ts.
+        if (process.env.NODE_ENV !== 'development') chain.plugin('compress-assets').use(CompressAssets);
       },
       postcss: {
         autoprefixer: { enable: true, config: {} },

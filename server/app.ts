@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import sirv from 'sirv';
 import type { Caller, Revoke } from './api';
 import { handleCreateConsultation, handleLinkLogin, handleLogout, handleNimToken, handleRevokeSessions } from './api';
 import { clientAddress, openLimits } from './limits';
@@ -30,6 +29,7 @@ import { purgeExpired, sweepOrphanUploads } from './retention';
 import { RedisBus } from './bus';
 import { PostgresStorage } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
+import { staticAssets } from './static';
 import type { Storage } from './storage/types';
 
 export interface RunningServer {
@@ -106,8 +106,8 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   // Known once listening (PORT=0 picks one); the handlers read them only after that.
   let port = config.port;
   let url = config.publicUrl ?? `http://${config.host}:${port}`;
-  // Taro's H5 build uses a hash router, so every page is index.html plus hashed assets.
-  const assets = config.staticDir ? sirv(config.staticDir, { etag: true, gzip: false, single: true }) : undefined;
+  // Taro's H5 build uses a hash router, so every page is index.html plus hashed assets (server/static.ts).
+  const assets = config.staticDir ? staticAssets(config.staticDir) : undefined;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     baseHeaders(res);

@@ -21,7 +21,9 @@ const suite = h5Suite();
 const directives = (csp: string | null) => new Map((csp ?? '').split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
 
 test('the page, its scripts and the API carry the CSP, X-Frame-Options DENY, nosniff and no-referrer', async () => {
-  for (const path of ['/', '/js/app.js', '/api/health']) {
+  // The app's script by the content-hashed name index.html gives it.
+  const app = /src="(\/js\/app\.[^"]+)"/.exec(await (await fetch(suite.server.url)).text())?.[1] ?? '/js/app.js';
+  for (const path of ['/', app, '/api/health']) {
     const res = await fetch(`${suite.server.url}${path}`);
     expect(res.status).toBe(200);
     const csp = directives(res.headers.get('content-security-policy'));
