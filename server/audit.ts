@@ -251,8 +251,10 @@ export async function verifyAudit(storage: Storage, auditKey: Uint8Array, anchor
   const result = (brokenAt?: VerifyResult['brokenAt']): VerifyResult => {
     const badAnchor =
       anchors.bad ??
-      (keyed > 0 && anchors.count === 0
-        ? { where: anchorFiles.join(', ') || '(none given)', reason: 'keyed records but no checkpoint: the tail cannot be checked (anchor file missing or not given?)' }
+      // Without a checkpoint nothing can tell a rewritten log (re-chained as plain SHA-256 throughout)
+      // from one that was never keyed: a log with records and no anchor is not verified.
+      (count > 0 && anchors.count === 0
+        ? { where: anchorFiles.join(', ') || '(none given)', reason: 'records but no checkpoint: the log cannot be checked (anchor file missing or not given?)' }
         : undefined);
     return {
       ok: !brokenAt && !badAnchor,
