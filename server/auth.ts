@@ -101,6 +101,16 @@ export class Auth {
     return { token, expiresAt: exp * 1000 };
   }
 
+  /** A fresh token of a session that is still valid: never for one revoked meanwhile. */
+  async renew(account: Pick<Account, 'account' | 'role'>, session: SessionClaims): Promise<{ token: string; expiresAt: number }> {
+    await this.ensureNotRevoked(session);
+    return this.issueWithExpiry(account, this.ttlSec, session);
+  }
+
+  async ensureNotRevoked(session: SessionClaims): Promise<void> {
+    if (await this.policy.isRevoked(session)) throw new ClientError('authFailed', '登录已失效，请重新登录');
+  }
+
   /** Throws ClientError('tokenExpired' | 'authFailed'): the two need different handling by clients. */
   async verify(token: string): Promise<SessionClaims> {
     try {
@@ -123,7 +133,7 @@ export class Auth {
       if (Date.now() >= claims.startedAt + this.policy.maxAgeSec * 1000) {
         throw new ClientError('tokenExpired', '登录已超过最长有效期，请重新登录');
       }
-      if (await this.policy.isRevoked(claims)) throw new ClientError('authFailed', '登录已失效，请重新登录');
+      await this.ensureNotRevoked(claims);
       return claims;
     } catch (e) {
       if (e instanceof ClientError) throw e;

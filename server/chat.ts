@@ -119,20 +119,20 @@ export class ChatService {
   }
 
   /**
-   * What may be stored of a message's words: text, and every text field of a card (checked as one
-   * message), with sensitive words masked – or the whole message refused.
+   * What may be stored of a message's words: its text (or a non-text message's fallback text) and
+   * every text field of a card or a location (checked as one message), with sensitive words masked –
+   * or the whole message refused.
    */
   private moderate(msg: OutgoingMessage): { body: string; attach?: Record<string, unknown>; masked: boolean } {
-    const texts: string[] = [];
-    const card = msg.type === 'custom' ? msg.attach : undefined;
-    if (msg.type === 'text') texts.push(msg.body);
-    else if (card) mapTexts(card, (t) => (texts.push(t), t));
+    const words = msg.type === 'custom' || msg.type === 'geo' ? msg.attach : undefined;
+    const texts: string[] = [msg.body];
+    if (words) mapTexts(words, (t) => (texts.push(t), t));
     const verdict = this.moderator.checkAll(texts);
     if (verdict.action === 'block') throw new ClientError('contentBlocked', '消息含有不允许发送的内容，未发送');
     if (verdict.action === 'pass') return { body: msg.body, attach: msg.attach, masked: false };
-    let i = 0;
-    const next = () => verdict.texts[i++];
-    return msg.type === 'text' ? { body: next(), masked: true } : { body: msg.body, attach: mapTexts(card, next) as Record<string, unknown>, masked: true };
+    let i = 1;
+    const attach = words ? (mapTexts(words, () => verdict.texts[i++]) as Record<string, unknown>) : msg.attach;
+    return { body: verdict.texts[0], attach, masked: true };
   }
 
   async changeConsultation(me: Account, sessionId: string, action: ConsultationAction) {
@@ -335,6 +335,10 @@ export class ChatService {
     const original = await this.storage.findMessage(source.id, f.from, f.idClient);
     if (!original || original.recalledAt !== undefined || original.type === 'notification' || original.type === 'tip') {
       throw new ClientError('notFound', 'no message to forward with this idClient in this session');
+    }
+    // A clinical document goes out only from a doctor, forwarded or not.
+    if (original.type === 'custom' && DOCTOR_ONLY_CARDS.has((original.attach as CardDraft | undefined)?.card as CardKind) && me.role !== 'doctor') {
+      throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');
     }
     const readers = new Set(await this.storage.conversationMembers(source.id));
     const recipients = target.members ?? (await this.storage.conversationMembers(target.id));

@@ -77,12 +77,14 @@ export class Cipher {
   }
 
   /**
-   * Names (of people, consultations, files) are read on every send and every sessions list: each
-   * sealed value is opened once and each name sealed once per process (a name's ciphertext repeating
-   * says no more than the account id beside it already does). Message bodies are never kept.
+   * Names are read on every send and every sessions list: each sealed value is opened once per
+   * process. A person's name is also sealed once per process (its ciphertext repeating says no more
+   * than the account id beside it); titles and file names are sealed afresh every time, or equal
+   * ones ("…检测报告.pdf") would group patients. Message bodies are never kept.
    */
   private readonly names = { opened: new LRUCache<string, string>({ max: 10_000 }), sealed: new LRUCache<string, string>({ max: 10_000 }) };
 
+  /** A person's name (accounts, a message's sender nick). */
   sealName(plain: string): string {
     let sealed = this.names.sealed.get(plain);
     if (sealed === undefined) this.names.sealed.set(plain, (sealed = this.seal(plain)));

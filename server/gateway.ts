@@ -66,7 +66,7 @@ interface Connection {
   address: string;
   me?: Account;
   /** The sign-in this connection authenticated with, so that revoking it closes the connection. */
-  session?: Pick<SessionClaims, 'sid' | 'startedAt'>;
+  session?: SessionClaims;
   deviceId?: string;
   /** When it authenticated: the oldest connection is the one logged out by one login too many. */
   since: number;
@@ -189,6 +189,11 @@ export class Gateway {
   }
 
   /** Sockets that did not answer the previous ping are dead (a phone that lost its network). */
+  /**
+   * Sockets that did not answer the previous ping are dead (a phone that lost its network). Live ones
+   * have their session checked again: a revocation published while this process missed it (the bus
+   * is at most once, or there is none) still closes them within a heartbeat.
+   */
   private beat(): void {
     for (const c of this.connections) {
       if (!c.alive) {
@@ -197,6 +202,12 @@ export class Gateway {
       }
       c.alive = false;
       c.ws.ping();
+      const session = c.session;
+      if (session) {
+        this.auth.ensureNotRevoked(session).catch((e: unknown) => {
+          if (e instanceof ClientError) c.ws.close(CLOSE_REVOKED, 'session revoked');
+        });
+      }
     }
   }
 
@@ -252,19 +263,28 @@ export class Gateway {
       const me = await this.storage.getAccount(claims.account);
       if (!me) throw new ClientError('authFailed', 'account no longer exists');
       if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');
+      // Signing in again on a live connection is a write like any other (it is audited): it counts.
+      const again = c.me !== undefined;
+      if (again) await this.opts.limits.frames.spend(me.account);
       c.me = me;
       c.session = claims;
       c.tokenExpiresAt = claims.expiresAt;
       c.deviceId = f.deviceId;
       c.since = Date.now();
       this.admit(c, me.account);
+      // A revocation that landed between the token check and the registration above found no
+      // connection to close: look again now that one would be found.
+      await this.auth.ensureNotRevoked(claims).catch((e: unknown) => {
+        c.ws.close(CLOSE_REVOKED, 'session revoked');
+        throw e;
+      });
       this.log.info({ account: me.account, role: me.role }, 'authenticated');
-      await this.audit.record(me.account, 'login', me.account, { deviceId: f.deviceId ?? null });
+      if (!again) await this.audit.record(me.account, 'login', me.account, { deviceId: f.deviceId ?? null });
       return { me, serverTime: Date.now(), tokenExpiresAt: claims.expiresAt };
     },
     renew: async (c) => {
       const me = c.me as Account;
-      const renewed = await this.auth.issueWithExpiry(me, undefined, c.session);
+      const renewed = await this.auth.renew(me, c.session as SessionClaims);
       c.tokenExpiresAt = renewed.expiresAt;
       return renewed;
     },

@@ -12,6 +12,8 @@ const idSchema = z.string().min(1).max(64);
 const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
 const sessionIdSchema = z.string().regex(/^(p2p|team)-[A-Za-z0-9_-]{1,64}$/, 'must be p2p-<account> or team-<id>');
 const seqSchema = z.number().int().min(0);
+/** A client instance's own name for itself: printable, so it can never break a log line or a query. */
+const deviceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits, _ . : or -');
 const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8–64 letters, digits, _ or -');
 
 /** Types a client may send; tip and notification come from the server only. */
@@ -66,7 +68,7 @@ const base = { v: z.literal(PROTOCOL_VERSION), id: idSchema };
 
 const frameSchema = z.discriminatedUnion('type', [
   z
-    .object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096), deviceId: idSchema.optional() })
+    .object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096), deviceId: deviceIdSchema.optional() })
     .strict(),
   z.object({ ...base, type: z.literal('renew') }).strict(),
   z.object({ ...base, type: z.literal('send'), msg: outgoingSchema }).strict(),
@@ -95,7 +97,7 @@ const frameSchema = z.discriminatedUnion('type', [
       ...base,
       type: z.literal('forward'),
       sessionId: sessionIdSchema,
-      from: idSchema,
+      from: accountSchema,
       idClient: clientIdSchema,
       toSessionId: sessionIdSchema,
       newIdClient: clientIdSchema,

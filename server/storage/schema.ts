@@ -195,7 +195,7 @@ function* sealLegacyNames(cipher: Cipher): Op<void> {
   for (const c of NAME_COLUMNS) {
     const where = c.key.map((k) => `${k} = ?`).join(' AND ');
     for (const r of yield* all<Record<string, string>>(legacyNameRows(c))) {
-      yield* run(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${where}`, cipher.sealName(r[c.column]), ...c.key.map((k) => r[k]));
+      yield* run(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${where}`, cipher.seal(r[c.column]), ...c.key.map((k) => r[k]));
     }
   }
 }

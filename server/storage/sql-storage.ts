@@ -131,7 +131,7 @@ export abstract class SqlStorage implements Storage {
       c.maxPatientMessages ?? null,
       c.endsAt ?? null,
     );
-    yield* run('INSERT INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', convId, 'team', c.id, this.cipher.sealName(c.teamName));
+    yield* run('INSERT INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', convId, 'team', c.id, this.cipher.seal(c.teamName));
     for (const account of [c.patient, c.doctor]) yield* this.addMember(convId, account);
     if (c.status === 'waiting') yield* this.notifyOp(c.id, convId, c.patient, 'waiting', 0, Date.now());
     return (yield* this.consultationOp(c.id)) as Consultation;
@@ -460,7 +460,7 @@ export abstract class SqlStorage implements Storage {
         f.id,
         f.owner,
         f.kind,
-        this.cipher.sealName(f.name),
+        this.cipher.seal(f.name),
         f.ext,
         f.mime,
         f.size,

@@ -335,3 +335,63 @@ describe('finding 11: the sensitive-word filter sees through evasions, in text a
     expect((await d2.request('history', { sessionId: 'team-sb', limit: 10 })).msgs).toEqual([]);
   });
 });
+
+describe('second review: revocation reaches live connections, repeated sign-ins are bounded', () => {
+  test('a session revoked by another process cannot renew, and its connection closes within a heartbeat check', async () => {
+    await start([]);
+    const a = await login(patientA);
+    // As another process records it: stored, but no bus event reaches this one.
+    await server.storage.revokeSessions(patientA.account, '*', Date.now() + 1);
+    await expectError(a.request('renew', {}), 'authFailed');
+  });
+
+  test('auth frames on a live connection write one login record and count against the rate limit', async () => {
+    await server?.dispose();
+    server = await startTestServer({ sendsPerSecond: 5 });
+    await server.storage.upsertAccount(patientA);
+    const token = await server.auth.issue(patientA);
+    const a = await WsClient.loginWithToken(server, token);
+    clients.push(a);
+    const again = await Promise.allSettled(Array.from({ length: 20 }, () => a.request('auth', { token })));
+    expect(again.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(15);
+    expect(await auditCount('login')).toBe(1);
+  });
+});
+
+describe('second review: the rest of a message goes through the same filters', () => {
+  test('a location title and a fallback text are masked; a patient cannot forward a prescription; forward names an account', async () => {
+    await start([
+      { id: 'g1', patient: patientA },
+      { id: 'g2', patient: patientA },
+    ]);
+    const a = await login(patientA);
+    const d = await login(doctor);
+    await a.request('send', msg('g1', { type: 'geo', body: '私下转账', attach: { lat: 30, lng: 120, title: '加微信 门诊楼' } }));
+    const { msgs } = await d.request('history', { sessionId: 'team-g1', limit: 5 });
+    expect(msgs[0]).toMatchObject({ body: '＊＊＊＊', attach: { title: '＊＊＊ 门诊楼' } });
+
+    const card = msg('g1', { type: 'custom', body: '', attach: { card: 'prescription', diagnosis: '感冒', drugs: [{ name: '药', dosage: '1片', frequency: '每日一次' }] } });
+    await d.request('send', card);
+    const forward = { sessionId: 'team-g1', from: doctor.account, idClient: card.msg.idClient, toSessionId: 'team-g2', newIdClient: 'fwd-card-0001' };
+    await expectError(a.request('forward', forward), 'forbidden');
+    await expectError(a.request('forward', { ...forward, from: 'a\u0000b' }), 'badFrame');
+  });
+});
+
+test('second review: equal consultation titles and file names do not seal to equal ciphertexts', async () => {
+  await start([
+    { id: 'h1', patient: patientA },
+    { id: 'h2', patient: patientB },
+  ]);
+  await server.storage.putFile({ id: 'f1', owner: patientA.account, kind: 'file', name: 'HIV检测报告.pdf', ext: 'pdf', mime: 'application/pdf', size: 1, thumb: false, createdAt: 1 });
+  await server.storage.putFile({ id: 'f2', owner: patientB.account, kind: 'file', name: 'HIV检测报告.pdf', ext: 'pdf', mime: 'application/pdf', size: 1, thumb: false, createdAt: 1 });
+  const db = new Database(server.dbPath, { readonly: true });
+  try {
+    const titles = db.prepare("SELECT team_name FROM conversations WHERE id IN ('team-h1', 'team-h2')").all() as Array<{ team_name: string }>;
+    const names = db.prepare("SELECT name FROM files WHERE id IN ('f1', 'f2')").all() as Array<{ name: string }>;
+    expect(new Set(titles.map((t) => t.team_name)).size).toBe(2);
+    expect(new Set(names.map((n) => n.name)).size).toBe(2);
+  } finally {
+    db.close();
+  }
+});
