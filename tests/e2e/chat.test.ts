@@ -97,11 +97,20 @@ test('a link without a token explains how to get in', async () => {
   await context.close();
 });
 
-test('a forged token shows a sign-in error instead of a chat', async () => {
+test('a forged token shows a sign-in error instead of a chat; a token= parameter is not accepted at all', async () => {
   const context = await suite.browser.newContext();
   const page = await context.newPage();
+  // Nobody can start the app in a session of their choosing through the address.
   await page.goto(`${suite.server.url}/#/pages/entry/index?token=not-a-real-token`);
-  await page.waitForSelector('.banner-authFailed');
-  expect(await page.textContent('.banner-authFailed')).toContain('登录凭证无效');
+  await page.waitForFunction(() => document.querySelector('.entry-hint')?.textContent?.includes('短信链接'));
+  // A forged token held by the tab is refused by the server, and the chat says so.
+  await context.addInitScript(() => {
+    // Not on about:blank, which has no storage.
+    if (location.protocol.startsWith('http')) window.sessionStorage.setItem('medchat.token', JSON.stringify('not-a-real-token'));
+  });
+  const tab = await context.newPage();
+  await tab.goto(`${suite.server.url}/#/pages/entry/index`);
+  await tab.waitForSelector('.banner-authFailed');
+  expect(await tab.textContent('.banner-authFailed')).toContain('登录凭证无效');
   await context.close();
 });
