@@ -54,6 +54,8 @@ export interface AudioAttach extends FileAttach {
 }
 
 export interface VideoAttach extends FileAttach {
+  /** On the sender's own device only: the picker's first-frame thumbnail until the video plays (never sent). */
+  poster?: string;
   dur?: number;
   w?: number;
   h?: number;

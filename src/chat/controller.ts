@@ -186,6 +186,7 @@ export class ChatController {
       ext: extOfName(file.name),
       ...(file.w !== undefined ? { w: file.w, h: file.h } : {}),
       ...(file.dur !== undefined ? { dur: file.dur } : {}),
+      ...(file.poster !== undefined ? { poster: file.poster } : {}),
     };
     const msg = this.newMessage(sessionId, kind, '', local);
     if (msg) await this.uploads.send(msg, kind, file);

@@ -46,7 +46,9 @@ export class Uploads {
     try {
       const uploaded = await this.provider.upload(pending.kind, pending.file, (p) => s().setUploadProgress(msg.idClient, p));
       this.files.delete(msg.idClient);
-      this.sender.enqueue({ ...msg, attach: { ...uploaded }, status: 'sending' });
+      // The device's own poster stays with the bubble; only the upload's id goes to the server.
+      const poster = msg.attach?.poster;
+      this.sender.enqueue({ ...msg, attach: { ...uploaded, ...(poster !== undefined ? { poster } : {}) }, status: 'sending' });
     } catch (e) {
       s().fail(msg.sessionId, msg.idClient, failureText(e));
       return;

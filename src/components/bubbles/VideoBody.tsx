@@ -9,7 +9,7 @@ export function VideoBody({ attach, idClient }: { attach: Partial<VideoAttach>; 
   const box = imageBox(attach.w, attach.h);
   return (
     <View className='msg-video' style={{ width: Taro.pxTransform(box.width), height: Taro.pxTransform(box.height) }}>
-      {attach.url && <Video className='msg-video-player' src={resolveUrl(attach.url)} controls objectFit='contain' />}
+      {attach.url && <Video className='msg-video-player' src={resolveUrl(attach.url)} poster={attach.poster} controls objectFit='contain' />}
       <UploadProgress idClient={idClient} />
     </View>
   );

@@ -102,12 +102,16 @@ export default function ChatPage() {
       { key: 'camera', label: '拍摄', icon: '📷', run: files('image', () => pickers.images('camera')) },
       { key: 'video', label: '视频', icon: '🎬', run: files('video', () => pickers.video()) },
       ...(pickers.canPickFile ? [{ key: 'file', label: '文件', icon: '📄', run: files('file', () => pickers.file()) }] : []),
-      {
-        key: 'location',
-        label: '位置',
-        icon: '📍',
-        run: () => void pickers.location().then((geo) => chat().sendLocation(sessionId, geo)).catch(report),
-      },
+      ...(pickers.canPickLocation
+        ? [
+            {
+              key: 'location',
+              label: '位置',
+              icon: '📍',
+              run: () => void pickers.location().then((geo) => chat().sendLocation(sessionId, geo)).catch(report),
+            },
+          ]
+        : []),
     ];
     if (me?.role === 'doctor') {
       for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });

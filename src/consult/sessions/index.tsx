@@ -7,6 +7,7 @@ import { useChatSession } from '../../components/useChatSession';
 import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
+import { IS_MINI_PROGRAM } from '../../session';
 import { useChat } from '../../store';
 import './index.css';
 
@@ -27,6 +28,12 @@ export default function Sessions() {
       {me && (
         <View className='sessions-me'>
           <Text>{`${me.name}，您好`}</Text>
+          {/* 解除绑定 and the privacy guide live there; H5 has no platform binding. */}
+          {IS_MINI_PROGRAM && (
+            <Text className='sessions-settings' onClick={() => void Taro.navigateTo({ url: '/pages/settings/index' })}>
+              设置
+            </Text>
+          )}
         </View>
       )}
       {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}
