@@ -2,9 +2,9 @@
  * `npm start`: build the H5 app when its sources are newer than the build, start the server on SQLite,
  * seed a demo doctor, patient and consultation, and print one link for each.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { startServer } from '../server/app';
 import { configFromEnv } from '../server/config';
 import { entryLink } from '../server/api';
@@ -20,16 +20,33 @@ function newestMtime(path: string): number {
   return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
-function buildH5IfNeeded(): void {
+/**
+ * The build's own output is pages of webpack progress: it goes to a log, and the person sees one line
+ * (updated in place on a terminal) and, if the build fails, the end of that log.
+ */
+async function buildH5IfNeeded(): Promise<void> {
   const sources = ['src', 'types', 'config', 'babel.config.js', 'package.json'].map((p) => join(ROOT, p));
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  console.log('构建 H5 页面（约 20 秒）… / building the H5 app…');
-  const run = spawnSync('npx', ['taro', 'build', '--type', 'h5'], { cwd: ROOT, stdio: 'inherit' });
-  if (run.status !== 0) throw new Error('H5 build failed');
+  const log = join(ROOT, 'data', 'build-h5.log');
+  mkdirSync(dirname(log), { recursive: true });
+  const out = openSync(log, 'w');
+  const started = Date.now();
+  const line = (state: string) => `构建 H5 页面 / building the H5 app… ${state}`;
+  const tty = process.stdout.isTTY;
+  process.stdout.write(tty ? line('') : `${line('')}\n`);
+  const ticker = tty ? setInterval(() => process.stdout.write(`\r${line(`${Math.round((Date.now() - started) / 1000)} s`)}`), 1000) : undefined;
+  const code = await new Promise<number | null>((done) =>
+    spawn('npx', ['taro', 'build', '--type', 'h5'], { cwd: ROOT, stdio: ['ignore', out, out] }).once('exit', done),
+  );
+  clearInterval(ticker);
+  closeSync(out);
+  const result = code === 0 ? `done in ${Math.round((Date.now() - started) / 1000)} s` : 'failed';
+  process.stdout.write(tty ? `\r${line(result)}\n` : `${line(result)}\n`);
+  if (code !== 0) throw new Error(`H5 build failed; the end of ${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}`);
 }
 
 async function main(): Promise<void> {
-  buildH5IfNeeded();
+  await buildH5IfNeeded();
   // SMS links are one-time; for the demo they stay valid a day instead of 15 minutes.
   const config = configFromEnv({ LOG_LEVEL: 'warn', LINK_TTL_SEC: '86400', STATIC_DIR: join(ROOT, 'dist/h5'), ...process.env });
   const server = await startServer(config);
