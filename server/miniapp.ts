@@ -35,9 +35,9 @@ const NOT_CONFIGURED: Record<MiniappPlatform, string> = {
 
 const platform = z.enum(MINIAPP_PLATFORMS);
 const code = z.string().min(1).max(512);
-const loginSchema = z.object({ platform, code, link: z.string().min(1).max(4096).optional() }).strict();
-const unbindSchema = z.object({ platform, code }).strict();
-const linksSchema = z.object({ consultationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+export const loginSchema = z.object({ platform, code, link: z.string().min(1).max(4096).optional() }).strict();
+export const unbindSchema = z.object({ platform, code }).strict();
+export const linksSchema = z.object({ consultationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
 
 interface Deps {
   auth: Auth;

@@ -8,6 +8,10 @@ import { z } from 'zod';
 import { ERROR_CODES, NIM_TOKEN_PATH } from '../types/protocol';
 import { FILE_PATH, MEDIA_KINDS, UPLOAD_PATH } from '../types/media';
 import { linkLoginSchema, newConsultationSchema, revokeSessionsSchema } from './api';
+import { LINKS_PATH, linksSchema, loginSchema, unbindSchema } from './miniapp';
+import { consentSchema, settingsSchema } from './notify/http';
+import { MINIAPP_LOGIN_PATH, MINIAPP_UNBIND_PATH } from '../types/miniapp';
+import { NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH } from '../types/protocol';
 
 const errorBody = z
   .object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).strict() })
@@ -54,6 +58,14 @@ const readiness = z
   })
   .strict();
 const empty = z.object({}).strict();
+const notifySettings = z
+  .object({
+    enabled: z.boolean(),
+    templates: z.object({ weapp: z.array(z.string()), alipay: z.array(z.string()), tt: z.array(z.string()) }).partial().strict(),
+    sms: z.boolean(),
+    consents: z.array(z.object({ platform: z.string(), template: z.string(), remaining: z.number().int() }).strict()),
+  })
+  .strict();
 
 type Json = Record<string, unknown>;
 
@@ -174,6 +186,75 @@ const paths: Record<string, Json> = {
         413: refusal('fileTooLarge'),
         415: refusal('invalidUpload: content not of an accepted format for its kind'),
         429: refusal('upload quota'),
+      },
+    },
+  },
+  [MINIAPP_LOGIN_PATH]: {
+    post: {
+      summary: "Mini-program sign-in with the platform's login code; with a link, binds this platform user to the link's account first",
+      requestBody: body(loginSchema),
+      responses: {
+        200: json(z.object({ token: z.string(), expiresAt: z.number().int(), me: account }).strict(), 'signed in'),
+        400: refusal('not JSON, or not the schema'),
+        401: refusal('codeInvalid (get a fresh code), or a forged link'),
+        404: refusal('notBound (bind through the hospital link first), or the platform is not configured'),
+        409: refusal('linkUsed'),
+        410: refusal('linkExpired'),
+        429: refusal("the platform's limit, or too many failed sign-ins from this address"),
+        502: refusal('platformError: the platform did not answer in time or refused this server'),
+      },
+    },
+  },
+  [MINIAPP_UNBIND_PATH]: {
+    post: {
+      summary: 'Unbind the platform user behind a fresh login code from this account; ends this sign-in',
+      security: bearer('session'),
+      requestBody: body(unbindSchema),
+      responses: {
+        200: json(empty, 'unbound'),
+        400: refusal('not the schema'),
+        401: refusal('no valid session token, or codeInvalid'),
+        404: refusal('notBound, or the platform is not configured'),
+        502: refusal('platformError'),
+      },
+    },
+  },
+  [LINKS_PATH]: {
+    post: {
+      summary: "The hospital system asks for fresh one-time links of an existing consultation",
+      security: bearer('admin'),
+      requestBody: body(linksSchema),
+      responses: {
+        200: json(z.object({ links: people(z.string()), appLinks: people(z.record(z.string(), z.unknown())).optional() }).strict(), 'links'),
+        400: refusal('not the schema'),
+        401: refusal('wrong or missing API key'),
+        404: refusal('no such consultation, or the hospital API is off'),
+        429: refusal('too many requests'),
+      },
+    },
+  },
+  [NOTIFY_SETTINGS_PATH]: {
+    get: {
+      summary: 'Reminders: whether they are on, the templates to ask consent for, SMS, consents left',
+      security: bearer('session'),
+      responses: { 200: json(notifySettings, 'settings'), 401: refusal('no valid session token') },
+    },
+    post: {
+      summary: 'Reminders on or off',
+      security: bearer('session'),
+      requestBody: body(settingsSchema),
+      responses: { 200: json(notifySettings, 'settings'), 400: refusal('not the schema'), 401: refusal('no valid session token') },
+    },
+  },
+  [NOTIFY_CONSENT_PATH]: {
+    post: {
+      summary: "What the platform's requestSubscribeMessage answered, per template (each accept allows one notice)",
+      security: bearer('session'),
+      requestBody: body(consentSchema),
+      responses: {
+        200: json(z.object({ remaining: z.record(z.string(), z.number().int()) }).strict(), 'consents left per template'),
+        400: refusal('not the schema'),
+        401: refusal('no valid session token'),
       },
     },
   },

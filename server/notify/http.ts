@@ -18,13 +18,13 @@ import { sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { NotifyConfig } from './config';
 
-const consentSchema = z
+export const consentSchema = z
   .object({
     platform: z.enum(['weapp', 'alipay', 'tt']),
     results: z.record(z.string().max(128), z.unknown()).refine((r) => Object.keys(r).length <= 20, 'at most 20 templates'),
   })
   .strict();
-const settingsSchema = z.object({ enabled: z.boolean() }).strict();
+export const settingsSchema = z.object({ enabled: z.boolean() }).strict();
 
 interface Deps {
   auth: Auth;

@@ -8,7 +8,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILE_PATH, UPLOAD_PATH } from '../../types/media';
-import { NIM_TOKEN_PATH } from '../../types/protocol';
+import { LINKS_PATH } from '../../server/miniapp';
+import { MINIAPP_LOGIN_PATH, MINIAPP_UNBIND_PATH } from '../../types/miniapp';
+import { NIM_TOKEN_PATH, NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
 import { png } from '../helpers/fixtures';
 import { ADMIN_API_KEY, type TestServer } from '../helpers/server';
@@ -127,6 +129,20 @@ test('consultations, links, login, logout, revoke, upload, files and NIM answer 
   expect((await call('GET', uploaded.body.url)).status).toBe(200);
   expect((await call('GET', uploaded.body.url, { headers: { range: 'bytes=0-9' } })).status).toBe(206);
   expect((await call('GET', uploaded.body.url.replace(/sig=[^&]+/, 'sig=AAAA'))).status).toBe(403);
+
+  // Mini-program sign-in (no platform configured here: each answers what it lacks), fresh links, reminders.
+  const mini = { platform: 'weapp', code: 'code-from-wx-login' };
+  expect((await call('POST', MINIAPP_LOGIN_PATH, jsonBody(MINIAPP_LOGIN_PATH, mini))).status).toBe(404);
+  expect((await call('POST', MINIAPP_LOGIN_PATH, { body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+  expect((await call('POST', MINIAPP_UNBIND_PATH, jsonBody(MINIAPP_UNBIND_PATH, mini, session))).status).toBe(404);
+  expect((await call('POST', MINIAPP_UNBIND_PATH, jsonBody(MINIAPP_UNBIND_PATH, mini))).status).toBe(401);
+  expect((await call('POST', LINKS_PATH, jsonBody(LINKS_PATH, { consultationId: 'openapi-1' }, admin))).status).toBe(200);
+  expect((await call('POST', LINKS_PATH, jsonBody(LINKS_PATH, { consultationId: 'openapi-1' }))).status).toBe(401);
+  expect((await call('GET', NOTIFY_SETTINGS_PATH, { headers: session })).status).toBe(200);
+  expect((await call('POST', NOTIFY_SETTINGS_PATH, jsonBody(NOTIFY_SETTINGS_PATH, { enabled: false }, session))).body.enabled).toBe(false);
+  expect((await call('GET', NOTIFY_SETTINGS_PATH)).status).toBe(401);
+  expect((await call('POST', NOTIFY_CONSENT_PATH, jsonBody(NOTIFY_CONSENT_PATH, { platform: 'weapp', results: { t1: 'accept' } }, session))).status).toBe(200);
+  expect((await call('POST', NOTIFY_CONSENT_PATH, { body: '{"platform":"x"}', headers: { ...session, 'content-type': 'application/json' } })).status).toBe(400);
 
   expect((await call('POST', '/api/logout', { headers: session })).status).toBe(200);
   expect((await call('POST', '/api/logout', { headers: session })).status).toBe(401);
