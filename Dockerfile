@@ -1,6 +1,6 @@
 # medchat: the H5 app and the IM server in one image. Every step is a script of this repo that runs
 # outside containers too; this file only orders them. Not built here (no registry is reachable from
-# the development machines): see docs-draft/deploy.md for what was checked instead.
+# the development machines): README ("Running it in a hospital") says what was checked instead.
 
 # --- build: dependencies and the H5 app
 FROM node:20-bookworm-slim AS build
@@ -8,7 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc* ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-RUN npx taro build --type h5 > /tmp/build-h5.log 2>&1 || (tail -50 /tmp/build-h5.log; exit 1)
+RUN bash scripts/build.sh h5
 # The server runs from TypeScript through tsx; keep production dependencies plus tsx only.
 RUN npm prune --omit=dev --no-audit --no-fund && npm install --no-save --no-audit --no-fund tsx
 
