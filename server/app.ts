@@ -81,7 +81,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     bus,
     metrics,
   });
-  metrics.observe({ connections: () => gateway.stats(), draining: () => draining });
+  metrics.observe({ connections: () => gateway.stats(), draining: () => draining, notifyQueue: () => rawStorage.notificationQueue() });
   const miniapp = miniappRoutes(config, { auth, storage, audit, now });
   const revoke: Revoke = async (account, sid, at) => {
     await storage.revokeSessions(account, sid, at);

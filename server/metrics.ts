@@ -22,6 +22,7 @@ export class Metrics {
   readonly auditHead: Gauge;
   private connectionCount: () => { authenticated: number; pending: number } = () => ({ authenticated: 0, pending: 0 });
   private drainingNow: () => boolean = () => false;
+  private notifyQueue: () => Promise<number> = async () => 0;
 
   constructor() {
     const registers = [this.registry];
@@ -47,6 +48,14 @@ export class Metrics {
         this.set(self.drainingNow() ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'medchat_notify_queue',
+      help: 'Notifications waiting to be sent or retried (the outbox; 0 when no channel is configured)',
+      registers,
+      async collect() {
+        this.set(await self.notifyQueue());
+      },
+    });
     this.frames = new Counter({ name: 'medchat_ws_frames_total', help: 'Client frames received, by type (invalid: failed validation)', labelNames: ['type'], registers });
     this.errors = new Counter({ name: 'medchat_ws_errors_total', help: 'Error frames sent, by error code', labelNames: ['code'], registers });
     this.sendAck = new Histogram({
@@ -69,9 +78,10 @@ export class Metrics {
   }
 
   /** What the connection and draining gauges read when scraped. */
-  observe(sources: { connections: () => { authenticated: number; pending: number }; draining: () => boolean }): void {
+  observe(sources: { connections: () => { authenticated: number; pending: number }; draining: () => boolean; notifyQueue: () => Promise<number> }): void {
     this.connectionCount = sources.connections;
     this.drainingNow = sources.draining;
+    this.notifyQueue = sources.notifyQueue;
   }
 
   /** The newest checkpoint in the audit anchor file (its last line), so the head is known before the first append. */

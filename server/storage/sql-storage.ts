@@ -624,6 +624,11 @@ export abstract class SqlStorage implements Storage {
     return true;
   }
 
+  async notificationQueue(): Promise<number> {
+    const row = await this.read(one<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE state IN ('pending', 'retry')"));
+    return Number(row?.n ?? 0);
+  }
+
   async notificationsOf(account: string) {
     const rows = await this.read(
       all<{ id: string; conv_id: string; kind: NotifyKind; events: number; state: string; outcome: string | null; attempts: number }>(

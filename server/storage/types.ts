@@ -262,6 +262,8 @@ export interface Storage {
    * patient or doctor of a consultation writes or collapses into their outbox row in its own transaction.
    */
   setNotifyPolicy(policy: NotifyPolicy | undefined): void;
+  /** Notifications waiting to be sent or retried. */
+  notificationQueue(): Promise<number>;
   /**
    * Claims up to `limit` due rows (or rows whose claimer's lease ran out) for `node` until `now + leaseMs`;
    * with several processes each row goes to exactly one (PostgreSQL: FOR UPDATE SKIP LOCKED).

@@ -204,6 +204,25 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.purge({ chatBefore: future, medicalBefore: future })).toEqual({ messages: 1, fileIds: [] });
   });
 
+  test('the notification outbox: written with the message, collapsed, claimed once, finished', async () => {
+    storage.setNotifyPolicy({ collapseMs: 0, minIntervalMs: 0 });
+    try {
+      await storage.appendMessage(text(doctor.account, 'n-1'));
+      await storage.appendMessage(text(doctor.account, 'n-2'));
+      expect(await storage.notificationQueue()).toBe(1);
+      const [row] = await storage.notificationsOf(patient.account);
+      expect(row).toMatchObject({ kind: 'reply', events: 2, state: 'pending' });
+      const claimed = await storage.claimNotifications('node-a', Date.now() + 1_000, 60_000, 10);
+      expect(claimed.map((c) => c.id)).toEqual([row.id]);
+      expect(await storage.claimNotifications('node-b', Date.now() + 1_000, 60_000, 10)).toEqual([]);
+      expect(await storage.finishNotification(row.id, 'node-b', Date.now(), { state: 'sent', outcome: 'x' })).toBe(false);
+      expect(await storage.finishNotification(row.id, 'node-a', Date.now(), { state: 'sent', outcome: 'ok' })).toBe(true);
+      expect(await storage.notificationQueue()).toBe(0);
+    } finally {
+      storage.setNotifyPolicy(undefined);
+    }
+  });
+
   test('one-time links, session revocations', async () => {
     expect(await storage.useLink('jti-1', 1)).toBe(true);
     expect(await storage.useLink('jti-1', 2)).toBe(false);

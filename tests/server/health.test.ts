@@ -106,6 +106,8 @@ test('/metrics parses as Prometheus text and its counters move when messages flo
   expect(sample(after, 'medchat_ws_connections', { state: 'authenticated' })).toBe(2);
   // Logins and sends are audited: the head moved past where it was.
   expect(sample(after, 'medchat_audit_head_seq')).toBeGreaterThanOrEqual(5);
+  // No notification channel is configured here: nothing waits in the outbox.
+  expect(sample(after, 'medchat_notify_queue')).toBe(0);
   expect(sample(after, 'medchat_http_responses_total', { route: '/metrics', status: '200' })).toBeGreaterThanOrEqual(1);
   expect(after.find((f) => f.name === 'medchat_send_ack_seconds')?.type).toBe('HISTOGRAM');
 });
