@@ -13,6 +13,7 @@ import { Cipher } from '../server/crypto';
 import { PostgresStorage } from '../server/storage/postgres';
 import { SqliteStorage } from '../server/storage/sqlite';
 import type { Storage } from '../server/storage/types';
+import { exitWith } from './exit';
 
 function usage(problem: string): number {
   console.error(`${problem}; usage: [DB_PATH=… | DATABASE_URL=…] [AUDIT_KEY=…] npm run audit:verify [-- anchor-file…]`);
@@ -50,10 +51,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(2);
-  },
-);
+exitWith(main(process.argv.slice(2)), 2);

@@ -10,6 +10,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { configFromEnv } from '../server/config';
 import { ANCHORS_FILE, DB_FILE, MANIFEST, type Manifest } from './backup-format';
+import { exitWith } from './exit';
 
 function countFiles(dir: string): number {
   if (!existsSync(dir)) return 0;
@@ -64,10 +65,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)), 1);

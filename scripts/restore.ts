@@ -12,6 +12,7 @@ import { configFromEnv } from '../server/config';
 import { Cipher } from '../server/crypto';
 import { SqliteStorage } from '../server/storage/sqlite';
 import { ANCHORS_FILE, DB_FILE, MANIFEST, type Manifest } from './backup-format';
+import { exitWith } from './exit';
 
 async function main(args: string[]): Promise<number> {
   const force = args.includes('--force');
@@ -64,10 +65,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)), 1);
