@@ -6,19 +6,9 @@ import type { Message } from '../../types/message';
 import { InputBar } from '../../src/components/InputBar';
 import { MessageList } from '../../src/components/MessageList';
 import { buildTimeline } from '../../src/render/timeline';
+import { baseMessage } from './message-fixture';
 
-const base: Message = {
-  scene: 'team',
-  sessionId: 'team-c1',
-  from: 'doctor-zhang',
-  fromNick: '张医生',
-  to: 'c1',
-  type: 'text',
-  body: '',
-  idClient: 'x',
-  time: new Date(2026, 10, 21, 9, 0).getTime(),
-  status: 'read',
-};
+const base = baseMessage;
 
 // The package types fireEvent without its event helpers; these are the ones used here.
 const fireEvent = untypedFireEvent as unknown as {
