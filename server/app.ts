@@ -83,13 +83,16 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   });
   metrics.observe({ connections: () => gateway.stats(), draining: () => draining, notifyQueue: () => rawStorage.notificationQueue() });
   const miniapp = miniappRoutes(config, { auth, storage, audit, now });
-  const revoke: Revoke = async (account, sid, at) => {
-    await storage.revokeSessions(account, sid, at);
-    gateway.revoke(account, sid, at);
-  };
   const reads = newReadLog();
   const notifyHttp = notifyRoutes({ auth, storage, config: config.notify, now });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
+  const revoke: Revoke = async (account, sid, at) => {
+    await storage.revokeSessions(account, sid, at);
+    gateway.revoke(account, sid, at);
+    // NIM tokens are per account, so only the hospital's revocation of every sign-in rotates it (one
+    // logout must not sign the person's other devices out of NetEase).
+    if (sid === '*') await nim?.api.invalidate(account);
+  };
   const purge = () =>
     purgeExpired({ storage, files, audit }, config, now()).catch((e: unknown) =>
       log.error({ err: e instanceof Error ? e.message : String(e) }, 'purge failed'),

@@ -56,6 +56,16 @@ export class NimServerApi {
     return reply;
   }
 
+  /**
+   * Makes the account's current NIM token worthless (NetEase issues a new one nobody holds): a device
+   * whose sign-in the hospital revoked must not go on chatting through NetEase. Nothing to do for an
+   * account NetEase does not know.
+   */
+  async invalidate(account: string): Promise<void> {
+    const reply = await this.call('user/refreshToken.action', { accid: account });
+    if (reply.code !== 200 && reply.code !== NOT_REGISTERED) throw new Error(`NetEase refused to refresh the token (code ${reply.code})`);
+  }
+
   /** The account's current token: refreshed if NetEase knows the account, created otherwise. */
   async tokenFor(account: string, name: string): Promise<string> {
     let reply = await this.call('user/refreshToken.action', { accid: account });

@@ -5,7 +5,7 @@
 import { nimCheckSum } from '../../server/nim';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
 import { APP_KEY, APP_SECRET, startNimStub } from '../helpers/nim-stub';
-import type { TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 let stub: Awaited<ReturnType<typeof startNimStub>>;
@@ -63,4 +63,23 @@ test('without our session token, with a wrong secret, or without NIM configured:
   const off = await tokenRequest(await server.auth.issue(patient));
   expect(off.status).toBe(404);
   expect(off.body.error?.message).toContain('NIM_APP_KEY');
+});
+
+test("the hospital's revocation of an account's sign-ins also makes its NIM token worthless", async () => {
+  stub = await startNimStub();
+  server = await startConsultationServer({ nim: { appKey: APP_KEY, appSecret: APP_SECRET, apiUrl: stub.url } });
+  const held = (await tokenRequest(await server.auth.issue(patient))).body.token;
+  const res = await fetch(`${server.url}/api/sessions/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ account: patient.account }),
+  });
+  expect(res.status).toBe(200);
+  const last = stub.calls.at(-1);
+  expect(last?.action).toBe('user/refreshToken.action');
+  expect(last?.params.get('accid')).toBe(patient.account);
+  // What the device held is no longer NetEase's token for the account.
+  const now = (await tokenRequest(await server.auth.issue(patient))).body.token;
+  expect(now).not.toBe(held);
+  expect(stub.rejected).toBe(0);
 });
