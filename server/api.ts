@@ -171,12 +171,13 @@ export async function handleCreateConsultation(
 export async function handleNimToken(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; nim?: { api: NimServerApi; appKey: string } },
+  deps: { auth: Auth; storage: Storage; audit: Audit; nim?: { api: NimServerApi; appKey: string }; limits: Pick<Limits, 'nimTokens'> },
 ): Promise<void> {
   try {
     if (!deps.nim) throw new ClientError('notFound', 'NetEase IM is not configured on this server (NIM_APP_KEY, NIM_APP_SECRET)');
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
     const me = await accountFromBearer(req, deps.auth, deps.storage);
+    await deps.limits.nimTokens.spend(me.account);
     const token = await deps.nim.api.tokenFor(me.account, me.name);
     await deps.audit.record(me.account, 'nim.token', me.account);
     const reply: NimCredentials = { appKey: deps.nim.appKey, account: me.account, token, me };

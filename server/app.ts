@@ -125,7 +125,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });
     if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
     if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
-    if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim });
+    if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim, limits });
     const notify = notifyHttp.route(path);
     if (notify) return notify(req, res);
     const mini = miniapp.route(path);

@@ -9,6 +9,8 @@ import { ClientError } from './errors';
 
 /** Failed sign-ins (a forged or foreign token, a wrong admin key) per client address before it waits. */
 export const FAILED_SIGNINS = { points: 10, durationSec: 15 * 60 };
+/** NetEase token requests per account and minute: each is a call to NetEase and an audit record. */
+export const NIM_TOKENS = { points: 10, durationSec: 60 };
 /** Hospital-system API calls per client address and minute. */
 export const ADMIN_CALLS = { points: 120, durationSec: 60 };
 
@@ -50,6 +52,7 @@ export interface Limits {
   frames: Limit;
   failedSignIns: Limit;
   admin: Limit;
+  nimTokens: Limit;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function openLimits(opts: { framesPerSecond: number; redisUrl?: str
       (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`,
     ),
     admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
+    nimTokens: new Limit(make('nim-token', NIM_TOKENS.points, NIM_TOKENS.durationSec), (s) => `请求太频繁，请 ${s} 秒后再试`),
     async close() {
       redis?.disconnect();
     },

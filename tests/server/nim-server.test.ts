@@ -2,6 +2,7 @@
  * The backend a NIM deployment needs: tokens through NetEase's server API, against a local stub of
  * that API that checks every call's CheckSum = SHA1(AppSecret + Nonce + CurTime) as NetEase does.
  */
+import { NIM_TOKENS } from '../../server/limits';
 import { nimCheckSum } from '../../server/nim';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
 import { APP_KEY, APP_SECRET, startNimStub } from '../helpers/nim-stub';
@@ -82,4 +83,16 @@ test("the hospital's revocation of an account's sign-ins also makes its NIM toke
   const now = (await tokenRequest(await server.auth.issue(patient))).body.token;
   expect(now).not.toBe(held);
   expect(stub.rejected).toBe(0);
+});
+
+test('NIM token requests are limited per account (each is a call to NetEase and an audit record)', async () => {
+  stub = await startNimStub();
+  server = await startConsultationServer({ nim: { appKey: APP_KEY, appSecret: APP_SECRET, apiUrl: stub.url } });
+  const token = await server.auth.issue(patient);
+  const statuses: number[] = [];
+  for (let i = 0; i < NIM_TOKENS.points + 1; i++) statuses.push((await tokenRequest(token)).status);
+  expect(statuses.slice(0, NIM_TOKENS.points).every((s) => s === 200)).toBe(true);
+  expect(statuses[NIM_TOKENS.points]).toBe(429);
+  // Another account is not held back.
+  expect((await tokenRequest(await server.auth.issue(doctor))).status).toBe(200);
 });
