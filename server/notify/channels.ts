@@ -93,7 +93,45 @@ export class WechatChannel implements SubscriptionChannel {
   }
 }
 
-/** Douyin's notify_user: subscription messages with the app's client-credential token. */
+/**
+ * Douyin's open API host. Sign-in (jscode2session) lives on developer.toutiao.com; subscription messages
+ * (notify_user v2) and their client_token on open.douyin.com. TT_API_URL set to anything else (a proxy,
+ * a test stub) serves both.
+ */
+export function douyinOpenApi(apiUrl: string): string {
+  const base = apiUrl.replace(/\/$/, '');
+  return /^https:\/\/developer\.toutiao\.com$/.test(base) ? 'https://open.douyin.com' : base;
+}
+
+/**
+ * Douyin's notify_user v2 (POST /api/notification/v2/subscription/notify_user/, header access-token,
+ * JSON {msg_id, open_id, data: {keyword: value}, page}); the v1 notify on developer.toutiao.com was
+ * retired on 2024-07-01. The token is the app's client_token (POST /oauth/client_token/).
+ */
+/**
+ * A JSON POST to Douyin's open API with the `access-token` header it wants (callPlatform sends no
+ * headers of its own); unreachable, late or unreadable answers throw, and the notice is retried.
+ */
+async function douyinPost<T>(url: string, json: unknown, timeoutMs: number, token?: string): Promise<T> {
+  let text: string;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { 'access-token': token } : {}) },
+      body: JSON.stringify(json),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await res.text();
+  } catch (e) {
+    throw new ClientError('platformError', (e as { name?: string }).name === 'TimeoutError' ? 'timeout' : 'unreachable');
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ClientError('platformError', 'unreadable');
+  }
+}
+
 export class DouyinChannel implements SubscriptionChannel {
   readonly platform = 'tt';
 
@@ -108,45 +146,50 @@ export class DouyinChannel implements SubscriptionChannel {
     return this.config.appid;
   }
 
+  private get tokenName(): string {
+    return `tt-client:${this.config.appid}`;
+  }
+
   private url(path: string): string {
-    return `${this.config.apiUrl.replace(/\/$/, '')}${path}`;
+    return `${douyinOpenApi(this.config.apiUrl)}${path}`;
   }
 
   /** Shared through the database like WeChat's, renewed five minutes before it ends. */
   private async accessToken(): Promise<string> {
-    const name = `tt:${this.config.appid}`;
-    const cached = await this.tokens.platformToken(name);
+    const cached = await this.tokens.platformToken(this.tokenName);
     if (cached && cached.token && cached.expiresAt - 300_000 > Date.now()) return cached.token;
-    const { body } = await callPlatform<{ err_no?: number; data?: { access_token?: string; expires_in?: number } }>(
-      '抖音',
-      this.url('/api/apps/v2/token'),
-      { method: 'POST', json: { appid: this.config.appid, secret: this.config.secret, grant_type: 'client_credential' } },
+    const body = await douyinPost<{ message?: string; data?: { access_token?: string; expires_in?: number; error_code?: number } }>(
+      this.url('/oauth/client_token/'),
+      { client_key: this.config.appid, client_secret: this.config.secret, grant_type: 'client_credential' },
       this.timeoutMs,
     );
     const token = body.data?.access_token;
-    if (body.err_no !== 0 || !token || !body.data?.expires_in) throw new ClientError('platformError', `抖音 token ${body.err_no}`);
-    await this.tokens.putPlatformToken(name, token, Date.now() + body.data.expires_in * 1000);
+    if (body.data?.error_code !== 0 || !token || !body.data?.expires_in) throw new ClientError('platformError', `抖音 client_token ${body.data?.error_code ?? 'unknown'}`);
+    await this.tokens.putPlatformToken(this.tokenName, token, Date.now() + body.data.expires_in * 1000);
     return token;
   }
 
   send(openid: string, n: Notice): Promise<SendResult> {
     return guarded(async () => {
       const data = Object.fromEntries(Object.entries(templateData(n, this.template)).map(([k, v]) => [k, v.value]));
-      const { body } = await callPlatform<{ err_no?: number }>(
-        '抖音',
-        this.url('/api/apps/subscribe_notification/developer/v1/notify'),
-        { method: 'POST', json: { access_token: await this.accessToken(), app_id: this.config.appid, tpl_id: this.template.templateId, open_id: openid, data, page: n.page } },
+      const token = await this.accessToken();
+      const body = await douyinPost<{ err_no?: number }>(
+        this.url('/api/notification/v2/subscription/notify_user/'),
+        { msg_id: this.template.templateId, open_id: openid, data, page: n.page },
         this.timeoutMs,
+        token,
       );
       const code = body.err_no ?? -1;
       if (code === 0) return { ok: true };
-      if (code === 40002 || code === 40016) {
-        await this.tokens.putPlatformToken(`tt:${this.config.appid}`, '', 0);
+      // 28001003 / 28001008: the token is not (or no longer) valid: drop ours, the retry fetches another.
+      if (code === 28001003 || code === 28001008) {
+        await this.tokens.putPlatformToken(this.tokenName, '', 0);
         return failed(code, false);
       }
-      // 40003: the user has not subscribed (or used it up); 40014: the template or data is not valid.
-      if (code === 40003) return failed(code, true, true);
-      if (code === 40014) return failed(code, true);
+      // 28014043: the user has not subscribed to the template (or used it up).
+      if (code === 28014043) return failed(code, true, true);
+      // 28014001: parameters refused (msg_id not the app's or withdrawn, data not the template's keywords).
+      if (code === 28014001) return failed(code, true);
       return failed(code, false);
     });
   }
@@ -154,6 +197,25 @@ export class DouyinChannel implements SubscriptionChannel {
 
 const ALIPAY_METHOD = 'alipay.open.app.mini.templatemessage.send';
 const ALIPAY_RESPONSE = 'alipay_open_app_mini_templatemessage_send_response';
+/** Alipay's user_id (2088…); apps on the OpenID scheme get an open_id instead. */
+const ALIPAY_USER_ID = /^2088\d{12}$/;
+
+type AlipayMember = { code?: string; sub_code?: string };
+
+/** Why Alipay refused, as the outbox should treat it. */
+export function alipayRefusal(m: AlipayMember | undefined): SendResult {
+  const code = m?.code ?? 'unknown';
+  const sub = m?.sub_code ?? code;
+  // The user has no subscription (left) for the template: their consent is spent.
+  if (/SUBSCRI/i.test(sub)) return failed(sub, true, true);
+  // The template is not (or no longer) the app's, or the data does not fit it.
+  if (/TEMPLATE/i.test(sub)) return failed(sub, true);
+  // A clock off by more than Alipay allows: a later try has a fresh timestamp.
+  if (/invalid-timestamp/i.test(sub)) return failed(sub, false);
+  // Missing or invalid arguments (signature, app id) and missing permissions do not heal by retrying.
+  if (['40001', '40002', '40006'].includes(code)) return failed(sub, true);
+  return failed(sub, false);
+}
 
 /** Alipay's open API send of a subscribed template message, signed RSA2 like sign-in. */
 export class AlipayChannel implements SubscriptionChannel {
@@ -180,29 +242,27 @@ export class AlipayChannel implements SubscriptionChannel {
         timestamp: gatewayTimestamp(Date.now()),
         version: '1.0',
         biz_content: JSON.stringify({
-          to_open_id: openid,
+          ...(ALIPAY_USER_ID.test(openid) ? { to_user_id: openid } : { to_open_id: openid }),
           user_template_id: this.template.templateId,
           page: n.page,
           data: JSON.stringify(templateData(n, this.template)),
         }),
       };
       const sign = createSign('RSA-SHA256').update(signContent(params), 'utf8').sign(this.config.privateKey, 'base64');
-      const { text, body } = await callPlatform<Record<string, { code?: string; sub_code?: string } | string | undefined>>(
+      const { text, body } = await callPlatform<Record<string, AlipayMember | string | undefined>>(
         '支付宝',
         this.config.gatewayUrl,
         { method: 'POST', form: { ...params, sign } },
         this.timeoutMs,
       );
-      const member = body[ALIPAY_RESPONSE] as { code?: string; sub_code?: string } | undefined;
-      const raw = memberText(text, ALIPAY_RESPONSE);
-      // Only an answer signed by Alipay counts as sent.
-      const signed = raw !== undefined && typeof body.sign === 'string' && createVerify('RSA-SHA256').update(raw, 'utf8').verify(this.config.publicKey, body.sign, 'base64');
-      if (member?.code === '10000') return signed ? { ok: true } : failed('unsigned', false);
-      const refusal = member ?? (body.error_response as { code?: string; sub_code?: string } | undefined);
-      const sub = refusal?.sub_code ?? refusal?.code ?? 'unknown';
-      if (/USER_NOT_SUBSCRIBE|user-not-subscribe|NO_SUBSCRIBE/i.test(sub)) return failed(sub, true, true);
-      if (/TEMPLATE|template/.test(sub) || refusal?.code === '40002' || refusal?.code === '40004') return failed(sub, true);
-      return failed(sub, false);
+      const member = body[ALIPAY_RESPONSE] as AlipayMember | undefined;
+      if (member?.code === '10000') {
+        // Only an answer signed by Alipay counts as sent.
+        const raw = memberText(text, ALIPAY_RESPONSE);
+        const signed = raw !== undefined && typeof body.sign === 'string' && createVerify('RSA-SHA256').update(raw, 'utf8').verify(this.config.publicKey, body.sign, 'base64');
+        return signed ? { ok: true } : failed('unsigned', false);
+      }
+      return alipayRefusal(member ?? (body.error_response as AlipayMember | undefined));
     });
   }
 }
