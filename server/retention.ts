@@ -39,6 +39,8 @@ export async function sweepOrphanUploads(
 ): Promise<number> {
   const before = now - orphanUploadHours * 3_600_000;
   const ids = await deps.storage.removeOrphanFiles(before);
+  // The quota looks back a day at most.
+  await deps.storage.forgetUploadsBefore(now - 24 * 3_600_000);
   for (const id of ids) await deps.files.remove(id);
   const temp = deps.files.sweepTemp();
   // Counts only: which uploads were never sent is nobody's business.

@@ -101,16 +101,11 @@ export async function handleUpload(
       throw new ClientError('fileTooLarge', `${LABELS[kind]}不能超过 ${MB(limit)}`);
     }
     // Before the body: a refused upload costs its sender a round trip, not us its bytes.
-    const release = await deps.files.admit(owner, Number(req.headers['content-length']) || limit);
-    let attach: FileAttach;
-    try {
-      const upload = await receiveFile(req, deps.files, limit, kind);
-      // Mini programs send their temp file name in the form; the real one comes in the query.
-      const name = query.get('name') || upload.name;
-      attach = await deps.files.accept(upload.tmp, owner, kind, name, upload.size, dur);
-    } finally {
-      release();
-    }
+    await deps.files.admit(owner, Number(req.headers['content-length']) || limit);
+    const upload = await receiveFile(req, deps.files, limit, kind);
+    // Mini programs send their temp file name in the form; the real one comes in the query.
+    const name = query.get('name') || upload.name;
+    const attach: FileAttach = await deps.files.accept(upload.tmp, owner, kind, name, upload.size, dur);
     await deps.audit.record(owner, 'file.upload', attach.fileId, { kind, size: attach.size, ext: attach.ext });
     sendJson(res, 200, attach);
   } catch (e) {

@@ -69,7 +69,7 @@ const CLEAN: Record<string, (img: Sharp) => Sharp> = {
 
 export class FileService {
   private readonly tmpDir: string;
-  /** Uploads admitted but not yet stored, so that parallel ones cannot all pass the same quota check. */
+  /** Uploads admitted but not yet recorded, so that parallel ones cannot all pass the same quota check. */
   private readonly inFlight = new Map<string, InFlight>();
 
   /** Without `quota` uploads are not limited: for tools that only serve or purge files. */
@@ -118,10 +118,10 @@ export class FileService {
 
   /**
    * Admits an upload of up to `bytes` by `owner` if it keeps the account within its quota, before its
-   * body is read; the returned function ends the admission once the upload is stored or refused.
+   * body is read, and records it: the quota counts every admitted upload, whatever becomes of it.
    */
-  async admit(owner: string, bytes: number): Promise<() => void> {
-    if (!this.quota) return () => undefined;
+  async admit(owner: string, bytes: number): Promise<void> {
+    if (!this.quota) return;
     const now = this.now();
     const [hour, day] = await Promise.all([this.storage.uploadsSince(owner, now - HOUR_MS), this.storage.uploadsSince(owner, now - 24 * HOUR_MS)]);
     const pending = this.inFlight.get(owner) ?? { count: 0, bytes: 0 };
@@ -134,14 +134,13 @@ export class FileService {
     pending.count++;
     pending.bytes += bytes;
     this.inFlight.set(owner, pending);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    try {
+      await this.storage.recordUpload(owner, now, bytes);
+    } finally {
       pending.count--;
       pending.bytes -= bytes;
       if (pending.count === 0) this.inFlight.delete(owner);
-    };
+    }
   }
 
   /**

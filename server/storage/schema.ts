@@ -182,6 +182,9 @@ export const MIGRATIONS: Migration[] = [
      PRIMARY KEY (account, platform, template)
    ) ${keyed};
    CREATE TABLE notify_settings (account TEXT PRIMARY KEY, enabled INTEGER NOT NULL, updated_at ${int} NOT NULL) ${keyed};`,
+  // The upload quota counts every upload admitted, refused or swept later, not the files kept.
+  ({ int }) => `CREATE TABLE upload_attempts (owner TEXT NOT NULL, at ${int} NOT NULL, bytes ${int} NOT NULL);
+   CREATE INDEX upload_attempts_owner_at ON upload_attempts(owner, at);`,
 ];
 
 /**

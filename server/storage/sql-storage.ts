@@ -478,15 +478,23 @@ export abstract class SqlStorage implements Storage {
     return row && toFile(row, this.cipher);
   }
 
+  async recordUpload(owner: string, at: number, bytes: number): Promise<void> {
+    await this.write(run('INSERT INTO upload_attempts (owner, at, bytes) VALUES (?, ?, ?)', owner, at, bytes));
+  }
+
   async uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }> {
     const row = await this.read(
       one<{ count: number; bytes: number }>(
-        'SELECT COUNT(*) AS count, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM files WHERE owner = ? AND created_at >= ?',
+        'SELECT COUNT(*) AS count, CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS bytes FROM upload_attempts WHERE owner = ? AND at >= ?',
         owner,
         since,
       ),
     );
     return { count: Number(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  async forgetUploadsBefore(before: number): Promise<void> {
+    await this.write(run('DELETE FROM upload_attempts WHERE at < ?', before));
   }
 
   bindMiniapp(b: MiniappBinding): Promise<{ previous?: string }> {

@@ -234,8 +234,15 @@ export interface Storage {
   conversationsOf(account: string): Promise<ConversationSummary[]>;
   putFile(file: StoredFile): Promise<void>;
   getFile(id: string): Promise<StoredFile | undefined>;
-  /** How many files `owner` uploaded since `since` (ms), and their bytes: the upload quota. */
+  /**
+   * Records an upload admitted for `owner` (whatever becomes of it: refused for its content, never
+   * sent and swept): what the upload quota counts.
+   */
+  recordUpload(owner: string, at: number, bytes: number): Promise<void>;
+  /** How many uploads `owner` was admitted for since `since` (ms), and their bytes: the upload quota. */
   uploadsSince(owner: string, since: number): Promise<{ count: number; bytes: number }>;
+  /** Forgets upload records older than the quota looks back. */
+  forgetUploadsBefore(before: number): Promise<void>;
   /**
    * Removes the records of uploads created before `before` that no message refers to, and returns their
    * ids (for the disk). A message appended with such a file marks it referred to, in its own transaction.

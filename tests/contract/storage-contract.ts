@@ -183,9 +183,13 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     await storage.putFile(file('f-new', patient.account, now, 100));
     expect(await storage.getFile('f-new')).toEqual(file('f-new', patient.account, now, 100));
     expect(await storage.getFile('none')).toBeUndefined();
+    // The quota counts admitted uploads (recorded apart from the files, which come and go).
+    for (const [at, bytes] of [[now - 10_000, 300], [now - 10_000, 200], [now, 100]]) await storage.recordUpload(patient.account, at, bytes);
     expect(await storage.uploadsSince(patient.account, now - 60_000)).toEqual({ count: 3, bytes: 600 });
     expect(await storage.uploadsSince(patient.account, now - 1)).toEqual({ count: 1, bytes: 100 });
     expect(await storage.uploadsSince(other.account, 0)).toEqual({ count: 0, bytes: 0 });
+    await storage.forgetUploadsBefore(now - 1);
+    expect(await storage.uploadsSince(patient.account, 0)).toEqual({ count: 1, bytes: 100 });
     await storage.appendMessage(text(patient.account, 'img-1', 'k1', { type: 'image', body: '', attach: { fileId: 'f-sent' } }));
     expect(await storage.removeOrphanFiles(now - 1)).toEqual(['f-old']);
     expect(await storage.getFile('f-old')).toBeUndefined();

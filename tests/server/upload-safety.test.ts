@@ -187,7 +187,7 @@ describe('upload quotas', () => {
     expect((await upload(patient, 'file', 'later.txt', Buffer.from('later'))).status).toBe(200);
   });
 
-  test('uploadBytesPerDay counts stored bytes; an announced body over the quota is refused before it is read', async () => {
+  test('uploadBytesPerDay counts admitted bytes; an announced body over the quota is refused before it is read', async () => {
     server = await startConsultationServer({ uploadBytesPerDay: 100_000 });
     expect((await upload(patient, 'file', 'a.txt', Buffer.alloc(60_000, 'a'))).status).toBe(200);
     const over = await upload(patient, 'file', 'b.txt', Buffer.alloc(60_000, 'b'));
@@ -202,6 +202,20 @@ describe('upload quotas', () => {
     expect(await answer).toMatch(/^HTTP\/1\.1 429/);
     s.destroy();
   });
+});
+
+test('refused uploads count against the quota too, and sweeping unsent uploads does not give it back', async () => {
+  let now = Date.now();
+  server = await startConsultationServer({ uploadsPerHour: 3, orphanUploadHours: 1, now: () => now });
+  for (let i = 0; i < 3; i++) expect((await upload(patient, 'image', `bad${i}.png`, Buffer.from('not an image'))).status).toBe(415);
+  expect((await upload(patient, 'file', 'ok.txt', Buffer.from('fine'))).status).toBe(429);
+  now += 3_600_001;
+  expect((await upload(patient, 'file', 'later.txt', Buffer.from('later'))).status).toBe(200);
+  await server.sweepOrphans();
+  // Two more this hour, then the third of the hour is refused whatever was swept.
+  expect((await upload(patient, 'file', 'a.txt', Buffer.from('a'))).status).toBe(200);
+  expect((await upload(patient, 'file', 'b.txt', Buffer.from('b'))).status).toBe(200);
+  expect((await upload(patient, 'file', 'c.txt', Buffer.from('c'))).status).toBe(429);
 });
 
 describe('orphan uploads', () => {
