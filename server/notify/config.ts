@@ -45,7 +45,8 @@ const DEFAULT_FIELDS = 'thing1:title,name2:doctor,thing3:department,time4:time';
 function fieldsFrom(value: string, name: string): Array<[string, NoticeField]> {
   return value.split(',').map((pair) => {
     const [key, field] = pair.split(':').map((s) => s.trim());
-    if (!key || !/^[a-z_]+\d+$/.test(key) || !(NOTICE_FIELDS as readonly string[]).includes(field)) {
+    // WeChat and Alipay key their data thing1, keyword1 …; Douyin by the template's keyword titles (就诊人).
+    if (!key || !/^[\p{L}\p{N}_]{1,32}$/u.test(key) || !(NOTICE_FIELDS as readonly string[]).includes(field)) {
       throw new Error(`${name} must be key:value pairs like "${DEFAULT_FIELDS}" (values: ${NOTICE_FIELDS.join(', ')}), got "${pair}"`);
     }
     return [key, field as NoticeField];
