@@ -20,14 +20,19 @@ export class SqliteStorage extends SqlStorage {
   private readonly recallTx: (target: StoredMessage, notice: NewMessage) => Appended;
   private batch: Array<{ m: NewMessage; resolve: (r: Appended) => void; reject: (e: unknown) => void }> = [];
 
-  constructor(path: string, cipher: Cipher) {
+  /** `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written. */
+  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean } = {}) {
     super(cipher);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    if (opts.readonly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+    } else {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    }
     this.appendTx = this.db.transaction((m: NewMessage) => this.sync(this.appendOp(m)));
     this.recallTx = this.db.transaction((target: StoredMessage, notice: NewMessage) => this.sync(this.recallOp(target, notice)));
   }

@@ -173,7 +173,18 @@ describe('a database from before the audit key', () => {
       badAnchor: { reason: expect.stringContaining('records but no checkpoint') },
     });
     await old.close();
+    // Checking changes nothing: the database the auditor looks at is the one that was there.
+    // (An older schema version, which opening it for writing would migrate.)
+    const raw = new Database(config.dbPath);
+    const version = raw.pragma('user_version', { simple: true }) as number;
+    raw.pragma('user_version = 3');
+    raw.close();
+    const before = readFileSync(config.dbPath);
     expect(cli(config).status).toBe(1);
+    expect(readFileSync(config.dbPath).equals(before)).toBe(true);
+    const restore = new Database(config.dbPath);
+    restore.pragma(`user_version = ${version}`);
+    restore.close();
 
     const server = await startServer(config, pino({ level: 'silent' }));
     cleanups.push(() => server.close());
