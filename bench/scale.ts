@@ -1,0 +1,154 @@
+/**
+ * Server at scale: 2,000 WebSocket connections in 1,000 two-person consultations (one patient and one
+ * doctor each), open-loop offered load stepped up, against a raw two-person `ws` relay (bench/scale-relay.ts).
+ * The server and the relay each run in their own process; the load generator in a third
+ * (bench/scale-client.ts); all three share the machine's cores. The accounts, consultations and
+ * session tokens are seeded into the server's SQLite file before it starts (the hospital API is
+ * limited to 120 calls a minute per address).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { ROOT } from './build';
+import type { ClientJob, StepResult } from './scale-client';
+import { Auth } from '../server/auth';
+import { configFromEnv } from '../server/config';
+import { Cipher } from '../server/crypto';
+import { SqliteStorage } from '../server/storage/sqlite';
+import { spawnServer } from '../tests/helpers/server-process';
+
+const CONSULTATIONS = 1_000;
+const STEPS = process.env.SCALE_STEPS ? process.env.SCALE_STEPS.split(",").map(Number) : [500, 1_000, 2_000, 4_000, 8_000, 16_000];
+const STEP_MS = 5_000;
+const DRAIN_MS = 3_000;
+const P99_LIMIT_MS = 50;
+// The value spawnServer gives the server: the seeded tokens must verify there.
+const JWT_SECRET = 'process-test-secret-process-test-secret';
+
+async function seed(dbPath: string): Promise<string[]> {
+  const config = configFromEnv({ ...process.env, DB_PATH: dbPath, JWT_SECRET });
+  const storage = new SqliteStorage(config.dbPath, new Cipher(config.dataKeys));
+  const auth = new Auth(config.jwtSecret, 3600);
+  const tokens: string[] = [];
+  for (let k = 0; k < CONSULTATIONS; k++) {
+    const patient = { account: `patient-${k}`, name: `患者${k}`, role: 'patient' as const };
+    const doctor = { account: `doctor-${k}`, name: `医生${k}`, role: 'doctor' as const };
+    await storage.upsertAccount(patient);
+    await storage.upsertAccount(doctor);
+    await storage.createConsultation({ id: `scale-${k}`, patient: patient.account, doctor: doctor.account, teamName: '图文问诊' });
+    tokens.push(await auth.issue(patient), await auth.issue(doctor));
+  }
+  await storage.close();
+  return tokens;
+}
+
+function load(job: ClientJob): Promise<{ steps: StepResult[]; warmup?: StepResult }> {
+  let warmup: StepResult | undefined;
+  const child: ChildProcess = fork(join(__dirname, 'scale-client.ts'), [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: { results?: StepResult[]; error?: string; progress?: StepResult; warmup?: StepResult }) => {
+      if (m.warmup) warmup = m.warmup;
+      if (m.progress && process.env.BENCH_VERBOSE) console.error(job.kind, JSON.stringify(m.progress));
+      if (m.results) resolve({ steps: m.results, warmup });
+      if (m.error) reject(new Error(m.error));
+    });
+    child.once('exit', (code) => reject(new Error(`load generator exited (${code}) without results`)));
+    child.send(job);
+  });
+}
+
+const messageCount = (dbPath: string) => {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+async function ours(): Promise<{ steps: StepResult[]; stored: number; warmAcked: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'medchat-scale-'));
+  const dbPath = join(dir, 'chat.sqlite');
+  try {
+    const tokens = await seed(dbPath);
+    const server = await spawnServer({ DB_PATH: dbPath, MAX_DEVICES_PER_ACCOUNT: '2', RATE_LIMIT_PER_SEC: '100000', LOG_LEVEL: 'silent' });
+    try {
+      const before = messageCount(dbPath);
+      const { steps, warmup } = await load({
+        kind: 'ours',
+        url: `${server.url.replace('http', 'ws')}/ws`,
+        tokens,
+        connections: 2 * CONSULTATIONS,
+        steps: STEPS,
+        stepMs: STEP_MS,
+        drainMs: DRAIN_MS,
+        serverPid: server.child.pid as number,
+        p99LimitMs: P99_LIMIT_MS,
+      });
+      return { steps, stored: messageCount(dbPath) - before, warmAcked: warmup?.acked ?? 0 };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function relay(): Promise<StepResult[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'scale-relay.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port } = await new Promise<{ port: number }>((r) =>
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (l) => r(JSON.parse(l) as { port: number })),
+  );
+  try {
+    const { steps } = await load({
+      kind: 'relay',
+      url: `ws://127.0.0.1:${port}`,
+      connections: 2 * CONSULTATIONS,
+      steps: STEPS,
+      stepMs: STEP_MS,
+      drainMs: DRAIN_MS,
+      serverPid: child.pid as number,
+      p99LimitMs: P99_LIMIT_MS,
+    });
+    return steps;
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+const held = (r: StepResult) => r.errors === 0 && r.delivery[1] < P99_LIMIT_MS;
+const highest = (steps: StepResult[]) => steps.filter(held).reduce((m, r) => Math.max(m, r.rate), 0);
+const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 10 ? n.toFixed(1) : Math.round(n).toString());
+const stepLine = (r: StepResult) =>
+  `${r.rate.toLocaleString('en')}/s: ${Math.round(r.acked / r.seconds).toLocaleString('en')} acked/s, ack p50/p99/p99.9 ${ms(r.ack[0])}/${ms(r.ack[1])}/${ms(r.ack[2])} ms, ` +
+  `delivery ${ms(r.delivery[0])}/${ms(r.delivery[1])}/${ms(r.delivery[2])} ms, errors ${r.errors}, RSS ${Math.round(r.rssMiB)} MiB, sender lag ≤ ${ms(r.clientLagMs)} ms${held(r) ? '' : ' (missed)'}`;
+
+export async function benchScale(): Promise<string[]> {
+  const relaySteps = process.env.SCALE_ONLY === 'ours' ? [] : await relay();
+  const { steps, stored, warmAcked } = await ours();
+  const acked = warmAcked + steps.reduce((n, r) => n + r.acked, 0);
+  const [h, hr] = [highest(steps), highest(relaySteps)];
+  const last = (xs: StepResult[]) => (xs.length && held(xs[xs.length - 1]) && xs[xs.length - 1].rate === STEPS.at(-1) ? ' (the highest step offered)' : '');
+  return [
+    `scale (${2 * CONSULTATIONS} connections in ${CONSULTATIONS} two-person consultations, open loop, ${STEP_MS / 1000} s a step after an unmeasured warm-up of one message per connection, server, relay and load generator in separate processes on the same cores):`,
+    ...steps.map((r) => `  ours ${stepLine(r)}`),
+    `  ours stored ${stored.toLocaleString('en')} messages for ${acked.toLocaleString('en')} acks (warm-up included)${stored === acked ? ' (every acked message stored)' : ' (MISMATCH)'}`,
+    ...relaySteps.map((r) => `  relay ${stepLine(r)}`),
+    `  highest step held at p99 delivery < ${P99_LIMIT_MS} ms with no errors: ours ${h.toLocaleString('en')}/s${last(steps)}, relay ${hr.toLocaleString('en')}/s${last(relaySteps)}; ratio ${hr ? (h / hr).toFixed(2) : '–'}`,
+  ];
+}
+
+if (process.argv[1]?.endsWith('scale.ts')) {
+  benchScale().then(
+    (rows) => rows.forEach((r) => console.log(r)),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
