@@ -3,17 +3,22 @@ import Taro from '@tarojs/taro';
 import type { ErrorCode } from '../../types/protocol';
 import { HttpError } from './http-error';
 
+interface JsonOptions {
+  bearer?: string;
+  offlineText: string;
+}
+
 /**
- * POSTs `body` and resolves with the reply on 200; rejects with the server's error code and message,
- * or with 'network' and `offlineText` when no reply came.
+ * Resolves with the reply on 200; rejects with the server's error code and message, or with
+ * 'network' and `offlineText` when no reply came.
  */
-export async function postJson<T>(url: string, body: unknown, opts: { bearer?: string; offlineText: string }): Promise<T> {
+async function requestJson<T>(method: 'GET' | 'POST', url: string, body: unknown, opts: JsonOptions): Promise<T> {
   let res: Taro.request.SuccessCallbackResult;
   try {
     res = await Taro.request({
       url,
-      method: 'POST',
-      data: body as Record<string, unknown>,
+      method,
+      ...(method === 'POST' ? { data: body as Record<string, unknown> } : {}),
       header: { 'content-type': 'application/json', ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}) },
     });
   } catch {
@@ -23,3 +28,6 @@ export async function postJson<T>(url: string, body: unknown, opts: { bearer?: s
   if (res.statusCode === 200 && !data.error) return data;
   throw new HttpError(data.error?.code ?? 'internal', data.error?.message ?? '服务器繁忙，请稍后重试');
 }
+
+export const postJson = <T>(url: string, body: unknown, opts: JsonOptions): Promise<T> => requestJson<T>('POST', url, body, opts);
+export const getJson = <T>(url: string, opts: JsonOptions): Promise<T> => requestJson<T>('GET', url, undefined, opts);

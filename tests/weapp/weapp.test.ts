@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
-import type { PushFrame } from '../../types/protocol';
+import type { NotifySettings, PushFrame } from '../../types/protocol';
 import { DEMO } from '../../server/demo';
 import { spawnServer, type ServerProcess } from '../helpers/server-process';
 import { png } from '../helpers/fixtures';
@@ -23,6 +23,7 @@ const DIST = resolve(__dirname, '../../dist/weapp');
 const SESSION = `team-${DEMO.consultationId}`;
 const ADMIN_KEY = 'weapp-test-admin-key-weapp-test-admin-key';
 const TOKEN_KEY = 'medchat.token';
+const TEMPLATE = 'tmpl-doctor-replied';
 
 let server: ServerProcess;
 let wechat: WechatStub;
@@ -34,7 +35,14 @@ let openid = 'o-unbound-user';
 beforeAll(async () => {
   // WeChat's server API (jscode2session) is a local stub the real server is pointed at.
   wechat = await startWechatStub();
-  server = await spawnServer({ WECHAT_APPID: WX_APPID, WECHAT_APP_SECRET: WX_SECRET, WECHAT_API_URL: wechat.url, ADMIN_API_KEY: ADMIN_KEY });
+  server = await spawnServer({
+    WECHAT_APPID: WX_APPID,
+    WECHAT_APP_SECRET: WX_SECRET,
+    WECHAT_API_URL: wechat.url,
+    ADMIN_API_KEY: ADMIN_KEY,
+    // One subscription-message template: the app asks consent for it on a tap.
+    NOTIFY_WECHAT_TEMPLATE_ID: TEMPLATE,
+  });
   fake = createWxFake(server.url);
   fake.login = () => wechat.codes.of(openid);
   // The privacy guide has its own test; elsewhere it was agreed to on an earlier launch.
@@ -387,5 +395,96 @@ test('a long chat on the weapp sends each new message to the render thread as a 
   expect(small).toBeGreaterThanOrEqual(150);
   expect(Math.max(...sizes)).toBeLessThan(100_000);
   doctor.close();
+  page.detach();
+});
+
+/**
+ * A tap as WeChat delivers one: the gesture holds while the handler runs synchronously, and ends with
+ * it. j-component dispatches on a microtask queued now, so the gesture ends on the next one: code the
+ * handler ran after an await of its own finds it over, as WeChat would.
+ */
+async function tap(el: { dispatchEvent(name: string): void } | undefined): Promise<void> {
+  fake.subscribe.gesture = true;
+  el?.dispatchEvent('tap');
+  await Promise.resolve();
+  fake.subscribe.gesture = false;
+}
+
+/** Retries `check` until it passes (the server answers the app's request on its own time). */
+async function eventually(check: () => Promise<void>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await simulateTick();
+    }
+  }
+}
+
+/** GET /api/notify/settings as this person (jsdom has no fetch). */
+function notifySettings(token: string): Promise<NotifySettings> {
+  return new Promise((done, fail) => {
+    const req = request(`${server.url}/api/notify/settings`, { headers: { authorization: `Bearer ${token}` } });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => done(JSON.parse(text) as NotifySettings));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+test('the patient’s first 发送 asks consent for the configured template in the tap, and the server records it', async () => {
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  expect((await notifySettings(server.tokens.patient)).consents).toEqual([]);
+  fake.subscribe.asked.length = 0;
+  fake.subscribe.refused.length = 0;
+  fake.requests.length = 0;
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  await until(() => fake.requests.includes('GET /api/notify/settings'), 'the reminder settings');
+  await simulateTick();
+
+  const say = async (body: string) => {
+    page.querySelector('.input-field')?.dispatchEvent('input', { detail: { value: body } });
+    await simulateTick();
+    await tap(page.querySelector('.input-send'));
+    await doctor.waitFor((f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.body === body);
+  };
+  await say('想问一下用药的事');
+  expect(fake.subscribe.asked).toEqual([[TEMPLATE]]);
+  expect(fake.subscribe.refused).toEqual([]);
+  await until(() => fake.requests.includes('POST /api/notify/consent'), 'the consent report');
+  await eventually(async () => expect((await notifySettings(server.tokens.patient)).consents).toEqual([{ platform: 'weapp', template: TEMPLATE, remaining: 1 }]));
+
+  // Asked once per visit: the next message goes out without a prompt.
+  await say('还有一个问题');
+  expect(fake.subscribe.asked).toHaveLength(1);
+  doctor.close();
+  page.detach();
+});
+
+test('设置 shows whether reminders are on, switches them off, and 开启提醒 asks consent again in the tap', async () => {
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  fake.subscribe.asked.length = 0;
+  const page = sim.open('pages/settings/index');
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => text().includes('消息提醒 已开启'), 'reminders on (one notice consented)');
+  expect(page.querySelector('.settings-reminders-on')).toBeUndefined();
+
+  page.querySelector('.settings-reminders-switch')?.dispatchEvent('change', { detail: { value: false } });
+  await until(() => text().includes('消息提醒 已关闭'), 'reminders off');
+  expect((await notifySettings(server.tokens.patient)).enabled).toBe(false);
+
+  await until(() => page.querySelector('.settings-reminders-on') !== undefined, 'the 开启提醒 button');
+  await tap(page.querySelector('.settings-reminders-on'));
+  expect(fake.subscribe.asked).toEqual([[TEMPLATE]]);
+  await until(() => text().includes('消息提醒 已开启'), 'reminders on again');
+  const after = await notifySettings(server.tokens.patient);
+  expect(after.enabled).toBe(true);
+  expect(after.consents).toEqual([{ platform: 'weapp', template: TEMPLATE, remaining: 2 }]);
   page.detach();
 });

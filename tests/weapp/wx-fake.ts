@@ -26,6 +26,8 @@ export interface WxFake {
   uploads: WechatMiniprogram.UploadFileOption[];
   /** What the app asked wx.setVisualEffectOnCapture for, in order. */
   captureEffects: string[];
+  /** `METHOD path` of every wx.request that reached the server, in order. */
+  requests: string[];
   /** URLs refused for not being on the domain list, in order. */
   refused: string[];
   /** The WeChat user of this device: wx.login gives a fresh code of theirs (see `login`). */
@@ -42,6 +44,11 @@ export interface WxFake {
   modalAnswer: boolean;
   openSettingCalls: number;
   toasts: string[];
+  /**
+   * Subscription messages: `gesture` is on only while a tap is being dispatched (see `tap` in the
+   * tests), as WeChat shows the prompt only from a tap; what each prompt was for; the person's answer.
+   */
+  subscribe: { gesture: boolean; asked: string[][]; refused: string[][]; answer: (tmplId: string) => 'accept' | 'reject' };
 }
 
 /** As WeChat documents it: resolve({ event, buttonId }) and eventInfo { referrer } (the typings omit the latter). */
@@ -59,6 +66,7 @@ export const TEST_DOMAIN = 'im.medchat.test';
  */
 export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): WxFake {
   const refused: string[] = [];
+  const requests: string[] = [];
   /** The test server's URL for `url`, or undefined (recorded) when WeChat would refuse it. */
   const route = (url: string, scheme: 'https:' | 'wss:'): string | undefined => {
     let u: URL;
@@ -173,6 +181,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
       setTimeout(() => option.fail?.({ ...notInDomainList('request'), errno: 600002 }), 0);
       return { abort: () => undefined } as WechatMiniprogram.RequestTask;
     }
+    requests.push(`${option.method ?? 'GET'} ${new URL(routed).pathname}`);
     const body = option.data === undefined ? '' : typeof option.data === 'string' ? option.data : JSON.stringify(option.data);
     const req = request(routed, {
       method: option.method ?? 'GET',
@@ -339,7 +348,20 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
       o.success?.({ errMsg: 'ok', eventChannel: {} as WechatMiniprogram.EventChannel });
     }) as Wx['navigateTo'],
   };
+  const subscribe: WxFake['subscribe'] = { gesture: false, asked: [], refused: [], answer: () => 'accept' };
+  wx.requestSubscribeMessage = ((o: WechatMiniprogram.RequestSubscribeMessageOption) => {
+    if (!subscribe.gesture) {
+      subscribe.refused.push(o.tmplIds);
+      const err = { errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.', errCode: 20004 };
+      return void setTimeout(() => (o.fail?.(err), o.complete?.(err)), 0);
+    }
+    subscribe.asked.push(o.tmplIds);
+    const res = { ...Object.fromEntries(o.tmplIds.map((id) => [id, subscribe.answer(id)])), errMsg: 'requestSubscribeMessage:ok' };
+    // The person answers the prompt a moment later.
+    setTimeout(() => (o.success?.(res as WechatMiniprogram.RequestSubscribeMessageSuccessCallbackResult), o.complete?.(res)), 10);
+  }) as Wx['requestSubscribeMessage'];
   const fake: WxFake = {
+    subscribe,
     wx,
     storage,
     navigations,
@@ -350,6 +372,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     uploads,
     captureEffects,
     refused,
+    requests,
     login: () => {
       throw new Error('no WeChat user on this fake: set fake.login');
     },

@@ -1,18 +1,19 @@
 import { Text, View } from '@tarojs/components';
 import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CardKind } from '../../../types/cards';
 import { CARD_KINDS } from '../../../types/cards';
 import type { MediaKind } from '../../../types/media';
-import type { Message } from '../../../types/message';
+import type { ConsultationAction, Message } from '../../../types/message';
 import { chat } from '../../chat';
+import { askConsent, loadReminders, templatesOf } from '../../chat/reminders';
 import { CardComposer } from '../../components/composer/CardComposer';
 import type { ComposerAction } from '../../components/composer/MorePanel';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { ConsultationBar } from '../../components/ConsultationBar';
 import { InputBar } from '../../components/InputBar';
 import { guardCapture } from '../../platform/capture';
-import { CancelledError } from '../../platform/env';
+import { CancelledError, PLATFORM } from '../../platform/env';
 import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
@@ -87,7 +88,34 @@ export default function ChatPage() {
     [sessionId],
   );
 
-  const send = useCallback((text: string) => void chat().sendText(sessionId, text), [sessionId]);
+  // Reminders once this person has left: consent is asked on the taps they expect it on (the patient's
+  // first 发送 here, the doctor's 接诊), at most once per visit, only for templates with no notice left.
+  const consent = useRef<{ ask: string[]; asked: boolean }>({ ask: [], asked: false });
+  useEffect(() => {
+    if (PLATFORM === 'h5' || !synced) return;
+    loadReminders()
+      .then((s) => (consent.current.ask = s.enabled ? templatesOf(s, true) : []))
+      .catch(() => undefined);
+  }, [synced]);
+  const askOnce = useCallback(() => {
+    if (consent.current.asked || !consent.current.ask.length) return;
+    consent.current.asked = true;
+    void askConsent(consent.current.ask);
+  }, []);
+
+  const send = useCallback(
+    (text: string) => {
+      if (me?.role === 'patient') askOnce();
+      void chat().sendText(sessionId, text);
+    },
+    [sessionId, me?.role, askOnce],
+  );
+  const onConsultationTap = useCallback(
+    (action: ConsultationAction) => {
+      if (action === 'accept') askOnce();
+    },
+    [askOnce],
+  );
   const sendVoice = useCallback((clip: LocalFile) => void chat().sendFile(sessionId, 'audio', clip), [sessionId]);
   const actions = useMemo((): ComposerAction[] => {
     // Several chosen files go out one after another, in the order chosen.
@@ -167,7 +195,7 @@ export default function ChatPage() {
         </View>
       )}
       <ConnectionBanner />
-      {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} />}
+      {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
       <MessageList
         items={items}
         showNick={session?.scene === 'team' && !session.consultation}

@@ -1,6 +1,8 @@
-import { Text, View } from '@tarojs/components';
-import Taro from '@tarojs/taro';
+import { Switch, Text, View } from '@tarojs/components';
+import Taro, { useDidShow } from '@tarojs/taro';
 import { useState } from 'react';
+import type { NotifySettings } from '../../../types/protocol';
+import { askConsent, loadReminders, remindersOn, setRemindersEnabled, templatesOf } from '../../chat/reminders';
 import { savedToken } from '../../chat/token';
 import { HttpError } from '../../platform/http-error';
 import { privacy } from '../../platform/privacy';
@@ -9,12 +11,28 @@ import { unbind } from '../../session/miniapp';
 import './index.css';
 
 /**
- * 设置: the privacy guide, the platform's permission settings, and 解除绑定 – after which this
+ * 设置: 消息提醒 (whether reminders reach this person after they left the chat, a switch, and 开启提醒
+ * to give the platform's consent again), the privacy guide, the platform's permission settings, and 解除绑定 – after which this
  * WeChat/Alipay/Douyin account no longer opens the patient's consultations (the session ends; binding
  * again needs a new link from the hospital).
  */
 export default function Settings() {
   const [busy, setBusy] = useState(false);
+  const [reminders, setReminders] = useState<NotifySettings>();
+
+  const failed = (e: unknown) => void Taro.showToast({ title: e instanceof HttpError ? e.message : '设置失败，请稍后重试', icon: 'none' });
+  useDidShow(() => {
+    if (savedToken()) loadReminders().then(setReminders).catch(() => undefined);
+  });
+  const toggle = (enabled: boolean) => void setRemindersEnabled(enabled).then(setReminders).catch(failed);
+  // The consent prompt starts in the tap itself; switched off, reminders are switched on with it.
+  const turnOn = (s: NotifySettings) => {
+    const asked = askConsent(templatesOf(s));
+    void asked
+      .then(() => (s.enabled ? loadReminders() : setRemindersEnabled(true)))
+      .then(setReminders)
+      .catch(failed);
+  };
 
   const doUnbind = async () => {
     const { confirm } = await Taro.showModal({
@@ -39,6 +57,19 @@ export default function Settings() {
 
   return (
     <View className='settings'>
+      {reminders && (
+        <View className='settings-item settings-reminders'>
+          <Text>消息提醒 {remindersOn(reminders) ? '已开启' : '已关闭'}</Text>
+          <Switch className='settings-reminders-switch' checked={reminders.enabled} onChange={(e) => toggle(e.detail.value)} />
+        </View>
+      )}
+      {reminders && !remindersOn(reminders) && (templatesOf(reminders).length > 0 || reminders.sms) && (
+        <View className='settings-item settings-reminders-on' onClick={() => turnOn(reminders)}>
+          <Text>开启提醒</Text>
+          <Text>›</Text>
+        </View>
+      )}
+      {reminders && <Text className='settings-note'>离开聊天后，医生回复时通过微信、支付宝、抖音的服务通知或短信提醒您。</Text>}
       <View className='settings-item settings-privacy' onClick={() => privacy.openContract()}>
         <Text>隐私保护指引</Text>
         <Text>›</Text>
