@@ -157,7 +157,8 @@ async function run(job: ClientJob): Promise<StepResult[]> {
     }
     const ack = qs(step.acks);
     const delivery = qs(step.deliveries);
-    // Not acked (or refused) nor delivered within the drain: counted as errors, as are closed sockets.
+    // Refused, or not acked or not delivered within the drain (late, not necessarily lost): counted as
+    // errors, as are closed sockets.
     const missing = Math.max(0, total - step.acks.length - step.errors) + Math.max(0, total - step.deliveries.length - step.errors);
     const r: StepResult = {
       rate,
