@@ -11,17 +11,11 @@ import { DEMO } from '../../server/demo';
 import { spawnServer, type ServerProcess } from '../helpers/server-process';
 import { startSmsWebhookStub, WEBHOOK_SECRET, type SmsWebhookStub } from '../helpers/sms-webhook-stub';
 import { WsClient } from '../helpers/ws-client';
+import { sleep, until as waitUntil } from '../helpers/notify';
 
 jest.setTimeout(60_000);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(50);
-  }
-}
+const until = (pred: () => boolean | Promise<boolean>) => waitUntil(pred, 15_000);
 
 let dir: string;
 let sms: SmsWebhookStub;

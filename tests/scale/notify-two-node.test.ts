@@ -12,17 +12,11 @@ import { spawnServer, type ServerProcess } from '../helpers/server-process';
 import { clusterEnv, startPostgres, startRedis, type PostgresService, type Service } from '../helpers/services';
 import { startSmsWebhookStub, WEBHOOK_SECRET, type SmsWebhookStub } from '../helpers/sms-webhook-stub';
 import { WsClient } from '../helpers/ws-client';
+import { sleep, until as waitUntil } from '../helpers/notify';
 
 jest.setTimeout(120_000);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(50);
-  }
-}
+const until = (pred: () => boolean | Promise<boolean>) => waitUntil(pred, 15_000);
 
 let db: PostgresService;
 let redis: Service;

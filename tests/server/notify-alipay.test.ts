@@ -8,12 +8,11 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { NotifyConfig } from '../../server/notify/config';
-import { NOTIFY_CONSENT_PATH } from '../../types/protocol';
 import { ALIPAY_APPID, ALIPAY_TEMPLATE, type AlipayNotifyStub, startAlipayNotifyStub } from '../helpers/alipay-notify-stub';
-import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
-import { postJson } from '../helpers/post-json';
+import { doctor, patient, SESSION, startConsultationServer } from '../helpers/consultation';
 import type { TestServer } from '../helpers/server';
-import { WsClient } from '../helpers/ws-client';
+import type { WsClient } from '../helpers/ws-client';
+import { sleep, until, TEST_TIMING, doctorSays as notifyDoctorSays, patientConsents } from '../helpers/notify';
 
 jest.setTimeout(30_000);
 
@@ -24,25 +23,10 @@ let server: TestServer;
 let ali: AlipayNotifyStub;
 const clients: WsClient[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(50);
-  }
-}
 
 async function start(opts: { privateKey?: ReturnType<typeof generateKeyPairSync>['privateKey']; openid?: string } = {}): Promise<void> {
   const notify: NotifyConfig = {
-    collapseSec: 1,
-    minIntervalSec: 600,
-    pollMs: 100,
-    leaseSec: 5,
-    maxAttempts: 3,
-    retrySec: 1,
-    presenceSec: 1,
-    linkTtlSec: 3600,
+    ...TEST_TIMING,
     alipay: { templateId: ALIPAY_TEMPLATE, fields: [['keyword1', 'title'], ['keyword2', 'doctor'], ['keyword3', 'department'], ['keyword4', 'time']] },
   };
   server = await startConsultationServer({
@@ -53,17 +37,8 @@ async function start(opts: { privateKey?: ReturnType<typeof generateKeyPairSync>
 }
 
 /** What the client posts after my.requestSubscribeMessage resolves on a tap. */
-async function consent(answer: string) {
-  const token = await server.auth.issue(patient);
-  return postJson(`${server.url}${NOTIFY_CONSENT_PATH}`, { platform: 'alipay', results: { [ALIPAY_TEMPLATE]: answer } }, { authorization: `Bearer ${token}` });
-}
-
-let n = 0;
-async function doctorSays(body = SECRET_TEXT) {
-  const d = await WsClient.login(server, doctor);
-  clients.push(d);
-  return d.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body, idClient: `ali-${++n}-${Date.now()}` } });
-}
+const consent = (answer: string) => patientConsents(server, 'alipay', { [ALIPAY_TEMPLATE]: answer });
+const doctorSays = (body = SECRET_TEXT) => notifyDoctorSays(server, clients, body);
 
 const rows = () => server.storage.notificationsOf(patient.account);
 

@@ -7,12 +7,11 @@
  */
 import Database from 'better-sqlite3';
 import type { NotifyConfig } from '../../server/notify/config';
-import { NOTIFY_CONSENT_PATH } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
+import { doctor, patient, SESSION, startConsultationServer } from '../helpers/consultation';
 import { type DouyinNotifyStub, startDouyinNotifyStub, TT_APPID, TT_SECRET, TT_TEMPLATE } from '../helpers/douyin-notify-stub';
-import { postJson } from '../helpers/post-json';
 import type { TestServer } from '../helpers/server';
-import { WsClient } from '../helpers/ws-client';
+import type { WsClient } from '../helpers/ws-client';
+import { sleep, until, TEST_TIMING, doctorSays as notifyDoctorSays, patientConsents } from '../helpers/notify';
 
 jest.setTimeout(30_000);
 
@@ -23,25 +22,10 @@ let server: TestServer;
 let tt: DouyinNotifyStub;
 const clients: WsClient[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(50);
-  }
-}
 
 async function start(opts: { secret?: string } = {}): Promise<void> {
   const notify: NotifyConfig = {
-    collapseSec: 1,
-    minIntervalSec: 600,
-    pollMs: 100,
-    leaseSec: 5,
-    maxAttempts: 3,
-    retrySec: 1,
-    presenceSec: 1,
-    linkTtlSec: 3600,
+    ...TEST_TIMING,
     tt: { templateId: TT_TEMPLATE, fields: [['通知类型', 'title'], ['医生', 'doctor'], ['科室', 'department'], ['时间', 'time']] },
   };
   server = await startConsultationServer({ platforms: { timeoutMs: 1000, tt: { appid: TT_APPID, secret: opts.secret ?? TT_SECRET, apiUrl: tt.url } }, notify });
@@ -49,17 +33,8 @@ async function start(opts: { secret?: string } = {}): Promise<void> {
 }
 
 /** What the client posts after tt.requestSubscribeMessage resolves on a tap. */
-async function consent(answer: string) {
-  const token = await server.auth.issue(patient);
-  return postJson(`${server.url}${NOTIFY_CONSENT_PATH}`, { platform: 'tt', results: { [TT_TEMPLATE]: answer } }, { authorization: `Bearer ${token}` });
-}
-
-let n = 0;
-async function doctorSays(body = SECRET_TEXT) {
-  const d = await WsClient.login(server, doctor);
-  clients.push(d);
-  return d.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body, idClient: `tt-${++n}-${Date.now()}` } });
-}
+const consent = (answer: string) => patientConsents(server, 'tt', { [TT_TEMPLATE]: answer });
+const doctorSays = (body = SECRET_TEXT) => notifyDoctorSays(server, clients, body);
 
 const rows = () => server.storage.notificationsOf(patient.account);
 

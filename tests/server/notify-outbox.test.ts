@@ -11,6 +11,7 @@ import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../help
 import type { TestServer } from '../helpers/server';
 import { startSmsWebhookStub, WEBHOOK_SECRET, type SmsWebhookStub } from '../helpers/sms-webhook-stub';
 import { WsClient } from '../helpers/ws-client';
+import { sleep, until, TEST_TIMING } from '../helpers/notify';
 
 jest.setTimeout(30_000);
 
@@ -22,14 +23,7 @@ const SECRET_TEXT = '您的检查结果提示糖尿病，请服用二甲双胍';
 
 function notifyConfig(over: Partial<NotifyConfig> = {}): NotifyConfig {
   return {
-    collapseSec: 1,
-    minIntervalSec: 600,
-    pollMs: 100,
-    leaseSec: 5,
-    maxAttempts: 3,
-    retrySec: 1,
-    presenceSec: 1,
-    linkTtlSec: 3600,
+    ...TEST_TIMING,
     webhook: { url: sms.url, secret: WEBHOOK_SECRET },
     ...over,
   };
@@ -48,14 +42,6 @@ async function login(who: typeof doctor): Promise<WsClient> {
 let n = 0;
 const say = (c: WsClient, body = SECRET_TEXT) => c.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body, idClient: `notify-${++n}-${Date.now()}` } });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(50);
-  }
-}
 
 const rowsOf = (account: string) => server.storage.notificationsOf(account);
 

@@ -7,13 +7,13 @@
  */
 import Database from 'better-sqlite3';
 import type { NotifyConfig } from '../../server/notify/config';
-import { NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
-import { postJson } from '../helpers/post-json';
+import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
+import { doctor, patient, SESSION, startConsultationServer } from '../helpers/consultation';
 import type { TestServer } from '../helpers/server';
 import { startSmsWebhookStub, WEBHOOK_SECRET, type SmsWebhookStub } from '../helpers/sms-webhook-stub';
 import { startWechatNotifyStub, WX_APPID, WX_SECRET, WX_TEMPLATE, type WechatNotifyStub } from '../helpers/wechat-notify-stub';
-import { WsClient } from '../helpers/ws-client';
+import type { WsClient } from '../helpers/ws-client';
+import { sleep, until, TEST_TIMING, doctorSays as notifyDoctorSays, patientConsents } from '../helpers/notify';
 
 jest.setTimeout(30_000);
 
@@ -25,25 +25,11 @@ let wx: WechatNotifyStub;
 let sms: SmsWebhookStub;
 const clients: WsClient[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(50);
-  }
-}
 
 async function start(opts: { sms?: boolean; minIntervalSec?: number } = {}): Promise<void> {
   const notify: NotifyConfig = {
-    collapseSec: 1,
+    ...TEST_TIMING,
     minIntervalSec: opts.minIntervalSec ?? 600,
-    pollMs: 100,
-    leaseSec: 5,
-    maxAttempts: 3,
-    retrySec: 1,
-    presenceSec: 1,
-    linkTtlSec: 3600,
     weapp: { templateId: WX_TEMPLATE, fields: [['thing1', 'title'], ['name2', 'doctor'], ['thing3', 'department'], ['time4', 'time']], state: 'formal' },
     ...(opts.sms ? { webhook: { url: sms.url, secret: WEBHOOK_SECRET } } : {}),
   };
@@ -52,17 +38,8 @@ async function start(opts: { sms?: boolean; minIntervalSec?: number } = {}): Pro
 }
 
 /** What the client does after Taro.requestSubscribeMessage resolves on a tap. */
-async function consent(answer: string) {
-  const token = await server.auth.issue(patient);
-  return postJson(`${server.url}${NOTIFY_CONSENT_PATH}`, { platform: 'weapp', results: { errMsg: 'requestSubscribeMessage:ok', [WX_TEMPLATE]: answer } }, { authorization: `Bearer ${token}` });
-}
-
-let n = 0;
-async function doctorSays(body = SECRET_TEXT) {
-  const d = await WsClient.login(server, doctor);
-  clients.push(d);
-  return d.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body, idClient: `wx-${++n}-${Date.now()}` } });
-}
+const consent = (answer: string) => patientConsents(server, 'weapp', { errMsg: 'requestSubscribeMessage:ok', [WX_TEMPLATE]: answer });
+const doctorSays = (body = SECRET_TEXT) => notifyDoctorSays(server, clients, body);
 
 const rows = () => server.storage.notificationsOf(patient.account);
 
