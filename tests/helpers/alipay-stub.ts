@@ -6,7 +6,8 @@
  * the one-time code; refusals come as `error_response` with code/sub_code as Alipay documents them.
  * Answers are signed with "Alipay's" private key over the exact text of the response member.
  */
-import { createSign, createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { checkGatewayRequest } from './alipay-gateway';
 import { Codes, startStub, type Stub } from './platform-stub';
 
 export const ALIPAY_APPID = '2021000000000001';
@@ -25,11 +26,6 @@ export interface AlipayStub extends Stub {
   signed: string[];
 }
 
-function beijingTime(value: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
-  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 8, +m[5], +m[6]) : undefined;
-}
-
 export async function startAlipayStub(): Promise<AlipayStub> {
   const forger = pair().privateKey;
   // eslint-disable-next-line prefer-const
@@ -40,31 +36,15 @@ export async function startAlipayStub(): Promise<AlipayStub> {
   };
   const refuse = (code: string, msg: string, sub_code: string, sub_msg: string) =>
     signedAnswer('error_response', JSON.stringify({ code, msg, sub_code, sub_msg }));
-  const missing = (name: string) => refuse('40001', 'Missing Required Arguments', `isv.missing-${name.replace('_', '-')}`, `缺少参数 ${name}`);
   const invalid = (sub: string, sub_msg: string) => refuse('40002', 'Invalid Arguments', sub, sub_msg);
 
   const stub = await startStub((r) => {
-    if (r.method !== 'POST' || !String(r.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
-      return invalid('isv.invalid-request', '请求格式错误');
+    const checked = checkGatewayRequest(r, { appId: ALIPAY_APPID, method: 'alipay.system.oauth.token', required: [], appPublicKey: state.app.publicKey });
+    if ('refusal' in checked) {
+      const { code, msg, sub_code, sub_msg } = checked.refusal;
+      return refuse(code, msg, sub_code, sub_msg);
     }
-    const p = Object.fromEntries(new URLSearchParams(r.body));
-    for (const name of ['app_id', 'method', 'charset', 'sign_type', 'sign', 'timestamp', 'version']) if (!p[name]) return missing(name);
-    if (p.app_id !== ALIPAY_APPID) return invalid('isv.invalid-app-id', '无效的AppID参数');
-    if (p.method !== 'alipay.system.oauth.token') return invalid('isv.invalid-method', '不存在的方法名');
-    if (p.format !== undefined && p.format.toUpperCase() !== 'JSON') return invalid('isv.invalid-format', '无效的数据格式');
-    if (p.charset.toLowerCase() !== 'utf-8') return invalid('isv.invalid-charset', '字符集错误');
-    if (p.sign_type !== 'RSA2') return invalid('isv.invalid-signature-type', '无效的签名类型');
-    if (p.version !== '1.0') return invalid('isv.invalid-version', '版本号错误');
-    const at = beijingTime(p.timestamp);
-    if (at === undefined || Math.abs(at - Date.now()) > 15 * 60_000) return invalid('isv.invalid-timestamp', '非法的时间戳参数');
-    const content = Object.keys(p)
-      .filter((k) => k !== 'sign' && p[k] !== '')
-      .sort()
-      .map((k) => `${k}=${p[k]}`)
-      .join('&');
-    if (!createVerify('RSA-SHA256').update(content, 'utf8').verify(state.app.publicKey, p.sign, 'base64')) {
-      return invalid('isv.invalid-signature', '验签出错');
-    }
+    const { params: p, signed: content } = checked;
     state.signed.push(content);
     if (p.grant_type !== 'authorization_code') return invalid('isv.grant-type-invalid', 'grant_type参数不正确');
     const openid = p.code ? state.codes.spend(p.code) : undefined;
