@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `npm test`: the Debian packages the tests need (installed when run as root on Debian, else it says
-# what to run), static checks, the builds the tests drive (H5 for Chromium, also as the NIM build, and
+# what to run), the platforms' own tools (tools/), static checks, the builds the tests drive (H5 for Chromium, also as the NIM build, and
 # weapp for the simulator), then every jest project in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo '== system packages'; bash scripts/system-deps.sh
+echo '== platform tools'; bash scripts/tools.sh
 echo '== typecheck'; npx tsc --noEmit -p tsconfig.json
 echo '== lint'; npx eslint .
 echo '== build h5'; bash scripts/build.sh h5
