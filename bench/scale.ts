@@ -134,7 +134,7 @@ const highest = (steps: StepResult[]) => steps.filter(held).reduce((m, r) => Mat
 const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 10 ? n.toFixed(1) : Math.round(n).toString());
 const stepLine = (r: StepResult) =>
   `${r.rate.toLocaleString('en')}/s: ${Math.round(r.acked / r.seconds).toLocaleString('en')} acked/s, ack p50/p99/p99.9 ${ms(r.ack[0])}/${ms(r.ack[1])}/${ms(r.ack[2])} ms, ` +
-  `delivery ${ms(r.delivery[0])}/${ms(r.delivery[1])}/${ms(r.delivery[2])} ms, errors ${r.errors}, RSS ${Math.round(r.rssMiB)} MiB, sender lag ≤ ${ms(r.clientLagMs)} ms${held(r) ? '' : ' (missed)'}`;
+  `delivery ${ms(r.delivery[0])}/${ms(r.delivery[1])}/${ms(r.delivery[2])} ms, errors ${r.errors}, RSS ${Math.round(r.rssMiB)} MiB, server CPU ${Math.round(r.cpuMsPerK)} ms per 1,000 msgs, sender lag ≤ ${ms(r.clientLagMs)} ms${held(r) ? '' : ' (missed)'}`;
 
 export async function benchScale(): Promise<string[]> {
   const relaySteps = process.env.SCALE_ONLY === 'ours' ? [] : await relay();
