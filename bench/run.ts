@@ -1,4 +1,7 @@
-/** `npm run bench`: every row is a ratio against a peer or baseline measured in the same run. */
+/**
+ * `npm run bench`: every row is a ratio against a peer or baseline measured in the same run.
+ * `npm run bench -- scale h5` runs only the rows named (live, store, server, scale, h5, h5-first-load, sizes).
+ */
 import { benchH5 } from './h5';
 import { benchH5FirstLoad } from './h5-first-load';
 import { benchScale } from './scale';
@@ -6,18 +9,27 @@ import { benchServer } from './server';
 import { benchSizes } from './sizes';
 import { benchLive, benchStore } from './store';
 
-async function main(): Promise<void> {
-  // Live append first: stream-chat's channels leave a heap behind that slows whatever runs after them.
-  for (const row of benchLive()) console.log(row);
-  for (const row of benchStore()) console.log(row);
-  for (const row of await benchServer()) console.log(row);
-  for (const row of await benchScale()) console.log(row);
-  for (const row of await benchH5()) console.log(row);
-  for (const row of await benchH5FirstLoad()) console.log(row);
-  for (const row of benchSizes()) console.log(row);
+// Live append first: stream-chat's channels leave a heap behind that slows whatever runs after them.
+const ROWS: Array<[string, () => string[] | Promise<string[]>]> = [
+  ['live', benchLive],
+  ['store', benchStore],
+  ['server', benchServer],
+  ['scale', benchScale],
+  ['h5', benchH5],
+  ['h5-first-load', benchH5FirstLoad],
+  ['sizes', benchSizes],
+];
+
+async function main(names: string[]): Promise<void> {
+  const unknown = names.filter((n) => !ROWS.some(([name]) => name === n));
+  if (unknown.length) throw new Error(`no bench row ${unknown.join(', ')}; rows: ${ROWS.map(([n]) => n).join(', ')}`);
+  for (const [name, row] of ROWS) {
+    if (names.length && !names.includes(name)) continue;
+    for (const line of await row()) console.log(line);
+  }
 }
 
-main().catch((e: unknown) => {
+main(process.argv.slice(2)).catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

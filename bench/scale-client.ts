@@ -33,6 +33,11 @@ export interface StepResult {
   ack: [number, number, number];
   delivery: [number, number, number];
   rssMiB: number;
+  /**
+   * The server's CPU time (user and system) from the step's start to the end of its drain, in ms
+   * per 1,000 messages sent: what a message costs, which shared cores change far less than latency.
+   */
+  cpuMsPerK: number;
   clientLagMs: number;
 }
 
@@ -44,6 +49,15 @@ const qs = (xs: number[]): [number, number, number] => {
 const rssMiB = (pid: number) => {
   try {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return NaN;
+  }
+};
+/** utime + stime of a process in ms (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms). */
+const cpuMs = (pid: number) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
   }
@@ -124,6 +138,7 @@ async function run(job: ClientJob): Promise<StepResult[]> {
     const errorsBefore = socketErrors;
     const total = s < 0 ? job.connections : Math.round((rate * job.stepMs) / 1000);
     const start = performance.now();
+    const cpuAtStart = cpuMs(job.serverPid);
     let sent = 0;
     let rss = 0;
     let lag = 0;
@@ -171,6 +186,7 @@ async function run(job: ClientJob): Promise<StepResult[]> {
       ack,
       delivery,
       rssMiB: rss,
+      cpuMsPerK: ((cpuMs(job.serverPid) - cpuAtStart) * 1000) / total,
       clientLagMs: lag,
     };
     if (s < 0) {

@@ -4,13 +4,15 @@
  * attachments in the database, uploaded files and thumbnails on disk all go through here.
  */
 import { LRUCache } from 'lru-cache';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** IVs are cut from a pool of this many: one call into the CSPRNG per pool, not per sealed value. */
+const IV_POOL = 1024;
 /** What every sealed column value starts with (`enc1:`), so that legacy plaintext can be told apart. */
 export const PREFIX = 'enc1';
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
@@ -62,15 +64,32 @@ export function dataKeysFrom(env: { DATA_KEYS?: string; DATA_KEY_ID?: string }, 
 export class Cipher {
   constructor(private readonly dataKeys: DataKeys) {}
 
-  private key(id: string): Buffer {
+  /** Key objects made once: a raw key given to createCipheriv is imported again on every call. */
+  private readonly keyObjects = new Map<string, KeyObject>();
+  private ivPool = Buffer.alloc(0);
+  private ivAt = 0;
+
+  private key(id: string): KeyObject {
+    let k = this.keyObjects.get(id);
+    if (k) return k;
     const key = this.dataKeys.keys.get(id);
     if (!key) throw new Error(`data key "${id}" is not configured (DATA_KEYS)`);
-    return key;
+    this.keyObjects.set(id, (k = createSecretKey(key)));
+    return k;
+  }
+
+  /** A fresh random IV: a pool is used up and replaced, never refilled, so no IV is handed out twice. */
+  private iv(): Buffer {
+    if (this.ivAt === this.ivPool.length) {
+      this.ivPool = randomBytes(IV_BYTES * IV_POOL);
+      this.ivAt = 0;
+    }
+    return this.ivPool.subarray(this.ivAt, (this.ivAt += IV_BYTES));
   }
 
   /** `enc1:<key id>:<iv|tag|ciphertext, base64>`. */
   seal(plain: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.iv();
     const c = createCipheriv('aes-256-gcm', this.key(this.dataKeys.active), iv);
     const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
     return `${PREFIX}:${this.dataKeys.active}:${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;

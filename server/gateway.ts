@@ -24,6 +24,12 @@ import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
+/**
+ * A heartbeat pings every connection and checks its session again: with thousands of connections that
+ * is thousands of writes and queries, so each connection belongs to one of this many slices and one
+ * slice is done per tick (each connection still once per HEARTBEAT_MS), not all in one turn.
+ */
+const HEARTBEAT_SLICES = 30;
 
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
@@ -72,6 +78,8 @@ interface Connection {
   since: number;
   tokenExpiresAt: number;
   alive: boolean;
+  /** Its heartbeat slice. */
+  slice: Set<Connection>;
   /** Frames of one connection are handled one after another, so sends are stored in the order sent. */
   queue: Promise<void>;
 }
@@ -83,6 +91,9 @@ export class Gateway {
   private readonly connections = new Set<Connection>();
   private readonly byAccount = new Map<string, Set<Connection>>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly slices: Array<Set<Connection>> = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
+  private ticks = 0;
+  private accepted = 0;
   /** Set by drain(): no new connections or frames, only what is in flight finishes. */
   private draining = false;
 
@@ -97,7 +108,7 @@ export class Gateway {
     // ws closes the socket on frames over maxPayload; leave headroom so that ordinary oversized frames
     // get an error frame from us instead of a disconnect.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_FRAME_BYTES });
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.beat(this.slices[this.ticks++ % HEARTBEAT_SLICES]), HEARTBEAT_MS / HEARTBEAT_SLICES);
     this.heartbeat.unref();
     opts.bus?.subscribe((e) => {
       if (e.kind === 'msg') this.deliverLocal(e.msg, e.members);
@@ -138,9 +149,11 @@ export class Gateway {
       since: 0,
       tokenExpiresAt: 0,
       alive: true,
+      slice: this.slices[this.accepted++ % HEARTBEAT_SLICES],
       queue: Promise.resolve(),
     };
     this.connections.add(c);
+    c.slice.add(c);
     const authTimer = setTimeout(() => {
       if (!c.me) ws.close(4001, 'authentication timeout');
     }, AUTH_TIMEOUT_MS);
@@ -154,6 +167,7 @@ export class Gateway {
     ws.on('close', () => {
       clearTimeout(authTimer);
       this.connections.delete(c);
+      c.slice.delete(c);
       if (c.me) this.byAccount.get(c.me.account)?.delete(c);
     });
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'socket error'));
@@ -188,14 +202,13 @@ export class Gateway {
     c.ws.close(CLOSE_KICKED, 'logged in on another device');
   }
 
-  /** Sockets that did not answer the previous ping are dead (a phone that lost its network). */
   /**
    * Sockets that did not answer the previous ping are dead (a phone that lost its network). Live ones
    * have their session checked again: a revocation published while this process missed it (the bus
    * is at most once, or there is none) still closes them within a heartbeat.
    */
-  private beat(): void {
-    for (const c of this.connections) {
+  private beat(slice: Set<Connection>): void {
+    for (const c of slice) {
       if (!c.alive) {
         c.ws.terminate();
         continue;
@@ -389,10 +402,8 @@ export class Gateway {
       return text;
     };
     for (const account of members) {
-      const conns = this.byAccount.get(account);
-      if (!conns) continue;
-      const text = frameFor(account);
-      for (const c of conns) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(text);
+      // Encoded only for someone to send it to: usually the sender's only connection is `origin`.
+      for (const c of this.byAccount.get(account) ?? []) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(frameFor(account));
     }
   }
 

@@ -114,32 +114,44 @@ export function routeLabel(path: string): string {
   return path.startsWith('/api/') ? 'other' : 'static';
 }
 
-/** The storage with every call timed (and failures counted) by operation; audit appends move the head gauge. */
+/**
+ * The storage with every call timed (and failures counted) by operation; audit appends move the head
+ * gauge. It sits on every storage call of every frame, so each operation's wrapper and histogram child
+ * are made once, on first use, rather than a closure and a label lookup per call.
+ */
 export function timedStorage(storage: Storage, metrics: Metrics): Storage {
+  const wrappers = new Map<string, (...args: unknown[]) => unknown>();
+  const wrap = (prop: string, fn: (...a: unknown[]) => unknown) => {
+    const histogram = metrics.storage.labels({ op: prop });
+    const seconds = (start: number) => (performance.now() - start) / 1000;
+    return (...args: unknown[]) => {
+      const start = performance.now();
+      const result = fn.apply(storage, args);
+      if (!(result instanceof Promise)) {
+        histogram.observe(seconds(start));
+        return result;
+      }
+      return result.then(
+        (r: unknown) => {
+          histogram.observe(seconds(start));
+          if (prop === 'appendAudit') metrics.auditHead.set((r as { seq: number }).seq);
+          return r;
+        },
+        (e: unknown) => {
+          histogram.observe(seconds(start));
+          metrics.storageErrors.inc({ op: prop });
+          throw e;
+        },
+      );
+    };
+  };
   return new Proxy(storage, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'close') return value;
-      return (...args: unknown[]) => {
-        const end = metrics.storage.startTimer({ op: prop });
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (!(result instanceof Promise)) {
-          end();
-          return result;
-        }
-        return result.then(
-          (r: unknown) => {
-            end();
-            if (prop === 'appendAudit') metrics.auditHead.set((r as { seq: number }).seq);
-            return r;
-          },
-          (e: unknown) => {
-            end();
-            metrics.storageErrors.inc({ op: prop });
-            throw e;
-          },
-        );
-      };
+      let wrapper = wrappers.get(prop);
+      if (!wrapper) wrappers.set(prop, (wrapper = wrap(prop, value as (...a: unknown[]) => unknown)));
+      return wrapper;
     },
   });
 }

@@ -252,15 +252,19 @@ export abstract class SqlStorage implements Storage {
   protected *appendOp(m: NewMessage): Op<Appended> {
     const existing = yield* SqlStorage.byClientId(m.from, m.idClient);
     if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
-    yield* run('INSERT INTO conversations (id, scene) VALUES (?, ?) ON CONFLICT DO NOTHING', m.conv.id, m.scene);
-    for (const account of m.members) yield* this.addMember(m.conv.id, account);
     const now = Date.now();
-    const bumped = yield* one<{ last_seq: number; last_time: number }>(
-      'UPDATE conversations SET last_seq = last_seq + 1, last_time = CASE WHEN last_time > ? THEN last_time ELSE ? END WHERE id = ? RETURNING last_seq, last_time',
-      now,
-      now,
-      m.conv.id,
-    );
+    const bump = () =>
+      one<{ last_seq: number; last_time: number }>(
+        'UPDATE conversations SET last_seq = last_seq + 1, last_time = CASE WHEN last_time > ? THEN last_time ELSE ? END WHERE id = ? RETURNING last_seq, last_time',
+        now,
+        now,
+        m.conv.id,
+      );
+    // The conversation almost always exists: created by the first message (p2p) or the consultation (team).
+    let bumped = yield* bump();
+    if (!bumped) yield* run('INSERT INTO conversations (id, scene) VALUES (?, ?) ON CONFLICT DO NOTHING', m.conv.id, m.scene);
+    for (const account of m.members) yield* this.addMember(m.conv.id, account);
+    bumped ??= yield* bump();
     if (!bumped) throw new Error(`conversation ${m.conv.id} vanished`);
     const { row, stored } = newMessageRow(m, bumped.last_seq, bumped.last_time, this.cipher);
     const file = fileOf(m);

@@ -18,7 +18,8 @@ export class SqliteStorage extends SqlStorage {
   private readonly prepared = new Map<string, Database.Statement>();
   private readonly appendTx: (m: NewMessage) => Appended;
   private readonly recallTx: (target: StoredMessage, notice: NewMessage) => Appended;
-  private batch: Array<{ m: NewMessage; resolve: (r: Appended) => void; reject: (e: unknown) => void }> = [];
+  private readonly writeTx: <T>(op: Op<T>) => T;
+  private batch: Array<{ work: () => unknown; resolve: (r: never) => void; reject: (e: unknown) => void }> = [];
 
   /** `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written. */
   constructor(path: string, cipher: Cipher, opts: { readonly?: boolean } = {}) {
@@ -35,6 +36,7 @@ export class SqliteStorage extends SqlStorage {
     }
     this.appendTx = this.db.transaction((m: NewMessage) => this.sync(this.appendOp(m)));
     this.recallTx = this.db.transaction((target: StoredMessage, notice: NewMessage) => this.sync(this.recallOp(target, notice)));
+    this.writeTx = this.db.transaction((op) => this.sync(op)) as <T>(op: Op<T>) => T;
   }
 
   /** Prepared once per statement text. */
@@ -60,8 +62,8 @@ export class SqliteStorage extends SqlStorage {
     return this.sync(op);
   }
 
-  protected async write<T>(op: Op<T>): Promise<T> {
-    return this.db.transaction(() => this.sync(op))();
+  protected write<T>(op: Op<T>): Promise<T> {
+    return this.grouped(() => this.writeTx(op), queueMicrotask);
   }
 
   /** The base tables, then each migration not yet applied, each in its own transaction. */
@@ -79,26 +81,35 @@ export class SqliteStorage extends SqlStorage {
   }
 
   /**
-   * Group commit: appends that arrive within one turn of the event loop (many connections sending at
-   * once) are written in one transaction, each in its own savepoint so that one failure fails only
-   * itself. Order is arrival order, so a connection's sends keep their order.
+   * Group commit: writes are committed together, each in its own savepoint so that one failure fails
+   * only itself, in arrival order (so a connection's writes keep their order). Appends wait for the end
+   * of the event loop's turn, gathering every connection's sends that arrived in it; other writes
+   * (each send's audit record, made as the appends' promises resolve) wait only for the microtasks
+   * queued before them, so a lone write costs no turn of the loop and the audit records of one group of
+   * appends are committed together.
    */
-  appendMessage(m: NewMessage): Promise<Appended> {
+  private grouped<T>(work: () => T, schedule: (flush: () => void) => void): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.batch.push({ m, resolve, reject });
-      if (this.batch.length === 1) setImmediate(() => this.flush());
+      this.batch.push({ work, resolve: resolve as (r: never) => void, reject });
+      if (this.batch.length === 1) schedule(() => this.flush());
     });
+  }
+
+  appendMessage(m: NewMessage): Promise<Appended> {
+    return this.grouped(() => this.appendTx(m), setImmediate);
   }
 
   private flush(): void {
     const batch = this.batch;
+    // Already written by close().
+    if (!batch.length) return;
     this.batch = [];
-    let results: Array<{ ok: Appended } | { error: unknown }>;
+    let results: Array<{ ok: unknown } | { error: unknown }>;
     try {
       results = this.db.transaction(() =>
-        batch.map(({ m }) => {
+        batch.map(({ work }) => {
           try {
-            return { ok: this.appendTx(m) };
+            return { ok: work() };
           } catch (error) {
             return { error };
           }
@@ -110,13 +121,13 @@ export class SqliteStorage extends SqlStorage {
     }
     batch.forEach((b, i) => {
       const r = results[i];
-      if ('ok' in r) b.resolve(r.ok);
+      if ('ok' in r) b.resolve(r.ok as never);
       else b.reject(r.error);
     });
   }
 
-  async recall(target: StoredMessage, notice: NewMessage): Promise<Appended> {
-    return this.recallTx(target, notice);
+  recall(target: StoredMessage, notice: NewMessage): Promise<Appended> {
+    return this.grouped(() => this.recallTx(target, notice), queueMicrotask);
   }
 
   async close(): Promise<void> {
