@@ -3,6 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
 import { saveToken } from '../../chat/token';
 import { type Problem, signInForLaunch } from './launch';
+import { prefetchChat } from './prefetch';
 import './index.css';
 
 /**
@@ -23,6 +24,7 @@ export default function Entry() {
         url: session ? `/consult/chat/index?id=${encodeURIComponent(session)}` : '/consult/sessions/index',
       });
     };
+    prefetchChat();
     signInForLaunch(params).then(go, (p: Problem) => setProblem(p));
   }, [params]);
 
