@@ -1,12 +1,14 @@
 /**
  * What the H5 build fetches on the way from the SMS link to the chat (issue 18), by the requests
  * Chromium makes, not by timing: the chat's chunk (the `consult` subpackage) is fetched while the
- * sign-in is still unanswered and only once; hls.js is never on the way; a video in the chat loads
- * nothing until it is tapped, then plays. Needs a fresh `taro build --type h5`.
+ * sign-in is still unanswered and only once; neither hls.js nor the image viewer (Swiper) is on the
+ * way; a video in the chat loads nothing until it is tapped, then plays; the viewer comes with the
+ * first tap on a photo. Needs a fresh `taro build --type h5`.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO } from '../../server/demo';
 import { until } from '../helpers/chat-client';
+import { png } from '../helpers/fixtures';
 import { h5Suite, openAs, synced } from '../helpers/h5';
 import { uploadAs } from '../helpers/upload';
 import { WsClient } from '../helpers/ws-client';
@@ -17,6 +19,7 @@ const suite = h5Suite();
 const SESSION = `team-${DEMO.consultationId}`;
 const CONSULT_JS = /^\/chunk\/consult\.[0-9a-f]{8}\.js$/;
 const HLS_JS = /^\/chunk\/hls\.[0-9a-f]{8}\.js$/;
+const VIEWER_JS = /^\/chunk\/image-viewer\.[0-9a-f]{8}\.js$/;
 const SIGN_IN = '/api/login/link';
 
 /** The paths of every request the context's pages make, and of those whose response has arrived. */
@@ -68,7 +71,19 @@ async function webmClip(): Promise<Buffer> {
   }
 }
 
-test('the chat chunk is fetched while the sign-in is unanswered, once; hls.js is not on the way to the composer', async () => {
+/** The patient, over the protocol, sends a file uploaded as `kind` to the demo consultation. */
+async function patientSends(type: 'image' | 'video', fileId: string): Promise<void> {
+  const patient = await WsClient.login(suite.server, DEMO.patient);
+  try {
+    await patient.request('send', {
+      msg: { scene: 'team', to: DEMO.consultationId, type, body: '', attach: { fileId }, idClient: `first-load-${type}-${Date.now()}` },
+    });
+  } finally {
+    patient.ws.close();
+  }
+}
+
+test('the chat chunk is fetched while the sign-in is unanswered, once; neither hls.js nor the image viewer is on the way to the composer', async () => {
   let seen!: ReturnType<typeof recordRequests>;
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
@@ -93,7 +108,7 @@ test('the chat chunk is fetched while the sign-in is unanswered, once; hls.js is
   await synced(page);
   // The router's navigation to the chat used the chunk fetched during sign-in.
   expect(seen.requested.filter((p) => CONSULT_JS.test(p))).toHaveLength(1);
-  expect(seen.requested.filter((p) => HLS_JS.test(p))).toEqual([]);
+  expect(seen.requested.filter((p) => HLS_JS.test(p) || VIEWER_JS.test(p))).toEqual([]);
 });
 
 test('a video in the chat loads nothing until tapped; the tap plays it (hls.js stays unloaded for a file that is not HLS)', async () => {
@@ -108,14 +123,7 @@ test('a video in the chat loads nothing until tapped; the tap plays it (hls.js s
   });
   await synced(doctor);
 
-  const patient = await WsClient.login(suite.server, DEMO.patient);
-  try {
-    await patient.request('send', {
-      msg: { scene: 'team', to: DEMO.consultationId, type: 'video', body: '', attach: { fileId: up.body.fileId }, idClient: `first-load-video-${Date.now()}` },
-    });
-  } finally {
-    patient.ws.close();
-  }
+  await patientSends('video', up.body.fileId);
   const start = doctor.locator('.msg-row.theirs .msg-video-start');
   await start.waitFor();
   const fileRequests = () => seen.requested.filter((p) => p.startsWith('/api/files/'));
@@ -130,4 +138,23 @@ test('a video in the chat loads nothing until tapped; the tap plays it (hls.js s
   );
   expect(fileRequests().length).toBeGreaterThan(0);
   expect(seen.requested.filter((p) => HLS_JS.test(p))).toEqual([]);
+});
+
+test('a photo opens in the image viewer, whose code comes with that first tap', async () => {
+  const up = await uploadAs(suite.server, DEMO.patient, 'image', '舌苔.png', await png(300, 200));
+  expect(up.status).toBe(200);
+  let seen!: ReturnType<typeof recordRequests>;
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, {
+    sessionId: SESSION,
+    setup: async (c) => void (seen = recordRequests(c)),
+  });
+  await synced(doctor);
+  await patientSends('image', up.body.fileId);
+  const photo = doctor.locator('.msg-row.theirs .msg-image-img').last();
+  await photo.waitFor();
+  expect(seen.requested.filter((p) => VIEWER_JS.test(p))).toEqual([]);
+
+  await photo.click();
+  await doctor.waitForSelector('.preview-image taro-swiper-item-core img');
+  expect(seen.requested.filter((p) => VIEWER_JS.test(p))).toHaveLength(1);
 });
