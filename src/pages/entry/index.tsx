@@ -6,6 +6,10 @@ import { type Problem, signInForLaunch } from './launch';
 import { prefetchChat } from './prefetch';
 import './index.css';
 
+// This module is evaluated when the router opens the entry page, before the page first renders: the
+// chat's code downloads while the rest of the app starts up and the page signs in.
+prefetchChat();
+
 /**
  * The SMS link lands here with `?link=…` (a one-time token) and optionally `&session=…`; on mini
  * programs every launch signs in with the platform's code (launch.ts). Then one navigation to the chat
@@ -24,7 +28,6 @@ export default function Entry() {
         url: session ? `/consult/chat/index?id=${encodeURIComponent(session)}` : '/consult/sessions/index',
       });
     };
-    prefetchChat();
     signInForLaunch(params).then(go, (p: Problem) => setProblem(p));
   }, [params]);
 

@@ -1,6 +1,6 @@
 /**
  * The chat's code, fetched while the entry page signs in so the navigation after sign-in does not
- * wait for it. On H5 the `consult` subpackage is one lazy chunk (config/subpackage-chunks.ts) and this
+ * wait for it. On H5 the `consult` subpackage is one lazy chunk (config/subpackage-chunks.js) and this
  * import names the same chunk; mini programs download the subpackage by app.config.ts's preloadRule.
  * Taro inlines TARO_ENV, so a mini-program bundle keeps no import of the chat here.
  */
