@@ -15,6 +15,8 @@ const compile = { include: [resolve(__dirname, '..', 'types')] };
  */
 /** The module Taro turns into the H5 app's bootstrap, which imports every page through its route table. */
 const APP_ENTRY = /[\\/]src[\\/]app\.config\.ts$/;
+/** The `root` of each subpackage in src/app.config.ts: on H5, one lazy chunk each (subpackage-chunks.js). */
+const SUBPACKAGE_ROOTS = ['consult'];
 
 const imProvider = process.env.IM_PROVIDER || process.env.TARO_APP_IM_PROVIDER || 'local';
 if (imProvider !== 'local' && imProvider !== 'nim') throw new Error(`IM_PROVIDER must be local or nim, not ${imProvider}`);
@@ -79,11 +81,28 @@ export default defineConfig<'webpack5'>(async (merge) => {
       miniCssExtractPluginOption: { filename: 'css/[name].[contenthash:8].css', chunkFilename: 'css/[id].[contenthash:8].css' },
       webpackChain(chain) {
         // Taro's router would fetch each page's code (a JS and a CSS chunk) on its first visit, so a
-        // page opened without a network stayed half-way: a new address over the old page. Compiled
-        // into the app's own bundle instead, as a subpackage downloads with its pages on mini
-        // programs, every page opens offline once the app has loaded (and the SMS link's chat needs no
-        // second round trip). Other lazy code (the NIM SDK) keeps its own chunk.
+        // page opened without a network stayed half-way: a new address over the old page. The
+        // main package's pages are compiled into the app's own bundle instead; each subpackage's
+        // pages form one chunk, fetched by the entry page while it signs in (as the preloadRule does
+        // on mini programs), so the first screen waits for neither and every page opens offline once
+        // the chat has. Other lazy code (the NIM SDK, hls.js) keeps its own chunk.
         chain.module.rule('pages-in-app-bundle').test(APP_ENTRY).parser({ dynamicImportMode: 'eager' });
+        chain.module
+          .rule('subpackage-chunks')
+          .test(APP_ENTRY)
+          .enforce('post')
+          .use('subpackage-chunks')
+          .loader(resolve(__dirname, 'subpackage-chunks.js'))
+          .options({ roots: SUBPACKAGE_ROOTS });
+        // Named, so the Chromium tests can tell that hls.js (only for .m3u8 sources, which Taro's
+        // Video imports lazily) stays off the chat's path.
+        chain.optimization.splitChunks({
+          ...chain.optimization.get('splitChunks'),
+          cacheGroups: {
+            ...chain.optimization.get('splitChunks')?.cacheGroups,
+            hls: { test: /[\\/]node_modules[\\/]hls\.js[\\/]/, name: 'hls', chunks: 'async', enforce: true },
+          },
+        });
         // No inline script in index.html, for the server's `script-src 'self'`.
         chain.plugin('script-file').use(ScriptFile);
         // Brotli and gzip beside every text asset, made once here and sent by server/static.ts.

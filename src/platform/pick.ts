@@ -205,7 +205,13 @@ const taroPick: PickApi = {
   chooseImage: (o) => Taro.chooseImage(o),
   chooseVideo: (o) => Taro.chooseVideo(o),
   getImageInfo: (o) => Taro.getImageInfo(o),
-  previewImage: (o) => Taro.previewImage(o),
+  // Taro's H5 viewer brings Swiper (about half of the chat's code on the wire): its own chunk, fetched
+  // on the first tap on a photo rather than with the chat. Taro inlines TARO_ENV: mini programs, which
+  // never use these, keep no import of it.
+  previewImage: (o) =>
+    process.env.TARO_ENV === 'h5'
+      ? import(/* webpackChunkName: "image-viewer" */ '@tarojs/taro-h5/dist/api/media/image/previewImage').then((m) => m.previewImage(o))
+      : Taro.previewImage(o),
 };
 
 export const pickers: Pickers =

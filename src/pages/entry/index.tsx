@@ -3,7 +3,12 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
 import { saveToken } from '../../chat/token';
 import { type Problem, signInForLaunch } from './launch';
+import { prefetchChat } from './prefetch';
 import './index.css';
+
+// This module is evaluated when the router opens the entry page, before the page first renders: the
+// chat's code downloads while the rest of the app starts up and the page signs in.
+prefetchChat();
 
 /**
  * The SMS link lands here with `?link=…` (a one-time token) and optionally `&session=…`; on mini

@@ -1,0 +1,160 @@
+/**
+ * What the H5 build fetches on the way from the SMS link to the chat (issue 18), by the requests
+ * Chromium makes, not by timing: the chat's chunk (the `consult` subpackage) is fetched while the
+ * sign-in is still unanswered and only once; neither hls.js nor the image viewer (Swiper) is on the
+ * way; a video in the chat loads nothing until it is tapped, then plays; the viewer comes with the
+ * first tap on a photo. Needs a fresh `taro build --type h5`.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { DEMO } from '../../server/demo';
+import { until } from '../helpers/chat-client';
+import { png } from '../helpers/fixtures';
+import { h5Suite, openAs, synced } from '../helpers/h5';
+import { uploadAs } from '../helpers/upload';
+import { WsClient } from '../helpers/ws-client';
+
+jest.setTimeout(120_000);
+
+const suite = h5Suite();
+const SESSION = `team-${DEMO.consultationId}`;
+const CONSULT_JS = /^\/chunk\/consult\.[0-9a-f]{8}\.js$/;
+const HLS_JS = /^\/chunk\/hls\.[0-9a-f]{8}\.js$/;
+const VIEWER_JS = /^\/chunk\/image-viewer\.[0-9a-f]{8}\.js$/;
+const SIGN_IN = '/api/login/link';
+
+/** The paths of every request the context's pages make, and of those whose response has arrived. */
+function recordRequests(context: BrowserContext): { requested: string[]; finished: string[] } {
+  const seen = { requested: [] as string[], finished: [] as string[] };
+  context.on('request', (r) => seen.requested.push(new URL(r.url()).pathname));
+  context.on('requestfinished', (r) => seen.finished.push(new URL(r.url()).pathname));
+  return seen;
+}
+
+/** A one-second WebM clip (a moving square, no sound) recorded by Chromium itself. */
+async function webmClip(): Promise<Buffer> {
+  const context = await suite.browser.newContext();
+  try {
+    const page = await context.newPage();
+    const base64 = await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 160;
+      canvas.height = 120;
+      const g = canvas.getContext('2d') as CanvasRenderingContext2D;
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm' });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (e) => parts.push(e.data);
+      const stopped = new Promise((r) => (recorder.onstop = r));
+      recorder.start();
+      const start = performance.now();
+      await new Promise<void>((done) => {
+        const draw = () => {
+          const t = performance.now() - start;
+          g.fillStyle = '#1e3a8a';
+          g.fillRect(0, 0, 160, 120);
+          g.fillStyle = '#fbbf24';
+          g.fillRect((t / 10) % 140, 40, 20, 20);
+          if (t < 1000) requestAnimationFrame(draw);
+          else done();
+        };
+        draw();
+      });
+      recorder.stop();
+      await stopped;
+      const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+      let s = '';
+      for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    });
+    return Buffer.from(base64, 'base64');
+  } finally {
+    await context.close();
+  }
+}
+
+/** The patient, over the protocol, sends a file uploaded as `kind` to the demo consultation. */
+async function patientSends(type: 'image' | 'video', fileId: string): Promise<void> {
+  const patient = await WsClient.login(suite.server, DEMO.patient);
+  try {
+    await patient.request('send', {
+      msg: { scene: 'team', to: DEMO.consultationId, type, body: '', attach: { fileId }, idClient: `first-load-${type}-${Date.now()}` },
+    });
+  } finally {
+    patient.ws.close();
+  }
+}
+
+test('the chat chunk is fetched while the sign-in is unanswered, once; neither hls.js nor the image viewer is on the way to the composer', async () => {
+  let seen!: ReturnType<typeof recordRequests>;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let answered = false;
+  const page: Page = await openAs(suite.browser, suite.server, DEMO.patient, {
+    sessionId: SESSION,
+    setup: async (c) => {
+      seen = recordRequests(c);
+      await c.route(`**${SIGN_IN}`, async (route) => {
+        await held;
+        answered = true;
+        await route.continue();
+      });
+    },
+  });
+  await until(() => seen.requested.includes(SIGN_IN), 'the sign-in request');
+  await until(() => seen.finished.some((p) => CONSULT_JS.test(p)), 'the chat chunk, with the sign-in held');
+  expect(answered).toBe(false);
+  expect(await page.isVisible('.input-field')).toBe(false);
+
+  release();
+  await synced(page);
+  // The router's navigation to the chat used the chunk fetched during sign-in.
+  expect(seen.requested.filter((p) => CONSULT_JS.test(p))).toHaveLength(1);
+  expect(seen.requested.filter((p) => HLS_JS.test(p) || VIEWER_JS.test(p))).toEqual([]);
+});
+
+test('a video in the chat loads nothing until tapped; the tap plays it (hls.js stays unloaded for a file that is not HLS)', async () => {
+  const clip = await webmClip();
+  const up = await uploadAs(suite.server, DEMO.patient, 'video', '复查.webm', clip, '&dur=1000');
+  expect(up.status).toBe(200);
+
+  let seen!: ReturnType<typeof recordRequests>;
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, {
+    sessionId: SESSION,
+    setup: async (c) => void (seen = recordRequests(c)),
+  });
+  await synced(doctor);
+
+  await patientSends('video', up.body.fileId);
+  const start = doctor.locator('.msg-row.theirs .msg-video-start');
+  await start.waitFor();
+  const fileRequests = () => seen.requested.filter((p) => p.startsWith('/api/files/'));
+  expect(await doctor.$$('video')).toHaveLength(0);
+  expect(fileRequests()).toEqual([]);
+
+  await start.click();
+  await doctor.waitForFunction(
+    () => [...document.querySelectorAll('.msg-row.theirs video')].some((v) => (v as HTMLVideoElement).currentTime > 0.3),
+    undefined,
+    { timeout: 20_000 },
+  );
+  expect(fileRequests().length).toBeGreaterThan(0);
+  expect(seen.requested.filter((p) => HLS_JS.test(p))).toEqual([]);
+});
+
+test('a photo opens in the image viewer, whose code comes with that first tap', async () => {
+  const up = await uploadAs(suite.server, DEMO.patient, 'image', '舌苔.png', await png(300, 200));
+  expect(up.status).toBe(200);
+  let seen!: ReturnType<typeof recordRequests>;
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, {
+    sessionId: SESSION,
+    setup: async (c) => void (seen = recordRequests(c)),
+  });
+  await synced(doctor);
+  await patientSends('image', up.body.fileId);
+  const photo = doctor.locator('.msg-row.theirs .msg-image-img').last();
+  await photo.waitFor();
+  expect(seen.requested.filter((p) => VIEWER_JS.test(p))).toEqual([]);
+
+  await photo.click();
+  await doctor.waitForSelector('.preview-image taro-swiper-item-core img');
+  expect(seen.requested.filter((p) => VIEWER_JS.test(p))).toHaveLength(1);
+});
