@@ -158,7 +158,7 @@ export default function ChatPage() {
     (msg: Message) => {
       const actions = messageActions(msg, me?.account, Date.now(), targets.length > 0);
       if (!actions.length) return;
-      const label: Record<MessageAction, string> = { copy: '复制', forward: '转发', recall: '撤回', resend: '重发' };
+      const label: Record<MessageAction, string> = { copy: '复制', quote: '引用', forward: '转发', recall: '撤回', resend: '重发' };
       const toast = (error: string | undefined, done?: string) =>
         error ? Taro.showToast({ title: error, icon: 'none' }) : done ? Taro.showToast({ title: done, icon: 'success' }) : undefined;
       Taro.showActionSheet({ itemList: actions.map((a) => label[a]) })
