@@ -39,7 +39,8 @@ const outgoingSchema = z
     body: z.string(),
     attach: z.record(z.string(), z.unknown()).optional(),
     idClient: clientIdSchema,
-    replyTo: z.object({ idClient: clientIdSchema, seq: z.number().int().min(1) }).strict().optional(),
+    // Any stored id, the server's own too: quoting a system line gets its own answer (invalidReply).
+    replyTo: z.object({ idClient: idSchema, seq: z.number().int().min(1) }).strict().optional(),
   })
   .strict()
   // A transform, not a refinement: the attach stored is the one the schema produced (trimmed, and
