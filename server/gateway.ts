@@ -89,7 +89,7 @@ export class Gateway {
   private draining = false;
   /** Who is connected on any process: this one's connections, unless usePresence gave Redis's view. */
   private live: Presence = new LocalPresence(this);
-  /** Per doctor, the presence change being announced: a quick reconnect is announced after the close before it. */
+  /** Per doctor, the last presence change queued (see inPresenceOrder). */
   private readonly announcing = new Map<string, Promise<void>>();
 
   constructor(
@@ -362,12 +362,15 @@ export class Gateway {
     presence: async (c, f) => {
       const me = c.me as Account;
       if (me.role !== 'doctor') throw new ClientError('forbidden', '只有医生的在线状态会显示给患者，无需设置');
-      if (f.visible === undefined) return { visible: (await this.storage.presenceOf(me.account)).visible };
-      await this.storage.setPresenceVisible(me.account, f.visible, Date.now());
-      // Hiding tells the patients once that there is nothing to show: offline, with no time.
-      const shown = (await doctorPresence(this.storage, this.live, me.account)) ?? { account: me.account, online: false };
-      this.pushEverywhere(await presencePushes(this.storage, me.account, shown));
-      return { visible: f.visible };
+      const visible = f.visible;
+      if (visible === undefined) return { visible: (await this.storage.presenceOf(me.account)).visible };
+      return this.inPresenceOrder(me.account, async () => {
+        await this.storage.setPresenceVisible(me.account, visible, Date.now());
+        // Hiding tells the patients once that there is nothing to show: offline, with no time.
+        const shown = (await doctorPresence(this.storage, this.live, me.account)) ?? { account: me.account, online: false };
+        this.pushEverywhere(await presencePushes(this.storage, me.account, shown));
+        return { visible };
+      });
     },
     markRead: async (c, f) => {
       const me = (c.me as Account).account;
@@ -404,22 +407,33 @@ export class Gateway {
   }
 
   /**
+   * Runs a change of a doctor's presence after the ones before it (connections opening and closing,
+   * the visibility setting), so that patients are told of them in the order they happened.
+   */
+  private inPresenceOrder<T>(doctor: string, step: () => Promise<T>): Promise<T> {
+    const run = (this.announcing.get(doctor) ?? Promise.resolve()).then(step);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.announcing.set(doctor, settled);
+    void settled.then(() => {
+      if (this.announcing.get(doctor) === settled) this.announcing.delete(doctor);
+    });
+    return run;
+  }
+
+  /**
    * A doctor's first connection here opened or their last one closed: publish it, and tell their
    * patients (on every process) whether the doctor is online anywhere, or since when not.
    */
   private presenceChanged(doctor: string): void {
-    const announced = (this.announcing.get(doctor) ?? Promise.resolve())
-      .then(async () => {
-        await this.live.changed(doctor);
-        if (!(await this.live.isOnline(doctor))) await this.storage.setLastSeen(doctor, Date.now());
-        const shown = await doctorPresence(this.storage, this.live, doctor);
-        if (shown) this.pushEverywhere(await presencePushes(this.storage, doctor, shown));
-      })
-      .catch((e: unknown) => this.log.warn({ err: e instanceof Error ? e.message : String(e), account: doctor }, 'presence change not announced'))
-      .finally(() => {
-        if (this.announcing.get(doctor) === announced) this.announcing.delete(doctor);
-      });
-    this.announcing.set(doctor, announced);
+    this.inPresenceOrder(doctor, async () => {
+      await this.live.changed(doctor);
+      if (!(await this.live.isOnline(doctor))) await this.storage.setLastSeen(doctor, Date.now());
+      const shown = await doctorPresence(this.storage, this.live, doctor);
+      if (shown) this.pushEverywhere(await presencePushes(this.storage, doctor, shown));
+    }).catch((e: unknown) => this.log.warn({ err: e instanceof Error ? e.message : String(e), account: doctor }, 'presence change not announced'));
   }
 
   private pushEverywhere(pushes: AccountPush[]): void {

@@ -4,9 +4,9 @@
  * and a reply that names anything else is refused with invalidReply.
  */
 import Database from 'better-sqlite3';
-import type { Message, OutgoingMessage } from '../../types/message';
+import type { OutgoingMessage } from '../../types/message';
 import { QUOTE_EXCERPT_MAX } from '../../types/message';
-import type { PushFrame } from '../../types/protocol';
+import type { PushFrame, ServerFrame } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import type { TestServer } from '../helpers/server';
 import { expectError, WsClient } from '../helpers/ws-client';
@@ -32,8 +32,7 @@ async function login(...accounts: Array<typeof doctor>) {
 }
 
 const msg = (idClient: string, over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ scene: 'team', to: TEAM, type: 'text', body: '好的', idClient, ...over });
-const pushedMsg = (idClient: string) => (f: { type: string }): f is Extract<PushFrame, { type: 'msg' }> =>
-  f.type === 'msg' && (f as { msg: Message }).msg.idClient === idClient;
+const pushedMsg = (idClient: string) => (f: ServerFrame): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.idClient === idClient;
 
 test('a reply carries the server’s quote of the original (masked, cut to its length) on push, sync and history', async () => {
   const [d, p] = await login(doctor, patient);
@@ -94,7 +93,7 @@ test('a recalled original and a system line cannot be quoted; a malformed refere
   const sent = await p.request('send', { msg: msg('recalled-orig-1', { body: '发错了' }) });
   const { notice } = await p.request('recall', { sessionId: SESSION, idClient: 'recalled-orig-1' });
   expect(await expectError(d.request('send', { msg: msg('reply-recalled-1', { replyTo: { idClient: 'recalled-orig-1', seq: sent.seq } }) }), 'invalidReply')).toContain('已撤回');
-  expect(await expectError(d.request('send', { msg: msg('reply-notice-1', { replyTo: { idClient: notice.idClient, seq: notice.seq } }) }), 'invalidReply')).toContain('系统消息');
+  expect(await expectError(d.request('send', { msg: msg('reply-notice-1', { replyTo: { idClient: notice.idClient, seq: notice.seq as number } }) }), 'invalidReply')).toContain('系统消息');
   await expectError(d.request('send', { msg: msg('reply-bad-1', { replyTo: { idClient: 'recalled-orig-1', seq: 0 } }) }), 'invalidMessage');
 });
 
