@@ -434,12 +434,11 @@ export abstract class SqlStorage implements Storage {
     // A cursor past the newest message would hide messages that arrive later.
     const conv = yield* one<{ last_seq: number }>('SELECT last_seq FROM conversations WHERE id = ?', convId);
     const target = Math.min(seq, conv?.last_seq ?? 0);
+    const alsoDelivered = column === 'read_seq' ? ', delivered_seq = CASE WHEN delivered_seq < ? THEN ? ELSE delivered_seq END' : '';
     const raised = yield* one<{ cursor: number }>(
-      `UPDATE conversation_members SET ${column} = ?, delivered_seq = CASE WHEN delivered_seq < ? THEN ? ELSE delivered_seq END
-       WHERE conv_id = ? AND account = ? AND ${column} < ? RETURNING ${column} AS cursor`,
+      `UPDATE conversation_members SET ${column} = ?${alsoDelivered} WHERE conv_id = ? AND account = ? AND ${column} < ? RETURNING ${column} AS cursor`,
       target,
-      target,
-      target,
+      ...(alsoDelivered ? [target, target] : []),
       convId,
       account,
       target,
