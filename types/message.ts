@@ -48,6 +48,9 @@ export interface ReplyRef {
   seq: number;
 }
 
+/** How a message without text of its own is named in one line (a quote's excerpt, the sessions list). */
+export const MEDIA_LABELS = { image: '[图片]', audio: '[语音]', video: '[视频]', file: '[文件]', geo: '[位置]' } as const satisfies Partial<Record<MessageType, string>>;
+
 /** Longest excerpt of a quoted message, in characters (code points). */
 export const QUOTE_EXCERPT_MAX = 60;
 
