@@ -1,5 +1,5 @@
 import type { Message, Quote } from '../../types/message';
-import { QUOTE_EXCERPT_MAX, RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
+import { MEDIA_LABELS, QUOTE_EXCERPT_MAX, RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
 import { cardPreview } from './cards';
 import { emojiText } from './emoji';
 import { timeHeaderLabel } from './time';
@@ -153,15 +153,11 @@ export function previewOf(msg: Message | undefined, myAccount?: string): string 
     case 'notification':
       return msg.body;
     case 'image':
-      return '[图片]';
     case 'audio':
-      return '[语音]';
     case 'video':
-      return '[视频]';
     case 'file':
-      return '[文件]';
     case 'geo':
-      return '[位置]';
+      return MEDIA_LABELS[msg.type];
     case 'custom':
       return cardPreview(msg.attach);
   }

@@ -21,7 +21,7 @@ export interface ChatActions {
   closeSession(): void;
   peerRead(sessionId: string, account: string, readSeq: number): void;
   peerDelivered(sessionId: string, account: string, seq: number): void;
-  setPresence(sessionId: string, presence: PresenceInfo | undefined): void;
+  setPresence(sessionId: string, presence: PresenceInfo): void;
   setDraft(sessionId: string, text: string): void;
   loadDrafts(drafts: Record<string, string>): void;
   setTyping(sessionId: string, account: string | undefined): void;

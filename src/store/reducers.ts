@@ -457,11 +457,14 @@ export function peerDelivered(tx: Tx, sessionId: string, account: string, seq: n
   session.peerDeliveredSeq = Math.max(session.peerDeliveredSeq, lowest);
 }
 
-/** The doctor came or went (shown to the patient); `undefined` once the doctor hides it. */
-export function setPresence(tx: Tx, sessionId: string, presence: PresenceInfo | undefined): void {
+/**
+ * The doctor came or went (shown to the patient). Offline without a last-seen time is the server's
+ * "nothing to show": the doctor hid their presence.
+ */
+export function setPresence(tx: Tx, sessionId: string, presence: PresenceInfo): void {
   const session = tx.editSummary(sessionId);
   if (!session) return;
-  if (presence) session.presence = presence;
+  if (presence.online || presence.lastSeen !== undefined) session.presence = presence;
   else delete session.presence;
 }
 

@@ -121,12 +121,12 @@ test('in a team, delivered is the lowest over the other members, a read counting
   expect(s().sessions.get('team-c1')?.peerDeliveredSeq).toBe(6);
 });
 
-test('presence pushes replace the summary’s; undefined (hidden) removes it', async () => {
+test('presence pushes replace the summary’s; offline without a last-seen time (hidden) removes it', async () => {
   const { provider, controller, s } = await connected();
   s().setSessions([{ id: SESSION, scene: 'p2p', to: 'doctor-zhang', name: '张医生', unread: 0, lastSeq: 0, readSeq: 0, peerReadSeq: 0, memberReads: {}, peerDeliveredSeq: 0, presence: { account: 'doctor-zhang', online: true } }]);
   provider.events.emit('presence', SESSION, { account: 'doctor-zhang', online: false, lastSeen: 1_700_000_000_000 });
   expect(s().sessions.get(SESSION)?.presence).toEqual({ account: 'doctor-zhang', online: false, lastSeen: 1_700_000_000_000 });
-  s().setPresence(SESSION, undefined);
+  provider.events.emit('presence', SESSION, { account: 'doctor-zhang', online: false });
   expect(s().sessions.get(SESSION)?.presence).toBeUndefined();
   controller.stop();
 });

@@ -20,7 +20,9 @@ import type {
 } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/types';
 import type { FileAttach, GeoAttach, MediaKind } from '../../../types/media';
 import { isMediaKind } from '../../../types/media';
-import { QUOTE_EXCERPT_MAX, sessionIdOf } from '../../../types/message';
+import type { CardKind } from '../../../types/cards';
+import { CARD_TITLES } from '../../../types/cards';
+import { MEDIA_LABELS, QUOTE_EXCERPT_MAX, sessionIdOf } from '../../../types/message';
 import type { Message, MessageStatus, MessageType, OutgoingMessage, Quote, RecallNotice, SessionSummary } from '../../../types/message';
 
 const MIME: Record<string, string> = {
@@ -83,11 +85,14 @@ function typeOf(t: TMsgType): { type: MessageType; unknown?: string } {
   return { type: t };
 }
 
-const LABELS: Partial<Record<MessageType, string>> = { image: '[图片]', audio: '[语音]', video: '[视频]', file: '[文件]', geo: '[位置]', custom: '[卡片]' };
-
-/** What a quote says of a message: its first characters, or what kind of message it is. */
+/** What a quote says of a message, as our server makes it: its first characters, a card's title, or a label. */
 function excerptOf(m: Message): string {
-  return m.type === 'text' ? Array.from(m.body).slice(0, QUOTE_EXCERPT_MAX).join('') : (LABELS[m.type] ?? '');
+  if (m.type === 'text') return Array.from(m.body).slice(0, QUOTE_EXCERPT_MAX).join('');
+  if (m.type === 'custom') {
+    const title = CARD_TITLES[m.attach?.card as CardKind] as string | undefined;
+    return title ? `[${title}]` : '[卡片]';
+  }
+  return m.type in MEDIA_LABELS ? MEDIA_LABELS[m.type as keyof typeof MEDIA_LABELS] : '';
 }
 
 /**
