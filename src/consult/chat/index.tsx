@@ -183,7 +183,6 @@ export default function ChatPage() {
         })
         .catch(report);
     const list: ComposerAction[] = [
-      { key: 'search', label: '搜索', icon: '🔍', run: () => setSearching(true) },
       { key: 'image', label: '照片', icon: '🖼️', run: files('image', () => pickers.images('album')) },
       { key: 'camera', label: '拍摄', icon: '📷', run: files('image', () => pickers.images('camera')) },
       { key: 'video', label: '视频', icon: '🎬', run: files('video', () => pickers.video()) },
@@ -202,6 +201,8 @@ export default function ChatPage() {
     if (me?.role === 'doctor') {
       for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });
     }
+    // Search the chat: in this panel on every platform (mini programs have no header of ours).
+    list.push({ key: 'search', label: '搜索', icon: '🔍', run: () => setSearching(true) });
     return list;
   }, [sessionId, me?.role]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
