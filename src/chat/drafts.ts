@@ -32,7 +32,10 @@ export class Drafts {
     for (const [sessionId, text] of Object.entries(saved && typeof saved === 'object' ? saved : {})) {
       if (typeof text === 'string' && text) drafts[sessionId] = text;
     }
-    this.store.getState().loadDrafts(drafts);
+    // Typed while signing in (the page opens before the connection): newer than what was saved.
+    const typed = this.store.getState().drafts;
+    this.store.getState().loadDrafts({ ...drafts, ...typed });
+    if (Object.keys(typed).length) this.flush();
   }
 
   /** Called on every change of the composer's text. */

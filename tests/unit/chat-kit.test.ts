@@ -163,6 +163,19 @@ describe('drafts', () => {
     expect(other.getState().drafts).toEqual({});
   });
 
+  test('text typed before the account is known is kept, and saved once it is', async () => {
+    const persist = new MapStorage();
+    persist.set('medchat.drafts.p1', { [SESSION]: '旧的', other: '别的会话' });
+    const store = createChatStore();
+    const provider = new FakeProvider();
+    const controller = new ChatController(store, provider, persist);
+    controller.setDraft(SESSION, '刚打的字');
+    await controller.start('t');
+    expect(store.getState().drafts).toEqual({ [SESSION]: '刚打的字', other: '别的会话' });
+    expect(persist.get('medchat.drafts.p1')).toEqual({ [SESSION]: '刚打的字', other: '别的会话' });
+    controller.stop();
+  });
+
   test('blank text is no draft; only the newest drafts are kept; junk in storage is ignored', () => {
     jest.useFakeTimers();
     const store = createChatStore();
