@@ -459,7 +459,7 @@ export abstract class SqlStorage implements Storage {
         ? all<MessageRow>(
             `SELECT * FROM messages WHERE conv_id = ? AND seq < ? AND ${candidates} ORDER BY seq DESC LIMIT ?`,
             convIds[0],
-            before && before.convId === convIds[0] ? before.seq : Number.MAX_SAFE_INTEGER,
+            before?.seq ?? Number.MAX_SAFE_INTEGER,
             ...(types ?? []),
             limit,
           )
