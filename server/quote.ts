@@ -7,16 +7,16 @@ import type { Quote } from '../types/message';
 import { MEDIA_LABELS, QUOTE_EXCERPT_MAX } from '../types/message';
 import type { StoredMessage } from './storage/types';
 
-/** A text's first QUOTE_EXCERPT_MAX characters (code points, so no emoji is cut in half). */
-export const excerptOf = (text: string): string => Array.from(text).slice(0, QUOTE_EXCERPT_MAX).join('');
+/** A card message's title (电子处方 …), as its bubble heads it; undefined for an unknown kind. */
+export const cardTitleOf = (m: StoredMessage): string | undefined => CARD_TITLES[(m.attach as { card?: CardKind } | undefined)?.card as CardKind];
 
-/** What a quote says of a message: its stored (already moderated) text, a card's title or a label. */
+/**
+ * What a quote says of a message: a text's first QUOTE_EXCERPT_MAX characters as stored (already
+ * moderated; code points, so no emoji is cut in half), a card's title, or a label.
+ */
 function excerptFor(m: StoredMessage): string {
-  if (m.type === 'text') return excerptOf(m.body);
-  if (m.type === 'custom') {
-    const title = CARD_TITLES[(m.attach as { card?: CardKind } | undefined)?.card as CardKind];
-    return title ? `[${title}]` : '[卡片]';
-  }
+  if (m.type === 'text') return Array.from(m.body).slice(0, QUOTE_EXCERPT_MAX).join('');
+  if (m.type === 'custom') return `[${cardTitleOf(m) ?? '卡片'}]`;
   return m.type in MEDIA_LABELS ? MEDIA_LABELS[m.type as keyof typeof MEDIA_LABELS] : '';
 }
 

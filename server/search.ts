@@ -3,8 +3,8 @@
  * text is matched here, after opening, in batches, with a cap on the rows opened per request. A search
  * that reaches the cap returns what it found with a `next` cursor to go on from where it stopped.
  */
-import { CARD_TITLES, type CardKind } from '../types/cards';
 import { ClientError } from './errors';
+import { cardTitleOf } from './quote';
 import type { SearchPosition, StoredMessage } from './storage/types';
 
 /** Rows read and opened per query. */
@@ -15,10 +15,8 @@ export const SEARCH_SCAN_MAX = 2_000;
 /** What a search text is matched against: a text's words, a card's title, a file's name. */
 function searchable(m: StoredMessage): string[] {
   if (m.type === 'text') return [m.body];
-  if (m.type === 'custom') {
-    const title = CARD_TITLES[(m.attach as { card?: CardKind } | undefined)?.card as CardKind];
-    return title ? [title] : [];
-  }
+  const title = m.type === 'custom' ? cardTitleOf(m) : undefined;
+  if (title !== undefined) return [title];
   const name = m.type === 'file' ? m.attach?.name : undefined;
   return typeof name === 'string' ? [name] : [];
 }

@@ -255,6 +255,8 @@ export abstract class SqlStorage implements Storage {
   protected *appendOp(m: NewMessage): Op<Appended> {
     const existing = yield* SqlStorage.byClientId(m.from, m.idClient);
     if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
+    // Before the conversation's row, as a recall takes them (original, then conversation): no deadlock.
+    if (m.quote) yield* this.holdOriginalOp(m.conv.id, m.quote.seq, m.quote.idClient);
     yield* run('INSERT INTO conversations (id, scene) VALUES (?, ?) ON CONFLICT DO NOTHING', m.conv.id, m.scene);
     for (const account of m.members) yield* this.addMember(m.conv.id, account);
     const now = Date.now();
@@ -268,7 +270,6 @@ export abstract class SqlStorage implements Storage {
     const { row, stored } = newMessageRow(m, bumped.last_seq, bumped.last_time, this.cipher);
     const file = fileOf(m);
     if (file !== undefined && (yield* run('UPDATE files SET referenced = 1 WHERE id = ?', file)).changes === 0) throw fileGone();
-    if (m.quote) yield* this.holdOriginalOp(m.conv.id, m.quote.seq, m.quote.idClient);
     yield* run(
       `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target, type, body, attach, time, quote, quote_seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -458,7 +459,7 @@ export abstract class SqlStorage implements Storage {
         ? all<MessageRow>(
             `SELECT * FROM messages WHERE conv_id = ? AND seq < ? AND ${candidates} ORDER BY seq DESC LIMIT ?`,
             convIds[0],
-            before && before.convId === convIds[0] ? before.seq : Number.MAX_SAFE_INTEGER,
+            before?.seq ?? Number.MAX_SAFE_INTEGER,
             ...(types ?? []),
             limit,
           )

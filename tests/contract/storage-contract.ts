@@ -300,6 +300,19 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.findMessage(teamConvId('k1'), doctor.account, 'q-late')).toBeUndefined();
   });
 
+  test('a reply and a recall of its original at once: the reply is refused, or stored and emptied by the recall', async () => {
+    for (let i = 0; i < 5; i++) {
+      const original = (await storage.appendMessage(text(patient.account, `race-${i}`))).stored;
+      const quote = { idClient: original.idClient, seq: original.seq, from: patient.account, type: 'text' as const, excerpt: original.body };
+      const notice = { ...text(patient.account, `recall:race-${i}`), type: 'notification' as const, body: '' };
+      const [reply, recall] = await Promise.allSettled([storage.appendMessage(text(doctor.account, `race-reply-${i}`, 'k1', { quote })), storage.recall(original, notice)]);
+      expect(recall.status).toBe('fulfilled');
+      const stored = await storage.findMessage(teamConvId('k1'), doctor.account, `race-reply-${i}`);
+      if (reply.status === 'rejected') expect(stored).toBeUndefined();
+      else expect(stored?.quote).toMatchObject({ excerpt: '', recalled: true });
+    }
+  });
+
   test('delivery cursors only rise, never past the newest message; a read raises them; the sessions list has the lowest of the others', async () => {
     for (let i = 1; i <= 4; i++) await storage.appendMessage(text(patient.account, `d-${i}`));
     const conv = teamConvId('k1');

@@ -62,7 +62,9 @@ test('a delivery ack on node B reaches the sender on node A, and node A’s sess
   expect(await doctorB.request('delivered', { sessionId: SESSION, seq: sent.seq })).toEqual({ deliveredSeq: sent.seq });
   expect(await nth(patientA, 'delivered', 1)).toMatchObject({ sessionId: SESSION, account: DEMO.doctor.account, deliveredSeq: sent.seq });
   expect(await sessionOn(patientA)).toMatchObject({ peerDeliveredSeq: sent.seq });
+  // The doctor's going is announced before the next test counts presence frames.
   doctorB.close();
+  expect((await nth(patientA, 'presence', 2)).presence).toMatchObject({ online: false });
   patientA.close();
 });
 
