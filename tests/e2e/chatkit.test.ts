@@ -169,3 +169,24 @@ test('the patient sees 已送达 once the doctor’s device has the message, 已
   await patient.waitForSelector('.chat-presence:not(.online)');
   expect(await patient.textContent('.chat-presence')).toMatch(/^最近在线 /);
 });
+
+test('a doctor filters consultations by patient name and finds a message across them, opening the chat at it', async () => {
+  const doctor = await openAs(DEMO.doctor);
+  await doctor.waitForSelector('.session-item');
+  const items = () => doctor.$$eval('.session-item .session-name', (els) => els.map((e) => e.textContent ?? ''));
+  const all = await items();
+  expect(all.length).toBeGreaterThan(1);
+  const search = doctor.locator('.search-input input');
+  await search.fill('不存在的姓名');
+  await doctor.waitForFunction(() => document.querySelectorAll('.session-item').length === 0);
+  await search.fill(DEMO.patient.name);
+  await doctor.waitForFunction((n) => document.querySelectorAll('.session-item').length === n, all.filter((n) => n.includes(DEMO.patient.name)).length);
+
+  await search.fill('第42条');
+  await search.press('Enter');
+  const hit = doctor.locator('.search-hit', { hasText: '第42条' });
+  await hit.waitFor();
+  await hit.click();
+  await doctor.waitForFunction((id) => Boolean(document.getElementById(id)?.classList.contains('msg-flash')), `m-seed-${LONG}-42`);
+  expect(await inView(doctor, `seed-${LONG}-42`)).toBe(true);
+});
