@@ -1,5 +1,6 @@
 import type { Message } from '../../types/message';
 import { recalledView, RECALL_WINDOW_MS } from '../../types/message';
+import { presenceText } from '../../src/render/time';
 import { buildTimeline, itemDomId, messageActions, previewOf, QUOTE_RECALLED_TEXT } from '../../src/render/timeline';
 
 const ME = 'patient-li';
@@ -112,4 +113,13 @@ test('list item ids are valid CSS selectors whatever the message id', () => {
   expect(itemDomId('consultation:c1:closed')).toBe('m-consultation_c1_closed');
   expect(itemDomId('lx0a-0001abc')).toBe('m-lx0a-0001abc');
   expect(itemDomId('recall:a.b#c 中')).toMatch(/^[A-Za-z][A-Za-z0-9_-]*$/);
+});
+
+test('presence: 医生在线, or 最近在线 with the time last seen (刚刚 within a minute)', () => {
+  const now = new Date(2026, 11, 1, 15, 0).getTime();
+  expect(presenceText({ online: true, lastSeen: now - 3_600_000 }, now)).toBe('医生在线');
+  expect(presenceText({ online: false, lastSeen: now - 30_000 }, now)).toBe('最近在线 刚刚');
+  expect(presenceText({ online: false, lastSeen: new Date(2026, 11, 1, 9, 5).getTime() }, now)).toBe('最近在线 09:05');
+  expect(presenceText({ online: false, lastSeen: new Date(2026, 10, 30, 21, 30).getTime() }, now)).toBe('最近在线 昨天 21:30');
+  expect(presenceText({ online: false }, now)).toBe('医生离线');
 });
