@@ -190,3 +190,22 @@ test('a doctor filters consultations by patient name and finds a message across 
   await doctor.waitForFunction((id) => Boolean(document.getElementById(id)?.classList.contains('msg-flash')), `m-seed-${LONG}-42`);
   expect(await inView(doctor, `seed-${LONG}-42`)).toBe(true);
 });
+
+test('a doctor hides their presence in 设置: the patient sees nothing, shown again it comes back', async () => {
+  const patient = await openAs(DEMO.patient, CONSULT);
+  await synced(patient);
+  const doctor = await openAs(DEMO.doctor);
+  await doctor.waitForSelector('.session-item');
+  await patient.waitForSelector('.chat-presence.online');
+
+  await doctor.click('.sessions-settings');
+  const toggle = doctor.locator('.settings-presence-switch input');
+  await toggle.waitFor({ state: 'attached' });
+  expect(await toggle.isChecked()).toBe(true);
+  await doctor.click('.settings-presence-switch');
+  await patient.waitForSelector('.chat-presence', { state: 'detached' });
+  await doctor.waitForFunction(() => (document.querySelector('.settings-presence-switch input') as HTMLInputElement | null)?.checked === false);
+
+  await doctor.click('.settings-presence-switch');
+  await patient.waitForSelector('.chat-presence.online:has-text("医生在线")');
+});
