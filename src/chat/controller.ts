@@ -26,6 +26,9 @@ import { Uploads } from './uploads';
 
 const PAGE_SIZE = 30;
 
+/** Delivery acks of different sessions go out at most this often (the server allows 10 frames a second). */
+export const DELIVERED_SPACING_MS = 250;
+
 export class ChatController {
   private started?: { token: string; done: Promise<void> };
   /** Mirrored by the store's `connection` for the banner; the parts ask it whether they may act. */
@@ -51,7 +54,7 @@ export class ChatController {
     this.uploads = new Uploads(store, provider, this.sender);
     this.typingSignals = new Typing(store, provider);
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
-    this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq));
+    this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
     this.drafts = new Drafts(store, persist);
 
     const s = () => this.store.getState();

@@ -4,7 +4,7 @@
  * restart, delivered cursors and presence land in the store.
  */
 import type { Message, SessionSummary } from '../../types/message';
-import { ChatController } from '../../src/chat/controller';
+import { ChatController, DELIVERED_SPACING_MS } from '../../src/chat/controller';
 import { DRAFT_SAVE_DELAY_MS, Drafts, MAX_DRAFTS } from '../../src/chat/drafts';
 import { MARK_READ_EVERY_MS } from '../../src/chat/readMarks';
 import { createChatStore } from '../../src/store';
@@ -60,7 +60,7 @@ test('messages from others arriving one by one give one delivery ack per session
   provider.events.emit('msgs', [theirs()]);
   provider.events.emit('msgs', [theirs()]);
   provider.events.emit('msgs', [theirs({ sessionId: 'p2p-nurse', from: 'nurse', seq: 1 })]);
-  jest.advanceTimersByTime(MARK_READ_EVERY_MS);
+  jest.advanceTimersByTime(MARK_READ_EVERY_MS + DELIVERED_SPACING_MS);
   await settle();
   expect(provider.delivered.mock.calls.sort()).toEqual([
     [SESSION, n - 1],
@@ -78,6 +78,26 @@ test('messages from others arriving one by one give one delivery ack per session
   jest.advanceTimersByTime(MARK_READ_EVERY_MS);
   await settle();
   expect(provider.delivered).not.toHaveBeenCalled();
+  controller.stop();
+});
+
+test('a sync bringing messages of many sessions spaces their delivery acks out', async () => {
+  jest.useFakeTimers();
+  const store = createChatStore();
+  const provider = new FakeProvider();
+  const controller = new ChatController(store, provider, new MapStorage());
+  const missed = Array.from({ length: 12 }, (_, i) => theirs({ sessionId: `p2p-d${i}`, from: `d${i}`, seq: 1 }));
+  provider.sync.mockResolvedValueOnce({ msgs: missed, sessions: [], complete: true });
+  await controller.start('t');
+  provider.events.emit('state', 'connected');
+  await settle();
+  jest.advanceTimersByTime(MARK_READ_EVERY_MS);
+  await settle();
+  expect(provider.delivered).toHaveBeenCalledTimes(1);
+  jest.advanceTimersByTime(DELIVERED_SPACING_MS * 3);
+  expect(provider.delivered).toHaveBeenCalledTimes(4);
+  jest.advanceTimersByTime(DELIVERED_SPACING_MS * 20);
+  expect(provider.delivered.mock.calls.map(([id]) => id).sort()).toEqual(missed.map((m) => m.sessionId).sort());
   controller.stop();
 });
 
