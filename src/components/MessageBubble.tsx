@@ -13,7 +13,7 @@ interface Props {
   receipt: string;
   /** The message this one replies to, above the bubble; tapping it jumps there. */
   quote?: QuoteView;
-  /** Just jumped to: highlighted for a moment. */
+  /** The message last jumped to (from a quote or a search hit): highlighted so the eye finds it. */
   flash?: boolean;
   onQuoteTap?: (quote: QuoteView) => void;
   /** Names above others' bubbles help only in groups; a consultation has one counterpart. */
