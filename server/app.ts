@@ -24,6 +24,8 @@ import { Moderator } from './moderation';
 import { NimServerApi } from './nim';
 import { notifyRoutes } from './notify/http';
 import { startNotifier } from './notify/index';
+import { LocalPresence, RedisPresence } from './notify/presence';
+import { DEFAULT_PRESENCE_SEC } from './presence';
 import { sendError, sendErrorAfterBody, sendJson } from './reply';
 import { purgeExpired, sweepOrphanUploads } from './retention';
 import { RedisBus } from './bus';
@@ -158,7 +160,12 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   });
   port = (server.address() as AddressInfo).port;
   url = config.publicUrl ?? `http://${config.host}:${port}`;
-  const notifier = await startNotifier(config, { storage, audit, auth, log, connections: gateway, publicUrl: () => url });
+  // Who is connected anywhere: for the doctor's presence shown to patients, and for notifications.
+  const presence = config.redisUrl
+    ? await RedisPresence.open(config.redisUrl, gateway, (config.notify?.presenceSec ?? DEFAULT_PRESENCE_SEC) * 1000)
+    : new LocalPresence(gateway);
+  gateway.usePresence(presence);
+  const notifier = await startNotifier(config, { storage, audit, auth, log, presence, publicUrl: () => url });
   log.info(
     { url, db: config.databaseUrl ? 'postgresql' : config.dbPath, fanOut: bus ? 'redis' : 'local', static: config.staticDir ?? null },
     'medchat server listening',
@@ -171,6 +178,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     clearInterval(sweepTimer);
     await notifier?.close();
     await gateway.close();
+    await presence.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await bus?.close();
     await limits.close();

@@ -12,13 +12,19 @@ import type {
   ConsultationAction,
   ConsultationInfo,
   Message,
+  MessageType,
   OutgoingMessage,
+  Quote,
+  ReplyRef,
+  Role,
   Scene,
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
 import { ClientError } from './errors';
-import { refusal } from './refusal';
+import { quoteOf } from './quote';
+import { refusal, replyRefusal } from './refusal';
+import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_SCAN_MAX, searchNeedle } from './search';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
 import type { Moderator } from './moderation';
@@ -33,6 +39,7 @@ type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Re
  */
 export function viewOf(m: StoredMessage, viewer: string, attachView?: AttachView): Message {
   const own = m.from === viewer;
+  const recalled = m.recalledAt !== undefined;
   const view: Message = {
     scene: m.scene,
     sessionId: sessionIdOf(m.scene, m.scene === 'team' || own ? m.to : m.from),
@@ -47,8 +54,10 @@ export function viewOf(m: StoredMessage, viewer: string, attachView?: AttachView
     seq: m.seq,
     time: m.time,
     status: own ? 'sent' : 'unread',
+    // A recalled reply shows as the recall line alone, without what it quoted.
+    ...(m.quote && !recalled ? { quote: m.quote } : {}),
   };
-  return m.recalledAt !== undefined ? recalledView(view, viewer) : view;
+  return recalled ? recalledView(view, viewer) : view;
 }
 
 export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
@@ -86,6 +95,12 @@ function mapTexts(v: unknown, f: (text: string) => string): unknown {
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'card' ? x : mapTexts(x, f)]));
   return v;
 }
+
+/**
+ * Roles that read conversations they are members of. Any other role (a pharmacist, who may read only
+ * prescriptions) reads nothing through history or search until its own rule is written into `readable`.
+ */
+const READER_ROLES: ReadonlySet<Role> = new Set<Role>(['patient', 'doctor']);
 
 /** Cards are clinical documents: only the doctor writes them. */
 const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
@@ -208,11 +223,34 @@ export class ChatService {
     return { id: p2pConvId(me, parsed.to), scene: 'p2p', members: [me, parsed.to] };
   }
 
+  /**
+   * The conversations `me` may read: the one of `sessionId`, or every one they are a member of. The
+   * one place that says who reads what (history, search).
+   */
+  async readable(me: Account, sessionId?: string): Promise<ConversationRef[]> {
+    if (!READER_ROLES.has(me.role)) throw new ClientError('forbidden', '当前身份不能查看会话消息');
+    if (sessionId !== undefined) return [await this.conversationFor(me.account, sessionId)];
+    return (await this.storage.conversationsOf(me.account)).map((c) => ({ id: c.convId, scene: c.scene, ...(c.teamId ? { teamId: c.teamId } : {}) }));
+  }
+
+  /**
+   * The quote of a reply, made from the stored original: a message of this very conversation (found by
+   * its seq here, and its idClient must agree), neither recalled nor a system line.
+   */
+  private async quoteFor(conv: ConversationRef, ref: ReplyRef): Promise<Quote> {
+    const original = await this.storage.messageAt(conv.id, ref.seq);
+    if (!original || original.idClient !== ref.idClient) throw replyRefusal('missing');
+    if (original.type === 'notification' || original.type === 'tip') throw replyRefusal('system');
+    if (original.recalledAt !== undefined) throw replyRefusal('recalled');
+    return quoteOf(original);
+  }
+
   async send(me: Account, msg: OutgoingMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
     const conv = await this.conversationFor(me.account, sessionIdOf(msg.scene, msg.to));
     const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
     if (existing) return { stored: existing, duplicate: true };
     const consultationId = await this.admit(me, conv, 'message');
+    const quote = msg.replyTo ? await this.quoteFor(conv, msg.replyTo) : undefined;
     const moderated = this.moderate(msg);
     const { body } = moderated;
     const attach = await this.attachToStore(me, { ...msg, ...moderated });
@@ -228,6 +266,7 @@ export class ChatService {
       attach,
       members: conv.members ?? [],
       consultationId,
+      ...(quote ? { quote } : {}),
     });
     if (!result.duplicate) {
       const m = result.stored;
@@ -236,11 +275,44 @@ export class ChatService {
     return result;
   }
 
-  async history(me: string, sessionId: string, beforeSeq: number | undefined, limit: number) {
-    const conv = await this.conversationFor(me, sessionId);
+  async history(me: Account, sessionId: string, beforeSeq: number | undefined, limit: number) {
+    const [conv] = await this.readable(me, sessionId);
     const rows = await this.storage.history(conv.id, beforeSeq, limit + 1);
     const hasMore = rows.length > limit;
-    return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => this.view(m, me)), hasMore };
+    return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => this.view(m, me.account)), hasMore };
+  }
+
+  /**
+   * Messages `me` may read that match, newest first: authorization first (`readable`), then batches of
+   * candidates narrowed by the database (conversation, type), opened and matched here, at most
+   * SEARCH_SCAN_MAX rows per request. `next` continues after the last hit of a full page, or after the
+   * last row opened when the cap stopped the scan; none when nothing is left. `scanned` and
+   * `conversations` are for the log (counts only).
+   */
+  async search(me: Account, q: { sessionId?: string; text?: string; types?: MessageType[]; before?: string; limit: number }) {
+    const convIds = (await this.readable(me, q.sessionId)).map((c) => c.id);
+    let position = q.before === undefined ? undefined : decodeCursor(q.before, convIds);
+    const needle = searchNeedle(q.text);
+    const hits: Message[] = [];
+    let scanned = 0;
+    let exhausted = false;
+    scan: while (scanned < SEARCH_SCAN_MAX) {
+      const want = Math.min(SEARCH_BATCH, SEARCH_SCAN_MAX - scanned);
+      const batch = await this.storage.searchMessages(convIds, q.types, position, want);
+      for (const m of batch) {
+        scanned++;
+        position = positionOf(m);
+        if (!matches(m, needle)) continue;
+        hits.push(this.view(m, me.account));
+        if (hits.length === q.limit) break scan;
+      }
+      if (batch.length < want) {
+        exhausted = true;
+        break;
+      }
+    }
+    const next = exhausted || position === undefined ? undefined : encodeCursor(position);
+    return { hits, ...(next ? { next } : {}), scanned, conversations: convIds.length };
   }
 
   async sessions(me: string): Promise<SessionSummary[]> {
@@ -265,6 +337,7 @@ export class ChatService {
           readSeq: c.readSeq,
           peerReadSeq: c.peerReadSeq,
           memberReads: c.memberReads,
+          peerDeliveredSeq: c.peerDeliveredSeq,
           ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
           ...(consultation ? { consultation: infoOf(consultation) } : {}),
         };
@@ -322,7 +395,8 @@ export class ChatService {
    * A copy of a message into another session, from the forwarder. Medical content must not reach
    * anyone who could not already read it: every member of the target must be a member of the source.
    * The copy keeps the original's content as stored (moderated text, measured files, the card as its
-   * doctor issued it) and counts as a message sent in the target.
+   * doctor issued it) and counts as a message sent in the target. A reply's quote stays behind: it
+   * names a seq of the source conversation, which means nothing (or another message) in the target.
    */
   async forward(
     me: Account,
@@ -379,5 +453,12 @@ export class ChatService {
     // A repeated or older mark changes nothing, so it is neither recorded nor pushed.
     if (raised) await this.audit.record(me, 'message.read', conv.id, { readSeq });
     return { conv, readSeq, raised };
+  }
+
+  /** Not audited: a device's receipt of a push is transport, written per push; reading is what is recorded. */
+  async markDelivered(me: string, sessionId: string, seq: number) {
+    const conv = await this.conversationFor(me, sessionId);
+    const { deliveredSeq, raised } = await this.storage.markDelivered(conv.id, me, seq);
+    return { conv, deliveredSeq, raised };
   }
 }

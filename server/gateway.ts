@@ -19,6 +19,8 @@ import { ClientError } from './errors';
 import type { Limits } from './limits';
 import { clientAddress } from './limits';
 import type { Metrics } from './metrics';
+import { LocalPresence, type Presence } from './notify/presence';
+import { doctorPresence, presencePushes, withPresence } from './presence';
 import { parseClientFrame } from './protocol';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
@@ -43,8 +45,8 @@ export interface GatewayOptions {
   metrics?: Metrics;
 }
 
-/** Frames that store or push something, and so count against the account's rate limit. */
-const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'typing']);
+/** Frames that store or push something, or (search) open many stored rows, and so count against the account's rate limit. */
+const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'delivered', 'typing', 'search', 'presence']);
 
 /**
  * The mini-program platforms' own page origins, in case a base library sends one with the socket
@@ -96,6 +98,10 @@ export class Gateway {
   private accepted = 0;
   /** Set by drain(): no new connections or frames, only what is in flight finishes. */
   private draining = false;
+  /** Who is connected on any process: this one's connections, unless usePresence gave Redis's view. */
+  private live: Presence = new LocalPresence(this);
+  /** Per doctor, the last presence change queued (see inPresenceOrder). */
+  private readonly announcing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly storage: Storage,
@@ -115,6 +121,11 @@ export class Gateway {
       else if (e.kind === 'push') this.pushLocal(e.pushes);
       else this.closeRevoked(e.account, e.sid, e.at);
     });
+  }
+
+  /** Several processes (REDIS_URL): presence as every process sees it. */
+  usePresence(live: Presence): void {
+    this.live = live;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -168,7 +179,9 @@ export class Gateway {
       clearTimeout(authTimer);
       this.connections.delete(c);
       c.slice.delete(c);
-      if (c.me) this.byAccount.get(c.me.account)?.delete(c);
+      if (!c.me) return;
+      const set = this.byAccount.get(c.me.account);
+      if (set?.delete(c) && set.size === 0 && c.me.role === 'doctor') this.presenceChanged(c.me.account);
     });
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'socket error'));
   }
@@ -285,6 +298,7 @@ export class Gateway {
       c.deviceId = f.deviceId;
       c.since = Date.now();
       this.admit(c, me.account);
+      if (!again && me.role === 'doctor' && this.byAccount.get(me.account)?.size === 1) this.presenceChanged(me.account);
       // A revocation that landed between the token check and the registration above found no
       // connection to close: look again now that one would be found.
       await this.auth.ensureNotRevoked(claims).catch((e: unknown) => {
@@ -335,8 +349,42 @@ export class Gateway {
       await this.deliver(notice, c);
       return { consultation: infoOf(consultation), notice: this.chat.view(notice, me.account) };
     },
-    history: async (c, f) => this.chat.history((c.me as Account).account, f.sessionId, f.beforeSeq, f.limit),
-    sync: async (c, f) => this.chat.sync((c.me as Account).account, f.cursors),
+    history: async (c, f) => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit),
+    sync: async (c, f) => {
+      const me = (c.me as Account).account;
+      const synced = await this.chat.sync(me, f.cursors);
+      return { ...synced, sessions: await withPresence(this.storage, this.live, me, synced.sessions) };
+    },
+    delivered: async (c, f) => {
+      const me = (c.me as Account).account;
+      const { conv, deliveredSeq, raised } = await this.chat.markDelivered(me, f.sessionId, f.seq);
+      if (raised) {
+        await this.pushToMembers(c, conv, f.sessionId, (account, sessionId) =>
+          account === me ? undefined : { v: PROTOCOL_VERSION, type: 'delivered', sessionId, account: me, deliveredSeq },
+        );
+      }
+      return { deliveredSeq };
+    },
+    search: async (c, f) => {
+      const me = c.me as Account;
+      const { hits, next, scanned, conversations } = await this.chat.search(me, f);
+      // Ids and counts only: never the text searched for, nor what was found.
+      this.log.info({ account: me.account, conversations, scanned, hits: hits.length }, 'search');
+      return { hits, ...(next ? { next } : {}) };
+    },
+    presence: async (c, f) => {
+      const me = c.me as Account;
+      if (me.role !== 'doctor') throw new ClientError('forbidden', '只有医生的在线状态会显示给患者，无需设置');
+      const visible = f.visible;
+      if (visible === undefined) return { visible: (await this.storage.presenceOf(me.account)).visible };
+      return this.inPresenceOrder(me.account, async () => {
+        await this.storage.setPresenceVisible(me.account, visible, Date.now());
+        // Hiding tells the patients once that there is nothing to show: offline, with no time.
+        const shown = (await doctorPresence(this.storage, this.live, me.account)) ?? { account: me.account, online: false };
+        this.pushEverywhere(await presencePushes(this.storage, me.account, shown));
+        return { visible };
+      });
+    },
     markRead: async (c, f) => {
       const me = (c.me as Account).account;
       const { conv, readSeq, raised } = await this.chat.markRead(me, f.sessionId, f.seq);
@@ -368,6 +416,41 @@ export class Gateway {
       if (frame) pushes.push({ account, frame });
     }
     this.pushLocal(pushes, origin);
+    this.opts.bus?.publish({ kind: 'push', pushes });
+  }
+
+  /**
+   * Runs a change of a doctor's presence after the ones before it (connections opening and closing,
+   * the visibility setting), so that patients are told of them in the order they happened.
+   */
+  private inPresenceOrder<T>(doctor: string, step: () => Promise<T>): Promise<T> {
+    const run = (this.announcing.get(doctor) ?? Promise.resolve()).then(step);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.announcing.set(doctor, settled);
+    void settled.then(() => {
+      if (this.announcing.get(doctor) === settled) this.announcing.delete(doctor);
+    });
+    return run;
+  }
+
+  /**
+   * A doctor's first connection here opened or their last one closed: publish it, and tell their
+   * patients (on every process) whether the doctor is online anywhere, or since when not.
+   */
+  private presenceChanged(doctor: string): void {
+    this.inPresenceOrder(doctor, async () => {
+      await this.live.changed(doctor);
+      if (!(await this.live.isOnline(doctor))) await this.storage.setLastSeen(doctor, Date.now());
+      const shown = await doctorPresence(this.storage, this.live, doctor);
+      if (shown) this.pushEverywhere(await presencePushes(this.storage, doctor, shown));
+    }).catch((e: unknown) => this.log.warn({ err: e instanceof Error ? e.message : String(e), account: doctor }, 'presence change not announced'));
+  }
+
+  private pushEverywhere(pushes: AccountPush[]): void {
+    this.pushLocal(pushes);
     this.opts.bus?.publish({ kind: 'push', pushes });
   }
 

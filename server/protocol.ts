@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { OutgoingMessage } from '../types/message';
 import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
-import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN } from '../types/protocol';
 
 const idSchema = z.string().min(1).max(64);
 const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
@@ -39,6 +39,8 @@ const outgoingSchema = z
     body: z.string(),
     attach: z.record(z.string(), z.unknown()).optional(),
     idClient: clientIdSchema,
+    // Any stored id, the server's own too: quoting a system line gets its own answer (invalidReply).
+    replyTo: z.object({ idClient: idSchema, seq: z.number().int().min(1) }).strict().optional(),
   })
   .strict()
   // A transform, not a refinement: the attach stored is the one the schema produced (trimmed, and
@@ -66,6 +68,26 @@ const outgoingSchema = z
 
 const base = { v: z.literal(PROTOCOL_VERSION), id: idSchema };
 
+/** Characters as a person counts them (code points), of the text without surrounding blanks. */
+const searchChars = (t: string) => Array.from(t.trim()).length;
+
+const searchSchema = z
+  .object({
+    ...base,
+    type: z.literal('search'),
+    sessionId: sessionIdSchema.optional(),
+    text: z
+      .string()
+      .refine((t) => searchChars(t) >= SEARCH_TEXT_MIN, `must be at least ${SEARCH_TEXT_MIN} character(s) besides blanks`)
+      .refine((t) => searchChars(t) <= SEARCH_TEXT_MAX, `must be at most ${SEARCH_TEXT_MAX} characters`)
+      .optional(),
+    types: z.array(z.enum(CLIENT_TYPES)).min(1).max(CLIENT_TYPES.length).optional(),
+    before: z.string().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(SEARCH_PAGE_MAX),
+  })
+  .strict()
+  .refine((f) => f.text !== undefined || f.types !== undefined, { message: 'search by text, by types, or both', path: ['text'] });
+
 const frameSchema = z.discriminatedUnion('type', [
   z
     .object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096), deviceId: deviceIdSchema.optional() })
@@ -89,6 +111,9 @@ const frameSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ ...base, type: z.literal('markRead'), sessionId: sessionIdSchema, seq: seqSchema }).strict(),
+  z.object({ ...base, type: z.literal('delivered'), sessionId: sessionIdSchema, seq: seqSchema }).strict(),
+  searchSchema,
+  z.object({ ...base, type: z.literal('presence'), visible: z.boolean().optional() }).strict(),
   z.object({ ...base, type: z.literal('ping') }).strict(),
   z.object({ ...base, type: z.literal('recall'), sessionId: sessionIdSchema, idClient: clientIdSchema }).strict(),
   z.object({ ...base, type: z.literal('typing'), sessionId: sessionIdSchema }).strict(),

@@ -17,3 +17,17 @@ export function refusal(reason: ClosedReason, c: Pick<ConsultationInfo, 'maxPati
       return new ClientError('quotaExceeded', `本次问诊可发送 ${c.maxPatientMessages} 条消息，已用完`);
   }
 }
+
+/** Why a reply's `replyTo` is refused: it names no message of this conversation the sender may quote. */
+export type ReplyRefusal = 'missing' | 'recalled' | 'system';
+
+export function replyRefusal(reason: ReplyRefusal): ClientError {
+  switch (reason) {
+    case 'missing':
+      return new ClientError('invalidReply', '引用的消息不在本会话中');
+    case 'recalled':
+      return new ClientError('invalidReply', '引用的消息已撤回，不能引用');
+    case 'system':
+      return new ClientError('invalidReply', '系统消息不能引用');
+  }
+}

@@ -55,6 +55,8 @@ export interface SummaryCard {
 export type Card = PrescriptionCard | LabRequestCard | FollowUpCard | SummaryCard;
 export type CardKind = Card['card'];
 export const CARD_KINDS: readonly CardKind[] = ['prescription', 'labRequest', 'followUp', 'summary'];
+/** Each card's title, as its bubble heads it and as a quote or a search names it. */
+export const CARD_TITLES: Record<CardKind, string> = { prescription: '电子处方', labRequest: '检查申请单', followUp: '复诊提醒', summary: '问诊小结' };
 
 /** What a client sends: the server adds who issued it and when. */
 export type CardDraft = Card extends infer C ? (C extends Card ? Omit<C, 'doctor' | 'issuedAt'> : never) : never;

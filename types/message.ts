@@ -38,6 +38,34 @@ export interface OutgoingMessage {
   attach?: Record<string, unknown>;
   /** Client-generated uuid; the server deduplicates retries by (from, idClient). */
   idClient: string;
+  /** The message this one answers (引用): in the same conversation, visible to the sender. */
+  replyTo?: ReplyRef;
+}
+
+/** What a reply names: the quoted message's idClient and its seq in the same conversation. */
+export interface ReplyRef {
+  idClient: string;
+  seq: number;
+}
+
+/** How a message without text of its own is named in one line (a quote's excerpt, the sessions list). */
+export const MEDIA_LABELS = { image: '[图片]', audio: '[语音]', video: '[视频]', file: '[文件]', geo: '[位置]' } as const satisfies Partial<Record<MessageType, string>>;
+
+/** Longest excerpt of a quoted message, in characters (code points). */
+export const QUOTE_EXCERPT_MAX = 60;
+
+/**
+ * The quoted message as a reply shows it, made by the server from the stored original (a client's
+ * own excerpt is never trusted), so a reply cannot carry text from elsewhere. `recalled`: the original
+ * was recalled since, and the excerpt is gone.
+ */
+export interface Quote extends ReplyRef {
+  from: string;
+  fromNick?: string;
+  type: MessageType;
+  /** Text: its first QUOTE_EXCERPT_MAX characters; other types: a label such as [图片]. Empty when recalled. */
+  excerpt: string;
+  recalled?: boolean;
 }
 
 export interface Message extends OutgoingMessage {
@@ -56,6 +84,8 @@ export interface Message extends OutgoingMessage {
   error?: string;
   /** A note for the sender under their own bubble (e.g. sensitive words were masked). Local only. */
   notice?: string;
+  /** Set by the server on a reply (from `replyTo`). */
+  quote?: Quote;
 }
 
 export interface Ack {
@@ -109,7 +139,21 @@ export interface SessionSummary {
   peerReadSeq: number;
   /** Read cursor of each other member (team receipts: "2人已读"). */
   memberReads: Record<string, number>;
+  /**
+   * Lowest delivery cursor among the other members: own messages at or below it reached at least one
+   * device of everyone else (已送达), before they are read.
+   */
+  peerDeliveredSeq: number;
+  /** The consultation's doctor's presence, for the patient only; absent when the doctor hides it. */
+  presence?: PresenceInfo;
   consultation?: ConsultationInfo;
+}
+
+/** Whether someone has a live connection on any server process, or when they last had one (ms). */
+export interface PresenceInfo {
+  account: string;
+  online: boolean;
+  lastSeen?: number;
 }
 
 export const sessionIdOf = (scene: Scene, to: string): string => `${scene}-${to}`;

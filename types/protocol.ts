@@ -2,7 +2,7 @@
  * The wire protocol between clients and our IM server: JSON text frames over one WebSocket.
  * Every frame carries the protocol version `v`. Requests carry an `id` that the reply echoes.
  */
-import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, OutgoingMessage, SessionSummary } from './message';
+import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, MessageType, OutgoingMessage, PresenceInfo, SessionSummary } from './message';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -11,6 +11,10 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 /** ZIM's limit for text messages. */
 export const MAX_TEXT_BYTES = 32 * 1024;
 export const HISTORY_PAGE_MAX = 100;
+export const SEARCH_PAGE_MAX = 50;
+/** Shortest search text (in characters): shorter finds too much to be of use. */
+export const SEARCH_TEXT_MIN = 1;
+export const SEARCH_TEXT_MAX = 100;
 
 /** Request name -> request payload and reply payload. */
 export interface RequestMap {
@@ -38,6 +42,23 @@ export interface RequestMap {
     res: { msgs: Message[]; sessions: SessionSummary[]; complete: boolean };
   };
   markRead: { req: { sessionId: string; seq: number }; res: { readSeq: number } };
+  /**
+   * The receiving client says messages up to `seq` reached this device (sent on push and after sync);
+   * the server keeps the highest per member and tells the senders (`delivered` push).
+   */
+  delivered: { req: { sessionId: string; seq: number }; res: { deliveredSeq: number } };
+  /**
+   * Messages the viewer may read that match `text` (case-insensitive substring of the decrypted body,
+   * card titles, file names) and/or `types`, newest first. Without `sessionId`: every conversation the
+   * viewer may read (a doctor's search across consultations). `before` pages on (the previous reply's
+   * `next`). Only ids and counts of a search are ever logged.
+   */
+  search: {
+    req: { sessionId?: string; text?: string; types?: MessageType[]; before?: string; limit: number };
+    res: { hits: Message[]; next?: string };
+  };
+  /** A doctor shows or hides their presence from their patients; `visible` omitted reads it. */
+  presence: { req: { visible?: boolean }; res: { visible: boolean } };
   /** Recall one's own message within RECALL_WINDOW_MS; the reply is the stored recall notice. */
   recall: { req: { sessionId: string; idClient: string }; res: { notice: Message } };
   /**
@@ -96,6 +117,8 @@ export const ERROR_CODES = [
   'rateLimited',
   /** The text contains words the hospital blocks. */
   'contentBlocked',
+  /** A reply's `replyTo` names no message of this conversation the sender can see. */
+  'invalidReply',
   /** A consultation change that is not allowed from its state or for this role. */
   'invalidTransition',
   /** SMS link login: the one-time link is past its lifetime, or was already used. */
@@ -126,6 +149,9 @@ export type PushFrame =
   | { v: typeof PROTOCOL_VERSION; type: 'read'; sessionId: string; account: string; readSeq: number }
   | { v: typeof PROTOCOL_VERSION; type: 'unread'; sessionId: string; unread: number }
   | { v: typeof PROTOCOL_VERSION; type: 'typing'; sessionId: string; account: string }
+  | { v: typeof PROTOCOL_VERSION; type: 'delivered'; sessionId: string; account: string; deliveredSeq: number }
+  /** The consultation's doctor came or went (to that consultation's patient only). */
+  | { v: typeof PROTOCOL_VERSION; type: 'presence'; sessionId: string; presence: PresenceInfo }
   /** Sent before the server closes a connection because the account logged in on too many devices. */
   | { v: typeof PROTOCOL_VERSION; type: 'kicked'; reason: KickReason };
 

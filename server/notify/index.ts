@@ -1,7 +1,7 @@
 /**
- * Notifications wired together: the outbox policy on the storage, presence (this process's
- * connections, and Redis's view of every process when REDIS_URL is set), the channels configured, and
- * the worker. Nothing runs when no channel is configured.
+ * Notifications wired together: the outbox policy on the storage, presence (the server's: this
+ * process's connections, and Redis's view of every process when REDIS_URL is set), the channels
+ * configured, and the worker. Nothing runs when no channel is configured.
  */
 import type { Logger } from 'pino';
 import type { Audit } from '../audit';
@@ -10,18 +10,17 @@ import type { ServerConfig } from '../config';
 import { WechatApi } from '../platforms/wechat';
 import type { Storage } from '../storage/types';
 import { AlipayChannel, DouyinChannel, type SubscriptionChannel, WebhookChannel, WechatChannel } from './channels';
-import { LocalPresence, type LocalConnections, type Presence, RedisPresence } from './presence';
+import type { Presence } from './presence';
 import { NotifyWorker } from './worker';
 
 export interface Notifier {
   worker: NotifyWorker;
-  presence: Presence;
   close(): Promise<void>;
 }
 
 export async function startNotifier(
-  config: Pick<ServerConfig, 'notify' | 'platforms' | 'redisUrl'>,
-  deps: { storage: Storage; audit: Audit; auth: Auth; log: Logger; connections: LocalConnections; publicUrl: () => string; now?: () => number },
+  config: Pick<ServerConfig, 'notify' | 'platforms'>,
+  deps: { storage: Storage; audit: Audit; auth: Auth; log: Logger; presence: Presence; publicUrl: () => string; now?: () => number },
 ): Promise<Notifier | undefined> {
   const n = config.notify;
   if (!n) {
@@ -35,13 +34,12 @@ export async function startNotifier(
   if (n.weapp && p?.weapp) channels.push(new WechatChannel(new WechatApi(p.weapp, deps.storage, timeoutMs), p.weapp, deps.storage, n.weapp, timeoutMs));
   if (n.alipay && p?.alipay) channels.push(new AlipayChannel(p.alipay, n.alipay, timeoutMs));
   if (n.tt && p?.tt) channels.push(new DouyinChannel(p.tt, deps.storage, n.tt, timeoutMs));
-  const presence = config.redisUrl ? await RedisPresence.open(config.redisUrl, deps.connections, n.presenceSec * 1000) : new LocalPresence(deps.connections);
   const worker = new NotifyWorker({
     storage: deps.storage,
     audit: deps.audit,
     auth: deps.auth,
     log: deps.log,
-    presence,
+    presence: deps.presence,
     config: n,
     channels,
     ...(n.webhook ? { webhook: new WebhookChannel(n.webhook, timeoutMs) } : {}),
@@ -51,10 +49,6 @@ export async function startNotifier(
   worker.start();
   return {
     worker,
-    presence,
-    async close() {
-      await worker.close();
-      await presence.close();
-    },
+    close: () => worker.close(),
   };
 }

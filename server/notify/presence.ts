@@ -1,15 +1,21 @@
 /**
  * Whether a person has a live connection on any server process, so that nobody connected is sent a
- * notice. One process: its gateway's connections. Several (REDIS_URL): each process also keeps, per
- * account it holds, its node id in the sorted set `medchat:presence:<account>` scored by when that
- * entry lapses (three heartbeats), refreshed every beat and removed when the account's last connection
- * here goes. A process that dies leaves entries that lapse on their own.
+ * notice and patients see whether their doctor is there (server/presence.ts). One process: its
+ * gateway's connections. Several (REDIS_URL): each process also keeps, per account it holds, its node
+ * id in the sorted set `medchat:presence:<account>` scored by when that entry lapses (three
+ * heartbeats), refreshed every beat, added when the account's first connection here opens and removed
+ * when its last one goes (`changed`). A process that dies leaves entries that lapse on their own.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export interface Presence {
   isOnline(account: string): Promise<boolean>;
+  /**
+   * Publishes at once whether `account` is connected to this process (its first connection here opened
+   * or its last closed), instead of at the next beat: the doctor's presence shown to patients follows.
+   */
+  changed(account: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +31,8 @@ export class LocalPresence implements Presence {
   async isOnline(account: string): Promise<boolean> {
     return this.local.isConnected(account);
   }
+
+  async changed(): Promise<void> {}
 
   async close(): Promise<void> {}
 }
@@ -64,6 +72,21 @@ export class RedisPresence implements Presence {
       for (const account of this.published) if (!now.has(account)) tx.zrem(key(account), this.node);
       await tx.exec().catch(() => undefined);
       this.published = now;
+    });
+    return this.beating;
+  }
+
+  changed(account: string): Promise<void> {
+    this.beating = this.beating.then(async () => {
+      const tx = this.redis.multi();
+      if (this.local.isConnected(account)) {
+        tx.zadd(key(account), Date.now() + 3 * this.beatMs, this.node).pexpire(key(account), 3 * this.beatMs);
+        this.published.add(account);
+      } else {
+        tx.zrem(key(account), this.node);
+        this.published.delete(account);
+      }
+      await tx.exec().catch(() => undefined);
     });
     return this.beating;
   }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ClientError } from '../errors';
 import type { MediaKind } from '../../types/media';
 import { isMediaKind } from '../../types/media';
-import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
+import type { ConsultationStatus, MessageType, Quote, Scene } from '../../types/message';
 import type { Cipher } from '../crypto';
 import { PREFIX } from '../crypto';
 import type { AuditRecord, Consultation, ConversationSummary, NewMessage, StoredFile, StoredMessage } from './types';
@@ -25,6 +25,9 @@ export interface MessageRow {
   attach: string | null;
   time: number;
   recalled_at: number | null;
+  /** A reply's quote, sealed JSON, and the seq it names. */
+  quote: string | null;
+  quote_seq: number | null;
 }
 
 export interface FileRow {
@@ -105,6 +108,7 @@ export const toStored = (r: MessageRow, cipher: Cipher): StoredMessage => ({
   attach: r.attach ? (JSON.parse(cipher.open(r.attach)) as Record<string, unknown>) : undefined,
   time: r.time,
   ...(r.recalled_at !== null ? { recalledAt: r.recalled_at } : {}),
+  ...(r.quote ? { quote: JSON.parse(cipher.open(r.quote)) as Quote } : {}),
 });
 
 export const toConsultation = (r: ConsultationRow, cipher: Cipher): Consultation => ({
@@ -132,7 +136,7 @@ export interface ConversationRow {
 
 export function toSummary(
   c: ConversationRow,
-  parts: { others: Array<{ account: string; read_seq: number }>; last?: MessageRow; consultation?: ConsultationRow; unread: number },
+  parts: { others: Array<{ account: string; read_seq: number; delivered_seq: number }>; last?: MessageRow; consultation?: ConsultationRow; unread: number },
   cipher: Cipher,
 ): ConversationSummary {
   const { others } = parts;
@@ -146,6 +150,7 @@ export function toSummary(
     readSeq: c.read_seq,
     peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
     memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
+    peerDeliveredSeq: others.length ? Math.min(...others.map((o) => o.delivered_seq)) : 0,
     unread: parts.unread,
     lastMsg: parts.last ? toStored(parts.last, cipher) : undefined,
     consultation: parts.consultation ? toConsultation(parts.consultation, cipher) : undefined,
@@ -192,9 +197,14 @@ export function newMessageRow(m: NewMessage, seq: number, time: number, cipher: 
     body: m.body === '' ? '' : cipher.seal(m.body),
     attach: m.attach ? cipher.seal(JSON.stringify(m.attach)) : null,
     time,
+    quote: m.quote ? sealQuote(m.quote, cipher) : null,
+    quote_seq: m.quote?.seq ?? null,
   };
-  return { row, stored: { ...toStored({ ...row, body: '', attach: null, from_nick: null }, cipher), fromNick: m.fromNick, body: m.body, attach: m.attach } };
+  const opened = toStored({ ...row, body: '', attach: null, from_nick: null, quote: null }, cipher);
+  return { row, stored: { ...opened, fromNick: m.fromNick, body: m.body, attach: m.attach, ...(m.quote ? { quote: m.quote } : {}) } };
 }
+
+export const sealQuote = (q: Quote, cipher: Cipher): string => cipher.seal(JSON.stringify(q));
 
 /**
  * Columns holding names of people, consultations and files: sealed like bodies. Rows stored before

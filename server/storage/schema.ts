@@ -185,6 +185,15 @@ export const MIGRATIONS: Migration[] = [
   // The upload quota counts every upload admitted, refused or swept later, not the files kept.
   ({ int }) => `CREATE TABLE upload_attempts (owner TEXT NOT NULL, at ${int} NOT NULL, bytes ${int} NOT NULL);
    CREATE INDEX upload_attempts_owner_at ON upload_attempts(owner, at);`,
+  // Chat kit (issue 20): a reply's quote (sealed: it holds the original's text) and the seq it names, so
+  // that a recall can empty the quotes of its replies; each member's delivery cursor (reading implies
+  // delivery, so existing cursors start at the read ones); a doctor's presence setting and last-seen time.
+  ({ int, keyed }) => `ALTER TABLE messages ADD COLUMN quote TEXT;
+   ALTER TABLE messages ADD COLUMN quote_seq ${int};
+   CREATE INDEX messages_quotes ON messages(conv_id, quote_seq) WHERE quote_seq IS NOT NULL;
+   ALTER TABLE conversation_members ADD COLUMN delivered_seq ${int} NOT NULL DEFAULT 0;
+   UPDATE conversation_members SET delivered_seq = read_seq;
+   CREATE TABLE presence_settings (account TEXT PRIMARY KEY, visible INTEGER NOT NULL DEFAULT 1, last_seen ${int}, updated_at ${int} NOT NULL) ${keyed};`,
 ];
 
 /**

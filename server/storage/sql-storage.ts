@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closedReason } from '../../types/consultation';
-import type { Account, ConsultationStatus } from '../../types/message';
-import { refusal } from '../refusal';
+import type { Account, ConsultationStatus, MessageType } from '../../types/message';
+import { recalledQuote } from '../quote';
+import { refusal, replyRefusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { fileGone, fileOf, newMessageRow, quotaOf, sealQuote, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import { all, lock, one, type Op, run } from './sql';
 import type {
   AuditRecord,
@@ -23,7 +24,9 @@ import type {
   ConversationSummary,
   NewConsultation,
   NewMessage,
+  PresenceRecord,
   PurgeCutoffs,
+  SearchPosition,
   Storage,
   StoredFile,
   StoredMessage,
@@ -38,7 +41,7 @@ const CONSULTATION = `SELECT c.*, v.team_name FROM consultations c JOIN conversa
 const CONSULTATION_BY_ID = `${CONSULTATION} WHERE c.id = ?`;
 const CONSULTATIONS_BETWEEN = `${CONSULTATION} WHERE (c.patient = ? AND c.doctor = ?) OR (c.patient = ? AND c.doctor = ?) ORDER BY c.created_at DESC, c.id`;
 const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
-const MY_OTHERS = `SELECT conv_id, account, read_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
+const MY_OTHERS = `SELECT conv_id, account, read_seq, delivered_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
 const MY_LASTS = `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
 const MY_CONSULTATIONS = `${CONSULTATION} WHERE v.id IN (${MINE})`;
 
@@ -252,6 +255,8 @@ export abstract class SqlStorage implements Storage {
   protected *appendOp(m: NewMessage): Op<Appended> {
     const existing = yield* SqlStorage.byClientId(m.from, m.idClient);
     if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
+    // Before the conversation's row, as a recall takes them (original, then conversation): no deadlock.
+    if (m.quote) yield* this.holdOriginalOp(m.conv.id, m.quote.seq, m.quote.idClient);
     const now = Date.now();
     const bump = () =>
       one<{ last_seq: number; last_time: number }>(
@@ -270,8 +275,8 @@ export abstract class SqlStorage implements Storage {
     const file = fileOf(m);
     if (file !== undefined && (yield* run('UPDATE files SET referenced = 1 WHERE id = ?', file)).changes === 0) throw fileGone();
     yield* run(
-      `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target, type, body, attach, time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (conv_id, seq, id_server, id_client, from_account, from_nick, scene, to_target, type, body, attach, time, quote, quote_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.conv_id,
       row.seq,
       row.id_server,
@@ -284,6 +289,8 @@ export abstract class SqlStorage implements Storage {
       row.body,
       row.attach,
       row.time,
+      row.quote,
+      row.quote_seq,
     );
     const governing = quotaOf(m);
     if (governing !== undefined) yield* this.admitOp(governing, m.from);
@@ -362,7 +369,25 @@ export abstract class SqlStorage implements Storage {
     if (reason) throw refusal(reason, c);
   }
 
-  /** Marks `target` recalled and appends the notice, in the caller's transaction. */
+  /**
+   * A reply is stored only while its original is not recalled. The no-op UPDATE takes the original's
+   * row lock (PostgreSQL) until the reply commits: a recall at the same time waits for it and then
+   * empties its quote too, or went first and the reply is refused.
+   */
+  private *holdOriginalOp(convId: string, seq: number, idClient: string): Op<void> {
+    const held = yield* one<{ seq: number }>(
+      'UPDATE messages SET recalled_at = recalled_at WHERE conv_id = ? AND seq = ? AND id_client = ? AND recalled_at IS NULL RETURNING seq',
+      convId,
+      seq,
+      idClient,
+    );
+    if (!held) throw replyRefusal('recalled');
+  }
+
+  /**
+   * Marks `target` recalled and appends the notice, in the caller's transaction. Replies to it keep
+   * who and what they quoted, but not its words: their quotes are replaced by the recalled one.
+   */
   protected *recallOp(target: StoredMessage, notice: NewMessage): Op<Appended> {
     yield* run(
       'UPDATE messages SET recalled_at = COALESCE(recalled_at, ?) WHERE conv_id = ? AND from_account = ? AND id_client = ?',
@@ -371,6 +396,7 @@ export abstract class SqlStorage implements Storage {
       target.from,
       target.idClient,
     );
+    yield* run('UPDATE messages SET quote = ? WHERE conv_id = ? AND quote_seq = ?', sealQuote(recalledQuote(target), this.cipher), target.convId, target.seq);
     return yield* this.appendOp(notice);
   }
 
@@ -393,24 +419,93 @@ export abstract class SqlStorage implements Storage {
     return rows.map((r) => toStored(r, this.cipher));
   }
 
-  markRead(convId: string, account: string, seq: number): Promise<{ readSeq: number; raised: boolean }> {
-    return this.write(SqlStorage.markReadOp(convId, account, seq));
+  async messageAt(convId: string, seq: number): Promise<StoredMessage | undefined> {
+    const row = await this.read(one<MessageRow>('SELECT * FROM messages WHERE conv_id = ? AND seq = ?', convId, seq));
+    return row && toStored(row, this.cipher);
   }
 
-  private static *markReadOp(convId: string, account: string, seq: number): Op<{ readSeq: number; raised: boolean }> {
+  async markRead(convId: string, account: string, seq: number): Promise<{ readSeq: number; raised: boolean }> {
+    const { cursor, raised } = await this.write(SqlStorage.raiseCursorOp('read_seq', convId, account, seq));
+    return { readSeq: cursor, raised };
+  }
+
+  async markDelivered(convId: string, account: string, seq: number): Promise<{ deliveredSeq: number; raised: boolean }> {
+    const { cursor, raised } = await this.write(SqlStorage.raiseCursorOp('delivered_seq', convId, account, seq));
+    return { deliveredSeq: cursor, raised };
+  }
+
+  /** Raises a member's cursor; a read raises the delivery cursor with it, so it is never below the read one. */
+  private static *raiseCursorOp(column: 'read_seq' | 'delivered_seq', convId: string, account: string, seq: number): Op<{ cursor: number; raised: boolean }> {
     // A cursor past the newest message would hide messages that arrive later.
     const conv = yield* one<{ last_seq: number }>('SELECT last_seq FROM conversations WHERE id = ?', convId);
     const target = Math.min(seq, conv?.last_seq ?? 0);
-    const raised = yield* one<{ read_seq: number }>(
-      'UPDATE conversation_members SET read_seq = ? WHERE conv_id = ? AND account = ? AND read_seq < ? RETURNING read_seq',
+    const alsoDelivered = column === 'read_seq' ? ', delivered_seq = CASE WHEN delivered_seq < ? THEN ? ELSE delivered_seq END' : '';
+    const raised = yield* one<{ cursor: number }>(
+      `UPDATE conversation_members SET ${column} = ?${alsoDelivered} WHERE conv_id = ? AND account = ? AND ${column} < ? RETURNING ${column} AS cursor`,
       target,
+      ...(alsoDelivered ? [target, target] : []),
       convId,
       account,
       target,
     );
-    if (raised) return { readSeq: raised.read_seq, raised: true };
-    const current = yield* one<{ read_seq: number }>('SELECT read_seq FROM conversation_members WHERE conv_id = ? AND account = ?', convId, account);
-    return { readSeq: current?.read_seq ?? 0, raised: false };
+    if (raised) return { cursor: Number(raised.cursor), raised: true };
+    const current = yield* one<{ cursor: number }>(`SELECT ${column} AS cursor FROM conversation_members WHERE conv_id = ? AND account = ?`, convId, account);
+    return { cursor: Number(current?.cursor ?? 0), raised: false };
+  }
+
+  async searchMessages(convIds: string[], types: readonly MessageType[] | undefined, before: SearchPosition | undefined, limit: number): Promise<StoredMessage[]> {
+    if (!convIds.length) return [];
+    const ofType = types ? ` AND type IN (${types.map(() => '?').join(', ')})` : '';
+    const candidates = `recalled_at IS NULL AND type NOT IN ('notification', 'tip')${ofType}`;
+    // One conversation pages by its key (within it, time never goes back as seq rises); several by time.
+    const rows = await this.read(
+      convIds.length === 1
+        ? all<MessageRow>(
+            `SELECT * FROM messages WHERE conv_id = ? AND seq < ? AND ${candidates} ORDER BY seq DESC LIMIT ?`,
+            convIds[0],
+            before?.seq ?? Number.MAX_SAFE_INTEGER,
+            ...(types ?? []),
+            limit,
+          )
+        : all<MessageRow>(
+            `SELECT * FROM messages WHERE conv_id IN (${convIds.map(() => '?').join(', ')}) AND (time, conv_id, seq) < (?, ?, ?) AND ${candidates}
+             ORDER BY time DESC, conv_id DESC, seq DESC LIMIT ?`,
+            ...convIds,
+            before?.time ?? Number.MAX_SAFE_INTEGER,
+            before?.convId ?? '',
+            before?.seq ?? 0,
+            ...(types ?? []),
+            limit,
+          ),
+    );
+    return rows.map((r) => toStored(r, this.cipher));
+  }
+
+  async presenceOf(account: string): Promise<PresenceRecord> {
+    const row = await this.read(one<{ visible: number; last_seen: number | null }>('SELECT visible, last_seen FROM presence_settings WHERE account = ?', account));
+    return { visible: row === undefined || Number(row.visible) === 1, ...(row?.last_seen != null ? { lastSeen: Number(row.last_seen) } : {}) };
+  }
+
+  async setPresenceVisible(account: string, visible: boolean, at: number): Promise<void> {
+    await this.write(
+      run(
+        'INSERT INTO presence_settings (account, visible, updated_at) VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE SET visible = excluded.visible, updated_at = excluded.updated_at',
+        account,
+        visible ? 1 : 0,
+        at,
+      ),
+    );
+  }
+
+  async setLastSeen(account: string, at: number): Promise<void> {
+    await this.write(
+      run(
+        'INSERT INTO presence_settings (account, visible, last_seen, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT (account) DO UPDATE SET last_seen = excluded.last_seen, updated_at = excluded.updated_at',
+        account,
+        at,
+        at,
+      ),
+    );
   }
 
   /**
@@ -428,7 +523,7 @@ export abstract class SqlStorage implements Storage {
        WHERE m.account = ? ORDER BY c.last_time DESC, c.id`,
       account,
     );
-    const others = yield* all<{ conv_id: string; account: string; read_seq: number }>(MY_OTHERS, account, account);
+    const others = yield* all<{ conv_id: string; account: string; read_seq: number; delivered_seq: number }>(MY_OTHERS, account, account);
     const lasts = yield* all<MessageRow>(MY_LASTS, account);
     const consultations = yield* all<ConsultationRow>(MY_CONSULTATIONS, account);
     // Notifications (recalls) are bookkeeping, not something to read.
@@ -438,7 +533,7 @@ export abstract class SqlStorage implements Storage {
       account,
       account,
     );
-    const othersOf = new Map<string, Array<{ account: string; read_seq: number }>>();
+    const othersOf = new Map<string, Array<{ account: string; read_seq: number; delivered_seq: number }>>();
     for (const o of others) othersOf.set(o.conv_id, [...(othersOf.get(o.conv_id) ?? []), o]);
     const lastOf = new Map(lasts.map((r) => [r.conv_id, r]));
     const consultationOf = new Map(consultations.map((r) => [r.id, r]));

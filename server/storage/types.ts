@@ -1,5 +1,5 @@
 import type { MediaKind } from '../../types/media';
-import type { Account, ConsultationStatus, MessageType, Scene } from '../../types/message';
+import type { Account, ConsultationStatus, MessageType, Quote, Scene } from '../../types/message';
 
 /**
  * A conversation as the server keys it: one per team, one per unordered pair of accounts for p2p.
@@ -28,6 +28,8 @@ export interface StoredMessage {
   time: number;
   /** Set once the sender recalled it; the row is kept (medical records are retained) but never shown. */
   recalledAt?: number;
+  /** A reply's quote as the server made it (sealed like the body); emptied when the original is recalled. */
+  quote?: Quote;
 }
 
 export interface NewMessage {
@@ -48,6 +50,24 @@ export interface NewMessage {
    * patient's quota in the append's own transaction, so concurrent sends cannot overrun it.
    */
   consultationId?: string;
+  /**
+   * A reply's quote: the append takes it only while the original (quote.seq in this conversation,
+   * same idClient) is not recalled, checked in its own transaction so that a recall cannot slip between.
+   */
+  quote?: Quote;
+}
+
+/** Where a search stands: messages before this one, newest first by (time, conversation, seq). */
+export interface SearchPosition {
+  time: number;
+  convId: string;
+  seq: number;
+}
+
+/** A doctor's presence as stored: whether patients may see it, and when their last connection closed. */
+export interface PresenceRecord {
+  visible: boolean;
+  lastSeen?: number;
 }
 
 /** An uploaded file: the bytes live on disk under its id, this is what the server measured of them. */
@@ -124,6 +144,8 @@ export interface ConversationSummary {
   /** Lowest read cursor among the other members (the receipt watermark). */
   peerReadSeq: number;
   memberReads: Record<string, number>;
+  /** Lowest delivery cursor among the other members (never below their read cursors). */
+  peerDeliveredSeq: number;
   unread: number;
   lastMsg?: StoredMessage;
   consultation?: Consultation;
@@ -229,8 +251,24 @@ export interface Storage {
   history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
   after(convId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
-  /** Raises the account's read cursor (never lowers it); returns the cursor and whether it moved. */
+  /** The message at `seq` of a conversation (recalled or not). */
+  messageAt(convId: string, seq: number): Promise<StoredMessage | undefined>;
+  /**
+   * Raises the account's read cursor (never lowers it, never past the newest message), and its delivery
+   * cursor with it (read implies delivered); returns the read cursor and whether it moved.
+   */
   markRead(convId: string, account: string, seq: number): Promise<{ readSeq: number; raised: boolean }>;
+  /** Raises the account's delivery cursor like markRead; returns it and whether it moved. */
+  markDelivered(convId: string, account: string, seq: number): Promise<{ deliveredSeq: number; raised: boolean }>;
+  /**
+   * Up to `limit` messages of `convIds` before `before` (or the newest), newest first, of `types` if
+   * given, never recalled ones or system lines: one batch of a search (the caller matches the text).
+   */
+  searchMessages(convIds: string[], types: readonly MessageType[] | undefined, before: SearchPosition | undefined, limit: number): Promise<StoredMessage[]>;
+  /** A person's presence setting (visible unless they hid it) and last-seen time. */
+  presenceOf(account: string): Promise<PresenceRecord>;
+  setPresenceVisible(account: string, visible: boolean, at: number): Promise<void>;
+  setLastSeen(account: string, at: number): Promise<void>;
   conversationsOf(account: string): Promise<ConversationSummary[]>;
   putFile(file: StoredFile): Promise<void>;
   getFile(id: string): Promise<StoredFile | undefined>;

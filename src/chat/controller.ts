@@ -6,23 +6,28 @@
 import type { CardDraft } from '../../types/cards';
 import type { GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
-import type { ConsultationAction, Message, MessageType } from '../../types/message';
+import type { ConsultationAction, Message, MessageType, ReplyRef } from '../../types/message';
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
-import type { ImError, ImProvider, ProviderState } from '../im/types';
+import type { ImError, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore, ConnectionPhase } from '../store';
-import { errorText } from './errorText';
-import { ReadMarks } from './readMarks';
+import { localQuote } from '../render/timeline';
+import { Drafts } from './drafts';
+import { errorText, failureText } from './errorText';
+import { CursorMarks } from './readMarks';
 import { Sender } from './sender';
 import { Sync } from './sync';
 import { Typing } from './typing';
 import { Uploads } from './uploads';
 
 const PAGE_SIZE = 30;
+
+/** Delivery acks of different sessions go out at most this often (the server allows 10 frames a second). */
+export const DELIVERED_SPACING_MS = 250;
 
 export class ChatController {
   private started?: { token: string; done: Promise<void> };
@@ -33,7 +38,9 @@ export class ChatController {
   private readonly sender: Sender;
   private readonly uploads: Uploads;
   private readonly typingSignals: Typing;
-  private readonly readMarks: ReadMarks;
+  private readonly readMarks: CursorMarks;
+  private readonly deliveredMarks: CursorMarks;
+  private readonly drafts: Drafts;
 
   constructor(
     readonly store: ChatStore,
@@ -42,11 +49,13 @@ export class ChatController {
     persist: KeyValueStorage,
   ) {
     const synced = () => this.phase === 'synced';
-    this.sync = new Sync(store, provider, synced);
+    this.sync = new Sync(store, provider, synced, (msgs) => this.acknowledgeDelivery(msgs));
     this.sender = new Sender(store, provider, persist, synced);
     this.uploads = new Uploads(store, provider, this.sender);
     this.typingSignals = new Typing(store, provider);
-    this.readMarks = new ReadMarks(store, provider);
+    this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
+    this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
+    this.drafts = new Drafts(store, persist);
 
     const s = () => this.store.getState();
     s().setSeqGapFree(provider.seqKind === 'gapFree');
@@ -56,12 +65,17 @@ export class ChatController {
         this.sync.noticeGaps();
         const current = s().currentSessionId;
         if (current && msgs.some((m) => m.sessionId === current)) this.readMarks.schedule(current);
+        this.acknowledgeDelivery(msgs);
       }),
       provider.on('state', (state, err) => this.onProviderState(state, err)),
       provider.on('read', (sessionId, account, readSeq) => {
         if (account !== s().me?.account) s().peerRead(sessionId, account, readSeq);
       }),
       provider.on('unread', (sessionId, unread) => s().setUnread(sessionId, unread)),
+      provider.on('delivered', (sessionId, account, seq) => {
+        if (account !== s().me?.account) s().peerDelivered(sessionId, account, seq);
+      }),
+      provider.on('presence', (sessionId, presence) => s().setPresence(sessionId, presence)),
       provider.on('typing', (sessionId, account) => this.typingSignals.show(sessionId, account)),
     );
   }
@@ -72,6 +86,7 @@ export class ChatController {
     if (this.started) this.provider.disconnect();
     const done = this.provider.connect(token).then((me) => {
       this.store.getState().setMe(me);
+      this.drafts.restore(me.account);
       this.sender.restore(me.account);
     });
     this.started = { token, done };
@@ -94,6 +109,8 @@ export class ChatController {
     this.sender.stop();
     this.typingSignals.stop();
     this.readMarks.stop();
+    this.deliveredMarks.stop();
+    this.drafts.flush();
     this.setPhase('idle');
   }
 
@@ -137,6 +154,17 @@ export class ChatController {
     }
   }
 
+  /**
+   * Others' messages reached this device (push or sync): the senders learn it (已送达). Not for the
+   * session on screen: its read mark says more and goes out anyway.
+   */
+  private acknowledgeDelivery(msgs: readonly Message[]): void {
+    const s = this.store.getState();
+    const me = s.me?.account;
+    const sessions = new Set(msgs.filter((m) => m.from !== me && m.seq !== undefined).map((m) => m.sessionId));
+    for (const id of sessions) if (id !== s.currentSessionId) this.deliveredMarks.schedule(id);
+  }
+
   private newMessage(sessionId: string, type: MessageType, body: string, attach?: Record<string, unknown>): Message | undefined {
     const me = this.store.getState().me;
     const target = parseSessionId(sessionId);
@@ -156,10 +184,56 @@ export class ChatController {
     };
   }
 
-  async sendText(sessionId: string, text: string): Promise<void> {
+  /** `replyTo`: the held message this one quotes (引用). */
+  async sendText(sessionId: string, text: string, replyTo?: ReplyRef): Promise<void> {
     const body = text.trim();
     const msg = body ? this.newMessage(sessionId, 'text', body) : undefined;
-    if (msg) await this.sender.send(msg);
+    if (!msg) return;
+    this.drafts.clear(sessionId);
+    const original = replyTo && this.store.getState().messages.get(sessionId)?.byId.get(replyTo.idClient);
+    await this.sender.send(replyTo ? { ...msg, replyTo, ...(original ? { quote: localQuote(original) } : {}) } : msg);
+  }
+
+  /** The composer's text changed: kept as the session's draft. */
+  setDraft(sessionId: string, text: string): void {
+    this.drafts.set(sessionId, text);
+  }
+
+  /**
+   * Messages on the server matching `query` (newest first, a page at a time). Rejects with the text to
+   * show; the page shows held matches before this resolves.
+   */
+  async search(query: SearchQuery): Promise<SearchPage> {
+    try {
+      return await this.provider.search(query);
+    } catch (e) {
+      throw new Error(failureText(e));
+    }
+  }
+
+  /** A doctor's presence shown to their patients or not; without `visible` it reads the setting. */
+  async presenceVisible(visible?: boolean): Promise<boolean> {
+    try {
+      return await this.provider.presenceVisible(visible);
+    } catch (e) {
+      throw new Error(failureText(e));
+    }
+  }
+
+  /**
+   * Loads older pages until the message at `seq` is held (a quote or a search hit to jump to).
+   * Resolves whether it is held now.
+   */
+  async loadUntil(sessionId: string, seq: number): Promise<boolean> {
+    for (;;) {
+      const held = this.store.getState().messages.get(sessionId);
+      if (held && held.order.length && held.minSeq <= seq) return true;
+      if (held && !held.hasMore) return false;
+      const before = held?.order.length;
+      await this.loadOlder(sessionId, HISTORY_PAGE_MAX);
+      // A failed page (offline) brings nothing: stop rather than ask again and again.
+      if (this.store.getState().messages.get(sessionId)?.order.length === before) return false;
+    }
   }
 
   /** A card of the medical flow; shown at once as the server will stamp it. */
@@ -252,6 +326,7 @@ export class ChatController {
 
   leaveSession(sessionId: string): void {
     this.readMarks.schedule(sessionId);
+    this.drafts.flush();
     if (this.store.getState().currentSessionId === sessionId) this.store.getState().closeSession();
   }
 

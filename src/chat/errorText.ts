@@ -20,6 +20,7 @@ const TEXT: Record<ImErrorCode, string> = {
   quotaExceeded: '本次问诊的消息条数已用完',
   rateLimited: '发送太频繁，请稍后再试',
   contentBlocked: '消息含有不允许发送的内容，未发送',
+  invalidReply: '引用的消息不存在或已不可见，请取消引用后再发',
   invalidTransition: '当前问诊状态不允许此操作',
   linkExpired: '链接已过期，请联系医院重新发送',
   linkUsed: '该链接已使用过，请联系医院重新发送',

@@ -1,35 +1,63 @@
 /**
- * Read marks: the newest seq held of a session, sent once per session within MARK_READ_EVERY_MS. They
- * count against the server's per-account rate limit, and messages arriving one by one must not use it up.
+ * Read and delivery marks: the newest seq held of a session, sent once per session within
+ * MARK_READ_EVERY_MS. They count against the server's per-account rate limit, and messages arriving
+ * one by one must not use it up.
  */
-import type { ImProvider } from '../im/types';
 import type { ChatStore } from '../store';
 
 export const MARK_READ_EVERY_MS = 300;
 
-export class ReadMarks {
+export class CursorMarks {
   private readonly due = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Sessions whose window ended, waiting for their turn (only with spacing). */
+  private readonly queue: string[] = [];
+  private pause?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly store: ChatStore,
-    private readonly provider: ImProvider,
+    /** Sends the mark (markRead, delivered); failures are dropped: the next mark covers them. */
+    private readonly send: (sessionId: string, seq: number) => Promise<void>,
+    /**
+     * Between two marks of different sessions: a sync that brings messages of many sessions must not
+     * spend the account's rate limit, which the messages being sent share.
+     */
+    private readonly spacingMs = 0,
   ) {}
 
-  /** Marks the session read up to what is held when the window ends (the latest seq by then). */
+  /** Marks the session up to what is held when the window ends (the latest seq by then). */
   schedule(sessionId: string): void {
-    if (this.due.has(sessionId)) return;
+    if (this.due.has(sessionId) || this.queue.includes(sessionId)) return;
     this.due.set(
       sessionId,
       setTimeout(() => {
         this.due.delete(sessionId);
-        const seq = this.store.getState().messages.get(sessionId)?.maxSeq ?? 0;
-        if (seq > 0) this.provider.markRead(sessionId, seq).catch(() => undefined);
+        this.queue.push(sessionId);
+        this.drain();
       }, MARK_READ_EVERY_MS),
     );
+  }
+
+  private drain(): void {
+    while (!this.pause) {
+      const sessionId = this.queue.shift();
+      if (sessionId === undefined) return;
+      const seq = this.store.getState().messages.get(sessionId)?.maxSeq ?? 0;
+      if (seq <= 0) continue;
+      this.send(sessionId, seq).catch(() => undefined);
+      if (this.spacingMs > 0) {
+        this.pause = setTimeout(() => {
+          this.pause = undefined;
+          this.drain();
+        }, this.spacingMs);
+      }
+    }
   }
 
   stop(): void {
     for (const t of this.due.values()) clearTimeout(t);
     this.due.clear();
+    clearTimeout(this.pause);
+    this.pause = undefined;
+    this.queue.length = 0;
   }
 }

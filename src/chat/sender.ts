@@ -90,6 +90,7 @@ export class Sender {
         body: msg.body,
         idClient: msg.idClient,
         ...(msg.attach ? { attach: msg.attach } : {}),
+        ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
       });
       box.remove(msg.sessionId, msg.idClient);
       this.store.getState().ack(ack);

@@ -4,6 +4,7 @@
  * decides the connection phase: the controller does.
  */
 import { backoffDelay } from '../im/backoff';
+import type { Message } from '../../types/message';
 import type { ImErrorCode, ImProvider } from '../im/types';
 import { connectionLost, errorCodeOf } from '../im/types';
 import type { ChatStore } from '../store';
@@ -28,6 +29,8 @@ export class Sync {
     private readonly provider: ImProvider,
     /** Whether a gap fill may run now (only on a connection that has synced). */
     private readonly mayFillGaps: () => boolean,
+    /** Messages a sync brought, once in the store (their delivery is acknowledged). */
+    private readonly received: (msgs: readonly Message[]) => void = () => undefined,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -80,6 +83,7 @@ export class Sync {
       const res = await this.provider.sync(syncCursors(s()));
       s().receive(res.msgs);
       s().setSessions(res.sessions);
+      if (res.msgs.length) this.received(res.msgs);
       if (res.complete) break;
     }
   }

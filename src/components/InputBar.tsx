@@ -17,27 +17,44 @@ interface Props {
   actions?: ComposerAction[];
   /** A recorded voice clip to send; no voice mode without it. */
   onVoice?: (clip: LocalFile) => void;
+  /** The quoted message's line ("张医生：…") while replying to it, with a cancel. */
+  quote?: string;
+  onCancelQuote?: () => void;
+  /** Every change the person makes to the text (kept as the draft); not called for `fill`. */
+  onTextChange?: (text: string) => void;
 }
 
 type Panel = 'none' | 'emoji' | 'more' | 'voice';
 
 /** Text with emoji, or voice; the "+" panel for photos, files, location and cards. */
-export function InputBar({ onSend, disabled, placeholder, onTyping, fill, actions, onVoice }: Props) {
-  const [text, setText] = useState('');
+export function InputBar({ onSend, disabled, placeholder, onTyping, fill, actions, onVoice, quote, onCancelQuote, onTextChange }: Props) {
+  const [text, setTextState] = useState('');
+  const setText = (next: string) => {
+    setTextState(next);
+    onTextChange?.(next);
+  };
   const [panel, setPanel] = useState<Panel>('none');
   useEffect(() => {
-    if (fill) setText(fill.text);
+    if (fill) setTextState(fill.text);
   }, [fill]);
   const canSend = !disabled && text.trim().length > 0;
   const submit = () => {
     if (!canSend) return;
     onSend(text);
-    setText('');
+    setTextState('');
   };
   const toggle = (p: Panel) => setPanel((cur) => (cur === p ? 'none' : p));
   const voice = panel === 'voice' && onVoice;
   return (
     <View className='composer'>
+      {quote !== undefined && (
+        <View className='composer-quote'>
+          <Text className='composer-quote-text'>{`引用 ${quote}`}</Text>
+          <Text className='composer-quote-cancel' aria-label='取消引用' onClick={onCancelQuote}>
+            ✕
+          </Text>
+        </View>
+      )}
       <View className='input-bar'>
         {onVoice && (
           <Text className='input-icon voice-toggle' aria-label={voice ? '键盘' : '语音'} onClick={() => !disabled && toggle('voice')}>
@@ -78,7 +95,7 @@ export function InputBar({ onSend, disabled, placeholder, onTyping, fill, action
           发送
         </Button>
       </View>
-      {panel === 'emoji' && <EmojiPanel onPick={(p) => setText((t) => t + p)} />}
+      {panel === 'emoji' && <EmojiPanel onPick={(p) => setText(text + p)} />}
       {panel === 'more' && actions && (
         <MorePanel
           actions={actions.map((a) => ({

@@ -1,6 +1,7 @@
 import { Text, View } from '@tarojs/components';
 import type { AudioAttach, FileAttach, GeoAttach, ImageAttach, VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
+import type { QuoteView } from '../render/timeline';
 import { itemDomId } from '../render/timeline';
 import { CardBody, FileBody, GeoBody, ImageBody, TextBody, VideoBody, VoiceBody } from './bubbles';
 
@@ -8,8 +9,13 @@ interface Props {
   msg: Message;
   mine: boolean;
   read: boolean;
-  /** "已读", "未读", "2人已读"… */
+  /** "已读", "已送达", "未读", "2人已读"… */
   receipt: string;
+  /** The message this one replies to, above the bubble; tapping it jumps there. */
+  quote?: QuoteView;
+  /** The message last jumped to (from a quote or a search hit): highlighted so the eye finds it. */
+  flash?: boolean;
+  onQuoteTap?: (quote: QuoteView) => void;
   /** Names above others' bubbles help only in groups; a consultation has one counterpart. */
   showNick?: boolean;
   onResend?: (idClient: string) => void;
@@ -54,10 +60,10 @@ function Body({ msg, mine }: { msg: Message; mine: boolean }) {
 }
 
 /** One message: ours on the right with its delivery state, theirs on the left with the sender. */
-export function MessageBubble({ msg, mine, read, receipt, showNick, onResend, onLongPress }: Props) {
+export function MessageBubble({ msg, mine, read, receipt, quote, flash, showNick, onResend, onLongPress, onQuoteTap }: Props) {
   const initial = (msg.fromNick ?? msg.from).slice(0, 1);
   return (
-    <View className={`msg-row ${mine ? 'mine' : 'theirs'}`} id={itemDomId(msg.idClient)}>
+    <View className={`msg-row ${mine ? 'mine' : 'theirs'}${flash ? ' msg-flash' : ''}`} id={itemDomId(msg.idClient)}>
       {!mine && (
         <View className='msg-avatar'>
           <Text>{initial}</Text>
@@ -65,6 +71,11 @@ export function MessageBubble({ msg, mine, read, receipt, showNick, onResend, on
       )}
       <View className='msg-col'>
         {!mine && showNick && <Text className='msg-nick'>{msg.fromNick ?? msg.from}</Text>}
+        {quote && (
+          <View className={`msg-quote${quote.recalled ? ' msg-quote-recalled' : ''}`} onClick={() => !quote.recalled && onQuoteTap?.(quote)}>
+            <Text className='msg-quote-text'>{quote.recalled ? quote.text : `${quote.name}：${quote.text}`}</Text>
+          </View>
+        )}
         <View className={`msg-bubble msg-bubble-${msg.type}`} onLongPress={() => onLongPress?.(msg)}>
           <Body msg={msg} mine={mine} />
         </View>

@@ -3,10 +3,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../types/message';
 import { measureRect } from '../platform/measure';
 import { scrollPosition } from '../platform/scroll';
-import type { TimelineItem } from '../render/timeline';
+import type { QuoteView, TimelineItem } from '../render/timeline';
 import { itemDomId } from '../render/timeline';
 import type { ListWindow } from '../render/window';
-import { afterAppend, extendDown, extendUp, freeze, initialWindow, windowRange } from '../render/window';
+import { afterAppend, around, extendDown, extendUp, freeze, initialWindow, windowRange } from '../render/window';
 import { MessageBubble } from './MessageBubble';
 
 interface Props {
@@ -18,6 +18,10 @@ interface Props {
   onLongPress?: (msg: Message) => void;
   /** Puts the text of one's own recalled message back into the input. */
   onReedit?: (text: string) => void;
+  /** A reply's quote was tapped (the page loads what is needed, then sets `jumpTo`). */
+  onQuoteTap?: (quote: QuoteView) => void;
+  /** Scrolls to this item once it is in `items`; a new object for every jump. */
+  jumpTo?: { key: string };
 }
 
 const LIST_ID = 'msg-list';
@@ -25,7 +29,7 @@ const LIST_ID = 'msg-list';
 const NEAR_BOTTOM_PX = 80;
 const PAST_THE_END = 10_000_000;
 
-function Item({ item, ...p }: { item: TimelineItem } & Omit<Props, 'items' | 'onLoadOlder'>) {
+function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo'>) {
   if (item.kind === 'time') {
     return (
       <View className='time-header' id={itemDomId(item.key)}>
@@ -51,6 +55,9 @@ function Item({ item, ...p }: { item: TimelineItem } & Omit<Props, 'items' | 'on
       mine={item.mine}
       read={item.read}
       receipt={item.receipt}
+      quote={item.quote}
+      flash={flash}
+      onQuoteTap={p.onQuoteTap}
       showNick={p.showNick}
       onResend={p.onResend}
       onLongPress={p.onLongPress}
@@ -64,7 +71,7 @@ function Item({ item, ...p }: { item: TimelineItem } & Omit<Props, 'items' | 'on
  * the window moves or older history comes in, the item at its edge is measured before and after and
  * the scroll position corrected by the difference, so what the reader looks at does not move.
  */
-export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
+export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props) {
   const keys = useMemo(() => items.map((i) => i.key), [items]);
   const [win, setWin] = useState<ListWindow>(initialWindow);
   const [atBottom, setAtBottom] = useState(true);
@@ -127,6 +134,33 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
     },
     [markAnchor],
   );
+
+  // A jump: the window moves around the target, then the list scrolls it to the top of the view.
+  const jumping = useRef<string>();
+  const [flashKey, setFlashKey] = useState<string>();
+  useEffect(() => {
+    const next = jumpTo && around(keys, jumpTo.key);
+    if (!jumpTo || !next) return;
+    jumping.current = jumpTo.key;
+    anchor.current = undefined;
+    setFlashKey(jumpTo.key);
+    setAtBottom(false);
+    setWin(next);
+    // Only a new jump acts: the keys changing afterwards must not pull the list back.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [jumpTo]);
+
+  useEffect(() => {
+    const target = jumping.current;
+    if (target === undefined) return;
+    jumping.current = undefined;
+    void Promise.all([measureRect(LIST_ID), measureRect(itemDomId(target))]).then(([list, rect]) => {
+      if (!list || !rect) return;
+      scrolled.current = Math.max(0, scrolled.current + rect.top - list.top - 16);
+      // The same position twice would not reach the platform as a change: a pixel apart.
+      setScrollTop((t) => (t === scrolled.current ? scrolled.current + 1 : scrolled.current));
+    });
+  }, [win]);
 
   useEffect(() => {
     // An older page just came in: bring it into the window first, then correct once for both.
@@ -222,7 +256,7 @@ export function MessageList({ items, onLoadOlder, ...itemProps }: Props) {
         onScroll={onScroll}
       >
         {items.slice(start, end).map((item) => (
-          <Item key={item.key} item={item} {...itemProps} />
+          <Item key={item.key} item={item} flash={item.key === flashKey} {...itemProps} />
         ))}
         <View className='msg-list-end' />
       </ScrollView>

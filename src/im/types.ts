@@ -4,7 +4,9 @@ import type {
   ConsultationAction,
   ConsultationInfo,
   Message,
+  MessageType,
   OutgoingMessage,
+  PresenceInfo,
   SessionSummary,
 } from '../../types/message';
 import type { FileAttach, MediaKind } from '../../types/media';
@@ -55,6 +57,10 @@ export interface ProviderEvents {
   unread: (sessionId: string, unread: number) => void;
   /** Someone else in the session is typing (transient, never stored). */
   typing: (sessionId: string, account: string) => void;
+  /** Another member's device got the session's messages up to `seq` (our messages show 已送达). */
+  delivered: (sessionId: string, account: string, seq: number) => void;
+  /** The consultation's doctor came or went (the patient's side only). */
+  presence: (sessionId: string, presence: PresenceInfo) => void;
   /** The session token was renewed; the app stores it for the next start. */
   token: (token: string, expiresAt: number) => void;
 }
@@ -62,6 +68,22 @@ export interface ProviderEvents {
 export interface HistoryPage {
   msgs: Message[];
   hasMore: boolean;
+}
+
+export interface SearchQuery {
+  /** Without it: every conversation the person may read. */
+  sessionId?: string;
+  text?: string;
+  types?: MessageType[];
+  /** The previous page's `next`. */
+  before?: string;
+  limit: number;
+}
+
+export interface SearchPage {
+  hits: Message[];
+  /** Where the next page starts; absent on the last page. */
+  next?: string;
 }
 
 export interface SyncResult {
@@ -90,6 +112,12 @@ export interface ImProvider {
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage>;
   sync(cursors: Record<string, number>): Promise<SyncResult>;
   markRead(sessionId: string, seq: number): Promise<void>;
+  /** This device got the session's messages up to `seq` (the senders see 已送达). */
+  delivered(sessionId: string, seq: number): Promise<void>;
+  /** Messages the person may read that match, newest first, a page at a time. */
+  search(query: SearchQuery): Promise<SearchPage>;
+  /** A doctor shows or hides their presence; without `visible` it only reads the setting. */
+  presenceVisible(visible?: boolean): Promise<boolean>;
   /**
    * Copies a stored message of `msg.sessionId` into `toSessionId` as the current user's, under
    * `idClient`; resolves with the copy as stored.

@@ -39,3 +39,13 @@ export function dateTimeLabel(time: number): string {
   const d = new Date(time);
   return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${hm(d)}`;
 }
+
+/**
+ * The doctor's presence as the patient's chat header says it. "Just now" is within a minute: a
+ * reconnecting phone drops off for a few seconds and is not "away".
+ */
+export function presenceText(p: { online: boolean; lastSeen?: number }, now: number): string {
+  if (p.online) return '医生在线';
+  if (p.lastSeen === undefined) return '医生离线';
+  return now - p.lastSeen < 60_000 ? '最近在线 刚刚' : `最近在线 ${timeHeaderLabel(p.lastSeen, now)}`;
+}

@@ -1,5 +1,5 @@
-import type { Message } from '../../types/message';
-import { RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
+import type { Message, Quote } from '../../types/message';
+import { MEDIA_LABELS, QUOTE_EXCERPT_MAX, RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
 import { cardPreview } from './cards';
 import { emojiText } from './emoji';
 import { timeHeaderLabel } from './time';
@@ -11,7 +11,50 @@ export type TimelineItem =
   | { kind: 'time'; key: string; label: string }
   /** A centred system line; `reedit` is the text of one's own recalled message. */
   | { kind: 'tip'; key: string; text: string; reedit?: string }
-  | { kind: 'msg'; key: string; msg: Message; mine: boolean; read: boolean; receipt: string };
+  | { kind: 'msg'; key: string; msg: Message; mine: boolean; read: boolean; receipt: string; quote?: QuoteView };
+
+/** The quoted message above a reply: who wrote it and what (or that it was recalled); tapping jumps there. */
+export interface QuoteView {
+  idClient: string;
+  seq: number;
+  name: string;
+  text: string;
+  recalled: boolean;
+}
+
+export const QUOTE_RECALLED_TEXT = '引用的消息已撤回';
+
+/**
+ * The quote one's own reply shows until the server's copy of it arrives (an ack carries no quote):
+ * made from the original as held here, as the server makes it from the stored one.
+ */
+export function localQuote(original: Message): Quote {
+  const text = original.type === 'text' ? Array.from(original.body).slice(0, QUOTE_EXCERPT_MAX).join('') : previewOf(original);
+  return {
+    idClient: original.idClient,
+    seq: original.seq ?? 0,
+    from: original.from,
+    ...(original.fromNick ? { fromNick: original.fromNick } : {}),
+    type: original.type,
+    excerpt: text,
+  };
+}
+
+/**
+ * The server's excerpt of a quoted message as the bubble shows it. Recalled when the server says so or
+ * when the original held here has been recalled since the reply was stored.
+ */
+export function quoteView(quote: Quote, myAccount: string | undefined, recalledHere: boolean): QuoteView {
+  const recalled = Boolean(quote.recalled) || recalledHere;
+  const name = quote.from === myAccount ? '我' : (quote.fromNick ?? quote.from);
+  return {
+    idClient: quote.idClient,
+    seq: quote.seq,
+    name,
+    text: recalled ? QUOTE_RECALLED_TEXT : quote.type === 'text' ? emojiText(quote.excerpt) : quote.excerpt,
+    recalled,
+  };
+}
 
 /**
  * The element id of a list item, safe as a CSS selector (scroll-into-view looks it up with one):
@@ -28,13 +71,16 @@ function recallLine(by: string, nick: string | undefined, myAccount: string | un
 
 /**
  * "已读"/"未读" as WeChat shows it with one counterpart; with several others "n人已读" until all have.
+ * Before anyone read it, "已送达" once it reached a device of every other member.
  */
-function receiptOf(msg: Message, reads: MemberReads): { read: boolean; receipt: string } {
+function receiptOf(msg: Message, reads: MemberReads, deliveredSeq: number): { read: boolean; receipt: string } {
   const cursors = Object.values(reads);
   const readers = msg.seq === undefined ? 0 : cursors.filter((c) => c >= (msg.seq as number)).length;
   const read = msg.status === 'receipt' || (cursors.length > 0 && readers === cursors.length);
   if (read) return { read, receipt: cursors.length > 1 ? '全部已读' : '已读' };
-  return { read, receipt: cursors.length > 1 && readers > 0 ? `${readers}人已读` : '未读' };
+  if (cursors.length > 1 && readers > 0) return { read, receipt: `${readers}人已读` };
+  const delivered = msg.seq !== undefined && msg.seq <= deliveredSeq;
+  return { read, receipt: delivered ? '已送达' : '未读' };
 }
 
 /**
@@ -47,9 +93,13 @@ export function buildTimeline(
   myAccount: string | undefined,
   now: number,
   reads: MemberReads = {},
+  /** The session's peerDeliveredSeq. */
+  deliveredSeq = 0,
 ): TimelineItem[] {
   const items: TimelineItem[] = [];
   let prevTime: number | undefined;
+  // Originals come before their replies, so this holds every recalled original a reply can name.
+  const recalledIds = new Set<string>();
   for (const msg of msgs) {
     if (recallTarget(msg)) continue;
     if (prevTime === undefined || msg.time - prevTime > TIME_HEADER_GAP_MS) {
@@ -57,6 +107,7 @@ export function buildTimeline(
     }
     prevTime = msg.time;
     const recalled = recalledInfo(msg);
+    if (recalled) recalledIds.add(msg.idClient);
     if (recalled) {
       const text = recallLine(recalled.by, msg.fromNick, myAccount);
       items.push({ kind: 'tip', key: msg.idClient, text, ...(recalled.text !== undefined ? { reedit: recalled.text } : {}) });
@@ -64,19 +115,25 @@ export function buildTimeline(
       items.push({ kind: 'tip', key: msg.idClient, text: msg.body });
     } else {
       const mine = msg.from === myAccount;
-      items.push({ kind: 'msg', key: msg.idClient, msg, mine, ...(mine ? receiptOf(msg, reads) : { read: false, receipt: '' }) });
+      const receipt = mine ? receiptOf(msg, reads, deliveredSeq) : { read: false, receipt: '' };
+      const quote = msg.quote && quoteView(msg.quote, myAccount, recalledIds.has(msg.quote.idClient));
+      items.push({ kind: 'msg', key: msg.idClient, msg, mine, ...receipt, ...(quote ? { quote } : {}) });
     }
   }
   return items;
 }
 
-export type MessageAction = 'copy' | 'forward' | 'recall' | 'resend';
+export type MessageAction = 'copy' | 'quote' | 'forward' | 'recall' | 'resend';
 
-/** What a long press on a message offers: recall only for one's own stored messages within the window. */
+/**
+ * What a long press on a message offers: quoting any stored message a person sees (the server names
+ * it by seq), recall only for one's own stored messages within the window.
+ */
 export function messageActions(msg: Message, myAccount: string | undefined, now: number, canForward = false): MessageAction[] {
   const actions: MessageAction[] = [];
   if (msg.type === 'text') actions.push('copy');
   const system = msg.type === 'tip' || msg.type === 'notification';
+  if (msg.seq !== undefined && !system) actions.push('quote');
   if (canForward && msg.seq !== undefined && !system) actions.push('forward');
   const mine = msg.from === myAccount;
   if (mine && msg.seq !== undefined && now - msg.time <= RECALL_WINDOW_MS) actions.push('recall');
@@ -96,15 +153,11 @@ export function previewOf(msg: Message | undefined, myAccount?: string): string 
     case 'notification':
       return msg.body;
     case 'image':
-      return '[图片]';
     case 'audio':
-      return '[语音]';
     case 'video':
-      return '[视频]';
     case 'file':
-      return '[文件]';
     case 'geo':
-      return '[位置]';
+      return MEDIA_LABELS[msg.type];
     case 'custom':
       return cardPreview(msg.attach);
   }

@@ -57,3 +57,15 @@ export function freeze(keys: readonly string[], w: ListWindow): ListWindow {
   const { start, end } = windowRange(keys, w);
   return end === 0 ? w : { endKey: keys[end - 1], count: end - start };
 }
+
+/**
+ * A window showing `key` (a quote or search hit to jump to) with some items around it; it does not
+ * follow new messages, so the jump stays where it landed. Undefined when the key is not held.
+ */
+export function around(keys: readonly string[], key: string): ListWindow | undefined {
+  const at = keys.lastIndexOf(key);
+  if (at < 0) return undefined;
+  const end = Math.min(keys.length, Math.max(at + WINDOW.step, WINDOW.size));
+  const start = Math.max(0, Math.min(at - WINDOW.step, end - WINDOW.size));
+  return { endKey: keys[end - 1], count: end - start };
+}

@@ -1,5 +1,5 @@
 import { createStore, useStore } from 'zustand';
-import type { Ack, Account, Message, SessionSummary } from '../../types/message';
+import type { Ack, Account, Message, PresenceInfo, SessionSummary } from '../../types/message';
 import * as R from './reducers';
 
 export type { ChatState, ConnectionPhase, SessionMessages } from './reducers';
@@ -20,6 +20,10 @@ export interface ChatActions {
   openSessionAsRead(sessionId: string): void;
   closeSession(): void;
   peerRead(sessionId: string, account: string, readSeq: number): void;
+  peerDelivered(sessionId: string, account: string, seq: number): void;
+  setPresence(sessionId: string, presence: PresenceInfo): void;
+  setDraft(sessionId: string, text: string): void;
+  loadDrafts(drafts: Record<string, string>): void;
   setTyping(sessionId: string, account: string | undefined): void;
   setUnread(sessionId: string, unread: number): void;
   setUploadProgress(idClient: string, fraction: number | undefined): void;
@@ -54,6 +58,10 @@ export function createChatStore() {
       openSessionAsRead: (sessionId) => run((tx) => R.openSessionAsRead(tx, sessionId)),
       closeSession: () => run((tx) => R.closeSession(tx)),
       peerRead: (sessionId, account, readSeq) => run((tx) => R.peerRead(tx, sessionId, account, readSeq)),
+      peerDelivered: (sessionId, account, seq) => run((tx) => R.peerDelivered(tx, sessionId, account, seq)),
+      setPresence: (sessionId, presence) => run((tx) => R.setPresence(tx, sessionId, presence)),
+      setDraft: (sessionId, text) => run((tx) => R.setDraft(tx, sessionId, text)),
+      loadDrafts: (drafts) => run((tx) => R.loadDrafts(tx, drafts)),
       setTyping: (sessionId, account) => run((tx) => R.setTyping(tx, sessionId, account)),
       setUnread: (sessionId, unread) => run((tx) => R.setUnread(tx, sessionId, unread)),
       setUploadProgress: (idClient, fraction) => run((tx) => R.setUploadProgress(tx, idClient, fraction)),

@@ -9,7 +9,7 @@
  * session's length, and one path in the tries of sessions; every other session's objects stay the
  * same objects (`===`), so React re-renders only what shows them.
  */
-import type { Ack, Account, Message, SessionSummary } from '../../types/message';
+import type { Ack, Account, Message, PresenceInfo, SessionSummary } from '../../types/message';
 import { consultationChange, parseSessionId, recallTarget, recalledView } from '../../types/message';
 import { MessageOrder } from './otree';
 import { compareMessages } from './order';
@@ -63,6 +63,13 @@ export interface ChatState {
   /** Upload progress (0..1) of own media messages still uploading, by idClient. */
   uploads: Record<string, number>;
   /**
+   * Delivery cursors of the other members, by session and account (from `delivered` pushes): the
+   * session's peerDeliveredSeq is their lowest, as the server computes it for the summary.
+   */
+  delivered: Record<string, Record<string, number>>;
+  /** Unsent text of the composer, by session (the controller persists it). */
+  drafts: Record<string, string>;
+  /**
    * Whether seqs count each conversation without holes (our server). NIM's stand-in seq is the server
    * time, where a jump is normal: nothing is ever "missing" and the SDK does its own sync.
    */
@@ -75,6 +82,8 @@ export const initialChatState = (): ChatState => ({
   messages: PMap.empty(),
   typing: {},
   uploads: {},
+  delivered: {},
+  drafts: {},
   seqGapFree: true,
 });
 
@@ -150,6 +159,8 @@ export class Tx {
     this.sums.clear();
     this.put('sessions', PMap.empty());
     this.put('messages', PMap.empty());
+    this.put('delivered', {});
+    this.put('drafts', {});
   }
 
   /** The top-level fields this update changed, for zustand's `set`. */
@@ -260,6 +271,7 @@ function touchSession(tx: Tx, msg: Message): SessionSummary {
       readSeq: 0,
       peerReadSeq: 0,
       memberReads: {},
+      peerDeliveredSeq: 0,
     };
     tx.putSummary(session);
   }
@@ -365,8 +377,11 @@ export function setSessions(tx: Tx, sessions: readonly SessionSummary[]): void {
   for (const incoming of sessions) {
     const newestLocal = tx.peek(incoming.id)?.order.last();
     const open = tx.get('currentSessionId') === incoming.id;
+    const held = tx.summary(incoming.id);
     tx.putSummary({
       ...incoming,
+      // A `delivered` push can be newer than the list the server sent before it.
+      peerDeliveredSeq: Math.max(incoming.peerDeliveredSeq, held?.peerDeliveredSeq ?? 0),
       unread: open ? 0 : incoming.unread,
       lastMsg: newestLocal && newestLocal.seq === undefined ? newestLocal : (incoming.lastMsg ?? newestLocal),
     });
@@ -424,6 +439,43 @@ export function peerRead(tx: Tx, sessionId: string, account: string, readSeq: nu
   });
   s.sentFrom = upTo + 1;
   for (const m of read) replaceHeld(tx, s, m, { ...m, status: 'receipt' });
+}
+
+/**
+ * Another member's device got the messages up to `seq`. Read implies delivered, so each member's
+ * cursor counts with their read cursor; the members are the keys of memberReads (the server lists
+ * every other member there), or just this one while the session's members are unknown.
+ */
+export function peerDelivered(tx: Tx, sessionId: string, account: string, seq: number): void {
+  const all = tx.get('delivered');
+  const mine = { ...all[sessionId], [account]: Math.max(all[sessionId]?.[account] ?? 0, seq) };
+  tx.put('delivered', { ...all, [sessionId]: mine });
+  const session = tx.editSummary(sessionId);
+  if (!session) return;
+  const members = Object.keys(session.memberReads).length ? Object.keys(session.memberReads) : [account];
+  const lowest = Math.min(...members.map((a) => Math.max(mine[a] ?? 0, session.memberReads[a] ?? 0)));
+  session.peerDeliveredSeq = Math.max(session.peerDeliveredSeq, lowest);
+}
+
+/**
+ * The doctor came or went (shown to the patient). Offline without a last-seen time is the server's
+ * "nothing to show": the doctor hid their presence.
+ */
+export function setPresence(tx: Tx, sessionId: string, presence: PresenceInfo): void {
+  const session = tx.editSummary(sessionId);
+  if (!session) return;
+  if (presence.online || presence.lastSeen !== undefined) session.presence = presence;
+  else delete session.presence;
+}
+
+/** Empty text removes the draft. */
+export function setDraft(tx: Tx, sessionId: string, text: string): void {
+  const { [sessionId]: _was, ...rest } = tx.get('drafts');
+  tx.put('drafts', text ? { ...rest, [sessionId]: text } : rest);
+}
+
+export function loadDrafts(tx: Tx, drafts: Record<string, string>): void {
+  tx.put('drafts', { ...drafts });
 }
 
 export function setTyping(tx: Tx, sessionId: string, account: string | undefined): void {

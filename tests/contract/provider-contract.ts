@@ -1,7 +1,7 @@
 /**
  * What every IM provider must do for the app, asserted through the app's own stack (store + controller
  * + provider): send and receive, dedup of retries, catching up after being offline, recall, p2p and
- * team receipts, forwarding, history paging, media with progress, refusals. Run for the local provider
+ * team receipts, forwarding, history paging, media with progress, refusals, replies with their quote. Run for the local provider
  * against a real server and for the NIM provider against a fake of the SDK (tests/contract/*.test.ts).
  */
 import type { Account } from '../../types/message';
@@ -11,6 +11,7 @@ import { doctor, patient, SESSION, stranger } from '../helpers/consultation';
 import { png } from '../helpers/fixtures';
 import { newIdClient } from '../../src/im/ids';
 import { errorCodeOf } from '../../src/im/types';
+import { errorText } from '../../src/chat/errorText';
 
 export interface ContractWorld {
   /** A chat client of `account`, started and synced. */
@@ -144,6 +145,24 @@ export function providerContract(name: string, makeWorld: () => Promise<Contract
       expect(got).toMatchObject({ type: 'image', status: 'unread' });
       expect(typeof got.attach?.url).toBe('string');
       expect(got.attach?.fileId).toBe(p.messages(SESSION)[0].attach?.fileId);
+    });
+
+    test('a reply shows the quoted message on both sides; one naming another conversation’s message is refused', async () => {
+      const p = await world.client(patient);
+      const d = await world.client(doctor);
+      await d.controller.sendText(SESSION, '每天早晚各一次，饭后服用');
+      await until(() => bodies(p).length === 1, 'delivered');
+      const original = p.messages(SESSION)[0];
+      await p.controller.sendText(SESSION, '要吃几天？', { idClient: original.idClient, seq: original.seq as number });
+      const quote = { idClient: original.idClient, seq: original.seq, from: doctor.account, type: 'text', excerpt: '每天早晚各一次，饭后服用' };
+      await until(() => bodies(d).includes('要吃几天？'), 'reply delivered');
+      expect(d.messages(SESSION).find((m) => m.body === '要吃几天？')?.quote).toMatchObject(quote);
+      expect(p.messages(SESSION).find((m) => m.body === '要吃几天？')).toMatchObject({ status: 'sent', quote });
+
+      // The quoted message is in the consultation, the reply goes to the private chat: refused.
+      await p.controller.sendText(P2P_DOCTOR, '这条引用不对', { idClient: original.idClient, seq: original.seq as number });
+      await until(() => p.messages(P2P_DOCTOR).some((m) => m.status === 'sendFailed'), 'refused');
+      expect(p.messages(P2P_DOCTOR)[0].error).toBe(errorText('invalidReply'));
     });
 
     test('someone outside the consultation is refused and nothing reaches its members', async () => {

@@ -3,7 +3,7 @@
  * database (storage-sqlite.test.ts on a SQLite file, tests/scale/storage-postgres.test.ts on a
  * private PostgreSQL). Each test gets an empty database.
  */
-import type { Storage, NewMessage, StoredFile } from '../../server/storage/types';
+import type { Storage, NewMessage, StoredFile, StoredMessage } from '../../server/storage/types';
 import { p2pConvId, teamConvId } from '../../server/storage/types';
 import type { Account } from '../../types/message';
 
@@ -281,6 +281,86 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.miniappAccount('weapp', 'wx1', ['m1'])).toBeUndefined();
     expect(await storage.unbindMiniappAll(other.account)).toBe(1);
     expect(await storage.miniappBindingsOf(other.account)).toEqual([]);
+  });
+
+  test('replies: the quote is stored with the reply, emptied by a recall of the original; a reply to a recalled original is refused', async () => {
+    const original = (await storage.appendMessage(text(patient.account, 'q-orig'))).stored;
+    const quote = { idClient: 'q-orig', seq: original.seq, from: patient.account, type: 'text' as const, excerpt: '正文 q-orig' };
+    const reply = await storage.appendMessage(text(doctor.account, 'q-reply', 'k1', { quote }));
+    expect(reply.stored.quote).toEqual(quote);
+    expect(await storage.messageAt(teamConvId('k1'), reply.stored.seq)).toMatchObject({ idClient: 'q-reply', quote });
+    expect(await storage.messageAt(teamConvId('k1'), 99)).toBeUndefined();
+    // The quote names the original by seq and idClient: a mismatch is no original at all.
+    await expect(storage.appendMessage(text(doctor.account, 'q-wrong', 'k1', { quote: { ...quote, idClient: 'other-id' } }))).rejects.toMatchObject({ code: 'invalidReply' });
+    const notice = { ...text(patient.account, 'recall:q-orig'), type: 'notification' as const, body: '', attach: { recall: { idClient: 'q-orig' } } };
+    await storage.recall(original, notice);
+    const after = await storage.after(teamConvId('k1'), 0, 10);
+    expect(after.find((m) => m.idClient === 'q-reply')?.quote).toEqual({ ...quote, excerpt: '', recalled: true });
+    await expect(storage.appendMessage(text(doctor.account, 'q-late', 'k1', { quote }))).rejects.toMatchObject({ code: 'invalidReply' });
+    expect(await storage.findMessage(teamConvId('k1'), doctor.account, 'q-late')).toBeUndefined();
+  });
+
+  test('a reply and a recall of its original at once: the reply is refused, or stored and emptied by the recall', async () => {
+    for (let i = 0; i < 5; i++) {
+      const original = (await storage.appendMessage(text(patient.account, `race-${i}`))).stored;
+      const quote = { idClient: original.idClient, seq: original.seq, from: patient.account, type: 'text' as const, excerpt: original.body };
+      const notice = { ...text(patient.account, `recall:race-${i}`), type: 'notification' as const, body: '' };
+      const [reply, recall] = await Promise.allSettled([storage.appendMessage(text(doctor.account, `race-reply-${i}`, 'k1', { quote })), storage.recall(original, notice)]);
+      expect(recall.status).toBe('fulfilled');
+      const stored = await storage.findMessage(teamConvId('k1'), doctor.account, `race-reply-${i}`);
+      if (reply.status === 'rejected') expect(stored).toBeUndefined();
+      else expect(stored?.quote).toMatchObject({ excerpt: '', recalled: true });
+    }
+  });
+
+  test('delivery cursors only rise, never past the newest message; a read raises them; the sessions list has the lowest of the others', async () => {
+    for (let i = 1; i <= 4; i++) await storage.appendMessage(text(patient.account, `d-${i}`));
+    const conv = teamConvId('k1');
+    expect(await storage.markDelivered(conv, doctor.account, 2)).toEqual({ deliveredSeq: 2, raised: true });
+    expect(await storage.markDelivered(conv, doctor.account, 1)).toEqual({ deliveredSeq: 2, raised: false });
+    expect(await storage.markDelivered(conv, doctor.account, 99)).toEqual({ deliveredSeq: 4, raised: true });
+    expect((await storage.conversationsOf(patient.account))[0]).toMatchObject({ peerDeliveredSeq: 4, peerReadSeq: 0 });
+    // Reading implies delivery; delivery never moves a read cursor.
+    expect(await storage.markRead(conv, patient.account, 3)).toEqual({ readSeq: 3, raised: true });
+    expect((await storage.conversationsOf(doctor.account)).find((c) => c.convId === conv)).toMatchObject({ peerDeliveredSeq: 3, peerReadSeq: 3 });
+    expect(await storage.markDelivered(conv, patient.account, 3)).toEqual({ deliveredSeq: 3, raised: false });
+    expect((await storage.conversationsOf(doctor.account)).find((c) => c.convId === conv)).toMatchObject({ readSeq: 0 });
+  });
+
+  test('search batches: newest first, of the conversations asked, by type, without recalled messages or system lines, paged by position', async () => {
+    await storage.createConsultation({ id: 'k4', patient: other.account, doctor: doctor.account, teamName: '他人' });
+    for (let i = 1; i <= 3; i++) await storage.appendMessage(text(patient.account, `s1-${i}`));
+    await storage.appendMessage(text(other.account, 's2-1', 'k4'));
+    await storage.appendMessage(text(doctor.account, 's1-card', 'k1', { type: 'custom', body: '', attach: { card: 'summary', complaint: '头痛', diagnosis: '偏头痛', advice: '休息' } }));
+    await storage.appendMessage(text(patient.account, 's1-n', 'k1', { type: 'notification' }));
+    const target = (await storage.findMessage(teamConvId('k1'), patient.account, 's1-1')) as StoredMessage;
+    await storage.recall(target, { ...text(patient.account, 'recall:s1-1'), type: 'notification', body: '' });
+    const k1 = teamConvId('k1');
+    const k4 = teamConvId('k4');
+    const one = await storage.searchMessages([k1], undefined, undefined, 10);
+    expect(one.map((m) => m.idClient)).toEqual(['s1-card', 's1-3', 's1-2']);
+    expect(one[1].body).toBe('正文 s1-3');
+    expect((await storage.searchMessages([k1], ['custom'], undefined, 10)).map((m) => m.idClient)).toEqual(['s1-card']);
+    const page = await storage.searchMessages([k1], undefined, undefined, 2);
+    const last = page[1];
+    expect((await storage.searchMessages([k1], undefined, { time: last.time, convId: k1, seq: last.seq }, 10)).map((m) => m.idClient)).toEqual(['s1-2']);
+    const both = await storage.searchMessages([k1, k4], ['text'], undefined, 10);
+    expect(both.map((m) => m.idClient).sort()).toEqual(['s1-2', 's1-3', 's2-1']);
+    for (let i = 1; i < both.length; i++) expect(both[i - 1].time).toBeGreaterThanOrEqual(both[i].time);
+    const rest = await storage.searchMessages([k1, k4], ['text'], { time: both[0].time, convId: both[0].convId, seq: both[0].seq }, 10);
+    expect(rest.map((m) => m.idClient)).toEqual(both.slice(1).map((m) => m.idClient));
+    expect(await storage.searchMessages([], undefined, undefined, 10)).toEqual([]);
+  });
+
+  test('presence: visible until hidden, last seen kept apart from the setting', async () => {
+    expect(await storage.presenceOf(doctor.account)).toEqual({ visible: true });
+    await storage.setLastSeen(doctor.account, 1000);
+    expect(await storage.presenceOf(doctor.account)).toEqual({ visible: true, lastSeen: 1000 });
+    await storage.setPresenceVisible(doctor.account, false, 2000);
+    await storage.setLastSeen(doctor.account, 3000);
+    expect(await storage.presenceOf(doctor.account)).toEqual({ visible: false, lastSeen: 3000 });
+    await storage.setPresenceVisible(doctor.account, true, 4000);
+    expect(await storage.presenceOf(doctor.account)).toEqual({ visible: true, lastSeen: 3000 });
   });
 
   test('platform tokens: absent, stored, replaced', async () => {

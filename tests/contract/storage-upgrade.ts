@@ -35,6 +35,8 @@ export async function expectUpgraded(storage: Storage, rawNames: () => Promise<s
   expect(await storage.consultation('legacy1')).toMatchObject({ teamName: '甲状腺复诊', patientMessages: 3, maxPatientMessages: 20 });
   expect(await storage.getFile('0b6f6d1c-5a1e-4c38-9a59-1c5a2f0f9e11')).toMatchObject({ name: '病理报告.pdf', size: 1234 });
   expect((await storage.conversationsOf('doc-legacy')).find((c) => c.teamId === 'legacy1')).toMatchObject({ readSeq: 3, lastSeq: 6 });
+  // Delivery cursors start at the read ones: what was read was delivered.
+  expect((await storage.conversationsOf('pat-legacy')).find((c) => c.teamId === 'legacy1')).toMatchObject({ peerReadSeq: 3, peerDeliveredSeq: 3 });
   expect((await storage.auditRecords(0, 10)).map((r) => r.action)).toEqual(['login', 'message.send']);
   expect(await storage.useLink('legacy-jti', 1)).toBe(false);
   // Files of the old release count as referenced: the orphan sweep never takes them.

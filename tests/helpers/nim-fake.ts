@@ -29,7 +29,30 @@ export class FakeNimError extends Error {
 /** NIM's limit on a text body. */
 const MAX_BODY = 5000;
 
-type Draft = Pick<IMMessage, 'scene' | 'to' | 'type' | 'body' | 'attach' | 'idClient'>;
+type Draft = Pick<IMMessage, 'scene' | 'to' | 'type' | 'body' | 'attach' | 'idClient' | 'threadMessageInfo'>;
+
+/**
+ * What the SDK puts on a message sent with `replyMsg`: the reference only (NIM makes no excerpt), and
+ * the thread root (the replied message's own root, or the replied message itself).
+ */
+function threadOf(replyMsg: IMMessage | undefined): Pick<Draft, 'threadMessageInfo'> {
+  if (!replyMsg) return {};
+  const root = replyMsg.threadMessageInfo;
+  return {
+    threadMessageInfo: {
+      replyMsgFromAccount: replyMsg.from,
+      replyMsgToAccount: replyMsg.to,
+      replyMsgTime: replyMsg.time,
+      replyMsgIdServer: replyMsg.idServer,
+      replyMsgIdClient: replyMsg.idClient,
+      threadMsgFromAccount: root?.threadMsgFromAccount ?? replyMsg.from,
+      threadMsgToAccount: root?.threadMsgToAccount ?? replyMsg.to,
+      threadMsgTime: root?.threadMsgTime ?? replyMsg.time,
+      threadMsgIdServer: root?.threadMsgIdServer ?? replyMsg.idServer,
+      threadMsgIdClient: root?.threadMsgIdClient ?? replyMsg.idClient,
+    },
+  };
+}
 
 export class FakeNimCloud {
   private readonly tokens = new Map<string, string>();
@@ -268,7 +291,7 @@ export class FakeNim implements NimSdk {
   }
 
   readonly msg: NimSdk['msg'] = {
-    sendTextMsg: (o) => this.sendDraft({ scene: o.scene, to: o.to, type: 'text', body: o.body, idClient: o.idClient ?? `nim-${Math.random()}` }),
+    sendTextMsg: (o) => this.sendDraft({ scene: o.scene, to: o.to, type: 'text', body: o.body, idClient: o.idClient ?? `nim-${Math.random()}`, ...threadOf(o.replyMsg) }),
     sendTipMsg: (o) => this.sendDraft({ scene: o.scene, to: o.to, type: 'tip', body: o.body, idClient: o.idClient ?? `nim-${Math.random()}` }),
     sendGeoLocationMsg: (o) => this.sendDraft({ scene: o.scene, to: o.to, type: 'geo', body: '', attach: { ...o.attach }, idClient: o.idClient ?? `nim-${Math.random()}` }),
     sendCustomMsg: (o) => this.sendDraft({ scene: o.scene, to: o.to, type: 'custom', body: '', attach: { raw: o.attach }, idClient: o.idClient ?? `nim-${Math.random()}` }),

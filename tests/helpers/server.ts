@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startServer, type RunningServer } from '../../server/app';
 import type { ServerConfig } from '../../server/config';
 import { MIN_RETENTION_CHAT_DAYS, MIN_RETENTION_MEDICAL_DAYS } from '../../server/config';
@@ -53,12 +53,12 @@ export function testConfig(dir: string, over: Partial<ServerConfig> = {}): Serve
 
 export const ADMIN_API_KEY = 'test-admin-key-test-admin-key';
 
-/** A real server on 127.0.0.1 with a real SQLite file in a fresh temp directory. */
-export async function startTestServer(over: Partial<ServerConfig> = {}): Promise<TestServer> {
+/** A real server on 127.0.0.1 with a real SQLite file in a fresh temp directory; `log` to read what it logs. */
+export async function startTestServer(over: Partial<ServerConfig> = {}, log: Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'medchat-test-'));
   const config = testConfig(dir, over);
   const dbPath = config.dbPath;
-  const server = await startServer(config, pino({ level: 'silent' }));
+  const server = await startServer(config, log);
   return {
     ...server,
     dir,

@@ -1,7 +1,7 @@
 /** An ImProvider whose every call a test scripts, with events the test emits. */
 import type { Ack, Message, OutgoingMessage } from '../../types/message';
 import { Emitter } from '../../src/im/emitter';
-import type { ImProvider, ProviderEvents, SyncResult } from '../../src/im/types';
+import type { ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../../src/im/types';
 
 export class FakeProvider implements ImProvider {
   readonly seqKind = 'gapFree';
@@ -15,8 +15,11 @@ export class FakeProvider implements ImProvider {
   connect = jest.fn(async () => ({ account: 'p1', name: '李女士', role: 'patient' as const }));
   disconnect = jest.fn();
   upload = jest.fn();
-  history = jest.fn(async () => ({ msgs: [] as Message[], hasMore: false }));
+  history = jest.fn(async (_sessionId: string, _before: number | undefined, _limit: number) => ({ msgs: [] as Message[], hasMore: false }));
   markRead = jest.fn(async () => undefined);
+  delivered = jest.fn(async (_sessionId: string, _seq: number) => undefined);
+  search = jest.fn(async (_q: SearchQuery): Promise<SearchPage> => ({ hits: [] }));
+  presenceVisible = jest.fn(async (visible?: boolean) => visible ?? true);
   forward = jest.fn();
   recall = jest.fn();
   changeConsultation = jest.fn();

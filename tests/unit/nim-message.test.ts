@@ -75,6 +75,41 @@ describe('IMMessage → Message', () => {
   });
 });
 
+describe('replies (threadMessageInfo)', () => {
+  const original = nim({ idClient: 'orig', body: '一天三次，每次一片', time: 1_700_000_000_500 });
+  const reply = nim({
+    idClient: 'reply',
+    from: 'patient-li',
+    fromNick: '李女士',
+    body: '饭后吗？',
+    threadMessageInfo: { replyMsgIdClient: 'orig', replyMsgFromAccount: 'doctor-zhang', replyMsgTime: 1_700_000_000_500, replyMsgIdServer: '9000001' },
+  });
+
+  test('the quote is made from the referred message when this device has it (NIM keeps no excerpt)', () => {
+    const seen = (id: string) => (id === 'orig' ? original : undefined);
+    expect(fromNim(reply, seen)?.quote).toEqual({
+      idClient: 'orig',
+      seq: 1_700_000_000_500,
+      from: 'doctor-zhang',
+      fromNick: '张医生',
+      type: 'text',
+      excerpt: '一天三次，每次一片',
+    });
+    const card = nim({ idClient: 'orig', type: 'custom', body: '', attach: { raw: JSON.stringify({ card: 'prescription' }) } });
+    expect(fromNim(reply, () => card)?.quote?.excerpt).toBe('[电子处方]');
+  });
+
+  test('an original never seen here gives a quote with the sender and time only; no reply, no quote', () => {
+    expect(fromNim(reply)?.quote).toEqual({ idClient: 'orig', seq: 1_700_000_000_500, from: 'doctor-zhang', type: 'text', excerpt: '' });
+    expect(fromNim(original)?.quote).toBeUndefined();
+  });
+
+  test('a reply goes out with the SDK’s copy of the quoted message', () => {
+    const out: OutgoingMessage = { scene: 'team', to: 'c1', type: 'text', body: '饭后吗？', idClient: 'reply', replyTo: { idClient: 'orig', seq: 1 } };
+    expect(toNimSend(out, original)).toEqual({ method: 'sendTextMsg', options: { scene: 'team', to: 'c1', idClient: 'reply', body: '饭后吗？', replyMsg: original } });
+  });
+});
+
 describe('Message → NIM send', () => {
   const out = (over: Partial<OutgoingMessage>): OutgoingMessage => ({ scene: 'team', to: 'c1', type: 'text', body: '头痛三天', idClient: 'our-idc-1', ...over });
 

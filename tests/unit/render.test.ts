@@ -1,6 +1,7 @@
 import type { Message } from '../../types/message';
 import { recalledView, RECALL_WINDOW_MS } from '../../types/message';
-import { buildTimeline, itemDomId, messageActions, previewOf } from '../../src/render/timeline';
+import { presenceText } from '../../src/render/time';
+import { buildTimeline, itemDomId, messageActions, previewOf, QUOTE_RECALLED_TEXT } from '../../src/render/timeline';
 
 const ME = 'patient-li';
 const base: Message = {
@@ -52,6 +53,35 @@ describe('timeline', () => {
     expect(receipt({ 'doctor-zhang': 5, 'nurse-wang': 9 })).toBe('全部已读');
   });
 
+  test('已送达 once the other side’s device has it, before 已读; never for a message not yet stored', () => {
+    const receipt = (m: Message, reads: Record<string, number>, delivered: number) => {
+      const item = buildTimeline([m], ME, base.time, reads, delivered)[1];
+      return item.kind === 'msg' ? item.receipt : '';
+    };
+    expect(receipt(at({ seq: 5 }), { 'doctor-zhang': 4 }, 4)).toBe('未读');
+    expect(receipt(at({ seq: 5 }), { 'doctor-zhang': 4 }, 5)).toBe('已送达');
+    expect(receipt(at({ seq: 5 }), { 'doctor-zhang': 5 }, 5)).toBe('已读');
+    expect(receipt(at({ seq: 5 }), { 'doctor-zhang': 5, 'nurse-wang': 0 }, 5)).toBe('1人已读');
+    expect(receipt(at({ seq: undefined, status: 'sending' }), {}, 99)).toBe('未读');
+  });
+
+  test('a reply shows the server’s excerpt with the sender’s name; a recalled original shows as recalled', () => {
+    const original = at({ from: 'doctor-zhang', fromNick: '张医生', body: '每天两次' });
+    const quote = { idClient: original.idClient, seq: 1, from: 'doctor-zhang', fromNick: '张医生', type: 'text' as const, excerpt: '每天两次' };
+    const reply = at({ idClient: 'render-0002', seq: 2, body: '饭前还是饭后？', quote });
+    const quoted = (msgs: Message[]) => {
+      const item = buildTimeline(msgs, ME, base.time).find((i) => i.key === 'render-0002');
+      return item?.kind === 'msg' ? item.quote : undefined;
+    };
+    expect(quoted([original, reply])).toEqual({ idClient: original.idClient, seq: 1, name: '张医生', text: '每天两次', recalled: false });
+    // Recalled since the reply was stored: the excerpt the reply carries is not shown any more.
+    expect(quoted([recalledView(original, ME), reply])).toMatchObject({ text: QUOTE_RECALLED_TEXT, recalled: true });
+    // The server says so (the original is not held here).
+    expect(quoted([at({ ...reply, quote: { ...quote, excerpt: '', recalled: true } })])).toMatchObject({ text: QUOTE_RECALLED_TEXT });
+    // One's own quoted message is "我".
+    expect(quoted([at({ ...reply, quote: { ...quote, from: ME, fromNick: '李女士' } })])).toMatchObject({ name: '我' });
+  });
+
   test('the sessions list previews a recall instead of the recalled text', () => {
     expect(previewOf(recalledView(at({ body: '秘密' }), ME), ME)).toBe('你撤回了一条消息');
     expect(previewOf(at({ from: 'doctor-zhang', fromNick: '张医生', type: 'notification', attach: { recall: { idClient: 'x', by: 'doctor-zhang' } } }), ME)).toBe(
@@ -61,19 +91,19 @@ describe('timeline', () => {
 });
 
 describe('long-press actions', () => {
-  test('own stored text within two minutes: copy and recall; after that only copy', () => {
-    expect(messageActions(base, ME, base.time + 1_000)).toEqual(['copy', 'recall']);
-    expect(messageActions(base, ME, base.time + RECALL_WINDOW_MS + 1)).toEqual(['copy']);
+  test('own stored text within two minutes: copy, quote and recall; after that copy and quote', () => {
+    expect(messageActions(base, ME, base.time + 1_000)).toEqual(['copy', 'quote', 'recall']);
+    expect(messageActions(base, ME, base.time + RECALL_WINDOW_MS + 1)).toEqual(['copy', 'quote']);
   });
 
-  test('a failed own message offers resend, not recall; others’ messages only copy', () => {
+  test('a failed own message offers resend, not recall or quote; others’ messages copy and quote', () => {
     expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time)).toEqual(['copy', 'resend']);
-    expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time)).toEqual(['copy']);
+    expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time)).toEqual(['copy', 'quote']);
   });
 
   test('stored messages can be forwarded where there is somewhere to forward them; system lines cannot', () => {
-    expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time, true)).toEqual(['copy', 'forward']);
-    expect(messageActions(at({ type: 'image', body: '' }), ME, base.time, true)).toEqual(['forward', 'recall']);
+    expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time, true)).toEqual(['copy', 'quote', 'forward']);
+    expect(messageActions(at({ type: 'image', body: '' }), ME, base.time, true)).toEqual(['quote', 'forward', 'recall']);
     expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time, true)).toEqual(['copy', 'resend']);
     expect(messageActions(at({ type: 'tip', body: '医生已接诊', from: 'doctor-zhang' }), ME, base.time, true)).toEqual([]);
   });
@@ -83,4 +113,13 @@ test('list item ids are valid CSS selectors whatever the message id', () => {
   expect(itemDomId('consultation:c1:closed')).toBe('m-consultation_c1_closed');
   expect(itemDomId('lx0a-0001abc')).toBe('m-lx0a-0001abc');
   expect(itemDomId('recall:a.b#c 中')).toMatch(/^[A-Za-z][A-Za-z0-9_-]*$/);
+});
+
+test('presence: 医生在线, or 最近在线 with the time last seen (刚刚 within a minute)', () => {
+  const now = new Date(2026, 11, 1, 15, 0).getTime();
+  expect(presenceText({ online: true, lastSeen: now - 3_600_000 }, now)).toBe('医生在线');
+  expect(presenceText({ online: false, lastSeen: now - 30_000 }, now)).toBe('最近在线 刚刚');
+  expect(presenceText({ online: false, lastSeen: new Date(2026, 11, 1, 9, 5).getTime() }, now)).toBe('最近在线 09:05');
+  expect(presenceText({ online: false, lastSeen: new Date(2026, 10, 30, 21, 30).getTime() }, now)).toBe('最近在线 昨天 21:30');
+  expect(presenceText({ online: false }, now)).toBe('医生离线');
 });

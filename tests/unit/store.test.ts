@@ -131,7 +131,7 @@ describe('chat store', () => {
     const pending = msg({ from: ME.account, status: 'sending' });
     s().addPending(pending);
     s().setSessions([
-      { id: SESSION, scene: 'team', to: 'c1', name: '张医生', unread: 4, lastSeq: 9, readSeq: 5, peerReadSeq: 2, memberReads: { 'doctor-zhang': 2 } },
+      { id: SESSION, scene: 'team', to: 'c1', name: '张医生', unread: 4, lastSeq: 9, readSeq: 5, peerReadSeq: 2, memberReads: { 'doctor-zhang': 2 }, peerDeliveredSeq: 2 },
     ]);
     expect(s().sessions.get(SESSION)).toMatchObject({ unread: 4, name: '张医生', lastSeq: 9 });
     expect(s().sessions.get(SESSION)?.lastMsg?.idClient).toBe(pending.idClient);
@@ -159,6 +159,7 @@ describe('chat store', () => {
         readSeq: 2,
         peerReadSeq: 0,
         memberReads: { 'doctor-zhang': 0, 'nurse-wang': 0 },
+        peerDeliveredSeq: 0,
       },
     ]);
     s().peerRead(SESSION, 'doctor-zhang', 2);

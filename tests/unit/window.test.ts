@@ -1,5 +1,5 @@
 /** The message list's window over a long timeline (render/window.ts). */
-import { afterAppend, extendDown, extendUp, freeze, initialWindow, WINDOW, windowRange } from '../../src/render/window';
+import { afterAppend, around, extendDown, extendUp, freeze, initialWindow, WINDOW, windowRange } from '../../src/render/window';
 
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
 
@@ -71,4 +71,22 @@ test('older items prepended under a window do not move what it shows', () => {
   const older = [...['o1', 'o2', 'o3'], ...k];
   const r = windowRange(older, w);
   expect(older.slice(r.start, r.end)).toEqual(k.slice(100 - WINDOW.size));
+});
+
+test('a jump shows the target with items around it, stops following, and is bounded; an unknown key is no jump', () => {
+  const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
+  for (const target of [0, 5, 500, 990, 999]) {
+    const w = around(keys, `k${target}`);
+    expect(w).toBeDefined();
+    const { start, end } = windowRange(keys, w as NonNullable<typeof w>);
+    expect(start).toBeLessThanOrEqual(target);
+    expect(end).toBeGreaterThan(target);
+    expect(end - start).toBeLessThanOrEqual(WINDOW.max);
+    expect(w?.endKey).toBeDefined();
+  }
+  // In the middle there is context above and below the target.
+  const mid = windowRange(keys, around(keys, 'k500') as NonNullable<ReturnType<typeof around>>);
+  expect(mid.start).toBeLessThan(500 - 10);
+  expect(mid.end).toBeGreaterThan(500 + 10);
+  expect(around(keys, 'nope')).toBeUndefined();
 });

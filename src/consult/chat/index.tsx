@@ -18,10 +18,12 @@ import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
 import { useChatSession } from '../../components/useChatSession';
+import { SearchPanel } from '../../components/SearchPanel';
 import { consultationView } from '../../render/consultation';
-import type { MessageAction } from '../../render/timeline';
-import { buildTimeline, messageActions } from '../../render/timeline';
-import { useChat } from '../../store';
+import { presenceText } from '../../render/time';
+import type { MessageAction, QuoteView } from '../../render/timeline';
+import { buildTimeline, localQuote, messageActions, quoteView } from '../../render/timeline';
+import { chatStore, useChat } from '../../store';
 import './index.css';
 
 const CARD_ACTIONS: Record<CardKind, { label: string; icon: string }> = {
@@ -48,6 +50,10 @@ export default function ChatPage() {
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
   const [fill, setFill] = useState<{ text: string }>();
   const [composing, setComposing] = useState<CardKind>();
+  const [quoting, setQuoting] = useState<Message>();
+  const [searching, setSearching] = useState(false);
+  const [jumpTo, setJumpTo] = useState<{ key: string }>();
+  const draft = useChat((s) => s.drafts[sessionId]);
 
   // Medical conversations stay out of screenshots and recordings where the platform allows it.
   useDidShow(() => guardCapture(true));
@@ -75,8 +81,52 @@ export default function ChatPage() {
         me?.account,
         Date.now(),
         session?.memberReads,
+        session?.peerDeliveredSeq,
       ),
-    [loaded, me?.account, session?.memberReads],
+    [loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq],
+  );
+
+  // The draft comes back into the input once (it may arrive after the page, with the account), unless
+  // the person has started typing by then.
+  const touched = useRef(false);
+  const restored = useRef(false);
+  useEffect(() => {
+    if (draft === undefined || restored.current || touched.current) return;
+    restored.current = true;
+    setFill({ text: draft });
+  }, [draft]);
+  const onTextChange = useCallback(
+    (text: string) => {
+      touched.current = true;
+      chat().setDraft(sessionId, text);
+    },
+    [sessionId],
+  );
+
+  /** Brings a message into the list (older pages as needed) and scrolls to it. */
+  const jump = useCallback(
+    async (idClient: string, seq: number) => {
+      const held = await chat().loadUntil(sessionId, seq);
+      if (held && chatStore.getState().messages.get(sessionId)?.byId.has(idClient)) setJumpTo({ key: idClient });
+      else void Taro.showToast({ title: '原消息已不存在', icon: 'none' });
+    },
+    [sessionId],
+  );
+  const onQuoteTap = useCallback((q: QuoteView) => void jump(q.idClient, q.seq), [jump]);
+  // Opened from a search hit on the sessions list.
+  const jumped = useRef(false);
+  useEffect(() => {
+    if (!synced || !params.jump || !params.seq || jumped.current) return;
+    jumped.current = true;
+    void jump(decodeURIComponent(params.jump), Number(params.seq));
+  }, [synced, params.jump, params.seq, jump]);
+  const held = useMemo(() => (searching && loaded ? loaded.order.toArray() : []), [searching, loaded]);
+  const onSearchPick = useCallback(
+    (m: Message) => {
+      setSearching(false);
+      if (m.seq !== undefined) void jump(m.idClient, m.seq);
+    },
+    [jump],
   );
 
   const consultation = useMemo(
@@ -106,10 +156,17 @@ export default function ChatPage() {
   const send = useCallback(
     (text: string) => {
       if (me?.role === 'patient') askOnce();
-      void chat().sendText(sessionId, text);
+      const replyTo = quoting?.seq !== undefined ? { idClient: quoting.idClient, seq: quoting.seq } : undefined;
+      setQuoting(undefined);
+      void chat().sendText(sessionId, text, replyTo);
     },
-    [sessionId, me?.role, askOnce],
+    [sessionId, me?.role, askOnce, quoting],
   );
+  const quoteLine = useMemo(() => {
+    if (!quoting) return undefined;
+    const q = quoteView(localQuote(quoting), me?.account, false);
+    return `${q.name}：${q.text}`;
+  }, [quoting, me?.account]);
   const onConsultationTap = useCallback(
     (action: ConsultationAction) => {
       if (action === 'accept') askOnce();
@@ -144,6 +201,8 @@ export default function ChatPage() {
     if (me?.role === 'doctor') {
       for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });
     }
+    // Search the chat: in this panel on every platform (mini programs have no header of ours).
+    list.push({ key: 'search', label: '搜索', icon: '🔍', run: () => setSearching(true) });
     return list;
   }, [sessionId, me?.role]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
@@ -158,13 +217,14 @@ export default function ChatPage() {
     (msg: Message) => {
       const actions = messageActions(msg, me?.account, Date.now(), targets.length > 0);
       if (!actions.length) return;
-      const label: Record<MessageAction, string> = { copy: '复制', forward: '转发', recall: '撤回', resend: '重发' };
+      const label: Record<MessageAction, string> = { copy: '复制', quote: '引用', forward: '转发', recall: '撤回', resend: '重发' };
       const toast = (error: string | undefined, done?: string) =>
         error ? Taro.showToast({ title: error, icon: 'none' }) : done ? Taro.showToast({ title: done, icon: 'success' }) : undefined;
       Taro.showActionSheet({ itemList: actions.map((a) => label[a]) })
         .then(async ({ tapIndex }) => {
           const action = actions[tapIndex];
           if (action === 'copy') await Taro.setClipboardData({ data: msg.body });
+          if (action === 'quote') setQuoting(msg);
           if (action === 'resend') await chat().resend(sessionId, msg.idClient);
           if (action === 'recall') await toast(await chat().recall(sessionId, msg.idClient));
           if (action === 'forward') {
@@ -194,6 +254,11 @@ export default function ChatPage() {
           {typing && <Text className='chat-typing'>对方正在输入…</Text>}
         </View>
       )}
+      {me?.role === 'patient' && session?.presence && (
+        <View className={`chat-presence${session.presence.online ? ' online' : ''}`}>
+          <Text>{presenceText(session.presence, Date.now())}</Text>
+        </View>
+      )}
       <ConnectionBanner />
       {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
       <MessageList
@@ -203,6 +268,8 @@ export default function ChatPage() {
         onLoadOlder={older}
         onLongPress={onLongPress}
         onReedit={reedit}
+        onQuoteTap={onQuoteTap}
+        jumpTo={jumpTo}
       />
       {consultation?.closedReason ? (
         <View className='consultation-ended'>
@@ -217,8 +284,12 @@ export default function ChatPage() {
           actions={actions}
           onVoice={sendVoice}
           placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
+          quote={quoteLine}
+          onCancelQuote={() => setQuoting(undefined)}
+          onTextChange={onTextChange}
         />
       )}
+      {searching && <SearchPanel sessionId={sessionId} held={held} onPick={onSearchPick} onClose={() => setSearching(false)} />}
       {composing && (
         <CardComposer
           kind={composing}

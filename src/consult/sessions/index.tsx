@@ -1,8 +1,10 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useMemo } from 'react';
-import type { SessionSummary } from '../../../types/message';
+import type { Message, SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
+import { SearchBar, SearchHits } from '../../components/SearchPanel';
+import { useSearch } from '../../components/useSearch';
 import { useChatSession } from '../../components/useChatSession';
 import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
@@ -17,10 +19,28 @@ export default function Sessions() {
   const hasToken = useChatSession();
   const sessions = useChat((s) => s.sessions);
   const me = useChat((s) => s.me);
-  const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
+  const drafts = useChat((s) => s.drafts);
+  const doctor = me?.role === 'doctor';
+  // A doctor's search: consultations by patient name here, messages of all of them on the server.
+  const messages = useChat((s) => s.messages);
+  const held = useMemo(() => (doctor ? [...messages.values()].flatMap((m) => m.order.toArray()) : []), [doctor, messages]);
+  const search = useSearch(undefined, held);
+  const nameFilter = doctor ? search.text.trim() : '';
+  const list = useMemo(
+    () =>
+      [...sessions.values()]
+        .filter((s) => !nameFilter || s.name.includes(nameFilter))
+        .sort((a, b) => lastTime(b) - lastTime(a)),
+    [sessions, nameFilter],
+  );
   const now = Date.now();
 
   const open = (id: string) => void Taro.navigateTo({ url: `/consult/chat/index?id=${encodeURIComponent(id)}` });
+  const openHit = (m: Message) =>
+    void Taro.navigateTo({
+      url: `/consult/chat/index?id=${encodeURIComponent(m.sessionId)}&jump=${encodeURIComponent(m.idClient)}&seq=${m.seq ?? 0}`,
+    });
+  const sessionName = (m: Message) => sessions.get(m.sessionId)?.name ?? m.sessionId;
 
   return (
     <View className='sessions'>
@@ -29,11 +49,17 @@ export default function Sessions() {
         <View className='sessions-me'>
           <Text>{`${me.name}，您好`}</Text>
           {/* 解除绑定 and the privacy guide live there; H5 has no platform binding. */}
-          {IS_MINI_PROGRAM && (
+          {(IS_MINI_PROGRAM || doctor) && (
             <Text className='sessions-settings' onClick={() => void Taro.navigateTo({ url: '/pages/settings/index' })}>
               设置
             </Text>
           )}
+        </View>
+      )}
+      {doctor && <SearchBar search={search} placeholder='搜索患者姓名或聊天内容' />}
+      {doctor && search.query && (
+        <View className='sessions-hits'>
+          <SearchHits search={search} onPick={openHit} title={sessionName} />
         </View>
       )}
       {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}
@@ -54,7 +80,14 @@ export default function Sessions() {
               <Text className='session-time'>{s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}</Text>
             </View>
             <View className='session-line'>
-              <Text className='session-preview'>{previewOf(s.lastMsg, me?.account)}</Text>
+              {drafts[s.id] ? (
+                <Text className='session-preview'>
+                  <Text className='session-draft'>【草稿】</Text>
+                  {drafts[s.id]}
+                </Text>
+              ) : (
+                <Text className='session-preview'>{previewOf(s.lastMsg, me?.account)}</Text>
+              )}
               {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
             </View>
           </View>

@@ -14,7 +14,7 @@ import type { OpenSocket, SocketConnection } from '../../platform/socket-web';
 import type { UploadFn } from '../../platform/upload-http';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
-import type { HistoryPage, ImProvider, ProviderEvents, SyncResult } from '../types';
+import type { HistoryPage, ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../types';
 import { ImError } from '../types';
 import { uploadError } from './upload-error';
 
@@ -130,6 +130,18 @@ export class LocalProvider implements ImProvider {
 
   async markRead(sessionId: string, seq: number): Promise<void> {
     await this.request('markRead', { sessionId, seq });
+  }
+
+  async delivered(sessionId: string, seq: number): Promise<void> {
+    await this.request('delivered', { sessionId, seq });
+  }
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return this.request('search', query);
+  }
+
+  async presenceVisible(visible?: boolean): Promise<boolean> {
+    return (await this.request('presence', visible === undefined ? {} : { visible })).visible;
   }
 
   async forward(msg: Message, toSessionId: string, idClient: string): Promise<Message> {
@@ -356,6 +368,12 @@ export class LocalProvider implements ImProvider {
         return;
       case 'typing':
         this.events.emit('typing', frame.sessionId, frame.account);
+        return;
+      case 'delivered':
+        this.events.emit('delivered', frame.sessionId, frame.account, frame.deliveredSeq);
+        return;
+      case 'presence':
+        this.events.emit('presence', frame.sessionId, frame.presence);
         return;
       case 'kicked':
         // The close with CLOSE_KICKED follows; acting on it here as well covers a lost close frame.

@@ -20,8 +20,10 @@ import type {
 } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/types';
 import type { FileAttach, GeoAttach, MediaKind } from '../../../types/media';
 import { isMediaKind } from '../../../types/media';
-import { sessionIdOf } from '../../../types/message';
-import type { Message, MessageStatus, MessageType, OutgoingMessage, RecallNotice, SessionSummary } from '../../../types/message';
+import type { CardKind } from '../../../types/cards';
+import { CARD_TITLES } from '../../../types/cards';
+import { MEDIA_LABELS, QUOTE_EXCERPT_MAX, sessionIdOf } from '../../../types/message';
+import type { Message, MessageStatus, MessageType, OutgoingMessage, Quote, RecallNotice, SessionSummary } from '../../../types/message';
 
 const MIME: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -83,8 +85,41 @@ function typeOf(t: TMsgType): { type: MessageType; unknown?: string } {
   return { type: t };
 }
 
-/** NIM's message as ours; undefined for what we do not show (deleted messages, super teams). */
-export function fromNim(m: IMMessage): Message | undefined {
+/** What a quote says of a message, as our server makes it: its first characters, a card's title, or a label. */
+function excerptOf(m: Message): string {
+  if (m.type === 'text') return Array.from(m.body).slice(0, QUOTE_EXCERPT_MAX).join('');
+  if (m.type === 'custom') {
+    const title = CARD_TITLES[m.attach?.card as CardKind] as string | undefined;
+    return title ? `[${title}]` : '[卡片]';
+  }
+  return m.type in MEDIA_LABELS ? MEDIA_LABELS[m.type as keyof typeof MEDIA_LABELS] : '';
+}
+
+/**
+ * A reply's quote. NIM keeps only the reference (threadMessageInfo): no server excerpt, so it is made
+ * here from the referred message, when this device has seen it; otherwise the quote names the sender
+ * only, and tapping it still finds the original by its time.
+ */
+function quoteFromNim(m: IMMessage, referred: ((idClient: string) => IMMessage | undefined) | undefined): Quote | undefined {
+  const t = m.threadMessageInfo;
+  if (!t?.replyMsgIdClient) return undefined;
+  const seen = referred?.(t.replyMsgIdClient);
+  const original = seen && fromNim(seen);
+  return {
+    idClient: t.replyMsgIdClient,
+    seq: t.replyMsgTime ?? 0,
+    from: t.replyMsgFromAccount ?? original?.from ?? '',
+    ...(original?.fromNick ? { fromNick: original.fromNick } : {}),
+    type: original?.type ?? 'text',
+    excerpt: original ? excerptOf(original) : '',
+  };
+}
+
+/**
+ * NIM's message as ours; undefined for what we do not show (deleted messages, super teams). `referred`
+ * looks up a message this one replies to, for the quote's excerpt.
+ */
+export function fromNim(m: IMMessage, referred?: (idClient: string) => IMMessage | undefined): Message | undefined {
   if (m.scene !== 'p2p' && m.scene !== 'team') return undefined;
   const status = statusOf(m.status);
   if (!status) return undefined;
@@ -94,6 +129,7 @@ export function fromNim(m: IMMessage): Message | undefined {
   else if (isMediaKind(type) && m.attach) attach = fileAttachFromNim(type, m.attach as UploadFileResult);
   else if (type === 'custom') attach = customAttach(m.attach);
   else if (m.attach) attach = { ...m.attach };
+  const quote = quoteFromNim(m, referred);
   return {
     scene: m.scene,
     sessionId: m.sessionId,
@@ -108,6 +144,7 @@ export function fromNim(m: IMMessage): Message | undefined {
     time: m.time,
     status: status.status,
     ...(status.error ? { error: status.error } : {}),
+    ...(quote ? { quote } : {}),
   };
 }
 
@@ -144,9 +181,11 @@ function uploadResultOf(attach: Record<string, unknown> | undefined): UploadFile
 /**
  * How to send `msg` through NIM. Our idClient goes along, so NIM deduplicates retries as our server
  * does. Media were uploaded to NIM's storage first (the provider's upload); their attach names it.
+ * A reply carries the SDK's copy of the quoted message (`replyMsg`), from which NIM fills the reply's
+ * threadMessageInfo.
  */
-export function toNimSend(msg: OutgoingMessage): NimSend {
-  const base = { scene: msg.scene, to: msg.to, idClient: msg.idClient };
+export function toNimSend(msg: OutgoingMessage, replyMsg?: IMMessage): NimSend {
+  const base = { scene: msg.scene, to: msg.to, idClient: msg.idClient, ...(replyMsg ? { replyMsg } : {}) };
   switch (msg.type) {
     case 'text':
       return { method: 'sendTextMsg', options: { ...base, body: msg.body } };
@@ -182,6 +221,8 @@ export function sessionFromNim(s: Session, myAccount: string): SessionSummary | 
     readSeq: s.ack ?? 0,
     peerReadSeq: s.msgReceiptTime ?? 0,
     memberReads: s.scene === 'p2p' && s.msgReceiptTime ? { [s.to]: s.msgReceiptTime } : {},
+    // NIM acks no delivery to the sender: only a read receipt says the message got there.
+    peerDeliveredSeq: s.msgReceiptTime ?? 0,
   };
 }
 

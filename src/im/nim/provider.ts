@@ -14,7 +14,7 @@ import type { LocalFile } from '../../platform/files';
 import type { WatchNetwork } from '../../platform/network';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
-import type { HistoryPage, ImErrorCode, ImProvider, ProviderEvents, SyncResult } from '../types';
+import type { HistoryPage, ImErrorCode, ImProvider, ProviderEvents, SearchPage, SyncResult } from '../types';
 import { ImError } from '../types';
 import { fileAttachFromNim, fromNim, recallFromNim, recallNotice, sessionFromNim, toNimSend, type NimSend } from './message';
 import type { CreateNim, NimEvents, NimSdk } from './sdk';
@@ -259,7 +259,7 @@ export class NimProvider implements ImProvider {
   }
 
   private remember(m: IMMessage): Message | undefined {
-    const msg = fromNim(m);
+    const msg = fromNim(m, (idClient) => this.raw.get(idClient));
     if (!msg) return undefined;
     this.raw.set(m.idClient, m);
     // Not below the watermark; at it again only costs a repeated receipt (one millisecond can hold several).
@@ -278,13 +278,18 @@ export class NimProvider implements ImProvider {
   async send(msg: OutgoingMessage): Promise<Ack> {
     const sdk = this.ready();
     const known = this.raw.get(msg.idClient);
+    // NIM does not check what a reply names: it must be a message of this conversation seen here.
+    const replyMsg = msg.replyTo && this.raw.get(msg.replyTo.idClient);
+    if (msg.replyTo && (!replyMsg || replyMsg.sessionId !== sessionIdOf(msg.scene, msg.to))) {
+      throw new ImError('invalidReply', `no message ${msg.replyTo.idClient} to reply to`);
+    }
     // Our outbox retries with the same idClient: NIM's own resend for a failed one, the stored copy
     // for one that went through (its ack was lost).
     const sent = await sdkCall(async () =>
-      known?.status === 'sendFailed' ? sdk.msg.resendMsg({ msg: known }) : (known ?? callSend(sdk, toNimSend(msg))),
+      known?.status === 'sendFailed' ? sdk.msg.resendMsg({ msg: known }) : (known ?? callSend(sdk, toNimSend(msg, replyMsg))),
     );
     this.raw.set(sent.idClient, sent);
-    const stored = fromNim(sent);
+    const stored = fromNim(sent, (idClient) => this.raw.get(idClient));
     if (!stored?.idServer || stored.seq === undefined) throw new ImError('internal', `NIM did not store ${msg.idClient}`);
     return { idClient: stored.idClient, idServer: stored.idServer, sessionId: stored.sessionId, seq: stored.seq, time: stored.time };
   }
@@ -346,6 +351,24 @@ export class NimProvider implements ImProvider {
     }
     for (const m of due) waiting?.delete(m.idClient);
     this.receiptedUpTo.set(sessionId, Math.max(this.receiptedUpTo.get(sessionId) ?? 0, ...due.map((m) => m.time)));
+  }
+
+  /** NIM acks no delivery to the sender: its read receipts (markRead) are all it has. */
+  async delivered(): Promise<void> {
+    // Nothing to send.
+  }
+
+  /**
+   * NIM's cloud search (msgLog full-text search) is a paid add-on not enabled for this app; searching
+   * held messages on the device still works (the controller does it for every provider).
+   */
+  async search(): Promise<SearchPage> {
+    throw new ImError('unsupported', 'message search is not available with NetEase IM');
+  }
+
+  /** Presence with NIM is its event subscription service, not wired here: nothing to hide. */
+  async presenceVisible(): Promise<boolean> {
+    throw new ImError('unsupported', 'presence is not available with NetEase IM');
   }
 
   /**

@@ -1,13 +1,16 @@
 import { Switch, Text, View } from '@tarojs/components';
 import Taro, { useDidShow } from '@tarojs/taro';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { NotifySettings } from '../../../types/protocol';
+import { chat } from '../../chat';
 import { askConsent, loadReminders, remindersOn, setRemindersEnabled, templatesOf } from '../../chat/reminders';
 import { savedToken } from '../../chat/token';
 import { HttpError } from '../../platform/http-error';
 import { privacy } from '../../platform/privacy';
 import { IS_MINI_PROGRAM, signInDeps } from '../../session';
 import { unbind } from '../../session/miniapp';
+import { useChatSession } from '../../components/useChatSession';
+import { useChat } from '../../store';
 import './index.css';
 
 /**
@@ -17,8 +20,24 @@ import './index.css';
  * again needs a new link from the hospital).
  */
 export default function Settings() {
+  useChatSession();
   const [busy, setBusy] = useState(false);
   const [reminders, setReminders] = useState<NotifySettings>();
+  const doctor = useChat((s) => s.me?.role === 'doctor');
+  const synced = useChat((s) => s.connection === 'synced');
+  const [presence, setPresence] = useState<boolean>();
+  // A doctor's 在线状态: whether their patients see 医生在线 / 最近在线.
+  useEffect(() => {
+    if (doctor && synced) chat().presenceVisible().then(setPresence).catch(() => undefined);
+  }, [doctor, synced]);
+  const togglePresence = (visible: boolean) =>
+    void chat()
+      .presenceVisible(visible)
+      .then(setPresence)
+      .catch((e: unknown) => {
+        setPresence(!visible);
+        void Taro.showToast({ title: e instanceof Error ? e.message : '设置失败，请稍后重试', icon: 'none' });
+      });
 
   const failed = (e: unknown) => void Taro.showToast({ title: e instanceof HttpError ? e.message : '设置失败，请稍后重试', icon: 'none' });
   useDidShow(() => {
@@ -70,6 +89,13 @@ export default function Settings() {
         </View>
       )}
       {reminders && <Text className='settings-note'>离开聊天后，医生回复时通过微信、支付宝、抖音的服务通知或短信提醒您。</Text>}
+      {presence !== undefined && (
+        <View className='settings-item settings-presence'>
+          <Text>向患者显示在线状态</Text>
+          <Switch className='settings-presence-switch' checked={presence} onChange={(e) => togglePresence(e.detail.value)} />
+        </View>
+      )}
+      {presence !== undefined && <Text className='settings-note'>关闭后，患者看不到您是否在线及最近在线时间。</Text>}
       <View className='settings-item settings-privacy' onClick={() => privacy.openContract()}>
         <Text>隐私保护指引</Text>
         <Text>›</Text>

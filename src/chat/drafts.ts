@@ -1,0 +1,69 @@
+/**
+ * Unsent composer text, per session: in the store at once (the sessions list shows 【草稿】), in
+ * platform storage shortly after the last keystroke, so a reload or a killed app keeps it. One small
+ * record per account: a draft is one composer's text and only the newest MAX_DRAFTS are kept.
+ */
+import type { KeyValueStorage } from '../platform/storage';
+import type { ChatStore } from '../store';
+
+/** Writing storage on every keystroke is slow on mini programs (a sync call into the host). */
+export const DRAFT_SAVE_DELAY_MS = 400;
+export const MAX_DRAFTS = 50;
+/** The composer's own limit. */
+export const MAX_DRAFT_CHARS = 2000;
+
+export class Drafts {
+  private key?: string;
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly persist: KeyValueStorage,
+  ) {}
+
+  /** This account's drafts from an earlier run into the store. */
+  restore(account: string): void {
+    const key = `medchat.drafts.${account}`;
+    if (this.key === key) return;
+    this.flush();
+    this.key = key;
+    const saved = this.persist.get<Record<string, unknown>>(key);
+    const drafts: Record<string, string> = {};
+    for (const [sessionId, text] of Object.entries(saved && typeof saved === 'object' ? saved : {})) {
+      if (typeof text === 'string' && text) drafts[sessionId] = text;
+    }
+    // Typed while signing in (the page opens before the connection): newer than what was saved.
+    const typed = this.store.getState().drafts;
+    this.store.getState().loadDrafts({ ...drafts, ...typed });
+    if (Object.keys(typed).length) this.flush();
+  }
+
+  /** Called on every change of the composer's text. */
+  set(sessionId: string, text: string): void {
+    const cut = [...text].slice(0, MAX_DRAFT_CHARS).join('');
+    const draft = cut.trim() ? cut : '';
+    if ((this.store.getState().drafts[sessionId] ?? '') === draft) return;
+    this.store.getState().setDraft(sessionId, draft);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), DRAFT_SAVE_DELAY_MS);
+  }
+
+  /** Sent: the draft goes at once, or a reload right after sending would bring the text back. */
+  clear(sessionId: string): void {
+    if (this.store.getState().drafts[sessionId] === undefined) return;
+    this.store.getState().setDraft(sessionId, '');
+    this.flush();
+  }
+
+  /** Writes what is pending now (leaving the page, stopping). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.key) return;
+    const entries = Object.entries(this.store.getState().drafts);
+    // Newest last (setDraft re-adds a changed session at the end): the oldest go first.
+    const kept = Object.fromEntries(entries.slice(-MAX_DRAFTS));
+    if (entries.length) this.persist.set(this.key, kept);
+    else this.persist.remove(this.key);
+  }
+}

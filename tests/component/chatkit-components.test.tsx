@@ -1,0 +1,71 @@
+/** The chat kit's parts of the list and the composer, rendered with Taro's H5 components in jsdom. */
+import { act, fireEvent as untypedFireEvent, render } from '@tarojs/test-utils-react/dist/pure';
+import type { Message } from '../../types/message';
+import { recalledView } from '../../types/message';
+import { InputBar } from '../../src/components/InputBar';
+import { MessageList } from '../../src/components/MessageList';
+import { buildTimeline } from '../../src/render/timeline';
+import { baseMessage as base } from './message-fixture';
+
+const fireEvent = untypedFireEvent as unknown as {
+  click(el: Element): void;
+  input(el: Element, init: { target: { value: string } }): void;
+};
+const flush = () => act(() => new Promise((r) => setTimeout(r, 0)));
+const tap = (el: Element) => act(async () => fireEvent.click(el));
+
+async function hydrated(container: Element, selector: string): Promise<Element> {
+  for (let i = 0; i < 100; i++) {
+    const el = container.querySelector(selector);
+    if (el) return el;
+    await act(() => new Promise((r) => setTimeout(r, 20)));
+  }
+  throw new Error(`${selector} never rendered`);
+}
+
+const original: Message = { ...base, idClient: 'q1', seq: 1, body: '每天早晚各一次' };
+const quote = { idClient: 'q1', seq: 1, from: original.from, fromNick: '张医生', type: 'text' as const, excerpt: '每天早晚各一次' };
+const reply: Message = { ...base, idClient: 'q2', seq: 2, from: 'patient-li', body: '饭前吗？', status: 'sent', quote };
+
+test('a reply shows who and what it quotes above the bubble; tapping the quote asks to jump there', async () => {
+  const onQuoteTap = jest.fn();
+  const items = buildTimeline([original, reply], 'patient-li', base.time, { 'doctor-zhang': 0 }, 2);
+  const { container } = render(<MessageList items={items} onResend={jest.fn()} onQuoteTap={onQuoteTap} />, {});
+  await flush();
+  const q = (await hydrated(container, '#m-q2 .msg-quote')) as Element;
+  expect(q.textContent).toBe('张医生：每天早晚各一次');
+  expect(container.querySelector('#m-q2 .msg-status')?.textContent).toBe('已送达');
+  await tap(q);
+  expect(onQuoteTap).toHaveBeenCalledWith(expect.objectContaining({ idClient: 'q1', seq: 1 }));
+});
+
+test('a reply to a recalled message says so and does not jump', async () => {
+  const onQuoteTap = jest.fn();
+  const items = buildTimeline([recalledView(original, 'patient-li'), reply], 'patient-li', base.time);
+  const { container } = render(<MessageList items={items} onResend={jest.fn()} onQuoteTap={onQuoteTap} />, {});
+  await flush();
+  const q = (await hydrated(container, '#m-q2 .msg-quote')) as Element;
+  expect(q.textContent).toBe('引用的消息已撤回');
+  await tap(q);
+  expect(onQuoteTap).not.toHaveBeenCalled();
+});
+
+test('the composer shows the quoted line with a cancel, and reports what the person types', async () => {
+  const onCancelQuote = jest.fn();
+  const onTextChange = jest.fn();
+  const { container } = render(<InputBar onSend={jest.fn()} quote='张医生：每天早晚各一次' onCancelQuote={onCancelQuote} onTextChange={onTextChange} fill={{ text: '草稿' }} />, {});
+  await flush();
+  expect(container.querySelector('.composer-quote-text')?.textContent).toBe('引用 张医生：每天早晚各一次');
+  const input = (await hydrated(container, '.input-field input')) as HTMLInputElement;
+  await flush();
+  // A restored draft is not a change of the person's.
+  expect(input.value).toBe('草稿');
+  expect(onTextChange).not.toHaveBeenCalled();
+  await act(async () => {
+    input.value = '草稿改了';
+    fireEvent.input(input, { target: { value: '草稿改了' } });
+  });
+  expect(onTextChange).toHaveBeenLastCalledWith('草稿改了');
+  await tap(container.querySelector('.composer-quote-cancel') as Element);
+  expect(onCancelQuote).toHaveBeenCalled();
+});

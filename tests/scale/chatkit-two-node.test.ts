@@ -1,0 +1,88 @@
+/**
+ * Delivery acks and the doctor's presence across two server processes (PostgreSQL + Redis): a patient
+ * on node A learns of the doctor's device on node B receiving a message, and of the doctor coming and
+ * going on node B, as if they were on one process.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO } from '../../server/demo';
+import type { PushFrame } from '../../types/protocol';
+import { clusterEnv, startPostgres, startRedis, type Service } from '../helpers/services';
+import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { WsClient } from '../helpers/ws-client';
+
+jest.setTimeout(60_000);
+
+const SESSION = `team-${DEMO.consultationId}`;
+
+let db: Service;
+let redis: Service;
+let a: ServerProcess;
+let b: ServerProcess;
+let shared: string;
+const open: WsClient[] = [];
+
+beforeAll(async () => {
+  [db, redis] = await Promise.all([startPostgres(), startRedis()]);
+  shared = mkdtempSync(join(tmpdir(), 'medchat-chatkit-cluster-'));
+  const env = clusterEnv(db.url, redis.url, join(shared, 'files'));
+  // One after the other: both seed the demo consultation.
+  a = await spawnServer(env);
+  b = await spawnServer(env);
+});
+
+afterAll(async () => {
+  for (const c of open) c.close();
+  await a?.stop();
+  await b?.stop();
+  await Promise.all([db?.stop(), redis?.stop()]);
+  rmSync(shared, { recursive: true, force: true });
+});
+
+async function connect(node: ServerProcess, who: 'patient' | 'doctor', deviceId: string): Promise<WsClient> {
+  const c = await WsClient.open(node);
+  await c.request('auth', { token: node.tokens[who], deviceId });
+  open.push(c);
+  return c;
+}
+
+function nth<T extends PushFrame['type']>(c: WsClient, type: T, n: number): Promise<Extract<PushFrame, { type: T }>> {
+  const of = () => c.pushes.filter((f): f is Extract<PushFrame, { type: T }> => f.type === type);
+  return c.waitFor(() => of().length >= n).then(() => of()[n - 1]);
+}
+
+const sessionOn = async (c: WsClient) => (await c.request('sync', { cursors: {} })).sessions.find((s) => s.id === SESSION);
+
+test('a delivery ack on node B reaches the sender on node A, and node A’s sessions list has it', async () => {
+  const patientA = await connect(a, 'patient', 'patient-phone');
+  const doctorB = await connect(b, 'doctor', 'doctor-pc');
+  const sent = await patientA.request('send', { msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body: '医生，化验单出来了', idClient: 'two-node-delivered-1' } });
+  await doctorB.waitFor((f) => f.type === 'msg');
+  expect(await doctorB.request('delivered', { sessionId: SESSION, seq: sent.seq })).toEqual({ deliveredSeq: sent.seq });
+  expect(await nth(patientA, 'delivered', 1)).toMatchObject({ sessionId: SESSION, account: DEMO.doctor.account, deliveredSeq: sent.seq });
+  expect(await sessionOn(patientA)).toMatchObject({ peerDeliveredSeq: sent.seq });
+  // The doctor's going is announced before the next test counts presence frames.
+  doctorB.close();
+  expect((await nth(patientA, 'presence', 2)).presence).toMatchObject({ online: false });
+  patientA.close();
+});
+
+test('the doctor coming and going on node B shows to the patient on node A; still online while connected on node A', async () => {
+  const patientA = await connect(a, 'patient', 'patient-phone-2');
+  const doctorB = await connect(b, 'doctor', 'doctor-pc-2');
+  const came = await nth(patientA, 'presence', 1);
+  expect(came).toMatchObject({ sessionId: SESSION, presence: { account: DEMO.doctor.account, online: true } });
+  expect((await sessionOn(patientA))?.presence).toEqual({ account: DEMO.doctor.account, online: true });
+  // Connected on both nodes, the doctor leaving node B is still online (on A).
+  const doctorA = await connect(a, 'doctor', 'doctor-phone-2');
+  await nth(patientA, 'presence', 2);
+  doctorB.close();
+  expect((await nth(patientA, 'presence', 3)).presence).toMatchObject({ online: true });
+  const before = Date.now();
+  doctorA.close();
+  const gone = await nth(patientA, 'presence', 4);
+  expect(gone.presence).toMatchObject({ account: DEMO.doctor.account, online: false });
+  expect(gone.presence.lastSeen).toBeGreaterThanOrEqual(before);
+  expect((await sessionOn(patientA))?.presence).toEqual(gone.presence);
+});
