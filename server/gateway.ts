@@ -336,6 +336,11 @@ export class Gateway {
       return { readSeq };
     },
     ping: async () => ({ serverTime: Date.now() }),
+    prescribe: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    review: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    prescriptions: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    renewRx: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    transfer: async () => Promise.reject(new ClientError('notFound', 'transfer is not served yet')),
   };
 
   /**

@@ -26,6 +26,7 @@ const TEXT: Record<ImErrorCode, string> = {
   notBound: '尚未绑定，请通过医院发送的短信链接进入一次',
   codeInvalid: '登录码已失效，请重试',
   platformError: '平台服务暂时不可用，请稍后重试',
+  drugNotAllowed: '处方含有不能在线开具的药品（麻醉、精神类等特殊管理药品）',
   internal: '服务器繁忙，请稍后重试',
   timeout: '发送超时，请重试',
   disconnected: '连接已断开，正在重连…',
