@@ -41,7 +41,12 @@ export type AuditAction =
   | 'session.revoke'
   | 'notify.sent'
   | 'notify.refused'
-  | 'notify.dropped';
+  | 'notify.dropped'
+  | 'pharmacist.create'
+  | 'prescription.issue'
+  | 'prescription.review'
+  | 'prescription.renewRequest'
+  | 'consultation.transfer';
 
 export const GENESIS = '0'.repeat(64);
 

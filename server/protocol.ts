@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { OutgoingMessage } from '../types/message';
 import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
+import { prescriptionDraftSchema, rxIdSchema } from './prescriptions/schema';
+import { PRESCRIPTION_STATES, REVIEW_DECISIONS, RX_LIMITS } from '../types/prescription';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
 import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 
@@ -106,6 +108,28 @@ const frameSchema = z.discriminatedUnion('type', [
   z
     .object({ ...base, type: z.literal('consultation'), sessionId: sessionIdSchema, action: z.enum(['accept', 'close', 'cancel']) })
     .strict(),
+  z.object({ ...base, type: z.literal('prescribe'), sessionId: sessionIdSchema, idClient: clientIdSchema, rx: prescriptionDraftSchema }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('review'),
+      prescriptionId: rxIdSchema,
+      decision: z.enum(REVIEW_DECISIONS),
+      reason: z.string().trim().min(1).max(RX_LIMITS.text).optional(),
+    })
+    .strict()
+    .refine((f) => f.decision === 'approve' || f.reason !== undefined, { path: ['reason'], message: 'a rejection needs a reason the doctor can act on' }),
+  z
+    .object({
+      ...base,
+      type: z.literal('prescriptions'),
+      state: z.enum(PRESCRIPTION_STATES).optional(),
+      afterIssuedAt: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+    })
+    .strict(),
+  z.object({ ...base, type: z.literal('renewRx'), prescriptionId: rxIdSchema }).strict(),
+  z.object({ ...base, type: z.literal('transfer'), sessionId: sessionIdSchema, to: accountSchema }).strict(),
 ]) satisfies z.ZodType<RequestFrame>;
 
 export type ParsedFrame = { ok: true; frame: RequestFrame } | { ok: false; error: ErrorFrame };
@@ -138,7 +162,7 @@ export function parseClientFrame(raw: string): ParsedFrame {
   }
   const parsed = frameSchema.safeParse(obj);
   if (!parsed.success) {
-    const onMsg = parsed.error.issues.some((i) => i.path[0] === 'msg');
+    const onMsg = parsed.error.issues.some((i) => i.path[0] === 'msg' || i.path[0] === 'rx');
     const tooLarge = parsed.error.issues.some((i) => i.message.includes('bytes'));
     const code = tooLarge ? 'messageTooLarge' : onMsg ? 'invalidMessage' : 'badFrame';
     return error(code, describe(parsed.error.issues), id);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, configFromEnv } from '../../server/config';
+import { newSigningKey } from '../../server/prescriptions/signer';
 
 const ROOT = resolve(__dirname, '../..');
 /** Plain variables as an environment (global.d.ts declares the build's own variables on ProcessEnv). */
@@ -19,6 +20,7 @@ const PRODUCTION = {
   AUDIT_KEY: 'a-production-audit-key-of-40-characters!!',
   ADMIN_API_KEY: 'hospital-system-key-0123456789',
   PUBLIC_URL: 'https://chat.hospital.example',
+  RX_SIGNING_KEY: newSigningKey(),
 };
 
 let dir: string;
@@ -46,9 +48,13 @@ test('every invalid variable is reported at once, each with what is expected', (
   expect(found.join('\n')).toMatch(/NIM_APP_KEY and NIM_APP_SECRET go together/);
 });
 
+test('a prescription signing key that is not an Ed25519 or RSA private key is refused', () => {
+  expect(problems({ RX_SIGNING_KEY: 'not a key' }).join('\n')).toMatch(/RX_SIGNING_KEY/);
+});
+
 test('production refuses random keys beside the database, no ADMIN_API_KEY and an http PUBLIC_URL', () => {
   const found = problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://chat.hospital.example' });
-  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL']);
+  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL', 'RX_SIGNING_KEY']);
   expect(problems(PRODUCTION)).toEqual([]);
   // The demo defaults stay fine outside production.
   expect(problems({})).toEqual([]);
