@@ -46,7 +46,16 @@ export type AuditAction =
   | 'prescription.issue'
   | 'prescription.review'
   | 'prescription.renewRequest'
-  | 'consultation.transfer';
+  | 'consultation.transfer'
+  | 'encounter.identity'
+  | 'encounter.consent'
+  | 'encounter.intake'
+  | 'encounter.rate'
+  | 'encounter.record'
+  | 'ratings.list'
+  | 'quickReplies.put'
+  | 'quickReplies.delete'
+  | 'quickReplies.order';
 
 export const GENESIS = '0'.repeat(64);
 
