@@ -6,6 +6,7 @@
 import type { EncounterView, IdentityRecord, IntakeForm } from '../../types/encounter';
 import type { Account, ConsultationInfo } from '../../types/message';
 import type { ServerFrame } from '../../types/protocol';
+import { DEMO, seedDemo } from '../../server/demo';
 import { pdf } from '../helpers/fixtures';
 import { postJson } from '../helpers/post-json';
 import { ADMIN_API_KEY, RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
@@ -184,4 +185,24 @@ test('the queue has the times: created, accepted, closed', async () => {
   const closed = (await d.request('consultation', { sessionId: 'team-e6', action: 'close' })).consultation as ConsultationInfo;
   expect(closed.closedAt).toBeGreaterThanOrEqual(closed.acceptedAt as number);
   expect(closed.createdAt).toBeLessThanOrEqual(closed.acceptedAt as number);
+});
+
+test("the demo's consultation (npm start) has the hospital's consent and identity, and the doctor's identity", async () => {
+  await seedDemo(server.storage);
+  await seedDemo(server.storage);
+  const p = await login(DEMO.patient);
+  const sessionId = `team-${DEMO.consultationId}`;
+  const { encounter, consultation } = await p.request('encounter', { sessionId });
+  expect(consultation.consent).toMatchObject({ version: 'demo', by: 'hospital' });
+  expect(encounter.identity).toMatchObject({ name: '李**', idNumber: '110***********1234' });
+  expect(encounter.doctor).toMatchObject({ name: DEMO.doctor.name, title: '主治医师' });
+  expect((await p.request('send', text(DEMO.consultationId))).seq).toBe(1);
+});
+
+test('a hospital intake without consent is stored at creation; the patient still consents before writing', async () => {
+  expect((await create('e7', { intake: form })).status).toBe(201);
+  const p = await login(patient);
+  expect(await code(p.request('send', text('e7')))).toMatch(/^consentRequired/);
+  await p.request('consent', { sessionId: 'team-e7', version: 'v9' });
+  expect((await p.request('send', text('e7'))).seq).toBe(3);
 });
