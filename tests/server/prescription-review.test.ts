@@ -7,7 +7,11 @@
 import type { Message } from '../../types/message';
 import type { PrescriptionRecord } from '../../types/prescription';
 import { prescriptionStates, renewalRequest } from '../../types/prescription';
-import type { PushFrame, ServerFrame } from '../../types/protocol';
+import type { IdentityRecord, IntakeForm } from '../../types/encounter';
+import type { ConsultationRecord, PushFrame, ServerFrame } from '../../types/protocol';
+import { RECORD_PATH } from '../../types/protocol';
+import { postJson } from '../helpers/post-json';
+import { ADMIN_API_KEY } from '../helpers/server';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { draft, drug, pharmacistSignsIn, rxClientId } from '../helpers/rx';
 import { expectError, WsClient, type TestServer } from '../helpers/server';
@@ -168,4 +172,47 @@ test('a pharmacist account is the hospital’s to create: the admin key, a valid
   expect((await post({ account: 'ph 2', name: '钱药师' })).status).toBe(400);
   expect((await post({ account: doctor.account, name: '张医生' })).status).toBe(400);
   expect(await server.storage.getAccount(doctor.account)).toEqual(doctor);
+});
+
+test('the review reads what it needs of the intake and the masked patient; the hospital record shows each card’s state', async () => {
+  const self: IdentityRecord = { name: '李秀英', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
+  const form: IntakeForm = {
+    complaint: '咽痛三天',
+    duration: '三天',
+    symptoms: ['发热'],
+    allergies: ['青霉素'],
+    medications: ['氨氯地平 5mg 每日一次'],
+    diagnosis: '慢性咽炎',
+    attachments: [],
+  };
+  const admin = { authorization: `Bearer ${ADMIN_API_KEY}` };
+  const created = await postJson(
+    `${server.url}/api/consultations`,
+    {
+      id: 'rx-c2',
+      patient: { account: patient.account, name: patient.name },
+      doctor: { account: doctor.account, name: doctor.name },
+      identity: self,
+      consent: { version: 'paper-1', acceptedAt: 1_700_000_000_000 },
+      intake: form,
+    },
+    admin,
+  );
+  expect(created.status).toBe(201);
+  const d = await login(doctor);
+  await d.request('consultation', { sessionId: 'team-rx-c2', action: 'accept' });
+  const issued = await d.request('prescribe', { sessionId: 'team-rx-c2', idClient: rxClientId(), rx: draft({ drugs: [drug({ name: '头孢克肟分散片' })] }) });
+  const second = await d.request('prescribe', { sessionId: 'team-rx-c2', idClient: rxClientId(), rx: draft() });
+  const ph = await signIn();
+  const [item] = (await ph.request('prescriptions', { limit: 10 })).items;
+  expect(item).toEqual({
+    prescription: issued.prescription,
+    patient: { name: '李**', sex: 'female', age: expect.any(Number) },
+    intake: { complaint: '咽痛三天', allergies: ['青霉素'], medications: ['氨氯地平 5mg 每日一次'], diagnosis: '慢性咽炎' },
+  });
+  await ph.request('review', { prescriptionId: issued.prescription.rx.id, decision: 'approve' });
+  const res = await fetch(`${server.url}${RECORD_PATH}?id=rx-c2`, { headers: admin });
+  const record = (await res.json()) as ConsultationRecord;
+  expect(record.cards.filter((c) => c.card === 'rx').map((c) => c.state)).toEqual(['approved', 'pending']);
+  expect(record.cards.find((c) => c.state === 'pending')?.attach).toEqual({ card: 'rx', rx: second.prescription.rx, signature: second.prescription.signature });
 });
