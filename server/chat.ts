@@ -378,6 +378,8 @@ export class ChatService {
     if (!original || original.recalledAt !== undefined || original.type === 'notification' || original.type === 'tip') {
       throw new ClientError('notFound', 'no message to forward with this idClient in this session');
     }
+    // A prescription is reviewed and valid in its own consultation only: a copy elsewhere would look valid unreviewed.
+    if (original.type === 'custom' && original.attach?.card === 'rx') throw new ClientError('forbidden', '处方不能转发');
     // A clinical document goes out only from a doctor, forwarded or not.
     if (original.type === 'custom' && DOCTOR_ONLY_CARDS.has((original.attach as CardDraft | undefined)?.card as CardKind) && me.role !== 'doctor') {
       throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');
