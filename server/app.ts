@@ -7,15 +7,23 @@ import { clientAddress, openLimits } from './limits';
 import { Audit } from './audit';
 import { Auth } from './auth';
 import { ChatService } from './chat';
+import { BUILTIN_CONSENT, DEFAULT_FOLLOW_UP } from './encounter/config';
+import { EncounterService } from './encounter/service';
 import { Cipher } from './crypto';
 import { FILE_PATH, UPLOAD_PATH } from '../types/media';
-import { NIM_TOKEN_PATH } from '../types/protocol';
+import { NIM_TOKEN_PATH, RATINGS_PATH, RECORD_PATH } from '../types/protocol';
+import { handleRatings, handleRecord } from './encounter/http';
 import type { ServerConfig } from './config';
 import { handleFile, handleUpload, newReadLog } from './files/http';
 import { baseHeaders } from './headers';
 import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
+import { rxRoutes } from './prescriptions/http';
+import { PrescriptionService, rxCardState } from './prescriptions/service';
+import { newSigningKey, RxSigner } from './prescriptions/signer';
+import { TransferService } from './transfer';
+import { DEFAULT_FORBIDDEN_CATEGORIES } from '../types/prescription';
 import { handleMetrics, handleReadyz } from './health';
 import { Metrics, routeLabel, timedStorage } from './metrics';
 import { OPENAPI_PATH, openApiDocument } from './openapi';
@@ -75,7 +83,14 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
   const files = new FileService(config.filesDir, storage, signer, cipher, now, config);
   const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
+  const rxSigner = new RxSigner(config.rxSigningKey ?? newSigningKey());
+  const prescriptions = new PrescriptionService(storage, chat, audit, rxSigner, config.rxForbiddenCategories ?? DEFAULT_FORBIDDEN_CATEGORIES, now);
+  const encounterConfig = config.encounter ?? { consent: BUILTIN_CONSENT, followUp: DEFAULT_FOLLOW_UP };
+  const encounter = new EncounterService(storage, chat, files, audit, encounterConfig, now);
   const gateway = new Gateway(storage, auth, chat, audit, log, {
+    encounter,
+    prescriptions,
+    transfers: new TransferService(storage, chat, audit),
     maxDevicesPerAccount: config.maxDevicesPerAccount,
     limits,
     allowedOrigins: config.allowedOrigins,
@@ -85,6 +100,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   });
   metrics.observe({ connections: () => gateway.stats(), draining: () => draining, notifyQueue: () => rawStorage.notificationQueue() });
   const miniapp = miniappRoutes(config, { auth, storage, audit, now });
+  const rx = rxRoutes({ auth, storage, audit, signer: rxSigner, adminApiKey: config.adminApiKey });
   const reads = newReadLog();
   const notifyHttp = notifyRoutes({ auth, storage, config: config.notify, now });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
@@ -127,13 +143,26 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });
     if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
     if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
+    if (path === RECORD_PATH) return void handleRecord(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller, cardState: rxCardState });
+    if (path === RATINGS_PATH) return void handleRatings(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller });
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim, limits });
     const notify = notifyHttp.route(path);
     if (notify) return notify(req, res);
+    const rxRoute = rx.route(path);
+    if (rxRoute) return void rxRoute(req, res, { caller, publicUrl: url });
     const mini = miniapp.route(path);
     if (mini) return void mini(req, res, { caller, revoke, publicUrl: url });
     if (path === '/api/consultations') {
-      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url, caller, apps: miniapp.links });
+      return void handleCreateConsultation(req, res, {
+        auth,
+        storage,
+        audit,
+        adminApiKey: config.adminApiKey,
+        publicUrl: url,
+        caller,
+        apps: miniapp.links,
+        followUp: encounterConfig.followUp,
+      });
     }
     if (path.startsWith(FILE_PATH)) {
       return void handleFile(req, res, { storage, files, signer, audit, reads }).catch((e: unknown) => {

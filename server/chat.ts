@@ -5,6 +5,8 @@
 import type { CardDraft, CardKind } from '../types/cards';
 import type { ClosedReason, WriteKind } from '../types/consultation';
 import { closedReason, CONSULTATION_TRANSITIONS } from '../types/consultation';
+import type { IntakeCard } from '../types/encounter';
+import { careIdentity, intakeCardOf, maskIdentity } from '../types/encounter';
 import { isMediaKind } from '../types/media';
 import type {
   Account,
@@ -21,6 +23,7 @@ import type {
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
+import { consultationAccess } from '../types/transfer';
 import { ClientError } from './errors';
 import { quoteOf } from './quote';
 import { refusal, replyRefusal } from './refusal';
@@ -71,7 +74,11 @@ export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
 /** Older messages per sync reply and session; clients page further back with history. */
 const SYNC_LIMIT_PER_SESSION = 500;
 
-export const infoOf = (c: Consultation): ConsultationInfo => ({
+/**
+ * A consultation as `viewer` sees it: the patient their own identity masked, anyone else (the doctor)
+ * what care needs; without a viewer (the hospital API) no identity at all.
+ */
+export const infoOf = (c: Consultation, viewer?: string, now: number = Date.now()): ConsultationInfo => ({
   id: c.id,
   status: c.status,
   patient: c.patient,
@@ -79,6 +86,14 @@ export const infoOf = (c: Consultation): ConsultationInfo => ({
   patientMessages: c.patientMessages,
   ...(c.maxPatientMessages !== undefined ? { maxPatientMessages: c.maxPatientMessages } : {}),
   ...(c.endsAt !== undefined ? { endsAt: c.endsAt } : {}),
+  createdAt: c.createdAt,
+  ...(c.acceptedAt !== undefined ? { acceptedAt: c.acceptedAt } : {}),
+  ...(c.closedAt !== undefined ? { closedAt: c.closedAt } : {}),
+  ...(c.consent ? { consent: c.consent } : {}),
+  ...(c.identity && viewer !== undefined ? { subject: viewer === c.patient ? maskIdentity(c.identity, now) : careIdentity(c.identity, now) } : {}),
+  identified: c.identity !== undefined,
+  intake: { filled: c.intake !== undefined, allergies: (c.intake?.allergies.length ?? 0) > 0 },
+  ...(c.followUp ? { followUp: c.followUp, followUps: c.followUps } : {}),
 });
 
 /** The line everyone sees after a consultation change (who may make which: types/consultation.ts). */
@@ -101,6 +116,12 @@ function mapTexts(v: unknown, f: (text: string) => string): unknown {
  * prescriptions) reads nothing through history or search until its own rule is written into `readable`.
  */
 const READER_ROLES: ReadonlySet<Role> = new Set<Role>(['patient', 'doctor']);
+
+/** A conversation someone may read, all of it or (a doctor it was transferred away from) up to a seq. */
+interface Readable {
+  conv: ConversationRef;
+  upToSeq?: number;
+}
 
 /** Cards are clinical documents: only the doctor writes them. */
 const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
@@ -181,7 +202,16 @@ export class ChatService {
   }
 
   view(m: StoredMessage, viewer: string): Message {
-    return viewOf(m, viewer, (type, attach) => (isMediaKind(type) ? this.files.withUrls(type, attach) : attach));
+    return viewOf(m, viewer, (type, attach) => {
+      if (isMediaKind(type)) return this.files.withUrls(type, attach);
+      const intake = intakeCardOf({ type, attach });
+      return intake ? (this.intakeView(intake) as unknown as Record<string, unknown>) : attach;
+    });
+  }
+
+  /** The intake card with its attachments' signed URLs (the doctor opens the patient's records). */
+  intakeView(card: IntakeCard): IntakeCard {
+    return { ...card, attachments: card.attachments.map((a) => ({ ...a, url: this.files.withUrls('file', a).url as string })) };
   }
 
   /** The attach to store: uploads resolved to what the server measured, cards stamped by the server. */
@@ -195,6 +225,8 @@ export class ChatService {
     }
     if (msg.type === 'custom') {
       const draft = msg.attach as CardDraft;
+      // A prescription is valid only signed and reviewed: it is issued through `prescribe`, never sent.
+      if (draft.card === 'prescription') throw new ClientError('forbidden', '处方请通过开方提交：由医院签名并经药师审核');
       if (DOCTOR_ONLY_CARDS.has(draft.card) && me.role !== 'doctor') {
         throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');
       }
@@ -227,10 +259,10 @@ export class ChatService {
    * The conversations `me` may read: the one of `sessionId`, or every one they are a member of. The
    * one place that says who reads what (history, search).
    */
-  async readable(me: Account, sessionId?: string): Promise<ConversationRef[]> {
+  async readable(me: Account, sessionId?: string): Promise<Readable[]> {
     if (!READER_ROLES.has(me.role)) throw new ClientError('forbidden', '当前身份不能查看会话消息');
-    if (sessionId !== undefined) return [await this.conversationFor(me.account, sessionId)];
-    return (await this.storage.conversationsOf(me.account)).map((c) => ({ id: c.convId, scene: c.scene, ...(c.teamId ? { teamId: c.teamId } : {}) }));
+    if (sessionId !== undefined) return [await this.readableConversation(me.account, sessionId)];
+    return (await this.storage.conversationsOf(me.account)).map((c) => ({ conv: { id: c.convId, scene: c.scene, ...(c.teamId ? { teamId: c.teamId } : {}) } }));
   }
 
   /**
@@ -275,9 +307,25 @@ export class ChatService {
     return result;
   }
 
+  /**
+   * Who may read a conversation: its members, and a doctor a consultation was transferred away from,
+   * up to the transfer (types/transfer.ts); undefined `upToSeq` reads everything.
+   */
+  private async readableConversation(me: string, sessionId: string): Promise<Readable> {
+    const parsed = parseSessionId(sessionId);
+    const teamId = parsed?.scene === 'team' ? parsed.to : undefined;
+    if (teamId !== undefined && !(await this.storage.isConversationMember(teamConvId(teamId), me))) {
+      const c = await this.storage.consultation(teamId);
+      const access = c ? consultationAccess(c, await this.storage.transfersOf(c.id), me) : undefined;
+      if (access?.read === 'upTo') return { conv: { id: teamConvId(teamId), scene: 'team', teamId }, upToSeq: access.upToSeq };
+    }
+    return { conv: await this.conversationFor(me, sessionId) };
+  }
+
   async history(me: Account, sessionId: string, beforeSeq: number | undefined, limit: number) {
-    const [conv] = await this.readable(me, sessionId);
-    const rows = await this.storage.history(conv.id, beforeSeq, limit + 1);
+    const [{ conv, upToSeq }] = await this.readable(me, sessionId);
+    const before = upToSeq === undefined ? beforeSeq : Math.min(beforeSeq ?? Infinity, upToSeq + 1);
+    const rows = await this.storage.history(conv.id, before, limit + 1);
     const hasMore = rows.length > limit;
     return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => this.view(m, me.account)), hasMore };
   }
@@ -290,7 +338,9 @@ export class ChatService {
    * `conversations` are for the log (counts only).
    */
   async search(me: Account, q: { sessionId?: string; text?: string; types?: MessageType[]; before?: string; limit: number }) {
-    const convIds = (await this.readable(me, q.sessionId)).map((c) => c.id);
+    const readable = await this.readable(me, q.sessionId);
+    const convIds = readable.map((r) => r.conv.id);
+    const upTo = new Map(readable.map((r) => [r.conv.id, r.upToSeq]));
     let position = q.before === undefined ? undefined : decodeCursor(q.before, convIds);
     const needle = searchNeedle(q.text);
     const hits: Message[] = [];
@@ -302,7 +352,8 @@ export class ChatService {
       for (const m of batch) {
         scanned++;
         position = positionOf(m);
-        if (!matches(m, needle)) continue;
+        const cap = upTo.get(m.convId);
+        if ((cap !== undefined && m.seq > cap) || !matches(m, needle)) continue;
         hits.push(this.view(m, me.account));
         if (hits.length === q.limit) break scan;
       }
@@ -317,7 +368,7 @@ export class ChatService {
 
   async sessions(me: string): Promise<SessionSummary[]> {
     const convs = await this.storage.conversationsOf(me);
-    return Promise.all(
+    const current = await Promise.all(
       convs.map(async (c): Promise<SessionSummary> => {
         const consultation = c.consultation;
         const counterpart = consultation
@@ -339,10 +390,39 @@ export class ChatService {
           memberReads: c.memberReads,
           peerDeliveredSeq: c.peerDeliveredSeq,
           ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
-          ...(consultation ? { consultation: infoOf(consultation) } : {}),
+          ...(consultation ? { consultation: infoOf(consultation, me) } : {}),
         };
       }),
     );
+    return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id))))];
+  }
+
+  /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
+  private async formerSessions(me: string, listed: Set<string>): Promise<SessionSummary[]> {
+    const upTo = new Map<string, number>();
+    for (const t of await this.storage.transfersFrom(me)) upTo.set(t.consultationId, Math.max(upTo.get(t.consultationId) ?? 0, t.atSeq));
+    const former: SessionSummary[] = [];
+    for (const [id, seq] of upTo) {
+      const c = await this.storage.consultation(id);
+      if (!c || listed.has(sessionIdOf('team', id))) continue;
+      const [last] = await this.storage.history(teamConvId(id), seq + 1, 1);
+      former.push({
+        id: sessionIdOf('team', id),
+        scene: 'team',
+        to: id,
+        name: (await this.storage.getAccount(c.patient))?.name ?? c.patient,
+        unread: 0,
+        lastSeq: seq,
+        readSeq: seq,
+        peerReadSeq: 0,
+        memberReads: {},
+        peerDeliveredSeq: 0,
+        ...(last ? { lastMsg: this.view(last, me) } : {}),
+        consultation: infoOf(c, me),
+        readOnlyUpTo: seq,
+      });
+    }
+    return former;
   }
 
   /** Everything after each cursor (sessions the client does not know start from 0), and the sessions. */
@@ -353,9 +433,9 @@ export class ChatService {
     for (const s of sessions) {
       const cursor = cursors[s.id] ?? Math.max(0, s.lastSeq - SYNC_LIMIT_PER_SESSION);
       if (s.lastSeq <= cursor) continue;
-      const conv = await this.conversationFor(me, s.id);
+      const { conv, upToSeq } = await this.readableConversation(me, s.id);
       const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);
-      for (const m of rows) msgs.push(this.view(m, me));
+      for (const m of rows) if (upToSeq === undefined || m.seq <= upToSeq) msgs.push(this.view(m, me));
       if (rows.length === SYNC_LIMIT_PER_SESSION) complete = false;
     }
     return { msgs, sessions, complete };
@@ -410,6 +490,8 @@ export class ChatService {
     if (!original || original.recalledAt !== undefined || original.type === 'notification' || original.type === 'tip') {
       throw new ClientError('notFound', 'no message to forward with this idClient in this session');
     }
+    // A prescription is reviewed and valid in its own consultation only: a copy elsewhere would look valid unreviewed.
+    if (original.type === 'custom' && original.attach?.card === 'rx') throw new ClientError('forbidden', '处方不能转发');
     // A clinical document goes out only from a doctor, forwarded or not.
     if (original.type === 'custom' && DOCTOR_ONLY_CARDS.has((original.attach as CardDraft | undefined)?.card as CardKind) && me.role !== 'doctor') {
       throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');

@@ -9,12 +9,14 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
 import { sessionIdOf } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
-import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, mayRequest, PROTOCOL_VERSION } from '../types/protocol';
+import type { PrescriptionRecord } from '../types/prescription';
 import type { Auth, SessionClaims } from './auth';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
 import type { AccountPush, Bus } from './bus';
 import { ackOf, infoOf } from './chat';
+import type { EncounterService } from './encounter/service';
 import { ClientError } from './errors';
 import type { Limits } from './limits';
 import { clientAddress } from './limits';
@@ -22,6 +24,8 @@ import type { Metrics } from './metrics';
 import { LocalPresence, type Presence } from './notify/presence';
 import { doctorPresence, presencePushes, withPresence } from './presence';
 import { parseClientFrame } from './protocol';
+import { type PrescriptionService, recordOf } from './prescriptions/service';
+import type { TransferService } from './transfer';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
@@ -43,10 +47,34 @@ export interface GatewayOptions {
   /** Fan-out to the other server processes (REDIS_URL); absent when this process is the only one. */
   bus?: Bus;
   metrics?: Metrics;
+  /** Identity, consent, intake, rating, quick replies (issue 17). */
+  encounter: EncounterService;
+  /** Prescriptions and their review, transfer (issue 17). */
+  prescriptions: PrescriptionService;
+  transfers: TransferService;
 }
 
 /** Frames that store or push something, or (search) open many stored rows, and so count against the account's rate limit. */
-const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'delivered', 'typing', 'search', 'presence']);
+const LIMITED = new Set<RequestType>([
+  'send',
+  'recall',
+  'consultation',
+  'forward',
+  'markRead',
+  'delivered',
+  'typing',
+  'search',
+  'presence',
+  'identity',
+  'consent',
+  'intake',
+  'rate',
+  'quickReplies',
+  'prescribe',
+  'review',
+  'renewRx',
+  'transfer',
+]);
 
 /**
  * The mini-program platforms' own page origins, in case a base library sends one with the socket
@@ -259,6 +287,8 @@ export class Gateway {
       if (frame.type !== 'auth') {
         if (!c.me) throw new ClientError('unauthenticated', 'send an auth frame first');
         if (Date.now() >= c.tokenExpiresAt) throw new ClientError('tokenExpired', 'token expired, sign in again');
+        // The one refusal by role (types/protocol.ts REQUEST_ROLES): a pharmacist reviews and does nothing else.
+        if (!mayRequest((c.me as Account).role, frame.type)) throw new ClientError('forbidden', `a ${(c.me as Account).role} cannot ${frame.type}`);
       }
       if (LIMITED.has(frame.type)) await this.opts.limits.frames.spend((c.me as Account).account);
       const handler = this.handlers[frame.type] as (c: Connection, f: RequestFrame) => Promise<unknown>;
@@ -347,7 +377,7 @@ export class Gateway {
       const me = c.me as Account;
       const { consultation, notice } = await this.chat.changeConsultation(me, f.sessionId, f.action);
       await this.deliver(notice, c);
-      return { consultation: infoOf(consultation), notice: this.chat.view(notice, me.account) };
+      return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
     },
     history: async (c, f) => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit),
     sync: async (c, f) => {
@@ -397,7 +427,65 @@ export class Gateway {
       return { readSeq };
     },
     ping: async () => ({ serverTime: Date.now() }),
+    prescribe: async (c, f) => {
+      const me = c.me as Account;
+      const { stored, prescription, duplicate } = await this.opts.prescriptions.prescribe(me, f);
+      const record = recordOf(prescription);
+      if (!duplicate) {
+        await this.deliver(stored, c);
+        await this.pushToPharmacists(record);
+      }
+      return { msg: this.chat.view(stored, me.account), prescription: record };
+    },
+    review: async (c, f) => {
+      const { prescription, notice } = await this.opts.prescriptions.review(c.me as Account, f.prescriptionId, f.decision, f.reason);
+      const record = recordOf(prescription);
+      await this.deliver(notice, c);
+      await this.pushToPharmacists(record, c);
+      return { prescription: record };
+    },
+    prescriptions: async (_c, f) => ({ items: await this.opts.prescriptions.queue(f.state ?? 'pending', f.afterIssuedAt ?? 0, f.limit) }),
+    renewRx: async (c, f) => {
+      const me = c.me as Account;
+      const { notice, duplicate } = await this.opts.prescriptions.renew(me, f.prescriptionId);
+      if (!duplicate) await this.deliver(notice, c);
+      return { notice: this.chat.view(notice, me.account) };
+    },
+    transfer: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, notice } = await this.opts.transfers.transfer(me, f.sessionId, f.to);
+      await this.deliver(notice, c);
+      return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
+    },
+    encounter: async (c, f) => this.opts.encounter.encounter(c.me as Account, f.sessionId),
+    identity: async (c, f) => this.opts.encounter.confirmIdentity(c.me as Account, f.sessionId, f.candidate),
+    consent: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, notice } = await this.opts.encounter.consent(me, f.sessionId, f.version);
+      await this.deliver(notice, c);
+      return { consultation, notice: this.chat.view(notice, me.account) };
+    },
+    intake: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, stored } = await this.opts.encounter.intake(me, f.sessionId, f.form);
+      await this.deliver(stored, c);
+      return { consultation, msg: this.chat.view(stored, me.account) };
+    },
+    rate: async (c, f) => ({ rating: await this.opts.encounter.rate(c.me as Account, f.sessionId, f.rating) }),
+    quickReplies: async (c, f) => {
+      // The frame's own fields are not the operation's.
+      const { v: _v, id: _id, type: _type, ...op } = f;
+      return { replies: await this.opts.encounter.quickReplies(c.me as Account, op) };
+    },
   };
+
+  /** Pharmacists learn of new and reviewed prescriptions by push; they are in no conversation. */
+  private async pushToPharmacists(prescription: PrescriptionRecord, origin?: Connection): Promise<void> {
+    const frame: PushFrame = { v: PROTOCOL_VERSION, type: 'rx', prescription };
+    const pushes = (await this.storage.accountsWithRole('pharmacist')).map((account) => ({ account, frame }));
+    this.pushLocal(pushes, origin);
+    this.opts.bus?.publish({ kind: 'push', pushes });
+  }
 
   /**
    * Sends `frameFor`'s frame (if any) to every connection of every member but `origin`, naming the

@@ -1,3 +1,5 @@
+import type { CareIdentity, ConsentRecord, FollowUpRule, IntakeFlags, MaskedIdentity } from './encounter';
+
 /**
  * Domain types modelled on NetEase NIM's IMMessage so that both providers (our server, NIM) map to one shape.
  */
@@ -20,7 +22,10 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** NIM's statuses: sending/sent/sendFailed on our side, unread/read/receipt for delivery and reading. */
 export type MessageStatus = 'sending' | 'sent' | 'sendFailed' | 'read' | 'unread' | 'receipt';
 
-export type Role = 'patient' | 'doctor';
+/** A pharmacist reviews prescriptions and takes part in no conversation (types/protocol.ts REQUEST_ROLES). */
+export type Role = 'patient' | 'doctor' | 'pharmacist';
+export const ROLES: readonly Role[] = ['patient', 'doctor', 'pharmacist'];
+export const isRole = (v: unknown): v is Role => ROLES.includes(v as Role);
 
 export interface Account {
   account: string;
@@ -112,6 +117,22 @@ export interface ConsultationInfo {
   patientMessages: number;
   /** ms; after this the consultation takes no more messages. */
   endsAt?: number;
+  /** ms: when it was opened, accepted, closed (or cancelled); the doctor's queue orders by them. */
+  createdAt?: number;
+  acceptedAt?: number;
+  closedAt?: number;
+  /** The patient's informed consent (types/encounter.ts); until it is given no patient message is taken. */
+  consent?: ConsentRecord;
+  /** The patient as this viewer may see them: masked for the patient, name/age/sex for the doctor. */
+  subject?: MaskedIdentity | CareIdentity;
+  /** Whether a confirmed identity is on record (the patient confirms one before consenting). */
+  identified?: boolean;
+  intake?: IntakeFlags;
+  /** 追问 after closing: the rule and the follow-up messages the patient sent so far. */
+  followUp?: FollowUpRule;
+  followUps?: number;
+  /** Whether the patient rated it. */
+  rated?: boolean;
 }
 
 /**
@@ -147,6 +168,11 @@ export interface SessionSummary {
   /** The consultation's doctor's presence, for the patient only; absent when the doctor hides it. */
   presence?: PresenceInfo;
   consultation?: ConsultationInfo;
+  /**
+   * A consultation transferred away from this viewer (types/transfer.ts): readable up to this seq,
+   * nothing written (the page shows it read-only).
+   */
+  readOnlyUpTo?: number;
 }
 
 /** Whether someone has a live connection on any server process, or when they last had one (ms). */

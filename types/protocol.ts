@@ -2,7 +2,9 @@
  * The wire protocol between clients and our IM server: JSON text frames over one WebSocket.
  * Every frame carries the protocol version `v`. Requests carry an `id` that the reply echoes.
  */
-import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, MessageType, OutgoingMessage, PresenceInfo, SessionSummary } from './message';
+import type { EncounterView, IdentityRecord, IntakeForm, QuickReply, QuickReplyOp, Rating, RatingInput } from './encounter';
+import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, MessageType, OutgoingMessage, PresenceInfo, Role, SessionSummary } from './message';
+import type { PrescriptionDraft, PrescriptionRecord, PrescriptionState, ReviewDecision, ReviewIntake, ReviewPatient } from './prescription';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -80,8 +82,96 @@ export interface RequestMap {
     res: { consultation: ConsultationInfo; notice: Message };
   };
   ping: { req: Record<never, never>; res: { serverTime: number } };
+  /**
+   * The consultation's doctor issues a prescription (issue 17): the server signs it and stores it as a
+   * custom message (card 'rx', pending review); `idClient` deduplicates retries like a send.
+   */
+  prescribe: {
+    req: { sessionId: string; idClient: string; rx: PrescriptionDraft };
+    res: { msg: Message; prescription: PrescriptionRecord };
+  };
+  /** A pharmacist approves or rejects (with a reason) a pending prescription. */
+  review: {
+    req: { prescriptionId: string; decision: ReviewDecision; reason?: string };
+    res: { prescription: PrescriptionRecord };
+  };
+  /** The pharmacist's queue: prescriptions in `state` (default pending, oldest first), with what the review needs. */
+  prescriptions: {
+    req: { state?: PrescriptionState; afterIssuedAt?: number; limit: number };
+    res: { items: PharmacistItem[] };
+  };
+  /** The patient asks to renew (续方) an approved prescription; the doctor sees the stored request. */
+  renewRx: { req: { prescriptionId: string }; res: { notice: Message } };
+  /** The consultation's doctor hands it to another doctor of the hospital (转诊). */
+  transfer: {
+    req: { sessionId: string; to: string };
+    res: { consultation: ConsultationInfo; notice: Message };
+  };
+  /**
+   * The encounter around a consultation as this viewer may see it (types/encounter.ts): identity,
+   * consent text and agreement, intake, the doctor's verified identity, rating, follow-ups.
+   */
+  encounter: { req: { sessionId: string }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
+  /** The patient confirms one of the hospital's records (`candidates` index) as who this consultation is for. */
+  identity: { req: { sessionId: string; candidate: number }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
+  /**
+   * The patient agrees to the consent text of `version` (the one `encounter` showed; a newer one is
+   * refused with badFrame so it is read first). Stored with the time, audited, and told to the doctor
+   * by a stored notification. Needs a confirmed identity (`identityRequired`).
+   */
+  consent: { req: { sessionId: string; version: string }; res: { consultation: ConsultationInfo; notice: Message } };
+  /** The patient's intake form, once, after consent and before or beside their first message: stored as the first card. */
+  intake: { req: { sessionId: string; form: IntakeForm }; res: { msg: Message; consultation: ConsultationInfo } };
+  /** The patient rates a closed consultation, once (`alreadyRated` after). */
+  rate: { req: { sessionId: string; rating: RatingInput }; res: { rating: Rating } };
+  /** The signed-in doctor's own quick replies (常用语): read, add/edit, delete, reorder. Doctors only. */
+  quickReplies: { req: QuickReplyOp; res: { replies: QuickReply[] } };
 }
 export type RequestType = keyof RequestMap;
+
+/** One prescription as the pharmacist reviews it: the card and its state, never the chat. */
+export interface PharmacistItem {
+  prescription: PrescriptionRecord;
+  /** From the confirmed identity: masked name, sex, age. */
+  patient?: ReviewPatient;
+  intake?: ReviewIntake;
+}
+
+/**
+ * Who may send which request: the one place the gateway refuses by role. A pharmacist reviews
+ * prescriptions and nothing else: no chat (send, forward, recall, typing), no history or sync.
+ */
+export const REQUEST_ROLES: Readonly<Record<RequestType, readonly Role[]>> = {
+  auth: ['patient', 'doctor', 'pharmacist'],
+  renew: ['patient', 'doctor', 'pharmacist'],
+  ping: ['patient', 'doctor', 'pharmacist'],
+  send: ['patient', 'doctor'],
+  history: ['patient', 'doctor'],
+  sync: ['patient', 'doctor'],
+  markRead: ['patient', 'doctor'],
+  delivered: ['patient', 'doctor'],
+  search: ['patient', 'doctor'],
+  // A patient asking is told that only doctors' presence is shown (the handler's own refusal).
+  presence: ['patient', 'doctor'],
+  recall: ['patient', 'doctor'],
+  forward: ['patient', 'doctor'],
+  typing: ['patient', 'doctor'],
+  consultation: ['patient', 'doctor'],
+  prescribe: ['doctor'],
+  review: ['pharmacist'],
+  prescriptions: ['pharmacist'],
+  renewRx: ['patient'],
+  transfer: ['doctor'],
+  // The encounter's own rules (server/encounter) say which of patient and doctor; a pharmacist none.
+  encounter: ['patient', 'doctor'],
+  identity: ['patient', 'doctor'],
+  consent: ['patient', 'doctor'],
+  intake: ['patient', 'doctor'],
+  rate: ['patient', 'doctor'],
+  quickReplies: ['patient', 'doctor'],
+};
+
+export const mayRequest = (role: Role, type: RequestType): boolean => REQUEST_ROLES[type].includes(role);
 
 export type RequestFrame<T extends RequestType = RequestType> = T extends RequestType
   ? { v: typeof PROTOCOL_VERSION; id: string; type: T } & RequestMap[T]['req']
@@ -130,6 +220,14 @@ export const ERROR_CODES = [
   'codeInvalid',
   /** A platform's server (WeChat, Alipay, Douyin) did not answer in time, or refused our server. */
   'platformError',
+  /** A prescription names a drug of a category that is never prescribed online (互联网诊疗管理办法 第十九条). */
+  'drugNotAllowed',
+  /** The patient has not agreed to the consultation's informed consent yet: no patient message is taken. */
+  'consentRequired',
+  /** Consent needs a confirmed identity first (the patient picks one of the hospital's records). */
+  'identityRequired',
+  /** The consultation was rated already (once per consultation). */
+  'alreadyRated',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -153,7 +251,9 @@ export type PushFrame =
   /** The consultation's doctor came or went (to that consultation's patient only). */
   | { v: typeof PROTOCOL_VERSION; type: 'presence'; sessionId: string; presence: PresenceInfo }
   /** Sent before the server closes a connection because the account logged in on too many devices. */
-  | { v: typeof PROTOCOL_VERSION; type: 'kicked'; reason: KickReason };
+  | { v: typeof PROTOCOL_VERSION; type: 'kicked'; reason: KickReason }
+  /** To pharmacists: a prescription was issued or its review state changed (patient and doctor learn it from the stored notice). */
+  | { v: typeof PROTOCOL_VERSION; type: 'rx'; prescription: PrescriptionRecord };
 
 export type KickReason = 'duplicateLogin';
 /** Close code that goes with a kick: clients must not reconnect on their own after it. */
@@ -206,4 +306,31 @@ export interface NotifySettings {
   sms: boolean;
   /** Sends left per platform and template. */
   consents: Array<{ platform: string; template: string; remaining: number }>;
+}
+
+/**
+ * The hospital API of the encounter (admin key): `GET RECORD_PATH?id=<consultation>` returns the
+ * consultation's record for the medical-record system; `GET RATINGS_PATH?doctor=&after=&limit=` pages
+ * the ratings. Creating a consultation (`POST /api/consultations`) may carry `identity` (or
+ * `identities` for the patient to confirm one), `consent`, `intake` and the doctor's verified identity.
+ */
+export const RECORD_PATH = '/api/consultations/record';
+export const RATINGS_PATH = '/api/ratings';
+
+export interface ConsultationRecord {
+  consultation: ConsultationInfo;
+  /** The full identity (the hospital's own data, back to it). */
+  identity?: IdentityRecord;
+  consent?: { version: string; acceptedAt: number; by: 'hospital' | 'patient' };
+  /** Every message, decrypted, in order (recalled ones marked, their text kept for the record). */
+  messages: Array<Message & { recalled?: boolean }>;
+  /** The cards among them (intake, prescriptions…) by seq, with what each card's state is now. */
+  cards: Array<{ seq: number; card: string; attach: Record<string, unknown>; state?: string }>;
+  rating?: Rating;
+}
+
+export interface RatingsPage {
+  ratings: Rating[];
+  /** Pass as `after` for the next page; absent on the last. */
+  next?: string;
 }

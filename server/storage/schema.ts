@@ -83,8 +83,12 @@ CREATE TABLE IF NOT EXISTS messages (
 ) ${keyed};
 `;
 
-/** Statements of one schema change, or a change of data that needs the storage's keys. */
-export type Migration = ((d: Dialect) => string) | { data: (cipher: Cipher) => Op<void> };
+/**
+ * Statements of one schema change, or a change of data that needs the storage's keys, or statements
+ * that replace a table other tables refer to (SQLite's only way to change a constraint): SQLite runs
+ * those with foreign keys off and checks them after, as its documentation prescribes.
+ */
+export type Migration = ((d: Dialect) => string) | { data: (cipher: Cipher) => Op<void> } | { rebuild: (d: Dialect) => string };
 
 export const MIGRATIONS: Migration[] = [
   ({ int }) => `ALTER TABLE messages ADD COLUMN recalled_at ${int}`,
@@ -194,6 +198,75 @@ export const MIGRATIONS: Migration[] = [
    ALTER TABLE conversation_members ADD COLUMN delivered_seq ${int} NOT NULL DEFAULT 0;
    UPDATE conversation_members SET delivered_seq = read_seq;
    CREATE TABLE presence_settings (account TEXT PRIMARY KEY, visible INTEGER NOT NULL DEFAULT 1, last_seen ${int}, updated_at ${int} NOT NULL) ${keyed};`,
+  // The encounter (issue 17): when a consultation was accepted and closed, the patient's consent (version,
+  // time, who recorded it), their identity and the hospital's records to confirm one of, the intake (all
+  // three sealed JSON), the follow-up rule and count; doctors' verified identities, ratings, quick replies.
+  // Consultations from before have no consent: their patients are asked for it before their next message.
+  ({ int, keyed }) => `ALTER TABLE consultations ADD COLUMN accepted_at ${int};
+   ALTER TABLE consultations ADD COLUMN closed_at ${int};
+   ALTER TABLE consultations ADD COLUMN consent_version TEXT;
+   ALTER TABLE consultations ADD COLUMN consent_at ${int};
+   ALTER TABLE consultations ADD COLUMN consent_by TEXT;
+   ALTER TABLE consultations ADD COLUMN identity TEXT;
+   ALTER TABLE consultations ADD COLUMN candidates TEXT;
+   ALTER TABLE consultations ADD COLUMN intake TEXT;
+   ALTER TABLE consultations ADD COLUMN follow_up_msgs ${int};
+   ALTER TABLE consultations ADD COLUMN follow_up_days ${int};
+   ALTER TABLE consultations ADD COLUMN follow_ups ${int} NOT NULL DEFAULT 0;
+   CREATE TABLE doctor_profiles (account TEXT PRIMARY KEY, title TEXT NOT NULL, department TEXT NOT NULL, licence TEXT NOT NULL, updated_at ${int} NOT NULL) ${keyed};
+   CREATE TABLE ratings (
+     consultation_id TEXT PRIMARY KEY,
+     doctor TEXT NOT NULL,
+     patient TEXT NOT NULL,
+     stars ${int} NOT NULL,
+     tags TEXT NOT NULL,
+     comment TEXT,
+     rated_at ${int} NOT NULL
+   ) ${keyed};
+   CREATE INDEX ratings_doctor ON ratings(doctor, rated_at);
+   CREATE INDEX ratings_at ON ratings(rated_at, consultation_id);
+   CREATE TABLE quick_replies (doctor TEXT PRIMARY KEY, items TEXT NOT NULL, updated_at ${int} NOT NULL) ${keyed};`,
+  // Issue 17: pharmacists sign in like everyone (the role's CHECK widened); prescriptions with their
+  // review state (the card itself is a message; its content sealed here too, for the pharmacist's
+  // queue, which reads no conversation); transfers of a consultation to another doctor, with the seq
+  // up to which the doctor it left keeps reading.
+  {
+    rebuild: (d) =>
+      d.name === 'postgres'
+        ? `ALTER TABLE accounts DROP CONSTRAINT IF EXISTS accounts_role_check;
+           ALTER TABLE accounts ADD CONSTRAINT accounts_role_check CHECK (role IN ('patient', 'doctor', 'pharmacist'));`
+        : `CREATE TABLE accounts_v2 (account TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('patient', 'doctor', 'pharmacist')));
+           INSERT INTO accounts_v2 (account, name, role) SELECT account, name, role FROM accounts;
+           DROP TABLE accounts;
+           ALTER TABLE accounts_v2 RENAME TO accounts;`,
+  },
+  ({ int, keyed }) => `CREATE TABLE prescriptions (
+     id TEXT PRIMARY KEY,
+     consultation_id TEXT NOT NULL REFERENCES consultations(id),
+     conv_id TEXT NOT NULL,
+     seq ${int} NOT NULL,
+     doctor TEXT NOT NULL,
+     patient TEXT NOT NULL,
+     card TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+     reason TEXT,
+     reviewer TEXT,
+     reviewed_at ${int},
+     corrects TEXT,
+     corrected_by TEXT,
+     issued_at ${int} NOT NULL
+   ) ${keyed};
+   CREATE INDEX prescriptions_state ON prescriptions(state, issued_at);
+   CREATE INDEX prescriptions_consultation ON prescriptions(consultation_id);
+   CREATE TABLE consultation_transfers (
+     consultation_id TEXT NOT NULL REFERENCES consultations(id),
+     from_doctor TEXT NOT NULL,
+     to_doctor TEXT NOT NULL,
+     at_seq ${int} NOT NULL,
+     at ${int} NOT NULL,
+     PRIMARY KEY (consultation_id, at_seq, from_doctor)
+   ) ${keyed};
+   CREATE INDEX consultation_transfers_from ON consultation_transfers(from_doctor);`,
 ];
 
 /**

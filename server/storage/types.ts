@@ -1,5 +1,8 @@
+import type { ConsentRecord, DoctorIdentity, FollowUpRule, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary } from '../../types/encounter';
 import type { MediaKind } from '../../types/media';
-import type { Account, ConsultationStatus, MessageType, Quote, Scene } from '../../types/message';
+import type { Account, ConsultationStatus, MessageType, Quote, Role, Scene } from '../../types/message';
+import type { PrescriptionRecord, PrescriptionState, RxCard } from '../../types/prescription';
+import type { TransferRecord } from '../../types/transfer';
 
 /**
  * A conversation as the server keys it: one per team, one per unordered pair of accounts for p2p.
@@ -99,6 +102,16 @@ export interface Consultation {
   endsAt?: number;
   /** Messages the patient has sent (notifications and tips not counted). */
   patientMessages: number;
+  acceptedAt?: number;
+  closedAt?: number;
+  consent?: ConsentRecord;
+  /** The confirmed identity, and the hospital's records to confirm one of (opened from their sealed columns). */
+  identity?: IdentityRecord;
+  candidates?: IdentityRecord[];
+  intake?: IntakeCard;
+  followUp?: FollowUpRule;
+  /** Follow-up messages (追问) the patient sent after closing. */
+  followUps: number;
 }
 
 export interface NewConsultation {
@@ -109,6 +122,20 @@ export interface NewConsultation {
   status?: ConsultationStatus;
   maxPatientMessages?: number;
   endsAt?: number;
+  /** Consent the hospital recorded (at its counter, in its own app) before opening the consultation. */
+  consent?: ConsentRecord;
+  identity?: IdentityRecord;
+  candidates?: IdentityRecord[];
+  /** The intake the hospital's system filled: stored, and appended as the conversation's first card. */
+  intake?: IntakeCard;
+  followUp?: FollowUpRule;
+}
+
+/** Where a page of ratings starts: after this one (ordered by time, then consultation id). */
+export interface RatingsQuery {
+  doctor?: string;
+  after?: { ratedAt: number; consultationId: string };
+  limit: number;
 }
 
 /** One audit record; `hash` chains it to the one before (see server/audit.ts). */
@@ -199,6 +226,20 @@ export interface NotifyConsent {
   platform: string;
   template: string;
   remaining: number;
+}
+
+/** A prescription as stored: its record and where its card message is. */
+export interface StoredPrescription extends PrescriptionRecord {
+  convId: string;
+  seq: number;
+}
+
+/** A review's outcome, stored with its notice in one transaction. */
+export interface PrescriptionReview {
+  state: Exclude<PrescriptionState, 'pending'>;
+  reason?: string;
+  reviewer: string;
+  at: number;
 }
 
 /**
@@ -324,9 +365,52 @@ export interface Storage {
    */
   changeNotifyConsent(account: string, platform: string, template: string, change: 'grant' | 'use' | 'revoke', at: number): Promise<number>;
   notifyConsents(account: string): Promise<NotifyConsent[]>;
+  /** The patient confirms one of the hospital's records: only while none is confirmed (undefined otherwise). */
+  confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined>;
+  /** Records the consent and appends its notice in one transaction, once (undefined when it was given already). */
+  giveConsent(id: string, consent: ConsentRecord, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined>;
+  /**
+   * Stores the intake and appends its card (not counted against the quota) in one transaction, once
+   * (undefined when the consultation has one already).
+   */
+  putIntake(id: string, card: IntakeCard, msg: NewMessage): Promise<{ consultation: Consultation; stored: StoredMessage } | undefined>;
+  putDoctorProfile(account: string, profile: Omit<DoctorIdentity, 'name'>, at: number): Promise<void>;
+  doctorProfile(account: string): Promise<Omit<DoctorIdentity, 'name'> | undefined>;
+  /** Stores a rating once per consultation; false when it was rated already. */
+  rate(r: Rating): Promise<boolean>;
+  rating(consultationId: string): Promise<Rating | undefined>;
+  ratingSummary(doctor: string): Promise<RatingSummary>;
+  ratings(q: RatingsQuery): Promise<Rating[]>;
+  quickReplies(doctor: string): Promise<QuickReply[]>;
+  /** Replaces a doctor's quick replies by `edit` of the current ones, under the row's lock (edit may throw: nothing changes). */
+  editQuickReplies(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Promise<QuickReply[]>;
   /** Reminders on/off for a person (on unless they turned them off). */
   setNotifyEnabled(account: string, enabled: boolean, at: number): Promise<void>;
   notifyEnabled(account: string): Promise<boolean>;
+  /** Accounts of one role (the pharmacists a new prescription is pushed to). */
+  accountsWithRole(role: Role): Promise<string[]>;
+  /**
+   * Appends the card message (`message.attach` is `card`; governed by its consultation like any
+   * append) and records the prescription pending, in one transaction; a retry of the same idClient
+   * returns the original. A card that `corrects` another marks that one corrected, or is refused
+   * (invalidTransition) when it is not a rejected, uncorrected prescription of the same consultation.
+   */
+  issuePrescription(card: RxCard, message: NewMessage): Promise<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>;
+  prescription(id: string): Promise<StoredPrescription | undefined>;
+  /** Prescriptions in `state`, oldest issued first, issued after `afterIssuedAt`. */
+  prescriptionsInState(state: PrescriptionState, afterIssuedAt: number, limit: number): Promise<StoredPrescription[]>;
+  /** Moves a pending prescription to its review's state and appends the notice, in one transaction; undefined when it was no longer pending. */
+  reviewPrescription(id: string, review: PrescriptionReview, notice: NewMessage): Promise<{ prescription: StoredPrescription; notice: StoredMessage } | undefined>;
+  /**
+   * Hands an open consultation from doctor `from` to doctor `to`, in one transaction: the transfer
+   * recorded at the conversation's last seq, `from` no longer a member, `to` one, the notice appended.
+   * Undefined when `from` was not its doctor by then or it was no longer open.
+   */
+  transferConsultation(id: string, from: string, to: string, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord } | undefined>;
+  /** Transfers of one consultation, oldest first. */
+  transfersOf(consultationId: string): Promise<TransferRecord[]>;
+  /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading). */
+  transfersFrom(doctor: string): Promise<TransferRecord[]>;
   close(): Promise<void>;
 }
 

@@ -5,12 +5,17 @@
  */
 import type { Storage, NewMessage, StoredFile, StoredMessage } from '../../server/storage/types';
 import { p2pConvId, teamConvId } from '../../server/storage/types';
+import { intakeMessage } from '../../server/storage/sql-storage';
+import type { ConsentRecord, IdentityRecord, IntakeCard, Rating } from '../../types/encounter';
 import type { Account } from '../../types/message';
+import type { RxCard } from '../../types/prescription';
 
 const doctor: Account = { account: 'doc-c', name: '钱医生', role: 'doctor' };
 const patient: Account = { account: 'pat-c', name: '孙女士', role: 'patient' };
 const other: Account = { account: 'pat-d', name: '周先生', role: 'patient' };
 
+/** The patient's consent, recorded at the hospital: what a consultation needs before it takes patient messages. */
+const consent: ConsentRecord = { version: 'v1', acceptedAt: 1, by: 'hospital' };
 const team = (id: string) => ({ id: teamConvId(id), scene: 'team' as const, teamId: id });
 const text = (from: string, idClient: string, teamId = 'k1', over: Partial<NewMessage> = {}): NewMessage => ({
   conv: team(teamId),
@@ -37,6 +42,35 @@ const file = (id: string, owner: string, createdAt: number, size = 1000): Stored
   createdAt,
 });
 
+const rxCard = (id: string, over: Partial<RxCard['rx']> = {}): RxCard => ({
+  card: 'rx',
+  rx: {
+    id,
+    consultationId: 'k1',
+    patient: 'pat-c',
+    doctor: 'doc-c',
+    doctorName: '钱医生',
+    diagnosis: '慢性胃炎',
+    drugs: [{ name: '奥美拉唑肠溶胶囊', category: '处方药', specification: '20mg×14粒/盒', dosage: '每次 20mg', usage: '口服，每日 1 次', quantity: 1, unit: '盒' }],
+    issuedAt: 1000,
+    ...over,
+  },
+  signature: { alg: 'ed25519', keyId: 'k', value: 'c2ln' },
+});
+const rxMessage = (card: RxCard, idClient: string): NewMessage => ({
+  ...text('doc-c', idClient),
+  type: 'custom',
+  body: '[处方]',
+  attach: card as unknown as Record<string, unknown>,
+  consultationId: 'k1',
+});
+const notice = (from: string, idClient: string, attach: Record<string, unknown>): NewMessage => ({
+  ...text(from, idClient),
+  type: 'notification',
+  body: '',
+  attach,
+});
+
 export function storageContract(open: () => Promise<{ storage: Storage; dispose(): Promise<void> }>): void {
   let storage: Storage;
   let dispose: () => Promise<void>;
@@ -44,7 +78,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   beforeEach(async () => {
     ({ storage, dispose } = await open());
     for (const a of [doctor, patient, other]) await storage.upsertAccount(a);
-    await storage.createConsultation({ id: 'k1', patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 5 });
+    await storage.createConsultation({ id: 'k1', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 5 });
   });
   afterEach(() => dispose());
 
@@ -63,7 +97,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.isConversationMember(teamConvId('k1'), patient.account)).toBe(true);
     expect(await storage.isConversationMember(teamConvId('k1'), other.account)).toBe(false);
     expect(await storage.setConsultationStatus('k1', 'closed')).toMatchObject({ status: 'closed' });
-    await storage.createConsultation({ id: 'k2', patient: patient.account, doctor: doctor.account, teamName: '二诊', status: 'waiting', endsAt: 123 });
+    await storage.createConsultation({ id: 'k2', consent, patient: patient.account, doctor: doctor.account, teamName: '二诊', status: 'waiting', endsAt: 123 });
     expect((await storage.consultationsBetween(doctor.account, patient.account)).map((x) => x.id).sort()).toEqual(['k1', 'k2']);
     expect((await storage.consultationsBetween(patient.account, doctor.account)).map((x) => x.id).sort()).toEqual(['k1', 'k2']);
     expect(await storage.consultationsBetween(other.account, doctor.account)).toEqual([]);
@@ -85,7 +119,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('concurrent appends never pass the quota or a closed consultation; the doctor waits for accepting', async () => {
-    await storage.createConsultation({ id: 'q', patient: patient.account, doctor: doctor.account, teamName: '限额', maxPatientMessages: 2, status: 'waiting' });
+    await storage.createConsultation({ id: 'q', consent, patient: patient.account, doctor: doctor.account, teamName: '限额', maxPatientMessages: 2, status: 'waiting' });
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => storage.appendMessage(text(patient.account, `q-${i}`, 'q'))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(4).fill('quotaExceeded'));
@@ -97,7 +131,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('a consultation moves from a state once, with its notice, however many try at once', async () => {
-    await storage.createConsultation({ id: 't', patient: patient.account, doctor: doctor.account, teamName: '并发', status: 'waiting' });
+    await storage.createConsultation({ id: 't', consent, patient: patient.account, doctor: doctor.account, teamName: '并发', status: 'waiting' });
     const notice = (to: string) => ({ ...text(doctor.account, `consultation:t:${to}`, 't'), type: 'notification' as const, body: to });
     const tries = await Promise.all([
       storage.transitionConsultation('t', ['waiting', 'inProgress'], 'closed', notice('closed')),
@@ -152,7 +186,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('the sessions list: cursors, unread without notifications, the last message and the consultation', async () => {
-    await storage.createConsultation({ id: 'k3', patient: other.account, doctor: doctor.account, teamName: '他人' });
+    await storage.createConsultation({ id: 'k3', consent, patient: other.account, doctor: doctor.account, teamName: '他人' });
     for (const [i, from] of [patient, doctor, patient].entries()) await storage.appendMessage(text(from.account, `s-${i}`));
     await storage.appendMessage(text(doctor.account, 's-n', 'k1', { type: 'notification' }));
     await storage.markRead(teamConvId('k1'), patient.account, 1);
@@ -368,5 +402,116 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     await storage.putPlatformToken('weapp:wx1', 'tok-1', 1000);
     await storage.putPlatformToken('weapp:wx1', 'tok-2', 2000);
     expect(await storage.platformToken('weapp:wx1')).toEqual({ token: 'tok-2', expiresAt: 2000 });
+  });
+
+  test('prescriptions: issued with their card message once, reviewed once with the notice, listed by state, corrected once', async () => {
+    const pharmacist: Account = { account: 'rx-1', name: '吴药师', role: 'pharmacist' };
+    await storage.upsertAccount(pharmacist);
+    expect(await storage.getAccount(pharmacist.account)).toEqual(pharmacist);
+    expect(await storage.accountsWithRole('pharmacist')).toEqual([pharmacist.account]);
+    const issued = await storage.issuePrescription(rxCard('rx-a'), rxMessage(rxCard('rx-a'), 'rx-msg-1'));
+    expect(issued).toMatchObject({ duplicate: false, stored: { seq: 1, type: 'custom' }, prescription: { state: 'pending', convId: teamConvId('k1'), seq: 1 } });
+    expect(issued.prescription.rx).toEqual(rxCard('rx-a').rx);
+    const retry = await storage.issuePrescription(rxCard('rx-a'), rxMessage(rxCard('rx-a'), 'rx-msg-1'));
+    expect(retry).toMatchObject({ duplicate: true, prescription: { rx: { id: 'rx-a' } }, stored: { seq: 1 } });
+    expect((await storage.prescriptionsInState('pending', 0, 10)).map((p) => p.rx.id)).toEqual(['rx-a']);
+    const review = { state: 'rejected' as const, reason: '剂量偏大', reviewer: pharmacist.account, at: 2000 };
+    const rejected = await storage.reviewPrescription('rx-a', review, notice(pharmacist.account, 'rx:rx-a:rejected', { prescription: { id: 'rx-a', state: 'rejected' } }));
+    expect(rejected).toMatchObject({ prescription: { state: 'rejected', reason: '剂量偏大', reviewer: pharmacist.account, reviewedAt: 2000 }, notice: { seq: 2 } });
+    expect(await storage.reviewPrescription('rx-a', { ...review, state: 'approved' }, notice(pharmacist.account, 'rx:rx-a:approved', {}))).toBeUndefined();
+    expect(await storage.prescriptionsInState('pending', 0, 10)).toEqual([]);
+    const fix = rxCard('rx-b', { corrects: 'rx-a', issuedAt: 3000 });
+    await storage.issuePrescription(fix, rxMessage(fix, 'rx-msg-2'));
+    expect(await storage.prescription('rx-a')).toMatchObject({ correctedBy: 'rx-b' });
+    const again = rxCard('rx-c', { corrects: 'rx-a' });
+    await expect(storage.issuePrescription(again, rxMessage(again, 'rx-msg-3'))).rejects.toMatchObject({ code: 'invalidTransition' });
+    // The refused correction left neither its prescription nor its message behind.
+    expect(await storage.prescription('rx-c')).toBeUndefined();
+    expect(await storage.findMessage(teamConvId('k1'), doctor.account, 'rx-msg-3')).toBeUndefined();
+    expect((await storage.prescriptionsInState('pending', 0, 10)).map((p) => p.rx.id)).toEqual(['rx-b']);
+    expect(await storage.prescriptionsInState('pending', 3000, 10)).toEqual([]);
+  });
+
+  test('transfer: the doctor changes, the members follow, the transfer point is the last seq, once', async () => {
+    const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
+    await storage.upsertAccount(next);
+    await storage.appendMessage(text(patient.account, 't-1'));
+    await storage.appendMessage(text(doctor.account, 't-2'));
+    const moved = await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:1', { transfer: { from: doctor.account, to: next.account } }));
+    expect(moved).toMatchObject({ consultation: { doctor: next.account }, notice: { seq: 3 }, transfer: { consultationId: 'k1', from: doctor.account, to: next.account, atSeq: 2 } });
+    expect(await storage.conversationMembers(teamConvId('k1'))).toEqual([next.account, patient.account].sort());
+    expect(await storage.transfersOf('k1')).toEqual([moved?.transfer]);
+    expect(await storage.transfersFrom(doctor.account)).toEqual([moved?.transfer]);
+    expect(await storage.transfersFrom(next.account)).toEqual([]);
+    expect(await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:2', {}))).toBeUndefined();
+    await storage.setConsultationStatus('k1', 'closed');
+    expect(await storage.transferConsultation('k1', next.account, doctor.account, notice(next.account, 'transfer:k1:3', {}))).toBeUndefined();
+    expect(await storage.transfersOf('k1')).toHaveLength(1);
+  });
+
+  test('the encounter: identity sealed and confirmed once, consent once with its notice, the intake card once outside the quota', async () => {
+    const self: IdentityRecord = { name: '孙丽', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
+    await storage.createConsultation({ id: 'e1', patient: patient.account, doctor: doctor.account, teamName: '复诊', status: 'waiting', candidates: [self], maxPatientMessages: 1 });
+    expect(await storage.consultation('e1')).toMatchObject({ candidates: [self], followUps: 0, createdAt: expect.any(Number) });
+    expect((await storage.consultation('e1'))?.consent).toBeUndefined();
+    await expect(storage.appendMessage(text(patient.account, 'e1-early', 'e1'))).rejects.toMatchObject({ code: 'consentRequired' });
+    expect(await storage.confirmIdentity('e1', self)).toMatchObject({ identity: self });
+    expect(await storage.confirmIdentity('e1', { ...self, name: '别人' })).toBeUndefined();
+    const notice = text(patient.account, 'consent:e1', 'e1', { type: 'notification', body: '已同意' });
+    const given = await storage.giveConsent('e1', { version: 'v2', acceptedAt: 7, by: 'patient' }, notice);
+    expect(given?.consultation.consent).toEqual({ version: 'v2', acceptedAt: 7, by: 'patient' });
+    expect(given?.notice.seq).toBe(1);
+    expect(await storage.giveConsent('e1', { version: 'v3', acceptedAt: 8, by: 'patient' }, { ...notice, idClient: 'consent:again' })).toBeUndefined();
+    const card: IntakeCard = { card: 'intake', complaint: '头晕', duration: '3天', symptoms: [], allergies: ['青霉素'], medications: [], diagnosis: '高血压', attachments: [], source: 'patient', filledAt: 9 };
+    const put = await storage.putIntake('e1', card, intakeMessage('e1', patient.account, patient.name, card));
+    expect(put?.stored).toMatchObject({ seq: 2, type: 'custom', attach: card, fromNick: patient.name });
+    expect(put?.consultation).toMatchObject({ intake: card, patientMessages: 0 });
+    expect(await storage.putIntake('e1', card, intakeMessage('e1', patient.account, patient.name, card))).toBeUndefined();
+    // The quota of one message is still whole after the card.
+    await storage.appendMessage(text(patient.account, 'e1-first', 'e1'));
+    await expect(storage.appendMessage(text(patient.account, 'e1-second', 'e1'))).rejects.toMatchObject({ code: 'quotaExceeded' });
+  });
+
+  test('follow-ups after closing: counted apart from the quota, N within the window, then closed', async () => {
+    await storage.createConsultation({ id: 'f1', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 1, followUp: { messages: 2, days: 1 } });
+    await storage.appendMessage(text(patient.account, 'f1-visit', 'f1'));
+    const closing = text(doctor.account, 'consultation:f1:closed', 'f1', { type: 'notification', body: '已结束' });
+    const closed = await storage.transitionConsultation('f1', ['inProgress'], 'closed', closing);
+    expect(closed?.consultation).toMatchObject({ status: 'closed', closedAt: expect.any(Number), followUp: { messages: 2, days: 1 } });
+    await Promise.all([1, 2].map((i) => storage.appendMessage(text(patient.account, `f1-more-${i}`, 'f1'))));
+    await expect(storage.appendMessage(text(patient.account, 'f1-more-3', 'f1'))).rejects.toMatchObject({ code: 'consultationClosed' });
+    await storage.appendMessage(text(doctor.account, 'f1-answer', 'f1'));
+    expect(await storage.consultation('f1')).toMatchObject({ patientMessages: 1, followUps: 2 });
+  });
+
+  test("doctors' identities, ratings once with the average and pages, quick replies replaced under a lock", async () => {
+    expect(await storage.doctorProfile(doctor.account)).toBeUndefined();
+    await storage.putDoctorProfile(doctor.account, { title: '主治医师', department: '内科', licence: 'L-000001' }, 1);
+    await storage.putDoctorProfile(doctor.account, { title: '副主任医师', department: '内科', licence: 'L-000001' }, 2);
+    expect(await storage.doctorProfile(doctor.account)).toEqual({ title: '副主任医师', department: '内科', licence: 'L-000001' });
+
+    const rating = (consultationId: string, stars: number, ratedAt: number): Rating => ({ consultationId, doctor: doctor.account, patient: patient.account, stars, tags: ['回复及时'], ratedAt });
+    expect(await storage.ratingSummary(doctor.account)).toEqual({ average: 0, count: 0 });
+    expect(await storage.rate({ ...rating('k1', 5, 10), comment: '谢谢' })).toBe(true);
+    expect(await storage.rate(rating('k1', 1, 11))).toBe(false);
+    expect(await storage.rate(rating('k2', 4, 10))).toBe(true);
+    expect(await storage.rate({ ...rating('k3', 4, 12), doctor: 'doc-z' })).toBe(true);
+    expect(await storage.rating('k1')).toEqual({ ...rating('k1', 5, 10), comment: '谢谢' });
+    expect(await storage.ratingSummary(doctor.account)).toEqual({ average: 4.5, count: 2 });
+    const page1 = await storage.ratings({ limit: 2 });
+    expect(page1.map((r) => r.consultationId)).toEqual(['k1', 'k2']);
+    expect((await storage.ratings({ limit: 2, after: { ratedAt: 10, consultationId: 'k2' } })).map((r) => r.consultationId)).toEqual(['k3']);
+    expect((await storage.ratings({ doctor: doctor.account, limit: 10 })).map((r) => r.consultationId)).toEqual(['k1', 'k2']);
+
+    expect(await storage.quickReplies(doctor.account)).toEqual([]);
+    await Promise.all(['a', 'b', 'c'].map((t) => storage.editQuickReplies(doctor.account, (list) => [...list, { id: t, text: t }], 1)));
+    expect((await storage.quickReplies(doctor.account)).map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
+    await expect(
+      storage.editQuickReplies(doctor.account, () => {
+        throw new Error('refused');
+      }, 2),
+    ).rejects.toThrow('refused');
+    expect(await storage.quickReplies(doctor.account)).toHaveLength(3);
+    expect(await storage.quickReplies(other.account)).toEqual([]);
   });
 }
