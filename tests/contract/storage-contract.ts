@@ -362,7 +362,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('search batches: newest first, of the conversations asked, by type, without recalled messages or system lines, paged by position', async () => {
-    await storage.createConsultation({ id: 'k4', patient: other.account, doctor: doctor.account, teamName: '他人' });
+    await storage.createConsultation({ id: 'k4', consent, patient: other.account, doctor: doctor.account, teamName: '他人' });
     for (let i = 1; i <= 3; i++) await storage.appendMessage(text(patient.account, `s1-${i}`));
     await storage.appendMessage(text(other.account, 's2-1', 'k4'));
     await storage.appendMessage(text(doctor.account, 's1-card', 'k1', { type: 'custom', body: '', attach: { card: 'summary', complaint: '头痛', diagnosis: '偏头痛', advice: '休息' } }));

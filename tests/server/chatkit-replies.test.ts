@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { OutgoingMessage } from '../../types/message';
 import { QUOTE_EXCERPT_MAX } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import type { TestServer } from '../helpers/server';
 import { expectError, WsClient } from '../helpers/ws-client';
 
@@ -17,7 +17,7 @@ const open: WsClient[] = [];
 beforeEach(async () => {
   server = await startConsultationServer();
   // The doctor also sees another patient, in another consultation.
-  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊' });
+  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
 });
 
 afterEach(async () => {

@@ -14,7 +14,7 @@ import { SEARCH_SCAN_MAX } from '../../server/search';
 import { teamConvId } from '../../server/storage/types';
 import type { Account, OutgoingMessage, Role } from '../../types/message';
 import { SEARCH_PAGE_MAX, SEARCH_TEXT_MAX } from '../../types/protocol';
-import { doctor, patient, SESSION, stranger, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, SESSION, stranger, TEAM } from '../helpers/consultation';
 import { pdf } from '../helpers/fixtures';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { uploadAs } from '../helpers/upload';
@@ -34,8 +34,8 @@ beforeEach(async () => {
   });
   server = await startTestServer({}, pino({ level: 'debug' }, sink));
   for (const a of [doctor, patient, stranger]) await server.storage.upsertAccount(a);
-  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
-  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊' });
+  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
 });
 
 afterEach(async () => {
