@@ -34,6 +34,9 @@ const weappOnly =
         // Only the components a page uses are injected when it opens (WeChat's quality check asks for it).
         lazyCodeLoading: 'requiredComponents' as const,
         ...privateInfos,
+        // Colours follow the system's dark mode: the window's from theme.json, the pages' from app.css.
+        darkmode: true,
+        themeLocation: 'theme.json',
       }
     : target === 'tt'
       ? privateInfos
@@ -50,9 +53,9 @@ export default defineAppConfig({
   preloadRule: { 'pages/entry/index': { network: 'all', packages: ['consult'] } },
   window: {
     navigationBarTitleText: '在线问诊',
-    navigationBarBackgroundColor: '#ffffff',
-    navigationBarTextStyle: 'black',
-    backgroundColor: '#f3f4f6',
+    ...(target === 'weapp'
+      ? { navigationBarBackgroundColor: '@navBgColor', navigationBarTextStyle: '@navTextStyle', backgroundColor: '@bgColor' }
+      : { navigationBarBackgroundColor: '#ffffff', navigationBarTextStyle: 'black', backgroundColor: '#f3f4f6' }),
   },
   ...permission,
   ...weappOnly,

@@ -18,6 +18,7 @@ import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
 import { useChatSession } from '../../components/useChatSession';
+import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
 import type { MessageAction } from '../../render/timeline';
 import { buildTimeline, messageActions } from '../../render/timeline';
@@ -48,6 +49,7 @@ export default function ChatPage() {
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
   const [fill, setFill] = useState<{ text: string }>();
   const [composing, setComposing] = useState<CardKind>();
+  const look = usePageStyle();
 
   // Medical conversations stay out of screenshots and recordings where the platform allows it.
   useDidShow(() => guardCapture(true));
@@ -184,7 +186,7 @@ export default function ChatPage() {
   }, []);
 
   return (
-    <View className='chat'>
+    <View className={`chat ${look.className}`} style={look.style}>
       {process.env.TARO_ENV === 'h5' && (
         <View className='chat-header'>
           <Text className='chat-back' onClick={toList}>

@@ -4,10 +4,10 @@ import { useMemo } from 'react';
 import type { SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { useChatSession } from '../../components/useChatSession';
+import { usePageStyle } from '../../components/usePageStyle';
 import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
-import { IS_MINI_PROGRAM } from '../../session';
 import { useChat } from '../../store';
 import './index.css';
 
@@ -19,21 +19,20 @@ export default function Sessions() {
   const me = useChat((s) => s.me);
   const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
   const now = Date.now();
+  const look = usePageStyle();
 
   const open = (id: string) => void Taro.navigateTo({ url: `/consult/chat/index?id=${encodeURIComponent(id)}` });
 
   return (
-    <View className='sessions'>
+    <View className={`sessions ${look.className}`} style={look.style}>
       <ConnectionBanner />
       {me && (
         <View className='sessions-me'>
           <Text>{`${me.name}，您好`}</Text>
-          {/* 解除绑定 and the privacy guide live there; H5 has no platform binding. */}
-          {IS_MINI_PROGRAM && (
-            <Text className='sessions-settings' onClick={() => void Taro.navigateTo({ url: '/pages/settings/index' })}>
-              设置
-            </Text>
-          )}
+          {/* 大字, 解除绑定 and the privacy guide live there (H5 has no platform binding, only the first). */}
+          <Text className='sessions-settings' onClick={() => void Taro.navigateTo({ url: '/pages/settings/index' })}>
+            设置
+          </Text>
         </View>
       )}
       {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}

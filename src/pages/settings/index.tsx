@@ -4,6 +4,8 @@ import { useState } from 'react';
 import type { NotifySettings } from '../../../types/protocol';
 import { askConsent, loadReminders, remindersOn, setRemindersEnabled, templatesOf } from '../../chat/reminders';
 import { savedToken } from '../../chat/token';
+import { usePageStyle } from '../../components/usePageStyle';
+import { saveTextSize } from '../../platform/appearance';
 import { HttpError } from '../../platform/http-error';
 import { privacy } from '../../platform/privacy';
 import { IS_MINI_PROGRAM, signInDeps } from '../../session';
@@ -11,7 +13,7 @@ import { unbind } from '../../session/miniapp';
 import './index.css';
 
 /**
- * 设置: 消息提醒 (whether reminders reach this person after they left the chat, a switch, and 开启提醒
+ * 设置: 大字 (larger text and tap targets on every page, on top of the platform's font size), 消息提醒 (whether reminders reach this person after they left the chat, a switch, and 开启提醒
  * to give the platform's consent again), the privacy guide, the platform's permission settings, and 解除绑定 – after which this
  * WeChat/Alipay/Douyin account no longer opens the patient's consultations (the session ends; binding
  * again needs a new link from the hospital).
@@ -19,6 +21,7 @@ import './index.css';
 export default function Settings() {
   const [busy, setBusy] = useState(false);
   const [reminders, setReminders] = useState<NotifySettings>();
+  const look = usePageStyle();
 
   const failed = (e: unknown) => void Taro.showToast({ title: e instanceof HttpError ? e.message : '设置失败，请稍后重试', icon: 'none' });
   useDidShow(() => {
@@ -56,7 +59,15 @@ export default function Settings() {
   };
 
   return (
-    <View className='settings'>
+    <View className={`settings ${look.className}`} style={look.style}>
+      <View className='settings-item settings-large-text'>
+        <Text>大字模式</Text>
+        <Switch
+          className='settings-large-text-switch'
+          checked={look.large}
+          onChange={(e) => saveTextSize(e.detail.value ? 'large' : 'standard')}
+        />
+      </View>
       {reminders && (
         <View className='settings-item settings-reminders'>
           <Text>消息提醒 {remindersOn(reminders) ? '已开启' : '已关闭'}</Text>
