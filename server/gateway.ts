@@ -76,6 +76,12 @@ interface Connection {
   queue: Promise<void>;
 }
 
+/** The encounter requests of issue 17: contract first, the server's side follows in the next commits. */
+const pending = async (): Promise<never> => {
+  throw new ClientError('notFound', 'not implemented yet');
+};
+const ENCOUNTER_PENDING = { encounter: pending, identity: pending, consent: pending, intake: pending, rate: pending, quickReplies: pending };
+
 type Handlers = { [T in RequestType]: (c: Connection, f: RequestFrame<T>) => Promise<RequestMap[T]['res']> };
 
 export class Gateway {
@@ -336,6 +342,7 @@ export class Gateway {
       return { readSeq };
     },
     ping: async () => ({ serverTime: Date.now() }),
+    ...ENCOUNTER_PENDING,
   };
 
   /**

@@ -13,6 +13,8 @@ export function refusal(reason: ClosedReason, c: Pick<ConsultationInfo, 'maxPati
       return new ClientError('consultationClosed', '本次问诊已超过时限');
     case 'notAccepted':
       return new ClientError('invalidTransition', '请先接诊再回复患者');
+    case 'consentRequired':
+      return new ClientError('consentRequired', '请先确认就诊人并同意知情同意书，再发送消息');
     case 'quotaUsed':
       return new ClientError('quotaExceeded', `本次问诊可发送 ${c.maxPatientMessages} 条消息，已用完`);
   }

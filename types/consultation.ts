@@ -4,10 +4,18 @@
  * and doctor, team or p2p; the chat page closes its input by it), and who may change it from which
  * state to which. Pure: `now` is passed in.
  */
+import { followUpOpen } from './encounter';
 import type { ConsultationAction, ConsultationInfo, ConsultationStatus, Role } from './message';
 
-/** Why nothing more may be written, or undefined while it may. */
-export type ClosedReason = 'closed' | 'cancelled' | 'expired' | 'notAccepted' | 'quotaUsed';
+/**
+ * Why nothing more may be written, or undefined while it may. `consentRequired`: the patient has not
+ * agreed to the informed consent yet (互联网诊疗监管细则（试行）: consent before care).
+ */
+export type ClosedReason = 'closed' | 'cancelled' | 'expired' | 'notAccepted' | 'quotaUsed' | 'consentRequired';
+
+/** What the admission rule reads of a consultation. */
+export type AdmissionFacts = Pick<ConsultationInfo, 'status' | 'doctor' | 'patient' | 'endsAt' | 'maxPatientMessages' | 'patientMessages'> &
+  Partial<Pick<ConsultationInfo, 'consent' | 'closedAt' | 'followUp' | 'followUps'>>;
 
 /**
  * `message` counts against the patient's quota; a `signal` (typing, a recall of one's own message)
@@ -15,16 +23,20 @@ export type ClosedReason = 'closed' | 'cancelled' | 'expired' | 'notAccepted' | 
  */
 export type WriteKind = 'message' | 'signal';
 
-export function closedReason(
-  c: Pick<ConsultationInfo, 'status' | 'doctor' | 'patient' | 'endsAt' | 'maxPatientMessages' | 'patientMessages'>,
-  account: string,
-  now: number,
-  kind: WriteKind = 'message',
-): ClosedReason | undefined {
-  if (c.status === 'closed') return 'closed';
+/**
+ * After closing, the follow-up window (追问, types/encounter.ts) keeps the consultation open for its
+ * doctor and for the patient's N follow-up messages; the quota and the time limit were for the visit.
+ */
+export function closedReason(c: AdmissionFacts, account: string, now: number, kind: WriteKind = 'message'): ClosedReason | undefined {
+  if (c.status === 'closed') {
+    if (!followUpOpen(c, now)) return 'closed';
+    const used = kind === 'message' && account === c.patient && (c.followUps ?? 0) >= (c.followUp?.messages ?? 0);
+    return used ? 'closed' : undefined;
+  }
   if (c.status === 'cancelled') return 'cancelled';
   if (c.endsAt !== undefined && now > c.endsAt) return 'expired';
   if (c.status === 'waiting' && account === c.doctor) return 'notAccepted';
+  if (account === c.patient && c.consent === undefined) return 'consentRequired';
   if (kind === 'message' && account === c.patient && c.maxPatientMessages !== undefined && c.patientMessages >= c.maxPatientMessages) {
     return 'quotaUsed';
   }

@@ -1,3 +1,5 @@
+import type { CareIdentity, ConsentRecord, FollowUpRule, IntakeFlags, MaskedIdentity } from './encounter';
+
 /**
  * Domain types modelled on NetEase NIM's IMMessage so that both providers (our server, NIM) map to one shape.
  */
@@ -82,6 +84,22 @@ export interface ConsultationInfo {
   patientMessages: number;
   /** ms; after this the consultation takes no more messages. */
   endsAt?: number;
+  /** ms: when it was opened, accepted, closed (or cancelled); the doctor's queue orders by them. */
+  createdAt?: number;
+  acceptedAt?: number;
+  closedAt?: number;
+  /** The patient's informed consent (types/encounter.ts); until it is given no patient message is taken. */
+  consent?: ConsentRecord;
+  /** The patient as this viewer may see them: masked for the patient, name/age/sex for the doctor. */
+  subject?: MaskedIdentity | CareIdentity;
+  /** Whether a confirmed identity is on record (the patient confirms one before consenting). */
+  identified?: boolean;
+  intake?: IntakeFlags;
+  /** 追问 after closing: the rule and the follow-up messages the patient sent so far. */
+  followUp?: FollowUpRule;
+  followUps?: number;
+  /** Whether the patient rated it. */
+  rated?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The wire protocol between clients and our IM server: JSON text frames over one WebSocket.
  * Every frame carries the protocol version `v`. Requests carry an `id` that the reply echoes.
  */
+import type { EncounterView, IdentityRecord, IntakeForm, QuickReply, QuickReplyOp, Rating, RatingInput } from './encounter';
 import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, OutgoingMessage, SessionSummary } from './message';
 
 export const PROTOCOL_VERSION = 1;
@@ -59,6 +60,25 @@ export interface RequestMap {
     res: { consultation: ConsultationInfo; notice: Message };
   };
   ping: { req: Record<never, never>; res: { serverTime: number } };
+  /**
+   * The encounter around a consultation as this viewer may see it (types/encounter.ts): identity,
+   * consent text and agreement, intake, the doctor's verified identity, rating, follow-ups.
+   */
+  encounter: { req: { sessionId: string }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
+  /** The patient confirms one of the hospital's records (`candidates` index) as who this consultation is for. */
+  identity: { req: { sessionId: string; candidate: number }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
+  /**
+   * The patient agrees to the consent text of `version` (the one `encounter` showed; a newer one is
+   * refused with badFrame so it is read first). Stored with the time, audited, and told to the doctor
+   * by a stored notification. Needs a confirmed identity (`identityRequired`).
+   */
+  consent: { req: { sessionId: string; version: string }; res: { consultation: ConsultationInfo; notice: Message } };
+  /** The patient's intake form, once, after consent and before or beside their first message: stored as the first card. */
+  intake: { req: { sessionId: string; form: IntakeForm }; res: { msg: Message; consultation: ConsultationInfo } };
+  /** The patient rates a closed consultation, once (`alreadyRated` after). */
+  rate: { req: { sessionId: string; rating: RatingInput }; res: { rating: Rating } };
+  /** The signed-in doctor's own quick replies (常用语): read, add/edit, delete, reorder. Doctors only. */
+  quickReplies: { req: QuickReplyOp; res: { replies: QuickReply[] } };
 }
 export type RequestType = keyof RequestMap;
 
@@ -107,6 +127,12 @@ export const ERROR_CODES = [
   'codeInvalid',
   /** A platform's server (WeChat, Alipay, Douyin) did not answer in time, or refused our server. */
   'platformError',
+  /** The patient has not agreed to the consultation's informed consent yet: no patient message is taken. */
+  'consentRequired',
+  /** Consent needs a confirmed identity first (the patient picks one of the hospital's records). */
+  'identityRequired',
+  /** The consultation was rated already (once per consultation). */
+  'alreadyRated',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -180,4 +206,31 @@ export interface NotifySettings {
   sms: boolean;
   /** Sends left per platform and template. */
   consents: Array<{ platform: string; template: string; remaining: number }>;
+}
+
+/**
+ * The hospital API of the encounter (admin key): `GET RECORD_PATH?id=<consultation>` returns the
+ * consultation's record for the medical-record system; `GET RATINGS_PATH?doctor=&after=&limit=` pages
+ * the ratings. Creating a consultation (`POST /api/consultations`) may carry `identity` (or
+ * `identities` for the patient to confirm one), `consent`, `intake` and the doctor's verified identity.
+ */
+export const RECORD_PATH = '/api/consultations/record';
+export const RATINGS_PATH = '/api/ratings';
+
+export interface ConsultationRecord {
+  consultation: ConsultationInfo;
+  /** The full identity (the hospital's own data, back to it). */
+  identity?: IdentityRecord;
+  consent?: { version: string; acceptedAt: number; by: 'hospital' | 'patient' };
+  /** Every message, decrypted, in order (recalled ones marked, their text kept for the record). */
+  messages: Array<Message & { recalled?: boolean }>;
+  /** The cards among them (intake, prescriptions…) by seq, with what each card's state is now. */
+  cards: Array<{ seq: number; card: string; attach: Record<string, unknown>; state?: string }>;
+  rating?: Rating;
+}
+
+export interface RatingsPage {
+  ratings: Rating[];
+  /** Pass as `after` for the next page; absent on the last. */
+  next?: string;
 }

@@ -35,6 +35,7 @@ const CLOSED_TEXT = {
   expired: '本次问诊已超过时限',
   notAccepted: '患者正在等待，接诊后即可回复',
   quotaUsed: '本次问诊的消息条数已用完',
+  consentRequired: '请先确认就诊人并同意知情同意书',
 } as const;
 
 export function consultationView(c: ConsultationInfo, role: Role, now: number): ConsultationView {
