@@ -343,6 +343,11 @@ export class Gateway {
     },
     ping: async () => ({ serverTime: Date.now() }),
     ...ENCOUNTER_PENDING,
+    prescribe: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    review: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    prescriptions: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    renewRx: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
+    transfer: async () => Promise.reject(new ClientError('notFound', 'transfer is not served yet')),
   };
 
   /**

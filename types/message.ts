@@ -22,7 +22,9 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** NIM's statuses: sending/sent/sendFailed on our side, unread/read/receipt for delivery and reading. */
 export type MessageStatus = 'sending' | 'sent' | 'sendFailed' | 'read' | 'unread' | 'receipt';
 
-export type Role = 'patient' | 'doctor';
+/** A pharmacist reviews prescriptions and takes part in no conversation (types/protocol.ts REQUEST_ROLES). */
+export type Role = 'patient' | 'doctor' | 'pharmacist';
+export const ROLES: readonly Role[] = ['patient', 'doctor', 'pharmacist'];
 
 export interface Account {
   account: string;

@@ -3,7 +3,8 @@
  * Every frame carries the protocol version `v`. Requests carry an `id` that the reply echoes.
  */
 import type { EncounterView, IdentityRecord, IntakeForm, QuickReply, QuickReplyOp, Rating, RatingInput } from './encounter';
-import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, OutgoingMessage, SessionSummary } from './message';
+import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, OutgoingMessage, Role, SessionSummary } from './message';
+import type { PrescriptionDraft, PrescriptionRecord, PrescriptionState, ReviewDecision } from './prescription';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -79,8 +80,69 @@ export interface RequestMap {
   rate: { req: { sessionId: string; rating: RatingInput }; res: { rating: Rating } };
   /** The signed-in doctor's own quick replies (常用语): read, add/edit, delete, reorder. Doctors only. */
   quickReplies: { req: QuickReplyOp; res: { replies: QuickReply[] } };
+  /**
+   * The consultation's doctor issues a prescription (issue 17): the server signs it and stores it as a
+   * custom message (card 'rx', pending review); `idClient` deduplicates retries like a send.
+   */
+  prescribe: {
+    req: { sessionId: string; idClient: string; rx: PrescriptionDraft };
+    res: { msg: Message; prescription: PrescriptionRecord };
+  };
+  /** A pharmacist approves or rejects (with a reason) a pending prescription. */
+  review: {
+    req: { prescriptionId: string; decision: ReviewDecision; reason?: string };
+    res: { prescription: PrescriptionRecord };
+  };
+  /** The pharmacist's queue: prescriptions in `state` (default pending, oldest first), with what the review needs. */
+  prescriptions: {
+    req: { state?: PrescriptionState; afterIssuedAt?: number; limit: number };
+    res: { items: PharmacistItem[] };
+  };
+  /** The patient asks to renew (续方) an approved prescription; the doctor sees the stored request. */
+  renewRx: { req: { prescriptionId: string }; res: { notice: Message } };
+  /** The consultation's doctor hands it to another doctor of the hospital (转诊). */
+  transfer: {
+    req: { sessionId: string; to: string };
+    res: { consultation: ConsultationInfo; notice: Message };
+  };
 }
 export type RequestType = keyof RequestMap;
+
+/** One prescription as the pharmacist reviews it: the card and its state, never the chat. */
+export interface PharmacistItem {
+  prescription: PrescriptionRecord;
+}
+
+/**
+ * Who may send which request: the one place the gateway refuses by role. A pharmacist reviews
+ * prescriptions and nothing else: no chat (send, forward, recall, typing), no history or sync.
+ */
+export const REQUEST_ROLES: Readonly<Record<RequestType, readonly Role[]>> = {
+  auth: ['patient', 'doctor', 'pharmacist'],
+  renew: ['patient', 'doctor', 'pharmacist'],
+  ping: ['patient', 'doctor', 'pharmacist'],
+  send: ['patient', 'doctor'],
+  history: ['patient', 'doctor'],
+  sync: ['patient', 'doctor'],
+  markRead: ['patient', 'doctor'],
+  recall: ['patient', 'doctor'],
+  forward: ['patient', 'doctor'],
+  typing: ['patient', 'doctor'],
+  consultation: ['patient', 'doctor'],
+  encounter: ['patient', 'doctor'],
+  identity: ['patient'],
+  consent: ['patient'],
+  intake: ['patient'],
+  rate: ['patient'],
+  quickReplies: ['doctor'],
+  prescribe: ['doctor'],
+  review: ['pharmacist'],
+  prescriptions: ['pharmacist'],
+  renewRx: ['patient'],
+  transfer: ['doctor'],
+};
+
+export const mayRequest = (role: Role, type: RequestType): boolean => REQUEST_ROLES[type].includes(role);
 
 export type RequestFrame<T extends RequestType = RequestType> = T extends RequestType
   ? { v: typeof PROTOCOL_VERSION; id: string; type: T } & RequestMap[T]['req']
@@ -133,6 +195,8 @@ export const ERROR_CODES = [
   'identityRequired',
   /** The consultation was rated already (once per consultation). */
   'alreadyRated',
+  /** A prescription names a drug of a category that is never prescribed online (互联网诊疗管理办法 第十九条). */
+  'drugNotAllowed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -153,7 +217,9 @@ export type PushFrame =
   | { v: typeof PROTOCOL_VERSION; type: 'unread'; sessionId: string; unread: number }
   | { v: typeof PROTOCOL_VERSION; type: 'typing'; sessionId: string; account: string }
   /** Sent before the server closes a connection because the account logged in on too many devices. */
-  | { v: typeof PROTOCOL_VERSION; type: 'kicked'; reason: KickReason };
+  | { v: typeof PROTOCOL_VERSION; type: 'kicked'; reason: KickReason }
+  /** To pharmacists: a prescription was issued or its review state changed (patient and doctor learn it from the stored notice). */
+  | { v: typeof PROTOCOL_VERSION; type: 'rx'; prescription: PrescriptionRecord };
 
 export type KickReason = 'duplicateLogin';
 /** Close code that goes with a kick: clients must not reconnect on their own after it. */

@@ -29,6 +29,7 @@ const TEXT: Record<ImErrorCode, string> = {
   consentRequired: '请先确认就诊人并同意知情同意书',
   identityRequired: '请先确认就诊人信息',
   alreadyRated: '您已评价过本次问诊',
+  drugNotAllowed: '处方含有不能在线开具的药品（麻醉、精神类等特殊管理药品）',
   internal: '服务器繁忙，请稍后重试',
   timeout: '发送超时，请重试',
   disconnected: '连接已断开，正在重连…',
