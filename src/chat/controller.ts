@@ -6,11 +6,11 @@
 import type { CardDraft } from '../../types/cards';
 import type { GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
-import type { ConsultationAction, Message, MessageType } from '../../types/message';
+import type { ConsultationAction, ConsultationInfo, Message, MessageType } from '../../types/message';
 import { parseSessionId } from '../../types/message';
-import { HISTORY_PAGE_MAX } from '../../types/protocol';
+import { HISTORY_PAGE_MAX, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
-import type { ImError, ImProvider, ProviderState } from '../im/types';
+import type { EncounterRequest, ImError, ImProvider, ProviderState } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
@@ -221,6 +221,21 @@ export class ChatController {
   /** Accept, close or cancel this session's consultation; resolves with an error text, or undefined. */
   changeConsultation(sessionId: string, action: ConsultationAction): Promise<string | undefined> {
     return this.listReply(async () => (await this.provider.changeConsultation(sessionId, action)).notice);
+  }
+
+  /**
+   * An encounter request (identity, consent, intake, rating, quick replies, prescriptions, transfer).
+   * What its reply says of the consultation, and any stored message it made (a notice, the intake or
+   * prescription card), goes into the store before the reply is returned; failures reject (ImError).
+   */
+  async encounter<T extends EncounterRequest>(type: T, req: RequestMap[T]['req']): Promise<RequestMap[T]['res']> {
+    const res = await this.provider.encounter(type, req);
+    const { consultation, notice, msg } = res as { consultation?: ConsultationInfo; notice?: Message; msg?: Message };
+    const sessionId = (req as { sessionId?: string }).sessionId ?? msg?.sessionId ?? notice?.sessionId;
+    if (consultation && sessionId) this.store.getState().setConsultation(sessionId, consultation);
+    const made = [notice, msg].filter((m): m is Message => m !== undefined);
+    if (made.length) this.store.getState().receive(made);
+    return res;
   }
 
   /** A request whose reply is a stored message for the list: into the store, or the error text to show. */
