@@ -48,7 +48,24 @@ export default defineAppConfig({
   pages: ['pages/entry/index', 'pages/settings/index', 'pages/privacy/index'],
   // The chat lives in a subpackage: the main package (2 MB limit) keeps only the SMS-link entry, and
   // whatever only the chat uses – the NIM SDK in NIM builds among it – downloads with the subpackage.
-  subPackages: [{ root: 'consult', pages: ['sessions/index', 'chat/index'] }],
+  // The encounter's pages (issue 17) go with the chat: identity → consent → intake before it, the rating
+  // after; the doctor's prescription form and 常用语; the pharmacist's review.
+  subPackages: [
+    {
+      root: 'consult',
+      pages: [
+        'sessions/index',
+        'chat/index',
+        'identity/index',
+        'consent/index',
+        'intake/index',
+        'rate/index',
+        'prescribe/index',
+        'replies/index',
+        'review/index',
+      ],
+    },
+  ],
   // The entry page leads straight into the chat: fetch the subpackage while it signs in.
   preloadRule: { 'pages/entry/index': { network: 'all', packages: ['consult'] } },
   window: {

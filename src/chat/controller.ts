@@ -8,7 +8,7 @@ import type { GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
 import type { ConsultationAction, ConsultationInfo, Message, MessageType } from '../../types/message';
 import { parseSessionId } from '../../types/message';
-import { HISTORY_PAGE_MAX, type RequestMap } from '../../types/protocol';
+import { HISTORY_PAGE_MAX, mayRequest, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
 import type { EncounterRequest, ImError, ImProvider, ProviderState } from '../im/types';
 import { errorCodeOf } from '../im/types';
@@ -73,6 +73,7 @@ export class ChatController {
     const done = this.provider.connect(token).then((me) => {
       this.store.getState().setMe(me);
       this.sender.restore(me.account);
+      if (!this.chats()) this.setPhase('synced');
     });
     this.started = { token, done };
     done.catch(() => {
@@ -124,8 +125,11 @@ export class ChatController {
    */
   private async catchUp(attempt = 0): Promise<void> {
     if (this.sync.running) return;
+    if (!this.chats()) return this.setPhase('synced');
     this.setPhase('syncing');
     const outcome = await this.sync.catchUp();
+    // The first sync may go out before sign-in has said who this is.
+    if (!this.chats()) return this.setPhase('synced');
     if (outcome.kind === 'synced') {
       this.setPhase('synced');
       void this.sender.pump();
@@ -135,6 +139,12 @@ export class ChatController {
       this.setPhase('disconnected', errorText(outcome.code));
       this.sync.retryLater(attempt, () => void this.catchUp(attempt + 1));
     }
+  }
+
+  /** A pharmacist takes part in no conversation: nothing to sync, the connection is ready once signed in. */
+  private chats(): boolean {
+    const me = this.store.getState().me;
+    return !me || mayRequest(me.role, 'sync');
   }
 
   private newMessage(sessionId: string, type: MessageType, body: string, attach?: Record<string, unknown>): Message | undefined {

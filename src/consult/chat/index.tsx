@@ -17,9 +17,16 @@ import { CancelledError, PLATFORM } from '../../platform/env';
 import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
+import { EncounterCardsContext } from '../../components/encounter/context';
+import { EncounterGate, EncounterHeader, RateEntry } from '../../components/encounter/EncounterHeader';
+import { QuickReplies } from '../../components/encounter/QuickReplies';
+import { toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { useQuickReplies } from '../../components/encounter/useQuickReplies';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
+import { isRxCard, patientStep } from '../../render/encounter';
+import { prescriptionStates } from '../../../types/prescription';
 import type { MessageAction } from '../../render/timeline';
 import { buildTimeline, messageActions } from '../../render/timeline';
 import { useChat } from '../../store';
@@ -80,6 +87,27 @@ export default function ChatPage() {
       ),
     [loaded, me?.account, session?.memberReads],
   );
+
+  // Issue 17: the doctor's identity or the patient panel, the prescriptions' review states, 常用语.
+  const { view: encounter } = useEncounter(sessionId);
+  const step = patientStep(session?.consultation, me?.role);
+  const quick = useQuickReplies(me?.role === 'doctor');
+  const cards = useMemo(() => {
+    const msgs = loaded ? loaded.order.toArray() : [];
+    const corrected = new Set(msgs.flatMap((m) => (isRxCard(m.attach) && m.attach.rx.corrects ? [m.attach.rx.corrects] : [])));
+    const q = `?id=${encodeURIComponent(sessionId)}`;
+    return {
+      role: me?.role,
+      rxStates: prescriptionStates(msgs),
+      corrected,
+      onRenew: (prescriptionId: string) =>
+        void chat()
+          .encounter('renewRx', { prescriptionId })
+          .then(() => Taro.showToast({ title: '已向医生申请续方', icon: 'success' }))
+          .catch(toastError),
+      onCorrect: (id: string) => void Taro.navigateTo({ url: `/consult/prescribe/index${q}&corrects=${encodeURIComponent(id)}` }),
+    };
+  }, [loaded, me?.role, sessionId]);
 
   const consultation = useMemo(
     () => (session?.consultation && me ? consultationView(session.consultation, me.role, Date.now()) : undefined),
@@ -145,6 +173,9 @@ export default function ChatPage() {
     ];
     if (me?.role === 'doctor') {
       for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });
+      // Signed by the hospital and reviewed by a pharmacist (issue 17), on a page of its own.
+      const rx = `/consult/prescribe/index?id=${encodeURIComponent(sessionId)}`;
+      list.push({ key: 'rx', label: '电子处方', icon: '📝', run: () => void Taro.navigateTo({ url: rx }) });
     }
     return list;
   }, [sessionId, me?.role]);
@@ -198,6 +229,9 @@ export default function ChatPage() {
       )}
       <ConnectionBanner />
       {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
+      <EncounterHeader role={me?.role} encounter={encounter} />
+      <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
+      <EncounterCardsContext.Provider value={cards}>
       <MessageList
         items={items}
         showNick={session?.scene === 'team' && !session.consultation}
@@ -206,11 +240,16 @@ export default function ChatPage() {
         onLongPress={onLongPress}
         onReedit={reedit}
       />
-      {consultation?.closedReason ? (
+      </EncounterCardsContext.Provider>
+      {step ? (
+        <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
+      ) : consultation?.closedReason ? (
         <View className='consultation-ended'>
           <Text>{consultation.closedReason}</Text>
         </View>
       ) : (
+        <>
+        {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={(text) => setFill({ text })} />}
         <InputBar
           onSend={send}
           disabled={!me}
@@ -220,6 +259,7 @@ export default function ChatPage() {
           onVoice={sendVoice}
           placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
         />
+        </>
       )}
       {composing && (
         <CardComposer

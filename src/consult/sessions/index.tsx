@@ -1,8 +1,9 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
+import { DoctorQueue } from '../../components/encounter/DoctorQueue';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { STATUS_TEXT } from '../../render/consultation';
@@ -22,6 +23,10 @@ export default function Sessions() {
   const look = usePageStyle();
 
   const open = (id: string) => void Taro.navigateTo({ url: `/consult/chat/index?id=${encodeURIComponent(id)}` });
+  // A pharmacist has no conversations: their page is the review of prescriptions.
+  useEffect(() => {
+    if (me?.role === 'pharmacist') void Taro.redirectTo({ url: '/consult/review/index' });
+  }, [me?.role]);
 
   return (
     <View className={`sessions ${look.className}`} style={look.style}>
@@ -37,7 +42,8 @@ export default function Sessions() {
       )}
       {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}
       {hasToken && me && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
-      {list.map((s) => (
+      {me?.role === 'doctor' && <DoctorQueue sessions={list} me={me.account} now={now} open={open} />}
+      {me?.role === 'patient' && list.map((s) => (
         <View key={s.id} className='session-item' onClick={() => open(s.id)}>
           <View className='session-avatar'>
             <Text>{s.name.slice(0, 1)}</Text>
