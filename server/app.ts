@@ -7,6 +7,8 @@ import { clientAddress, openLimits } from './limits';
 import { Audit } from './audit';
 import { Auth } from './auth';
 import { ChatService } from './chat';
+import { BUILTIN_CONSENT, DEFAULT_FOLLOW_UP } from './encounter/config';
+import { EncounterService } from './encounter/service';
 import { Cipher } from './crypto';
 import { FILE_PATH, UPLOAD_PATH } from '../types/media';
 import { NIM_TOKEN_PATH } from '../types/protocol';
@@ -73,7 +75,10 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
   const files = new FileService(config.filesDir, storage, signer, cipher, now, config);
   const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
+  const encounterConfig = config.encounter ?? { consent: BUILTIN_CONSENT, followUp: DEFAULT_FOLLOW_UP };
+  const encounter = new EncounterService(storage, chat, files, audit, encounterConfig, now);
   const gateway = new Gateway(storage, auth, chat, audit, log, {
+    encounter,
     maxDevicesPerAccount: config.maxDevicesPerAccount,
     limits,
     allowedOrigins: config.allowedOrigins,

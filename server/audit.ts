@@ -41,7 +41,16 @@ export type AuditAction =
   | 'session.revoke'
   | 'notify.sent'
   | 'notify.refused'
-  | 'notify.dropped';
+  | 'notify.dropped'
+  | 'encounter.identity'
+  | 'encounter.consent'
+  | 'encounter.intake'
+  | 'encounter.rate'
+  | 'encounter.record'
+  | 'ratings.list'
+  | 'quickReplies.put'
+  | 'quickReplies.delete'
+  | 'quickReplies.order';
 
 export const GENESIS = '0'.repeat(64);
 

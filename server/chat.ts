@@ -5,6 +5,8 @@
 import type { CardDraft, CardKind } from '../types/cards';
 import type { ClosedReason, WriteKind } from '../types/consultation';
 import { closedReason, CONSULTATION_TRANSITIONS } from '../types/consultation';
+import type { IntakeCard } from '../types/encounter';
+import { careIdentity, intakeCardOf, maskIdentity } from '../types/encounter';
 import { isMediaKind } from '../types/media';
 import type {
   Account,
@@ -62,7 +64,11 @@ export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
 /** Older messages per sync reply and session; clients page further back with history. */
 const SYNC_LIMIT_PER_SESSION = 500;
 
-export const infoOf = (c: Consultation): ConsultationInfo => ({
+/**
+ * A consultation as `viewer` sees it: the patient their own identity masked, anyone else (the doctor)
+ * what care needs; without a viewer (the hospital API) no identity at all.
+ */
+export const infoOf = (c: Consultation, viewer?: string, now: number = Date.now()): ConsultationInfo => ({
   id: c.id,
   status: c.status,
   patient: c.patient,
@@ -70,6 +76,14 @@ export const infoOf = (c: Consultation): ConsultationInfo => ({
   patientMessages: c.patientMessages,
   ...(c.maxPatientMessages !== undefined ? { maxPatientMessages: c.maxPatientMessages } : {}),
   ...(c.endsAt !== undefined ? { endsAt: c.endsAt } : {}),
+  createdAt: c.createdAt,
+  ...(c.acceptedAt !== undefined ? { acceptedAt: c.acceptedAt } : {}),
+  ...(c.closedAt !== undefined ? { closedAt: c.closedAt } : {}),
+  ...(c.consent ? { consent: c.consent } : {}),
+  ...(c.identity && viewer !== undefined ? { subject: viewer === c.patient ? maskIdentity(c.identity, now) : careIdentity(c.identity, now) } : {}),
+  identified: c.identity !== undefined,
+  intake: { filled: c.intake !== undefined, allergies: (c.intake?.allergies.length ?? 0) > 0 },
+  ...(c.followUp ? { followUp: c.followUp, followUps: c.followUps } : {}),
 });
 
 /** The line everyone sees after a consultation change (who may make which: types/consultation.ts). */
@@ -166,7 +180,16 @@ export class ChatService {
   }
 
   view(m: StoredMessage, viewer: string): Message {
-    return viewOf(m, viewer, (type, attach) => (isMediaKind(type) ? this.files.withUrls(type, attach) : attach));
+    return viewOf(m, viewer, (type, attach) => {
+      if (isMediaKind(type)) return this.files.withUrls(type, attach);
+      const intake = intakeCardOf({ type, attach });
+      return intake ? (this.intakeView(intake) as unknown as Record<string, unknown>) : attach;
+    });
+  }
+
+  /** The intake card with its attachments' signed URLs (the doctor opens the patient's records). */
+  intakeView(card: IntakeCard): IntakeCard {
+    return { ...card, attachments: card.attachments.map((a) => ({ ...a, url: this.files.withUrls('file', a).url as string })) };
   }
 
   /** The attach to store: uploads resolved to what the server measured, cards stamped by the server. */
@@ -266,7 +289,7 @@ export class ChatService {
           peerReadSeq: c.peerReadSeq,
           memberReads: c.memberReads,
           ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
-          ...(consultation ? { consultation: infoOf(consultation) } : {}),
+          ...(consultation ? { consultation: infoOf(consultation, me) } : {}),
         };
       }),
     );

@@ -6,6 +6,7 @@ import { dataKeysFrom, localSecret } from './crypto';
 import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
 import type { NimServerConfig } from './nim';
+import { type EncounterConfig, encounterFromEnv } from './encounter/config';
 import { type NotifyConfig, notifyFromEnv } from './notify/config';
 import { type PlatformsConfig, platformsFromEnv } from './platforms/config';
 
@@ -80,6 +81,8 @@ export interface ServerConfig {
   shutdownGraceSec?: number;
   /** Notifications to people who left the chat (NOTIFY_*); absent = no channel, no outbox. */
   notify?: NotifyConfig;
+  /** The consent text (CONSENT_FILE) and the follow-up rule (FOLLOW_UP_*); absent = the built-in defaults. */
+  encounter?: EncounterConfig;
 }
 
 /** China's internet-diagnosis rules: chat records at least 3 years, medical records at least 15. */
@@ -168,6 +171,7 @@ function productionProblems(env: NodeJS.ProcessEnv): string[] {
   secret('DATA_KEYS', '"id:base64-of-32-bytes[,id:…]", the same on every process');
   secret('AUDIT_KEY', 'at least 32 characters, kept apart from database backups');
   if (!env.ADMIN_API_KEY) problems.push('ADMIN_API_KEY is required in production (at least 24 characters): the hospital system creates consultations with it');
+  if (!env.CONSENT_FILE) problems.push("CONSENT_FILE is required in production: the hospital's informed-consent text, JSON {\"version\", \"text\"}");
   if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required in production: the https:// address patients open (SMS links point there)');
   else if (!/^https:\/\//.test(env.PUBLIC_URL)) problems.push(`PUBLIC_URL must be https:// in production, got "${env.PUBLIC_URL}"`);
   return problems;
@@ -213,6 +217,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = f
     ...ok(() => nimFrom(env), {}),
     ...ok(() => platformsFromEnv(env), {}),
     ...ok(() => notifyFromEnv(env), {}),
+    encounter: encounterFromEnv(env, ok),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     host: env.HOST ?? '127.0.0.1',

@@ -15,6 +15,7 @@ import type { Audit } from './audit';
 import type { ChatService } from './chat';
 import type { AccountPush, Bus } from './bus';
 import { ackOf, infoOf } from './chat';
+import type { EncounterService } from './encounter/service';
 import { ClientError } from './errors';
 import type { Limits } from './limits';
 import { clientAddress } from './limits';
@@ -35,10 +36,12 @@ export interface GatewayOptions {
   /** Fan-out to the other server processes (REDIS_URL); absent when this process is the only one. */
   bus?: Bus;
   metrics?: Metrics;
+  /** Identity, consent, intake, rating, quick replies (issue 17). */
+  encounter: EncounterService;
 }
 
 /** Frames that store or push something, and so count against the account's rate limit. */
-const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'typing']);
+const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'typing', 'identity', 'consent', 'intake', 'rate', 'quickReplies']);
 
 /**
  * The mini-program platforms' own page origins, in case a base library sends one with the socket
@@ -75,12 +78,6 @@ interface Connection {
   /** Frames of one connection are handled one after another, so sends are stored in the order sent. */
   queue: Promise<void>;
 }
-
-/** The encounter requests of issue 17: contract first, the server's side follows in the next commits. */
-const pending = async (): Promise<never> => {
-  throw new ClientError('notFound', 'not implemented yet');
-};
-const ENCOUNTER_PENDING = { encounter: pending, identity: pending, consent: pending, intake: pending, rate: pending, quickReplies: pending };
 
 type Handlers = { [T in RequestType]: (c: Connection, f: RequestFrame<T>) => Promise<RequestMap[T]['res']> };
 
@@ -326,7 +323,7 @@ export class Gateway {
       const me = c.me as Account;
       const { consultation, notice } = await this.chat.changeConsultation(me, f.sessionId, f.action);
       await this.deliver(notice, c);
-      return { consultation: infoOf(consultation), notice: this.chat.view(notice, me.account) };
+      return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
     },
     history: async (c, f) => this.chat.history((c.me as Account).account, f.sessionId, f.beforeSeq, f.limit),
     sync: async (c, f) => this.chat.sync((c.me as Account).account, f.cursors),
@@ -342,7 +339,26 @@ export class Gateway {
       return { readSeq };
     },
     ping: async () => ({ serverTime: Date.now() }),
-    ...ENCOUNTER_PENDING,
+    encounter: async (c, f) => this.opts.encounter.encounter(c.me as Account, f.sessionId),
+    identity: async (c, f) => this.opts.encounter.confirmIdentity(c.me as Account, f.sessionId, f.candidate),
+    consent: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, notice } = await this.opts.encounter.consent(me, f.sessionId, f.version);
+      await this.deliver(notice, c);
+      return { consultation, notice: this.chat.view(notice, me.account) };
+    },
+    intake: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, stored } = await this.opts.encounter.intake(me, f.sessionId, f.form);
+      await this.deliver(stored, c);
+      return { consultation, msg: this.chat.view(stored, me.account) };
+    },
+    rate: async (c, f) => ({ rating: await this.opts.encounter.rate(c.me as Account, f.sessionId, f.rating) }),
+    quickReplies: async (c, f) => {
+      // The frame's own fields are not the operation's.
+      const { v: _v, id: _id, type: _type, ...op } = f;
+      return { replies: await this.opts.encounter.quickReplies(c.me as Account, op) };
+    },
     prescribe: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
     review: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
     prescriptions: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { OutgoingMessage } from '../types/message';
 import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
+import { IDENTITY_LIMITS } from '../types/encounter';
+import { intakeSchema, quickReplyOps, ratingSchema } from './encounter/schemas';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
 import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION } from '../types/protocol';
 
@@ -66,6 +68,9 @@ const outgoingSchema = z
 
 const base = { v: z.literal(PROTOCOL_VERSION), id: idSchema };
 
+const [list, put, del, order] = quickReplyOps;
+const quickReplies = { ...base, type: z.literal('quickReplies') };
+
 const frameSchema = z.discriminatedUnion('type', [
   z
     .object({ ...base, type: z.literal('auth'), token: z.string().min(1).max(4096), deviceId: deviceIdSchema.optional() })
@@ -106,6 +111,18 @@ const frameSchema = z.discriminatedUnion('type', [
   z
     .object({ ...base, type: z.literal('consultation'), sessionId: sessionIdSchema, action: z.enum(['accept', 'close', 'cancel']) })
     .strict(),
+  z.object({ ...base, type: z.literal('encounter'), sessionId: sessionIdSchema }).strict(),
+  z.object({ ...base, type: z.literal('identity'), sessionId: sessionIdSchema, candidate: z.number().int().min(0).max(IDENTITY_LIMITS.candidates - 1) }).strict(),
+  z.object({ ...base, type: z.literal('consent'), sessionId: sessionIdSchema, version: z.string().min(1).max(32) }).strict(),
+  z.object({ ...base, type: z.literal('intake'), sessionId: sessionIdSchema, form: intakeSchema }).strict(),
+  z.object({ ...base, type: z.literal('rate'), sessionId: sessionIdSchema, rating: ratingSchema }).strict(),
+  // One frame type, its operation in `op` (a union inside the union: zod's discriminated unions take objects only).
+  z.object({ ...base, type: z.literal('quickReplies') }).passthrough().pipe(z.discriminatedUnion('op', [
+        z.object({ ...quickReplies, ...list.shape }).strict(),
+        z.object({ ...quickReplies, ...put.shape }).strict(),
+        z.object({ ...quickReplies, ...del.shape }).strict(),
+        z.object({ ...quickReplies, ...order.shape }).strict(),
+      ])),
 ]) satisfies z.ZodType<RequestFrame>;
 
 export type ParsedFrame = { ok: true; frame: RequestFrame } | { ok: false; error: ErrorFrame };

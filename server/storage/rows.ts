@@ -9,6 +9,7 @@ import { isMediaKind } from '../../types/media';
 import type { ConsultationStatus, MessageType, Scene } from '../../types/message';
 import type { Cipher } from '../crypto';
 import { PREFIX } from '../crypto';
+import type { IdentityRecord, IntakeCard } from '../../types/encounter';
 import type { AuditRecord, Consultation, ConversationSummary, NewMessage, StoredFile, StoredMessage } from './types';
 
 export interface MessageRow {
@@ -67,6 +68,17 @@ export interface ConsultationRow {
   max_patient_msgs: number | null;
   ends_at: number | null;
   patient_msgs: number;
+  accepted_at: number | null;
+  closed_at: number | null;
+  consent_version: string | null;
+  consent_at: number | null;
+  consent_by: 'hospital' | 'patient' | null;
+  identity: string | null;
+  candidates: string | null;
+  intake: string | null;
+  follow_up_msgs: number | null;
+  follow_up_days: number | null;
+  follow_ups: number;
 }
 
 export interface AuditRow {
@@ -117,7 +129,29 @@ export const toConsultation = (r: ConsultationRow, cipher: Cipher): Consultation
   ...(r.max_patient_msgs !== null ? { maxPatientMessages: r.max_patient_msgs } : {}),
   ...(r.ends_at !== null ? { endsAt: r.ends_at } : {}),
   patientMessages: r.patient_msgs,
+  ...encounterOf(r, cipher),
 });
+
+/** The encounter columns of a consultation row (sealed JSON opened); the admission rule reads the plain ones. */
+export function encounterOf(
+  r: Omit<ConsultationRow, 'id' | 'team_name' | 'created_at' | 'patient' | 'doctor' | 'status' | 'max_patient_msgs' | 'ends_at' | 'patient_msgs'>,
+  cipher?: Cipher,
+): Pick<Consultation, 'acceptedAt' | 'closedAt' | 'consent' | 'followUp' | 'followUps' | 'identity' | 'candidates' | 'intake'> {
+  const sealed = <T>(v: string | null): T | undefined => (v === null || !cipher ? undefined : (JSON.parse(cipher.open(v)) as T));
+  const identity = sealed<IdentityRecord>(r.identity);
+  const candidates = sealed<IdentityRecord[]>(r.candidates);
+  const intake = sealed<IntakeCard>(r.intake);
+  return {
+    ...(r.accepted_at !== null ? { acceptedAt: Number(r.accepted_at) } : {}),
+    ...(r.closed_at !== null ? { closedAt: Number(r.closed_at) } : {}),
+    ...(r.consent_at !== null && r.consent_version !== null ? { consent: { version: r.consent_version, acceptedAt: Number(r.consent_at), by: r.consent_by ?? 'patient' } } : {}),
+    ...(r.follow_up_msgs !== null && r.follow_up_days !== null ? { followUp: { messages: Number(r.follow_up_msgs), days: Number(r.follow_up_days) } } : {}),
+    followUps: Number(r.follow_ups),
+    ...(identity ? { identity } : {}),
+    ...(candidates ? { candidates } : {}),
+    ...(intake ? { intake } : {}),
+  };
+}
 
 
 /** One row of an account's conversations, with what the sessions list needs around it. */
@@ -158,10 +192,15 @@ export const fileGone = (): ClientError => new ClientError('invalidMessage', 'at
 /**
  * The consultation whose patient quota a new message counts against: the one the chat rules named (p2p)
  * or the team's own, unless the message is a system line (the UPDATE only matches when its sender is
- * the consultation's patient).
+ * the consultation's patient). The intake card the server stores (its id has a ':' no client id has) is
+ * the form the consultation starts with, not a message of the quota: its request admits it
+ * (server/encounter/service.ts); a copy forwarded by a client counts like any message.
  */
+/** idClient of the intake card of consultation `id`: `intake:<id>`, one per consultation. */
+export const INTAKE_ID_PREFIX = 'intake:';
+
 export const quotaOf = (m: NewMessage): string | undefined =>
-  m.type === 'notification' || m.type === 'tip' ? undefined : (m.consultationId ?? m.conv.teamId);
+  m.type === 'notification' || m.type === 'tip' || m.idClient.startsWith(INTAKE_ID_PREFIX) ? undefined : (m.consultationId ?? m.conv.teamId);
 
 /**
  * The upload a new message refers to (media types only: any other type's attach names no file), which

@@ -185,6 +185,34 @@ export const MIGRATIONS: Migration[] = [
   // The upload quota counts every upload admitted, refused or swept later, not the files kept.
   ({ int }) => `CREATE TABLE upload_attempts (owner TEXT NOT NULL, at ${int} NOT NULL, bytes ${int} NOT NULL);
    CREATE INDEX upload_attempts_owner_at ON upload_attempts(owner, at);`,
+  // The encounter (issue 17): when a consultation was accepted and closed, the patient's consent (version,
+  // time, who recorded it), their identity and the hospital's records to confirm one of, the intake (all
+  // three sealed JSON), the follow-up rule and count; doctors' verified identities, ratings, quick replies.
+  // Consultations from before have no consent: their patients are asked for it before their next message.
+  ({ int, keyed }) => `ALTER TABLE consultations ADD COLUMN accepted_at ${int};
+   ALTER TABLE consultations ADD COLUMN closed_at ${int};
+   ALTER TABLE consultations ADD COLUMN consent_version TEXT;
+   ALTER TABLE consultations ADD COLUMN consent_at ${int};
+   ALTER TABLE consultations ADD COLUMN consent_by TEXT;
+   ALTER TABLE consultations ADD COLUMN identity TEXT;
+   ALTER TABLE consultations ADD COLUMN candidates TEXT;
+   ALTER TABLE consultations ADD COLUMN intake TEXT;
+   ALTER TABLE consultations ADD COLUMN follow_up_msgs ${int};
+   ALTER TABLE consultations ADD COLUMN follow_up_days ${int};
+   ALTER TABLE consultations ADD COLUMN follow_ups ${int} NOT NULL DEFAULT 0;
+   CREATE TABLE doctor_profiles (account TEXT PRIMARY KEY, title TEXT NOT NULL, department TEXT NOT NULL, licence TEXT NOT NULL, updated_at ${int} NOT NULL) ${keyed};
+   CREATE TABLE ratings (
+     consultation_id TEXT PRIMARY KEY,
+     doctor TEXT NOT NULL,
+     patient TEXT NOT NULL,
+     stars ${int} NOT NULL,
+     tags TEXT NOT NULL,
+     comment TEXT,
+     rated_at ${int} NOT NULL
+   ) ${keyed};
+   CREATE INDEX ratings_doctor ON ratings(doctor, rated_at);
+   CREATE INDEX ratings_at ON ratings(rated_at, consultation_id);
+   CREATE TABLE quick_replies (doctor TEXT PRIMARY KEY, items TEXT NOT NULL, updated_at ${int} NOT NULL) ${keyed};`,
 ];
 
 /**

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closedReason } from '../../types/consultation';
+import type { ConsentRecord, DoctorIdentity, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary, RatingTag } from '../../types/encounter';
 import type { Account, ConsultationStatus } from '../../types/message';
 import { refusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { fileGone, fileOf, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { encounterOf, fileGone, fileOf, INTAKE_ID_PREFIX, newMessageRow, quotaOf, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import { all, lock, one, type Op, run } from './sql';
 import type {
   AuditRecord,
@@ -24,6 +25,7 @@ import type {
   NewConsultation,
   NewMessage,
   PurgeCutoffs,
+  RatingsQuery,
   Storage,
   StoredFile,
   StoredMessage,
@@ -46,6 +48,22 @@ const MY_CONSULTATIONS = `${CONSULTATION} WHERE v.id IN (${MINE})`;
 const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN (${macs.map(() => '?').join(', ') || 'NULL'})`;
 
 export type Appended = { stored: StoredMessage; duplicate: boolean };
+
+/** The intake card as the conversation's message: from the patient, once per consultation. */
+export function intakeMessage(consultationId: string, patient: string, nick: string | undefined, card: IntakeCard): NewMessage {
+  return {
+    conv: { id: teamConvId(consultationId), scene: 'team', teamId: consultationId },
+    idClient: `${INTAKE_ID_PREFIX}${consultationId}`,
+    from: patient,
+    ...(nick !== undefined ? { fromNick: nick } : {}),
+    scene: 'team',
+    to: consultationId,
+    type: 'custom',
+    body: '[问诊单]',
+    attach: card as unknown as Record<string, unknown>,
+    members: [],
+  };
+}
 
 /** What a message says happened, before it is known whom it concerns. */
 type NotifyEvent = 'message' | 'card' | 'accepted' | 'closed' | 'cancelled' | 'waiting';
@@ -121,8 +139,10 @@ export abstract class SqlStorage implements Storage {
 
   private *createConsultationOp(c: NewConsultation): Op<Consultation> {
     const convId = teamConvId(c.id);
+    const sealJson = (v: unknown) => (v === undefined ? null : this.cipher.seal(JSON.stringify(v)));
     yield* run(
-      'INSERT INTO consultations (id, patient, doctor, status, created_at, max_patient_msgs, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO consultations (id, patient, doctor, status, created_at, max_patient_msgs, ends_at, consent_version, consent_at, consent_by,
+         identity, candidates, intake, follow_up_msgs, follow_up_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       c.id,
       c.patient,
       c.doctor,
@@ -130,10 +150,22 @@ export abstract class SqlStorage implements Storage {
       Date.now(),
       c.maxPatientMessages ?? null,
       c.endsAt ?? null,
+      c.consent?.version ?? null,
+      c.consent?.acceptedAt ?? null,
+      c.consent?.by ?? null,
+      sealJson(c.identity),
+      sealJson(c.candidates),
+      sealJson(c.intake),
+      c.followUp?.messages ?? null,
+      c.followUp?.days ?? null,
     );
     yield* run('INSERT INTO conversations (id, scene, team_id, team_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', convId, 'team', c.id, this.cipher.seal(c.teamName));
     for (const account of [c.patient, c.doctor]) yield* this.addMember(convId, account);
     if (c.status === 'waiting') yield* this.notifyOp(c.id, convId, c.patient, 'waiting', 0, Date.now());
+    if (c.intake) {
+      const nick = yield* one<{ name: string }>('SELECT name FROM accounts WHERE account = ?', c.patient);
+      yield* this.appendOp(intakeMessage(c.id, c.patient, nick && this.cipher.openName(nick.name), c.intake));
+    }
     return (yield* this.consultationOp(c.id)) as Consultation;
   }
 
@@ -165,7 +197,19 @@ export abstract class SqlStorage implements Storage {
     to: ConsultationStatus,
     notice: NewMessage,
   ): Op<{ consultation: Consultation; notice: StoredMessage } | undefined> {
-    const moved = yield* run(`UPDATE consultations SET status = ? WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`, to, id, ...from);
+    const now = Date.now();
+    const moved = yield* run(
+      `UPDATE consultations SET status = ?, accepted_at = CASE WHEN ? = 'inProgress' THEN ? ELSE accepted_at END,
+         closed_at = CASE WHEN ? IN ('closed', 'cancelled') THEN ? ELSE closed_at END
+       WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
+      to,
+      to,
+      now,
+      to,
+      now,
+      id,
+      ...from,
+    );
     if (moved.changes === 0) return undefined;
     const { stored } = yield* this.appendOp(notice);
     return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored };
@@ -340,19 +384,28 @@ export abstract class SqlStorage implements Storage {
    * and state changes are decided one after another against the counter and state as they are.
    */
   private *admitOp(consultationId: string, from: string): Op<void> {
-    const row = yield* one<{ status: ConsultationStatus; patient: string; doctor: string; ends_at: number | null; max_patient_msgs: number | null; patient_msgs: number }>(
-      'UPDATE consultations SET patient_msgs = patient_msgs + CASE WHEN patient = ? THEN 1 ELSE 0 END WHERE id = ? RETURNING status, patient, doctor, ends_at, max_patient_msgs, patient_msgs',
+    // After closing, a patient's message is a follow-up (追问): counted apart from the visit's quota.
+    const row = yield* one<Omit<ConsultationRow, 'id' | 'team_name' | 'created_at' | 'identity' | 'candidates' | 'intake'>>(
+      `UPDATE consultations SET patient_msgs = patient_msgs + CASE WHEN patient = ? AND status <> 'closed' THEN 1 ELSE 0 END,
+         follow_ups = follow_ups + CASE WHEN patient = ? AND status = 'closed' THEN 1 ELSE 0 END
+       WHERE id = ? RETURNING status, patient, doctor, ends_at, max_patient_msgs, patient_msgs, accepted_at, closed_at,
+         consent_version, consent_at, consent_by, follow_up_msgs, follow_up_days, follow_ups`,
+      from,
       from,
       consultationId,
     );
     if (!row) return;
+    const counted = row.patient === from ? 1 : 0;
+    const encounter = encounterOf({ ...row, identity: null, candidates: null, intake: null });
     const c = {
       status: row.status,
       patient: row.patient,
       doctor: row.doctor,
       ...(row.ends_at !== null ? { endsAt: row.ends_at } : {}),
       ...(row.max_patient_msgs !== null ? { maxPatientMessages: row.max_patient_msgs } : {}),
-      patientMessages: row.patient_msgs - (row.patient === from ? 1 : 0),
+      ...encounter,
+      patientMessages: row.patient_msgs - (row.status !== 'closed' ? counted : 0),
+      followUps: encounter.followUps - (row.status === 'closed' ? counted : 0),
     };
     const reason = closedReason(c, from, Date.now());
     if (reason) throw refusal(reason, c);
@@ -702,4 +755,146 @@ export abstract class SqlStorage implements Storage {
     const row = await this.read(one<{ enabled: number }>('SELECT enabled FROM notify_settings WHERE account = ?', account));
     return row === undefined || Number(row.enabled) === 1;
   }
+
+  confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined> {
+    return this.write(this.confirmIdentityOp(id, identity));
+  }
+
+  private *confirmIdentityOp(id: string, identity: IdentityRecord): Op<Consultation | undefined> {
+    const set = yield* run('UPDATE consultations SET identity = ? WHERE id = ? AND identity IS NULL', this.cipher.seal(JSON.stringify(identity)), id);
+    return set.changes === 0 ? undefined : yield* this.consultationOp(id);
+  }
+
+  giveConsent(id: string, consent: ConsentRecord, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined> {
+    return this.write(this.giveConsentOp(id, consent, notice));
+  }
+
+  private *giveConsentOp(id: string, consent: ConsentRecord, notice: NewMessage): Op<{ consultation: Consultation; notice: StoredMessage } | undefined> {
+    const set = yield* run(
+      'UPDATE consultations SET consent_version = ?, consent_at = ?, consent_by = ? WHERE id = ? AND consent_at IS NULL',
+      consent.version,
+      consent.acceptedAt,
+      consent.by,
+      id,
+    );
+    if (set.changes === 0) return undefined;
+    const { stored } = yield* this.appendOp(notice);
+    return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored };
+  }
+
+  putIntake(id: string, card: IntakeCard, msg: NewMessage): Promise<{ consultation: Consultation; stored: StoredMessage } | undefined> {
+    return this.write(this.putIntakeOp(id, card, msg));
+  }
+
+  private *putIntakeOp(id: string, card: IntakeCard, msg: NewMessage): Op<{ consultation: Consultation; stored: StoredMessage } | undefined> {
+    const set = yield* run('UPDATE consultations SET intake = ? WHERE id = ? AND intake IS NULL', this.cipher.seal(JSON.stringify(card)), id);
+    if (set.changes === 0) return undefined;
+    for (const a of card.attachments) {
+      if ((yield* run('UPDATE files SET referenced = 1 WHERE id = ?', a.fileId)).changes === 0) throw fileGone();
+    }
+    const { stored } = yield* this.appendOp(msg);
+    return { consultation: (yield* this.consultationOp(id)) as Consultation, stored };
+  }
+
+  async putDoctorProfile(account: string, p: Omit<DoctorIdentity, 'name'>, at: number): Promise<void> {
+    await this.write(
+      run(
+        `INSERT INTO doctor_profiles (account, title, department, licence, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account) DO UPDATE SET title = excluded.title, department = excluded.department, licence = excluded.licence, updated_at = excluded.updated_at`,
+        account,
+        p.title,
+        p.department,
+        p.licence,
+        at,
+      ),
+    );
+  }
+
+  async doctorProfile(account: string): Promise<Omit<DoctorIdentity, 'name'> | undefined> {
+    return this.read(one<Omit<DoctorIdentity, 'name'>>('SELECT title, department, licence FROM doctor_profiles WHERE account = ?', account));
+  }
+
+  async rate(r: Rating): Promise<boolean> {
+    const added = await this.write(
+      run(
+        'INSERT INTO ratings (consultation_id, doctor, patient, stars, tags, comment, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        r.consultationId,
+        r.doctor,
+        r.patient,
+        r.stars,
+        JSON.stringify(r.tags),
+        r.comment === undefined ? null : this.cipher.seal(r.comment),
+        r.ratedAt,
+      ),
+    );
+    return added.changes === 1;
+  }
+
+  private toRating(r: RatingRow): Rating {
+    return {
+      consultationId: r.consultation_id,
+      doctor: r.doctor,
+      patient: r.patient,
+      stars: Number(r.stars),
+      tags: JSON.parse(r.tags) as RatingTag[],
+      ...(r.comment === null ? {} : { comment: this.cipher.open(r.comment) }),
+      ratedAt: Number(r.rated_at),
+    };
+  }
+
+  async rating(consultationId: string): Promise<Rating | undefined> {
+    const row = await this.read(one<RatingRow>('SELECT * FROM ratings WHERE consultation_id = ?', consultationId));
+    return row && this.toRating(row);
+  }
+
+  async ratingSummary(doctor: string): Promise<RatingSummary> {
+    const row = await this.read(one<{ total: number | null; n: number }>('SELECT SUM(stars) AS total, COUNT(*) AS n FROM ratings WHERE doctor = ?', doctor));
+    const count = Number(row?.n ?? 0);
+    return { average: count ? Math.round((Number(row?.total) / count) * 10) / 10 : 0, count };
+  }
+
+  async ratings(q: RatingsQuery): Promise<Rating[]> {
+    const after = q.after ?? { ratedAt: -1, consultationId: '' };
+    const rows = await this.read(
+      all<RatingRow>(
+        `SELECT * FROM ratings WHERE (? = '' OR doctor = ?) AND (rated_at > ? OR (rated_at = ? AND consultation_id > ?))
+         ORDER BY rated_at, consultation_id LIMIT ?`,
+        q.doctor ?? '',
+        q.doctor ?? '',
+        after.ratedAt,
+        after.ratedAt,
+        after.consultationId,
+        q.limit,
+      ),
+    );
+    return rows.map((r) => this.toRating(r));
+  }
+
+  async quickReplies(doctor: string): Promise<QuickReply[]> {
+    const row = await this.read(one<{ items: string }>('SELECT items FROM quick_replies WHERE doctor = ?', doctor));
+    return row ? (JSON.parse(row.items) as QuickReply[]) : [];
+  }
+
+  editQuickReplies(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Promise<QuickReply[]> {
+    return this.write(SqlStorage.editQuickRepliesOp(doctor, edit, at));
+  }
+
+  /** The UPDATE takes the row's lock first (PostgreSQL): two devices editing at once apply one after the other. */
+  private static *editQuickRepliesOp(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Op<QuickReply[]> {
+    yield* run("INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, '[]', ?) ON CONFLICT DO NOTHING", doctor, at);
+    const row = yield* one<{ items: string }>('UPDATE quick_replies SET updated_at = ? WHERE doctor = ? RETURNING items', at, doctor);
+    const next = edit(JSON.parse(row?.items ?? '[]') as QuickReply[]);
+    yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', JSON.stringify(next), doctor);
+    return next;
+  }
+}
+
+interface RatingRow {
+  consultation_id: string;
+  doctor: string;
+  patient: string;
+  stars: number;
+  tags: string;
+  comment: string | null;
+  rated_at: number;
 }

@@ -1,3 +1,4 @@
+import type { ConsentRecord, DoctorIdentity, FollowUpRule, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary } from '../../types/encounter';
 import type { MediaKind } from '../../types/media';
 import type { Account, ConsultationStatus, MessageType, Scene } from '../../types/message';
 
@@ -79,6 +80,16 @@ export interface Consultation {
   endsAt?: number;
   /** Messages the patient has sent (notifications and tips not counted). */
   patientMessages: number;
+  acceptedAt?: number;
+  closedAt?: number;
+  consent?: ConsentRecord;
+  /** The confirmed identity, and the hospital's records to confirm one of (opened from their sealed columns). */
+  identity?: IdentityRecord;
+  candidates?: IdentityRecord[];
+  intake?: IntakeCard;
+  followUp?: FollowUpRule;
+  /** Follow-up messages (追问) the patient sent after closing. */
+  followUps: number;
 }
 
 export interface NewConsultation {
@@ -89,6 +100,20 @@ export interface NewConsultation {
   status?: ConsultationStatus;
   maxPatientMessages?: number;
   endsAt?: number;
+  /** Consent the hospital recorded (at its counter, in its own app) before opening the consultation. */
+  consent?: ConsentRecord;
+  identity?: IdentityRecord;
+  candidates?: IdentityRecord[];
+  /** The intake the hospital's system filled: stored, and appended as the conversation's first card. */
+  intake?: IntakeCard;
+  followUp?: FollowUpRule;
+}
+
+/** Where a page of ratings starts: after this one (ordered by time, then consultation id). */
+export interface RatingsQuery {
+  doctor?: string;
+  after?: { ratedAt: number; consultationId: string };
+  limit: number;
 }
 
 /** One audit record; `hash` chains it to the one before (see server/audit.ts). */
@@ -286,6 +311,25 @@ export interface Storage {
    */
   changeNotifyConsent(account: string, platform: string, template: string, change: 'grant' | 'use' | 'revoke', at: number): Promise<number>;
   notifyConsents(account: string): Promise<NotifyConsent[]>;
+  /** The patient confirms one of the hospital's records: only while none is confirmed (undefined otherwise). */
+  confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined>;
+  /** Records the consent and appends its notice in one transaction, once (undefined when it was given already). */
+  giveConsent(id: string, consent: ConsentRecord, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined>;
+  /**
+   * Stores the intake and appends its card (not counted against the quota) in one transaction, once
+   * (undefined when the consultation has one already).
+   */
+  putIntake(id: string, card: IntakeCard, msg: NewMessage): Promise<{ consultation: Consultation; stored: StoredMessage } | undefined>;
+  putDoctorProfile(account: string, profile: Omit<DoctorIdentity, 'name'>, at: number): Promise<void>;
+  doctorProfile(account: string): Promise<Omit<DoctorIdentity, 'name'> | undefined>;
+  /** Stores a rating once per consultation; false when it was rated already. */
+  rate(r: Rating): Promise<boolean>;
+  rating(consultationId: string): Promise<Rating | undefined>;
+  ratingSummary(doctor: string): Promise<RatingSummary>;
+  ratings(q: RatingsQuery): Promise<Rating[]>;
+  quickReplies(doctor: string): Promise<QuickReply[]>;
+  /** Replaces a doctor's quick replies by `edit` of the current ones, under the row's lock (edit may throw: nothing changes). */
+  editQuickReplies(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Promise<QuickReply[]>;
   /** Reminders on/off for a person (on unless they turned them off). */
   setNotifyEnabled(account: string, enabled: boolean, at: number): Promise<void>;
   notifyEnabled(account: string): Promise<boolean>;

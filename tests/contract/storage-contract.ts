@@ -5,12 +5,15 @@
  */
 import type { Storage, NewMessage, StoredFile } from '../../server/storage/types';
 import { p2pConvId, teamConvId } from '../../server/storage/types';
+import type { ConsentRecord } from '../../types/encounter';
 import type { Account } from '../../types/message';
 
 const doctor: Account = { account: 'doc-c', name: '钱医生', role: 'doctor' };
 const patient: Account = { account: 'pat-c', name: '孙女士', role: 'patient' };
 const other: Account = { account: 'pat-d', name: '周先生', role: 'patient' };
 
+/** The patient's consent, recorded at the hospital: what a consultation needs before it takes patient messages. */
+const consent: ConsentRecord = { version: 'v1', acceptedAt: 1, by: 'hospital' };
 const team = (id: string) => ({ id: teamConvId(id), scene: 'team' as const, teamId: id });
 const text = (from: string, idClient: string, teamId = 'k1', over: Partial<NewMessage> = {}): NewMessage => ({
   conv: team(teamId),
@@ -44,7 +47,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   beforeEach(async () => {
     ({ storage, dispose } = await open());
     for (const a of [doctor, patient, other]) await storage.upsertAccount(a);
-    await storage.createConsultation({ id: 'k1', patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 5 });
+    await storage.createConsultation({ id: 'k1', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 5 });
   });
   afterEach(() => dispose());
 
@@ -63,7 +66,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.isConversationMember(teamConvId('k1'), patient.account)).toBe(true);
     expect(await storage.isConversationMember(teamConvId('k1'), other.account)).toBe(false);
     expect(await storage.setConsultationStatus('k1', 'closed')).toMatchObject({ status: 'closed' });
-    await storage.createConsultation({ id: 'k2', patient: patient.account, doctor: doctor.account, teamName: '二诊', status: 'waiting', endsAt: 123 });
+    await storage.createConsultation({ id: 'k2', consent, patient: patient.account, doctor: doctor.account, teamName: '二诊', status: 'waiting', endsAt: 123 });
     expect((await storage.consultationsBetween(doctor.account, patient.account)).map((x) => x.id).sort()).toEqual(['k1', 'k2']);
     expect((await storage.consultationsBetween(patient.account, doctor.account)).map((x) => x.id).sort()).toEqual(['k1', 'k2']);
     expect(await storage.consultationsBetween(other.account, doctor.account)).toEqual([]);
@@ -85,7 +88,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('concurrent appends never pass the quota or a closed consultation; the doctor waits for accepting', async () => {
-    await storage.createConsultation({ id: 'q', patient: patient.account, doctor: doctor.account, teamName: '限额', maxPatientMessages: 2, status: 'waiting' });
+    await storage.createConsultation({ id: 'q', consent, patient: patient.account, doctor: doctor.account, teamName: '限额', maxPatientMessages: 2, status: 'waiting' });
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => storage.appendMessage(text(patient.account, `q-${i}`, 'q'))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(4).fill('quotaExceeded'));
@@ -97,7 +100,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('a consultation moves from a state once, with its notice, however many try at once', async () => {
-    await storage.createConsultation({ id: 't', patient: patient.account, doctor: doctor.account, teamName: '并发', status: 'waiting' });
+    await storage.createConsultation({ id: 't', consent, patient: patient.account, doctor: doctor.account, teamName: '并发', status: 'waiting' });
     const notice = (to: string) => ({ ...text(doctor.account, `consultation:t:${to}`, 't'), type: 'notification' as const, body: to });
     const tries = await Promise.all([
       storage.transitionConsultation('t', ['waiting', 'inProgress'], 'closed', notice('closed')),
@@ -152,7 +155,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
   });
 
   test('the sessions list: cursors, unread without notifications, the last message and the consultation', async () => {
-    await storage.createConsultation({ id: 'k3', patient: other.account, doctor: doctor.account, teamName: '他人' });
+    await storage.createConsultation({ id: 'k3', consent, patient: other.account, doctor: doctor.account, teamName: '他人' });
     for (const [i, from] of [patient, doctor, patient].entries()) await storage.appendMessage(text(from.account, `s-${i}`));
     await storage.appendMessage(text(doctor.account, 's-n', 'k1', { type: 'notification' }));
     await storage.markRead(teamConvId('k1'), patient.account, 1);

@@ -41,15 +41,12 @@ export async function expectUpgraded(storage: Storage, rawNames: () => Promise<s
   expect(await storage.removeOrphanFiles(Date.now())).toEqual([]);
   // Names are sealed in the database now.
   for (const name of await rawNames()) expect(name).toMatch(/^enc1:/);
-  const next = await storage.appendMessage({
-    conv: { id: teamConvId('legacy1'), scene: 'team', teamId: 'legacy1' },
-    idClient: 'after-upgrade-1',
-    from: 'pat-legacy',
-    scene: 'team',
-    to: 'legacy1',
-    type: 'text',
-    body: '升级后第一条',
-    members: [],
-  });
-  expect(next.stored.seq).toBe(7);
+  const conv = { id: teamConvId('legacy1'), scene: 'team' as const, teamId: 'legacy1' };
+  const first = { conv, idClient: 'after-upgrade-1', from: 'pat-legacy', scene: 'team' as const, to: 'legacy1', type: 'text' as const, body: '升级后第一条', members: [] };
+  // No consent was recorded before: the patient is asked for it before their next message.
+  await expect(storage.appendMessage(first)).rejects.toMatchObject({ code: 'consentRequired' });
+  const notice = { ...first, idClient: 'consent:legacy1', type: 'notification' as const, body: '患者已同意知情同意书' };
+  expect(await storage.giveConsent('legacy1', { version: 'v1', acceptedAt: 5, by: 'patient' }, notice)).toBeDefined();
+  const next = await storage.appendMessage(first);
+  expect(next.stored.seq).toBe(8);
 }

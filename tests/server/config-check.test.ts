@@ -19,6 +19,7 @@ const PRODUCTION = {
   AUDIT_KEY: 'a-production-audit-key-of-40-characters!!',
   ADMIN_API_KEY: 'hospital-system-key-0123456789',
   PUBLIC_URL: 'https://chat.hospital.example',
+  CONSENT_FILE: join(ROOT, 'tests/fixtures/consent.json'),
 };
 
 let dir: string;
@@ -46,9 +47,20 @@ test('every invalid variable is reported at once, each with what is expected', (
   expect(found.join('\n')).toMatch(/NIM_APP_KEY and NIM_APP_SECRET go together/);
 });
 
+test("the hospital's consent text and the follow-up rule: read from their variables, each problem said", () => {
+  expect(configFromEnv(asEnv({ DB_PATH: join(dir, 'chat.sqlite'), CONSENT_FILE: PRODUCTION.CONSENT_FILE, FOLLOW_UP_MESSAGES: '2', FOLLOW_UP_DAYS: '3' }), { dryRun: true }).encounter).toEqual({
+    consent: { version: '2026-12', text: expect.stringContaining('知情同意书') },
+    followUp: { messages: 2, days: 3 },
+  });
+  expect(configFromEnv(asEnv({ DB_PATH: join(dir, 'chat.sqlite'), FOLLOW_UP_MESSAGES: '0' }), { dryRun: true }).encounter?.followUp).toBeUndefined();
+  const found = problems({ CONSENT_FILE: join(dir, 'missing.json'), FOLLOW_UP_DAYS: 'a week' });
+  expect(found.join('\n')).toMatch(/CONSENT_FILE: no file at/);
+  expect(found.join('\n')).toMatch(/FOLLOW_UP_DAYS must be an integer from 0 to 1000/);
+});
+
 test('production refuses random keys beside the database, no ADMIN_API_KEY and an http PUBLIC_URL', () => {
   const found = problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://chat.hospital.example' });
-  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL']);
+  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'CONSENT_FILE', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL']);
   expect(problems(PRODUCTION)).toEqual([]);
   // The demo defaults stay fine outside production.
   expect(problems({})).toEqual([]);
@@ -68,7 +80,7 @@ test('--check-config only checks: exit 0 with a summary and no key files made, e
   expect(existsSync(join(dir, 'chat.sqlite'))).toBe(false);
   const bad = run({ NODE_ENV: 'production', PORT: '-1' });
   expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/invalid configuration \(6 problems\)/);
+  expect(bad.stderr).toMatch(/invalid configuration \(7 problems\)/);
   expect(bad.stderr).toMatch(/PORT must be a non-negative integer/);
   expect(run(PRODUCTION).stdout).toMatch(/configuration OK for production/);
 });
