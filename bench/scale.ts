@@ -38,7 +38,7 @@ async function seed(dbPath: string): Promise<string[]> {
     const doctor = { account: `doctor-${k}`, name: `医生${k}`, role: 'doctor' as const };
     await storage.upsertAccount(patient);
     await storage.upsertAccount(doctor);
-    await storage.createConsultation({ id: `scale-${k}`, patient: patient.account, doctor: doctor.account, teamName: '图文问诊' });
+    await storage.createConsultation({ id: `scale-${k}`, patient: patient.account, doctor: doctor.account, teamName: '图文问诊', consent: { version: 'bench', acceptedAt: 1, by: 'hospital' } });
     tokens.push(await auth.issue(patient), await auth.issue(doctor));
   }
   await storage.close();

@@ -5,7 +5,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { FollowUpRule } from '../types/encounter';
+import { IDENTITY_LIMITS, needsGuardian } from '../types/encounter';
 import type { Account } from '../types/message';
+import { consentGivenSchema, doctorIdentitySchema, identitySchema, intakeSchema } from './encounter/schemas';
 import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import type { Audit } from './audit';
@@ -107,8 +110,23 @@ export const newConsultationSchema = z
     maxPatientMessages: z.number().int().min(1).max(1000).optional(),
     /** Minutes from now after which no more messages are taken. */
     durationMinutes: z.number().int().min(1).max(60 * 24 * 30).optional(),
+    /** The patient's identity the hospital confirmed (real name checked at its counter or in its app). */
+    identity: identitySchema.optional(),
+    /** Or the hospital's records of this account (self, family members) for the patient to confirm one of. */
+    identities: z.array(identitySchema).min(1).max(IDENTITY_LIMITS.candidates).optional(),
+    /** Consent the patient gave at the hospital (its version and time); otherwise they are asked in the app. */
+    consent: consentGivenSchema.optional(),
+    /** The intake form, when the hospital's own system took it (no attachments: uploads are the patient's). */
+    intake: intakeSchema.extend({ attachments: z.array(z.string()).max(0, 'the hospital cannot attach uploads').default([]) }).optional(),
+    /** The doctor's verified identity shown to the patient (kept per doctor; the latest given wins). */
+    doctorIdentity: doctorIdentitySchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !(c.identity && c.identities), { message: 'give identity or identities, not both', path: ['identities'] })
+  .refine((c) => ![c.identity, ...(c.identities ?? [])].some((r) => r && needsGuardian(r, Date.now())), {
+    message: 'a child under 6 is seen online only with a guardian: add guardian',
+    path: ['identity'],
+  });
 
 function bearerMatches(req: IncomingMessage, key: string): boolean {
   const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
@@ -131,7 +149,7 @@ export async function admitAdmin(req: IncomingMessage, adminApiKey: string | und
 export async function handleCreateConsultation(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string; caller: Caller; apps?: AppLinkMaker },
+  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string; caller: Caller; apps?: AppLinkMaker; followUp?: FollowUpRule },
 ): Promise<void> {
   try {
     await admitAdmin(req, deps.adminApiKey, deps.caller);
@@ -147,6 +165,7 @@ export async function handleCreateConsultation(
       if (existing && existing.role !== a.role) throw new ClientError('badFrame', `${a.account} is a ${existing.role}`);
       await deps.storage.upsertAccount(a);
     }
+    if (c.doctorIdentity) await deps.storage.putDoctorProfile(doctor.account, c.doctorIdentity, Date.now());
     const created = await deps.storage.createConsultation({
       id: c.id,
       patient: patient.account,
@@ -155,8 +174,20 @@ export async function handleCreateConsultation(
       status: 'waiting',
       ...(c.maxPatientMessages ? { maxPatientMessages: c.maxPatientMessages } : {}),
       ...(c.durationMinutes ? { endsAt: Date.now() + c.durationMinutes * 60_000 } : {}),
+      ...(c.identity ? { identity: c.identity } : {}),
+      ...(c.identities ? { candidates: c.identities } : {}),
+      ...(c.consent ? { consent: { ...c.consent, by: 'hospital' as const } } : {}),
+      ...(c.intake ? { intake: { card: 'intake' as const, ...c.intake, attachments: [], source: 'hospital' as const, filledAt: Date.now() } } : {}),
+      ...(deps.followUp ? { followUp: deps.followUp } : {}),
     });
-    await deps.audit.record('api', 'consultation.create', c.id, { patient: patient.account, doctor: doctor.account });
+    // Ids and versions only: never the identity or the intake's words.
+    await deps.audit.record('api', 'consultation.create', c.id, {
+      patient: patient.account,
+      doctor: doctor.account,
+      ...(c.consent ? { consentVersion: c.consent.version } : {}),
+      identity: c.identity ? 'confirmed' : c.identities ? 'candidates' : 'none',
+      intake: c.intake !== undefined,
+    });
     const session = sessionIdOf('team', c.id);
     sendJson(res, 201, { consultation: infoOf(created), ...(await smsLinks(deps, session, { patient, doctor })) });
   } catch (e) {

@@ -11,7 +11,8 @@ import { BUILTIN_CONSENT, DEFAULT_FOLLOW_UP } from './encounter/config';
 import { EncounterService } from './encounter/service';
 import { Cipher } from './crypto';
 import { FILE_PATH, UPLOAD_PATH } from '../types/media';
-import { NIM_TOKEN_PATH } from '../types/protocol';
+import { NIM_TOKEN_PATH, RATINGS_PATH, RECORD_PATH } from '../types/protocol';
+import { handleRatings, handleRecord } from './encounter/http';
 import type { ServerConfig } from './config';
 import { handleFile, handleUpload, newReadLog } from './files/http';
 import { baseHeaders } from './headers';
@@ -130,13 +131,24 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });
     if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
     if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
+    if (path === RECORD_PATH) return void handleRecord(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller });
+    if (path === RATINGS_PATH) return void handleRatings(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller });
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim, limits });
     const notify = notifyHttp.route(path);
     if (notify) return notify(req, res);
     const mini = miniapp.route(path);
     if (mini) return void mini(req, res, { caller, revoke, publicUrl: url });
     if (path === '/api/consultations') {
-      return void handleCreateConsultation(req, res, { auth, storage, audit, adminApiKey: config.adminApiKey, publicUrl: url, caller, apps: miniapp.links });
+      return void handleCreateConsultation(req, res, {
+        auth,
+        storage,
+        audit,
+        adminApiKey: config.adminApiKey,
+        publicUrl: url,
+        caller,
+        apps: miniapp.links,
+        followUp: encounterConfig.followUp,
+      });
     }
     if (path.startsWith(FILE_PATH)) {
       return void handleFile(req, res, { storage, files, signer, audit, reads }).catch((e: unknown) => {

@@ -18,6 +18,8 @@ export async function seedDemo(storage: Storage): Promise<void> {
       patient: DEMO.patient.account,
       doctor: DEMO.doctor.account,
       teamName: '图文问诊',
+      // The demo stands for a hospital that took the patient's consent at its counter.
+      consent: { version: 'demo', acceptedAt: Date.now(), by: 'hospital' },
     });
   }
 }

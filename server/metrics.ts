@@ -108,7 +108,7 @@ export class Metrics {
 /** The routes of the HTTP API as metric labels (anything else is `other`, so no path reaches a label). */
 export function routeLabel(path: string): string {
   if (path.startsWith('/api/files/')) return '/api/files';
-  if (['/api/health', '/healthz', '/readyz', '/metrics', '/api/openapi.json', '/api/upload', '/api/login/link', '/api/logout', '/api/sessions/revoke', '/api/nim/token', '/api/consultations'].includes(path)) {
+  if (['/api/health', '/healthz', '/readyz', '/metrics', '/api/openapi.json', '/api/upload', '/api/login/link', '/api/logout', '/api/sessions/revoke', '/api/nim/token', '/api/consultations', '/api/consultations/record', '/api/ratings'].includes(path)) {
     return path;
   }
   return path.startsWith('/api/') ? 'other' : 'static';

@@ -5,7 +5,10 @@
  * endpoint's real answers against this document, and every route of app.ts against its paths.
  */
 import { z } from 'zod';
-import { ERROR_CODES, NIM_TOKEN_PATH } from '../types/protocol';
+import { ERROR_CODES, NIM_TOKEN_PATH, RATINGS_PATH, RECORD_PATH } from '../types/protocol';
+import { RATING_TAGS } from '../types/encounter';
+import { MESSAGE_TYPES } from '../types/message';
+import { identitySchema } from './encounter/schemas';
 import { FILE_PATH, MEDIA_KINDS, UPLOAD_PATH } from '../types/media';
 import { linkLoginSchema, newConsultationSchema, revokeSessionsSchema } from './api';
 import { LINKS_PATH, linksSchema, loginSchema, unbindSchema } from './miniapp';
@@ -18,6 +21,10 @@ const errorBody = z
   .strict()
   .describe('Every refusal: a code from the protocol and a message (Chinese where a person reads it)');
 const account = z.object({ account: z.string(), name: z.string(), role: z.enum(['patient', 'doctor']) }).strict();
+const consentRecord = z
+  .object({ version: z.string(), acceptedAt: z.number().int(), by: z.enum(['hospital', 'patient']) })
+  .strict()
+  .describe("the patient's informed consent: which version of the hospital's text, when, recorded by whom");
 const consultation = z
   .object({
     id: z.string(),
@@ -27,6 +34,53 @@ const consultation = z
     maxPatientMessages: z.number().int().optional(),
     patientMessages: z.number().int(),
     endsAt: z.number().int().optional().describe('ms since the epoch'),
+    createdAt: z.number().int().optional(),
+    acceptedAt: z.number().int().optional(),
+    closedAt: z.number().int().optional(),
+    consent: consentRecord.optional(),
+    identified: z.boolean().optional().describe('a confirmed identity is on record'),
+    intake: z.object({ filled: z.boolean(), allergies: z.boolean() }).strict().optional(),
+    followUp: z.object({ messages: z.number().int(), days: z.number().int() }).strict().optional().describe('追问 after closing'),
+    followUps: z.number().int().optional(),
+  })
+  .strict();
+const rating = z
+  .object({
+    consultationId: z.string(),
+    doctor: z.string(),
+    patient: z.string(),
+    stars: z.number().int().min(1).max(5),
+    tags: z.array(z.enum(RATING_TAGS)),
+    comment: z.string().optional(),
+    ratedAt: z.number().int(),
+  })
+  .strict();
+const recordMessage = z
+  .object({
+    scene: z.enum(['p2p', 'team']),
+    sessionId: z.string(),
+    from: z.string(),
+    fromNick: z.string().optional(),
+    to: z.string(),
+    type: z.enum(MESSAGE_TYPES),
+    body: z.string(),
+    attach: z.record(z.string(), z.unknown()).optional(),
+    idClient: z.string(),
+    idServer: z.string(),
+    seq: z.number().int(),
+    time: z.number().int(),
+    status: z.string(),
+    recalled: z.literal(true).optional(),
+  })
+  .strict();
+const consultationRecord = z
+  .object({
+    consultation,
+    identity: identitySchema.optional().describe('the full record, back to the hospital'),
+    consent: consentRecord.optional(),
+    messages: z.array(recordMessage).describe('every message decrypted, in order; recalled ones marked and kept'),
+    cards: z.array(z.object({ seq: z.number().int(), card: z.string(), attach: z.record(z.string(), z.unknown()), state: z.string().optional() }).strict()),
+    rating: rating.optional(),
   })
   .strict();
 const people = <T extends z.ZodType>(t: T) => z.object({ patient: t, doctor: t }).strict();
@@ -133,10 +187,42 @@ const paths: Record<string, Json> = {
           z.object({ consultation, links: people(z.string()), appLinks: people(z.record(z.string(), z.unknown())).optional() }).strict(),
           'created',
         ),
-        400: refusal('not the schema, or patient and doctor the same'),
+        400: refusal('not the schema (a child under 6 without a guardian too), or patient and doctor the same'),
         401: refusal('wrong or missing API key'),
         404: refusal('the hospital API is off (no ADMIN_API_KEY)'),
         409: refusal('a consultation with this id exists'),
+        429: refusal('too many requests'),
+      },
+    },
+  },
+  [RECORD_PATH]: {
+    get: {
+      summary: "A consultation's record for the hospital's medical-record system: messages, cards (with their state), identity, consent, rating",
+      security: bearer('admin'),
+      parameters: [{ name: 'id', in: 'query', required: true, schema: { type: 'string' } }],
+      responses: {
+        200: json(consultationRecord, 'the record'),
+        400: refusal('no id, or not GET'),
+        401: refusal('wrong or missing API key'),
+        404: refusal('no such consultation, or the hospital API is off'),
+        429: refusal('too many requests'),
+      },
+    },
+  },
+  [RATINGS_PATH]: {
+    get: {
+      summary: 'Ratings, oldest first, of one doctor or all; `next` continues',
+      security: bearer('admin'),
+      parameters: [
+        { name: 'doctor', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'after', in: 'query', required: false, schema: { type: 'string' }, description: 'the `next` of the page before' },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200 } },
+      ],
+      responses: {
+        200: json(z.object({ ratings: z.array(rating), next: z.string().optional() }).strict(), 'a page'),
+        400: refusal('bad query'),
+        401: refusal('wrong or missing API key'),
+        404: refusal('the hospital API is off'),
         429: refusal('too many requests'),
       },
     },

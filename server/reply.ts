@@ -19,6 +19,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   notBound: 404,
   codeInvalid: 401,
   platformError: 502,
+  consentRequired: 403,
+  identityRequired: 409,
+  alreadyRated: 409,
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,4 +1,5 @@
 /** The cast of the server tests: a doctor, their patient, an outsider, and one consultation. */
+import type { ConsentRecord } from '../../types/encounter';
 import type { Account } from '../../types/message';
 import { startTestServer, type TestServer } from './server';
 
@@ -7,11 +8,16 @@ export const patient: Account = { account: 'patient-li', name: '李女士', role
 export const stranger: Account = { account: 'patient-wang', name: '王先生', role: 'patient' };
 export const TEAM = 'c1';
 export const SESSION = `team-${TEAM}`;
+/**
+ * The patient's consent as the hospital records it before opening a consultation: tests of other rules
+ * start from a consultation that takes patient messages (the consent rule has its own tests).
+ */
+export const CONSENTED: { consent: ConsentRecord } = { consent: { version: 'test-1', acceptedAt: 1, by: 'hospital' } };
 
 /** A fresh server and SQLite file holding the three accounts and the doctor–patient consultation. */
 export async function startConsultationServer(over: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
   const server = await startTestServer(over);
   for (const a of [doctor, patient, stranger]) await server.storage.upsertAccount(a);
-  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
   return server;
 }

@@ -10,7 +10,7 @@ import { SqliteStorage } from '../../server/storage/sqlite';
 import type { Storage } from '../../server/storage/types';
 import type { NewMessage } from '../../server/storage/types';
 import { teamConvId } from '../../server/storage/types';
-import { doctor, patient, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, TEAM } from '../helpers/consultation';
 import { startPostgres, type Service } from '../helpers/services';
 
 jest.setTimeout(60_000);
@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await startPostgres();
   [a, b] = await Promise.all([PostgresStorage.open(db.url, cipher), PostgresStorage.open(db.url, cipher)]);
   for (const acc of [doctor, patient]) await a.upsertAccount(acc);
-  await a.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  await a.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
 });
 
 afterAll(async () => {
@@ -93,7 +93,7 @@ test('the sessions list reads the same from PostgreSQL as from SQLite', async ()
   const pat = { account: 'patient-cmp', name: '对照患者', role: 'patient' as const };
   const run = async (st: Storage) => {
     for (const acc of [doc, pat]) await st.upsertAccount(acc);
-    await st.createConsultation({ id: 'cmp', patient: pat.account, doctor: doc.account, teamName: '对照', maxPatientMessages: 9 });
+    await st.createConsultation({ id: 'cmp', patient: pat.account, doctor: doc.account, teamName: '对照', maxPatientMessages: 9, ...CONSENTED });
     const msg = (from: string, idClient: string): NewMessage => ({ ...draft(from, idClient), conv: { id: teamConvId('cmp'), scene: 'team', teamId: 'cmp' }, to: 'cmp' });
     for (const [i, from] of [pat, doc, pat, pat].entries()) await st.appendMessage(msg(from.account, `cmp-msg-${i}`));
     await st.markRead(teamConvId('cmp'), doc.account, 3);

@@ -17,7 +17,7 @@ import type { ServerConfig } from '../../server/config';
 import { Cipher } from '../../server/crypto';
 import { SqliteStorage } from '../../server/storage/sqlite';
 import type { AuditRecord } from '../../server/storage/types';
-import { doctor, patient, startConsultationServer, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, startConsultationServer, TEAM } from '../helpers/consultation';
 import { testConfig, WsClient } from '../helpers/server';
 import type { AuditRow } from '../../server/storage/rows';
 
@@ -189,7 +189,7 @@ describe('a database from before the audit key', () => {
     const server = await startServer(config, pino({ level: 'silent' }));
     cleanups.push(() => server.close());
     for (const a of [doctor, patient]) await server.storage.upsertAccount(a);
-    await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+    await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
     await activity(server, 4);
     const s = { server, config };
     await expect(verify(s)).resolves.toEqual({ ok: true, records: 10, legacy: 5, checkpoints: 5, anchoredSeq: 10 });

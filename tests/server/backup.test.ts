@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { startServer, type RunningServer } from '../../server/app';
 import { configFromEnv } from '../../server/config';
-import { doctor, patient, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, TEAM } from '../helpers/consultation';
 import { png } from '../helpers/fixtures';
 import { WsClient } from '../helpers/server';
 import { uploadAs } from '../helpers/upload';
@@ -53,7 +53,7 @@ async function start(): Promise<RunningServer> {
 test('backup, delete everything, restore: every message and file is back and the audit chain verifies', async () => {
   let server = await start();
   for (const a of [doctor, patient]) await server.storage.upsertAccount(a);
-  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
   const image = await png(40, 30);
   const up = await uploadAs(server, patient, 'image', 'scan.png', image);
   expect(up.status).toBe(200);

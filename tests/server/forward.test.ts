@@ -4,7 +4,7 @@
  */
 import type { Message } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import type { TestServer } from '../helpers/server';
 import { expectError, WsClient } from '../helpers/ws-client';
 
@@ -14,7 +14,7 @@ const open: WsClient[] = [];
 beforeEach(async () => {
   server = await startConsultationServer();
   // The doctor also sees another patient, in another consultation.
-  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊' });
+  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
 });
 
 afterEach(async () => {

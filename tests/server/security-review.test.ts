@@ -10,6 +10,7 @@ import { ADMIN_CALLS, FAILED_SIGNINS } from '../../server/limits';
 import type { Account, OutgoingMessage } from '../../types/message';
 import { CLOSE_REVOKED } from '../../types/protocol';
 import { jpeg, pdf } from '../helpers/fixtures';
+import { CONSENTED } from '../helpers/consultation';
 import { uploadAs } from '../helpers/upload';
 import { ADMIN_API_KEY, expectError, startTestServer, WsClient, type TestServer } from '../helpers/server';
 
@@ -29,7 +30,7 @@ async function start(consultations: Array<{ id: string; patient: Account; status
   server = await startTestServer();
   for (const a of [doctor, patientA, patientB]) await server.storage.upsertAccount(a);
   for (const { patient, ...c } of consultations) {
-    await server.storage.createConsultation({ ...c, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+    await server.storage.createConsultation({ ...c, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
   }
 }
 
@@ -126,7 +127,7 @@ describe('finding 2: p2p between a patient and a doctor follows their consultati
     await start([{ id: 'old', patient: patientA }]);
     const d = await login(doctor);
     await d.request('consultation', { sessionId: 'team-old', action: 'close' });
-    await server.storage.createConsultation({ id: 'new', patient: patientA.account, doctor: doctor.account, teamName: '复诊' });
+    await server.storage.createConsultation({ id: 'new', patient: patientA.account, doctor: doctor.account, teamName: '复诊', ...CONSENTED });
     await d.request('send', msg(patientA.account, {}, 'p2p'));
   });
 });
@@ -165,7 +166,7 @@ describe('finding 5: audit records and writes are bounded', () => {
     await server?.dispose();
     server = await startTestServer({ sendsPerSecond: 10 });
     for (const a of [doctor, patientA]) await server.storage.upsertAccount(a);
-    await server.storage.createConsultation({ id: 'rl', patient: patientA.account, doctor: doctor.account, teamName: '问诊' });
+    await server.storage.createConsultation({ id: 'rl', patient: patientA.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
     const phone = await login(patientA);
     const tab = await login(patientA);
     const results = await Promise.allSettled([
@@ -271,7 +272,7 @@ describe('finding 6: names of people, consultations and files are sealed at rest
   test('no name is readable in the SQLite file', async () => {
     server = await startTestServer();
     for (const a of [doctor, patientA]) await server.storage.upsertAccount(a);
-    await server.storage.createConsultation({ id: 'n1', patient: patientA.account, doctor: doctor.account, teamName: '甲状腺复诊' });
+    await server.storage.createConsultation({ id: 'n1', patient: patientA.account, doctor: doctor.account, teamName: '甲状腺复诊', ...CONSENTED });
     const a = await login(patientA);
     const up = await uploadAs(server, patientA, 'file', '病理报告-甲状腺.pdf', pdf());
     await a.request('send', msg('n1', { type: 'file', body: '', attach: { fileId: up.body.fileId } }));
@@ -328,7 +329,7 @@ describe('finding 11: the sensitive-word filter sees through evasions, in text a
     await server.dispose();
     server = await startTestServer({ sensitiveMode: 'block' });
     for (const x of [doctor, patientA]) await server.storage.upsertAccount(x);
-    await server.storage.createConsultation({ id: 'sb', patient: patientA.account, doctor: doctor.account, teamName: '问诊' });
+    await server.storage.createConsultation({ id: 'sb', patient: patientA.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
     const d2 = await login(doctor);
     const card = { card: 'followUp', at: Date.now() + 86_400_000, note: '私下\u2060转账后复诊' };
     await expectError(d2.request('send', msg('sb', { type: 'custom', body: '', attach: card })), 'contentBlocked');

@@ -6,7 +6,7 @@ import { Cipher, dataKeysFrom } from '../../server/crypto';
 import { SqliteStorage } from '../../server/storage/sqlite';
 import type { NewMessage } from '../../server/storage/types';
 import { teamConvId } from '../../server/storage/types';
-import { doctor, patient, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, TEAM } from '../helpers/consultation';
 
 let dir: string;
 let storage: SqliteStorage;
@@ -16,7 +16,7 @@ beforeEach(async () => {
   const dbPath = join(dir, 'chat.sqlite');
   storage = new SqliteStorage(dbPath, new Cipher(dataKeysFrom({}, dbPath)));
   for (const a of [doctor, patient]) await storage.upsertAccount(a);
-  await storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+  await storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
 });
 
 afterEach(async () => {

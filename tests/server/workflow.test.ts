@@ -13,7 +13,7 @@ import { startServer } from '../../server/app';
 import { verifyAudit } from '../../server/audit';
 import type { Account, Message, OutgoingMessage } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { pdf } from '../helpers/fixtures';
 import { uploadAs } from '../helpers/upload';
 import { ADMIN_API_KEY, expectError, testConfig, WsClient, type TestServer } from '../helpers/server';
@@ -139,7 +139,7 @@ describe('SMS link login', () => {
 
 describe('consultation lifecycle', () => {
   async function waitingConsultation(over: { maxPatientMessages?: number; endsAt?: number } = {}) {
-    await server.storage.createConsultation({ id: 'w1', patient: patient.account, doctor: doctor.account, teamName: '问诊', status: 'waiting', ...over });
+    await server.storage.createConsultation({ id: 'w1', patient: patient.account, doctor: doctor.account, teamName: '问诊', status: 'waiting', ...over, ...CONSENTED });
     return 'team-w1';
   }
 
@@ -177,7 +177,7 @@ describe('consultation lifecycle', () => {
     await p.request('consultation', { sessionId: session, action: 'cancel' });
     await expectError(p.request('send', text('四', 'w1')), 'consultationClosed');
 
-    await server.storage.createConsultation({ id: 't1', patient: patient.account, doctor: doctor.account, teamName: '问诊', endsAt: Date.now() - 1 });
+    await server.storage.createConsultation({ id: 't1', patient: patient.account, doctor: doctor.account, teamName: '问诊', endsAt: Date.now() - 1, ...CONSENTED });
     expect(await expectError(p.request('send', text('过时', 't1')), 'consultationClosed')).toContain('时限');
   });
 });
@@ -293,7 +293,7 @@ test('server logs never contain message text or file names', async () => {
   try {
     await logged.storage.upsertAccount(patient);
     await logged.storage.upsertAccount(doctor);
-    await logged.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊' });
+    await logged.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
     const p = await WsClient.login(logged, patient);
     clients.push(p);
     await p.request('send', text('我的身份证号是110101199003071234'));
