@@ -40,16 +40,24 @@ export function EncounterHeader({ role, encounter }: { role?: Role; encounter?: 
   return null;
 }
 
-/** In place of the composer while the patient has a step left (identity, consent, intake), or to rate after closing. */
+/** In place of the composer until the patient confirmed the identity and consented; above it until the intake is in. */
 export function EncounterGate({ sessionId, consultation, role }: { sessionId: string; consultation?: ConsultationInfo; role?: Role }) {
   const step = patientStep(consultation, role);
   const q = `?id=${encodeURIComponent(sessionId)}`;
+  // The intake may come before or beside the first message: asked for, not in the way of the composer.
+  if (step === 'intake') {
+    return (
+      <Text className='encounter-intake-prompt' onClick={() => void Taro.navigateTo({ url: STEP_PAGE.intake + q })}>
+        {`${STEP_TEXT.intake} ›`}
+      </Text>
+    );
+  }
   if (step) {
     return (
       <View className='encounter-gate'>
         <Text className='encounter-gate-text'>{STEP_TEXT[step]}</Text>
         <Button className={`encounter-gate-go encounter-go-${step}`} onClick={() => void Taro.navigateTo({ url: STEP_PAGE[step] + q })}>
-          {step === 'intake' ? '填写问诊单' : '去确认'}
+          去确认
         </Button>
       </View>
     );

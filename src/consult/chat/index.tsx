@@ -241,7 +241,7 @@ export default function ChatPage() {
         onReedit={reedit}
       />
       </EncounterCardsContext.Provider>
-      {step ? (
+      {step === 'identity' || step === 'consent' ? (
         <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
       ) : consultation?.closedReason ? (
         <View className='consultation-ended'>
@@ -249,6 +249,7 @@ export default function ChatPage() {
         </View>
       ) : (
         <>
+        {step === 'intake' && <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />}
         {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={(text) => setFill({ text })} />}
         <InputBar
           onSend={send}
