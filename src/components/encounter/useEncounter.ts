@@ -1,9 +1,11 @@
 import Taro, { useDidShow } from '@tarojs/taro';
 import { useCallback, useEffect, useState } from 'react';
 import type { EncounterView } from '../../../types/encounter';
+import type { ConsultationInfo } from '../../../types/message';
 import { chat } from '../../chat';
 import { errorText } from '../../chat/errorText';
 import { errorCodeOf } from '../../im/types';
+import { patientStep, STEP_PAGE } from '../../render/encounter';
 import { useChat } from '../../store';
 
 /** The toast for a refused or failed request, in the server's words where it gave some. */
@@ -36,3 +38,19 @@ export function useEncounter(sessionId: string): { view?: EncounterView; reload:
 }
 
 export const sessionParam = (params: Record<string, string | undefined>): string => decodeURIComponent(params.id ?? '');
+
+const CHAT = 'consult/chat/index';
+
+/**
+ * After a step: the next one in place of this page, or back to the chat – the one below when the steps
+ * were opened from it (a second chat page would stay hidden beneath on H5), a new one otherwise.
+ */
+export function nextStep(sessionId: string, consultation: ConsultationInfo): void {
+  const next = patientStep(consultation, 'patient');
+  const q = `?id=${encodeURIComponent(sessionId)}`;
+  if (next) return void Taro.redirectTo({ url: STEP_PAGE[next] + q });
+  const pages = Taro.getCurrentPages();
+  const below = pages[pages.length - 2] as { route?: string } | undefined;
+  if (below?.route?.replace(/^\//, '') === CHAT) void Taro.navigateBack();
+  else void Taro.redirectTo({ url: `/${CHAT}${q}` });
+}

@@ -1,11 +1,11 @@
 import { Button, Text, View } from '@tarojs/components';
-import Taro, { useRouter } from '@tarojs/taro';
+import { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { chat } from '../../chat';
-import { sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { nextStep, sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
-import { identityLine, patientStep, STEP_PAGE } from '../../render/encounter';
+import { identityLine } from '../../render/encounter';
 import '../../components/encounter/encounter.css';
 
 /**
@@ -26,11 +26,7 @@ export default function ConsentPage() {
     setBusy(true);
     chat()
       .encounter('consent', { sessionId, version: consent.version })
-      .then(({ consultation }) => {
-        const next = patientStep(consultation, 'patient');
-        const url = next ? STEP_PAGE[next] : '/consult/chat/index';
-        void Taro.redirectTo({ url: `${url}?id=${encodeURIComponent(sessionId)}` });
-      })
+      .then(({ consultation }) => nextStep(sessionId, consultation))
       .catch(toastError)
       .finally(() => setBusy(false));
   };

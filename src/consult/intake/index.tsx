@@ -3,7 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { SYMPTOM_TAGS } from '../../../types/encounter';
 import { chat } from '../../chat';
-import { sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { nextStep, sessionParam, toastError } from '../../components/encounter/useEncounter';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { EMPTY_INTAKE, intakeForm, type IntakeFields } from '../../render/intake-form';
@@ -28,7 +28,7 @@ export default function IntakePage() {
     setBusy(true);
     chat()
       .encounter('intake', { sessionId, form })
-      .then(() => Taro.redirectTo({ url: `/consult/chat/index?id=${encodeURIComponent(sessionId)}` }))
+      .then(({ consultation }) => nextStep(sessionId, consultation))
       .catch(toastError)
       .finally(() => setBusy(false));
   };
