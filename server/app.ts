@@ -19,6 +19,11 @@ import { baseHeaders } from './headers';
 import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
+import { rxRoutes } from './prescriptions/http';
+import { PrescriptionService } from './prescriptions/service';
+import { newSigningKey, RxSigner } from './prescriptions/signer';
+import { TransferService } from './transfer';
+import { DEFAULT_FORBIDDEN_CATEGORIES } from '../types/prescription';
 import { handleMetrics, handleReadyz } from './health';
 import { Metrics, routeLabel, timedStorage } from './metrics';
 import { OPENAPI_PATH, openApiDocument } from './openapi';
@@ -76,10 +81,14 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
   const files = new FileService(config.filesDir, storage, signer, cipher, now, config);
   const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
+  const rxSigner = new RxSigner(config.rxSigningKey ?? newSigningKey());
+  const prescriptions = new PrescriptionService(storage, chat, audit, rxSigner, config.rxForbiddenCategories ?? DEFAULT_FORBIDDEN_CATEGORIES, now);
   const encounterConfig = config.encounter ?? { consent: BUILTIN_CONSENT, followUp: DEFAULT_FOLLOW_UP };
   const encounter = new EncounterService(storage, chat, files, audit, encounterConfig, now);
   const gateway = new Gateway(storage, auth, chat, audit, log, {
     encounter,
+    prescriptions,
+    transfers: new TransferService(storage, chat, audit),
     maxDevicesPerAccount: config.maxDevicesPerAccount,
     limits,
     allowedOrigins: config.allowedOrigins,
@@ -89,6 +98,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   });
   metrics.observe({ connections: () => gateway.stats(), draining: () => draining, notifyQueue: () => rawStorage.notificationQueue() });
   const miniapp = miniappRoutes(config, { auth, storage, audit, now });
+  const rx = rxRoutes({ auth, storage, audit, signer: rxSigner, adminApiKey: config.adminApiKey });
   const reads = newReadLog();
   const notifyHttp = notifyRoutes({ auth, storage, config: config.notify, now });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
@@ -136,6 +146,8 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim, limits });
     const notify = notifyHttp.route(path);
     if (notify) return notify(req, res);
+    const rxRoute = rx.route(path);
+    if (rxRoute) return void rxRoute(req, res, { caller, publicUrl: url });
     const mini = miniapp.route(path);
     if (mini) return void mini(req, res, { caller, revoke, publicUrl: url });
     if (path === '/api/consultations') {

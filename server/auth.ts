@@ -1,6 +1,7 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { Account, Role } from '../types/message';
+import { isRole } from '../types/message';
 import { ClientError } from './errors';
 
 const ISSUER = 'medchat';
@@ -58,7 +59,7 @@ export class Auth {
     try {
       const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience: LINK_AUDIENCE, algorithms: ['HS256'] });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || (role !== 'patient' && role !== 'doctor')) {
+      if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || !isRole(role)) {
         throw new ClientError('authFailed', 'link has no valid subject, id or role');
       }
       return { account: payload.sub, role, jti: payload.jti };
@@ -120,7 +121,7 @@ export class Auth {
         algorithms: ['HS256'],
       });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'patient' && role !== 'doctor')) {
+      if (typeof payload.sub !== 'string' || !isRole(role)) {
         throw new ClientError('authFailed', 'token has no valid subject or role');
       }
       const claims: SessionClaims = {

@@ -19,6 +19,7 @@ import type {
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
+import { consultationAccess } from '../types/transfer';
 import { ClientError } from './errors';
 import { refusal } from './refusal';
 import type { Audit } from './audit';
@@ -203,6 +204,8 @@ export class ChatService {
     }
     if (msg.type === 'custom') {
       const draft = msg.attach as CardDraft;
+      // A prescription is valid only signed and reviewed: it is issued through `prescribe`, never sent.
+      if (draft.card === 'prescription') throw new ClientError('forbidden', '处方请通过开方提交：由医院签名并经药师审核');
       if (DOCTOR_ONLY_CARDS.has(draft.card) && me.role !== 'doctor') {
         throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');
       }
@@ -259,9 +262,25 @@ export class ChatService {
     return result;
   }
 
+  /**
+   * Who may read a conversation: its members, and a doctor a consultation was transferred away from,
+   * up to the transfer (types/transfer.ts); undefined `upToSeq` reads everything.
+   */
+  async readableConversation(me: string, sessionId: string): Promise<{ conv: ConversationRef; upToSeq?: number }> {
+    const parsed = parseSessionId(sessionId);
+    const teamId = parsed?.scene === 'team' ? parsed.to : undefined;
+    if (teamId !== undefined && !(await this.storage.isConversationMember(teamConvId(teamId), me))) {
+      const c = await this.storage.consultation(teamId);
+      const access = c ? consultationAccess(c, await this.storage.transfersOf(c.id), me) : undefined;
+      if (access?.read === 'upTo') return { conv: { id: teamConvId(teamId), scene: 'team', teamId }, upToSeq: access.upToSeq };
+    }
+    return { conv: await this.conversationFor(me, sessionId) };
+  }
+
   async history(me: string, sessionId: string, beforeSeq: number | undefined, limit: number) {
-    const conv = await this.conversationFor(me, sessionId);
-    const rows = await this.storage.history(conv.id, beforeSeq, limit + 1);
+    const { conv, upToSeq } = await this.readableConversation(me, sessionId);
+    const before = upToSeq === undefined ? beforeSeq : Math.min(beforeSeq ?? Infinity, upToSeq + 1);
+    const rows = await this.storage.history(conv.id, before, limit + 1);
     const hasMore = rows.length > limit;
     return { msgs: rows.slice(hasMore ? 1 : 0).map((m) => this.view(m, me)), hasMore };
   }

@@ -9,6 +9,8 @@ import type { NimServerConfig } from './nim';
 import { type EncounterConfig, encounterFromEnv } from './encounter/config';
 import { type NotifyConfig, notifyFromEnv } from './notify/config';
 import { type PlatformsConfig, platformsFromEnv } from './platforms/config';
+import { RxSigner, signingKeyFrom } from './prescriptions/signer';
+import { DEFAULT_FORBIDDEN_CATEGORIES } from '../types/prescription';
 
 export interface ServerConfig {
   host: string;
@@ -57,6 +59,10 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** Redis pub/sub fan-out between server processes (redis://…). */
   redisUrl?: string;
+  /** The hospital's prescription signing key (PEM, Ed25519 or RSA); absent: a key generated for this run (tests). */
+  rxSigningKey?: string;
+  /** Drug categories never prescribed online; absent: DEFAULT_FORBIDDEN_CATEGORIES. */
+  rxForbiddenCategories?: string[];
   /** HMAC key of the audit chain; kept outside the database so that whoever can write the table cannot re-chain it. */
   auditKey: Uint8Array;
   /** Append-only file of signed audit checkpoints (the chain's head, anchored outside the table). */
@@ -149,6 +155,16 @@ function nimFrom(env: NodeJS.ProcessEnv): { nim?: NimServerConfig } {
   return { nim: { appKey, appSecret, apiUrl: env.NIM_API_URL ?? 'https://api.netease.im/nimserver' } };
 }
 
+function rxSigningFrom(fromEnv: string | undefined, file: string | undefined): { rxSigningKey: string } {
+  const pem = signingKeyFrom(fromEnv, file);
+  try {
+    new RxSigner(pem);
+  } catch (e) {
+    throw new Error(`RX_SIGNING_KEY: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { rxSigningKey: pem };
+}
+
 /** Every problem of the environment at once, each saying what is expected. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -170,6 +186,7 @@ function productionProblems(env: NodeJS.ProcessEnv): string[] {
   secret('JWT_SECRET', 'at least 32 characters, the same on every process');
   secret('DATA_KEYS', '"id:base64-of-32-bytes[,id:…]", the same on every process');
   secret('AUDIT_KEY', 'at least 32 characters, kept apart from database backups');
+  secret('RX_SIGNING_KEY', "the hospital's Ed25519 or RSA private key (PEM) that signs prescriptions");
   if (!env.ADMIN_API_KEY) problems.push('ADMIN_API_KEY is required in production (at least 24 characters): the hospital system creates consultations with it');
   if (!env.CONSENT_FILE) problems.push("CONSENT_FILE is required in production: the hospital's informed-consent text, JSON {\"version\", \"text\"}");
   if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required in production: the https:// address patients open (SMS links point there)');
@@ -241,6 +258,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = f
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     shutdownGraceSec: int('SHUTDOWN_GRACE_SEC', 10),
+    ...(dryRun && !env.RX_SIGNING_KEY
+      ? {}
+      : ok<{ rxSigningKey?: string }>(() => rxSigningFrom(env.RX_SIGNING_KEY, dbPath === ':memory:' ? undefined : `${dbPath}.rx-signing-key.pem`), {})),
+    rxForbiddenCategories: env.RX_FORBIDDEN_CATEGORIES
+      ? env.RX_FORBIDDEN_CATEGORIES.split(',').map((c) => c.trim()).filter(Boolean)
+      : [...DEFAULT_FORBIDDEN_CATEGORIES],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -9,7 +9,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Account } from '../types/message';
 import { sessionIdOf } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
-import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../types/protocol';
+import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, mayRequest, PROTOCOL_VERSION } from '../types/protocol';
+import type { PrescriptionRecord } from '../types/prescription';
 import type { Auth, SessionClaims } from './auth';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
@@ -21,6 +22,8 @@ import type { Limits } from './limits';
 import { clientAddress } from './limits';
 import type { Metrics } from './metrics';
 import { parseClientFrame } from './protocol';
+import { type PrescriptionService, recordOf } from './prescriptions/service';
+import type { TransferService } from './transfer';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
@@ -38,10 +41,29 @@ export interface GatewayOptions {
   metrics?: Metrics;
   /** Identity, consent, intake, rating, quick replies (issue 17). */
   encounter: EncounterService;
+  /** Prescriptions and their review, transfer (issue 17). */
+  prescriptions: PrescriptionService;
+  transfers: TransferService;
 }
 
 /** Frames that store or push something, and so count against the account's rate limit. */
-const LIMITED = new Set<RequestType>(['send', 'recall', 'consultation', 'forward', 'markRead', 'typing', 'identity', 'consent', 'intake', 'rate', 'quickReplies']);
+const LIMITED = new Set<RequestType>([
+  'send',
+  'recall',
+  'consultation',
+  'forward',
+  'markRead',
+  'typing',
+  'identity',
+  'consent',
+  'intake',
+  'rate',
+  'quickReplies',
+  'prescribe',
+  'review',
+  'renewRx',
+  'transfer',
+]);
 
 /**
  * The mini-program platforms' own page origins, in case a base library sends one with the socket
@@ -236,6 +258,8 @@ export class Gateway {
       if (frame.type !== 'auth') {
         if (!c.me) throw new ClientError('unauthenticated', 'send an auth frame first');
         if (Date.now() >= c.tokenExpiresAt) throw new ClientError('tokenExpired', 'token expired, sign in again');
+        // The one refusal by role (types/protocol.ts REQUEST_ROLES): a pharmacist reviews and does nothing else.
+        if (!mayRequest((c.me as Account).role, frame.type)) throw new ClientError('forbidden', `a ${(c.me as Account).role} cannot ${frame.type}`);
       }
       if (LIMITED.has(frame.type)) await this.opts.limits.frames.spend((c.me as Account).account);
       const handler = this.handlers[frame.type] as (c: Connection, f: RequestFrame) => Promise<unknown>;
@@ -339,6 +363,36 @@ export class Gateway {
       return { readSeq };
     },
     ping: async () => ({ serverTime: Date.now() }),
+    prescribe: async (c, f) => {
+      const me = c.me as Account;
+      const { stored, prescription, duplicate } = await this.opts.prescriptions.prescribe(me, f);
+      const record = recordOf(prescription);
+      if (!duplicate) {
+        await this.deliver(stored, c);
+        await this.pushToPharmacists(record);
+      }
+      return { msg: this.chat.view(stored, me.account), prescription: record };
+    },
+    review: async (c, f) => {
+      const { prescription, notice } = await this.opts.prescriptions.review(c.me as Account, f.prescriptionId, f.decision, f.reason);
+      const record = recordOf(prescription);
+      await this.deliver(notice, c);
+      await this.pushToPharmacists(record, c);
+      return { prescription: record };
+    },
+    prescriptions: async (_c, f) => ({ items: await this.opts.prescriptions.queue(f.state ?? 'pending', f.afterIssuedAt ?? 0, f.limit) }),
+    renewRx: async (c, f) => {
+      const me = c.me as Account;
+      const { notice, duplicate } = await this.opts.prescriptions.renew(me, f.prescriptionId);
+      if (!duplicate) await this.deliver(notice, c);
+      return { notice: this.chat.view(notice, me.account) };
+    },
+    transfer: async (c, f) => {
+      const me = c.me as Account;
+      const { consultation, notice } = await this.opts.transfers.transfer(me, f.sessionId, f.to);
+      await this.deliver(notice, c);
+      return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
+    },
     encounter: async (c, f) => this.opts.encounter.encounter(c.me as Account, f.sessionId),
     identity: async (c, f) => this.opts.encounter.confirmIdentity(c.me as Account, f.sessionId, f.candidate),
     consent: async (c, f) => {
@@ -359,12 +413,15 @@ export class Gateway {
       const { v: _v, id: _id, type: _type, ...op } = f;
       return { replies: await this.opts.encounter.quickReplies(c.me as Account, op) };
     },
-    prescribe: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
-    review: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
-    prescriptions: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
-    renewRx: async () => Promise.reject(new ClientError('notFound', 'prescriptions are not served yet')),
-    transfer: async () => Promise.reject(new ClientError('notFound', 'transfer is not served yet')),
   };
+
+  /** Pharmacists learn of new and reviewed prescriptions by push; they are in no conversation. */
+  private async pushToPharmacists(prescription: PrescriptionRecord, origin?: Connection): Promise<void> {
+    const frame: PushFrame = { v: PROTOCOL_VERSION, type: 'rx', prescription };
+    const pushes = (await this.storage.accountsWithRole('pharmacist')).map((account) => ({ account, frame }));
+    this.pushLocal(pushes, origin);
+    this.opts.bus?.publish({ kind: 'push', pushes });
+  }
 
   /**
    * Sends `frameFor`'s frame (if any) to every connection of every member but `origin`, naming the

@@ -25,6 +25,7 @@ export type MessageStatus = 'sending' | 'sent' | 'sendFailed' | 'read' | 'unread
 /** A pharmacist reviews prescriptions and takes part in no conversation (types/protocol.ts REQUEST_ROLES). */
 export type Role = 'patient' | 'doctor' | 'pharmacist';
 export const ROLES: readonly Role[] = ['patient', 'doctor', 'pharmacist'];
+export const isRole = (v: unknown): v is Role => ROLES.includes(v as Role);
 
 export interface Account {
   account: string;

@@ -83,8 +83,8 @@ export interface RxCard {
   signature: RxSignature;
 }
 
-export type PrescriptionState = 'pending' | 'approved' | 'rejected';
-export const PRESCRIPTION_STATES: readonly PrescriptionState[] = ['pending', 'approved', 'rejected'];
+export const PRESCRIPTION_STATES = ['pending', 'approved', 'rejected'] as const;
+export type PrescriptionState = (typeof PRESCRIPTION_STATES)[number];
 
 /** A prescription with its review state, as the server keeps it. */
 export interface PrescriptionRecord extends RxCard {

@@ -62,25 +62,6 @@ export interface RequestMap {
   };
   ping: { req: Record<never, never>; res: { serverTime: number } };
   /**
-   * The encounter around a consultation as this viewer may see it (types/encounter.ts): identity,
-   * consent text and agreement, intake, the doctor's verified identity, rating, follow-ups.
-   */
-  encounter: { req: { sessionId: string }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
-  /** The patient confirms one of the hospital's records (`candidates` index) as who this consultation is for. */
-  identity: { req: { sessionId: string; candidate: number }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
-  /**
-   * The patient agrees to the consent text of `version` (the one `encounter` showed; a newer one is
-   * refused with badFrame so it is read first). Stored with the time, audited, and told to the doctor
-   * by a stored notification. Needs a confirmed identity (`identityRequired`).
-   */
-  consent: { req: { sessionId: string; version: string }; res: { consultation: ConsultationInfo; notice: Message } };
-  /** The patient's intake form, once, after consent and before or beside their first message: stored as the first card. */
-  intake: { req: { sessionId: string; form: IntakeForm }; res: { msg: Message; consultation: ConsultationInfo } };
-  /** The patient rates a closed consultation, once (`alreadyRated` after). */
-  rate: { req: { sessionId: string; rating: RatingInput }; res: { rating: Rating } };
-  /** The signed-in doctor's own quick replies (常用语): read, add/edit, delete, reorder. Doctors only. */
-  quickReplies: { req: QuickReplyOp; res: { replies: QuickReply[] } };
-  /**
    * The consultation's doctor issues a prescription (issue 17): the server signs it and stores it as a
    * custom message (card 'rx', pending review); `idClient` deduplicates retries like a send.
    */
@@ -105,6 +86,25 @@ export interface RequestMap {
     req: { sessionId: string; to: string };
     res: { consultation: ConsultationInfo; notice: Message };
   };
+  /**
+   * The encounter around a consultation as this viewer may see it (types/encounter.ts): identity,
+   * consent text and agreement, intake, the doctor's verified identity, rating, follow-ups.
+   */
+  encounter: { req: { sessionId: string }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
+  /** The patient confirms one of the hospital's records (`candidates` index) as who this consultation is for. */
+  identity: { req: { sessionId: string; candidate: number }; res: { consultation: ConsultationInfo; encounter: EncounterView } };
+  /**
+   * The patient agrees to the consent text of `version` (the one `encounter` showed; a newer one is
+   * refused with badFrame so it is read first). Stored with the time, audited, and told to the doctor
+   * by a stored notification. Needs a confirmed identity (`identityRequired`).
+   */
+  consent: { req: { sessionId: string; version: string }; res: { consultation: ConsultationInfo; notice: Message } };
+  /** The patient's intake form, once, after consent and before or beside their first message: stored as the first card. */
+  intake: { req: { sessionId: string; form: IntakeForm }; res: { msg: Message; consultation: ConsultationInfo } };
+  /** The patient rates a closed consultation, once (`alreadyRated` after). */
+  rate: { req: { sessionId: string; rating: RatingInput }; res: { rating: Rating } };
+  /** The signed-in doctor's own quick replies (常用语): read, add/edit, delete, reorder. Doctors only. */
+  quickReplies: { req: QuickReplyOp; res: { replies: QuickReply[] } };
 }
 export type RequestType = keyof RequestMap;
 
@@ -129,17 +129,18 @@ export const REQUEST_ROLES: Readonly<Record<RequestType, readonly Role[]>> = {
   forward: ['patient', 'doctor'],
   typing: ['patient', 'doctor'],
   consultation: ['patient', 'doctor'],
-  encounter: ['patient', 'doctor'],
-  identity: ['patient'],
-  consent: ['patient'],
-  intake: ['patient'],
-  rate: ['patient'],
-  quickReplies: ['doctor'],
   prescribe: ['doctor'],
   review: ['pharmacist'],
   prescriptions: ['pharmacist'],
   renewRx: ['patient'],
   transfer: ['doctor'],
+  // The encounter's own rules (server/encounter) say which of patient and doctor; a pharmacist none.
+  encounter: ['patient', 'doctor'],
+  identity: ['patient', 'doctor'],
+  consent: ['patient', 'doctor'],
+  intake: ['patient', 'doctor'],
+  rate: ['patient', 'doctor'],
+  quickReplies: ['patient', 'doctor'],
 };
 
 export const mayRequest = (role: Role, type: RequestType): boolean => REQUEST_ROLES[type].includes(role);
@@ -189,14 +190,14 @@ export const ERROR_CODES = [
   'codeInvalid',
   /** A platform's server (WeChat, Alipay, Douyin) did not answer in time, or refused our server. */
   'platformError',
+  /** A prescription names a drug of a category that is never prescribed online (互联网诊疗管理办法 第十九条). */
+  'drugNotAllowed',
   /** The patient has not agreed to the consultation's informed consent yet: no patient message is taken. */
   'consentRequired',
   /** Consent needs a confirmed identity first (the patient picks one of the hospital's records). */
   'identityRequired',
   /** The consultation was rated already (once per consultation). */
   'alreadyRated',
-  /** A prescription names a drug of a category that is never prescribed online (互联网诊疗管理办法 第十九条). */
-  'drugNotAllowed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -66,6 +66,7 @@ export class PostgresStorage extends SqlStorage {
     for (let v = version; v < MIGRATIONS.length; v++) {
       const step = MIGRATIONS[v];
       if (typeof step === 'function') await db.query(step(POSTGRES));
+      else if ('rebuild' in step) await db.query(step.rebuild(POSTGRES));
       else await runAsync(step.data(this.cipher), this.exec(db));
       await db.query('UPDATE schema_version SET version = $1', [v + 1]);
     }

@@ -83,8 +83,12 @@ CREATE TABLE IF NOT EXISTS messages (
 ) ${keyed};
 `;
 
-/** Statements of one schema change, or a change of data that needs the storage's keys. */
-export type Migration = ((d: Dialect) => string) | { data: (cipher: Cipher) => Op<void> };
+/**
+ * Statements of one schema change, or a change of data that needs the storage's keys, or statements
+ * that replace a table other tables refer to (SQLite's only way to change a constraint): SQLite runs
+ * those with foreign keys off and checks them after, as its documentation prescribes.
+ */
+export type Migration = ((d: Dialect) => string) | { data: (cipher: Cipher) => Op<void> } | { rebuild: (d: Dialect) => string };
 
 export const MIGRATIONS: Migration[] = [
   ({ int }) => `ALTER TABLE messages ADD COLUMN recalled_at ${int}`,
@@ -213,6 +217,47 @@ export const MIGRATIONS: Migration[] = [
    CREATE INDEX ratings_doctor ON ratings(doctor, rated_at);
    CREATE INDEX ratings_at ON ratings(rated_at, consultation_id);
    CREATE TABLE quick_replies (doctor TEXT PRIMARY KEY, items TEXT NOT NULL, updated_at ${int} NOT NULL) ${keyed};`,
+  // Issue 17: pharmacists sign in like everyone (the role's CHECK widened); prescriptions with their
+  // review state (the card itself is a message; its content sealed here too, for the pharmacist's
+  // queue, which reads no conversation); transfers of a consultation to another doctor, with the seq
+  // up to which the doctor it left keeps reading.
+  {
+    rebuild: (d) =>
+      d.name === 'postgres'
+        ? `ALTER TABLE accounts DROP CONSTRAINT IF EXISTS accounts_role_check;
+           ALTER TABLE accounts ADD CONSTRAINT accounts_role_check CHECK (role IN ('patient', 'doctor', 'pharmacist'));`
+        : `CREATE TABLE accounts_v2 (account TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('patient', 'doctor', 'pharmacist')));
+           INSERT INTO accounts_v2 (account, name, role) SELECT account, name, role FROM accounts;
+           DROP TABLE accounts;
+           ALTER TABLE accounts_v2 RENAME TO accounts;`,
+  },
+  ({ int, keyed }) => `CREATE TABLE prescriptions (
+     id TEXT PRIMARY KEY,
+     consultation_id TEXT NOT NULL REFERENCES consultations(id),
+     conv_id TEXT NOT NULL,
+     seq ${int} NOT NULL,
+     doctor TEXT NOT NULL,
+     patient TEXT NOT NULL,
+     card TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+     reason TEXT,
+     reviewer TEXT,
+     reviewed_at ${int},
+     corrects TEXT,
+     corrected_by TEXT,
+     issued_at ${int} NOT NULL
+   ) ${keyed};
+   CREATE INDEX prescriptions_state ON prescriptions(state, issued_at);
+   CREATE INDEX prescriptions_consultation ON prescriptions(consultation_id);
+   CREATE TABLE consultation_transfers (
+     consultation_id TEXT NOT NULL REFERENCES consultations(id),
+     from_doctor TEXT NOT NULL,
+     to_doctor TEXT NOT NULL,
+     at_seq ${int} NOT NULL,
+     at ${int} NOT NULL,
+     PRIMARY KEY (consultation_id, at_seq, from_doctor)
+   ) ${keyed};
+   CREATE INDEX consultation_transfers_from ON consultation_transfers(from_doctor);`,
 ];
 
 /**

@@ -6,7 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { closedReason } from '../../types/consultation';
 import type { ConsentRecord, DoctorIdentity, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary, RatingTag } from '../../types/encounter';
-import type { Account, ConsultationStatus } from '../../types/message';
+import type { Account, ConsultationStatus, Role } from '../../types/message';
+import type { PrescriptionState, RxCard } from '../../types/prescription';
+import type { TransferRecord } from '../../types/transfer';
+import { ClientError } from '../errors';
 import { refusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
@@ -24,9 +27,11 @@ import type {
   ConversationSummary,
   NewConsultation,
   NewMessage,
+  PrescriptionReview,
   PurgeCutoffs,
   RatingsQuery,
   Storage,
+  StoredPrescription,
   StoredFile,
   StoredMessage,
 } from './types';
@@ -43,6 +48,34 @@ const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
 const MY_OTHERS = `SELECT conv_id, account, read_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
 const MY_LASTS = `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
 const MY_CONSULTATIONS = `${CONSULTATION} WHERE v.id IN (${MINE})`;
+
+interface PrescriptionRow {
+  id: string;
+  conv_id: string;
+  seq: number;
+  card: string;
+  state: PrescriptionState;
+  reason: string | null;
+  reviewer: string | null;
+  reviewed_at: number | null;
+  corrected_by: string | null;
+}
+
+interface TransferRow {
+  consultation_id: string;
+  from_doctor: string;
+  to_doctor: string;
+  at_seq: number;
+  at: number;
+}
+
+const toTransfer = (r: TransferRow): TransferRecord => ({
+  consultationId: r.consultation_id,
+  from: r.from_doctor,
+  to: r.to_doctor,
+  atSeq: Number(r.at_seq),
+  at: Number(r.at),
+});
 
 /** A mini-program user of (platform, appid) by any of its MACs (one per configured data key). */
 const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN (${macs.map(() => '?').join(', ') || 'NULL'})`;
@@ -756,6 +789,128 @@ export abstract class SqlStorage implements Storage {
     return row === undefined || Number(row.enabled) === 1;
   }
 
+  async accountsWithRole(role: Role): Promise<string[]> {
+    return (await this.read(all<{ account: string }>('SELECT account FROM accounts WHERE role = ? ORDER BY account', role))).map((r) => r.account);
+  }
+
+  private toPrescription(r: PrescriptionRow): StoredPrescription {
+    // The reason is the pharmacist's words about the drugs: sealed like the card.
+    return {
+      ...(JSON.parse(this.cipher.open(r.card)) as RxCard),
+      convId: r.conv_id,
+      seq: Number(r.seq),
+      state: r.state,
+      ...(r.reason !== null ? { reason: this.cipher.open(r.reason) } : {}),
+      ...(r.reviewer !== null ? { reviewer: r.reviewer } : {}),
+      ...(r.reviewed_at !== null ? { reviewedAt: Number(r.reviewed_at) } : {}),
+      ...(r.corrected_by !== null ? { correctedBy: r.corrected_by } : {}),
+    };
+  }
+
+  private *prescriptionOp(id: string): Op<StoredPrescription | undefined> {
+    const row = yield* one<PrescriptionRow>('SELECT * FROM prescriptions WHERE id = ?', id);
+    return row && this.toPrescription(row);
+  }
+
+  issuePrescription(card: RxCard, message: NewMessage): Promise<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }> {
+    return this.write(this.issueOp(card, message));
+  }
+
+  private *issueOp(card: RxCard, message: NewMessage): Op<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }> {
+    const { stored, duplicate } = yield* this.appendOp(message);
+    if (duplicate) {
+      const row = yield* one<PrescriptionRow>('SELECT * FROM prescriptions WHERE conv_id = ? AND seq = ?', stored.convId, stored.seq);
+      if (!row) throw new ClientError('invalidMessage', 'this idClient was used for another message');
+      return { prescription: this.toPrescription(row), stored, duplicate };
+    }
+    const rx = card.rx;
+    if (rx.corrects !== undefined) {
+      const marked = yield* run(
+        "UPDATE prescriptions SET corrected_by = ? WHERE id = ? AND consultation_id = ? AND state = 'rejected' AND corrected_by IS NULL",
+        rx.id,
+        rx.corrects,
+        rx.consultationId,
+      );
+      if (marked.changes === 0) throw new ClientError('invalidTransition', '只能更正本次问诊中未通过审核、尚未更正的处方');
+    }
+    yield* run(
+      `INSERT INTO prescriptions (id, consultation_id, conv_id, seq, doctor, patient, card, state, corrects, issued_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      rx.id,
+      rx.consultationId,
+      stored.convId,
+      stored.seq,
+      rx.doctor,
+      rx.patient,
+      this.cipher.seal(JSON.stringify(card)),
+      rx.corrects ?? null,
+      rx.issuedAt,
+    );
+    return { prescription: (yield* this.prescriptionOp(rx.id)) as StoredPrescription, stored, duplicate };
+  }
+
+  prescription(id: string): Promise<StoredPrescription | undefined> {
+    return this.read(this.prescriptionOp(id));
+  }
+
+  async prescriptionsInState(state: PrescriptionState, afterIssuedAt: number, limit: number): Promise<StoredPrescription[]> {
+    const rows = await this.read(
+      all<PrescriptionRow>('SELECT * FROM prescriptions WHERE state = ? AND issued_at > ? ORDER BY issued_at, id LIMIT ?', state, afterIssuedAt, limit),
+    );
+    return rows.map((r) => this.toPrescription(r));
+  }
+
+  reviewPrescription(id: string, review: PrescriptionReview, notice: NewMessage): Promise<{ prescription: StoredPrescription; notice: StoredMessage } | undefined> {
+    return this.write(this.reviewOp(id, review, notice));
+  }
+
+  private *reviewOp(id: string, review: PrescriptionReview, notice: NewMessage): Op<{ prescription: StoredPrescription; notice: StoredMessage } | undefined> {
+    const moved = yield* run(
+      "UPDATE prescriptions SET state = ?, reason = ?, reviewer = ?, reviewed_at = ? WHERE id = ? AND state = 'pending'",
+      review.state,
+      review.reason === undefined ? null : this.cipher.seal(review.reason),
+      review.reviewer,
+      review.at,
+      id,
+    );
+    if (moved.changes === 0) return undefined;
+    const { stored } = yield* this.appendOp(notice);
+    return { prescription: (yield* this.prescriptionOp(id)) as StoredPrescription, notice: stored };
+  }
+
+  transferConsultation(id: string, from: string, to: string, notice: NewMessage) {
+    return this.write(this.transferOp(id, from, to, notice));
+  }
+
+  private *transferOp(
+    id: string,
+    from: string,
+    to: string,
+    notice: NewMessage,
+  ): Op<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord } | undefined> {
+    const moved = yield* run("UPDATE consultations SET doctor = ? WHERE id = ? AND doctor = ? AND status IN ('waiting', 'inProgress')", to, id, from);
+    if (moved.changes === 0) return undefined;
+    const convId = teamConvId(id);
+    const conv = yield* one<{ last_seq: number }>('SELECT last_seq FROM conversations WHERE id = ?', convId);
+    const transfer: TransferRecord = { consultationId: id, from, to, atSeq: Number(conv?.last_seq ?? 0), at: Date.now() };
+    yield* run(
+      'INSERT INTO consultation_transfers (consultation_id, from_doctor, to_doctor, at_seq, at) VALUES (?, ?, ?, ?, ?)',
+      id,
+      from,
+      to,
+      transfer.atSeq,
+      transfer.at,
+    );
+    yield* run('DELETE FROM conversation_members WHERE conv_id = ? AND account = ?', convId, from);
+    yield* this.addMember(convId, to);
+    const { stored } = yield* this.appendOp(notice);
+    return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored, transfer };
+  }
+
+  async transfersOf(consultationId: string): Promise<TransferRecord[]> {
+    const rows = await this.read(all<TransferRow>('SELECT * FROM consultation_transfers WHERE consultation_id = ? ORDER BY at_seq, at', consultationId));
+    return rows.map(toTransfer);
+  }
   confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined> {
     return this.write(this.confirmIdentityOp(id, identity));
   }

@@ -70,11 +70,18 @@ export class SqliteStorage extends SqlStorage {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
       const step = MIGRATIONS[v];
+      const rebuild = typeof step === 'object' && 'rebuild' in step;
+      // Only outside a transaction does this pragma take effect.
+      if (rebuild) this.db.pragma('foreign_keys = OFF');
       this.db.transaction(() => {
         if (typeof step === 'function') this.db.exec(step(SQLITE));
-        else this.sync(step.data(this.cipher));
+        else if ('rebuild' in step) {
+          this.db.exec(step.rebuild(SQLITE));
+          if ((this.db.pragma('foreign_key_check') as unknown[]).length) throw new Error(`migration ${v + 1} broke a foreign key`);
+        } else this.sync(step.data(this.cipher));
         this.db.pragma(`user_version = ${v + 1}`);
       })();
+      if (rebuild) this.db.pragma('foreign_keys = ON');
     }
   }
 

@@ -1,6 +1,8 @@
 import type { ConsentRecord, DoctorIdentity, FollowUpRule, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary } from '../../types/encounter';
 import type { MediaKind } from '../../types/media';
-import type { Account, ConsultationStatus, MessageType, Scene } from '../../types/message';
+import type { Account, ConsultationStatus, MessageType, Role, Scene } from '../../types/message';
+import type { PrescriptionRecord, PrescriptionState, RxCard } from '../../types/prescription';
+import type { TransferRecord } from '../../types/transfer';
 
 /**
  * A conversation as the server keys it: one per team, one per unordered pair of accounts for p2p.
@@ -204,6 +206,20 @@ export interface NotifyConsent {
   remaining: number;
 }
 
+/** A prescription as stored: its record and where its card message is. */
+export interface StoredPrescription extends PrescriptionRecord {
+  convId: string;
+  seq: number;
+}
+
+/** A review's outcome, stored with its notice in one transaction. */
+export interface PrescriptionReview {
+  state: Exclude<PrescriptionState, 'pending'>;
+  reason?: string;
+  reviewer: string;
+  at: number;
+}
+
 /**
  * Persistence of the IM server. Async so that a network database can implement it as well as SQLite.
  */
@@ -333,6 +349,28 @@ export interface Storage {
   /** Reminders on/off for a person (on unless they turned them off). */
   setNotifyEnabled(account: string, enabled: boolean, at: number): Promise<void>;
   notifyEnabled(account: string): Promise<boolean>;
+  /** Accounts of one role (the pharmacists a new prescription is pushed to). */
+  accountsWithRole(role: Role): Promise<string[]>;
+  /**
+   * Appends the card message (`message.attach` is `card`; governed by its consultation like any
+   * append) and records the prescription pending, in one transaction; a retry of the same idClient
+   * returns the original. A card that `corrects` another marks that one corrected, or is refused
+   * (invalidTransition) when it is not a rejected, uncorrected prescription of the same consultation.
+   */
+  issuePrescription(card: RxCard, message: NewMessage): Promise<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>;
+  prescription(id: string): Promise<StoredPrescription | undefined>;
+  /** Prescriptions in `state`, oldest issued first, issued after `afterIssuedAt`. */
+  prescriptionsInState(state: PrescriptionState, afterIssuedAt: number, limit: number): Promise<StoredPrescription[]>;
+  /** Moves a pending prescription to its review's state and appends the notice, in one transaction; undefined when it was no longer pending. */
+  reviewPrescription(id: string, review: PrescriptionReview, notice: NewMessage): Promise<{ prescription: StoredPrescription; notice: StoredMessage } | undefined>;
+  /**
+   * Hands an open consultation from doctor `from` to doctor `to`, in one transaction: the transfer
+   * recorded at the conversation's last seq, `from` no longer a member, `to` one, the notice appended.
+   * Undefined when `from` was not its doctor by then or it was no longer open.
+   */
+  transferConsultation(id: string, from: string, to: string, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord } | undefined>;
+  /** Transfers of one consultation, oldest first. */
+  transfersOf(consultationId: string): Promise<TransferRecord[]>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import type { Storage, NewMessage, StoredFile } from '../../server/storage/types
 import { p2pConvId, teamConvId } from '../../server/storage/types';
 import type { ConsentRecord } from '../../types/encounter';
 import type { Account } from '../../types/message';
+import type { RxCard } from '../../types/prescription';
 
 const doctor: Account = { account: 'doc-c', name: '钱医生', role: 'doctor' };
 const patient: Account = { account: 'pat-c', name: '孙女士', role: 'patient' };
@@ -38,6 +39,35 @@ const file = (id: string, owner: string, createdAt: number, size = 1000): Stored
   h: 20,
   thumb: true,
   createdAt,
+});
+
+const rxCard = (id: string, over: Partial<RxCard['rx']> = {}): RxCard => ({
+  card: 'rx',
+  rx: {
+    id,
+    consultationId: 'k1',
+    patient: 'pat-c',
+    doctor: 'doc-c',
+    doctorName: '钱医生',
+    diagnosis: '慢性胃炎',
+    drugs: [{ name: '奥美拉唑肠溶胶囊', category: '处方药', specification: '20mg×14粒/盒', dosage: '每次 20mg', usage: '口服，每日 1 次', quantity: 1, unit: '盒' }],
+    issuedAt: 1000,
+    ...over,
+  },
+  signature: { alg: 'ed25519', keyId: 'k', value: 'c2ln' },
+});
+const rxMessage = (card: RxCard, idClient: string): NewMessage => ({
+  ...text('doc-c', idClient),
+  type: 'custom',
+  body: '[处方]',
+  attach: card as unknown as Record<string, unknown>,
+  consultationId: 'k1',
+});
+const notice = (from: string, idClient: string, attach: Record<string, unknown>): NewMessage => ({
+  ...text(from, idClient),
+  type: 'notification',
+  body: '',
+  attach,
 });
 
 export function storageContract(open: () => Promise<{ storage: Storage; dispose(): Promise<void> }>): void {
@@ -291,5 +321,48 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     await storage.putPlatformToken('weapp:wx1', 'tok-1', 1000);
     await storage.putPlatformToken('weapp:wx1', 'tok-2', 2000);
     expect(await storage.platformToken('weapp:wx1')).toEqual({ token: 'tok-2', expiresAt: 2000 });
+  });
+
+  test('prescriptions: issued with their card message once, reviewed once with the notice, listed by state, corrected once', async () => {
+    const pharmacist: Account = { account: 'rx-1', name: '吴药师', role: 'pharmacist' };
+    await storage.upsertAccount(pharmacist);
+    expect(await storage.getAccount(pharmacist.account)).toEqual(pharmacist);
+    expect(await storage.accountsWithRole('pharmacist')).toEqual([pharmacist.account]);
+    const issued = await storage.issuePrescription(rxCard('rx-a'), rxMessage(rxCard('rx-a'), 'rx-msg-1'));
+    expect(issued).toMatchObject({ duplicate: false, stored: { seq: 1, type: 'custom' }, prescription: { state: 'pending', convId: teamConvId('k1'), seq: 1 } });
+    expect(issued.prescription.rx).toEqual(rxCard('rx-a').rx);
+    const retry = await storage.issuePrescription(rxCard('rx-a'), rxMessage(rxCard('rx-a'), 'rx-msg-1'));
+    expect(retry).toMatchObject({ duplicate: true, prescription: { rx: { id: 'rx-a' } }, stored: { seq: 1 } });
+    expect((await storage.prescriptionsInState('pending', 0, 10)).map((p) => p.rx.id)).toEqual(['rx-a']);
+    const review = { state: 'rejected' as const, reason: '剂量偏大', reviewer: pharmacist.account, at: 2000 };
+    const rejected = await storage.reviewPrescription('rx-a', review, notice(pharmacist.account, 'rx:rx-a:rejected', { prescription: { id: 'rx-a', state: 'rejected' } }));
+    expect(rejected).toMatchObject({ prescription: { state: 'rejected', reason: '剂量偏大', reviewer: pharmacist.account, reviewedAt: 2000 }, notice: { seq: 2 } });
+    expect(await storage.reviewPrescription('rx-a', { ...review, state: 'approved' }, notice(pharmacist.account, 'rx:rx-a:approved', {}))).toBeUndefined();
+    expect(await storage.prescriptionsInState('pending', 0, 10)).toEqual([]);
+    const fix = rxCard('rx-b', { corrects: 'rx-a', issuedAt: 3000 });
+    await storage.issuePrescription(fix, rxMessage(fix, 'rx-msg-2'));
+    expect(await storage.prescription('rx-a')).toMatchObject({ correctedBy: 'rx-b' });
+    const again = rxCard('rx-c', { corrects: 'rx-a' });
+    await expect(storage.issuePrescription(again, rxMessage(again, 'rx-msg-3'))).rejects.toMatchObject({ code: 'invalidTransition' });
+    // The refused correction left neither its prescription nor its message behind.
+    expect(await storage.prescription('rx-c')).toBeUndefined();
+    expect(await storage.findMessage(teamConvId('k1'), doctor.account, 'rx-msg-3')).toBeUndefined();
+    expect((await storage.prescriptionsInState('pending', 0, 10)).map((p) => p.rx.id)).toEqual(['rx-b']);
+    expect(await storage.prescriptionsInState('pending', 3000, 10)).toEqual([]);
+  });
+
+  test('transfer: the doctor changes, the members follow, the transfer point is the last seq, once', async () => {
+    const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
+    await storage.upsertAccount(next);
+    await storage.appendMessage(text(patient.account, 't-1'));
+    await storage.appendMessage(text(doctor.account, 't-2'));
+    const moved = await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:1', { transfer: { from: doctor.account, to: next.account } }));
+    expect(moved).toMatchObject({ consultation: { doctor: next.account }, notice: { seq: 3 }, transfer: { consultationId: 'k1', from: doctor.account, to: next.account, atSeq: 2 } });
+    expect(await storage.conversationMembers(teamConvId('k1'))).toEqual([next.account, patient.account].sort());
+    expect(await storage.transfersOf('k1')).toEqual([moved?.transfer]);
+    expect(await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:2', {}))).toBeUndefined();
+    await storage.setConsultationStatus('k1', 'closed');
+    expect(await storage.transferConsultation('k1', next.account, doctor.account, notice(next.account, 'transfer:k1:3', {}))).toBeUndefined();
+    expect(await storage.transfersOf('k1')).toHaveLength(1);
   });
 }

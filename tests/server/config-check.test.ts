@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, configFromEnv } from '../../server/config';
+import { newSigningKey } from '../../server/prescriptions/signer';
 
 const ROOT = resolve(__dirname, '../..');
 /** Plain variables as an environment (global.d.ts declares the build's own variables on ProcessEnv). */
@@ -19,6 +20,7 @@ const PRODUCTION = {
   AUDIT_KEY: 'a-production-audit-key-of-40-characters!!',
   ADMIN_API_KEY: 'hospital-system-key-0123456789',
   PUBLIC_URL: 'https://chat.hospital.example',
+  RX_SIGNING_KEY: newSigningKey(),
   CONSENT_FILE: join(ROOT, 'tests/fixtures/consent.json'),
 };
 
@@ -47,6 +49,10 @@ test('every invalid variable is reported at once, each with what is expected', (
   expect(found.join('\n')).toMatch(/NIM_APP_KEY and NIM_APP_SECRET go together/);
 });
 
+test('a prescription signing key that is not an Ed25519 or RSA private key is refused', () => {
+  expect(problems({ RX_SIGNING_KEY: 'not a key' }).join('\n')).toMatch(/RX_SIGNING_KEY/);
+});
+
 test("the hospital's consent text and the follow-up rule: read from their variables, each problem said", () => {
   expect(configFromEnv(asEnv({ DB_PATH: join(dir, 'chat.sqlite'), CONSENT_FILE: PRODUCTION.CONSENT_FILE, FOLLOW_UP_MESSAGES: '2', FOLLOW_UP_DAYS: '3' }), { dryRun: true }).encounter).toEqual({
     consent: { version: '2026-12', text: expect.stringContaining('知情同意书') },
@@ -60,7 +66,7 @@ test("the hospital's consent text and the follow-up rule: read from their variab
 
 test('production refuses random keys beside the database, no ADMIN_API_KEY and an http PUBLIC_URL', () => {
   const found = problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://chat.hospital.example' });
-  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'CONSENT_FILE', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL']);
+  expect(found.map((p) => p.split(' ')[0]).sort()).toEqual(['ADMIN_API_KEY', 'AUDIT_KEY', 'CONSENT_FILE', 'DATA_KEYS', 'JWT_SECRET', 'PUBLIC_URL', 'RX_SIGNING_KEY']);
   expect(problems(PRODUCTION)).toEqual([]);
   // The demo defaults stay fine outside production.
   expect(problems({})).toEqual([]);
@@ -80,7 +86,7 @@ test('--check-config only checks: exit 0 with a summary and no key files made, e
   expect(existsSync(join(dir, 'chat.sqlite'))).toBe(false);
   const bad = run({ NODE_ENV: 'production', PORT: '-1' });
   expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/invalid configuration \(7 problems\)/);
+  expect(bad.stderr).toMatch(/invalid configuration \(8 problems\)/);
   expect(bad.stderr).toMatch(/PORT must be a non-negative integer/);
   expect(run(PRODUCTION).stdout).toMatch(/configuration OK for production/);
 });
