@@ -172,10 +172,12 @@ export default function ChatPage() {
         : []),
     ];
     if (me?.role === 'doctor') {
-      for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });
-      // Signed by the hospital and reviewed by a pharmacist (issue 17), on a page of its own.
+      // A prescription is signed by the hospital and reviewed by a pharmacist (issue 17): its own page.
       const rx = `/consult/prescribe/index?id=${encodeURIComponent(sessionId)}`;
-      list.push({ key: 'rx', label: '电子处方', icon: '📝', run: () => void Taro.navigateTo({ url: rx }) });
+      for (const kind of CARD_KINDS) {
+        const run = kind === 'prescription' ? () => void Taro.navigateTo({ url: rx }) : () => setComposing(kind);
+        list.push({ key: kind, ...CARD_ACTIONS[kind], run });
+      }
     }
     return list;
   }, [sessionId, me?.role]);
