@@ -121,8 +121,10 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(p, '.identity-confirm').click();
 
   await shoot(p, 'consent', '.consent-version');
-  expect(await shown(p, '.consent-submit').isDisabled()).toBe(true);
+  const disabled = () => shown(p, '.consent-submit').evaluate((el) => (el as HTMLElement & { disabled?: boolean }).disabled === true);
+  expect(await disabled()).toBe(true);
   await shown(p, '.consent-agree').click();
+  expect(await disabled()).toBe(false);
   await shown(p, '.consent-submit').click();
 
   await shoot(p, 'intake', '.intake-submit');
