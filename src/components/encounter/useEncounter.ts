@@ -49,8 +49,13 @@ export function nextStep(sessionId: string, consultation: ConsultationInfo): voi
   const next = patientStep(consultation, 'patient');
   const q = `?id=${encodeURIComponent(sessionId)}`;
   if (next) return void Taro.redirectTo({ url: STEP_PAGE[next] + q });
+  backToChat(sessionId);
+}
+
+/** Back to the chat below this page, or to a new one where this page was opened on its own (a reload, a link). */
+export function backToChat(sessionId: string): void {
   const pages = Taro.getCurrentPages();
   const below = pages[pages.length - 2] as { route?: string } | undefined;
   if (below?.route?.replace(/^\//, '') === CHAT) void Taro.navigateBack();
-  else void Taro.redirectTo({ url: `/${CHAT}${q}` });
+  else void Taro.redirectTo({ url: `/${CHAT}?id=${encodeURIComponent(sessionId)}` });
 }

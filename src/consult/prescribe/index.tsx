@@ -2,7 +2,7 @@ import { Button, Input, Text, Textarea, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useMemo, useState } from 'react';
 import { chat } from '../../chat';
-import { sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { backToChat, sessionParam, toastError } from '../../components/encounter/useEncounter';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { newIdClient } from '../../im/ids';
@@ -50,7 +50,7 @@ export default function PrescribePage() {
     setBusy(true);
     chat()
       .encounter('prescribe', { sessionId, idClient: newIdClient(), rx })
-      .then(() => Taro.navigateBack())
+      .then(() => backToChat(sessionId))
       .catch(toastError)
       .finally(() => setBusy(false));
   };
