@@ -20,7 +20,7 @@ import { FileService } from './files/service';
 import { FileSigner } from './files/sign';
 import { Gateway } from './gateway';
 import { rxRoutes } from './prescriptions/http';
-import { PrescriptionService } from './prescriptions/service';
+import { PrescriptionService, rxCardState } from './prescriptions/service';
 import { newSigningKey, RxSigner } from './prescriptions/signer';
 import { TransferService } from './transfer';
 import { DEFAULT_FORBIDDEN_CATEGORIES } from '../types/prescription';
@@ -141,7 +141,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     if (path === '/api/login/link') return void handleLinkLogin(req, res, { auth, storage, audit, caller });
     if (path === '/api/logout') return void handleLogout(req, res, { auth, storage, audit, revoke });
     if (path === '/api/sessions/revoke') return void handleRevokeSessions(req, res, { storage, audit, adminApiKey: config.adminApiKey, caller, revoke });
-    if (path === RECORD_PATH) return void handleRecord(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller });
+    if (path === RECORD_PATH) return void handleRecord(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller, cardState: rxCardState });
     if (path === RATINGS_PATH) return void handleRatings(req, res, { storage, chat, audit, adminApiKey: config.adminApiKey, caller });
     if (path === NIM_TOKEN_PATH) return void handleNimToken(req, res, { auth, storage, audit, nim, limits });
     const notify = notifyHttp.route(path);

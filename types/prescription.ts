@@ -7,6 +7,7 @@
  * it; each later change of its review state travels as a stored notification message
  * (`prescriptionChange`), like a recall, so every device learns it the same way.
  */
+import type { IntakeCard, MaskedIdentity } from './encounter';
 import type { Message, Role } from './message';
 
 export interface RxDrug {
@@ -182,6 +183,17 @@ export function prescriptionStates(msgs: readonly Pick<Message, 'type' | 'attach
     if (change) states.set(change.id, { state: change.state, ...(change.reason ? { reason: change.reason } : {}) });
   }
   return states;
+}
+
+/**
+ * What a pharmacist reads besides the card (the review checks dose against age, allergies and what
+ * the patient already takes): never the chat, the intake's uploads or the full name.
+ */
+export type ReviewIntake = Pick<IntakeCard, 'complaint' | 'allergies' | 'medications' | 'diagnosis'>;
+export type ReviewPatient = Pick<MaskedIdentity, 'name' | 'sex' | 'age'>;
+
+export function reviewIntakeOf(i: IntakeCard): ReviewIntake {
+  return { complaint: i.complaint, allergies: i.allergies, medications: i.medications, diagnosis: i.diagnosis };
 }
 
 /** The label a card shows to patient and doctor. */

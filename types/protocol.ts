@@ -4,7 +4,7 @@
  */
 import type { EncounterView, IdentityRecord, IntakeForm, QuickReply, QuickReplyOp, Rating, RatingInput } from './encounter';
 import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, OutgoingMessage, Role, SessionSummary } from './message';
-import type { PrescriptionDraft, PrescriptionRecord, PrescriptionState, ReviewDecision } from './prescription';
+import type { PrescriptionDraft, PrescriptionRecord, PrescriptionState, ReviewDecision, ReviewIntake, ReviewPatient } from './prescription';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -111,6 +111,9 @@ export type RequestType = keyof RequestMap;
 /** One prescription as the pharmacist reviews it: the card and its state, never the chat. */
 export interface PharmacistItem {
   prescription: PrescriptionRecord;
+  /** From the confirmed identity: masked name, sex, age. */
+  patient?: ReviewPatient;
+  intake?: ReviewIntake;
 }
 
 /**

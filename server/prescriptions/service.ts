@@ -10,7 +10,8 @@ import { closedReason } from '../../types/consultation';
 import type { Account } from '../../types/message';
 import { sessionIdOf } from '../../types/message';
 import type { PrescriptionContent, PrescriptionDraft, PrescriptionRecord, PrescriptionState, ReviewDecision, RxCard } from '../../types/prescription';
-import { forbiddenDrugs, issueRefusal, mayCorrect, mayRenew, REVIEW_RESULT } from '../../types/prescription';
+import { maskIdentity } from '../../types/encounter';
+import { forbiddenDrugs, issueRefusal, mayCorrect, mayRenew, prescriptionStates, REVIEW_RESULT, reviewIntakeOf } from '../../types/prescription';
 import type { PharmacistItem } from '../../types/protocol';
 import type { Audit } from '../audit';
 import type { ChatService } from '../chat';
@@ -22,6 +23,20 @@ import type { RxSigner } from './signer';
 /** The record as clients see it: without where the server keeps its card. */
 export function recordOf({ convId: _c, seq: _s, ...record }: StoredPrescription): PrescriptionRecord {
   return record;
+}
+
+const statesOf = new WeakMap<readonly StoredMessage[], ReturnType<typeof prescriptionStates>>();
+
+/**
+ * The hospital record's card state (server/encounter/http.ts CardState): a prescription's review state
+ * as the conversation's notices say it, which the review wrote in the same transaction as the table.
+ */
+export function rxCardState(card: StoredMessage, all: readonly StoredMessage[]): PrescriptionState | undefined {
+  const id = card.attach?.card === 'rx' ? (card.attach as unknown as RxCard).rx.id : undefined;
+  if (id === undefined) return undefined;
+  let states = statesOf.get(all);
+  if (!states) statesOf.set(all, (states = prescriptionStates(all)));
+  return states.get(id)?.state;
 }
 
 const REVIEW_LINE: Record<Exclude<PrescriptionState, 'pending'>, string> = {
@@ -132,10 +147,20 @@ export class PrescriptionService {
     return reviewed;
   }
 
-  /** The pharmacist's queue: the cards and their states, nothing of the chat. */
+  /** The pharmacist's queue: the cards and their states, with the intake the review needs; nothing of the chat. */
   async queue(state: PrescriptionState, afterIssuedAt: number, limit: number): Promise<PharmacistItem[]> {
     const found = await this.storage.prescriptionsInState(state, afterIssuedAt, limit);
-    return found.map((p) => ({ prescription: recordOf(p) }));
+    return Promise.all(
+      found.map(async (p): Promise<PharmacistItem> => {
+        const c = await this.storage.consultation(p.rx.consultationId);
+        const who = c?.identity && maskIdentity(c.identity, this.now());
+        return {
+          prescription: recordOf(p),
+          ...(who ? { patient: { name: who.name, sex: who.sex, age: who.age } } : {}),
+          ...(c?.intake ? { intake: reviewIntakeOf(c.intake) } : {}),
+        };
+      }),
+    );
   }
 
   /** The patient's request to renew an approved prescription, stored once per prescription for the doctor. */

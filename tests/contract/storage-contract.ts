@@ -5,7 +5,8 @@
  */
 import type { Storage, NewMessage, StoredFile } from '../../server/storage/types';
 import { p2pConvId, teamConvId } from '../../server/storage/types';
-import type { ConsentRecord } from '../../types/encounter';
+import { intakeMessage } from '../../server/storage/sql-storage';
+import type { ConsentRecord, IdentityRecord, IntakeCard, Rating } from '../../types/encounter';
 import type { Account } from '../../types/message';
 import type { RxCard } from '../../types/prescription';
 
@@ -364,5 +365,71 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     await storage.setConsultationStatus('k1', 'closed');
     expect(await storage.transferConsultation('k1', next.account, doctor.account, notice(next.account, 'transfer:k1:3', {}))).toBeUndefined();
     expect(await storage.transfersOf('k1')).toHaveLength(1);
+  });
+
+  test('the encounter: identity sealed and confirmed once, consent once with its notice, the intake card once outside the quota', async () => {
+    const self: IdentityRecord = { name: '孙丽', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
+    await storage.createConsultation({ id: 'e1', patient: patient.account, doctor: doctor.account, teamName: '复诊', status: 'waiting', candidates: [self], maxPatientMessages: 1 });
+    expect(await storage.consultation('e1')).toMatchObject({ candidates: [self], followUps: 0, createdAt: expect.any(Number) });
+    expect((await storage.consultation('e1'))?.consent).toBeUndefined();
+    await expect(storage.appendMessage(text(patient.account, 'e1-early', 'e1'))).rejects.toMatchObject({ code: 'consentRequired' });
+    expect(await storage.confirmIdentity('e1', self)).toMatchObject({ identity: self });
+    expect(await storage.confirmIdentity('e1', { ...self, name: '别人' })).toBeUndefined();
+    const notice = text(patient.account, 'consent:e1', 'e1', { type: 'notification', body: '已同意' });
+    const given = await storage.giveConsent('e1', { version: 'v2', acceptedAt: 7, by: 'patient' }, notice);
+    expect(given?.consultation.consent).toEqual({ version: 'v2', acceptedAt: 7, by: 'patient' });
+    expect(given?.notice.seq).toBe(1);
+    expect(await storage.giveConsent('e1', { version: 'v3', acceptedAt: 8, by: 'patient' }, { ...notice, idClient: 'consent:again' })).toBeUndefined();
+    const card: IntakeCard = { card: 'intake', complaint: '头晕', duration: '3天', symptoms: [], allergies: ['青霉素'], medications: [], diagnosis: '高血压', attachments: [], source: 'patient', filledAt: 9 };
+    const put = await storage.putIntake('e1', card, intakeMessage('e1', patient.account, patient.name, card));
+    expect(put?.stored).toMatchObject({ seq: 2, type: 'custom', attach: card, fromNick: patient.name });
+    expect(put?.consultation).toMatchObject({ intake: card, patientMessages: 0 });
+    expect(await storage.putIntake('e1', card, intakeMessage('e1', patient.account, patient.name, card))).toBeUndefined();
+    // The quota of one message is still whole after the card.
+    await storage.appendMessage(text(patient.account, 'e1-first', 'e1'));
+    await expect(storage.appendMessage(text(patient.account, 'e1-second', 'e1'))).rejects.toMatchObject({ code: 'quotaExceeded' });
+  });
+
+  test('follow-ups after closing: counted apart from the quota, N within the window, then closed', async () => {
+    await storage.createConsultation({ id: 'f1', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 1, followUp: { messages: 2, days: 1 } });
+    await storage.appendMessage(text(patient.account, 'f1-visit', 'f1'));
+    const closing = text(doctor.account, 'consultation:f1:closed', 'f1', { type: 'notification', body: '已结束' });
+    const closed = await storage.transitionConsultation('f1', ['inProgress'], 'closed', closing);
+    expect(closed?.consultation).toMatchObject({ status: 'closed', closedAt: expect.any(Number), followUp: { messages: 2, days: 1 } });
+    await Promise.all([1, 2].map((i) => storage.appendMessage(text(patient.account, `f1-more-${i}`, 'f1'))));
+    await expect(storage.appendMessage(text(patient.account, 'f1-more-3', 'f1'))).rejects.toMatchObject({ code: 'consultationClosed' });
+    await storage.appendMessage(text(doctor.account, 'f1-answer', 'f1'));
+    expect(await storage.consultation('f1')).toMatchObject({ patientMessages: 1, followUps: 2 });
+  });
+
+  test("doctors' identities, ratings once with the average and pages, quick replies replaced under a lock", async () => {
+    expect(await storage.doctorProfile(doctor.account)).toBeUndefined();
+    await storage.putDoctorProfile(doctor.account, { title: '主治医师', department: '内科', licence: 'L-000001' }, 1);
+    await storage.putDoctorProfile(doctor.account, { title: '副主任医师', department: '内科', licence: 'L-000001' }, 2);
+    expect(await storage.doctorProfile(doctor.account)).toEqual({ title: '副主任医师', department: '内科', licence: 'L-000001' });
+
+    const rating = (consultationId: string, stars: number, ratedAt: number): Rating => ({ consultationId, doctor: doctor.account, patient: patient.account, stars, tags: ['回复及时'], ratedAt });
+    expect(await storage.ratingSummary(doctor.account)).toEqual({ average: 0, count: 0 });
+    expect(await storage.rate({ ...rating('k1', 5, 10), comment: '谢谢' })).toBe(true);
+    expect(await storage.rate(rating('k1', 1, 11))).toBe(false);
+    expect(await storage.rate(rating('k2', 4, 10))).toBe(true);
+    expect(await storage.rate({ ...rating('k3', 4, 12), doctor: 'doc-z' })).toBe(true);
+    expect(await storage.rating('k1')).toEqual({ ...rating('k1', 5, 10), comment: '谢谢' });
+    expect(await storage.ratingSummary(doctor.account)).toEqual({ average: 4.5, count: 2 });
+    const page1 = await storage.ratings({ limit: 2 });
+    expect(page1.map((r) => r.consultationId)).toEqual(['k1', 'k2']);
+    expect((await storage.ratings({ limit: 2, after: { ratedAt: 10, consultationId: 'k2' } })).map((r) => r.consultationId)).toEqual(['k3']);
+    expect((await storage.ratings({ doctor: doctor.account, limit: 10 })).map((r) => r.consultationId)).toEqual(['k1', 'k2']);
+
+    expect(await storage.quickReplies(doctor.account)).toEqual([]);
+    await Promise.all(['a', 'b', 'c'].map((t) => storage.editQuickReplies(doctor.account, (list) => [...list, { id: t, text: t }], 1)));
+    expect((await storage.quickReplies(doctor.account)).map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
+    await expect(
+      storage.editQuickReplies(doctor.account, () => {
+        throw new Error('refused');
+      }, 2),
+    ).rejects.toThrow('refused');
+    expect(await storage.quickReplies(doctor.account)).toHaveLength(3);
+    expect(await storage.quickReplies(other.account)).toEqual([]);
   });
 }

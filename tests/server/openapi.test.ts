@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { FILE_PATH, UPLOAD_PATH } from '../../types/media';
 import { LINKS_PATH } from '../../server/miniapp';
 import { MINIAPP_LOGIN_PATH, MINIAPP_UNBIND_PATH } from '../../types/miniapp';
-import { NIM_TOKEN_PATH, NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH } from '../../types/protocol';
+import { NIM_TOKEN_PATH, NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH, RATINGS_PATH, RECORD_PATH } from '../../types/protocol';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
 import { png } from '../helpers/fixtures';
 import { ADMIN_API_KEY, type TestServer } from '../helpers/server';
@@ -105,6 +105,25 @@ test('consultations, links, login, logout, revoke, upload, files and NIM answer 
   expect(created.status).toBe(201);
   expect((await call('POST', '/api/consultations', jsonBody('/api/consultations', consult, admin))).status).toBe(409);
   expect((await call('POST', '/api/consultations', { body: '{"id":1}', headers: { ...admin, 'content-type': 'application/json' } })).status).toBe(400);
+  // The encounter's additions (issue 17): identity, consent and intake from the hospital, the doctor's identity.
+  const encounter = {
+    ...consult,
+    id: 'openapi-2',
+    identity: { name: '测试患者', idNumber: '110101199001011234', sex: 'female', birthDate: '1990-01-01', relation: 'self' },
+    consent: { version: 'paper-1', acceptedAt: 1_700_000_000_000 },
+    intake: { complaint: '复诊开药', duration: '半年', symptoms: [], allergies: ['青霉素'], medications: [], diagnosis: '高血压' },
+    doctorIdentity: { title: '主治医师', department: '心内科', licence: '110110000012345' },
+  };
+  expect((await call('POST', '/api/consultations', jsonBody('/api/consultations', encounter, admin))).status).toBe(201);
+  const record = await call('GET', `${RECORD_PATH}?id=openapi-2`, { headers: admin });
+  expect(record.status).toBe(200);
+  expect(record.body.cards).toEqual([expect.objectContaining({ card: 'intake' })]);
+  expect((await call('GET', `${RECORD_PATH}?id=nope`, { headers: admin })).status).toBe(404);
+  expect((await call('GET', RECORD_PATH, { headers: admin })).status).toBe(400);
+  expect((await call('GET', `${RECORD_PATH}?id=openapi-2`)).status).toBe(401);
+  expect((await call('GET', `${RATINGS_PATH}?limit=10`, { headers: admin })).body).toEqual({ ratings: [] });
+  expect((await call('GET', `${RATINGS_PATH}?limit=x`, { headers: admin })).status).toBe(400);
+  expect((await call('GET', RATINGS_PATH)).status).toBe(401);
 
   const link = new URL(created.body.links.patient.replace('/#/', '/')).searchParams.get('link') as string;
   const login = await call('POST', '/api/login/link', jsonBody('/api/login/link', { link }));
@@ -152,7 +171,7 @@ test('consultations, links, login, logout, revoke, upload, files and NIM answer 
 
 test('every route app.ts answers is documented, and every documented operation was called', () => {
   const app = readFileSync(join(__dirname, '../../server/app.ts'), 'utf8');
-  const constants: Record<string, string> = { UPLOAD_PATH, NIM_TOKEN_PATH, OPENAPI_PATH: '/api/openapi.json', FILE_PATH: `${FILE_PATH}{id}` };
+  const constants: Record<string, string> = { UPLOAD_PATH, NIM_TOKEN_PATH, RECORD_PATH, RATINGS_PATH, OPENAPI_PATH: '/api/openapi.json', FILE_PATH: `${FILE_PATH}{id}` };
   const routes = [...app.matchAll(/path(?: === |\.startsWith\()('([^']+)'|([A-Z_]+))/g)]
     .map((m) => m[2] ?? constants[m[3]])
     .filter((p) => p !== '/api/');

@@ -1,7 +1,7 @@
 import { consultationView } from '../../src/render/consultation';
 import type { ConsultationInfo } from '../../types/message';
 
-const base: ConsultationInfo = { id: 'c1', status: 'inProgress', patient: 'p', doctor: 'd', patientMessages: 0 };
+const base: ConsultationInfo = { id: 'c1', status: 'inProgress', patient: 'p', doctor: 'd', patientMessages: 0, consent: { version: 'v1', acceptedAt: 1, by: 'patient' } };
 const at = (over: Partial<ConsultationInfo>): ConsultationInfo => ({ ...base, ...over });
 const NOW = new Date(2026, 10, 23, 10, 0).getTime();
 
@@ -27,6 +27,8 @@ test('closed, cancelled, out of quota, out of time: the input closes with the re
   expect(consultationView(at({ status: 'cancelled' }), 'doctor', NOW).closedReason).toBe('本次问诊已取消');
   expect(consultationView(at({ maxPatientMessages: 3, patientMessages: 3 }), 'patient', NOW).closedReason).toContain('用完');
   expect(consultationView(at({ maxPatientMessages: 3, patientMessages: 3 }), 'doctor', NOW).closedReason).toBeUndefined();
+  expect(consultationView(at({ consent: undefined }), 'patient', NOW).closedReason).toContain('知情同意书');
+  expect(consultationView(at({ consent: undefined }), 'doctor', NOW).closedReason).toBeUndefined();
   const late = consultationView(at({ endsAt: NOW - 1 }), 'doctor', NOW);
   expect(late.closedReason).toContain('时限');
   expect(late.actions.map((a) => a.action)).toEqual(['close']);
