@@ -3,7 +3,6 @@ import { useContext, useMemo } from 'react';
 import type { RxCard } from '../../../types/prescription';
 import { rxView } from '../../render/encounter';
 import { EncounterCardsContext } from '../encounter/context';
-import '../encounter/encounter.css';
 
 /**
  * A signed prescription with its review state (待审核 / 已通过 / 未通过 and the pharmacist's reason);

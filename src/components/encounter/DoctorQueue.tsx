@@ -5,7 +5,6 @@ import { chat } from '../../chat';
 import { doctorQueue, panelLine, patientName, QUEUE_TABS, waitingLabel, type QueueTab } from '../../render/encounter';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
-import './encounter.css';
 
 interface Props {
   sessions: Iterable<SessionSummary>;

@@ -3,7 +3,6 @@ import Taro from '@tarojs/taro';
 import type { CareIdentity, EncounterView } from '../../../types/encounter';
 import type { ConsultationInfo, Role } from '../../../types/message';
 import { doctorLines, panelLine, patientStep, STEP_PAGE, STEP_TEXT } from '../../render/encounter';
-import './encounter.css';
 
 /**
  * Above the list: for the patient, the doctor's verified identity (互联网诊疗监管细则); for the doctor,

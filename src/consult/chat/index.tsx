@@ -30,6 +30,8 @@ import { prescriptionStates } from '../../../types/prescription';
 import type { MessageAction } from '../../render/timeline';
 import { buildTimeline, messageActions } from '../../render/timeline';
 import { useChat } from '../../store';
+// The encounter's parts in this page (cards, panel, gate, 常用语, the queue) are styled there.
+import '../../components/encounter/encounter.css';
 import './index.css';
 
 const CARD_ACTIONS: Record<CardKind, { label: string; icon: string }> = {

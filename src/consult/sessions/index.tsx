@@ -10,6 +10,8 @@ import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
 import { useChat } from '../../store';
+// The encounter's parts in this page (cards, panel, gate, 常用语, the queue) are styled there.
+import '../../components/encounter/encounter.css';
 import './index.css';
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
