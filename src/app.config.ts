@@ -63,6 +63,7 @@ export default defineAppConfig({
         'prescribe/index',
         'replies/index',
         'review/index',
+        'transfer/index',
       ],
     },
   ],

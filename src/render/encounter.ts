@@ -25,6 +25,10 @@ export const STEP_TEXT: Record<PatientStep, string> = {
   intake: '请填写问诊单，医生将据此了解您的病情',
 };
 
+/** A doctor the consultation was transferred away from: reads what was before, writes nothing (types/transfer.ts). */
+export const transferredAway = (c: ConsultationInfo | undefined, me: { account: string; role: Role } | undefined): boolean =>
+  c !== undefined && me?.role === 'doctor' && c.doctor !== me.account;
+
 /** The patient's next step on an open consultation, or undefined when they may chat (or it is over). */
 export function patientStep(c: ConsultationInfo | undefined, role: Role | undefined): PatientStep | undefined {
   if (!c || role !== 'patient' || c.status === 'closed' || c.status === 'cancelled') return undefined;

@@ -363,7 +363,7 @@ test('the build output holds the pages the app config lists, and what WeChat req
   expect(app.subPackages).toEqual([
     {
       root: 'consult',
-      pages: ['sessions/index', 'chat/index', 'identity/index', 'consent/index', 'intake/index', 'rate/index', 'prescribe/index', 'replies/index', 'review/index'],
+      pages: ['sessions/index', 'chat/index', 'identity/index', 'consent/index', 'intake/index', 'rate/index', 'prescribe/index', 'replies/index', 'review/index', 'transfer/index'],
     },
   ]);
   // Dark mode: the window's colours come from theme.json, which is in the output.

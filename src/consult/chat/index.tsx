@@ -25,7 +25,7 @@ import { useQuickReplies } from '../../components/encounter/useQuickReplies';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
-import { isRxCard, patientStep } from '../../render/encounter';
+import { isRxCard, patientStep, transferredAway } from '../../render/encounter';
 import { prescriptionStates } from '../../../types/prescription';
 import type { MessageAction } from '../../render/timeline';
 import { buildTimeline, messageActions } from '../../render/timeline';
@@ -93,6 +93,7 @@ export default function ChatPage() {
   // Issue 17: the doctor's identity or the patient panel, the prescriptions' review states, 常用语.
   const { view: encounter } = useEncounter(sessionId);
   const step = patientStep(session?.consultation, me?.role);
+  const readOnly = transferredAway(session?.consultation, me);
   const quick = useQuickReplies(me?.role === 'doctor');
   const cards = useMemo(() => {
     const msgs = loaded ? loaded.order.toArray() : [];
@@ -180,6 +181,8 @@ export default function ChatPage() {
         const run = kind === 'prescription' ? () => void Taro.navigateTo({ url: rx }) : () => setComposing(kind);
         list.push({ key: kind, ...CARD_ACTIONS[kind], run });
       }
+      const transfer = `/consult/transfer/index?id=${encodeURIComponent(sessionId)}`;
+      list.push({ key: 'transfer', label: '转诊', icon: '↪️', run: () => void Taro.navigateTo({ url: transfer }) });
     }
     return list;
   }, [sessionId, me?.role]);
@@ -232,7 +235,7 @@ export default function ChatPage() {
         </View>
       )}
       <ConnectionBanner />
-      {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
+      {consultation && !readOnly && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
       <EncounterHeader role={me?.role} encounter={encounter} />
       <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
       <EncounterCardsContext.Provider value={cards}>
@@ -245,7 +248,11 @@ export default function ChatPage() {
         onReedit={reedit}
       />
       </EncounterCardsContext.Provider>
-      {step === 'identity' || step === 'consent' ? (
+      {readOnly ? (
+        <View className='consultation-ended transferred-away'>
+          <Text>本次问诊已转诊给其他医生，您可查看转诊前的记录</Text>
+        </View>
+      ) : step === 'identity' || step === 'consent' ? (
         <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
       ) : consultation?.closedReason ? (
         <View className='consultation-ended'>
