@@ -216,3 +216,41 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   expect(await p.$$('.rate-submit >> visible=true')).toHaveLength(0);
   expect(await p.$$eval('.star.on', (els) => els.length)).toBe(4);
 });
+
+test('转诊: the doctor hands the consultation to another doctor, who takes it over; the first keeps reading only', async () => {
+  const other: Account = { account: 'doctor-qian', name: '钱医生', role: 'doctor' };
+  const created = await postJson(
+    `${suite.server.url}/api/consultations`,
+    {
+      id: 'enc-2',
+      patient: { account: 'patient-lei', name: '李雷' },
+      doctor: { account: doctor.account, name: doctor.name },
+      identity: { name: '李雷', idNumber: '110101198801011236', sex: 'male', birthDate: '1988-01-01', relation: 'self' },
+      consent: { version: 'hospital-1', acceptedAt: Date.now() },
+    },
+    { authorization: `Bearer ${ADMIN_API_KEY}` },
+  );
+  expect(created.status).toBe(201);
+  await suite.server.storage.upsertAccount(other);
+
+  const d = await openAs(suite.browser, suite.server, doctor, { sessionId: 'team-enc-2' });
+  await shown(d, '.consultation-accept').click();
+  await shown(d, '.taro-model__confirm').click();
+  await shown(d, '.chat .more-toggle').click();
+  await shown(d, '.more-item-transfer').click();
+  await shoot(d, 'transfer', '.transfer-submit', { reload: false });
+  await fill(d, '.transfer-to', other.account);
+  await shown(d, '.transfer-submit').click();
+  await shown(d, '.taro-model__confirm').click();
+  await shown(d, '.sessions').waitFor();
+
+  const q = await openAs(suite.browser, suite.server, other);
+  await shown(q, '.queue-inProgress .session-name >> text=李雷').click();
+  await shown(q, '.chat .input-field').waitFor();
+  expect(await shown(q, '.patient-panel-who').textContent()).toBe('李雷 · 男 · 38岁');
+
+  const old = await openAs(suite.browser, suite.server, doctor, { sessionId: 'team-enc-2' });
+  await shown(old, '.transferred-away').waitFor();
+  expect(await old.$$('.input-field >> visible=true')).toHaveLength(0);
+  expect(await old.$$('.consultation-close >> visible=true')).toHaveLength(0);
+});
