@@ -287,7 +287,7 @@ export class ChatService {
 
   async sessions(me: string): Promise<SessionSummary[]> {
     const convs = await this.storage.conversationsOf(me);
-    return Promise.all(
+    const current = await Promise.all(
       convs.map(async (c): Promise<SessionSummary> => {
         const consultation = c.consultation;
         const counterpart = consultation
@@ -312,6 +312,34 @@ export class ChatService {
         };
       }),
     );
+    return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id))))];
+  }
+
+  /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
+  private async formerSessions(me: string, listed: Set<string>): Promise<SessionSummary[]> {
+    const upTo = new Map<string, number>();
+    for (const t of await this.storage.transfersFrom(me)) upTo.set(t.consultationId, Math.max(upTo.get(t.consultationId) ?? 0, t.atSeq));
+    const former: SessionSummary[] = [];
+    for (const [id, seq] of upTo) {
+      const c = await this.storage.consultation(id);
+      if (!c || listed.has(sessionIdOf('team', id))) continue;
+      const [last] = await this.storage.history(teamConvId(id), seq + 1, 1);
+      former.push({
+        id: sessionIdOf('team', id),
+        scene: 'team',
+        to: id,
+        name: (await this.storage.getAccount(c.patient))?.name ?? c.patient,
+        unread: 0,
+        lastSeq: seq,
+        readSeq: seq,
+        peerReadSeq: 0,
+        memberReads: {},
+        ...(last ? { lastMsg: this.view(last, me) } : {}),
+        consultation: infoOf(c, me),
+        readOnlyUpTo: seq,
+      });
+    }
+    return former;
   }
 
   /** Everything after each cursor (sessions the client does not know start from 0), and the sessions. */
@@ -322,9 +350,9 @@ export class ChatService {
     for (const s of sessions) {
       const cursor = cursors[s.id] ?? Math.max(0, s.lastSeq - SYNC_LIMIT_PER_SESSION);
       if (s.lastSeq <= cursor) continue;
-      const conv = await this.conversationFor(me, s.id);
+      const { conv, upToSeq } = await this.readableConversation(me, s.id);
       const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);
-      for (const m of rows) msgs.push(this.view(m, me));
+      for (const m of rows) if (upToSeq === undefined || m.seq <= upToSeq) msgs.push(this.view(m, me));
       if (rows.length === SYNC_LIMIT_PER_SESSION) complete = false;
     }
     return { msgs, sessions, complete };
@@ -378,6 +406,8 @@ export class ChatService {
     if (!original || original.recalledAt !== undefined || original.type === 'notification' || original.type === 'tip') {
       throw new ClientError('notFound', 'no message to forward with this idClient in this session');
     }
+    // A prescription is reviewed and valid in its own consultation only: a copy elsewhere would look valid unreviewed.
+    if (original.type === 'custom' && original.attach?.card === 'rx') throw new ClientError('forbidden', '处方不能转发');
     // A clinical document goes out only from a doctor, forwarded or not.
     if (original.type === 'custom' && DOCTOR_ONLY_CARDS.has((original.attach as CardDraft | undefined)?.card as CardKind) && me.role !== 'doctor') {
       throw new ClientError('forbidden', '只有医生可以发送处方、检查单、复诊提醒和问诊小结');

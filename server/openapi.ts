@@ -7,7 +7,9 @@
 import { z } from 'zod';
 import { ERROR_CODES, NIM_TOKEN_PATH, RATINGS_PATH, RECORD_PATH } from '../types/protocol';
 import { RATING_TAGS } from '../types/encounter';
-import { MESSAGE_TYPES } from '../types/message';
+import { MESSAGE_TYPES, ROLES } from '../types/message';
+import { RX_KEY_PATH } from '../types/prescription';
+import { newPharmacistSchema, PHARMACISTS_PATH } from './prescriptions/http';
 import { identitySchema } from './encounter/schemas';
 import { FILE_PATH, MEDIA_KINDS, UPLOAD_PATH } from '../types/media';
 import { linkLoginSchema, newConsultationSchema, revokeSessionsSchema } from './api';
@@ -20,7 +22,7 @@ const errorBody = z
   .object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).strict() })
   .strict()
   .describe('Every refusal: a code from the protocol and a message (Chinese where a person reads it)');
-const account = z.object({ account: z.string(), name: z.string(), role: z.enum(['patient', 'doctor']) }).strict();
+const account = z.object({ account: z.string(), name: z.string(), role: z.enum(ROLES as ['patient', 'doctor', 'pharmacist']) }).strict();
 const consentRecord = z
   .object({ version: z.string(), acceptedAt: z.number().int(), by: z.enum(['hospital', 'patient']) })
   .strict()
@@ -192,6 +194,29 @@ const paths: Record<string, Json> = {
         404: refusal('the hospital API is off (no ADMIN_API_KEY)'),
         409: refusal('a consultation with this id exists'),
         429: refusal('too many requests'),
+      },
+    },
+  },
+  [PHARMACISTS_PATH]: {
+    post: {
+      summary: 'The hospital system creates (or renames) a pharmacist account; the answer holds its SMS sign-in link',
+      security: bearer('admin'),
+      requestBody: body(newPharmacistSchema),
+      responses: {
+        201: json(z.object({ account, link: z.string() }).strict(), 'created'),
+        400: refusal('not the schema, or the account is a patient or doctor'),
+        401: refusal('wrong or missing API key'),
+        404: refusal('the hospital API is off (no ADMIN_API_KEY)'),
+        429: refusal('too many requests'),
+      },
+    },
+  },
+  [RX_KEY_PATH]: {
+    get: {
+      summary: "The hospital's public key that verifies prescription signatures (canonicalPrescription of the card's rx)",
+      responses: {
+        200: json(z.object({ alg: z.enum(['ed25519', 'rsa']), keyId: z.string(), publicKeyPem: z.string() }).strict(), 'the key'),
+        400: refusal('not GET'),
       },
     },
   },

@@ -131,6 +131,11 @@ export interface SessionSummary {
   /** Read cursor of each other member (team receipts: "2人已读"). */
   memberReads: Record<string, number>;
   consultation?: ConsultationInfo;
+  /**
+   * A consultation transferred away from this viewer (types/transfer.ts): readable up to this seq,
+   * nothing written (the page shows it read-only).
+   */
+  readOnlyUpTo?: number;
 }
 
 export const sessionIdOf = (scene: Scene, to: string): string => `${scene}-${to}`;

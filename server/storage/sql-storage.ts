@@ -911,6 +911,11 @@ export abstract class SqlStorage implements Storage {
     const rows = await this.read(all<TransferRow>('SELECT * FROM consultation_transfers WHERE consultation_id = ? ORDER BY at_seq, at', consultationId));
     return rows.map(toTransfer);
   }
+
+  async transfersFrom(doctor: string): Promise<TransferRecord[]> {
+    const rows = await this.read(all<TransferRow>('SELECT * FROM consultation_transfers WHERE from_doctor = ? ORDER BY at, consultation_id', doctor));
+    return rows.map(toTransfer);
+  }
   confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined> {
     return this.write(this.confirmIdentityOp(id, identity));
   }

@@ -371,6 +371,8 @@ export interface Storage {
   transferConsultation(id: string, from: string, to: string, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord } | undefined>;
   /** Transfers of one consultation, oldest first. */
   transfersOf(consultationId: string): Promise<TransferRecord[]>;
+  /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading). */
+  transfersFrom(doctor: string): Promise<TransferRecord[]>;
   close(): Promise<void>;
 }
 

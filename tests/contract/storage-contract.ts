@@ -361,6 +361,8 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(moved).toMatchObject({ consultation: { doctor: next.account }, notice: { seq: 3 }, transfer: { consultationId: 'k1', from: doctor.account, to: next.account, atSeq: 2 } });
     expect(await storage.conversationMembers(teamConvId('k1'))).toEqual([next.account, patient.account].sort());
     expect(await storage.transfersOf('k1')).toEqual([moved?.transfer]);
+    expect(await storage.transfersFrom(doctor.account)).toEqual([moved?.transfer]);
+    expect(await storage.transfersFrom(next.account)).toEqual([]);
     expect(await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:2', {}))).toBeUndefined();
     await storage.setConsultationStatus('k1', 'closed');
     expect(await storage.transferConsultation('k1', next.account, doctor.account, notice(next.account, 'transfer:k1:3', {}))).toBeUndefined();

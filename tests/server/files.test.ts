@@ -252,16 +252,20 @@ describe('cards', () => {
     drugs: [{ name: '布洛芬缓释胶囊', spec: '0.3g×20粒', dosage: '每次 1 粒', frequency: '每日 2 次', days: 3 }],
   };
 
-  test('a patient cannot send a prescription; the doctor can, stamped by the server', async () => {
+  const summary = { card: 'summary', complaint: '咽痛三天', diagnosis: '急性上呼吸道感染', advice: '多饮水，三天后复诊' };
+
+  test('a patient cannot send a doctor’s card; the doctor can, stamped by the server; a prescription is issued, not sent', async () => {
     const p = await login(patient);
     const d = await login(doctor);
-    const msg = await expectError(p.request('send', media('custom', prescription)), 'forbidden');
+    const msg = await expectError(p.request('send', media('custom', summary)), 'forbidden');
     expect(msg).toContain('医生');
+    // Valid only signed and reviewed: tests/server/prescription*.test.ts.
+    expect(await expectError(d.request('send', media('custom', prescription)), 'forbidden')).toMatch(/开方/);
     const before = Date.now();
-    await d.request('send', media('custom', prescription));
+    await d.request('send', media('custom', summary));
     const push = await p.waitFor((f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg');
     const got = push.msg as Message;
-    expect(got.attach).toMatchObject({ ...prescription, doctor: doctor.name });
+    expect(got.attach).toMatchObject({ ...summary, doctor: doctor.name });
     expect((got.attach as { issuedAt: number }).issuedAt).toBeGreaterThanOrEqual(before);
   });
 

@@ -84,18 +84,14 @@ test('a refused upload fails with the server reason; a failed upload is uploaded
   ]);
 });
 
-test('the doctor sends a prescription and a location; the patient gets them as the server stamped them', async () => {
+test('the doctor sends a card and a location; the patient gets them as the server stamped them', async () => {
   const p = await client(patient);
   const d = await client(doctor);
-  await d.controller.sendCard(SESSION, {
-    card: 'prescription',
-    diagnosis: '过敏性皮炎',
-    drugs: [{ name: '氯雷他定片', spec: '10mg×6片', dosage: '每次 10mg', frequency: '每日 1 次', days: 5 }],
-  });
+  await d.controller.sendCard(SESSION, { card: 'summary', complaint: '皮肤瘙痒', diagnosis: '过敏性皮炎', advice: '避免接触过敏原' });
   await d.controller.sendLocation(SESSION, { lat: 30.25, lng: 120.17, title: '皮肤科门诊 3 楼' });
   await until(() => p.messages(SESSION).length === 2, 'patient got both');
   const [card, geo] = p.messages(SESSION);
-  expect(card).toMatchObject({ type: 'custom', attach: { card: 'prescription', doctor: '张医生', diagnosis: '过敏性皮炎' } });
+  expect(card).toMatchObject({ type: 'custom', attach: { card: 'summary', doctor: '张医生', diagnosis: '过敏性皮炎' } });
   expect(geo).toMatchObject({ type: 'geo', attach: { lat: 30.25, lng: 120.17, title: '皮肤科门诊 3 楼' } });
   expect(d.messages(SESSION).map((m) => m.status)).toEqual(['sent', 'sent']);
 });

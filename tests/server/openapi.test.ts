@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILE_PATH, UPLOAD_PATH } from '../../types/media';
 import { LINKS_PATH } from '../../server/miniapp';
+import { PHARMACISTS_PATH } from '../../server/prescriptions/http';
+import { RX_KEY_PATH } from '../../types/prescription';
 import { MINIAPP_LOGIN_PATH, MINIAPP_UNBIND_PATH } from '../../types/miniapp';
 import { NIM_TOKEN_PATH, NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH, RATINGS_PATH, RECORD_PATH } from '../../types/protocol';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
@@ -167,6 +169,12 @@ test('consultations, links, login, logout, revoke, upload, files and NIM answer 
   expect((await call('POST', '/api/logout', { headers: session })).status).toBe(401);
   expect((await call('POST', '/api/sessions/revoke', jsonBody('/api/sessions/revoke', { account: 'patient-oa' }, admin))).status).toBe(200);
   expect((await call('POST', '/api/sessions/revoke', { body: '{"account":"a b"}', headers: { ...admin, 'content-type': 'application/json' } })).status).toBe(400);
+
+  // Prescriptions: the key that verifies them; pharmacists created by the hospital.
+  expect((await call('GET', RX_KEY_PATH)).body.alg).toBe('ed25519');
+  expect((await call('POST', PHARMACISTS_PATH, jsonBody(PHARMACISTS_PATH, { account: 'pharmacist-oa', name: '吴药师' }, admin))).body.account.role).toBe('pharmacist');
+  expect((await call('POST', PHARMACISTS_PATH, { body: '{"account":"a b","name":"x"}', headers: { ...admin, 'content-type': 'application/json' } })).status).toBe(400);
+  expect((await call('POST', PHARMACISTS_PATH, jsonBody(PHARMACISTS_PATH, { account: 'pharmacist-ob', name: '钱药师' }))).status).toBe(401);
 });
 
 test('every route app.ts answers is documented, and every documented operation was called', () => {

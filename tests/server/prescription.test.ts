@@ -55,6 +55,15 @@ describe('issue', () => {
     expect(msgs.map((m) => m.attach)).toContainEqual(card);
   });
 
+  test('a prescription is not forwarded, by the doctor or the patient', async () => {
+    await server.storage.createConsultation({ id: 'c3', patient: patient.account, doctor: doctor.account, teamName: '二诊', consent: { version: 't', acceptedAt: 1, by: 'hospital' } });
+    const d = await login(doctor);
+    const p = await login(patient);
+    const { msg } = await d.request('prescribe', { sessionId: SESSION, idClient: rxClientId(), rx: draft() });
+    const forward = { sessionId: SESSION, from: doctor.account, idClient: msg.idClient, toSessionId: 'team-c3', newIdClient: rxClientId() };
+    for (const c of [d, p]) expect(await expectError(c.request('forward', forward), 'forbidden')).toMatch(/处方不能转发/);
+  });
+
   test('a retry with the same idClient returns the same prescription and stores one card', async () => {
     const d = await login(doctor);
     const idClient = rxClientId();

@@ -360,7 +360,7 @@ describe('second review: revocation reaches live connections, repeated sign-ins 
 });
 
 describe('second review: the rest of a message goes through the same filters', () => {
-  test('a location title and a fallback text are masked; a patient cannot forward a prescription; forward names an account', async () => {
+  test('a location title and a fallback text are masked; a patient cannot forward a doctor’s card; forward names an account', async () => {
     await start([
       { id: 'g1', patient: patientA },
       { id: 'g2', patient: patientA },
@@ -371,7 +371,7 @@ describe('second review: the rest of a message goes through the same filters', (
     const { msgs } = await d.request('history', { sessionId: 'team-g1', limit: 5 });
     expect(msgs[0]).toMatchObject({ body: '＊＊＊＊', attach: { title: '＊＊＊ 门诊楼' } });
 
-    const card = msg('g1', { type: 'custom', body: '', attach: { card: 'prescription', diagnosis: '感冒', drugs: [{ name: '药', dosage: '1片', frequency: '每日一次' }] } });
+    const card = msg('g1', { type: 'custom', body: '', attach: { card: 'labRequest', items: ['血常规'], reason: '感冒复查' } });
     await d.request('send', card);
     const forward = { sessionId: 'team-g1', from: doctor.account, idClient: card.msg.idClient, toSessionId: 'team-g2', newIdClient: 'fwd-card-0001' };
     await expectError(a.request('forward', forward), 'forbidden');

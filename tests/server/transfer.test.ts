@@ -57,6 +57,12 @@ test('the new doctor sees the whole history and takes over; the patient sees the
   expect(before.map((m) => m.seq)).toEqual([1, 2]);
   expect((await d.request('history', { sessionId: SESSION, beforeSeq: 99, limit: 50 })).msgs.map((m) => m.seq)).toEqual([1, 2]);
   expect(d.pushes.filter((f) => f.type === 'msg' && (f.msg.seq ?? 0) > 3)).toEqual([]);
+  // Listed read-only in the old doctor's sessions; sync gives what was before the transfer only.
+  const synced = await d.request('sync', { cursors: {} });
+  expect(synced.sessions.find((x) => x.id === SESSION)).toMatchObject({ readOnlyUpTo: 2, lastSeq: 2, unread: 0, lastMsg: { seq: 2 }, consultation: { doctor: next.account } });
+  expect(synced.msgs.filter((m) => m.sessionId === SESSION).map((m) => m.seq)).toEqual([1, 2]);
+  expect((await n.request('sync', { cursors: {} })).sessions.find((x) => x.id === SESSION)?.readOnlyUpTo).toBeUndefined();
+  await expectError(d.request('markRead', { sessionId: SESSION, seq: 2 }), 'forbidden');
   await expectError(d.request('send', text('还有问题吗')), 'forbidden');
   await expectError(d.request('typing', { sessionId: SESSION }), 'forbidden');
   await expectError(d.request('prescribe', { sessionId: SESSION, idClient: rxClientId(), rx: draft() }), 'forbidden');
@@ -98,6 +104,7 @@ test('transferred on, and back: each doctor it left reads up to when it left the
   await n.request('transfer', { sessionId: SESSION, to: doctor.account });
   // Back with the first doctor, who reads and writes everything again; the second reads up to their transfer.
   expect((await d.request('history', { sessionId: SESSION, limit: 50 })).msgs.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  expect((await d.request('sync', { cursors: {} })).sessions.filter((x) => x.id === SESSION)).toEqual([expect.not.objectContaining({ readOnlyUpTo: expect.anything() })]);
   await d.request('send', text('三'));
   expect((await n.request('history', { sessionId: SESSION, limit: 50 })).msgs.map((m) => m.seq)).toEqual([1, 2, 3]);
   await expectError(n.request('send', text('四')), 'forbidden');
