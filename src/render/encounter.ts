@@ -175,6 +175,16 @@ export function waitingLabel(since: number, now: number): string {
   return `已等待 ${h} 小时${minutes % 60 ? ` ${minutes % 60} 分钟` : ''}`;
 }
 
+/**
+ * Beside the session's name in the queue: sex and age of the confirmed identity, with its name where the
+ * record's name differs from the account's (a parent consulting for a child).
+ */
+export function subjectLine(s: SessionSummary): string | undefined {
+  const p = s.consultation?.subject;
+  if (!p) return undefined;
+  return [...(p.name !== s.name ? [p.name] : []), SEX_TEXT[p.sex], `${p.age}岁`].join(' · ');
+}
+
 /** The patient panel's line for the doctor: "王五 · 男 · 58岁". */
 export function panelLine(p: CareIdentity | MaskedIdentity): string {
   return [p.name, SEX_TEXT[p.sex], `${p.age}岁`].join(' · ');

@@ -147,7 +147,8 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   const d = await openAs(suite.browser, suite.server, doctor);
   await shown(d, '.queue-waiting').waitFor();
   expect(await shown(d, '.queue-waiting .session-time').textContent()).toMatch(/刚刚发起|已等待/);
-  expect(await shown(d, '.queue-waiting .session-name').textContent()).toBe('韩梅梅 · 女 · 36岁');
+  expect(await shown(d, '.queue-waiting .session-name').textContent()).toBe('韩梅梅');
+  expect(await shown(d, '.queue-waiting .queue-subject').textContent()).toBe('女 · 36岁');
   await shoot(d, 'doctor-queue', '.queue-waiting');
   await fill(d, '.queue-search', '王');
   await shown(d, '.sessions-empty').waitFor();

@@ -1,7 +1,7 @@
 import type { IntakeCard } from '../../types/encounter';
 import type { ConsultationInfo, SessionSummary } from '../../types/message';
 import type { RxCard } from '../../types/prescription';
-import { doctorQueue, intakeView, patientStep, rxView, startOfDay, waitingLabel } from '../../src/render/encounter';
+import { doctorQueue, intakeView, patientStep, rxView, startOfDay, subjectLine, waitingLabel } from '../../src/render/encounter';
 import { EMPTY_INTAKE, intakeForm } from '../../src/render/intake-form';
 import { EMPTY_DRUG, rxDraft } from '../../src/render/rx-form';
 
@@ -45,6 +45,13 @@ describe('doctorQueue', () => {
   test('search matches the patient’s name', () => {
     const q = doctorQueue(sessions, NOW, '王');
     expect([...q.waiting, ...q.inProgress, ...q.closedToday].map((s) => s.id)).toEqual(['王五']);
+  });
+
+  test('the queue names the record only where it is not the account’s own name', () => {
+    const child = session('韩梅梅', { subject: { name: '李小明', sex: 'male', age: 3, relation: 'child' } });
+    expect(subjectLine(child)).toBe('李小明 · 男 · 3岁');
+    expect(subjectLine(sessions[6])).toBe('男 · 58岁');
+    expect(subjectLine(sessions[0])).toBeUndefined();
   });
 
   test('waiting time in minutes, then hours', () => {

@@ -2,7 +2,7 @@ import { Button, Input, Text, View } from '@tarojs/components';
 import { useMemo, useState } from 'react';
 import type { SessionSummary } from '../../../types/message';
 import { chat } from '../../chat';
-import { doctorQueue, panelLine, patientName, QUEUE_TABS, waitingLabel, type QueueTab } from '../../render/encounter';
+import { doctorQueue, patientName, QUEUE_TABS, subjectLine, waitingLabel, type QueueTab } from '../../render/encounter';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
 
@@ -48,7 +48,8 @@ export function DoctorQueue({ sessions, me, now, open }: Props) {
             </View>
             <View className='session-main'>
               <View className='session-line'>
-                <Text className='session-name'>{c?.subject ? panelLine(c.subject) : s.name}</Text>
+                <Text className='session-name'>{s.name}</Text>
+                {subjectLine(s) && <Text className='queue-subject'>{subjectLine(s)}</Text>}
                 {c?.intake?.allergies && <Text className='queue-allergy'>过敏</Text>}
                 <Text className='session-time'>
                   {tab === 'waiting' ? waitingLabel(c?.createdAt ?? s.lastMsg?.time ?? now, now) : s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}
