@@ -185,6 +185,25 @@ export function subjectLine(s: SessionSummary): string | undefined {
   return [...(p.name !== s.name ? [p.name] : []), SEX_TEXT[p.sex], `${p.age}岁`].join(' · ');
 }
 
+/** What the pharmacist reads beside a prescription: who it is for and the intake's review fields (allergies apart). */
+export function reviewRows(item: { patient?: { name: string; sex: Sex; age: number }; intake?: { complaint: string; allergies: string[]; medications: string[]; diagnosis: string } }): {
+  rows: CardRow[];
+  allergies?: string;
+} {
+  const { patient: p, intake: i } = item;
+  const rows: CardRow[] = [
+    ...(p ? [{ label: '患者', value: [p.name, SEX_TEXT[p.sex], `${p.age}岁`].join(' · ') }] : []),
+    ...(i
+      ? [
+          { label: '主诉', value: i.complaint },
+          { label: '既往诊断', value: i.diagnosis },
+          { label: '用药', value: list(i.medications, '无') },
+        ]
+      : []),
+  ];
+  return { rows, ...(i?.allergies.length ? { allergies: i.allergies.join('、') } : {}) };
+}
+
 /** The patient panel's line for the doctor: "王五 · 男 · 58岁". */
 export function panelLine(p: CareIdentity | MaskedIdentity): string {
   return [p.name, SEX_TEXT[p.sex], `${p.age}岁`].join(' · ');

@@ -184,6 +184,9 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   const ph = await openAs(suite.browser, suite.server, pharmacist);
   await shown(ph, '.review-item').waitFor();
   expect(await shown(ph, '.review-item').textContent()).toContain('苯磺酸氨氯地平片');
+  // What the review needs beside the card: the masked patient and the intake, allergies in red.
+  expect(await shown(ph, '.review-item').textContent()).toContain('韩** · 女 · 36岁');
+  expect(await shown(ph, '.review-item .intake-allergies').textContent()).toBe('青霉素');
   expect(await ph.$$('.input-field')).toHaveLength(0);
   await shoot(ph, 'review', '.review-item');
   await review(ph, 'reject', '数量超过 4 周用量');

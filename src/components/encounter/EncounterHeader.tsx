@@ -33,6 +33,9 @@ export function EncounterHeader({ role, encounter }: { role?: Role; encounter?: 
             {allergies.length ? `过敏：${allergies.join('、')}` : '无已知过敏'}
           </Text>
         )}
+        {encounter.doctorRating && encounter.doctorRating.count > 0 && (
+          <Text className='patient-panel-rating'>{`我的评分 ★ ${encounter.doctorRating.average.toFixed(1)}（${encounter.doctorRating.count} 条）`}</Text>
+        )}
       </View>
     );
   }
@@ -65,11 +68,16 @@ export function EncounterGate({ sessionId, consultation, role }: { sessionId: st
 }
 
 /** After closing: the patient's way to rate (once), or to see their rating. */
-export function RateEntry({ sessionId, consultation, role }: { sessionId: string; consultation?: ConsultationInfo; role?: Role }) {
+export function RateEntry({ sessionId, consultation, role, encounter }: { sessionId: string; consultation?: ConsultationInfo; role?: Role; encounter?: EncounterView }) {
   if (role !== 'patient' || consultation?.status !== 'closed') return null;
+  // 追问: what the server counts as left after closing (types/encounter.ts followUpsLeft).
+  const left = encounter?.followUp?.left;
   return (
-    <Text className='encounter-rate' onClick={() => void Taro.navigateTo({ url: `/consult/rate/index?id=${encodeURIComponent(sessionId)}` })}>
-      {consultation.rated ? '查看我的评价' : '评价本次问诊'}
-    </Text>
+    <View>
+      <Text className='encounter-rate' onClick={() => void Taro.navigateTo({ url: `/consult/rate/index?id=${encodeURIComponent(sessionId)}` })}>
+        {consultation.rated ? '查看我的评价' : '评价本次问诊'}
+      </Text>
+      {left !== undefined && left > 0 && <Text className='encounter-follow-up'>{`问诊已结束，还可追问 ${left} 条`}</Text>}
+    </View>
   );
 }

@@ -237,7 +237,7 @@ export default function ChatPage() {
       <ConnectionBanner />
       {consultation && !readOnly && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
       <EncounterHeader role={me?.role} encounter={encounter} />
-      <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
+      <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} encounter={encounter} />
       <EncounterCardsContext.Provider value={cards}>
       <MessageList
         items={items}

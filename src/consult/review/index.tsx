@@ -9,6 +9,7 @@ import { EncounterCardsContext } from '../../components/encounter/context';
 import { toastError } from '../../components/encounter/useEncounter';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
+import { reviewRows } from '../../render/encounter';
 import { useChat } from '../../store';
 import '../../components/encounter/encounter.css';
 import '../chat/index.css';
@@ -64,30 +65,46 @@ export default function ReviewPage() {
       <Text className='form-title'>{me ? `${me.name}，待审核处方 ${items.length} 张` : '待审核处方'}</Text>
       {connected && !items.length && <Text className='form-hint review-empty'>暂无待审核的处方</Text>}
       <EncounterCardsContext.Provider value={{ role: 'pharmacist', rxStates: states, corrected: new Set() }}>
-        {items.map(({ prescription: p }) => (
-          <View key={p.rx.id} className='form-section review-item'>
-            <RxBody card={p} />
-            <Input
-              className='form-input review-reason'
-              value={reasons[p.rx.id] ?? ''}
-              placeholder='不通过的原因（驳回时必填）'
-              onInput={(e) => setReasons((old) => ({ ...old, [p.rx.id]: e.detail.value }))}
-            />
-            <View className='form-tags'>
-              <Button className='form-button review-approve' size='mini' disabled={busy === p.rx.id} onClick={() => review(p.rx.id, 'approve')}>
-                通过
-              </Button>
-              <Button
-                className='form-button form-button-secondary review-reject'
-                size='mini'
-                disabled={busy === p.rx.id}
-                onClick={() => review(p.rx.id, 'reject')}
-              >
-                驳回
-              </Button>
+        {items.map((item) => {
+          const p = item.prescription;
+          const about = reviewRows(item);
+          return (
+            <View key={p.rx.id} className='form-section review-item'>
+              {about.rows.map((row) => (
+                <View key={row.label} className='msg-card-row review-about'>
+                  <Text className='msg-card-label'>{row.label}</Text>
+                  <Text className='msg-card-value'>{row.value}</Text>
+                </View>
+              ))}
+              {item.intake && (
+                <View className='msg-card-row review-about'>
+                  <Text className='msg-card-label'>过敏</Text>
+                  <Text className={about.allergies ? 'msg-card-value intake-allergies' : 'msg-card-value'}>{about.allergies ?? '无已知过敏'}</Text>
+                </View>
+              )}
+              <RxBody card={p} />
+              <Input
+                className='form-input review-reason'
+                value={reasons[p.rx.id] ?? ''}
+                placeholder='不通过的原因（驳回时必填）'
+                onInput={(e) => setReasons((old) => ({ ...old, [p.rx.id]: e.detail.value }))}
+              />
+              <View className='form-tags'>
+                <Button className='form-button review-approve' size='mini' disabled={busy === p.rx.id} onClick={() => review(p.rx.id, 'approve')}>
+                  通过
+                </Button>
+                <Button
+                  className='form-button form-button-secondary review-reject'
+                  size='mini'
+                  disabled={busy === p.rx.id}
+                  onClick={() => review(p.rx.id, 'reject')}
+                >
+                  驳回
+                </Button>
+              </View>
             </View>
-          </View>
-        ))}
+          );
+        })}
       </EncounterCardsContext.Provider>
     </View>
   );
