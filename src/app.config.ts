@@ -34,6 +34,9 @@ const weappOnly =
         // Only the components a page uses are injected when it opens (WeChat's quality check asks for it).
         lazyCodeLoading: 'requiredComponents' as const,
         ...privateInfos,
+        // Colours follow the system's dark mode: the window's from theme.json, the pages' from app.css.
+        darkmode: true,
+        themeLocation: 'theme.json',
       }
     : target === 'tt'
       ? privateInfos
@@ -45,14 +48,32 @@ export default defineAppConfig({
   pages: ['pages/entry/index', 'pages/settings/index', 'pages/privacy/index'],
   // The chat lives in a subpackage: the main package (2 MB limit) keeps only the SMS-link entry, and
   // whatever only the chat uses – the NIM SDK in NIM builds among it – downloads with the subpackage.
-  subPackages: [{ root: 'consult', pages: ['sessions/index', 'chat/index'] }],
+  // The encounter's pages (issue 17) go with the chat: identity → consent → intake before it, the rating
+  // after; the doctor's prescription form and 常用语; the pharmacist's review.
+  subPackages: [
+    {
+      root: 'consult',
+      pages: [
+        'sessions/index',
+        'chat/index',
+        'identity/index',
+        'consent/index',
+        'intake/index',
+        'rate/index',
+        'prescribe/index',
+        'replies/index',
+        'review/index',
+        'transfer/index',
+      ],
+    },
+  ],
   // The entry page leads straight into the chat: fetch the subpackage while it signs in.
   preloadRule: { 'pages/entry/index': { network: 'all', packages: ['consult'] } },
   window: {
     navigationBarTitleText: '在线问诊',
-    navigationBarBackgroundColor: '#ffffff',
-    navigationBarTextStyle: 'black',
-    backgroundColor: '#f3f4f6',
+    ...(target === 'weapp'
+      ? { navigationBarBackgroundColor: '@navBgColor', navigationBarTextStyle: '@navTextStyle', backgroundColor: '@bgColor' }
+      : { navigationBarBackgroundColor: '#ffffff', navigationBarTextStyle: 'black', backgroundColor: '#f3f4f6' }),
   },
   ...permission,
   ...weappOnly,

@@ -6,11 +6,11 @@
 import type { CardDraft } from '../../types/cards';
 import type { GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
-import type { ConsultationAction, Message, MessageType, ReplyRef } from '../../types/message';
+import type { ConsultationAction, ConsultationInfo, Message, MessageType, ReplyRef } from '../../types/message';
 import { parseSessionId } from '../../types/message';
-import { HISTORY_PAGE_MAX } from '../../types/protocol';
+import { HISTORY_PAGE_MAX, mayRequest, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
-import type { ImError, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
+import type { EncounterRequest, ImError, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
@@ -88,6 +88,7 @@ export class ChatController {
       this.store.getState().setMe(me);
       this.drafts.restore(me.account);
       this.sender.restore(me.account);
+      if (!this.chats()) this.setPhase('synced');
     });
     this.started = { token, done };
     done.catch(() => {
@@ -141,8 +142,11 @@ export class ChatController {
    */
   private async catchUp(attempt = 0): Promise<void> {
     if (this.sync.running) return;
+    if (!this.chats()) return this.setPhase('synced');
     this.setPhase('syncing');
     const outcome = await this.sync.catchUp();
+    // The first sync may go out before sign-in has said who this is.
+    if (!this.chats()) return this.setPhase('synced');
     if (outcome.kind === 'synced') {
       this.setPhase('synced');
       void this.sender.pump();
@@ -163,6 +167,12 @@ export class ChatController {
     const me = s.me?.account;
     const sessions = new Set(msgs.filter((m) => m.from !== me && m.seq !== undefined).map((m) => m.sessionId));
     for (const id of sessions) if (id !== s.currentSessionId) this.deliveredMarks.schedule(id);
+  }
+
+  /** A pharmacist takes part in no conversation: nothing to sync, the connection is ready once signed in. */
+  private chats(): boolean {
+    const me = this.store.getState().me;
+    return !me || mayRequest(me.role, 'sync');
   }
 
   private newMessage(sessionId: string, type: MessageType, body: string, attach?: Record<string, unknown>): Message | undefined {
@@ -295,6 +305,21 @@ export class ChatController {
   /** Accept, close or cancel this session's consultation; resolves with an error text, or undefined. */
   changeConsultation(sessionId: string, action: ConsultationAction): Promise<string | undefined> {
     return this.listReply(async () => (await this.provider.changeConsultation(sessionId, action)).notice);
+  }
+
+  /**
+   * An encounter request (identity, consent, intake, rating, quick replies, prescriptions, transfer).
+   * What its reply says of the consultation, and any stored message it made (a notice, the intake or
+   * prescription card), goes into the store before the reply is returned; failures reject (ImError).
+   */
+  async encounter<T extends EncounterRequest>(type: T, req: RequestMap[T]['req']): Promise<RequestMap[T]['res']> {
+    const res = await this.provider.encounter(type, req);
+    const { consultation, notice, msg } = res as { consultation?: ConsultationInfo; notice?: Message; msg?: Message };
+    const sessionId = (req as { sessionId?: string }).sessionId ?? msg?.sessionId ?? notice?.sessionId;
+    if (consultation && sessionId) this.store.getState().setConsultation(sessionId, consultation);
+    const made = [notice, msg].filter((m): m is Message => m !== undefined);
+    if (made.length) this.store.getState().receive(made);
+    return res;
   }
 
   /** A request whose reply is a stored message for the list: into the store, or the error text to show. */

@@ -10,7 +10,7 @@ import type {
   SessionSummary,
 } from '../../types/message';
 import type { FileAttach, MediaKind } from '../../types/media';
-import type { ErrorCode } from '../../types/protocol';
+import type { ErrorCode, RequestMap } from '../../types/protocol';
 import type { LocalFile } from '../platform/files';
 
 /** Provider-neutral connection states; the store mirrors them for the banner. */
@@ -45,6 +45,25 @@ export const connectionLost = (e: unknown): boolean => {
   const code = errorCodeOf(e);
   return code === 'disconnected' || code === 'offline';
 };
+
+/**
+ * Requests of the medical encounter and its prescriptions (issue 17): identity, consent, intake, rating,
+ * quick replies, prescribing, review, renewal, transfer. Our server's only: NIM has no such service.
+ */
+export const ENCOUNTER_REQUESTS = [
+  'encounter',
+  'identity',
+  'consent',
+  'intake',
+  'rate',
+  'quickReplies',
+  'prescribe',
+  'review',
+  'prescriptions',
+  'renewRx',
+  'transfer',
+] as const;
+export type EncounterRequest = (typeof ENCOUNTER_REQUESTS)[number];
 
 export interface ProviderEvents {
   /** Live messages pushed by the server (not replies to our own requests). */
@@ -127,6 +146,8 @@ export interface ImProvider {
   recall(sessionId: string, idClient: string): Promise<Message>;
   /** Accept, close or cancel the consultation of a session; resolves with the stored notice. */
   changeConsultation(sessionId: string, action: ConsultationAction): Promise<{ consultation: ConsultationInfo; notice: Message }>;
+  /** One encounter request (see ENCOUNTER_REQUESTS); rejects with 'unsupported' where the backend has none. */
+  encounter<T extends EncounterRequest>(type: T, req: RequestMap[T]['req']): Promise<RequestMap[T]['res']>;
   /** Tells the others in the session that we are typing. Best effort. */
   typing(sessionId: string): void;
   /** The app came back to the foreground: check the connection now instead of at the next ping. */

@@ -3,6 +3,7 @@
  * a safe fallback instead of breaking the list, since older clients will meet newer card kinds.
  */
 import type { Card } from '../../types/cards';
+import { isIntakeCard, isRxCard } from './encounter';
 import { dateTimeLabel } from './time';
 
 export interface CardRow {
@@ -97,6 +98,8 @@ export function cardView(attach: unknown): CardView {
 
 /** One line for the sessions list. */
 export function cardPreview(attach: unknown): string {
+  if (isIntakeCard(attach)) return '[问诊单]';
+  if (isRxCard(attach)) return '[电子处方]';
   const v = cardView(attach);
   return v.kind === 'unknown' ? '[卡片]' : `[${v.title}]`;
 }

@@ -1,5 +1,5 @@
 import { createStore, useStore } from 'zustand';
-import type { Ack, Account, Message, PresenceInfo, SessionSummary } from '../../types/message';
+import type { Ack, Account, ConsultationInfo, Message, PresenceInfo, SessionSummary } from '../../types/message';
 import * as R from './reducers';
 
 export type { ChatState, ConnectionPhase, SessionMessages } from './reducers';
@@ -27,6 +27,7 @@ export interface ChatActions {
   setTyping(sessionId: string, account: string | undefined): void;
   setUnread(sessionId: string, unread: number): void;
   setUploadProgress(idClient: string, fraction: number | undefined): void;
+  setConsultation(sessionId: string, consultation: ConsultationInfo): void;
 }
 
 export type ChatStore = ReturnType<typeof createChatStore>;
@@ -65,6 +66,7 @@ export function createChatStore() {
       setTyping: (sessionId, account) => run((tx) => R.setTyping(tx, sessionId, account)),
       setUnread: (sessionId, unread) => run((tx) => R.setUnread(tx, sessionId, unread)),
       setUploadProgress: (idClient, fraction) => run((tx) => R.setUploadProgress(tx, idClient, fraction)),
+      setConsultation: (sessionId, c) => run((tx) => R.setConsultation(tx, sessionId, c)),
     };
   });
 }

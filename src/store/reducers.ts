@@ -9,7 +9,7 @@
  * session's length, and one path in the tries of sessions; every other session's objects stay the
  * same objects (`===`), so React re-renders only what shows them.
  */
-import type { Ack, Account, Message, PresenceInfo, SessionSummary } from '../../types/message';
+import type { Ack, Account, ConsultationInfo, Message, PresenceInfo, SessionSummary } from '../../types/message';
 import { consultationChange, parseSessionId, recallTarget, recalledView } from '../../types/message';
 import { MessageOrder } from './otree';
 import { compareMessages } from './order';
@@ -493,6 +493,12 @@ export function setUnread(tx: Tx, sessionId: string, unread: number): void {
   if (tx.get('currentSessionId') === sessionId) return;
   const session = tx.editSummary(sessionId);
   if (session) session.unread = unread;
+}
+
+/** The server's answer to an encounter request (consent, identity, accept…) replaces the consultation it holds. */
+export function setConsultation(tx: Tx, sessionId: string, consultation: ConsultationInfo): void {
+  const session = tx.editSummary(sessionId);
+  if (session) session.consultation = { ...consultation };
 }
 
 /** Cursors for sync: per session, the seq up to which nothing is missing. */

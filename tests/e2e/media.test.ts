@@ -138,27 +138,29 @@ test('only the doctor has cards; the prescription arrives with its fields', asyn
 
   await doctor.click('.more-toggle');
   await doctor.click('.more-item-prescription');
-  await doctor.click('.card-submit');
-  expect(await doctor.textContent('.card-error')).toBe('请填写诊断');
-  await doctor.fill('.card-input-diagnosis input', '慢性浅表性胃炎');
-  await doctor.fill('.card-drug-name input', '奥美拉唑肠溶胶囊');
-  await doctor.fill('.card-drug-spec input', '20mg×14粒');
-  await doctor.fill('.card-drug-dosage input', '每次 20mg');
-  await doctor.fill('.card-drug-frequency input', '每日 1 次，早餐前');
-  await doctor.fill('.card-drug-days input', '14');
-  await doctor.fill('.card-input-note input', '忌辛辣，规律饮食');
+  // The prescription form (issue 17): what is missing is said before anything is sent.
+  await doctor.click('.rx-submit');
+  await doctor.waitForSelector('text=请填写诊断');
+  await doctor.fill('.rx-diagnosis input', '慢性浅表性胃炎');
+  await doctor.fill('.rx-drug-name input', '奥美拉唑肠溶胶囊');
+  await doctor.fill('.rx-drug-specification input', '20mg×14粒/盒');
+  await doctor.fill('.rx-drug-dosage input', '每次 20mg');
+  await doctor.fill('.rx-drug-usage input', '口服，每日 1 次，早餐前');
+  await doctor.fill('.rx-note textarea', '忌辛辣，规律饮食');
   await doctor.screenshot({ path: join(ARTIFACTS, 'media-card-composer.png') });
-  await doctor.click('.card-submit');
-  expect(await doctor.$$('.card-composer')).toHaveLength(0);
+  await doctor.click('.rx-submit');
+  await doctor.waitForSelector('.rx-submit', { state: 'hidden' });
 
-  await patient.waitForSelector('.msg-row.theirs .msg-card-prescription', { timeout: 15_000 });
-  const card = await patient.$$eval('.msg-row.theirs .msg-card-prescription', ([el]) => ({
+  await patient.waitForSelector('.msg-row.theirs .msg-card-rx', { timeout: 15_000 });
+  const card = await patient.$$eval('.msg-row.theirs .msg-card-rx', ([el]) => ({
     title: el.querySelector('.msg-card-title')?.textContent,
+    state: el.querySelector('.rx-state')?.textContent,
     values: [...el.querySelectorAll('.msg-card-value')].map((v) => v.textContent),
     footer: el.querySelector('.msg-card-footer')?.textContent,
   }));
   expect(card.title).toBe('电子处方');
-  expect(card.values).toEqual(['慢性浅表性胃炎', '奥美拉唑肠溶胶囊（20mg×14粒），每次 20mg，每日 1 次，早餐前，共 14 天', '忌辛辣，规律饮食']);
+  expect(card.state).toBe('待审核');
+  expect(card.values).toEqual(['慢性浅表性胃炎', '奥美拉唑肠溶胶囊（20mg×14粒/盒）× 1盒，每次 20mg，口服，每日 1 次，早餐前', '忌辛辣，规律饮食']);
   expect(card.footer).toMatch(/^张医生 开具于 \d{4}年\d+月\d+日 \d\d:\d\d$/);
 });
 

@@ -47,13 +47,15 @@ test('the doctor sends a prescription and closes the consultation; the patient s
   expect(await patient.$$('.consultation-close')).toHaveLength(0);
 
   await doctor.click('.more-toggle');
+  // The prescription form (issue 17): signed by the server, pending a pharmacist's review.
   await doctor.click('.more-item-prescription');
-  await doctor.fill('.card-input-diagnosis input', '急性咽炎');
-  await doctor.fill('.card-drug-name input', '蓝芩口服液');
-  await doctor.fill('.card-drug-dosage input', '每次 10ml');
-  await doctor.fill('.card-drug-frequency input', '每日 3 次');
-  await doctor.click('.card-submit');
-  await patient.waitForSelector('.msg-row.theirs .msg-card-prescription', { timeout: 15_000 });
+  await doctor.fill('.rx-diagnosis input', '急性咽炎');
+  await doctor.fill('.rx-drug-name input', '蓝芩口服液');
+  await doctor.fill('.rx-drug-specification input', '10ml×12支/盒');
+  await doctor.fill('.rx-drug-dosage input', '每次 10ml');
+  await doctor.fill('.rx-drug-usage input', '口服，每日 3 次');
+  await doctor.click('.rx-submit');
+  await patient.waitForSelector('.msg-row.theirs .msg-card-rx', { timeout: 15_000 });
 
   await doctor.click('.consultation-close');
   await doctor.click('.taro-model__confirm');
@@ -63,7 +65,7 @@ test('the doctor sends a prescription and closes the consultation; the patient s
   expect(await patient.textContent('.consultation-status')).toBe('已结束');
   const tips = await patient.$$eval('.msg-tip', (els) => els.map((e) => e.textContent));
   expect(tips).toContain('张医生已结束本次问诊');
-  expect(await patient.textContent('.msg-row.theirs .msg-card-prescription .msg-card-value')).toBe('急性咽炎');
+  expect(await patient.textContent('.msg-row.theirs .msg-card-rx .msg-card-value')).toBe('急性咽炎');
   await doctor.waitForSelector('.consultation-ended');
   await patient.screenshot({ path: join(ARTIFACTS, 'workflow-closed-patient.png') });
 

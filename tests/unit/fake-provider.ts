@@ -23,6 +23,7 @@ export class FakeProvider implements ImProvider {
   forward = jest.fn();
   recall = jest.fn();
   changeConsultation = jest.fn();
+  encounter = jest.fn();
   typing = jest.fn();
   resume = jest.fn();
   on<E extends keyof ProviderEvents>(event: E, handler: ProviderEvents[E]): () => void {

@@ -406,7 +406,15 @@ function simulateTick(): Promise<void> {
 test('the build output holds the pages the app config lists, and what WeChat requires of app.json', () => {
   const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as Record<string, unknown>;
   expect(app.pages).toEqual(['pages/entry/index', 'pages/settings/index', 'pages/privacy/index']);
-  expect(app.subPackages).toEqual([{ root: 'consult', pages: ['sessions/index', 'chat/index'] }]);
+  expect(app.subPackages).toEqual([
+    {
+      root: 'consult',
+      pages: ['sessions/index', 'chat/index', 'identity/index', 'consent/index', 'intake/index', 'rate/index', 'prescribe/index', 'replies/index', 'review/index', 'transfer/index'],
+    },
+  ]);
+  // Dark mode: the window's colours come from theme.json, which is in the output.
+  expect(app).toMatchObject({ darkmode: true, themeLocation: 'theme.json', window: { navigationBarBackgroundColor: '@navBgColor' } });
+  expect(JSON.parse(readFileSync(join(DIST, 'theme.json'), 'utf8'))).toMatchObject({ dark: { navBgColor: expect.any(String) } });
   expect(app.requiredPrivateInfos).toEqual(['chooseLocation']);
   expect(app.sitemapLocation).toBe('sitemap.json');
   expect(JSON.parse(readFileSync(join(DIST, 'sitemap.json'), 'utf8'))).toMatchObject({ rules: [{ action: 'disallow', page: '*' }] });
@@ -533,4 +541,57 @@ test('设置 shows whether reminders are on, switches them off, and 开启提醒
   expect(after.enabled).toBe(true);
   expect(after.consents).toEqual([{ platform: 'weapp', template: TEMPLATE, remaining: 2 }]);
   page.detach();
+});
+
+/** The hospital's system opens a consultation (jsdom has no fetch). */
+function openConsultation(body: Record<string, unknown>): Promise<number> {
+  return new Promise((done, fail) => {
+    const json = JSON.stringify(body);
+    const req = request(`${server.url}/api/consultations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode ?? 0));
+    });
+    req.on('error', fail);
+    req.end(json);
+  });
+}
+
+test('the consent and intake pages render on the weapp; agreeing records the consent', async () => {
+  const id = 'weapp-encounter';
+  const status = await openConsultation({
+    id,
+    patient: { account: DEMO.patient.account, name: DEMO.patient.name },
+    doctor: { account: DEMO.doctor.account, name: DEMO.doctor.name },
+    identity: { name: '李娜', idNumber: '110101199001011234', sex: 'female', birthDate: '1990-01-01', relation: 'self' },
+  });
+  expect(status).toBe(201);
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+
+  const consent = sim.open('consult/consent/index', { id: `team-${id}` });
+  const text = () => consent.dom?.textContent ?? '';
+  await until(() => text().includes('版本'), 'the consent text with its version');
+  expect(text()).toContain('互联网诊疗知情同意书');
+  expect(text()).toContain('就诊人：李* · 女');
+  await tap(consent.querySelector('.consent-agree'));
+  await until(() => text().includes('☑'), 'the box ticked');
+  await tap(consent.querySelector('.consent-submit'));
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  const consented = async () => (await doctor.request('encounter', { sessionId: `team-${id}` })).consultation.consent;
+  for (let i = 0; i < 100 && !(await consented()); i++) await simulateTick();
+  expect(await consented()).toMatchObject({ by: 'patient', version: expect.any(String) });
+  doctor.close();
+  consent.detach();
+
+  const intake = sim.open('consult/intake/index', { id: `team-${id}` });
+  const form = () => intake.dom?.textContent ?? '';
+  await until(() => form().includes('提交问诊单'), 'the intake form');
+  for (const label of ['主诉', '持续时间', '症状', '过敏史', '正在使用的药物', '既往诊断']) expect(form()).toContain(label);
+  expect(intake.querySelectorAll('.intake-symptom').length).toBeGreaterThan(5);
+  await tap(intake.querySelector('.intake-no-allergies'));
+  await until(() => intake.querySelector('.intake-allergies') === undefined, 'the allergy field gone with 无已知过敏');
+  intake.detach();
 });

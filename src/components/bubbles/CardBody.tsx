@@ -1,9 +1,18 @@
 import { Text, View } from '@tarojs/components';
 import { useMemo } from 'react';
 import { cardView } from '../../render/cards';
+import { isIntakeCard, isRxCard } from '../../render/encounter';
+import { IntakeBody } from './IntakeBody';
+import { RxBody } from './RxBody';
 
-/** A prescription, lab request, follow-up or summary; unknown cards show a safe notice. */
+/** The intake, a signed prescription, or a lab request, follow-up or summary; unknown cards show a safe notice. */
 export function CardBody({ attach }: { attach: unknown }) {
+  if (isIntakeCard(attach)) return <IntakeBody card={attach} />;
+  if (isRxCard(attach)) return <RxBody card={attach} />;
+  return <PlainCard attach={attach} />;
+}
+
+function PlainCard({ attach }: { attach: unknown }) {
   const card = useMemo(() => cardView(attach), [attach]);
   return (
     <View className={`msg-card msg-card-${card.kind}`}>

@@ -17,13 +17,23 @@ import { CancelledError, PLATFORM } from '../../platform/env';
 import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
 import { MessageList } from '../../components/MessageList';
+import { EncounterCardsContext } from '../../components/encounter/context';
+import { EncounterGate, EncounterHeader, RateEntry } from '../../components/encounter/EncounterHeader';
+import { QuickReplies } from '../../components/encounter/QuickReplies';
+import { toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { useQuickReplies } from '../../components/encounter/useQuickReplies';
 import { useChatSession } from '../../components/useChatSession';
 import { SearchPanel } from '../../components/SearchPanel';
+import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
+import { isRxCard, patientStep, transferredAway } from '../../render/encounter';
 import { presenceText } from '../../render/time';
+import { prescriptionStates } from '../../../types/prescription';
 import type { MessageAction, QuoteView } from '../../render/timeline';
 import { buildTimeline, localQuote, messageActions, quoteView } from '../../render/timeline';
 import { chatStore, useChat } from '../../store';
+// The encounter's parts in this page (cards, panel, gate, 常用语, the queue) are styled there.
+import '../../components/encounter/encounter.css';
 import './index.css';
 
 const CARD_ACTIONS: Record<CardKind, { label: string; icon: string }> = {
@@ -54,6 +64,7 @@ export default function ChatPage() {
   const [searching, setSearching] = useState(false);
   const [jumpTo, setJumpTo] = useState<{ key: string }>();
   const draft = useChat((s) => s.drafts[sessionId]);
+  const look = usePageStyle();
 
   // Medical conversations stay out of screenshots and recordings where the platform allows it.
   useDidShow(() => guardCapture(true));
@@ -129,6 +140,28 @@ export default function ChatPage() {
     [jump],
   );
 
+  // Issue 17: the doctor's identity or the patient panel, the prescriptions' review states, 常用语.
+  const { view: encounter } = useEncounter(sessionId);
+  const step = patientStep(session?.consultation, me?.role);
+  const readOnly = transferredAway(session?.consultation, me);
+  const quick = useQuickReplies(me?.role === 'doctor');
+  const cards = useMemo(() => {
+    const msgs = loaded ? loaded.order.toArray() : [];
+    const corrected = new Set(msgs.flatMap((m) => (isRxCard(m.attach) && m.attach.rx.corrects ? [m.attach.rx.corrects] : [])));
+    const q = `?id=${encodeURIComponent(sessionId)}`;
+    return {
+      role: me?.role,
+      rxStates: prescriptionStates(msgs),
+      corrected,
+      onRenew: (prescriptionId: string) =>
+        void chat()
+          .encounter('renewRx', { prescriptionId })
+          .then(() => Taro.showToast({ title: '已向医生申请续方', icon: 'success' }))
+          .catch(toastError),
+      onCorrect: (id: string) => void Taro.navigateTo({ url: `/consult/prescribe/index${q}&corrects=${encodeURIComponent(id)}` }),
+    };
+  }, [loaded, me?.role, sessionId]);
+
   const consultation = useMemo(
     () => (session?.consultation && me ? consultationView(session.consultation, me.role, Date.now()) : undefined),
     [session?.consultation, me],
@@ -199,7 +232,14 @@ export default function ChatPage() {
         : []),
     ];
     if (me?.role === 'doctor') {
-      for (const kind of CARD_KINDS) list.push({ key: kind, ...CARD_ACTIONS[kind], run: () => setComposing(kind) });
+      // A prescription is signed by the hospital and reviewed by a pharmacist (issue 17): its own page.
+      const rx = `/consult/prescribe/index?id=${encodeURIComponent(sessionId)}`;
+      for (const kind of CARD_KINDS) {
+        const run = kind === 'prescription' ? () => void Taro.navigateTo({ url: rx }) : () => setComposing(kind);
+        list.push({ key: kind, ...CARD_ACTIONS[kind], run });
+      }
+      const transfer = `/consult/transfer/index?id=${encodeURIComponent(sessionId)}`;
+      list.push({ key: 'transfer', label: '转诊', icon: '↪️', run: () => void Taro.navigateTo({ url: transfer }) });
     }
     // Search the chat: in this panel on every platform (mini programs have no header of ours).
     list.push({ key: 'search', label: '搜索', icon: '🔍', run: () => setSearching(true) });
@@ -244,7 +284,7 @@ export default function ChatPage() {
   }, []);
 
   return (
-    <View className='chat'>
+    <View className={`chat ${look.className}`} style={look.style}>
       {process.env.TARO_ENV === 'h5' && (
         <View className='chat-header'>
           <Text className='chat-back' onClick={toList}>
@@ -260,7 +300,10 @@ export default function ChatPage() {
         </View>
       )}
       <ConnectionBanner />
-      {consultation && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
+      {consultation && !readOnly && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
+      <EncounterHeader role={me?.role} encounter={encounter} />
+      <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} encounter={encounter} />
+      <EncounterCardsContext.Provider value={cards}>
       <MessageList
         items={items}
         showNick={session?.scene === 'team' && !session.consultation}
@@ -271,11 +314,21 @@ export default function ChatPage() {
         onQuoteTap={onQuoteTap}
         jumpTo={jumpTo}
       />
-      {consultation?.closedReason ? (
+      </EncounterCardsContext.Provider>
+      {readOnly ? (
+        <View className='consultation-ended transferred-away'>
+          <Text>本次问诊已转诊给其他医生，您可查看转诊前的记录</Text>
+        </View>
+      ) : step === 'identity' || step === 'consent' ? (
+        <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
+      ) : consultation?.closedReason ? (
         <View className='consultation-ended'>
           <Text>{consultation.closedReason}</Text>
         </View>
       ) : (
+        <>
+        {step === 'intake' && <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />}
+        {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={(text) => setFill({ text })} />}
         <InputBar
           onSend={send}
           disabled={!me}
@@ -288,6 +341,7 @@ export default function ChatPage() {
           onCancelQuote={() => setQuoting(undefined)}
           onTextChange={onTextChange}
         />
+        </>
       )}
       {searching && <SearchPanel sessionId={sessionId} held={held} onPick={onSearchPick} onClose={() => setSearching(false)} />}
       {composing && (

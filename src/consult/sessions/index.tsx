@@ -1,16 +1,19 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { Message, SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
+import { DoctorQueue } from '../../components/encounter/DoctorQueue';
 import { SearchBar, SearchHits } from '../../components/SearchPanel';
 import { useSearch } from '../../components/useSearch';
 import { useChatSession } from '../../components/useChatSession';
+import { usePageStyle } from '../../components/usePageStyle';
 import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
 import { previewOf } from '../../render/timeline';
-import { IS_MINI_PROGRAM } from '../../session';
 import { useChat } from '../../store';
+// The encounter's parts in this page (cards, panel, gate, 常用语, the queue) are styled there.
+import '../../components/encounter/encounter.css';
 import './index.css';
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
@@ -25,15 +28,9 @@ export default function Sessions() {
   const messages = useChat((s) => s.messages);
   const held = useMemo(() => (doctor ? [...messages.values()].flatMap((m) => m.order.toArray()) : []), [doctor, messages]);
   const search = useSearch(undefined, held);
-  const nameFilter = doctor ? search.text.trim() : '';
-  const list = useMemo(
-    () =>
-      [...sessions.values()]
-        .filter((s) => !nameFilter || s.name.includes(nameFilter))
-        .sort((a, b) => lastTime(b) - lastTime(a)),
-    [sessions, nameFilter],
-  );
+  const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
   const now = Date.now();
+  const look = usePageStyle();
 
   const open = (id: string) => void Taro.navigateTo({ url: `/consult/chat/index?id=${encodeURIComponent(id)}` });
   const openHit = (m: Message) =>
@@ -41,19 +38,21 @@ export default function Sessions() {
       url: `/consult/chat/index?id=${encodeURIComponent(m.sessionId)}&jump=${encodeURIComponent(m.idClient)}&seq=${m.seq ?? 0}`,
     });
   const sessionName = (m: Message) => sessions.get(m.sessionId)?.name ?? m.sessionId;
+  // A pharmacist has no conversations: their page is the review of prescriptions.
+  useEffect(() => {
+    if (me?.role === 'pharmacist') void Taro.redirectTo({ url: '/consult/review/index' });
+  }, [me?.role]);
 
   return (
-    <View className='sessions'>
+    <View className={`sessions ${look.className}`} style={look.style}>
       <ConnectionBanner />
       {me && (
         <View className='sessions-me'>
           <Text>{`${me.name}，您好`}</Text>
-          {/* 解除绑定 and the privacy guide live there; H5 has no platform binding. */}
-          {(IS_MINI_PROGRAM || doctor) && (
-            <Text className='sessions-settings' onClick={() => void Taro.navigateTo({ url: '/pages/settings/index' })}>
-              设置
-            </Text>
-          )}
+          {/* 大字, 在线状态 (doctors), 解除绑定 and the privacy guide live there (H5 has no platform binding). */}
+          <Text className='sessions-settings' onClick={() => void Taro.navigateTo({ url: '/pages/settings/index' })}>
+            设置
+          </Text>
         </View>
       )}
       {doctor && <SearchBar search={search} placeholder='搜索患者姓名或聊天内容' />}
@@ -63,8 +62,9 @@ export default function Sessions() {
         </View>
       )}
       {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}
-      {hasToken && me && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
-      {list.map((s) => (
+      {hasToken && me?.role === 'patient' && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
+      {me?.role === 'doctor' && <DoctorQueue sessions={list} me={me.account} now={now} open={open} filter={search.text} drafts={drafts} />}
+      {me?.role === 'patient' && list.map((s) => (
         <View key={s.id} className='session-item' onClick={() => open(s.id)}>
           <View className='session-avatar'>
             <Text>{s.name.slice(0, 1)}</Text>

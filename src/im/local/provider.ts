@@ -14,7 +14,7 @@ import type { OpenSocket, SocketConnection } from '../../platform/socket-web';
 import type { UploadFn } from '../../platform/upload-http';
 import { backoffDelay } from '../backoff';
 import { Emitter } from '../emitter';
-import type { HistoryPage, ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../types';
+import type { EncounterRequest, HistoryPage, ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../types';
 import { ImError } from '../types';
 import { uploadError } from './upload-error';
 
@@ -151,6 +151,10 @@ export class LocalProvider implements ImProvider {
 
   async recall(sessionId: string, idClient: string): Promise<Message> {
     return (await this.request('recall', { sessionId, idClient })).notice;
+  }
+
+  encounter<T extends EncounterRequest>(type: T, req: RequestMap[T]['req']): Promise<RequestMap[T]['res']> {
+    return this.request(type, req);
   }
 
   changeConsultation(sessionId: string, action: ConsultationAction) {

@@ -407,6 +407,11 @@ export class NimProvider implements ImProvider {
     throw new ImError('unsupported', 'consultation changes are not available with NetEase IM');
   }
 
+  /** Identity, consent, intake and prescriptions are our server's; NIM carries the chat only. */
+  async encounter(): Promise<never> {
+    throw new ImError('unsupported', 'the encounter is not available with NetEase IM');
+  }
+
   typing(sessionId: string): void {
     const target = parseSessionId(sessionId);
     if (!this.sdk || !this.synced || !target) return;

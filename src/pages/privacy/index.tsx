@@ -3,6 +3,7 @@ import Taro, { useUnload } from '@tarojs/taro';
 import { useRef } from 'react';
 import { privacy } from '../../platform/privacy';
 import { PrivacyPopup } from '../../privacy/PrivacyPopup';
+import { usePageStyle } from '../../components/usePageStyle';
 
 /**
  * Opened when a privacy API asks for consent on a page that shows no popup of its own: the popup, and
@@ -10,11 +11,12 @@ import { PrivacyPopup } from '../../privacy/PrivacyPopup';
  */
 export default function PrivacyPage() {
   const answered = useRef(false);
+  const look = usePageStyle();
   useUnload(() => {
     if (!answered.current && privacy.request()) privacy.disagree();
   });
   return (
-    <View className='privacy-page'>
+    <View className={`privacy-page ${look.className}`} style={look.style}>
       <PrivacyPopup
         onDone={() => {
           answered.current = true;

@@ -5,6 +5,8 @@ import type { NotifySettings } from '../../../types/protocol';
 import { chat } from '../../chat';
 import { askConsent, loadReminders, remindersOn, setRemindersEnabled, templatesOf } from '../../chat/reminders';
 import { savedToken } from '../../chat/token';
+import { usePageStyle } from '../../components/usePageStyle';
+import { saveTextSize } from '../../platform/appearance';
 import { HttpError } from '../../platform/http-error';
 import { privacy } from '../../platform/privacy';
 import { IS_MINI_PROGRAM, signInDeps } from '../../session';
@@ -14,7 +16,7 @@ import { useChat } from '../../store';
 import './index.css';
 
 /**
- * 设置: 消息提醒 (whether reminders reach this person after they left the chat, a switch, and 开启提醒
+ * 设置: 大字 (larger text and tap targets on every page, on top of the platform's font size), 消息提醒 (whether reminders reach this person after they left the chat, a switch, and 开启提醒
  * to give the platform's consent again), the privacy guide, the platform's permission settings, and 解除绑定 – after which this
  * WeChat/Alipay/Douyin account no longer opens the patient's consultations (the session ends; binding
  * again needs a new link from the hospital).
@@ -38,6 +40,7 @@ export default function Settings() {
         setPresence(!visible);
         void Taro.showToast({ title: e instanceof Error ? e.message : '设置失败，请稍后重试', icon: 'none' });
       });
+  const look = usePageStyle();
 
   const failed = (e: unknown) => void Taro.showToast({ title: e instanceof HttpError ? e.message : '设置失败，请稍后重试', icon: 'none' });
   useDidShow(() => {
@@ -75,7 +78,15 @@ export default function Settings() {
   };
 
   return (
-    <View className='settings'>
+    <View className={`settings ${look.className}`} style={look.style}>
+      <View className='settings-item settings-large-text'>
+        <Text>大字模式</Text>
+        <Switch
+          className='settings-large-text-switch'
+          checked={look.large}
+          onChange={(e) => saveTextSize(e.detail.value ? 'large' : 'standard')}
+        />
+      </View>
       {reminders && (
         <View className='settings-item settings-reminders'>
           <Text>消息提醒 {remindersOn(reminders) ? '已开启' : '已关闭'}</Text>

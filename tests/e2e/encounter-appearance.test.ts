@@ -1,0 +1,56 @@
+/**
+ * 大字 and dark mode in the H5 build (issue 17): the 大字 switch in 设置 enlarges the text of every page
+ * (kept across a reload), and the system's dark scheme darkens the pages' colours.
+ */
+import type { Page } from 'playwright-core';
+import { DEMO } from '../../server/demo';
+import { h5Suite, openAs } from '../helpers/h5';
+
+jest.setTimeout(120_000);
+
+const suite = h5Suite();
+
+const fontPx = (page: Page, selector: string) =>
+  page.$eval(selector, (el) => parseFloat(getComputedStyle(el).fontSize));
+const background = (page: Page, selector: string) => page.$eval(selector, (el) => getComputedStyle(el).backgroundColor);
+/** Relative luminance-ish brightness of an `rgb(r, g, b)` colour, 0–255. */
+const brightness = (rgb: string) => {
+  const [r, g, b] = (rgb.match(/\d+/g) ?? []).map(Number);
+  return (r * 299 + g * 587 + b * 114) / 1000;
+};
+
+test('大字 in 设置 enlarges the text of the list and stays on after a reload', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.doctor);
+  await page.waitForSelector('.sessions .session-name', { state: 'visible' });
+  const standard = await fontPx(page, '.sessions .session-name');
+
+  await page.click('.sessions-settings');
+  await page.waitForSelector('.settings-large-text', { state: 'visible' });
+  const settingStandard = await fontPx(page, '.settings-large-text');
+  await page.click('.settings-large-text-switch');
+  await page.waitForSelector('.settings.text-large');
+  expect(await fontPx(page, '.settings-large-text')).toBeGreaterThan(settingStandard * 1.2);
+
+  await page.goBack();
+  await page.waitForSelector('.sessions.text-large .session-name', { state: 'visible' });
+  const large = await fontPx(page, '.sessions.text-large .session-name');
+  expect(large).toBeGreaterThan(standard * 1.2);
+
+  await page.reload();
+  await page.waitForSelector('.sessions .session-name', { state: 'visible' });
+  expect(await fontPx(page, '.sessions .session-name')).toBeCloseTo(large, 1);
+});
+
+test('the system dark scheme darkens the page background and lightens the text', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.doctor);
+  await page.waitForSelector('.sessions .session-item', { state: 'visible' });
+  const light = { page: await background(page, '.sessions'), item: await background(page, '.session-item') };
+  expect(brightness(light.page)).toBeGreaterThan(200);
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = { page: await background(page, '.sessions'), item: await background(page, '.session-item') };
+  expect(brightness(dark.page)).toBeLessThan(50);
+  expect(brightness(dark.item)).toBeLessThan(60);
+  const text = await page.$eval('.session-name', (el) => getComputedStyle(el).color);
+  expect(brightness(text)).toBeGreaterThan(180);
+});
