@@ -64,7 +64,7 @@ test('a pharmacist sees the pending queue and new prescriptions as they are issu
   expect(ph.pushes.filter((f) => f.type === 'msg')).toEqual([]);
 });
 
-test('a pharmacist cannot chat: send, forward, recall, typing, history, sync, read marks, consultation changes, issuing, renewing, transferring', async () => {
+test('a pharmacist cannot chat: send, forward, recall, typing, history, sync, read and delivery marks, search, presence, consultation changes, issuing, renewing, transferring', async () => {
   const ph = await signIn();
   const d = await login(doctor);
   const sent = await d.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body: '复诊', idClient: rxClientId() } });
@@ -77,6 +77,11 @@ test('a pharmacist cannot chat: send, forward, recall, typing, history, sync, re
     ph.request('history', { sessionId: SESSION, limit: 10 }),
     ph.request('sync', { cursors: {} }),
     ph.request('markRead', { sessionId: SESSION, seq: 1 }),
+    ph.request('delivered', { sessionId: SESSION, seq: 1 }),
+    // Search opens message bodies: not for a role that reads only prescriptions, in one conversation or all.
+    ph.request('search', { sessionId: SESSION, text: '复诊', limit: 10 }),
+    ph.request('search', { text: '复诊', limit: 10 }),
+    ph.request('presence', {}),
     ph.request('consultation', { sessionId: SESSION, action: 'close' }),
     ph.request('prescribe', { sessionId: SESSION, idClient: rxClientId(), rx: draft() }),
     ph.request('renewRx', { prescriptionId: 'rx-00000000' }),
