@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
+import { png } from '../helpers/fixtures';
 import { ARTIFACTS, h5Suite, openAs } from '../helpers/h5';
 import { postJson } from '../helpers/post-json';
 import { ADMIN_API_KEY } from '../helpers/server';
@@ -144,6 +145,17 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(p, '.intake-symptom >> text=头晕').click();
   await fill(p, '.intake-allergies', '青霉素');
   await fill(p, '.intake-diagnosis', '原发性高血压');
+  // An earlier record attached: uploaded as it is chosen, shown with its thumbnail, removable.
+  const attach = async (name: string) => {
+    const [chooser] = await Promise.all([p.waitForEvent('filechooser'), shown(p, '.intake-attach-image').click()]);
+    await chooser.setFiles({ name, mimeType: 'image/png', buffer: await png(320, 240) });
+  };
+  await attach('血压记录.png');
+  await attach('检查报告.png');
+  await p.waitForFunction(() => document.querySelectorAll('.intake-attachment.uploaded').length === 2);
+  expect(await shown(p, '.intake-attachment img').getAttribute('src')).toBeTruthy();
+  await shown(p, '.intake-attachment-remove').click();
+  expect(await p.$$eval('.intake-attachment-name', (els) => els.map((e) => e.textContent))).toEqual(['检查报告.png']);
   await shown(p, '.intake-submit').click();
 
   // Back in the chat: the intake is the first card, and the patient may write.
@@ -167,6 +179,7 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(d, '.queue-accept').click();
   await shown(d, '.chat .patient-panel-allergies').waitFor();
   expect(await shown(d, '.patient-panel-allergies').textContent()).toBe('过敏：青霉素');
+  expect(await shown(d, '.chat .msg-card-intake').textContent()).toContain('资料检查报告.png');
   const red = await shown(d, '.patient-panel-allergies').evaluate((el) => getComputedStyle(el).color);
   expect(red).toBe('rgb(220, 38, 38)');
 
