@@ -74,6 +74,7 @@ const LIMITED = new Set<RequestType>([
   'review',
   'renewRx',
   'transfer',
+  'doctors',
 ]);
 
 /**
@@ -457,6 +458,7 @@ export class Gateway {
       await this.deliver(notice, c);
       return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
     },
+    doctors: async (c, f) => ({ doctors: await this.opts.transfers.doctors(c.me as Account, f.filter, f.limit) }),
     encounter: async (c, f) => this.opts.encounter.encounter(c.me as Account, f.sessionId),
     identity: async (c, f) => this.opts.encounter.confirmIdentity(c.me as Account, f.sessionId, f.candidate),
     consent: async (c, f) => {

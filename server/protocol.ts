@@ -8,6 +8,7 @@ import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
 import { prescriptionDraftSchema, rxIdSchema } from './prescriptions/schema';
 import { PRESCRIPTION_STATES, REVIEW_DECISIONS, RX_LIMITS } from '../types/prescription';
 import { IDENTITY_LIMITS } from '../types/encounter';
+import { DOCTORS_LIMITS } from '../types/transfer';
 import { intakeSchema, quickReplyOps, ratingSchema } from './encounter/schemas';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
 import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN } from '../types/protocol';
@@ -159,6 +160,9 @@ const frameSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ ...base, type: z.literal('renewRx'), prescriptionId: rxIdSchema }).strict(),
   z.object({ ...base, type: z.literal('transfer'), sessionId: sessionIdSchema, to: accountSchema }).strict(),
+  z
+    .object({ ...base, type: z.literal('doctors'), filter: z.string().max(DOCTORS_LIMITS.filter).optional(), limit: z.number().int().min(1).max(DOCTORS_LIMITS.list).optional() })
+    .strict(),
   z.object({ ...base, type: z.literal('encounter'), sessionId: sessionIdSchema }).strict(),
   z.object({ ...base, type: z.literal('identity'), sessionId: sessionIdSchema, candidate: z.number().int().min(0).max(IDENTITY_LIMITS.candidates - 1) }).strict(),
   z.object({ ...base, type: z.literal('consent'), sessionId: sessionIdSchema, version: z.string().min(1).max(32) }).strict(),

@@ -5,7 +5,7 @@
  * "is this the consultation's doctor" (the write gate, p2p, the sessions list, notifications) follows.
  */
 import type { Account } from '../types/message';
-import { transferRefusal } from '../types/transfer';
+import { DOCTORS_LIMITS, doctorMatches, type TransferTarget, transferRefusal } from '../types/transfer';
 import type { Audit } from './audit';
 import type { ChatService } from './chat';
 import { ClientError } from './errors';
@@ -18,6 +18,15 @@ export class TransferService {
     private readonly chat: ChatService,
     private readonly audit: Audit,
   ) {}
+
+  /**
+   * The doctors `me` may transfer to: the hospital's others, filtered by name. Names are sealed at
+   * rest, so the filter runs on the opened directory rather than in SQL.
+   */
+  async doctors(me: Account, filter = '', limit: number = DOCTORS_LIMITS.list): Promise<TransferTarget[]> {
+    const all = await this.storage.doctorDirectory();
+    return all.filter((d) => d.account !== me.account && doctorMatches(d, filter)).slice(0, limit);
+  }
 
   async transfer(me: Account, sessionId: string, toAccount: string) {
     const conv = await this.chat.conversationFor(me.account, sessionId);

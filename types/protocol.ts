@@ -4,6 +4,7 @@
  */
 import type { EncounterView, IdentityRecord, IntakeForm, QuickReply, QuickReplyOp, Rating, RatingInput } from './encounter';
 import type { Account, Ack, ConsultationAction, ConsultationInfo, Message, MessageType, OutgoingMessage, PresenceInfo, Role, SessionSummary } from './message';
+import type { TransferTarget } from './transfer';
 import type { PrescriptionDraft, PrescriptionRecord, PrescriptionState, ReviewDecision, ReviewIntake, ReviewPatient } from './prescription';
 
 export const PROTOCOL_VERSION = 1;
@@ -108,6 +109,11 @@ export interface RequestMap {
     res: { consultation: ConsultationInfo; notice: Message };
   };
   /**
+   * The hospital's other doctors a consultation may be transferred to, by name (`filter`), at most
+   * `limit` (DOCTORS_LIMITS, types/transfer.ts), the asking doctor left out. Doctors only.
+   */
+  doctors: { req: { filter?: string; limit?: number }; res: { doctors: TransferTarget[] } };
+  /**
    * The encounter around a consultation as this viewer may see it (types/encounter.ts): identity,
    * consent text and agreement, intake, the doctor's verified identity, rating, follow-ups.
    */
@@ -162,6 +168,7 @@ export const REQUEST_ROLES: Readonly<Record<RequestType, readonly Role[]>> = {
   prescriptions: ['pharmacist'],
   renewRx: ['patient'],
   transfer: ['doctor'],
+  doctors: ['doctor'],
   // The encounter's own rules (server/encounter) say which of patient and doctor; a pharmacist none.
   encounter: ['patient', 'doctor'],
   identity: ['patient', 'doctor'],

@@ -61,3 +61,23 @@ export function transferNotice(m: Pick<Message, 'type' | 'attach'>): TransferNot
   const t = m.type === 'notification' ? (m.attach as Partial<TransferNotice> | undefined)?.transfer : undefined;
   return t && typeof t.from === 'string' && typeof t.to === 'string' && typeof t.toName === 'string' ? t : undefined;
 }
+
+/**
+ * A doctor of the hospital the consultation may be transferred to, as the transfer page lists them:
+ * title and department from their verified identity where the hospital gave one.
+ */
+export interface TransferTarget {
+  account: string;
+  name: string;
+  title?: string;
+  department?: string;
+}
+
+/** The most doctors one `doctors` reply lists, and the longest name filter. */
+export const DOCTORS_LIMITS = { list: 200, filter: 32 } as const;
+
+/** Whether a doctor matches the transfer page's filter (name, account, department; case-insensitive). */
+export function doctorMatches(d: TransferTarget, filter: string): boolean {
+  const f = filter.trim().toLowerCase();
+  return !f || [d.name, d.account, d.department ?? ''].some((s) => s.toLowerCase().includes(f));
+}

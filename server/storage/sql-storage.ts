@@ -8,7 +8,7 @@ import { closedReason } from '../../types/consultation';
 import type { ConsentRecord, DoctorIdentity, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary, RatingTag } from '../../types/encounter';
 import type { Account, ConsultationStatus, MessageType, Role } from '../../types/message';
 import type { PrescriptionState, RxCard } from '../../types/prescription';
-import type { TransferRecord } from '../../types/transfer';
+import type { TransferRecord, TransferTarget } from '../../types/transfer';
 import { ClientError } from '../errors';
 import { recalledQuote } from '../quote';
 import { refusal, replyRefusal } from '../refusal';
@@ -890,6 +890,21 @@ export abstract class SqlStorage implements Storage {
 
   async accountsWithRole(role: Role): Promise<string[]> {
     return (await this.read(all<{ account: string }>('SELECT account FROM accounts WHERE role = ? ORDER BY account', role))).map((r) => r.account);
+  }
+
+  async doctorDirectory(): Promise<TransferTarget[]> {
+    const rows = await this.read(
+      all<{ account: string; name: string; title: string | null; department: string | null }>(
+        `SELECT a.account, a.name, p.title, p.department FROM accounts a LEFT JOIN doctor_profiles p ON p.account = a.account
+         WHERE a.role = 'doctor' ORDER BY a.account`,
+      ),
+    );
+    return rows.map((r) => ({
+      account: r.account,
+      name: this.cipher.openName(r.name),
+      ...(r.title ? { title: r.title } : {}),
+      ...(r.department ? { department: r.department } : {}),
+    }));
   }
 
   private toPrescription(r: PrescriptionRow): StoredPrescription {

@@ -2,7 +2,7 @@ import type { ConsentRecord, DoctorIdentity, FollowUpRule, IdentityRecord, Intak
 import type { MediaKind } from '../../types/media';
 import type { Account, ConsultationStatus, MessageType, Quote, Role, Scene } from '../../types/message';
 import type { PrescriptionRecord, PrescriptionState, RxCard } from '../../types/prescription';
-import type { TransferRecord } from '../../types/transfer';
+import type { TransferRecord, TransferTarget } from '../../types/transfer';
 
 /**
  * A conversation as the server keys it: one per team, one per unordered pair of accounts for p2p.
@@ -389,6 +389,8 @@ export interface Storage {
   notifyEnabled(account: string): Promise<boolean>;
   /** Accounts of one role (the pharmacists a new prescription is pushed to). */
   accountsWithRole(role: Role): Promise<string[]>;
+  /** Every doctor account with the title and department of their profile where there is one, by account. */
+  doctorDirectory(): Promise<TransferTarget[]>;
   /**
    * Appends the card message (`message.attach` is `card`; governed by its consultation like any
    * append) and records the prescription pending, in one transaction; a retry of the same idClient

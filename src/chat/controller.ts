@@ -4,7 +4,7 @@
  * wiring, the public methods and the connection phase, which changes only in setPhase.
  */
 import type { CardDraft } from '../../types/cards';
-import type { GeoAttach, MediaKind } from '../../types/media';
+import type { FileAttach, GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
 import type { ConsultationAction, ConsultationInfo, Message, MessageType, ReplyRef } from '../../types/message';
 import { parseSessionId } from '../../types/message';
@@ -305,6 +305,11 @@ export class ChatController {
   /** Accept, close or cancel this session's consultation; resolves with an error text, or undefined. */
   changeConsultation(sessionId: string, action: ConsultationAction): Promise<string | undefined> {
     return this.listReply(async () => (await this.provider.changeConsultation(sessionId, action)).notice);
+  }
+
+  /** A file uploaded on its own, not sent as a message (the records attached to an intake form). */
+  upload(kind: MediaKind, file: LocalFile): Promise<FileAttach> {
+    return this.provider.upload(kind, file, () => undefined);
   }
 
   /**

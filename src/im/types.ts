@@ -62,6 +62,7 @@ export const ENCOUNTER_REQUESTS = [
   'prescriptions',
   'renewRx',
   'transfer',
+  'doctors',
 ] as const;
 export type EncounterRequest = (typeof ENCOUNTER_REQUESTS)[number];
 

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
+import { png } from '../helpers/fixtures';
 import { ARTIFACTS, h5Suite, openAs } from '../helpers/h5';
 import { postJson } from '../helpers/post-json';
 import { ADMIN_API_KEY } from '../helpers/server';
@@ -28,25 +29,36 @@ const pharmacist: Account = { account: 'pharmacist-wu', name: '吴药师', role:
 const shown = (page: Page, selector: string): Locator => page.locator(`${selector} >> visible=true`).first();
 
 /**
- * The page as it is, in the dark scheme and in 大字 (the option as 设置 stores it, applied on a reload:
- * `reload: false` where the page's state would not survive one).
+ * The page as it is, in the dark scheme and in 大字 (the option as 设置 stores it, read when a page
+ * opens and on a reload). A form whose state or way back would not survive a reload is left and opened
+ * again from the page below by `reopen` instead.
  */
-async function shoot(page: Page, name: string, ready: string, { reload = true } = {}): Promise<void> {
+async function shoot(page: Page, name: string, ready: string, { reopen }: { reopen?: () => Promise<void> } = {}): Promise<void> {
   await shown(page, ready).waitFor();
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: join(SHOTS, `${name}-dark.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'light' });
-  if (!reload) return;
-  const setSize = (size: string) => page.evaluate((s) => localStorage.setItem('appearance.textSize', JSON.stringify({ data: s })), size);
-  await setSize('large');
-  await page.reload();
+  const again = async (size: string) => {
+    await page.evaluate((s) => localStorage.setItem('appearance.textSize', JSON.stringify({ data: s })), size);
+    if (!reopen) return page.reload();
+    await page.goBack();
+    await reopen();
+  };
+  await again('large');
   await shown(page, `.text-large ${ready}`).waitFor();
+  // A page opened again slides in: shot once it stands.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   await page.screenshot({ path: join(SHOTS, `${name}-large.png`), fullPage: true });
-  await setSize('standard');
-  await page.reload();
+  await again('standard');
   await shown(page, `.text-standard ${ready}`).waitFor();
 }
+
+/** The chat's + panel item `item` (the panel may still be open from before). */
+const fromMore = (page: Page, item: string) => async (): Promise<void> => {
+  if (!(await shown(page, `.more-item-${item}`).isVisible())) await shown(page, '.chat .more-toggle').click();
+  await shown(page, `.more-item-${item}`).click();
+};
 
 async function fill(page: Page, selector: string, value: string): Promise<void> {
   await shown(page, `${selector} input, ${selector} textarea`).fill(value);
@@ -133,6 +145,17 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(p, '.intake-symptom >> text=头晕').click();
   await fill(p, '.intake-allergies', '青霉素');
   await fill(p, '.intake-diagnosis', '原发性高血压');
+  // An earlier record attached: uploaded as it is chosen, shown with its thumbnail, removable.
+  const attach = async (name: string) => {
+    const [chooser] = await Promise.all([p.waitForEvent('filechooser'), shown(p, '.intake-attach-image').click()]);
+    await chooser.setFiles({ name, mimeType: 'image/png', buffer: await png(320, 240) });
+  };
+  await attach('血压记录.png');
+  await attach('检查报告.png');
+  await p.waitForFunction(() => document.querySelectorAll('.intake-attachment.uploaded').length === 2);
+  expect(await shown(p, '.intake-attachment img').getAttribute('src')).toBeTruthy();
+  await shown(p, '.intake-attachment-remove').click();
+  expect(await p.$$eval('.intake-attachment-name', (els) => els.map((e) => e.textContent))).toEqual(['检查报告.png']);
   await shown(p, '.intake-submit').click();
 
   // Back in the chat: the intake is the first card, and the patient may write.
@@ -156,6 +179,7 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(d, '.queue-accept').click();
   await shown(d, '.chat .patient-panel-allergies').waitFor();
   expect(await shown(d, '.patient-panel-allergies').textContent()).toBe('过敏：青霉素');
+  expect(await shown(d, '.chat .msg-card-intake').textContent()).toContain('资料检查报告.png');
   const red = await shown(d, '.patient-panel-allergies').evaluate((el) => getComputedStyle(el).color);
   expect(red).toBe('rgb(220, 38, 38)');
 
@@ -175,7 +199,7 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   // A prescription: the form, then 待审核 on both sides.
   await shown(d, '.more-toggle').click();
   await shown(d, '.more-item-prescription').click();
-  await shoot(d, 'prescribe', '.rx-submit', { reload: false });
+  await shoot(d, 'prescribe', '.rx-submit', { reopen: fromMore(d, 'prescription') });
   await prescribe(d, { name: '苯磺酸氨氯地平片', quantity: '30' }, '原发性高血压');
   await shown(p, '.msg-card-rx .rx-state-pending').waitFor();
   expect(await shown(d, '.msg-card-rx .rx-state').textContent()).toBe('待审核');
@@ -236,14 +260,21 @@ test('转诊: the doctor hands the consultation to another doctor, who takes it 
   );
   expect(created.status).toBe(201);
   await suite.server.storage.upsertAccount(other);
+  await suite.server.storage.putDoctorProfile(other.account, { title: '副主任医师', department: '神经内科', licence: '110330000654321' }, Date.now());
 
   const d = await openAs(suite.browser, suite.server, doctor, { sessionId: 'team-enc-2' });
   await shown(d, '.consultation-accept').click();
   await shown(d, '.taro-model__confirm').click();
   await shown(d, '.chat .more-toggle').click();
   await shown(d, '.more-item-transfer').click();
-  await shoot(d, 'transfer', '.transfer-submit', { reload: false });
-  await fill(d, '.transfer-to', other.account);
+  // The hospital's other doctors, with their verified title and department; not the doctor themselves.
+  await shoot(d, 'transfer', '.transfer-doctor', { reopen: fromMore(d, 'transfer') });
+  const listed = await d.$$eval('.transfer-doctor', (els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => e.textContent ?? ''));
+  expect(listed).toContain('钱医生副主任医师 · 神经内科');
+  expect(listed.join('')).not.toContain(doctor.name);
+  await fill(d, '.transfer-filter', '钱');
+  await shown(d, '.transfer-doctor >> text=钱医生').click();
+  expect(await shown(d, '.transfer-submit').textContent()).toBe('转诊给钱医生');
   await shown(d, '.transfer-submit').click();
   await shown(d, '.taro-model__confirm').click();
   await shown(d, '.sessions').waitFor();

@@ -7,7 +7,7 @@ import type { Account, Message } from '../../types/message';
 import type { ServerFrame } from '../../types/protocol';
 import { transferNotice } from '../../types/transfer';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import { draft, rxClientId } from '../helpers/rx';
+import { draft, pharmacistSignsIn, rxClientId } from '../helpers/rx';
 import { expectError, WsClient, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -93,6 +93,27 @@ test('who may transfer to whom: only the consultation’s doctor, to another doc
   await d.request('consultation', { sessionId: SESSION, action: 'close' });
   await expectError(d.request('transfer', { sessionId: SESSION, to: next.account }), 'consultationClosed');
   expect((await server.storage.consultation(TEAM))?.doctor).toBe(doctor.account);
+});
+
+test('the transfer page lists the other doctors with their verified title and department; only doctors may ask', async () => {
+  await server.storage.upsertAccount({ account: 'doctor-wu', name: '吴医生', role: 'doctor' });
+  await server.storage.putDoctorProfile(next.account, { title: '主任医师', department: '心内科', licence: 'L-000009' }, 1);
+  const d = await login(doctor);
+  const { doctors } = await d.request('doctors', {});
+  // Themselves left out; the licence is not the list's; a doctor without a profile has a name only.
+  expect(doctors).toEqual([
+    { account: 'doctor-wu', name: '吴医生' },
+    { account: next.account, name: next.name, title: '主任医师', department: '心内科' },
+  ]);
+  expect((await d.request('doctors', { filter: '周' })).doctors.map((x) => x.account)).toEqual([next.account]);
+  expect((await d.request('doctors', { filter: '心内' })).doctors.map((x) => x.account)).toEqual([next.account]);
+  expect((await d.request('doctors', { limit: 1 })).doctors).toHaveLength(1);
+  await expectError(d.request('doctors', { limit: 201 }), 'badFrame');
+  await expectError(d.request('doctors', { filter: 'x'.repeat(33) }), 'badFrame');
+  await expectError((await login(patient)).request('doctors', {}), 'forbidden');
+  const ph = await pharmacistSignsIn(server);
+  clients.push(ph);
+  await expectError(ph.request('doctors', {}), 'forbidden');
 });
 
 test('transferred on, and back: each doctor it left reads up to when it left them', async () => {

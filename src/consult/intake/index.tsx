@@ -3,6 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { SYMPTOM_TAGS } from '../../../types/encounter';
 import { chat } from '../../chat';
+import { IntakeAttachments, useAttachments } from '../../components/encounter/IntakeAttachments';
 import { nextStep, sessionParam, toastError } from '../../components/encounter/useEncounter';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
@@ -11,7 +12,8 @@ import '../../components/encounter/encounter.css';
 
 /**
  * 问诊单: chief complaint, duration, symptom tags, allergies, current medication and the earlier
- * diagnosis this follow-up visit is about. Sent once; it becomes the consultation's first card.
+ * diagnosis this follow-up visit is about, with its records attached. Sent once; it becomes the
+ * consultation's first card.
  */
 export default function IntakePage() {
   useChatSession();
@@ -19,15 +21,17 @@ export default function IntakePage() {
   const sessionId = sessionParam(useRouter().params);
   const [f, setF] = useState<IntakeFields>(EMPTY_INTAKE);
   const [busy, setBusy] = useState(false);
+  const attachments = useAttachments();
   const set = <K extends keyof IntakeFields>(k: K, v: IntakeFields[K]) => setF((old) => ({ ...old, [k]: v }));
   const toggle = (tag: string) => set('symptoms', f.symptoms.includes(tag) ? f.symptoms.filter((t) => t !== tag) : [...f.symptoms, tag]);
 
   const submit = () => {
     const form = intakeForm(f);
     if (typeof form === 'string') return void Taro.showToast({ title: form, icon: 'none' });
+    if (!attachments.fileIds) return void Taro.showToast({ title: '资料还在上传，请稍候', icon: 'none' });
     setBusy(true);
     chat()
-      .encounter('intake', { sessionId, form })
+      .encounter('intake', { sessionId, form: { ...form, attachments: attachments.fileIds } })
       .then(({ consultation }) => nextStep(sessionId, consultation))
       .catch(toastError)
       .finally(() => setBusy(false));
@@ -74,6 +78,10 @@ export default function IntakePage() {
         <Text className='form-label'>既往诊断（本病）</Text>
         <Input className='form-input intake-diagnosis' value={f.diagnosis} placeholder='如：高血压' onInput={(e) => set('diagnosis', e.detail.value)} />
         <Input className='form-input intake-diagnosed-at' value={f.diagnosedAt} placeholder='诊断时间和医院，如：2025-03 市一医院' onInput={(e) => set('diagnosedAt', e.detail.value)} />
+      </View>
+      <View className='form-section'>
+        <Text className='form-label'>上传既往病历/检查报告（选填）</Text>
+        <IntakeAttachments a={attachments} />
       </View>
       <Button className='form-button intake-submit' disabled={busy} onClick={submit}>
         提交问诊单
