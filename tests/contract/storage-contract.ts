@@ -449,6 +449,16 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.transfersOf('k1')).toHaveLength(1);
   });
 
+  test("the doctors' directory: every doctor with their name opened and the profile where there is one, no other role", async () => {
+    const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
+    await storage.upsertAccount(next);
+    await storage.putDoctorProfile(next.account, { title: '副主任医师', department: '神经内科', licence: 'L-000002' }, 1);
+    expect(await storage.doctorDirectory()).toEqual([
+      { account: doctor.account, name: doctor.name },
+      { account: next.account, name: next.name, title: '副主任医师', department: '神经内科' },
+    ]);
+  });
+
   test('the encounter: identity sealed and confirmed once, consent once with its notice, the intake card once outside the quota', async () => {
     const self: IdentityRecord = { name: '孙丽', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
     await storage.createConsultation({ id: 'e1', patient: patient.account, doctor: doctor.account, teamName: '复诊', status: 'waiting', candidates: [self], maxPatientMessages: 1 });
