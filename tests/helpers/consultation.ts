@@ -2,6 +2,7 @@
 import type { ConsentRecord } from '../../types/encounter';
 import type { Account } from '../../types/message';
 import { startTestServer, type TestServer } from './server';
+import { WsClient } from './ws-client';
 
 export const doctor: Account = { account: 'doctor-zhang', name: '张医生', role: 'doctor' };
 export const patient: Account = { account: 'patient-li', name: '李女士', role: 'patient' };
@@ -20,4 +21,31 @@ export async function startConsultationServer(over: Parameters<typeof startTestS
   for (const a of [doctor, patient, stranger]) await server.storage.upsertAccount(a);
   await server.storage.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
   return server;
+}
+
+/**
+ * Per test: a fresh consultation server (also with a consultation between the doctor and `stranger`
+ * when `strangerToo`), and a `login` whose connections are closed after the test.
+ */
+export function consultationServerPerTest(options: { strangerToo?: boolean } = {}) {
+  const open: WsClient[] = [];
+  const ctx = {
+    server: undefined as unknown as TestServer,
+    async login(...accounts: Account[]): Promise<WsClient[]> {
+      const cs = await Promise.all(accounts.map((a) => WsClient.login(ctx.server, a)));
+      open.push(...cs);
+      return cs;
+    },
+  };
+  beforeEach(async () => {
+    ctx.server = await startConsultationServer();
+    if (options.strangerToo) {
+      await ctx.server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+    }
+  });
+  afterEach(async () => {
+    for (const c of open.splice(0)) c.close();
+    await ctx.server.dispose();
+  });
+  return ctx;
 }

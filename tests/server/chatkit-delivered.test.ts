@@ -4,27 +4,11 @@
  * list carries the lowest of the others' cursors, reading counting as delivery.
  */
 import type { PushFrame } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import type { TestServer } from '../helpers/server';
-import { expectError, WsClient } from '../helpers/ws-client';
+import { consultationServerPerTest, doctor, patient, SESSION, stranger, TEAM } from '../helpers/consultation';
+import { expectError, type WsClient } from '../helpers/ws-client';
 
-let server: TestServer;
-const open: WsClient[] = [];
-
-beforeEach(async () => {
-  server = await startConsultationServer();
-});
-
-afterEach(async () => {
-  for (const c of open.splice(0)) c.close();
-  await server.dispose();
-});
-
-async function login(...accounts: Array<typeof doctor>) {
-  const cs = await Promise.all(accounts.map((a) => WsClient.login(server, a)));
-  open.push(...cs);
-  return cs;
-}
+const t = consultationServerPerTest({ strangerToo: false });
+const { login } = t;
 
 type DeliveredFrame = Extract<PushFrame, { type: 'delivered' }>;
 const delivered = (c: WsClient) => c.pushes.filter((f): f is DeliveredFrame => f.type === 'delivered');

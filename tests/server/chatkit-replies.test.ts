@@ -7,29 +7,11 @@ import Database from 'better-sqlite3';
 import type { OutgoingMessage } from '../../types/message';
 import { QUOTE_EXCERPT_MAX } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
-import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import type { TestServer } from '../helpers/server';
-import { expectError, WsClient } from '../helpers/ws-client';
+import { consultationServerPerTest, doctor, patient, SESSION, stranger, TEAM } from '../helpers/consultation';
+import { expectError } from '../helpers/ws-client';
 
-let server: TestServer;
-const open: WsClient[] = [];
-
-beforeEach(async () => {
-  server = await startConsultationServer();
-  // The doctor also sees another patient, in another consultation.
-  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
-});
-
-afterEach(async () => {
-  for (const c of open.splice(0)) c.close();
-  await server.dispose();
-});
-
-async function login(...accounts: Array<typeof doctor>) {
-  const cs = await Promise.all(accounts.map((a) => WsClient.login(server, a)));
-  open.push(...cs);
-  return cs;
-}
+const t = consultationServerPerTest({ strangerToo: true });
+const { login } = t;
 
 const msg = (idClient: string, over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ scene: 'team', to: TEAM, type: 'text', body: '好的', idClient, ...over });
 const pushedMsg = (idClient: string) => (f: ServerFrame): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.idClient === idClient;
@@ -51,7 +33,7 @@ test('a reply carries the server’s quote of the original (masked, cut to its l
   const sync = await p.request('sync', { cursors: {} });
   expect(sync.msgs.find((m) => m.idClient === 'reply-text-1')?.quote).toEqual(quote);
   // Sealed at rest like the body: the quote column holds none of the words.
-  const raw = new Database(server.dbPath, { readonly: true });
+  const raw = new Database(t.server.dbPath, { readonly: true });
   const row = raw.prepare('SELECT quote FROM messages WHERE id_client = ?').get('reply-text-1') as { quote: string };
   raw.close();
   expect(row.quote).toMatch(/^enc1:/);

@@ -4,29 +4,11 @@
  */
 import type { Message } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
-import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import type { TestServer } from '../helpers/server';
-import { expectError, WsClient } from '../helpers/ws-client';
+import { consultationServerPerTest, doctor, patient, SESSION, stranger, TEAM } from '../helpers/consultation';
+import { expectError, type WsClient } from '../helpers/ws-client';
 
-let server: TestServer;
-const open: WsClient[] = [];
-
-beforeEach(async () => {
-  server = await startConsultationServer();
-  // The doctor also sees another patient, in another consultation.
-  await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
-});
-
-afterEach(async () => {
-  for (const c of open.splice(0)) c.close();
-  await server.dispose();
-});
-
-async function login(...accounts: Array<typeof doctor>) {
-  const cs = await Promise.all(accounts.map((a) => WsClient.login(server, a)));
-  open.push(...cs);
-  return cs;
-}
+const t = consultationServerPerTest({ strangerToo: true });
+const { login } = t;
 
 const send = (c: WsClient, body: string, idClient: string) =>
   c.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body, idClient } });
