@@ -4,7 +4,7 @@ import type { SessionSummary } from '../../../types/message';
 import { chat } from '../../chat';
 import { doctorQueue, patientName, QUEUE_TABS, subjectLine, waitingLabel, type QueueTab } from '../../render/encounter';
 import { sessionTimeLabel } from '../../render/time';
-import { previewOf } from '../../render/timeline';
+import { SessionPreview } from '../SessionPreview';
 
 interface Props {
   sessions: Iterable<SessionSummary>;
@@ -58,14 +58,7 @@ export function DoctorQueue({ sessions, me, now, open, filter, drafts }: Props) 
                 </Text>
               </View>
               <View className='session-line'>
-                {drafts[s.id] ? (
-                  <Text className='session-preview'>
-                    <Text className='session-draft'>【草稿】</Text>
-                    {drafts[s.id]}
-                  </Text>
-                ) : (
-                  <Text className='session-preview'>{previewOf(s.lastMsg, me)}</Text>
-                )}
+                <SessionPreview session={s} draft={drafts[s.id]} me={me} />
                 {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
                 {tab === 'waiting' && (
                   <Button

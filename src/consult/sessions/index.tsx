@@ -4,13 +4,13 @@ import { useEffect, useMemo } from 'react';
 import type { Message, SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { DoctorQueue } from '../../components/encounter/DoctorQueue';
+import { SessionPreview } from '../../components/SessionPreview';
 import { SearchBar, SearchHits } from '../../components/SearchPanel';
 import { useSearch } from '../../components/useSearch';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { STATUS_TEXT } from '../../render/consultation';
 import { sessionTimeLabel } from '../../render/time';
-import { previewOf } from '../../render/timeline';
 import { useChat } from '../../store';
 // The encounter's parts in this page (cards, panel, gate, 常用语, the queue) are styled there.
 import '../../components/encounter/encounter.css';
@@ -80,14 +80,7 @@ export default function Sessions() {
               <Text className='session-time'>{s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}</Text>
             </View>
             <View className='session-line'>
-              {drafts[s.id] ? (
-                <Text className='session-preview'>
-                  <Text className='session-draft'>【草稿】</Text>
-                  {drafts[s.id]}
-                </Text>
-              ) : (
-                <Text className='session-preview'>{previewOf(s.lastMsg, me?.account)}</Text>
-              )}
+              <SessionPreview session={s} draft={drafts[s.id]} me={me?.account} />
               {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
             </View>
           </View>
