@@ -1,6 +1,7 @@
 import { Text, View } from '@tarojs/components';
 import { useMemo } from 'react';
 import { cardView } from '../../render/cards';
+import { CardRows } from './CardRows';
 import { isIntakeCard, isRxCard } from '../../render/encounter';
 import { IntakeBody } from './IntakeBody';
 import { RxBody } from './RxBody';
@@ -17,15 +18,9 @@ function PlainCard({ attach }: { attach: unknown }) {
   return (
     <View className={`msg-card msg-card-${card.kind}`}>
       <Text className='msg-card-title'>{card.title}</Text>
-      {card.rows.map((row, i) => (
-        <View key={i} className='msg-card-row'>
-          {row.label && <Text className='msg-card-label'>{row.label}</Text>}
-          <Text className='msg-card-value' userSelect>
-            {row.value}
-          </Text>
-        </View>
-      ))}
+      <CardRows rows={card.rows} />
       {card.footer && <Text className='msg-card-footer'>{card.footer}</Text>}
     </View>
   );
 }
+

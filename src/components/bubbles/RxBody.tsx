@@ -1,6 +1,7 @@
 import { Button, Text, View } from '@tarojs/components';
 import { useContext, useMemo } from 'react';
 import type { RxCard } from '../../../types/prescription';
+import { CardRows } from './CardRows';
 import { rxView } from '../../render/encounter';
 import { EncounterCardsContext } from '../encounter/context';
 
@@ -18,14 +19,7 @@ export function RxBody({ card }: { card: RxCard }) {
         <Text className='msg-card-title'>{view.title}</Text>
         <Text className={`rx-state rx-state-${view.state}`}>{view.stateLabel}</Text>
       </View>
-      {view.rows.map((row, i) => (
-        <View key={i} className='msg-card-row'>
-          {row.label && <Text className='msg-card-label'>{row.label}</Text>}
-          <Text className='msg-card-value' userSelect>
-            {row.value}
-          </Text>
-        </View>
-      ))}
+      <CardRows rows={view.rows} />
       {view.reason && <Text className='rx-reason'>{`未通过原因：${view.reason}`}</Text>}
       <Text className='msg-card-footer'>{view.footer}</Text>
       {cards.role === 'patient' && view.state === 'approved' && cards.onRenew && (
