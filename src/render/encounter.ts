@@ -3,6 +3,7 @@
  * intake and prescription cards as labelled rows, the doctor's and the patient's identity lines, and the
  * doctor's queue. Pure: `now` is passed in.
  */
+import { extOfName } from '../../types/media';
 import type { CareIdentity, DoctorIdentity, IntakeCard, MaskedIdentity, Relation, Sex } from '../../types/encounter';
 import type { ConsultationInfo, Role, SessionSummary } from '../../types/message';
 import type { PrescriptionState, RxCard, RxDrug } from '../../types/prescription';
@@ -63,6 +64,7 @@ export interface IntakeView {
   rows: CardRow[];
   /** Known allergies: the doctor's panel and the card show them in red. */
   allergies?: string;
+  attachments: Array<{ name: string; ext: string; url?: string }>;
   footer: string;
 }
 
@@ -73,11 +75,12 @@ export function intakeView(c: IntakeCard): IntakeView {
     ...(c.symptoms.length ? [{ label: '症状', value: c.symptoms.join('、') }] : []),
     { label: '用药', value: list(c.medications, '无') },
     { label: '既往诊断', value: c.diagnosis + (c.diagnosedAt ? `（${c.diagnosedAt}）` : '') },
-    ...(c.attachments.length ? [{ label: '资料', value: c.attachments.map((a) => a.name).join('、') }] : []),
   ];
   return {
     title: '问诊单',
     rows,
+    // Earlier records and reports: each opened from the card (images in the viewer, documents in theirs).
+    attachments: c.attachments.map((a) => ({ name: a.name, ext: extOfName(a.name), ...(a.url ? { url: a.url } : {}) })),
     ...(c.allergies.length ? { allergies: c.allergies.join('、') } : {}),
     footer: `${c.source === 'hospital' ? '医院' : '患者'}填写于 ${dateTimeLabel(c.filledAt)}`,
   };

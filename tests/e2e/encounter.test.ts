@@ -180,6 +180,12 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(d, '.chat .patient-panel-allergies').waitFor();
   expect(await shown(d, '.patient-panel-allergies').textContent()).toBe('过敏：青霉素');
   expect(await shown(d, '.chat .msg-card-intake').textContent()).toContain('资料检查报告.png');
+  // The doctor opens the record from the card: the signed file, as the patient uploaded it.
+  const [record] = await Promise.all([d.context().waitForEvent('page'), shown(d, '.msg-card-intake .intake-attachment.link').click()]);
+  await record.waitForLoadState();
+  expect(record.url()).toMatch(/\/api\/files\//);
+  expect(await record.evaluate(() => document.contentType)).toBe('image/png');
+  await record.close();
   const red = await shown(d, '.patient-panel-allergies').evaluate((el) => getComputedStyle(el).color);
   expect(red).toBe('rgb(220, 38, 38)');
 

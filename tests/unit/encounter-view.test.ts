@@ -84,6 +84,17 @@ describe('cards', () => {
     expect(intakeView({ ...intake, allergies: [] }).allergies).toBeUndefined();
   });
 
+  test('the intake card’s records open by their kind; one without a link (not signed for this viewer) is only named', () => {
+    const attachments = [
+      { fileId: 'f1', name: '检查报告.PNG', mime: 'image/png', size: 10, url: '/files/f1?sig=x' },
+      { fileId: 'f2', name: '病历', mime: 'application/pdf', size: 10 },
+    ];
+    expect(intakeView({ ...intake, attachments }).attachments).toEqual([
+      { name: '检查报告.PNG', ext: 'png', url: '/files/f1?sig=x' },
+      { name: '病历', ext: '' },
+    ]);
+  });
+
   test('a prescription card shows its review state and the reason of a rejection', () => {
     const drug = { name: '阿莫西林', category: '处方药', specification: '0.25g×24粒', dosage: '每次0.5g', usage: '口服，每日3次', quantity: 2, unit: '盒' };
     const card: RxCard = {
