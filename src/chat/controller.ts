@@ -10,6 +10,7 @@ import type { ConsultationAction, ConsultationInfo, Message, MessageType, ReplyR
 import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX, mayRequest, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
+import type { PrescriptionRecord } from '../../types/prescription';
 import type { EncounterRequest, ImError, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
@@ -325,6 +326,14 @@ export class ChatController {
     const made = [notice, msg].filter((m): m is Message => m !== undefined);
     if (made.length) this.store.getState().receive(made);
     return res;
+  }
+
+  /**
+   * A pharmacist's live queue: `listener` hears of each prescription issued or reviewed while signed in
+   * (the page re-reads its list). Returns the unsubscribe.
+   */
+  onPrescription(listener: (prescription: PrescriptionRecord) => void): () => void {
+    return this.provider.on('rx', listener);
   }
 
   /** A request whose reply is a stored message for the list: into the store, or the error text to show. */

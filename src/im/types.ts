@@ -11,6 +11,7 @@ import type {
 } from '../../types/message';
 import type { FileAttach, MediaKind } from '../../types/media';
 import type { ErrorCode, RequestMap } from '../../types/protocol';
+import type { PrescriptionRecord } from '../../types/prescription';
 import type { LocalFile } from '../platform/files';
 
 /** Provider-neutral connection states; the store mirrors them for the banner. */
@@ -83,6 +84,8 @@ export interface ProviderEvents {
   presence: (sessionId: string, presence: PresenceInfo) => void;
   /** The session token was renewed; the app stores it for the next start. */
   token: (token: string, expiresAt: number) => void;
+  /** To a pharmacist: a prescription was issued or its review changed (our server only). */
+  rx: (prescription: PrescriptionRecord) => void;
 }
 
 export interface HistoryPage {

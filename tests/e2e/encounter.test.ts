@@ -102,8 +102,8 @@ async function prescribe(page: Page, drug: { name: string; quantity: string }, d
   await shown(page, '.chat .input-field').waitFor();
 }
 
+/** On the pharmacist's open page: the prescription arrives there by push, no reload. */
 async function review(page: Page, decision: 'approve' | 'reject', reason?: string): Promise<void> {
-  await page.reload();
   const item = shown(page, '.review-item');
   await item.waitFor();
   if (reason) await item.locator('.review-reason input').fill(reason);

@@ -1,6 +1,6 @@
 import { Button, Input, Text, View } from '@tarojs/components';
 import Taro, { useDidShow } from '@tarojs/taro';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PharmacistItem } from '../../../types/protocol';
 import type { PrescriptionState } from '../../../types/prescription';
 import { chat } from '../../chat';
@@ -29,10 +29,15 @@ export default function ReviewPage() {
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<string>();
 
+  // Pushes can start reads faster than they are answered: only the newest read's answer is shown.
+  const reads = useRef(0);
   const load = useCallback(() => {
+    const n = ++reads.current;
     chat()
       .encounter('prescriptions', { state: 'pending', limit: PAGE })
-      .then((r) => setItems(r.items))
+      .then((r) => {
+        if (n === reads.current) setItems(r.items);
+      })
       .catch(toastError);
   }, []);
   useEffect(() => {
@@ -41,6 +46,8 @@ export default function ReviewPage() {
   useDidShow(() => {
     if (connected) load();
   });
+  // Issued, corrected or reviewed elsewhere (another pharmacist): the list follows without a reload.
+  useEffect(() => (connected ? chat().onPrescription(load) : undefined), [connected, load]);
 
   const review = (id: string, decision: 'approve' | 'reject') => {
     const reason = reasons[id]?.trim();

@@ -379,6 +379,9 @@ export class LocalProvider implements ImProvider {
       case 'presence':
         this.events.emit('presence', frame.sessionId, frame.presence);
         return;
+      case 'rx':
+        this.events.emit('rx', frame.prescription);
+        return;
       case 'kicked':
         // The close with CLOSE_KICKED follows; acting on it here as well covers a lost close frame.
         this.onKicked();
