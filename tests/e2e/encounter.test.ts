@@ -197,7 +197,8 @@ test('identity → consent → intake → chat; queue, quick reply, prescription
   await shown(d, '.reply-item').waitFor();
   await d.goBack();
   await shown(d, '.quick-reply').click();
-  expect(await shown(d, '.input-field input').inputValue()).toBe('您好，我是周医生，已收到您的问诊单。');
+  // In the input (a draft read later must not replace it: the send below carries it).
+  await d.waitForFunction(() => document.querySelector<HTMLInputElement>('.input-field input')?.value === '您好，我是周医生，已收到您的问诊单。');
   await shown(d, '.input-send').click();
   await shown(p, '.msg-row.theirs .msg-text >> text=已收到您的问诊单').waitFor();
   await shoot(d, 'doctor-chat', '.patient-panel');

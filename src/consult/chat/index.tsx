@@ -113,6 +113,15 @@ export default function ChatPage() {
     },
     [sessionId],
   );
+  // Text the page puts into the input (a 常用语, a recalled message to edit) counts as the person's own:
+  // kept as the draft, and a draft arriving later must not replace it.
+  const put = useCallback(
+    (text: string) => {
+      onTextChange(text);
+      setFill({ text });
+    },
+    [onTextChange],
+  );
 
   /** Brings a message into the list (older pages as needed) and scrolls to it. */
   const jump = useCallback(
@@ -248,7 +257,6 @@ export default function ChatPage() {
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
   const older = useCallback(() => chat().loadOlder(sessionId), [sessionId]);
   const onTyping = useCallback(() => chat().typing(sessionId), [sessionId]);
-  const reedit = useCallback((text: string) => setFill({ text }), []);
   // Where a message could be forwarded: the user's other sessions (the server refuses any whose
   // members could not already read it). An action sheet holds six items.
   const sessions = useChat((s) => s.sessions);
@@ -310,7 +318,7 @@ export default function ChatPage() {
         onResend={resend}
         onLoadOlder={older}
         onLongPress={onLongPress}
-        onReedit={reedit}
+        onReedit={put}
         onQuoteTap={onQuoteTap}
         jumpTo={jumpTo}
       />
@@ -328,7 +336,7 @@ export default function ChatPage() {
       ) : (
         <>
         {step === 'intake' && <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />}
-        {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={(text) => setFill({ text })} />}
+        {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={put} />}
         <InputBar
           onSend={send}
           disabled={!me}
