@@ -70,4 +70,4 @@ export async function startTestServer(over: Partial<ServerConfig> = {}, log: Log
   };
 }
 
-export { expectError, RequestError, WsClient } from './ws-client';
+export { expectError, outcome, RequestError, WsClient } from './ws-client';

@@ -87,6 +87,14 @@ export class WsClient {
 }
 
 /** Awaits a request that must fail with `code` and a real explanation; returns that explanation. */
+/** How a request ended, as one string to compare: 'resolved', or '<code>: <message>' of the refusal. */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => 'resolved',
+    (e: unknown) => (e instanceof RequestError ? `${e.frame.code}: ${e.frame.message}` : String(e)),
+  );
+}
+
 export async function expectError(p: Promise<unknown>, code: string): Promise<string> {
   const err = await p.then(
     () => undefined,

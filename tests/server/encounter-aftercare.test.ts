@@ -7,7 +7,7 @@ import type { Account } from '../../types/message';
 import { RATINGS_PATH, RECORD_PATH } from '../../types/protocol';
 import type { ConsultationRecord } from '../../types/protocol';
 import { postJson } from '../helpers/post-json';
-import { ADMIN_API_KEY, RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, outcome, type RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
 
 const doctor: Account = { account: 'doc-after', name: '孙医生', role: 'doctor' };
 const other: Account = { account: 'doc-other', name: '周医生', role: 'doctor' };
@@ -41,13 +41,6 @@ async function login(a: Account): Promise<WsClient> {
   return c;
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => 'resolved',
-    (e: unknown) => (e instanceof RequestError ? `${e.frame.code}: ${e.frame.message}` : String(e)),
-  );
-}
-
 let n = 0;
 const text = (id: string, body = '请问') => ({ msg: { scene: 'team' as const, to: id, type: 'text' as const, body, idClient: `after-${++n}-${Date.now()}` } });
 
@@ -70,16 +63,16 @@ test('the patient rates once, only after closing; the doctor sees the average; t
   const p = await login(patient);
   const d = await login(doctor);
   const rating = { stars: 5, tags: ['回复及时' as const, '解答清楚' as const], comment: '很耐心' };
-  expect(await code(p.request('rate', { sessionId: 'team-r1', rating }))).toMatch(/^invalidTransition/);
+  expect(await outcome(p.request('rate', { sessionId: 'team-r1', rating }))).toMatch(/^invalidTransition/);
   await d.request('consultation', { sessionId: 'team-r1', action: 'accept' });
   await d.request('consultation', { sessionId: 'team-r1', action: 'close' });
-  expect(await code(d.request('rate', { sessionId: 'team-r1', rating }))).toMatch(/^forbidden/);
-  expect(await code(p.request('rate', { sessionId: 'team-r1', rating: { ...rating, stars: 6 } }))).toMatch(/^badFrame: rating.stars/);
-  expect(await code(p.request('rate', { sessionId: 'team-r1', rating: { stars: 4, tags: ['随便写' as never] } }))).toMatch(/^badFrame: rating.tags/);
-  expect(await code(p.request('rate', { sessionId: 'team-r1', rating: { stars: 4, tags: [], comment: '长'.repeat(201) } }))).toMatch(/^badFrame: rating.comment/);
+  expect(await outcome(d.request('rate', { sessionId: 'team-r1', rating }))).toMatch(/^forbidden/);
+  expect(await outcome(p.request('rate', { sessionId: 'team-r1', rating: { ...rating, stars: 6 } }))).toMatch(/^badFrame: rating.stars/);
+  expect(await outcome(p.request('rate', { sessionId: 'team-r1', rating: { stars: 4, tags: ['随便写' as never] } }))).toMatch(/^badFrame: rating.tags/);
+  expect(await outcome(p.request('rate', { sessionId: 'team-r1', rating: { stars: 4, tags: [], comment: '长'.repeat(201) } }))).toMatch(/^badFrame: rating.comment/);
   const rated = await p.request('rate', { sessionId: 'team-r1', rating });
   expect(rated.rating).toMatchObject({ consultationId: 'r1', doctor: doctor.account, stars: 5, comment: '很耐心' });
-  expect(await code(p.request('rate', { sessionId: 'team-r1', rating: { stars: 1, tags: [] } }))).toMatch(/^alreadyRated/);
+  expect(await outcome(p.request('rate', { sessionId: 'team-r1', rating: { stars: 1, tags: [] } }))).toMatch(/^alreadyRated/);
 
   const d2 = await closedConsultation('r2');
   await p.request('rate', { sessionId: 'team-r2', rating: { stars: 4, tags: [] } });
@@ -116,15 +109,15 @@ test('follow-ups: N patient messages within D days after closing, counted by the
 
   await closedConsultation('f2');
   clock += DAY + 60_000;
-  expect(await code(p.request('send', text('f2')))).toMatch(/^consultationClosed/);
-  expect(await code(d.request('send', text('f2')))).toMatch(/^consultationClosed/);
+  expect(await outcome(p.request('send', text('f2')))).toMatch(/^consultationClosed/);
+  expect(await outcome(d.request('send', text('f2')))).toMatch(/^consultationClosed/);
 });
 
 test('a cancelled consultation has no follow-ups', async () => {
   expect((await create('f3')).status).toBe(201);
   const p = await login(patient);
   await p.request('consultation', { sessionId: 'team-f3', action: 'cancel' });
-  expect(await code(p.request('send', text('f3')))).toMatch(/^consultationClosed/);
+  expect(await outcome(p.request('send', text('f3')))).toMatch(/^consultationClosed/);
 });
 
 test("quick replies: the doctor's own list, added, edited, reordered, deleted, bounded; nobody else's", async () => {
@@ -140,17 +133,17 @@ test("quick replies: the doctor's own list, added, edited, reordered, deleted, b
   expect(edited.map((r) => r.text)).toEqual(['请按时服药', '您好，请问哪里不舒服？']);
   const ordered = (await d.request('quickReplies', { op: 'order', ids: [a[0].id, b[1].id] })).replies;
   expect(ordered.map((r) => r.id)).toEqual([a[0].id, b[1].id]);
-  expect(await code(d.request('quickReplies', { op: 'order', ids: [a[0].id] }))).toMatch(/^badFrame: 排序须包含每条常用语各一次/);
-  expect(await code(d.request('quickReplies', { op: 'put', reply: { text: '  ' } }))).toMatch(/^badFrame: 常用语不能为空/);
-  expect(await code(d.request('quickReplies', { op: 'put', reply: { text: '长'.repeat(201) } }))).toMatch(/^badFrame: 常用语最多 200 字/);
-  expect(await code(d.request('quickReplies', { op: 'put', reply: { id: 'missing', text: '改' } }))).toMatch(/^badFrame: 没有这条常用语/);
-  expect(await code(d.request('quickReplies', { op: 'nope' } as never))).toMatch(/^badFrame: op/);
-  expect(await code(p.request('quickReplies', { op: 'list' }))).toMatch(/^forbidden/);
+  expect(await outcome(d.request('quickReplies', { op: 'order', ids: [a[0].id] }))).toMatch(/^badFrame: 排序须包含每条常用语各一次/);
+  expect(await outcome(d.request('quickReplies', { op: 'put', reply: { text: '  ' } }))).toMatch(/^badFrame: 常用语不能为空/);
+  expect(await outcome(d.request('quickReplies', { op: 'put', reply: { text: '长'.repeat(201) } }))).toMatch(/^badFrame: 常用语最多 200 字/);
+  expect(await outcome(d.request('quickReplies', { op: 'put', reply: { id: 'missing', text: '改' } }))).toMatch(/^badFrame: 没有这条常用语/);
+  expect(await outcome(d.request('quickReplies', { op: 'nope' } as never))).toMatch(/^badFrame: op/);
+  expect(await outcome(p.request('quickReplies', { op: 'list' }))).toMatch(/^forbidden/);
   expect((await o.request('quickReplies', { op: 'list' })).replies).toEqual([]);
-  expect(await code(o.request('quickReplies', { op: 'delete', replyId: a[0].id }))).toMatch(/^badFrame: 没有这条常用语/);
+  expect(await outcome(o.request('quickReplies', { op: 'delete', replyId: a[0].id }))).toMatch(/^badFrame: 没有这条常用语/);
   expect((await d.request('quickReplies', { op: 'delete', replyId: a[0].id })).replies.map((r) => r.text)).toEqual(['请按时服药']);
   for (let i = 0; i < 49; i++) await d.request('quickReplies', { op: 'put', reply: { text: `第${i}条` } });
-  expect(await code(d.request('quickReplies', { op: 'put', reply: { text: '再多一条' } }))).toMatch(/^badFrame: 常用语最多 50 条/);
+  expect(await outcome(d.request('quickReplies', { op: 'put', reply: { text: '再多一条' } }))).toMatch(/^badFrame: 常用语最多 50 条/);
   // Stored on the server: another device of the doctor reads the same list.
   const again = await login(doctor);
   expect((await again.request('quickReplies', { op: 'list' })).replies).toHaveLength(50);

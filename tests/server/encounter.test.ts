@@ -9,7 +9,7 @@ import type { ServerFrame } from '../../types/protocol';
 import { DEMO, seedDemo } from '../../server/demo';
 import { pdf } from '../helpers/fixtures';
 import { postJson } from '../helpers/post-json';
-import { ADMIN_API_KEY, RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, outcome, startTestServer, WsClient, type TestServer } from '../helpers/server';
 import { uploadAs } from '../helpers/upload';
 
 const CONSENT = { version: 'v9', text: '互联网诊疗知情同意书（测试）' };
@@ -67,13 +67,6 @@ async function login(a: Account): Promise<WsClient> {
   return c;
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => 'resolved',
-    (e: unknown) => (e instanceof RequestError ? `${e.frame.code}: ${e.frame.message}` : String(e)),
-  );
-}
-
 let n = 0;
 const text = (id: string, body = '医生您好') => ({ msg: { scene: 'team' as const, to: id, type: 'text' as const, body, idClient: `enc-${++n}-${Date.now()}` } });
 
@@ -81,9 +74,9 @@ test('no patient message before consent; the patient confirms a masked record, a
   expect((await create('e1', { identities: [self, child] })).status).toBe(201);
   const p = await login(patient);
   const d = await login(doctor);
-  expect(await code(p.request('send', text('e1')))).toMatch(/^consentRequired/);
+  expect(await outcome(p.request('send', text('e1')))).toMatch(/^consentRequired/);
   // Typing is no message, but a patient without consent has nothing to type yet either.
-  expect(await code(p.request('typing', { sessionId: 'team-e1' }))).toMatch(/^consentRequired/);
+  expect(await outcome(p.request('typing', { sessionId: 'team-e1' }))).toMatch(/^consentRequired/);
 
   const seen = await p.request('encounter', { sessionId: 'team-e1' });
   expect(seen.encounter.consent).toEqual(CONSENT);
@@ -95,22 +88,22 @@ test('no patient message before consent; the patient confirms a masked record, a
   expect(seen.encounter.doctor).toEqual({ name: '赵医生', title: '主任医师', department: '心内科', licence: '110110000012345' });
   expect(seen.consultation).toMatchObject({ identified: false, intake: { filled: false, allergies: false }, createdAt: expect.any(Number) });
 
-  expect(await code(p.request('consent', { sessionId: 'team-e1', version: 'v9' }))).toMatch(/^identityRequired/);
-  expect(await code(d.request('identity', { sessionId: 'team-e1', candidate: 1 }))).toMatch(/^forbidden/);
-  expect(await code(p.request('identity', { sessionId: 'team-e1', candidate: 5 }))).toMatch(/^badFrame: candidate/);
+  expect(await outcome(p.request('consent', { sessionId: 'team-e1', version: 'v9' }))).toMatch(/^identityRequired/);
+  expect(await outcome(d.request('identity', { sessionId: 'team-e1', candidate: 1 }))).toMatch(/^forbidden/);
+  expect(await outcome(p.request('identity', { sessionId: 'team-e1', candidate: 5 }))).toMatch(/^badFrame: candidate/);
   const confirmed = await p.request('identity', { sessionId: 'team-e1', candidate: 1 });
   expect(confirmed.encounter.identity).toMatchObject({ name: '王**', relation: 'child', guardian: { name: '李**' } });
   expect(confirmed.encounter.candidates).toBeUndefined();
-  expect(await code(p.request('identity', { sessionId: 'team-e1', candidate: 0 }))).toMatch(/^invalidTransition/);
+  expect(await outcome(p.request('identity', { sessionId: 'team-e1', candidate: 0 }))).toMatch(/^invalidTransition/);
 
-  expect(await code(p.request('consent', { sessionId: 'team-e1', version: 'v8' }))).toMatch(/^badFrame: version: the consent text is now version v9/);
-  expect(await code(d.request('consent', { sessionId: 'team-e1', version: 'v9' }))).toMatch(/^forbidden/);
+  expect(await outcome(p.request('consent', { sessionId: 'team-e1', version: 'v8' }))).toMatch(/^badFrame: version: the consent text is now version v9/);
+  expect(await outcome(d.request('consent', { sessionId: 'team-e1', version: 'v9' }))).toMatch(/^forbidden/);
   const told = d.waitFor((f: ServerFrame) => f.type === 'msg' && f.msg.attach?.consent !== undefined);
   const given = await p.request('consent', { sessionId: 'team-e1', version: 'v9' });
   expect(given.consultation.consent).toEqual({ version: 'v9', acceptedAt: expect.any(Number), by: 'patient' });
   expect(given.notice).toMatchObject({ type: 'notification', attach: { consent: { version: 'v9', by: patient.account } } });
   await told;
-  expect(await code(p.request('consent', { sessionId: 'team-e1', version: 'v9' }))).toMatch(/^invalidTransition/);
+  expect(await outcome(p.request('consent', { sessionId: 'team-e1', version: 'v9' }))).toMatch(/^invalidTransition/);
   expect((await p.request('send', text('e1'))).seq).toBeGreaterThan(0);
 
   // The doctor sees name, age and sex, never the ID number; the sessions list carries the same.
@@ -145,8 +138,8 @@ test('consent and intake recorded at the hospital: the card is the first message
   const { msgs } = await p.request('history', { sessionId: 'team-e3', limit: 10 });
   expect(msgs[0]).toMatchObject({ seq: 1, type: 'custom', from: patient.account, attach: { card: 'intake', source: 'hospital', allergies: ['青霉素'], diagnosis: '原发性高血压' } });
   await p.request('send', text('e3'));
-  expect(await code(p.request('send', text('e3')))).toMatch(/^quotaExceeded/);
-  expect(await code(p.request('intake', { sessionId: 'team-e3', form }))).toMatch(/^invalidTransition/);
+  expect(await outcome(p.request('send', text('e3')))).toMatch(/^quotaExceeded/);
+  expect(await outcome(p.request('intake', { sessionId: 'team-e3', form }))).toMatch(/^invalidTransition/);
   expect((await create('e4', { intake: { ...form, attachments: ['f1'] } })).body.error.message).toMatch(/intake.attachments/);
 });
 
@@ -154,13 +147,13 @@ test('the patient fills the intake once after consent: the card (with their reco
   await create('e5', { identity: self });
   const p = await login(patient);
   const d = await login(doctor);
-  expect(await code(p.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^consentRequired/);
+  expect(await outcome(p.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^consentRequired/);
   await p.request('consent', { sessionId: 'team-e5', version: 'v9' });
-  expect(await code(p.request('intake', { sessionId: 'team-e5', form: { ...form, complaint: ' ' } }))).toMatch(/^badFrame: form.complaint/);
-  expect(await code(p.request('intake', { sessionId: 'team-e5', form: { ...form, symptoms: Array(21).fill('咳嗽') } }))).toMatch(/^badFrame: form.symptoms/);
-  expect(await code(d.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^forbidden/);
+  expect(await outcome(p.request('intake', { sessionId: 'team-e5', form: { ...form, complaint: ' ' } }))).toMatch(/^badFrame: form.complaint/);
+  expect(await outcome(p.request('intake', { sessionId: 'team-e5', form: { ...form, symptoms: Array(21).fill('咳嗽') } }))).toMatch(/^badFrame: form.symptoms/);
+  expect(await outcome(d.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^forbidden/);
   const theirs = await uploadAs(server, doctor, 'file', '报告.pdf', pdf());
-  expect(await code(p.request('intake', { sessionId: 'team-e5', form: { ...form, attachments: [theirs.body.fileId] } }))).toMatch(/^invalidMessage/);
+  expect(await outcome(p.request('intake', { sessionId: 'team-e5', form: { ...form, attachments: [theirs.body.fileId] } }))).toMatch(/^invalidMessage/);
   const report = await uploadAs(server, patient, 'file', '检验报告.pdf', pdf());
   const arrives = d.waitFor((f: ServerFrame) => f.type === 'msg' && f.msg.attach?.card === 'intake');
   const filled = await p.request('intake', { sessionId: 'team-e5', form: { ...form, attachments: [report.body.fileId] } });
@@ -170,7 +163,7 @@ test('the patient fills the intake once after consent: the card (with their reco
   expect((await fetch(`${server.url}${(card.msg.attach as { attachments: Array<{ url: string }> }).attachments[0].url}`)).status).toBe(200);
   // The uploads it names are kept by the orphan sweep.
   expect(await server.storage.removeOrphanFiles(Date.now() + 1)).not.toContain(report.body.fileId);
-  expect(await code(p.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^invalidTransition/);
+  expect(await outcome(p.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^invalidTransition/);
   const panel = (await d.request('encounter', { sessionId: 'team-e5' })).encounter as EncounterView;
   expect(panel.intake).toMatchObject({ allergies: ['青霉素'], medications: ['氨氯地平 5mg 每日一次'] });
   const audit = await server.storage.auditRecords(0, 100);
@@ -202,7 +195,7 @@ test("the demo's consultation (npm start) has the hospital's consent and identit
 test('a hospital intake without consent is stored at creation; the patient still consents before writing', async () => {
   expect((await create('e7', { intake: form })).status).toBe(201);
   const p = await login(patient);
-  expect(await code(p.request('send', text('e7')))).toMatch(/^consentRequired/);
+  expect(await outcome(p.request('send', text('e7')))).toMatch(/^consentRequired/);
   await p.request('consent', { sessionId: 'team-e7', version: 'v9' });
   expect((await p.request('send', text('e7'))).seq).toBe(3);
 });
