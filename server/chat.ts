@@ -312,14 +312,18 @@ export class ChatService {
    * up to the transfer (types/transfer.ts); undefined `upToSeq` reads everything.
    */
   private async readableConversation(me: string, sessionId: string): Promise<Readable> {
-    const parsed = parseSessionId(sessionId);
-    const teamId = parsed?.scene === 'team' ? parsed.to : undefined;
-    if (teamId !== undefined && !(await this.storage.isConversationMember(teamConvId(teamId), me))) {
-      const c = await this.storage.consultation(teamId);
+    try {
+      return { conv: await this.conversationFor(me, sessionId) };
+    } catch (e) {
+      // Only a refused team conversation can still be read, by the doctor it was transferred away from;
+      // members never pay for this look-up.
+      const parsed = parseSessionId(sessionId);
+      if (!(e instanceof ClientError && e.code === 'forbidden') || parsed?.scene !== 'team') throw e;
+      const c = await this.storage.consultation(parsed.to);
       const access = c ? consultationAccess(c, await this.storage.transfersOf(c.id), me) : undefined;
-      if (access?.read === 'upTo') return { conv: { id: teamConvId(teamId), scene: 'team', teamId }, upToSeq: access.upToSeq };
+      if (access?.read !== 'upTo') throw e;
+      return { conv: { id: teamConvId(parsed.to), scene: 'team', teamId: parsed.to }, upToSeq: access.upToSeq };
     }
-    return { conv: await this.conversationFor(me, sessionId) };
   }
 
   async history(me: Account, sessionId: string, beforeSeq: number | undefined, limit: number) {
