@@ -6,6 +6,7 @@
 import type { EncounterView, IdentityRecord, IntakeForm } from '../../types/encounter';
 import type { Account, ConsultationInfo } from '../../types/message';
 import type { ServerFrame } from '../../types/protocol';
+import { RECORD_PATH } from '../../types/protocol';
 import { DEMO, seedDemo } from '../../server/demo';
 import { pdf } from '../helpers/fixtures';
 import { postJson } from '../helpers/post-json';
@@ -198,4 +199,26 @@ test('a hospital intake without consent is stored at creation; the patient still
   expect(await outcome(p.request('send', text('e7')))).toMatch(/^consentRequired/);
   await p.request('consent', { sessionId: 'team-e7', version: 'v9' });
   expect((await p.request('send', text('e7'))).seq).toBe(3);
+});
+
+test("another patient reaches nothing of a consultation not theirs; the hospital's record needs the admin key", async () => {
+  await create('e9', { identity: self, intake: form });
+  const other: Account = { account: 'pat-other', name: '周先生', role: 'patient' };
+  await server.storage.upsertAccount(other);
+  const o = await login(other);
+  const session = 'team-e9';
+  for (const r of [
+    o.request('encounter', { sessionId: session }),
+    o.request('identity', { sessionId: session, candidate: 0 }),
+    o.request('consent', { sessionId: session, version: 'v9' }),
+    o.request('intake', { sessionId: session, form }),
+    o.request('rate', { sessionId: session, rating: { stars: 5, tags: [] } }),
+  ]) {
+    expect(await outcome(r)).toMatch(/^forbidden/);
+  }
+  const record = (authorization?: string) =>
+    fetch(`${server.url}${RECORD_PATH}?id=e9`, { headers: authorization ? { authorization } : {} }).then((r) => r.status);
+  expect(await record()).toBe(401);
+  expect(await record('Bearer not-the-admin-key-not-the-admin-key')).toBe(401);
+  expect(await record(admin.authorization)).toBe(200);
 });
