@@ -30,7 +30,7 @@ export class Drafts {
     const saved = this.persist.get<Record<string, unknown>>(key);
     const drafts: Record<string, string> = {};
     for (const [sessionId, text] of Object.entries(saved && typeof saved === 'object' ? saved : {})) {
-      if (typeof text === 'string' && text) drafts[sessionId] = text;
+      if (isDraft(text)) drafts[sessionId] = text;
     }
     // Typed while signing in (the page opens before the connection): newer than what was saved.
     const typed = this.store.getState().drafts;
@@ -38,10 +38,12 @@ export class Drafts {
     if (Object.keys(typed).length) this.flush();
   }
 
-  /** Called on every change of the composer's text. */
+  /**
+   * Called on every change of the composer's text. The store holds it as typed (the composer shows
+   * it, so a leading space must stay); blank text is no draft for the list or storage.
+   */
   set(sessionId: string, text: string): void {
-    const cut = [...text].slice(0, MAX_DRAFT_CHARS).join('');
-    const draft = cut.trim() ? cut : '';
+    const draft = [...text].slice(0, MAX_DRAFT_CHARS).join('');
     if ((this.store.getState().drafts[sessionId] ?? '') === draft) return;
     this.store.getState().setDraft(sessionId, draft);
     clearTimeout(this.timer);
@@ -60,10 +62,15 @@ export class Drafts {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.key) return;
-    const entries = Object.entries(this.store.getState().drafts);
+    const entries = Object.entries(this.store.getState().drafts).filter(([, text]) => isDraft(text));
     // Newest last (setDraft re-adds a changed session at the end): the oldest go first.
     const kept = Object.fromEntries(entries.slice(-MAX_DRAFTS));
     if (entries.length) this.persist.set(this.key, kept);
     else this.persist.remove(this.key);
   }
+}
+
+/** Text worth keeping and showing as 【草稿】: not blank. */
+export function isDraft(text: unknown): text is string {
+  return typeof text === 'string' && text.trim() !== '';
 }

@@ -1,5 +1,5 @@
 import { Button, Input, Text, View } from '@tarojs/components';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { LocalFile } from '../platform/files';
 import { EmojiPanel } from './composer/EmojiPanel';
 import type { ComposerAction } from './composer/MorePanel';
@@ -11,8 +11,12 @@ interface Props {
   disabled?: boolean;
   placeholder?: string;
   onTyping?: () => void;
-  /** Text to put into the field (re-editing a recalled message); a new object each time. */
-  fill?: { text: string };
+  /**
+   * The field's text, owned by the page (the session's draft in the store): a remounted composer, a
+   * restored draft and a 常用语 all show the one copy the person's typing changed last.
+   */
+  text: string;
+  onTextChange: (text: string) => void;
   /** What the "+" panel offers; no "+" without actions. */
   actions?: ComposerAction[];
   /** A recorded voice clip to send; no voice mode without it. */
@@ -20,28 +24,18 @@ interface Props {
   /** The quoted message's line ("张医生：…") while replying to it, with a cancel. */
   quote?: string;
   onCancelQuote?: () => void;
-  /** Every change the person makes to the text (kept as the draft); not called for `fill`. */
-  onTextChange?: (text: string) => void;
 }
 
 type Panel = 'none' | 'emoji' | 'more' | 'voice';
 
 /** Text with emoji, or voice; the "+" panel for photos, files, location and cards. */
-export function InputBar({ onSend, disabled, placeholder, onTyping, fill, actions, onVoice, quote, onCancelQuote, onTextChange }: Props) {
-  const [text, setTextState] = useState('');
-  const setText = (next: string) => {
-    setTextState(next);
-    onTextChange?.(next);
-  };
+export function InputBar({ onSend, disabled, placeholder, onTyping, text, onTextChange, actions, onVoice, quote, onCancelQuote }: Props) {
   const [panel, setPanel] = useState<Panel>('none');
-  useEffect(() => {
-    if (fill) setTextState(fill.text);
-  }, [fill]);
   const canSend = !disabled && text.trim().length > 0;
   const submit = () => {
     if (!canSend) return;
     onSend(text);
-    setTextState('');
+    onTextChange('');
   };
   const toggle = (p: Panel) => setPanel((cur) => (cur === p ? 'none' : p));
   const voice = panel === 'voice' && onVoice;
@@ -77,7 +71,7 @@ export function InputBar({ onSend, disabled, placeholder, onTyping, fill, action
             maxlength={2000}
             onFocus={() => setPanel('none')}
             onInput={(e) => {
-              setText(e.detail.value);
+              onTextChange(e.detail.value);
               onTyping?.();
             }}
             onConfirm={submit}
@@ -95,7 +89,7 @@ export function InputBar({ onSend, disabled, placeholder, onTyping, fill, action
           发送
         </Button>
       </View>
-      {panel === 'emoji' && <EmojiPanel onPick={(p) => setText(text + p)} />}
+      {panel === 'emoji' && <EmojiPanel onPick={(p) => onTextChange(text + p)} />}
       {panel === 'more' && actions && (
         <MorePanel
           actions={actions.map((a) => ({

@@ -3,9 +3,9 @@
  */
 import { act, fireEvent as untypedFireEvent, render } from '@tarojs/test-utils-react/dist/pure';
 import type { Message } from '../../types/message';
-import { InputBar } from '../../src/components/InputBar';
 import { MessageList } from '../../src/components/MessageList';
 import { buildTimeline } from '../../src/render/timeline';
+import { HeldInputBar } from './composer-harness';
 import { baseMessage } from './message-fixture';
 
 const base = baseMessage;
@@ -78,7 +78,7 @@ async function type(input: HTMLInputElement, value: string): Promise<void> {
 describe('InputBar', () => {
   test('sends trimmed-or-not text once, clears the field, and ignores blank input', async () => {
     const onSend = jest.fn();
-    const { container } = render(<InputBar onSend={onSend} placeholder='请描述您的症状' />, {});
+    const { container } = render(<HeldInputBar onSend={onSend} placeholder='请描述您的症状' />, {});
     await flush();
     const input = (await hydrated(container, '.input-field input')) as HTMLInputElement;
     const button = container.querySelector('.input-send') as Element;

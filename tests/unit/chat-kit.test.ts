@@ -196,7 +196,7 @@ describe('drafts', () => {
     controller.stop();
   });
 
-  test('blank text is no draft; only the newest drafts are kept; junk in storage is ignored', () => {
+  test('blank text stays in the composer but is not saved; only the newest drafts are kept; junk in storage is ignored', () => {
     jest.useFakeTimers();
     const store = createChatStore();
     const persist = new MapStorage();
@@ -205,7 +205,9 @@ describe('drafts', () => {
     drafts.restore('p1');
     expect(store.getState().drafts).toEqual({ c: '留着' });
     drafts.set('c', '   ');
-    expect(store.getState().drafts).toEqual({});
+    expect(store.getState().drafts).toEqual({ c: '   ' });
+    drafts.flush();
+    expect(persist.get('medchat.drafts.p1')).toBeUndefined();
     for (let i = 0; i <= MAX_DRAFTS; i++) drafts.set(`s${i}`, `草稿${i}`);
     drafts.flush();
     const saved = persist.get<Record<string, string>>('medchat.drafts.p1') ?? {};

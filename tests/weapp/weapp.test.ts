@@ -299,6 +299,25 @@ test('on the weapp a reply shows the quoted message above its bubble', async () 
   page.detach();
 });
 
+/**
+ * Whether the page's composer shows `text`. An input's value is a property the simulated DOM does not
+ * show: it is in the data Taro rendered for the input's node (under a short property name of the
+ * build's choosing).
+ */
+function inputShows(page: unknown, text: string): boolean {
+  const inputProps = (node: unknown): unknown[] | undefined => {
+    if (!node || typeof node !== 'object') return undefined;
+    const n = node as { cl?: string; cn?: unknown[]; root?: unknown };
+    if (n.cl === 'input-field') return Object.values(n);
+    for (const child of [n.root, ...(n.cn ?? [])]) {
+      const found = inputProps(child);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return inputProps((page as { data: unknown }).data)?.includes(text) === true;
+}
+
 test('on the weapp a draft is kept in wx storage and back in the input when the chat opens again', async () => {
   fake.storage.set(TOKEN_KEY, server.tokens.patient);
   const first = sim.open('consult/chat/index', { id: SESSION });
@@ -313,19 +332,7 @@ test('on the weapp a draft is kept in wx storage and back in the input when the 
   list.detach();
 
   const again = sim.open('consult/chat/index', { id: SESSION });
-  // An input's value is a property the simulated DOM does not show: it is in the data Taro rendered
-  // for the input's node (under a short property name of the build's choosing).
-  const inputProps = (node: unknown): unknown[] | undefined => {
-    if (!node || typeof node !== 'object') return undefined;
-    const n = node as { cl?: string; cn?: unknown[]; root?: unknown };
-    if (n.cl === 'input-field') return Object.values(n);
-    for (const child of [n.root, ...(n.cn ?? [])]) {
-      const found = inputProps(child);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  await until(() => inputProps((again as unknown as { data: unknown }).data)?.includes('明天能复诊吗') === true, 'the draft in the input');
+  await until(() => inputShows(again, '明天能复诊吗'), 'the draft in the input');
   again.detach();
 });
 
@@ -342,8 +349,10 @@ test('on the weapp a message typed while wx reports no network goes out when it 
   await until(() => text().includes('网络不可用'), 'the offline banner').catch((e: Error) => {
     throw new Error(`${e.message}: ${text()}`);
   });
+  // The field holds the draft the last test left; what the person types replaces it.
+  await until(() => inputShows(page, '明天能复诊吗'), 'the earlier draft in the input');
   page.querySelector('.input-field')?.dispatchEvent('input', { detail: { value: '小程序离线时写的' } });
-  await simulateTick();
+  await until(() => inputShows(page, '小程序离线时写的'), 'the typed text in the input');
   page.querySelector('.input-send')?.dispatchEvent('tap');
   await until(() => text().includes('发送中'), 'the pending bubble');
   await new Promise((r) => setTimeout(r, 300));

@@ -58,7 +58,6 @@ export default function ChatPage() {
   const me = useChat((s) => s.me);
   const synced = useChat((s) => s.connection === 'synced');
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
-  const [fill, setFill] = useState<{ text: string }>();
   const [composing, setComposing] = useState<CardKind>();
   const [quoting, setQuoting] = useState<Message>();
   const [searching, setSearching] = useState(false);
@@ -97,32 +96,9 @@ export default function ChatPage() {
     [loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq],
   );
 
-  // The draft comes back into the input once (it may arrive after the page, with the account), unless
-  // the person has started typing by then.
-  const touched = useRef(false);
-  const restored = useRef(false);
-  useEffect(() => {
-    if (draft === undefined || restored.current || touched.current) return;
-    restored.current = true;
-    setFill({ text: draft });
-  }, [draft]);
-  const onTextChange = useCallback(
-    (text: string) => {
-      touched.current = true;
-      chat().setDraft(sessionId, text);
-    },
-    [sessionId],
-  );
-  // Text the page puts into the input (a 常用语, a recalled message to edit) counts as the person's own:
-  // kept as the draft, and a draft arriving later must not replace it.
-  const put = useCallback(
-    (text: string) => {
-      onTextChange(text);
-      setFill({ text });
-    },
-    [onTextChange],
-  );
-
+  // The composer shows the session's draft: typing, a 常用语 and a recalled message to re-edit all
+  // change it, and a draft restored from storage after the page opened appears unless typing came first.
+  const onTextChange = useCallback((text: string) => chat().setDraft(sessionId, text), [sessionId]);
   /** Brings a message into the list (older pages as needed) and scrolls to it. */
   const jump = useCallback(
     async (idClient: string, seq: number) => {
@@ -318,7 +294,7 @@ export default function ChatPage() {
         onResend={resend}
         onLoadOlder={older}
         onLongPress={onLongPress}
-        onReedit={put}
+        onReedit={onTextChange}
         onQuoteTap={onQuoteTap}
         jumpTo={jumpTo}
       />
@@ -336,18 +312,18 @@ export default function ChatPage() {
       ) : (
         <>
         {step === 'intake' && <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />}
-        {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={put} />}
+        {me?.role === 'doctor' && <QuickReplies replies={quick.replies} onPick={onTextChange} />}
         <InputBar
           onSend={send}
           disabled={!me}
           onTyping={onTyping}
-          fill={fill}
+          text={draft ?? ''}
+          onTextChange={onTextChange}
           actions={actions}
           onVoice={sendVoice}
           placeholder={me?.role === 'doctor' ? '回复患者…' : '请描述您的症状或问题…'}
           quote={quoteLine}
           onCancelQuote={() => setQuoting(undefined)}
-          onTextChange={onTextChange}
         />
         </>
       )}
