@@ -31,7 +31,7 @@ import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_S
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
 import type { Moderator } from './moderation';
-import type { Consultation, ConversationRef, Storage, StoredMessage } from './storage/types';
+import type { Consultation, ConversationRef, NewMessage, Storage, StoredMessage } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
 
 type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
@@ -143,6 +143,9 @@ export class ChatService {
    * counts against.
    */
   private async admit(me: Account, conv: ConversationRef, kind: WriteKind): Promise<string | undefined> {
+    // A team's message is decided by its append, under the consultation's row lock and by the same
+    // rule (storage admitOp); reading the consultation here too would only repeat that.
+    if (kind === 'message' && conv.teamId !== undefined) return conv.teamId;
     const governing = conv.teamId
       ? [await this.storage.consultation(conv.teamId)].filter((c): c is Consultation => c !== undefined)
       : await this.storage.consultationsBetween(...(conv.members as [string, string]));
@@ -279,14 +282,31 @@ export class ChatService {
 
   async send(me: Account, msg: OutgoingMessage): Promise<{ stored: StoredMessage; duplicate: boolean }> {
     const conv = await this.conversationFor(me.account, sessionIdOf(msg.scene, msg.to));
-    const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
-    if (existing) return { stored: existing, duplicate: true };
+    let prepared: { message: NewMessage; masked: boolean };
+    try {
+      prepared = await this.prepare(me, conv, msg);
+    } catch (e) {
+      // A resend of a message already stored gets its ack whatever changed since (a consultation
+      // closed, an original recalled); the append finds every other resend itself.
+      const existing = e instanceof ClientError ? await this.storage.findMessage(conv.id, me.account, msg.idClient) : undefined;
+      if (existing) return { stored: existing, duplicate: true };
+      throw e;
+    }
+    const result = await this.storage.appendMessage(prepared.message);
+    if (!result.duplicate) {
+      const m = result.stored;
+      await this.audit.record(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(prepared.masked ? { masked: true } : {}) });
+    }
+    return result;
+  }
+
+  /** A message as it is to be stored: admitted, its quote made, its words moderated, its attach resolved. */
+  private async prepare(me: Account, conv: ConversationRef, msg: OutgoingMessage): Promise<{ message: NewMessage; masked: boolean }> {
     const consultationId = await this.admit(me, conv, 'message');
     const quote = msg.replyTo ? await this.quoteFor(conv, msg.replyTo) : undefined;
     const moderated = this.moderate(msg);
-    const { body } = moderated;
     const attach = await this.attachToStore(me, { ...msg, ...moderated });
-    const result = await this.storage.appendMessage({
+    const message: NewMessage = {
       conv,
       idClient: msg.idClient,
       from: me.account,
@@ -294,17 +314,13 @@ export class ChatService {
       scene: msg.scene,
       to: msg.to,
       type: msg.type,
-      body,
+      body: moderated.body,
       attach,
       members: conv.members ?? [],
       consultationId,
       ...(quote ? { quote } : {}),
-    });
-    if (!result.duplicate) {
-      const m = result.stored;
-      await this.audit.record(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(moderated.masked ? { masked: true } : {}) });
-    }
-    return result;
+    };
+    return { message, masked: moderated.masked };
   }
 
   /**

@@ -32,18 +32,19 @@ export class PostgresStorage extends SqlStorage {
   private constructor(
     private readonly pool: pg.Pool,
     cipher: Cipher,
+    now?: () => number,
   ) {
-    super(cipher);
+    super(cipher, now);
   }
 
   /**
    * `onConnectionError` hears of idle connections that die (a database restart): pg's pool emits them
    * as 'error', which would otherwise end the process.
    */
-  static async open(url: string, cipher: Cipher, onConnectionError: (e: Error) => void = () => undefined): Promise<PostgresStorage> {
+  static async open(url: string, cipher: Cipher, onConnectionError: (e: Error) => void = () => undefined, now?: () => number): Promise<PostgresStorage> {
     const pool = new pg.Pool({ connectionString: url, types, max: 10 });
     pool.on('error', onConnectionError);
-    const storage = new PostgresStorage(pool, cipher);
+    const storage = new PostgresStorage(pool, cipher, now);
     await storage.tx((db) => storage.migrate(db));
     return storage;
   }

@@ -50,7 +50,9 @@ const CONSULTATIONS_BETWEEN = `${CONSULTATION} WHERE (c.patient = ? AND c.doctor
 const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
 const MY_OTHERS = `SELECT conv_id, account, read_seq, delivered_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
 const MY_LASTS = `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
-const MY_CONSULTATIONS = `${CONSULTATION} WHERE v.id IN (${MINE})`;
+// Driven by the person's memberships (their index) to each consultation by its key: written as a
+// filter on the conversation, it read every consultation of the hospital.
+const MY_CONSULTATIONS = `${CONSULTATION} WHERE c.id IN (SELECT substr(conv_id, 6) FROM conversation_members WHERE account = ? AND conv_id LIKE 'team-%')`;
 
 interface PrescriptionRow {
   id: string;
@@ -133,7 +135,11 @@ interface NotificationRow {
 }
 
 export abstract class SqlStorage implements Storage {
-  constructor(protected readonly cipher: Cipher) {}
+  /** `now`: the clock a message's admission is decided on, the one the chat service runs on (tests move it). */
+  constructor(
+    protected readonly cipher: Cipher,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The outbox is written only once a notification channel is configured. */
   protected notifyPolicy: NotifyPolicy | undefined;
@@ -451,7 +457,7 @@ export abstract class SqlStorage implements Storage {
       patientMessages: row.patient_msgs - (row.status !== 'closed' ? counted : 0),
       followUps: encounter.followUps - (row.status === 'closed' ? counted : 0),
     };
-    const reason = closedReason(c, from, Date.now());
+    const reason = closedReason(c, from, this.now());
     if (reason) throw refusal(reason, c);
   }
 

@@ -22,8 +22,8 @@ export class SqliteStorage extends SqlStorage {
   private batch: Array<{ work: () => unknown; resolve: (r: never) => void; reject: (e: unknown) => void }> = [];
 
   /** `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written. */
-  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean } = {}) {
-    super(cipher);
+  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean; now?: () => number } = {}) {
+    super(cipher, opts.now);
     if (opts.readonly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
     } else {
