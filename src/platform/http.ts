@@ -24,8 +24,13 @@ async function requestJson<T>(method: 'GET' | 'POST', url: string, body: unknown
   } catch {
     throw new HttpError('network', opts.offlineText);
   }
-  const data = res.data as T & { error?: { code: ErrorCode; message: string } };
-  if (res.statusCode === 200 && !data.error) return data;
+  return replyOf<T>(res.statusCode, res.data);
+}
+
+/** A reply of our server as its caller takes it: the data on 200, else the server's error as an HttpError. */
+export function replyOf<T>(status: number, body: unknown): T {
+  const data = (body ?? {}) as T & { error?: { code: ErrorCode; message: string } };
+  if (status === 200 && !data.error) return data;
   throw new HttpError(data.error?.code ?? 'internal', data.error?.message ?? '服务器繁忙，请稍后重试');
 }
 

@@ -1,6 +1,7 @@
 import { Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
+import { chat } from '../../chat';
 import { saveToken } from '../../chat/token';
 import { type Problem, signInForLaunch } from './launch';
 import { prefetchChat } from './prefetch';
@@ -24,6 +25,9 @@ export default function Entry() {
     const session = params.session ? decodeURIComponent(params.session) : undefined;
     const go = (token: string) => {
       saveToken(token);
+      // Connecting, signing in and syncing overlap the navigation and the chat page's first render;
+      // the chat page's own start with this token joins the same connection.
+      chat().start(token).catch(() => undefined);
       void Taro.reLaunch({
         url: session ? `/consult/chat/index?id=${encodeURIComponent(session)}` : '/consult/sessions/index',
       });
