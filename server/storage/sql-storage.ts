@@ -338,8 +338,12 @@ export abstract class SqlStorage implements Storage {
   protected *appendOp(m: NewMessage): Op<Appended> {
     const existing = yield* SqlStorage.byClientId(m.from, m.idClient);
     if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
-    // Before the conversation's row, as a recall takes them (original, then conversation): no deadlock.
+    // Rows are locked in one order by every write (a quoted original, the consultation, the
+    // conversation), as a recall (original, conversation) and a state change or transfer (consultation,
+    // conversation) take them: two writes at once wait for each other rather than deadlock.
     if (m.quote) yield* this.holdOriginalOp(m.conv.id, m.quote.seq, m.quote.idClient);
+    const governing = quotaOf(m);
+    if (governing !== undefined) yield* this.admitOp(governing, m.from);
     const now = Date.now();
     const bump = () =>
       one<{ last_seq: number; last_time: number }>(
@@ -375,8 +379,6 @@ export abstract class SqlStorage implements Storage {
       row.quote,
       row.quote_seq,
     );
-    const governing = quotaOf(m);
-    if (governing !== undefined) yield* this.admitOp(governing, m.from);
     const event = m.conv.teamId !== undefined ? eventOf(m) : undefined;
     if (event) yield* this.notifyOp(m.conv.teamId as string, m.conv.id, m.from, event, stored.seq, stored.time);
     return { stored, duplicate: false };

@@ -150,6 +150,19 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.transitionConsultation('t', ['waiting'], 'inProgress', notice('inProgress'))).toBeUndefined();
   });
 
+  test('sends and a close at once: each send is stored or refused as closed, none waits on the other forever (no deadlock)', async () => {
+    for (let i = 0; i < 8; i++) {
+      const id = `dl-${i}`;
+      await storage.createConsultation({ id, consent, patient: patient.account, doctor: doctor.account, teamName: '并发结束', status: 'inProgress' });
+      const notice = { ...text(doctor.account, `consultation:${id}:closed`, id), type: 'notification' as const, body: 'closed' };
+      const sends = Array.from({ length: 6 }, (_, n) => storage.appendMessage(text(n % 2 ? doctor.account : patient.account, `${id}-${n}`, id)));
+      const [closed, ...results] = await Promise.allSettled([storage.transitionConsultation(id, ['inProgress'], 'closed', notice), ...sends]);
+      expect(closed.status).toBe('fulfilled');
+      const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason.code ?? r.reason.message);
+      expect(refusals.filter((code) => code !== 'consultationClosed')).toEqual([]);
+    }
+  });
+
   test('p2p: the first message makes the conversation with both members; a named consultation counts it', async () => {
     const conv = { id: p2pConvId(patient.account, doctor.account), scene: 'p2p' as const, members: [patient.account, doctor.account] as [string, string] };
     const m = await storage.appendMessage({ ...text(patient.account, 'p-1'), conv, scene: 'p2p', to: doctor.account, members: conv.members, consultationId: 'k1' });
