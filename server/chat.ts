@@ -288,7 +288,7 @@ export class ChatService {
     } catch (e) {
       // A resend of a message already stored gets its ack whatever changed since (a consultation
       // closed, an original recalled); the append finds every other resend itself.
-      const existing = e instanceof ClientError ? await this.storage.findMessage(conv.id, me.account, msg.idClient) : undefined;
+      const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
       if (existing) return { stored: existing, duplicate: true };
       throw e;
     }

@@ -138,6 +138,25 @@ test("the SMS link's sign-in is asked by the page's first script while the app's
   }
 });
 
+test("a link the page's first script spent while the app never arrived still opens the chat the next time", async () => {
+  const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
+  try {
+    const seen = recordRequests(context);
+    await context.route(APP_JS, (route) => route.abort('connectionreset'));
+    const page = await context.newPage();
+    const link = await entryLink(suite.server.url, suite.server.auth, DEMO.patient, SESSION);
+    await page.goto(link);
+    await until(() => seen.finished.includes(SIGN_IN), 'the sign-in by the first script');
+    // The token is spent; opening the SMS link again (the app loads now) continues with the session.
+    await context.unroute(APP_JS);
+    await page.goto('about:blank');
+    await page.goto(link);
+    await synced(page);
+  } finally {
+    await context.close();
+  }
+});
+
 test("a sign-in the page's first script could not make (no network) is explained, and the link stays unused", async () => {
   const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
   try {

@@ -25,12 +25,12 @@ export default function Entry() {
     const session = params.session ? decodeURIComponent(params.session) : undefined;
     const go = (token: string) => {
       saveToken(token);
-      // Connecting, signing in and syncing overlap the navigation and the chat page's first render;
-      // the chat page's own start with this token joins the same connection.
-      chat().start(token).catch(() => undefined);
       void Taro.reLaunch({
         url: session ? `/consult/chat/index?id=${encodeURIComponent(session)}` : '/consult/sessions/index',
       });
+      // Connecting, signing in and syncing overlap the navigation and the chat page's first render;
+      // the chat page's own start with this token joins the same connection.
+      chat().start(token).catch(() => undefined);
     };
     signInForLaunch(params).then(go, (p: Problem) => setProblem(p));
   }, [params]);
