@@ -86,6 +86,8 @@ export class ChatController {
     if (this.started?.token === token) return this.started.done;
     if (this.started) this.provider.disconnect();
     const done = this.provider.connect(token).then((me) => {
+      // Saved under the account they were typed for, before another account's sign-in empties the store.
+      this.drafts.flush();
       this.store.getState().setMe(me);
       this.drafts.restore(me.account);
       this.sender.restore(me.account);

@@ -25,7 +25,8 @@ export class Drafts {
   restore(account: string): void {
     const key = `medchat.drafts.${account}`;
     if (this.key === key) return;
-    this.flush();
+    // No flush here: the store no longer holds the previous account's drafts (the caller saved them).
+    clearTimeout(this.timer);
     this.key = key;
     const saved = this.persist.get<Record<string, unknown>>(key);
     const drafts: Record<string, string> = {};

@@ -183,6 +183,18 @@ describe('drafts', () => {
     expect(other.getState().drafts).toEqual({});
   });
 
+  test('another account signing in on this device leaves the first account’s saved drafts alone', async () => {
+    const { controller, provider, persist } = await connected();
+    controller.setDraft(SESSION, '还没发的');
+    provider.connect.mockResolvedValueOnce({ account: 'p2', name: '王先生', role: 'patient' });
+    await controller.start('t2');
+    expect(persist.get('medchat.drafts.p1')).toEqual({ [SESSION]: '还没发的' });
+    controller.setDraft(SESSION, '王先生的');
+    controller.stop();
+    expect(persist.get('medchat.drafts.p1')).toEqual({ [SESSION]: '还没发的' });
+    expect(persist.get('medchat.drafts.p2')).toEqual({ [SESSION]: '王先生的' });
+  });
+
   test('text typed before the account is known is kept, and saved once it is', async () => {
     const persist = new MapStorage();
     persist.set('medchat.drafts.p1', { [SESSION]: '旧的', other: '别的会话' });
