@@ -2,7 +2,7 @@ import { defineConfig, type UserConfigExport } from '@tarojs/cli';
 import { resolve } from 'node:path';
 import { locationEnabled } from './features';
 import { CompressAssets } from './compress-assets';
-import { EarlyScript, ScriptFile } from './script-file';
+import { ScriptFile } from './script-file';
 import { checkServerUrl, type Target } from './targets';
 
 // types/ is shared with the server and lives outside src/, so Taro must be told to compile it.
@@ -105,9 +105,6 @@ export default defineConfig<'webpack5'>(async (merge) => {
         });
         // No inline script in index.html, for the server's `script-src 'self'`.
         chain.plugin('script-file').use(ScriptFile);
-        // The SMS link's sign-in starts while the app downloads (src/h5/early-link.js); registered
-        // after the root-font-size script so that it comes first.
-        chain.plugin('early-link').use(EarlyScript, [resolve(__dirname, '../src/h5/early-link.js')]);
         // Brotli and gzip beside every text asset, made once here and sent by server/static.ts.
         if (process.env.NODE_ENV !== 'development') chain.plugin('compress-assets').use(CompressAssets);
       },

@@ -24,13 +24,8 @@ async function requestJson<T>(method: 'GET' | 'POST', url: string, body: unknown
   } catch {
     throw new HttpError('network', opts.offlineText);
   }
-  return replyOf<T>(res.statusCode, res.data);
-}
-
-/** A reply of our server as its caller takes it: the data on 200, else the server's error as an HttpError. */
-export function replyOf<T>(status: number, body: unknown): T {
-  const data = (body ?? {}) as T & { error?: { code: ErrorCode; message: string } };
-  if (status === 200 && !data.error) return data;
+  const data = res.data as T & { error?: { code: ErrorCode; message: string } };
+  if (res.statusCode === 200 && !data.error) return data;
   throw new HttpError(data.error?.code ?? 'internal', data.error?.message ?? '服务器繁忙，请稍后重试');
 }
 

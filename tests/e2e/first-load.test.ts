@@ -1,8 +1,7 @@
 /**
  * What the H5 build fetches on the way from the SMS link to the chat (issue 18), by the requests
- * Chromium makes, not by timing: the page's first script asks for the sign-in before the app's script
- * has arrived, once; the chat's chunk (the `consult` subpackage) is fetched while the sign-in is still
- * unanswered and only once; neither hls.js nor the image viewer (Swiper) is on the
+ * Chromium makes, not by timing: the chat's chunk (the `consult` subpackage) is fetched while the
+ * sign-in is still unanswered and only once; a sign-in without network is explained; neither hls.js nor the image viewer (Swiper) is on the
  * way; a video in the chat loads nothing until it is tapped, then plays; the viewer comes with the
  * first tap on a photo. Needs a fresh `taro build --type h5`.
  */
@@ -23,7 +22,6 @@ const CONSULT_JS = /^\/chunk\/consult\.[0-9a-f]{8}\.js$/;
 const HLS_JS = /^\/chunk\/hls\.[0-9a-f]{8}\.js$/;
 const VIEWER_JS = /^\/chunk\/image-viewer\.[0-9a-f]{8}\.js$/;
 const SIGN_IN = '/api/login/link';
-const APP_JS = /\/js\/app\.[0-9a-f]{8}\.js$/;
 
 /** The paths of every request the context's pages make, and of those whose response has arrived. */
 function recordRequests(context: BrowserContext): { requested: string[]; finished: string[] } {
@@ -114,50 +112,7 @@ test('the chat chunk is fetched while the sign-in is unanswered, once; neither h
   expect(seen.requested.filter((p) => HLS_JS.test(p) || VIEWER_JS.test(p))).toEqual([]);
 });
 
-test("the SMS link's sign-in is asked by the page's first script while the app's own script is still on its way, once", async () => {
-  const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
-  try {
-    const seen = recordRequests(context);
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    await context.route(APP_JS, async (route) => {
-      await held;
-      await route.continue();
-    });
-    const page = await context.newPage();
-    await page.goto(await entryLink(suite.server.url, suite.server.auth, DEMO.patient, SESSION), { waitUntil: 'commit' });
-    // The app cannot have asked: its script has not arrived.
-    await until(() => seen.finished.includes(SIGN_IN), 'the sign-in answered with the app held');
-    expect(seen.finished.some((p) => APP_JS.test(p))).toBe(false);
-
-    release();
-    await synced(page);
-    expect(seen.requested.filter((p) => p === SIGN_IN)).toHaveLength(1);
-  } finally {
-    await context.close();
-  }
-});
-
-test("a link the page's first script spent while the app never arrived still opens the chat the next time", async () => {
-  const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
-  try {
-    const seen = recordRequests(context);
-    await context.route(APP_JS, (route) => route.abort('connectionreset'));
-    const page = await context.newPage();
-    const link = await entryLink(suite.server.url, suite.server.auth, DEMO.patient, SESSION);
-    await page.goto(link);
-    await until(() => seen.finished.includes(SIGN_IN), 'the sign-in by the first script');
-    // The token is spent; opening the SMS link again (the app loads now) continues with the session.
-    await context.unroute(APP_JS);
-    await page.goto('about:blank');
-    await page.goto(link);
-    await synced(page);
-  } finally {
-    await context.close();
-  }
-});
-
-test("a sign-in the page's first script could not make (no network) is explained, and the link stays unused", async () => {
+test("a sign-in without network is explained, and the link stays unused", async () => {
   const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
   try {
     await context.route(`**${SIGN_IN}`, (route) => route.abort('internetdisconnected'));
