@@ -202,12 +202,12 @@ export async function handleCreateConsultation(
 export async function handleNimToken(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; nim?: { api: NimServerApi; appKey: string }; limits: Pick<Limits, 'nimTokens'> },
+  deps: { auth: Auth; storage: Storage; audit: Audit; nim?: { api: NimServerApi; appKey: string }; limits: Pick<Limits, 'nimTokens'>; caller: Caller },
 ): Promise<void> {
   try {
     if (!deps.nim) throw new ClientError('notFound', 'NetEase IM is not configured on this server (NIM_APP_KEY, NIM_APP_SECRET)');
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
-    const me = await accountFromBearer(req, deps.auth, deps.storage);
+    const me = await accountFromBearer(req, deps.auth, deps.storage, deps.caller);
     await deps.limits.nimTokens.spend(me.account);
     const token = await deps.nim.api.tokenFor(me.account, me.name);
     await deps.audit.record(me.account, 'nim.token', me.account);
@@ -222,11 +222,11 @@ export async function handleNimToken(
 export async function handleLogout(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; revoke: Revoke },
+  deps: { auth: Auth; storage: Storage; audit: Audit; revoke: Revoke; caller: Caller },
 ): Promise<void> {
   try {
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
-    const { account, claims } = await sessionFromBearer(req, deps.auth, deps.storage);
+    const { account, claims } = await sessionFromBearer(req, deps.auth, deps.storage, deps.caller);
     // A token from before sessions had ids ends with every session of its account started no later.
     const [sid, at] = claims.sid ? [claims.sid, Date.now()] : ['*', claims.startedAt + 1];
     await deps.revoke(account.account, sid, at);

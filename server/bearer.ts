@@ -2,18 +2,41 @@ import type { IncomingMessage } from 'node:http';
 import type { Account } from '../types/message';
 import type { Auth, SessionClaims } from './auth';
 import { ClientError } from './errors';
+import type { Limits } from './limits';
 import type { Storage } from './storage/types';
 
+/** Where a sign-in comes from, for counting failed ones per address. */
+export interface SignInSource {
+  address: string;
+  limits: Pick<Limits, 'failedSignIns'>;
+}
+
+/**
+ * A session token's claims, refused while its address has failed too often. An expired token is an
+ * ordinary reconnect; a forged, foreign or revoked one is a guess and counts, on every path that
+ * takes a token (the socket's auth and each HTTP request with a bearer).
+ */
+export async function verifySession(auth: Auth, token: string, from: SignInSource): Promise<SessionClaims> {
+  const signIns = from.limits.failedSignIns;
+  await signIns.ensure(from.address);
+  return auth.verify(token).catch((e: unknown) => (e instanceof ClientError && e.code === 'authFailed' ? signIns.failed(from.address, e) : Promise.reject(e)));
+}
+
 /** The account and sign-in behind `Authorization: Bearer <session token>` of an HTTP request. */
-export async function sessionFromBearer(req: IncomingMessage, auth: Auth, storage: Storage): Promise<{ account: Account; claims: SessionClaims }> {
+export async function sessionFromBearer(
+  req: IncomingMessage,
+  auth: Auth,
+  storage: Storage,
+  from: SignInSource,
+): Promise<{ account: Account; claims: SessionClaims }> {
   const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
   if (!m) throw new ClientError('unauthenticated', 'missing Authorization: Bearer <token>');
-  const claims = await auth.verify(m[1]);
+  const claims = await verifySession(auth, m[1], from);
   const account = await storage.getAccount(claims.account);
   if (!account) throw new ClientError('authFailed', 'account no longer exists');
   return { account, claims };
 }
 
-export async function accountFromBearer(req: IncomingMessage, auth: Auth, storage: Storage): Promise<Account> {
-  return (await sessionFromBearer(req, auth, storage)).account;
+export async function accountFromBearer(req: IncomingMessage, auth: Auth, storage: Storage, from: SignInSource): Promise<Account> {
+  return (await sessionFromBearer(req, auth, storage, from)).account;
 }

@@ -13,6 +13,7 @@ import { CLOSE_KICKED, CLOSE_RESTART, CLOSE_REVOKED, MAX_FRAME_BYTES, mayRequest
 import type { PrescriptionRecord } from '../types/prescription';
 import type { Auth, SessionClaims } from './auth';
 import type { Audit } from './audit';
+import { verifySession } from './bearer';
 import type { ChatService } from './chat';
 import type { AccountPush, Bus } from './bus';
 import { ackOf, infoOf } from './chat';
@@ -311,12 +312,7 @@ export class Gateway {
 
   private readonly handlers: Handlers = {
     auth: async (c, f) => {
-      const signIns = this.opts.limits.failedSignIns;
-      await signIns.ensure(c.address);
-      // An expired token is an ordinary reconnect; a forged, foreign or revoked one counts as a failure.
-      const claims = await this.auth.verify(f.token).catch((e: unknown) =>
-        e instanceof ClientError && e.code === 'authFailed' ? signIns.failed(c.address, e) : Promise.reject(e),
-      );
+      const claims = await verifySession(this.auth, f.token, { address: c.address, limits: this.opts.limits });
       const me = await this.storage.getAccount(claims.account);
       if (!me) throw new ClientError('authFailed', 'account no longer exists');
       if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');

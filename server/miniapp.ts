@@ -102,7 +102,7 @@ async function login(req: IncomingMessage, res: ServerResponse, deps: Deps, { ca
 
 /** The code names which platform user to unbind; the session asking ends with the binding. */
 async function unbind(req: IncomingMessage, res: ServerResponse, deps: Deps, { caller, revoke }: MiniappContext): Promise<void> {
-  const { account, claims } = await sessionFromBearer(req, deps.auth, deps.storage);
+  const { account, claims } = await sessionFromBearer(req, deps.auth, deps.storage, caller);
   const body = await parsed(req, unbindSchema);
   const { appid, macs } = await identify(deps, body.platform, body.code, caller);
   if (!(await deps.storage.unbindMiniapp(body.platform, appid, macs, account.account))) {

@@ -13,7 +13,7 @@ import type { FileAttach, MediaKind } from '../../types/media';
 import { MEDIA_KINDS, UPLOAD_LIMITS } from '../../types/media';
 import type { Audit } from '../audit';
 import type { Auth } from '../auth';
-import { accountFromBearer } from '../bearer';
+import { accountFromBearer, type SignInSource } from '../bearer';
 import { ClientError } from '../errors';
 import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
@@ -84,11 +84,11 @@ const LABELS: Record<MediaKind, string> = { image: '图片', audio: '语音', vi
 export async function handleUpload(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; files: FileService; audit: Audit },
+  deps: { auth: Auth; storage: Storage; files: FileService; audit: Audit; caller: SignInSource },
 ): Promise<void> {
   try {
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
-    const owner = (await accountFromBearer(req, deps.auth, deps.storage)).account;
+    const owner = (await accountFromBearer(req, deps.auth, deps.storage, deps.caller)).account;
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const kind = query.get('kind') as MediaKind;
     if (!MEDIA_KINDS.includes(kind)) throw new ClientError('invalidUpload', `kind must be one of ${MEDIA_KINDS.join(', ')}`);

@@ -12,7 +12,7 @@ import {
 } from '../../types/protocol';
 import { describe, fail, readJson } from '../api';
 import type { Auth } from '../auth';
-import { accountFromBearer } from '../bearer';
+import { accountFromBearer, type SignInSource } from '../bearer';
 import { ClientError } from '../errors';
 import { sendJson } from '../reply';
 import type { Storage } from '../storage/types';
@@ -42,8 +42,8 @@ function templatesOf(config: NotifyConfig | undefined): NotifySettings['template
   return out;
 }
 
-async function consent(req: IncomingMessage, res: ServerResponse, d: Deps): Promise<void> {
-  const me = await accountFromBearer(req, d.auth, d.storage);
+async function consent(req: IncomingMessage, res: ServerResponse, d: Deps, caller: SignInSource): Promise<void> {
+  const me = await accountFromBearer(req, d.auth, d.storage, caller);
   const body = consentSchema.safeParse(await readJson(req));
   if (!body.success) throw new ClientError('badFrame', describe(body.error));
   const configured = templatesOf(d.config)[body.data.platform] ?? [];
@@ -59,8 +59,8 @@ async function consent(req: IncomingMessage, res: ServerResponse, d: Deps): Prom
   sendJson(res, 200, { remaining } satisfies NotifyConsentReply);
 }
 
-async function settings(req: IncomingMessage, res: ServerResponse, d: Deps): Promise<void> {
-  const me = await accountFromBearer(req, d.auth, d.storage);
+async function settings(req: IncomingMessage, res: ServerResponse, d: Deps, caller: SignInSource): Promise<void> {
+  const me = await accountFromBearer(req, d.auth, d.storage, caller);
   if (req.method === 'POST') {
     const body = settingsSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
@@ -75,13 +75,13 @@ async function settings(req: IncomingMessage, res: ServerResponse, d: Deps): Pro
   sendJson(res, 200, reply);
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type Handler = (req: IncomingMessage, res: ServerResponse, caller: SignInSource) => void;
 
 export function notifyRoutes(d: Deps): { route(path: string): Handler | undefined } {
   const guarded =
-    (h: (req: IncomingMessage, res: ServerResponse, d: Deps) => Promise<void>): Handler =>
-    (req, res) =>
-      void h(req, res, d).catch((e: unknown) => fail(res, req, e));
+    (h: (req: IncomingMessage, res: ServerResponse, d: Deps, caller: SignInSource) => Promise<void>): Handler =>
+    (req, res, caller) =>
+      void h(req, res, d, caller).catch((e: unknown) => fail(res, req, e));
   const routes: Record<string, Handler> = { [NOTIFY_CONSENT_PATH]: guarded(consent), [NOTIFY_SETTINGS_PATH]: guarded(settings) };
   return { route: (path) => routes[path] };
 }

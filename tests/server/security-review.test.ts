@@ -8,7 +8,8 @@ import { WebSocket } from 'ws';
 import { originAllowed } from '../../server/gateway';
 import { ADMIN_CALLS, FAILED_SIGNINS } from '../../server/limits';
 import type { Account, OutgoingMessage } from '../../types/message';
-import { CLOSE_REVOKED } from '../../types/protocol';
+import { UPLOAD_PATH } from '../../types/media';
+import { CLOSE_REVOKED, NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { jpeg, pdf } from '../helpers/fixtures';
 import { CONSENTED } from '../helpers/consultation';
 import { uploadAs } from '../helpers/upload';
@@ -223,6 +224,28 @@ describe('sessions, sign-in throttling and origins', () => {
     expect(await expectError(WsClient.loginWithToken(server, good), 'rateLimited')).toContain('分钟');
     const link = await fetch(`${server.url}/api/login/link`, { method: 'POST', body: JSON.stringify({ link: 'forged' }) });
     expect(link.status).toBe(429);
+  });
+
+  test('a forged bearer token on the HTTP paths counts as a failed sign-in: after 10, a good token waits there and on the socket', async () => {
+    await start([]);
+    const calls = [
+      (token: string) => fetch(`${server.url}${UPLOAD_PATH}?kind=image`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'x' }),
+      (token: string) => fetch(`${server.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }),
+      (token: string) => fetch(`${server.url}${NOTIFY_SETTINGS_PATH}`, { headers: { authorization: `Bearer ${token}` } }),
+    ];
+    // An expired token is an ordinary return to the app: it does not count.
+    const expired = await server.auth.issue(patientA, -10);
+    for (let i = 0; i < 3; i++) expect((await (await calls[i](expired)).json()).error.code).toBe('tokenExpired');
+    for (let i = 0; i < FAILED_SIGNINS.points; i++) {
+      const res = await calls[i % calls.length](`forged.${i}.token`);
+      expect([res.status, (await res.json()).error.code]).toEqual([401, 'authFailed']);
+    }
+    const good = await server.auth.issue(patientA);
+    for (const call of calls) {
+      const res = await call(good);
+      expect([res.status, (await res.json()).error.code]).toEqual([429, 'rateLimited']);
+    }
+    expect(await expectError(WsClient.loginWithToken(server, good), 'rateLimited')).toContain('分钟');
   });
 
   test('a wrong admin key counts as a failed sign-in; the admin API is throttled per address', async () => {
