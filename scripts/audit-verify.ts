@@ -43,7 +43,7 @@ async function main(args: string[]): Promise<number> {
   if (!config.databaseUrl && !existsSync(config.dbPath)) return usage(`no database at ${config.dbPath}`);
   const anchorFiles = args.length > 0 ? args : [config.auditAnchorFile];
   const cipher = new Cipher(config.dataKeys);
-  const storage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher) : new SqliteStorage(config.dbPath, cipher, { readonly: true });
+  const storage: Storage = config.databaseUrl ? await PostgresStorage.open(config.databaseUrl, cipher, { readonly: true }) : new SqliteStorage(config.dbPath, cipher, { readonly: true });
   try {
     return report(await verifyAudit(storage, config.auditKey, anchorFiles), config.databaseUrl ? 'PostgreSQL' : config.dbPath);
   } finally {

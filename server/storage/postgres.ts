@@ -39,13 +39,23 @@ export class PostgresStorage extends SqlStorage {
 
   /**
    * `onConnectionError` hears of idle connections that die (a database restart): pg's pool emits them
-   * as 'error', which would otherwise end the process.
+   * as 'error', which would otherwise end the process. `readonly`: to inspect a database as it is
+   * (audit:verify), neither migrated nor written (every transaction is read-only).
    */
-  static async open(url: string, cipher: Cipher, onConnectionError: (e: Error) => void = () => undefined, now?: () => number): Promise<PostgresStorage> {
-    const pool = new pg.Pool({ connectionString: url, types, max: 10 });
-    pool.on('error', onConnectionError);
-    const storage = new PostgresStorage(pool, cipher, now);
-    await storage.tx((db) => storage.migrate(db));
+  static async open(
+    url: string,
+    cipher: Cipher,
+    opts: { onConnectionError?: (e: Error) => void; now?: () => number; readonly?: boolean } = {},
+  ): Promise<PostgresStorage> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      types,
+      max: 10,
+      ...(opts.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+    });
+    pool.on('error', opts.onConnectionError ?? (() => undefined));
+    const storage = new PostgresStorage(pool, cipher, opts.now);
+    if (!opts.readonly) await storage.tx((db) => storage.migrate(db));
     return storage;
   }
 

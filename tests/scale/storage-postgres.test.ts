@@ -55,3 +55,36 @@ test('a database made by the release before this storage layer upgrades in place
     await raw.end();
   }
 });
+
+test('opened read-only (audit:verify), a database is neither migrated nor written, and reads as it is', async () => {
+  const url = await freshDatabase();
+  const untouched = await PostgresStorage.open(url, cipher, { readonly: true });
+  await untouched.close();
+  const raw = new pg.Client({ connectionString: url });
+  await raw.connect();
+  try {
+    expect((await raw.query("SELECT to_regclass('public.messages') IS NULL AS absent")).rows[0].absent).toBe(true);
+    const writer = await PostgresStorage.open(url, cipher);
+    const reader = await PostgresStorage.open(url, cipher, { readonly: true });
+    try {
+      const record = (prev: { seq: number; hash: string } | undefined) => ({
+        seq: (prev?.seq ?? 0) + 1,
+        at: 1,
+        actor: 'a',
+        action: 'login',
+        target: 'a',
+        detail: '{}',
+        prevHash: prev?.hash ?? '0'.repeat(64),
+        hash: 'f'.repeat(64),
+      });
+      await writer.appendAudit(record);
+      await expect(reader.appendAudit(record)).rejects.toMatchObject({ code: '25006' });
+      expect((await reader.auditRecords(0, 10)).map((r) => r.seq)).toEqual([1]);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  } finally {
+    await raw.end();
+  }
+});
