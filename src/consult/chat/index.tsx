@@ -2,6 +2,7 @@ import { Text, View } from '@tarojs/components';
 import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CardKind } from '../../../types/cards';
+import type { ComposedCardKind } from '../../chat/cardDraft';
 import { CARD_KINDS } from '../../../types/cards';
 import type { MediaKind } from '../../../types/media';
 import type { ConsultationAction, Message } from '../../../types/message';
@@ -58,7 +59,7 @@ export default function ChatPage() {
   const me = useChat((s) => s.me);
   const synced = useChat((s) => s.connection === 'synced');
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
-  const [composing, setComposing] = useState<CardKind>();
+  const [composing, setComposing] = useState<ComposedCardKind>();
   const [quoting, setQuoting] = useState<Message>();
   const [searching, setSearching] = useState(false);
   const [jumpTo, setJumpTo] = useState<{ key: string }>();
