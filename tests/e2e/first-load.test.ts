@@ -84,6 +84,18 @@ async function patientSends(type: 'image' | 'video', fileId: string): Promise<vo
   }
 }
 
+/** The doctor's chat open and synced, every request of it recorded, when the patient sends the upload. */
+async function doctorReceives(type: 'image' | 'video', fileId: string): Promise<{ doctor: Page; seen: ReturnType<typeof recordRequests> }> {
+  let seen!: ReturnType<typeof recordRequests>;
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, {
+    sessionId: SESSION,
+    setup: async (c) => void (seen = recordRequests(c)),
+  });
+  await synced(doctor);
+  await patientSends(type, fileId);
+  return { doctor, seen };
+}
+
 test('the chat chunk is fetched while the sign-in is unanswered, once; neither hls.js nor the image viewer is on the way to the composer', async () => {
   let seen!: ReturnType<typeof recordRequests>;
   let release!: () => void;
@@ -112,7 +124,7 @@ test('the chat chunk is fetched while the sign-in is unanswered, once; neither h
   expect(seen.requested.filter((p) => HLS_JS.test(p) || VIEWER_JS.test(p))).toEqual([]);
 });
 
-test("a sign-in without network is explained, and the link stays unused", async () => {
+test('a sign-in without network is explained, and the link stays unused', async () => {
   const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
   try {
     await context.route(`**${SIGN_IN}`, (route) => route.abort('internetdisconnected'));
@@ -137,14 +149,7 @@ test('a video in the chat loads nothing until tapped; the tap plays it (hls.js s
   const up = await uploadAs(suite.server, DEMO.patient, 'video', '复查.webm', clip, '&dur=1000');
   expect(up.status).toBe(200);
 
-  let seen!: ReturnType<typeof recordRequests>;
-  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, {
-    sessionId: SESSION,
-    setup: async (c) => void (seen = recordRequests(c)),
-  });
-  await synced(doctor);
-
-  await patientSends('video', up.body.fileId);
+  const { doctor, seen } = await doctorReceives('video', up.body.fileId);
   const start = doctor.locator('.msg-row.theirs .msg-video-start');
   await start.waitFor();
   const fileRequests = () => seen.requested.filter((p) => p.startsWith('/api/files/'));
@@ -164,13 +169,7 @@ test('a video in the chat loads nothing until tapped; the tap plays it (hls.js s
 test('a photo opens in the image viewer, whose code comes with that first tap', async () => {
   const up = await uploadAs(suite.server, DEMO.patient, 'image', '舌苔.png', await png(300, 200));
   expect(up.status).toBe(200);
-  let seen!: ReturnType<typeof recordRequests>;
-  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, {
-    sessionId: SESSION,
-    setup: async (c) => void (seen = recordRequests(c)),
-  });
-  await synced(doctor);
-  await patientSends('image', up.body.fileId);
+  const { doctor, seen } = await doctorReceives('image', up.body.fileId);
   const photo = doctor.locator('.msg-row.theirs .msg-image-img').last();
   await photo.waitFor();
   expect(seen.requested.filter((p) => VIEWER_JS.test(p))).toEqual([]);
