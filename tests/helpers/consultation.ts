@@ -24,28 +24,47 @@ export async function startConsultationServer(over: Parameters<typeof startTestS
 }
 
 /**
- * Per test: a fresh consultation server (also with a consultation between the doctor and `stranger`
- * when `strangerToo`), and a `login` whose connections are closed after the test.
+ * Per test: a fresh server made by `start`, and a `login` whose connections (and those handed to
+ * `track`) are closed after the test.
  */
-export function consultationServerPerTest(options: { strangerToo?: boolean } = {}) {
+export function serverPerTest(start: () => Promise<TestServer>) {
   const open: WsClient[] = [];
   const ctx = {
     server: undefined as unknown as TestServer,
-    async login(...accounts: Account[]): Promise<WsClient[]> {
-      const cs = await Promise.all(accounts.map((a) => WsClient.login(ctx.server, a)));
-      open.push(...cs);
-      return cs;
+    track(c: WsClient): WsClient {
+      open.push(c);
+      return c;
+    },
+    async login(a: Account): Promise<WsClient> {
+      return ctx.track(await WsClient.login(ctx.server, a));
     },
   };
   beforeEach(async () => {
-    ctx.server = await startConsultationServer();
-    if (options.strangerToo) {
-      await ctx.server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
-    }
+    ctx.server = await start();
   });
   afterEach(async () => {
     for (const c of open.splice(0)) c.close();
     await ctx.server.dispose();
   });
   return ctx;
+}
+
+/**
+ * Per test: a fresh consultation server (also with a consultation between the doctor and `stranger`
+ * when `strangerToo`), and a `login` of several accounts at once.
+ */
+export function consultationServerPerTest(options: { strangerToo?: boolean } = {}) {
+  const ctx = serverPerTest(async () => {
+    const server = await startConsultationServer();
+    if (options.strangerToo) {
+      await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+    }
+    return server;
+  });
+  return {
+    get server(): TestServer {
+      return ctx.server;
+    },
+    login: (...accounts: Account[]): Promise<WsClient[]> => Promise.all(accounts.map((a) => ctx.login(a))),
+  };
 }

@@ -6,40 +6,29 @@
 import type { Account } from '../../types/message';
 import { RATINGS_PATH, RECORD_PATH } from '../../types/protocol';
 import type { ConsultationRecord } from '../../types/protocol';
+import { serverPerTest } from '../helpers/consultation';
 import { postJson } from '../helpers/post-json';
-import { ADMIN_API_KEY, outcome, type RequestError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, outcome, type RequestError, startTestServer } from '../helpers/server';
 
 const doctor: Account = { account: 'doc-after', name: '孙医生', role: 'doctor' };
 const other: Account = { account: 'doc-other', name: '周医生', role: 'doctor' };
 const patient: Account = { account: 'pat-after', name: '吴先生', role: 'patient' };
 const DAY = 86_400_000;
 
-let server: TestServer;
+
 let clock = Date.now();
-const clients: WsClient[] = [];
-
-beforeEach(async () => {
+const ctx = serverPerTest(() => {
   clock = Date.now();
-  server = await startTestServer({ now: () => clock, encounter: { consent: { version: 'v1', text: '同意书' }, followUp: { messages: 2, days: 1 } } });
+  return startTestServer({ now: () => clock, encounter: { consent: { version: 'v1', text: '同意书' }, followUp: { messages: 2, days: 1 } } });
 });
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server.dispose();
-});
-
+const { login } = ctx;
 const admin = { authorization: `Bearer ${ADMIN_API_KEY}` };
 const create = (id: string, who: Account = doctor) =>
   postJson(
-    `${server.url}/api/consultations`,
+    `${ctx.server.url}/api/consultations`,
     { id, patient: { account: patient.account, name: patient.name }, doctor: { account: who.account, name: who.name }, consent: { version: 'paper', acceptedAt: 1 } },
     admin,
   );
-
-async function login(a: Account): Promise<WsClient> {
-  const c = await WsClient.login(server, a);
-  clients.push(c);
-  return c;
-}
 
 let n = 0;
 const text = (id: string, body = '请问') => ({ msg: { scene: 'team' as const, to: id, type: 'text' as const, body, idClient: `after-${++n}-${Date.now()}` } });
@@ -53,7 +42,7 @@ async function closedConsultation(id: string, who: Account = doctor) {
 }
 
 const get = async (path: string, headers: Record<string, string> = admin) => {
-  const res = await fetch(`${server.url}${path}`, { headers });
+  const res = await fetch(`${ctx.server.url}${path}`, { headers });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: res.status, body: (await res.json()) as any };
 };
@@ -105,7 +94,7 @@ test('follow-ups: N patient messages within D days after closing, counted by the
   await d.request('send', text('f1', '按时服药'));
   const seen = await p.request('encounter', { sessionId: 'team-f1' });
   expect(seen.encounter.followUp).toEqual({ messages: 2, days: 1, used: 2, left: 0 });
-  expect((await server.storage.consultation('f1'))?.patientMessages).toBe(0);
+  expect((await ctx.server.storage.consultation('f1'))?.patientMessages).toBe(0);
 
   await closedConsultation('f2');
   clock += DAY + 60_000;
@@ -121,7 +110,7 @@ test('a cancelled consultation has no follow-ups', async () => {
 });
 
 test("quick replies: the doctor's own list, added, edited, reordered, deleted, bounded; nobody else's", async () => {
-  for (const a of [doctor, other, patient]) await server.storage.upsertAccount(a);
+  for (const a of [doctor, other, patient]) await ctx.server.storage.upsertAccount(a);
   const d = await login(doctor);
   const o = await login(other);
   const p = await login(patient);
@@ -172,5 +161,5 @@ test("the hospital reads a consultation's record: every message decrypted (recal
   expect((await get(`${RECORD_PATH}?id=rec1`, {})).status).toBe(401);
   expect((await get(`${RECORD_PATH}?id=nope`)).status).toBe(404);
   expect((await get(RECORD_PATH)).body.error.message).toMatch(/^id/);
-  expect((await postJson(`${server.url}${RECORD_PATH}?id=rec1`, {}, admin)).status).toBe(400);
+  expect((await postJson(`${ctx.server.url}${RECORD_PATH}?id=rec1`, {}, admin)).status).toBe(400);
 });

@@ -9,8 +9,9 @@ import type { ServerFrame } from '../../types/protocol';
 import { RECORD_PATH } from '../../types/protocol';
 import { DEMO, seedDemo } from '../../server/demo';
 import { pdf } from '../helpers/fixtures';
+import { serverPerTest } from '../helpers/consultation';
 import { postJson } from '../helpers/post-json';
-import { ADMIN_API_KEY, outcome, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, outcome, startTestServer } from '../helpers/server';
 import { uploadAs } from '../helpers/upload';
 
 const CONSENT = { version: 'v9', text: '互联网诊疗知情同意书（测试）' };
@@ -37,21 +38,13 @@ const form: IntakeForm = {
   attachments: [],
 };
 
-let server: TestServer;
-const clients: WsClient[] = [];
 
-beforeEach(async () => {
-  server = await startTestServer({ encounter: { consent: CONSENT, followUp: { messages: 2, days: 1 } } });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server.dispose();
-});
-
+const ctx = serverPerTest(() => startTestServer({ encounter: { consent: CONSENT, followUp: { messages: 2, days: 1 } } }));
+const { login } = ctx;
 const admin = { authorization: `Bearer ${ADMIN_API_KEY}` };
 const create = (id: string, over: Record<string, unknown> = {}) =>
   postJson(
-    `${server.url}/api/consultations`,
+    `${ctx.server.url}/api/consultations`,
     {
       id,
       patient: { account: patient.account, name: patient.name },
@@ -61,12 +54,6 @@ const create = (id: string, over: Record<string, unknown> = {}) =>
     },
     admin,
   );
-
-async function login(a: Account): Promise<WsClient> {
-  const c = await WsClient.login(server, a);
-  clients.push(c);
-  return c;
-}
 
 let n = 0;
 const text = (id: string, body = '医生您好') => ({ msg: { scene: 'team' as const, to: id, type: 'text' as const, body, idClient: `enc-${++n}-${Date.now()}` } });
@@ -115,7 +102,7 @@ test('no patient message before consent; the patient confirms a masked record, a
   expect(JSON.stringify([theirs, sessions])).not.toMatch(/110101/);
 
   // Audited by ids and versions only.
-  const audit = await server.storage.auditRecords(0, 100);
+  const audit = await ctx.server.storage.auditRecords(0, 100);
   expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['encounter.identity', 'encounter.consent']));
   expect(audit.find((r) => r.action === 'encounter.consent')?.detail).toBe(JSON.stringify({ version: 'v9' }));
   expect(JSON.stringify(audit)).not.toMatch(/李秀英|王小明|110101/);
@@ -153,21 +140,21 @@ test('the patient fills the intake once after consent: the card (with their reco
   expect(await outcome(p.request('intake', { sessionId: 'team-e5', form: { ...form, complaint: ' ' } }))).toMatch(/^badFrame: form.complaint/);
   expect(await outcome(p.request('intake', { sessionId: 'team-e5', form: { ...form, symptoms: Array(21).fill('咳嗽') } }))).toMatch(/^badFrame: form.symptoms/);
   expect(await outcome(d.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^forbidden/);
-  const theirs = await uploadAs(server, doctor, 'file', '报告.pdf', pdf());
+  const theirs = await uploadAs(ctx.server, doctor, 'file', '报告.pdf', pdf());
   expect(await outcome(p.request('intake', { sessionId: 'team-e5', form: { ...form, attachments: [theirs.body.fileId] } }))).toMatch(/^invalidMessage/);
-  const report = await uploadAs(server, patient, 'file', '检验报告.pdf', pdf());
+  const report = await uploadAs(ctx.server, patient, 'file', '检验报告.pdf', pdf());
   const arrives = d.waitFor((f: ServerFrame) => f.type === 'msg' && f.msg.attach?.card === 'intake');
   const filled = await p.request('intake', { sessionId: 'team-e5', form: { ...form, attachments: [report.body.fileId] } });
   expect(filled.consultation.intake).toEqual({ filled: true, allergies: true });
   const card = (await arrives) as Extract<ServerFrame, { type: 'msg' }>;
   expect(card.msg.attach).toMatchObject({ card: 'intake', source: 'patient', attachments: [{ fileId: report.body.fileId, name: '检验报告.pdf', url: expect.stringContaining('/api/files/') }] });
-  expect((await fetch(`${server.url}${(card.msg.attach as { attachments: Array<{ url: string }> }).attachments[0].url}`)).status).toBe(200);
+  expect((await fetch(`${ctx.server.url}${(card.msg.attach as { attachments: Array<{ url: string }> }).attachments[0].url}`)).status).toBe(200);
   // The uploads it names are kept by the orphan sweep.
-  expect(await server.storage.removeOrphanFiles(Date.now() + 1)).not.toContain(report.body.fileId);
+  expect(await ctx.server.storage.removeOrphanFiles(Date.now() + 1)).not.toContain(report.body.fileId);
   expect(await outcome(p.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^invalidTransition/);
   const panel = (await d.request('encounter', { sessionId: 'team-e5' })).encounter as EncounterView;
   expect(panel.intake).toMatchObject({ allergies: ['青霉素'], medications: ['氨氯地平 5mg 每日一次'] });
-  const audit = await server.storage.auditRecords(0, 100);
+  const audit = await ctx.server.storage.auditRecords(0, 100);
   expect(JSON.stringify(audit)).not.toMatch(/青霉素|血压|头晕/);
 });
 
@@ -182,8 +169,8 @@ test('the queue has the times: created, accepted, closed', async () => {
 });
 
 test("the demo's consultation (npm start) has the hospital's consent and identity, and the doctor's identity", async () => {
-  await seedDemo(server.storage);
-  await seedDemo(server.storage);
+  await seedDemo(ctx.server.storage);
+  await seedDemo(ctx.server.storage);
   const p = await login(DEMO.patient);
   const sessionId = `team-${DEMO.consultationId}`;
   const { encounter, consultation } = await p.request('encounter', { sessionId });
@@ -204,7 +191,7 @@ test('a hospital intake without consent is stored at creation; the patient still
 test("another patient reaches nothing of a consultation not theirs; the hospital's record needs the admin key", async () => {
   await create('e9', { identity: self, intake: form });
   const other: Account = { account: 'pat-other', name: '周先生', role: 'patient' };
-  await server.storage.upsertAccount(other);
+  await ctx.server.storage.upsertAccount(other);
   const o = await login(other);
   const session = 'team-e9';
   for (const r of [
@@ -217,7 +204,7 @@ test("another patient reaches nothing of a consultation not theirs; the hospital
     expect(await outcome(r)).toMatch(/^forbidden/);
   }
   const record = (authorization?: string) =>
-    fetch(`${server.url}${RECORD_PATH}?id=e9`, { headers: authorization ? { authorization } : {} }).then((r) => r.status);
+    fetch(`${ctx.server.url}${RECORD_PATH}?id=e9`, { headers: authorization ? { authorization } : {} }).then((r) => r.status);
   expect(await record()).toBe(401);
   expect(await record('Bearer not-the-admin-key-not-the-admin-key')).toBe(401);
   expect(await record(admin.authorization)).toBe(200);

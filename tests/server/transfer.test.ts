@@ -6,29 +6,18 @@
 import type { Account, Message } from '../../types/message';
 import type { ServerFrame } from '../../types/protocol';
 import { transferNotice } from '../../types/transfer';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { doctor, patient, serverPerTest, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { draft, pharmacistSignsIn, rxClientId } from '../helpers/rx';
-import { expectError, WsClient, type TestServer } from '../helpers/server';
+import { expectError } from '../helpers/server';
 
-let server: TestServer;
-const clients: WsClient[] = [];
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
 
-async function login(a: Account): Promise<WsClient> {
-  const c = await WsClient.login(server, a);
-  clients.push(c);
-  return c;
-}
-
-beforeEach(async () => {
-  server = await startConsultationServer();
+const ctx = serverPerTest(async () => {
+  const server = await startConsultationServer();
   await server.storage.upsertAccount(next);
+  return server;
 });
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server.dispose();
-});
+const { login } = ctx;
 
 const text = (body: string, scene: 'team' | 'p2p' = 'team', to = TEAM) => ({ msg: { scene, to, type: 'text' as const, body, idClient: rxClientId() } });
 const isTransfer = (f: ServerFrame) => f.type === 'msg' && transferNotice(f.msg) !== undefined;
@@ -73,7 +62,7 @@ test('the new doctor sees the whole history and takes over; the patient sees the
   await n.request('consultation', { sessionId: SESSION, action: 'close' });
   await expectError(p.request('send', text('再问一句', 'p2p', next.account)), 'consultationClosed');
 
-  const audit = (await server.storage.auditRecords(0, 1000)).filter((r) => r.action === 'consultation.transfer');
+  const audit = (await ctx.server.storage.auditRecords(0, 1000)).filter((r) => r.action === 'consultation.transfer');
   expect(audit).toHaveLength(1);
   expect(audit[0]).toMatchObject({ actor: doctor.account, target: TEAM });
   expect(JSON.parse(audit[0].detail)).toEqual({ from: doctor.account, to: next.account, atSeq: 2 });
@@ -92,12 +81,12 @@ test('who may transfer to whom: only the consultation’s doctor, to another doc
   await expectError(d.request('transfer', { sessionId: SESSION, to: 'bad account!' }), 'badFrame');
   await d.request('consultation', { sessionId: SESSION, action: 'close' });
   await expectError(d.request('transfer', { sessionId: SESSION, to: next.account }), 'consultationClosed');
-  expect((await server.storage.consultation(TEAM))?.doctor).toBe(doctor.account);
+  expect((await ctx.server.storage.consultation(TEAM))?.doctor).toBe(doctor.account);
 });
 
 test('the transfer page lists the other doctors with their verified title and department; only doctors may ask', async () => {
-  await server.storage.upsertAccount({ account: 'doctor-wu', name: '吴医生', role: 'doctor' });
-  await server.storage.putDoctorProfile(next.account, { title: '主任医师', department: '心内科', licence: 'L-000009' }, 1);
+  await ctx.server.storage.upsertAccount({ account: 'doctor-wu', name: '吴医生', role: 'doctor' });
+  await ctx.server.storage.putDoctorProfile(next.account, { title: '主任医师', department: '心内科', licence: 'L-000009' }, 1);
   const d = await login(doctor);
   const { doctors } = await d.request('doctors', {});
   // Themselves left out; the licence is not the list's; a doctor without a profile has a name only.
@@ -111,8 +100,7 @@ test('the transfer page lists the other doctors with their verified title and de
   await expectError(d.request('doctors', { limit: 201 }), 'badFrame');
   await expectError(d.request('doctors', { filter: 'x'.repeat(33) }), 'badFrame');
   await expectError((await login(patient)).request('doctors', {}), 'forbidden');
-  const ph = await pharmacistSignsIn(server);
-  clients.push(ph);
+  const ph = ctx.track(await pharmacistSignsIn(ctx.server));
   await expectError(ph.request('doctors', {}), 'forbidden');
 });
 
