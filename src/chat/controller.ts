@@ -100,6 +100,11 @@ export class ChatController {
     return done;
   }
 
+  /** While the entry page is still signing in: start() then need not wait for the socket's handshake. */
+  preconnect(): void {
+    if (!this.started) this.provider.preconnect?.();
+  }
+
   /** The token changed hands (renewed): later starts with it must not reconnect. */
   adoptToken(token: string): void {
     if (this.started) this.started = { token, done: this.started.done };

@@ -128,6 +128,11 @@ export interface ImProvider {
   readonly seqKind: 'gapFree' | 'time';
   /** Resolves once authenticated; afterwards reconnects by itself until disconnect(). */
   connect(token: string): Promise<Account>;
+  /**
+   * Opens the connection while the token is still being obtained (the entry page exchanging its link),
+   * so that connect() signs in at once instead of waiting for the handshake. Never reconnects by itself.
+   */
+  preconnect?(): void;
   disconnect(): void;
   send(msg: OutgoingMessage): Promise<Ack>;
   /** Stores a file for a media message; send() then carries the attach this resolves with. */

@@ -2,7 +2,11 @@
  * The client's delivery guarantees (store + controller + local provider, as the pages use them) against
  * a real server: offline queue, reload while sending, timeouts and resend, renewal, duplicate login.
  */
+import { WebSocket } from 'ws';
 import type { Account } from '../../types/message';
+import { LocalProvider } from '../../src/im/local/provider';
+import { openWebSocket, type SocketConnection } from '../../src/platform/socket-web';
+import { nodeUpload } from '../helpers/node-upload';
 import { backoffDelay } from '../../src/im/backoff';
 import { ChatClient, MapStorage, until } from '../helpers/chat-client';
 import { FlakyProxy } from '../helpers/flaky-proxy';
@@ -176,4 +180,69 @@ test('backoff grows exponentially, is capped, and is jittered over the whole ran
   expect(backoffDelay(3, 500, 30_000, () => 0.999)).toBe(3_996);
   expect(backoffDelay(20, 500, 30_000, () => 0.999)).toBe(29_970);
   expect(backoffDelay(5, 500, 30_000, () => 0)).toBe(0);
+});
+
+describe('a connection opened while the entry page signs in', () => {
+  /** A local provider whose sockets the test can count, see open and close. */
+  function counted() {
+    const sockets: Array<{ conn: SocketConnection; open: Promise<void> }> = [];
+    const provider = new LocalProvider({
+      url: `${server.url.replace('http', 'ws')}/ws`,
+      openSocket: (url, h) => {
+        let opened!: () => void;
+        const open = new Promise<void>((r) => (opened = r));
+        const conn = openWebSocket(url, { ...h, onOpen: () => (h.onOpen(), opened()) }, WebSocket as unknown as typeof globalThis.WebSocket);
+        sockets.push({ conn, open });
+        return conn;
+      },
+      requestTimeoutMs: 5_000,
+      upload: nodeUpload,
+      baseUrl: server.url,
+    });
+    return { provider, sockets };
+  }
+
+  test('the sign-in goes over the socket opened before the token was known', async () => {
+    await setup();
+    const { provider, sockets } = counted();
+    const c = new ChatClient({ url: server.url, token: await server.auth.issue(patient), provider });
+    running.push(c);
+    c.controller.preconnect();
+    expect(sockets).toHaveLength(1);
+    await sockets[0].open;
+    // Open and waiting: nothing is sent on it until the token comes.
+    expect(c.store.getState().me).toBeUndefined();
+    await c.startSynced();
+    expect(sockets).toHaveLength(1);
+    expect(c.store.getState().me?.account).toBe(patient.account);
+    await c.controller.sendText(SESSION, '早上好');
+    await until(() => c.messages(SESSION).some((m) => m.body === '早上好' && m.status === 'sent'), 'sent');
+  });
+
+  test('a token that comes during the handshake signs in when it ends', async () => {
+    await setup();
+    const { provider, sockets } = counted();
+    const c = new ChatClient({ url: server.url, token: await server.auth.issue(doctor), provider });
+    running.push(c);
+    c.controller.preconnect();
+    await c.startSynced();
+    expect(sockets).toHaveLength(1);
+    expect(c.store.getState().me?.account).toBe(doctor.account);
+  });
+
+  test('a preopened socket that closes is not replaced until the sign-in, which opens its own', async () => {
+    await setup();
+    const { provider, sockets } = counted();
+    const c = new ChatClient({ url: server.url, token: await server.auth.issue(patient), provider });
+    running.push(c);
+    c.controller.preconnect();
+    await sockets[0].open;
+    sockets[0].conn.close();
+    // Long enough for a reconnect's first backoff step (500 ms ± jitter).
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(sockets).toHaveLength(1);
+    await c.startSynced();
+    expect(sockets).toHaveLength(2);
+    expect(c.store.getState().me?.account).toBe(patient.account);
+  });
 });

@@ -67,6 +67,8 @@ export class LocalProvider implements ImProvider {
   private readonly events = new Emitter<ProviderEvents>();
   private readonly pending = new Map<string, Pending>();
   private socket?: SocketConnection;
+  /** The socket's handshake is done (it may be waiting for connect()'s token). */
+  private socketOpen = false;
   private authed = false;
   private stopped = true;
   private token = '';
@@ -92,8 +94,19 @@ export class LocalProvider implements ImProvider {
     this.unwatchNetwork ??= this.opts.watchNetwork?.((online) => this.onNetwork(online));
     return new Promise<Account>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
-      this.openSocket();
+      if (!this.socket) this.openSocket();
+      // Preconnected: sign in now if the handshake is done; otherwise its end does.
+      else if (this.socketOpen) void this.authenticate(this.socket);
     });
+  }
+
+  /**
+   * Before connect(), so the token need not be known yet. A socket that closes before connect() is not
+   * replaced (the provider is still stopped), and one that is never used the server closes after its
+   * authentication timeout.
+   */
+  preconnect(): void {
+    if (this.stopped && !this.socket && !this.offline) this.openSocket();
   }
 
   disconnect(): void {
@@ -197,8 +210,13 @@ export class LocalProvider implements ImProvider {
 
   private openSocket(): void {
     this.events.emit('state', 'connecting');
+    this.socketOpen = false;
     const socket = this.opts.openSocket(this.opts.url, {
-      onOpen: () => void this.authenticate(socket),
+      onOpen: () => {
+        if (this.socket !== socket) return;
+        this.socketOpen = true;
+        if (!this.stopped) void this.authenticate(socket);
+      },
       onMessage: (data) => {
         if (this.socket === socket) this.onFrame(data);
       },
@@ -305,6 +323,7 @@ export class LocalProvider implements ImProvider {
     clearTimeout(this.renewTimer);
     const socket = this.socket;
     this.socket = undefined;
+    this.socketOpen = false;
     this.authed = false;
     try {
       socket?.close(1000, reason.slice(0, 100));

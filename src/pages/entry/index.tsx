@@ -32,6 +32,7 @@ export default function Entry() {
       // the chat page's own start with this token joins the same connection.
       chat().start(token).catch(() => undefined);
     };
+    chat().preconnect();
     signInForLaunch(params).then(go, (p: Problem) => setProblem(p));
   }, [params]);
 
