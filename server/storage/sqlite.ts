@@ -6,12 +6,16 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Cipher } from '../crypto';
 import { base, MIGRATIONS, SQLITE } from './schema';
 import { type Op, runSync, type Statement } from './sql';
 import { type Appended, SqlStorage } from './sql-storage';
 import type { NewMessage, StoredMessage } from './types';
+
+/** How often the checkpointer copies the log into the database file. */
+const CHECKPOINT_EVERY_MS = 1_000;
 
 export class SqliteStorage extends SqlStorage {
   private readonly db: Database.Database;
@@ -20,9 +24,13 @@ export class SqliteStorage extends SqlStorage {
   private readonly recallTx: (target: StoredMessage, notice: NewMessage) => Appended;
   private readonly writeTx: <T>(op: Op<T>) => T;
   private batch: Array<{ work: () => unknown; resolve: (r: never) => void; reject: (e: unknown) => void }> = [];
+  private checkpointer?: Worker;
 
-  /** `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written. */
-  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean; now?: () => number } = {}) {
+  /**
+   * `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written.
+   * `checkpointEveryMs`: how often the log is copied into the database file (tests shorten it).
+   */
+  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean; now?: () => number; checkpointEveryMs?: number } = {}) {
     super(cipher, opts.now);
     if (opts.readonly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -33,6 +41,7 @@ export class SqliteStorage extends SqlStorage {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.migrate();
+      if (path !== ':memory:') this.startCheckpointer(path, opts.checkpointEveryMs ?? CHECKPOINT_EVERY_MS);
     }
     this.appendTx = this.db.transaction((m: NewMessage) => this.sync(this.appendOp(m)));
     this.recallTx = this.db.transaction((target: StoredMessage, notice: NewMessage) => this.sync(this.recallOp(target, notice)));
@@ -64,6 +73,25 @@ export class SqliteStorage extends SqlStorage {
 
   protected write<T>(op: Op<T>): Promise<T> {
     return this.grouped(() => this.writeTx(op), queueMicrotask);
+  }
+
+  /**
+   * Checkpoints move to a worker thread (checkpointer.cjs). Should it fail, this connection checkpoints
+   * by itself again, as SQLite does by default (every 1,000 pages of log).
+   */
+  private startCheckpointer(path: string, everyMs: number): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    const worker = new Worker(join(__dirname, 'checkpointer.cjs'), { workerData: { path, everyMs } });
+    // It holds nothing the process must wait for: close() stops it, an exit without close() need not.
+    worker.unref();
+    const fallBack = () => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    };
+    worker.once('error', fallBack);
+    worker.once('exit', fallBack);
+    this.checkpointer = worker;
   }
 
   /** The base tables, then each migration not yet applied, each in its own transaction. */
@@ -139,6 +167,16 @@ export class SqliteStorage extends SqlStorage {
 
   async close(): Promise<void> {
     if (this.batch.length) this.flush();
+    const worker = this.checkpointer;
+    if (worker) {
+      this.checkpointer = undefined;
+      const exited = new Promise((r) => worker.once('exit', r));
+      // Waited for: without this, a process with nothing else to do would exit during the wait.
+      worker.ref();
+      worker.postMessage('stop');
+      await exited;
+    }
+    // The last connection to close checkpoints what is left and removes the log.
     this.db.close();
   }
 }

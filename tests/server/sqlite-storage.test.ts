@@ -1,11 +1,17 @@
-/** SQLite's group commit: sends arriving together are written in one transaction, each on its own. */
-import { mkdtempSync, rmSync } from 'node:fs';
+/**
+ * SQLite's group commit: sends arriving together are written in one transaction, each on its own; and
+ * its checkpoints, made on a worker thread.
+ */
+import type Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { Cipher, dataKeysFrom } from '../../server/crypto';
 import { SqliteStorage } from '../../server/storage/sqlite';
 import type { NewMessage } from '../../server/storage/types';
 import { teamConvId } from '../../server/storage/types';
+import { until } from '../helpers/chat-client';
 import { CONSENTED, doctor, patient, TEAM } from '../helpers/consultation';
 
 let dir: string;
@@ -58,3 +64,57 @@ test('one failing append in a batch fails alone', async () => {
   // Its savepoint took its seq back with it: no gap.
   expect(stored.map((m) => m.seq)).toEqual([1, 2]);
 });
+
+describe('checkpoints on their own thread', () => {
+  let own: SqliteStorage;
+  let path: string;
+  const wal = () => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+  /** About one page of log per message: a sealed 3,000-character body. */
+  const round = (r: number) =>
+    Promise.all(Array.from({ length: 150 }, (_, i) => own.appendMessage({ ...draft(patient.account, `wal-${r}-${i}`), body: '问'.repeat(1_000) })));
+
+  beforeEach(async () => {
+    path = join(dir, 'own.sqlite');
+    own = new SqliteStorage(path, new Cipher(dataKeysFrom({}, path)), { checkpointEveryMs: 20 });
+    for (const a of [doctor, patient]) await own.upsertAccount(a);
+    await own.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+  });
+
+  test('the log is copied into the database file between writes, so it stays the size of one round', async () => {
+    const sizes: number[] = [];
+    for (let r = 0; r < 6; r++) {
+      await round(r);
+      sizes.push(wal());
+      // Several intervals: the checkpoint after this round has run before the next round starts.
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    // Kept and counted: six rounds, each readable after the checkpoints.
+    expect((await own.history(teamConvId(TEAM), undefined, 1_000)).length).toBe(900);
+    // Without checkpoints the log would hold all six rounds; with SQLite's own (every 1,000 pages on
+    // this connection) it would grow to about four rounds before its first.
+    expect(Math.max(...sizes)).toBeLessThan(2 * sizes[0]);
+    await own.close();
+    // The checkpointer is stopped first, so this connection is the last and removes the log.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(await reopenedCount(path)).toBe(900);
+  });
+
+  test('a checkpointer that dies hands checkpoints back to the main connection', async () => {
+    const internals = own as unknown as { checkpointer: Worker; db: Database.Database };
+    expect(internals.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await internals.checkpointer.terminate();
+    await until(() => internals.db.pragma('wal_autocheckpoint', { simple: true }) === 1000, 'SQLite checkpoints again');
+    await round(0);
+    await own.close();
+    expect(await reopenedCount(path)).toBe(150);
+  });
+});
+
+async function reopenedCount(path: string): Promise<number> {
+  const again = new SqliteStorage(path, new Cipher(dataKeysFrom({}, path)));
+  try {
+    return (await again.history(teamConvId(TEAM), undefined, 1_000)).length;
+  } finally {
+    await again.close();
+  }
+}
