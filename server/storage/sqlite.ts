@@ -16,6 +16,13 @@ import type { NewMessage, StoredMessage } from './types';
 
 /** How often the checkpointer copies the log into the database file. */
 const CHECKPOINT_EVERY_MS = 1_000;
+/**
+ * The log's size at which this connection checkpoints by itself (SQLite's default is 1,000 pages). The
+ * log starts over only when a write begins with all of it copied, which the worker's checkpoints, made
+ * while writes go on, seldom see under steady load; this one, right after a commit on the writer's own
+ * thread, always does. By then the worker has copied most pages, so it costs little more than its fsync.
+ */
+const CHECKPOINT_AFTER_PAGES = 10_000;
 
 export class SqliteStorage extends SqlStorage {
   private readonly db: Database.Database;
@@ -28,9 +35,15 @@ export class SqliteStorage extends SqlStorage {
 
   /**
    * `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written.
-   * `checkpointEveryMs`: how often the log is copied into the database file (tests shorten it).
+   * `checkpoint`: how often the worker copies the log into the database file, and the log's size in
+   * pages at which this connection does it itself (tests change them); `onCheckpointerFailure`: the
+   * worker failed, and this connection checkpoints as SQLite does by default.
    */
-  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean; now?: () => number; checkpointEveryMs?: number } = {}) {
+  constructor(
+    path: string,
+    cipher: Cipher,
+    opts: { readonly?: boolean; now?: () => number; checkpoint?: { everyMs?: number; afterPages?: number }; onCheckpointerFailure?: (e: Error) => void } = {},
+  ) {
     super(cipher, opts.now);
     if (opts.readonly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -41,7 +54,13 @@ export class SqliteStorage extends SqlStorage {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.migrate();
-      if (path !== ':memory:') this.startCheckpointer(path, opts.checkpointEveryMs ?? CHECKPOINT_EVERY_MS);
+      if (path !== ':memory:') {
+        this.startCheckpointer(path, opts.checkpoint?.everyMs ?? CHECKPOINT_EVERY_MS, opts.onCheckpointerFailure);
+        const pages = opts.checkpoint?.afterPages ?? CHECKPOINT_AFTER_PAGES;
+        this.db.pragma(`wal_autocheckpoint = ${pages}`);
+        // Once started over, the log file is cut back to this size rather than kept at its largest.
+        this.db.pragma(`journal_size_limit = ${pages * (this.db.pragma('page_size', { simple: true }) as number)}`);
+      }
     }
     this.appendTx = this.db.transaction((m: NewMessage) => this.sync(this.appendOp(m)));
     this.recallTx = this.db.transaction((target: StoredMessage, notice: NewMessage) => this.sync(this.recallOp(target, notice)));
@@ -75,22 +94,19 @@ export class SqliteStorage extends SqlStorage {
     return this.grouped(() => this.writeTx(op), queueMicrotask);
   }
 
-  /**
-   * Checkpoints move to a worker thread (checkpointer.cjs). Should it fail, this connection checkpoints
-   * by itself again, as SQLite does by default (every 1,000 pages of log).
-   */
-  private startCheckpointer(path: string, everyMs: number): void {
-    this.db.pragma('wal_autocheckpoint = 0');
+  /** Checkpoints move to a worker thread (checkpointer.cjs). */
+  private startCheckpointer(path: string, everyMs: number, onFailure?: (e: Error) => void): void {
     const worker = new Worker(join(__dirname, 'checkpointer.cjs'), { workerData: { path, everyMs } });
     // It holds nothing the process must wait for: close() stops it, an exit without close() need not.
     worker.unref();
-    const fallBack = () => {
+    const fallBack = (e: Error) => {
       if (this.checkpointer !== worker) return;
       this.checkpointer = undefined;
       if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      onFailure?.(e);
     };
     worker.once('error', fallBack);
-    worker.once('exit', fallBack);
+    worker.once('exit', (code) => fallBack(new Error(`checkpointer exited (${code})`)));
     this.checkpointer = worker;
   }
 

@@ -105,6 +105,11 @@ export class ChatController {
     if (!this.started) this.provider.preconnect?.();
   }
 
+  /** The sign-in failed: the socket opened for it is closed rather than left to the server's timeout. */
+  cancelPreconnect(): void {
+    if (!this.started) this.provider.disconnect();
+  }
+
   /** The token changed hands (renewed): later starts with it must not reconnect. */
   adoptToken(token: string): void {
     if (this.started) this.started = { token, done: this.started.done };

@@ -185,14 +185,20 @@ test('backoff grows exponentially, is capped, and is jittered over the whole ran
 describe('a connection opened while the entry page signs in', () => {
   /** A local provider whose sockets the test can count, see open and close. */
   function counted() {
-    const sockets: Array<{ conn: SocketConnection; open: Promise<void> }> = [];
+    const sockets: Array<{ conn: SocketConnection; open: Promise<void>; closed: Promise<void> }> = [];
     const provider = new LocalProvider({
       url: `${server.url.replace('http', 'ws')}/ws`,
       openSocket: (url, h) => {
         let opened!: () => void;
+        let closed!: () => void;
         const open = new Promise<void>((r) => (opened = r));
-        const conn = openWebSocket(url, { ...h, onOpen: () => (h.onOpen(), opened()) }, WebSocket as unknown as typeof globalThis.WebSocket);
-        sockets.push({ conn, open });
+        const gone = new Promise<void>((r) => (closed = r));
+        const conn = openWebSocket(
+          url,
+          { onMessage: h.onMessage, onOpen: () => (h.onOpen(), opened()), onClose: (code, reason) => (h.onClose(code, reason), closed()) },
+          WebSocket as unknown as typeof globalThis.WebSocket,
+        );
+        sockets.push({ conn, open, closed: gone });
         return conn;
       },
       requestTimeoutMs: 5_000,
@@ -207,11 +213,12 @@ describe('a connection opened while the entry page signs in', () => {
     const { provider, sockets } = counted();
     const c = new ChatClient({ url: server.url, token: await server.auth.issue(patient), provider });
     running.push(c);
+    const phase = c.store.getState().connection;
     c.controller.preconnect();
     expect(sockets).toHaveLength(1);
     await sockets[0].open;
-    // Open and waiting: nothing is sent on it until the token comes.
-    expect(c.store.getState().me).toBeUndefined();
+    // Open and waiting for the token; the app is not connecting yet, so its banner says nothing new.
+    expect(c.store.getState().connection).toBe(phase);
     await c.startSynced();
     expect(sockets).toHaveLength(1);
     expect(c.store.getState().me?.account).toBe(patient.account);
@@ -228,6 +235,19 @@ describe('a connection opened while the entry page signs in', () => {
     await c.startSynced();
     expect(sockets).toHaveLength(1);
     expect(c.store.getState().me?.account).toBe(doctor.account);
+  });
+
+  test('a sign-in that fails closes the socket opened for it, and nothing reconnects', async () => {
+    await setup();
+    const { provider, sockets } = counted();
+    const c = new ChatClient({ url: server.url, token: 'unused', provider });
+    running.push(c);
+    c.controller.preconnect();
+    await sockets[0].open;
+    c.controller.cancelPreconnect();
+    await sockets[0].closed;
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(sockets).toHaveLength(1);
   });
 
   test('a preopened socket that closes is not replaced until the sign-in, which opens its own', async () => {

@@ -65,45 +65,66 @@ test('one failing append in a batch fails alone', async () => {
   expect(stored.map((m) => m.seq)).toEqual([1, 2]);
 });
 
-describe('checkpoints on their own thread', () => {
+describe('checkpoints', () => {
   let own: SqliteStorage;
   let path: string;
   const wal = () => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
   /** About one page of log per message: a sealed 3,000-character body. */
   const round = (r: number) =>
     Promise.all(Array.from({ length: 150 }, (_, i) => own.appendMessage({ ...draft(patient.account, `wal-${r}-${i}`), body: '问'.repeat(1_000) })));
-
-  beforeEach(async () => {
+  const open = async (checkpoint: { everyMs: number; afterPages: number }) => {
     path = join(dir, 'own.sqlite');
-    own = new SqliteStorage(path, new Cipher(dataKeysFrom({}, path)), { checkpointEveryMs: 20 });
+    own = new SqliteStorage(path, new Cipher(dataKeysFrom({}, path)), { checkpoint });
     for (const a of [doctor, patient]) await own.upsertAccount(a);
     await own.createConsultation({ id: TEAM, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
-  });
-
-  test('the log is copied into the database file between writes, so it stays the size of one round', async () => {
+  };
+  /** Six rounds of writes, with the log's size after each. */
+  const rounds = async (pauseMs: number) => {
     const sizes: number[] = [];
     for (let r = 0; r < 6; r++) {
       await round(r);
       sizes.push(wal());
-      // Several intervals: the checkpoint after this round has run before the next round starts.
-      await new Promise((done) => setTimeout(done, 200));
+      if (pauseMs) await new Promise((done) => setTimeout(done, pauseMs));
     }
-    // Kept and counted: six rounds, each readable after the checkpoints.
+    return sizes;
+  };
+
+  afterEach(async () => {
+    await own.close();
+  });
+
+  test('the worker copies the log into the database file between writes, so it stays the size of one round', async () => {
+    // The main connection's own checkpoints only far beyond these six rounds.
+    await open({ everyMs: 20, afterPages: 100_000 });
+    // Many of the worker's intervals between rounds: its checkpoint after a round ends before the next.
+    const sizes = await rounds(500);
     expect((await own.history(teamConvId(TEAM), undefined, 1_000)).length).toBe(900);
-    // Without checkpoints the log would hold all six rounds; with SQLite's own (every 1,000 pages on
-    // this connection) it would grow to about four rounds before its first.
+    // Without the worker's checkpoints the log would hold all six rounds.
     expect(Math.max(...sizes)).toBeLessThan(2 * sizes[0]);
     await own.close();
-    // The checkpointer is stopped first, so this connection is the last and removes the log.
+    // The worker is stopped first, so this connection is the last and removes the log.
     expect(existsSync(`${path}-wal`)).toBe(false);
     expect(await reopenedCount(path)).toBe(900);
   });
 
+  test('under writes without a pause the main connection starts the log over once it is large', async () => {
+    // The worker checkpoints once, as it starts; a round is about 280 pages of log.
+    await open({ everyMs: 60_000, afterPages: 300 });
+    const sizes = await rounds(0);
+    // Without this connection's checkpoints the log would hold all six rounds.
+    expect(Math.max(...sizes)).toBeLessThan(3 * sizes[0]);
+    expect(sizes.at(-1)).toBeLessThan(3 * sizes[0]);
+    await own.close();
+    expect(await reopenedCount(path)).toBe(900);
+  });
+
   test('a checkpointer that dies hands checkpoints back to the main connection', async () => {
+    await open({ everyMs: 20, afterPages: 5_000 });
     const internals = own as unknown as { checkpointer: Worker; db: Database.Database };
-    expect(internals.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    expect(internals.db.pragma('wal_autocheckpoint', { simple: true })).toBe(5_000);
     await internals.checkpointer.terminate();
-    await until(() => internals.db.pragma('wal_autocheckpoint', { simple: true }) === 1000, 'SQLite checkpoints again');
+    // SQLite's default.
+    await until(() => internals.db.pragma('wal_autocheckpoint', { simple: true }) === 1_000, 'SQLite checkpoints as by default');
     await round(0);
     await own.close();
     expect(await reopenedCount(path)).toBe(150);

@@ -94,16 +94,17 @@ export class LocalProvider implements ImProvider {
     this.unwatchNetwork ??= this.opts.watchNetwork?.((online) => this.onNetwork(online));
     return new Promise<Account>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
-      if (!this.socket) this.openSocket();
-      // Preconnected: sign in now if the handshake is done; otherwise its end does.
-      else if (this.socketOpen) void this.authenticate(this.socket);
+      if (!this.socket) return this.openSocket();
+      // Preconnected, which said nothing of it: sign in now if the handshake is done; otherwise its end does.
+      this.events.emit('state', 'connecting');
+      if (this.socketOpen) void this.authenticate(this.socket);
     });
   }
 
   /**
-   * Before connect(), so the token need not be known yet. A socket that closes before connect() is not
-   * replaced (the provider is still stopped), and one that is never used the server closes after its
-   * authentication timeout.
+   * Before connect(), so the token need not be known yet. Silent: the app is not connecting until it
+   * calls connect(). A socket that closes before then is not replaced (the provider is still stopped),
+   * and one that is never used the server closes after its authentication timeout.
    */
   preconnect(): void {
     if (this.stopped && !this.socket && !this.offline) this.openSocket();
@@ -209,7 +210,7 @@ export class LocalProvider implements ImProvider {
   }
 
   private openSocket(): void {
-    this.events.emit('state', 'connecting');
+    if (!this.stopped) this.events.emit('state', 'connecting');
     this.socketOpen = false;
     const socket = this.opts.openSocket(this.opts.url, {
       onOpen: () => {

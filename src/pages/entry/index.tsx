@@ -33,7 +33,10 @@ export default function Entry() {
       chat().start(token).catch(() => undefined);
     };
     chat().preconnect();
-    signInForLaunch(params).then(go, (p: Problem) => setProblem(p));
+    signInForLaunch(params).then(go, (p: Problem) => {
+      chat().cancelPreconnect();
+      setProblem(p);
+    });
   }, [params]);
 
   return (
