@@ -69,7 +69,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   // A lost database connection is logged, not fatal; /readyz reports the database meanwhile.
   const rawStorage: Storage = config.databaseUrl
     ? await PostgresStorage.open(config.databaseUrl, cipher, { onConnectionError: (e) => log.warn({ err: e.message }, 'database connection lost'), now })
-    : new SqliteStorage(config.dbPath, cipher, { now, onCheckpointerFailure: (e) => log.warn({ err: e.message }, 'checkpoints back on the event loop') });
+    : new SqliteStorage(config.dbPath, cipher, { now });
   const storage = timedStorage(rawStorage, metrics);
   const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher, (ms) => metrics.fanOut.observe({ path: 'bus' }, ms / 1000)) : undefined;
   metrics.auditHeadFromAnchors(config.auditAnchorFile);

@@ -6,23 +6,12 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { dirname } from 'node:path';
 import type { Cipher } from '../crypto';
 import { base, MIGRATIONS, SQLITE } from './schema';
 import { type Op, runSync, type Statement } from './sql';
 import { type Appended, SqlStorage } from './sql-storage';
 import type { NewMessage, StoredMessage } from './types';
-
-/** How often the checkpointer copies the log into the database file. */
-const CHECKPOINT_EVERY_MS = 1_000;
-/**
- * The log's size at which this connection checkpoints by itself (SQLite's default is 1,000 pages). The
- * log starts over only when a write begins with all of it copied, which the worker's checkpoints, made
- * while writes go on, seldom see under steady load; this one, right after a commit on the writer's own
- * thread, always does. By then the worker has copied most pages, so it costs little more than its fsync.
- */
-const CHECKPOINT_AFTER_PAGES = 10_000;
 
 export class SqliteStorage extends SqlStorage {
   private readonly db: Database.Database;
@@ -31,19 +20,9 @@ export class SqliteStorage extends SqlStorage {
   private readonly recallTx: (target: StoredMessage, notice: NewMessage) => Appended;
   private readonly writeTx: <T>(op: Op<T>) => T;
   private batch: Array<{ work: () => unknown; resolve: (r: never) => void; reject: (e: unknown) => void }> = [];
-  private checkpointer?: Worker;
 
-  /**
-   * `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written.
-   * `checkpoint`: how often the worker copies the log into the database file, and the log's size in
-   * pages at which this connection does it itself (tests change them); `onCheckpointerFailure`: the
-   * worker failed, and this connection checkpoints as SQLite does by default.
-   */
-  constructor(
-    path: string,
-    cipher: Cipher,
-    opts: { readonly?: boolean; now?: () => number; checkpoint?: { everyMs?: number; afterPages?: number }; onCheckpointerFailure?: (e: Error) => void } = {},
-  ) {
+  /** `readonly`: to inspect a database as it is (audit:verify), neither migrated nor written. */
+  constructor(path: string, cipher: Cipher, opts: { readonly?: boolean; now?: () => number } = {}) {
     super(cipher, opts.now);
     if (opts.readonly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -54,13 +33,6 @@ export class SqliteStorage extends SqlStorage {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.migrate();
-      if (path !== ':memory:') {
-        this.startCheckpointer(path, opts.checkpoint?.everyMs ?? CHECKPOINT_EVERY_MS, opts.onCheckpointerFailure);
-        const pages = opts.checkpoint?.afterPages ?? CHECKPOINT_AFTER_PAGES;
-        this.db.pragma(`wal_autocheckpoint = ${pages}`);
-        // Once started over, the log file is cut back to this size rather than kept at its largest.
-        this.db.pragma(`journal_size_limit = ${pages * (this.db.pragma('page_size', { simple: true }) as number)}`);
-      }
     }
     this.appendTx = this.db.transaction((m: NewMessage) => this.sync(this.appendOp(m)));
     this.recallTx = this.db.transaction((target: StoredMessage, notice: NewMessage) => this.sync(this.recallOp(target, notice)));
@@ -92,22 +64,6 @@ export class SqliteStorage extends SqlStorage {
 
   protected write<T>(op: Op<T>): Promise<T> {
     return this.grouped(() => this.writeTx(op), queueMicrotask);
-  }
-
-  /** Checkpoints move to a worker thread (checkpointer.cjs). */
-  private startCheckpointer(path: string, everyMs: number, onFailure?: (e: Error) => void): void {
-    const worker = new Worker(join(__dirname, 'checkpointer.cjs'), { workerData: { path, everyMs } });
-    // It holds nothing the process must wait for: close() stops it, an exit without close() need not.
-    worker.unref();
-    const fallBack = (e: Error) => {
-      if (this.checkpointer !== worker) return;
-      this.checkpointer = undefined;
-      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
-      onFailure?.(e);
-    };
-    worker.once('error', fallBack);
-    worker.once('exit', (code) => fallBack(new Error(`checkpointer exited (${code})`)));
-    this.checkpointer = worker;
   }
 
   /** The base tables, then each migration not yet applied, each in its own transaction. */
@@ -183,16 +139,6 @@ export class SqliteStorage extends SqlStorage {
 
   async close(): Promise<void> {
     if (this.batch.length) this.flush();
-    const worker = this.checkpointer;
-    if (worker) {
-      this.checkpointer = undefined;
-      const exited = new Promise((r) => worker.once('exit', r));
-      // Waited for: without this, a process with nothing else to do would exit during the wait.
-      worker.ref();
-      worker.postMessage('stop');
-      await exited;
-    }
-    // The last connection to close checkpoints what is left and removes the log.
     this.db.close();
   }
 }
