@@ -183,8 +183,8 @@ test('backoff grows exponentially, is capped, and is jittered over the whole ran
 });
 
 describe('a connection opened while the entry page signs in', () => {
-  /** A local provider whose sockets the test can count, see open and close. */
-  function counted() {
+  /** A client whose provider's sockets the test can count, see open and close, preconnected. */
+  function preconnected(token: string) {
     const sockets: Array<{ conn: SocketConnection; open: Promise<void>; closed: Promise<void> }> = [];
     const provider = new LocalProvider({
       url: `${server.url.replace('http', 'ws')}/ws`,
@@ -205,20 +205,19 @@ describe('a connection opened while the entry page signs in', () => {
       upload: nodeUpload,
       baseUrl: server.url,
     });
-    return { provider, sockets };
+    const c = new ChatClient({ url: server.url, token, provider });
+    running.push(c);
+    c.controller.preconnect();
+    return { c, sockets };
   }
 
   test('the sign-in goes over the socket opened before the token was known', async () => {
     await setup();
-    const { provider, sockets } = counted();
-    const c = new ChatClient({ url: server.url, token: await server.auth.issue(patient), provider });
-    running.push(c);
-    const phase = c.store.getState().connection;
-    c.controller.preconnect();
+    const { c, sockets } = preconnected(await server.auth.issue(patient));
     expect(sockets).toHaveLength(1);
     await sockets[0].open;
-    // Open and waiting for the token; the app is not connecting yet, so its banner says nothing new.
-    expect(c.store.getState().connection).toBe(phase);
+    // Open and waiting for the token; the app is not connecting yet, so its banner says nothing.
+    expect(c.store.getState().connection).toBe('idle');
     await c.startSynced();
     expect(sockets).toHaveLength(1);
     expect(c.store.getState().me?.account).toBe(patient.account);
@@ -228,10 +227,7 @@ describe('a connection opened while the entry page signs in', () => {
 
   test('a token that comes during the handshake signs in when it ends', async () => {
     await setup();
-    const { provider, sockets } = counted();
-    const c = new ChatClient({ url: server.url, token: await server.auth.issue(doctor), provider });
-    running.push(c);
-    c.controller.preconnect();
+    const { c, sockets } = preconnected(await server.auth.issue(doctor));
     await c.startSynced();
     expect(sockets).toHaveLength(1);
     expect(c.store.getState().me?.account).toBe(doctor.account);
@@ -239,10 +235,7 @@ describe('a connection opened while the entry page signs in', () => {
 
   test('a sign-in that fails closes the socket opened for it, and nothing reconnects', async () => {
     await setup();
-    const { provider, sockets } = counted();
-    const c = new ChatClient({ url: server.url, token: 'unused', provider });
-    running.push(c);
-    c.controller.preconnect();
+    const { c, sockets } = preconnected('unused');
     await sockets[0].open;
     c.controller.cancelPreconnect();
     await sockets[0].closed;
@@ -252,10 +245,7 @@ describe('a connection opened while the entry page signs in', () => {
 
   test('a preopened socket that closes is not replaced until the sign-in, which opens its own', async () => {
     await setup();
-    const { provider, sockets } = counted();
-    const c = new ChatClient({ url: server.url, token: await server.auth.issue(patient), provider });
-    running.push(c);
-    c.controller.preconnect();
+    const { c, sockets } = preconnected(await server.auth.issue(patient));
     await sockets[0].open;
     sockets[0].conn.close();
     // Long enough for a reconnect's first backoff step (500 ms ± jitter).
