@@ -94,10 +94,14 @@ export class LocalProvider implements ImProvider {
     this.unwatchNetwork ??= this.opts.watchNetwork?.((online) => this.onNetwork(online));
     return new Promise<Account>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
-      if (!this.socket) return this.openSocket();
-      // Preconnected, which said nothing of it: sign in now if the handshake is done; otherwise its end does.
-      this.events.emit('state', 'connecting');
-      if (this.socketOpen) void this.authenticate(this.socket);
+      if (!this.socket) {
+        this.openSocket();
+      } else {
+        // The socket preconnect() opened, without a word to the app: sign in on it now if its handshake
+        // is done, otherwise when it ends.
+        this.events.emit('state', 'connecting');
+        if (this.socketOpen) void this.authenticate(this.socket);
+      }
     });
   }
 
