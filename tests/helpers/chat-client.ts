@@ -8,7 +8,7 @@ import { ChatController } from '../../src/chat/controller';
 import { LocalProvider } from '../../src/im/local/provider';
 import type { ImProvider } from '../../src/im/types';
 import type { NetworkListener } from '../../src/platform/network';
-import { openWebSocket } from '../../src/platform/socket-web';
+import { type OpenSocket, openWebSocket } from '../../src/platform/socket-web';
 import type { KeyValueStorage } from '../../src/platform/storage';
 import { createChatStore, orderedMessages, type ChatStore } from '../../src/store';
 import type { UploadFn } from '../../src/platform/upload-http';
@@ -39,7 +39,12 @@ export interface ClientOptions {
   upload?: UploadFn;
   /** Another provider than the local one (the NIM provider over a fake SDK). */
   provider?: ImProvider;
+  /** How the local provider opens its sockets, for a test that watches them (default: nodeSocket). */
+  openSocket?: OpenSocket;
 }
+
+/** A socket over the `ws` package, shaped as the app's WebSocket shim. */
+export const nodeSocket: OpenSocket = (url, h) => openWebSocket(url, h, WebSocket as unknown as typeof globalThis.WebSocket);
 
 export class ChatClient {
   readonly store: ChatStore = createChatStore();
@@ -52,7 +57,7 @@ export class ChatClient {
     this.storage = opts.storage ?? new MapStorage();
     this.provider = opts.provider ?? new LocalProvider({
       url: `${opts.url.replace('http', 'ws')}/ws`,
-      openSocket: (url, h) => openWebSocket(url, h, WebSocket as unknown as typeof globalThis.WebSocket),
+      openSocket: opts.openSocket ?? nodeSocket,
       requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,
       pingIntervalMs: opts.pingIntervalMs ?? 5_000,
       deviceId: opts.deviceId,

@@ -2,13 +2,10 @@
  * The client's delivery guarantees (store + controller + local provider, as the pages use them) against
  * a real server: offline queue, reload while sending, timeouts and resend, renewal, duplicate login.
  */
-import { WebSocket } from 'ws';
 import type { Account } from '../../types/message';
-import { LocalProvider } from '../../src/im/local/provider';
-import { openWebSocket, type SocketConnection } from '../../src/platform/socket-web';
-import { nodeUpload } from '../helpers/node-upload';
+import type { SocketConnection } from '../../src/platform/socket-web';
 import { backoffDelay } from '../../src/im/backoff';
-import { ChatClient, MapStorage, until } from '../helpers/chat-client';
+import { ChatClient, MapStorage, nodeSocket, until } from '../helpers/chat-client';
 import { FlakyProxy } from '../helpers/flaky-proxy';
 import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
 import { WsClient, type TestServer } from '../helpers/server';
@@ -183,29 +180,22 @@ test('backoff grows exponentially, is capped, and is jittered over the whole ran
 });
 
 describe('a connection opened while the entry page signs in', () => {
-  /** A client whose provider's sockets the test can count, see open and close, preconnected. */
+  /** A preconnected client whose sockets the test can count, see open and close. */
   function preconnected(token: string) {
     const sockets: Array<{ conn: SocketConnection; open: Promise<void>; closed: Promise<void> }> = [];
-    const provider = new LocalProvider({
-      url: `${server.url.replace('http', 'ws')}/ws`,
+    const c = new ChatClient({
+      url: server.url,
+      token,
       openSocket: (url, h) => {
         let opened!: () => void;
         let closed!: () => void;
         const open = new Promise<void>((r) => (opened = r));
         const gone = new Promise<void>((r) => (closed = r));
-        const conn = openWebSocket(
-          url,
-          { onMessage: h.onMessage, onOpen: () => (h.onOpen(), opened()), onClose: (code, reason) => (h.onClose(code, reason), closed()) },
-          WebSocket as unknown as typeof globalThis.WebSocket,
-        );
+        const conn = nodeSocket(url, { onMessage: h.onMessage, onOpen: () => (h.onOpen(), opened()), onClose: (code, reason) => (h.onClose(code, reason), closed()) });
         sockets.push({ conn, open, closed: gone });
         return conn;
       },
-      requestTimeoutMs: 5_000,
-      upload: nodeUpload,
-      baseUrl: server.url,
     });
-    const c = new ChatClient({ url: server.url, token, provider });
     running.push(c);
     c.controller.preconnect();
     return { c, sockets };
