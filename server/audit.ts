@@ -5,9 +5,10 @@
  * Each record carries an HMAC-SHA256, under a key kept outside the database, of its content and the
  * hash of the record before it. Whoever can write the table but not the key can neither edit a record
  * nor re-chain the log after an edit. The table also refuses UPDATE and DELETE, but a chain alone cannot
- * show that its newest records were removed: so after every append a signed checkpoint (seq, hash, time)
- * goes to an append-only file outside the database, and `npm run audit:verify` checks the table against
- * every checkpoint.
+ * show that its newest records were removed: so after every commit of records a signed checkpoint (seq,
+ * hash, time) of the newest goes to an append-only file outside the database, and `npm run audit:verify`
+ * checks the table against every checkpoint. A message and its record (send, forward, recall) are
+ * committed in one transaction: neither is stored without the other.
  *
  * Databases written before the key hold plain SHA-256 links. They stay valid as a prefix of the chain:
  * the first keyed record covers the last plain one's hash, and its checkpoint anchors them all.
@@ -17,7 +18,7 @@ import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, fsyn
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ServerConfig } from './config';
-import type { AuditRecord, Storage } from './storage/types';
+import type { AuditEntry, AuditRecord, Storage } from './storage/types';
 
 export type AuditAction =
   | 'login'
@@ -101,6 +102,8 @@ export class Audit {
   private fd: number | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private syncError: unknown;
+  /** The newest stored record whose checkpoint is yet to be written (`committed`). */
+  private unanchored: AuditRecord | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -112,7 +115,14 @@ export class Audit {
   }
 
   async record(actor: string, action: AuditAction, target: string, detail: Record<string, unknown> = {}): Promise<AuditRecord> {
-    const rec = await this.storage.appendAudit((prev) => {
+    const rec = await this.storage.appendAudit(this.entry(actor, action, target, detail));
+    this.committed(rec);
+    return rec;
+  }
+
+  /** A record to be written by the storage in the transaction of the change it records (`committed` after). */
+  entry(actor: string, action: AuditAction, target: string, detail: Record<string, unknown> = {}): AuditEntry {
+    return (prev) => {
       const base = {
         seq: (prev?.seq ?? 0) + 1,
         at: this.now(),
@@ -123,18 +133,41 @@ export class Audit {
         prevHash: prev?.hash ?? GENESIS,
       };
       return { ...base, hash: keyedHashOf(this.keys.chain, base) };
-    });
-    this.checkpoint(rec);
-    // A failed fsync is reported by the next record rather than lost; by then that record is stored.
-    const failed = this.syncError;
-    this.syncError = undefined;
-    if (failed) throw failed;
-    return rec;
+    };
   }
 
   /**
-   * Written synchronously, so that the checkpoint is in the kernel before the caller hears of the record
-   * and survives a crash of this process; made durable within SYNC_EVERY_MS.
+   * Called once a record is stored, before its caller goes on: its checkpoint, and a failed write or
+   * fsync of an earlier one reported (by then this record is stored, so nothing is lost).
+   *
+   * The checkpoint goes out in a microtask, so that records committed together (SQLite's group commit
+   * resolves them in one go, and each caller gets here in the same pass over the queue) share one
+   * checkpoint, for the newest: it anchors every record before it. It still reaches the kernel before
+   * any of their callers can answer anyone, since their next steps are microtasks queued after it.
+   */
+  committed(rec: AuditRecord): void {
+    if (!this.unanchored) {
+      queueMicrotask(() => {
+        const newest = this.unanchored;
+        this.unanchored = undefined;
+        // close() wrote it already.
+        if (!newest) return;
+        try {
+          this.checkpoint(newest);
+        } catch (e) {
+          this.syncError ??= e;
+        }
+      });
+    }
+    if (!this.unanchored || rec.seq > this.unanchored.seq) this.unanchored = rec;
+    const failed = this.syncError;
+    this.syncError = undefined;
+    if (failed) throw failed;
+  }
+
+  /**
+   * Written synchronously, so that the checkpoint survives a crash of this process once written; made
+   * durable within SYNC_EVERY_MS.
    */
   private checkpoint(rec: AuditRecord): void {
     const c: Checkpoint = { seq: rec.seq, hash: rec.hash, at: this.now() };
@@ -163,8 +196,10 @@ export class Audit {
     return this.fd;
   }
 
-  /** Makes the checkpoints written so far durable and closes the anchor file. */
+  /** Writes the checkpoint still due, makes the checkpoints durable and closes the anchor file. */
   close(): void {
+    if (this.unanchored) this.checkpoint(this.unanchored);
+    this.unanchored = undefined;
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     if (this.fd === undefined) return;

@@ -292,11 +292,10 @@ export class ChatService {
       if (existing) return { stored: existing, duplicate: true };
       throw e;
     }
-    const result = await this.storage.appendMessage(prepared.message);
-    if (!result.duplicate) {
-      const m = result.stored;
-      await this.audit.record(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(prepared.masked ? { masked: true } : {}) });
-    }
+    const result = await this.storage.appendMessage(prepared.message, (m) =>
+      this.audit.entry(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(prepared.masked ? { masked: true } : {}) }),
+    );
+    if (result.audit) this.audit.committed(result.audit);
     return result;
   }
 
@@ -474,20 +473,24 @@ export class ChatService {
     if (target.recalledAt === undefined && this.now() - target.time > RECALL_WINDOW_MS) {
       throw new ClientError('recallExpired', `messages can only be recalled within ${RECALL_WINDOW_MS / 60_000} minutes`);
     }
-    const { stored, duplicate } = await this.storage.recall(target, {
-      conv,
-      // ':' never occurs in client idClients, so no client message can take this id first.
-      idClient: `recall:${idClient}`,
-      from: me.account,
-      fromNick: me.name,
-      scene: target.scene,
-      to: target.to,
-      type: 'notification',
-      body: '',
-      attach: { recall: { idClient, by: me.account } },
-      members: conv.members ?? [],
-    });
-    if (!duplicate) await this.audit.record(me.account, 'message.recall', conv.id, { seq: target.seq, idClient });
+    const { stored, duplicate, audit } = await this.storage.recall(
+      target,
+      {
+        conv,
+        // ':' never occurs in client idClients, so no client message can take this id first.
+        idClient: `recall:${idClient}`,
+        from: me.account,
+        fromNick: me.name,
+        scene: target.scene,
+        to: target.to,
+        type: 'notification',
+        body: '',
+        attach: { recall: { idClient, by: me.account } },
+        members: conv.members ?? [],
+      },
+      () => this.audit.entry(me.account, 'message.recall', conv.id, { seq: target.seq, idClient }),
+    );
+    if (audit) this.audit.committed(audit);
     return { notice: stored, duplicate };
   }
 
@@ -523,22 +526,23 @@ export class ChatService {
     }
     const consultationId = await this.admit(me, target, 'message');
     const parsed = parseSessionId(f.toSessionId) as { scene: Scene; to: string };
-    const result = await this.storage.appendMessage({
-      conv: target,
-      idClient: f.newIdClient,
-      from: me.account,
-      fromNick: me.name,
-      scene: parsed.scene,
-      to: target.scene === 'team' ? (target.teamId as string) : parsed.to,
-      type: original.type,
-      body: original.body,
-      attach: original.attach,
-      members: target.members ?? [],
-      consultationId,
-    });
-    if (!result.duplicate) {
-      await this.audit.record(me.account, 'message.forward', target.id, { seq: result.stored.seq, from: source.id, fromSeq: original.seq });
-    }
+    const result = await this.storage.appendMessage(
+      {
+        conv: target,
+        idClient: f.newIdClient,
+        from: me.account,
+        fromNick: me.name,
+        scene: parsed.scene,
+        to: target.scene === 'team' ? (target.teamId as string) : parsed.to,
+        type: original.type,
+        body: original.body,
+        attach: original.attach,
+        members: target.members ?? [],
+        consultationId,
+      },
+      (m) => this.audit.entry(me.account, 'message.forward', target.id, { seq: m.seq, from: source.id, fromSeq: original.seq }),
+    );
+    if (result.audit) this.audit.committed(result.audit);
     return result;
   }
 

@@ -17,6 +17,9 @@ import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } 
 import { encounterOf, fileGone, fileOf, INTAKE_ID_PREFIX, newMessageRow, quotaOf, sealQuote, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import { all, lock, one, type Op, run } from './sql';
 import type {
+  Appended,
+  AuditEntry,
+  AuditOf,
   AuditRecord,
   ClaimedNotification,
   MiniappBinding,
@@ -85,8 +88,6 @@ const toTransfer = (r: TransferRow): TransferRecord => ({
 /** A mini-program user of (platform, appid) by any of its MACs (one per configured data key). */
 const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN (${macs.map(() => '?').join(', ') || 'NULL'})`;
 
-export type Appended = { stored: StoredMessage; duplicate: boolean };
-
 /** The intake card as the conversation's message: from the patient, once per consultation. */
 export function intakeMessage(consultationId: string, patient: string, nick: string | undefined, card: IntakeCard): NewMessage {
   return {
@@ -150,8 +151,8 @@ export abstract class SqlStorage implements Storage {
   protected abstract read<T>(op: Op<T>): Promise<T>;
   /** Runs an operation in one transaction. */
   protected abstract write<T>(op: Op<T>): Promise<T>;
-  abstract appendMessage(m: NewMessage): Promise<Appended>;
-  abstract recall(target: StoredMessage, notice: NewMessage): Promise<Appended>;
+  abstract appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended>;
+  abstract recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended>;
   abstract close(): Promise<void>;
 
   async upsertAccount(a: Account): Promise<void> {
@@ -279,14 +280,24 @@ export abstract class SqlStorage implements Storage {
     return (await this.write(run('INSERT INTO used_links (jti, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING', jti, at))).changes === 1;
   }
 
-  appendAudit(make: (prev: AuditRecord | undefined) => AuditRecord): Promise<AuditRecord> {
+  appendAudit(make: AuditEntry): Promise<AuditRecord> {
     return this.write(SqlStorage.appendAuditOp(make));
   }
 
-  private static *appendAuditOp(make: (prev: AuditRecord | undefined) => AuditRecord): Op<AuditRecord> {
+  /**
+   * An append and, unless it is a retry, its audit record, in the append's transaction: neither is
+   * stored without the other. The audit chain's lock comes last, after the rows the append locks; the
+   * only other write that takes it (appendAudit) locks nothing else, so neither waits for the other in a cycle.
+   */
+  protected *auditedOp(append: Op<Appended>, audit: AuditOf | undefined): Op<Appended> {
+    const appended = yield* append;
+    if (appended.duplicate || !audit) return appended;
+    return { ...appended, audit: yield* SqlStorage.appendAuditOp(audit(appended.stored)) };
+  }
+
+  private static *appendAuditOp(make: AuditEntry): Op<AuditRecord> {
     yield* lock(AUDIT_LOCK);
-    const last = yield* one<AuditRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1');
-    const rec = make(last && toAudit(last));
+    const rec = make(yield* one<Pick<AuditRow, 'seq' | 'hash'>>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'));
     yield* run(
       'INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       rec.seq,

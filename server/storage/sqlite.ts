@@ -10,14 +10,12 @@ import { dirname } from 'node:path';
 import type { Cipher } from '../crypto';
 import { base, MIGRATIONS, SQLITE } from './schema';
 import { type Op, runSync, type Statement } from './sql';
-import { type Appended, SqlStorage } from './sql-storage';
-import type { NewMessage, StoredMessage } from './types';
+import { SqlStorage } from './sql-storage';
+import type { Appended, AuditOf, NewMessage, StoredMessage } from './types';
 
 export class SqliteStorage extends SqlStorage {
   private readonly db: Database.Database;
   private readonly prepared = new Map<string, Database.Statement>();
-  private readonly appendTx: (m: NewMessage) => Appended;
-  private readonly recallTx: (target: StoredMessage, notice: NewMessage) => Appended;
   private readonly writeTx: <T>(op: Op<T>) => T;
   private batch: Array<{ work: () => unknown; resolve: (r: never) => void; reject: (e: unknown) => void }> = [];
 
@@ -34,8 +32,6 @@ export class SqliteStorage extends SqlStorage {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
-    this.appendTx = this.db.transaction((m: NewMessage) => this.sync(this.appendOp(m)));
-    this.recallTx = this.db.transaction((target: StoredMessage, notice: NewMessage) => this.sync(this.recallOp(target, notice)));
     this.writeTx = this.db.transaction((op) => this.sync(op)) as <T>(op: Op<T>) => T;
   }
 
@@ -89,11 +85,10 @@ export class SqliteStorage extends SqlStorage {
 
   /**
    * Group commit: writes are committed together, each in its own savepoint so that one failure fails
-   * only itself, in arrival order (so a connection's writes keep their order). Appends wait for the end
-   * of the event loop's turn, gathering every connection's sends that arrived in it; other writes
-   * (each send's audit record, made as the appends' promises resolve) wait only for the microtasks
-   * queued before them, so a lone write costs no turn of the loop and the audit records of one group of
-   * appends are committed together.
+   * only itself, in arrival order (so a connection's writes keep their order). Appends (each with its
+   * audit record) wait for the end of the event loop's turn, gathering every connection's sends that
+   * arrived in it; other writes wait only for the microtasks queued before them, so a lone write costs
+   * no turn of the loop.
    */
   private grouped<T>(work: () => T, schedule: (flush: () => void) => void): Promise<T> {
     return new Promise((resolve, reject) => {
@@ -102,8 +97,8 @@ export class SqliteStorage extends SqlStorage {
     });
   }
 
-  appendMessage(m: NewMessage): Promise<Appended> {
-    return this.grouped(() => this.appendTx(m), setImmediate);
+  appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended> {
+    return this.grouped(() => this.writeTx(this.auditedOp(this.appendOp(m), audit)), setImmediate);
   }
 
   private flush(): void {
@@ -133,8 +128,8 @@ export class SqliteStorage extends SqlStorage {
     });
   }
 
-  recall(target: StoredMessage, notice: NewMessage): Promise<Appended> {
-    return this.grouped(() => this.recallTx(target, notice), queueMicrotask);
+  recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended> {
+    return this.grouped(() => this.writeTx(this.auditedOp(this.recallOp(target, notice), audit)), queueMicrotask);
   }
 
   async close(): Promise<void> {

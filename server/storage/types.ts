@@ -151,6 +151,19 @@ export interface AuditRecord {
   hash: string;
 }
 
+/** Builds the next audit record from the chain's head (undefined for the first record): server/audit.ts. */
+export type AuditEntry = (prev: Pick<AuditRecord, 'seq' | 'hash'> | undefined) => AuditRecord;
+
+/** The audit record of a message being stored, made from it inside its transaction. */
+export type AuditOf = (stored: StoredMessage) => AuditEntry;
+
+/** A message as stored, or as first stored (`duplicate`); `audit` is the record its append wrote. */
+export interface Appended {
+  stored: StoredMessage;
+  duplicate: boolean;
+  audit?: AuditRecord;
+}
+
 /** What a purge may remove: older than these times (ms). */
 export interface PurgeCutoffs {
   /** Chat messages and files. */
@@ -271,7 +284,7 @@ export interface Storage {
   /** Marks a one-time link id used; false if it already was. */
   useLink(jti: string, at: number): Promise<boolean>;
   /** Appends one audit record built from the previous one (undefined for the first), atomically. */
-  appendAudit(make: (prev: AuditRecord | undefined) => AuditRecord): Promise<AuditRecord>;
+  appendAudit(make: AuditEntry): Promise<AuditRecord>;
   /** Audit records after `afterSeq`, ascending. */
   auditRecords(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   /** Removes messages and files past retention; returns what went (file ids, for the disk). */
@@ -282,12 +295,13 @@ export interface Storage {
   consultationsBetween(a: string, b: string): Promise<Consultation[]>;
   /**
    * Store once per (from, idClient): a retry returns the original with `duplicate: true`.
-   * Assigns the next gap-free seq and a time never below the conversation's last.
+   * Assigns the next gap-free seq and a time never below the conversation's last. `audit` makes the
+   * message's audit record, committed with it (a retry makes none).
    */
-  appendMessage(m: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }>;
+  appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended>;
   findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined>;
-  /** Marks `target` recalled and appends the recall notice, atomically; idempotent like appendMessage. */
-  recall(target: StoredMessage, notice: NewMessage): Promise<{ stored: StoredMessage; duplicate: boolean }>;
+  /** Marks `target` recalled and appends the recall notice, atomically; idempotent and audited like appendMessage. */
+  recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended>;
   /** Up to `limit` messages with seq < beforeSeq (or the newest), ascending. */
   history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */

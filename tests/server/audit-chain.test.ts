@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { startServer, type RunningServer } from '../../server/app';
-import { GENESIS, verifyAudit } from '../../server/audit';
+import { Audit, GENESIS, verifyAudit } from '../../server/audit';
 import type { ServerConfig } from '../../server/config';
 import { Cipher } from '../../server/crypto';
 import { SqliteStorage } from '../../server/storage/sqlite';
-import type { AuditRecord } from '../../server/storage/types';
+import { teamConvId, type AuditRecord, type NewMessage } from '../../server/storage/types';
 import { CONSENTED, doctor, patient, startConsultationServer, TEAM } from '../helpers/consultation';
 import { testConfig, WsClient } from '../helpers/server';
+import { expectError } from '../helpers/ws-client';
 import type { AuditRow } from '../../server/storage/rows';
 
 const ROOT = resolve(__dirname, '../..');
@@ -93,6 +94,56 @@ function rechainPlain(db: Database.Database, fromSeq: number, toSeq = Infinity):
     prevHash = hash;
   }
 }
+
+describe('a message and its audit record', () => {
+  test('are stored together or not at all: a send whose record cannot be written is refused, and its retry stores both once', async () => {
+    const s = await consultationServer();
+    const c = await WsClient.login(s.server, patient);
+    cleanups.push(async () => c.close());
+    const msg = { scene: 'team', to: TEAM, type: 'text', body: '头痛三天', idClient: 'atomic-1' } as const;
+    // Another connection to the file makes the audit table refuse new records, as a full or broken disk would.
+    const db = new Database(s.config.dbPath);
+    db.exec("CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;");
+    await expectError(c.request('send', { msg }), 'internal');
+    expect(await s.server.storage.findMessage(teamConvId(TEAM), patient.account, msg.idClient)).toBeUndefined();
+
+    db.exec('DROP TRIGGER audit_log_refuse');
+    db.close();
+    const ack = await c.request('send', { msg });
+    expect(await c.request('send', { msg })).toEqual(ack);
+    const records = (await s.server.storage.auditRecords(0, 1000)).filter((r) => r.action === 'message.send');
+    expect(records.map((r) => JSON.parse(r.detail) as unknown)).toEqual([{ seq: ack.seq, type: 'text', idClient: msg.idClient }]);
+    await expect(verify(s)).resolves.toMatchObject({ ok: true });
+  });
+
+  test('records stored in one commit share one checkpoint, in the anchor file before any of their callers goes on', async () => {
+    const s = await consultationServer();
+    await activity(s.server, 1);
+    const audit = new Audit(s.server.storage, Date.now, s.config);
+    cleanups.push(async () => audit.close());
+    const anchored = () =>
+      readFileSync(s.config.auditAnchorFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq);
+    const before = anchored().length;
+    const conv = { id: teamConvId(TEAM), scene: 'team' as const, teamId: TEAM };
+    const message = (i: number): NewMessage => ({ conv, idClient: `together-${i}`, from: doctor.account, scene: 'team', to: TEAM, type: 'text', body: `第${i}条`, members: [] });
+    // Appended in one turn: SQLite commits them together.
+    const heard = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const { audit: rec } = await s.server.storage.appendMessage(message(i), (m) => audit.entry(doctor.account, 'message.send', conv.id, { seq: m.seq }));
+        audit.committed(rec as AuditRecord);
+        // The caller's next step (its reply, in the gateway) finds the record anchored.
+        await null;
+        return { seq: (rec as AuditRecord).seq, anchoredThen: Math.max(...anchored()) };
+      }),
+    );
+    for (const h of heard) expect(h.anchoredThen).toBeGreaterThanOrEqual(h.seq);
+    expect(anchored().slice(before)).toEqual([Math.max(...heard.map((h) => h.seq))]);
+    await expect(verify(s)).resolves.toMatchObject({ ok: true, anchoredSeq: Math.max(...heard.map((h) => h.seq)) });
+  });
+});
 
 describe('a missing tail', () => {
   test('removing the newest 20 records is reported, also once the server has appended again after the cut', async () => {
