@@ -112,6 +112,10 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect([first.stored.seq, second.stored.seq]).toEqual([1, 2]);
     expect(retry).toMatchObject({ duplicate: true, stored: { seq: 1, idServer: first.stored.idServer, body: '正文 c-1' } });
     expect(second.stored.time).toBeGreaterThanOrEqual(first.stored.time);
+    // idServer sorts in the order of storing (its index grows at one end), also within one millisecond.
+    const ids = [first, second].map((a) => a.stored.idServer);
+    for (let i = 0; i < 20; i++) ids.push((await storage.appendMessage(text(doctor.account, `order-${i}`))).stored.idServer);
+    expect([...ids].sort()).toEqual(ids);
     await storage.appendMessage(text(patient.account, 'c-3', 'k1', { type: 'notification' }));
     expect((await storage.consultation('k1'))?.patientMessages).toBe(1);
     expect(await storage.findMessage(teamConvId('k1'), patient.account, 'c-1')).toMatchObject({ seq: 1, body: '正文 c-1', from: patient.account });
