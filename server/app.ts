@@ -79,7 +79,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     isRevoked: (c) => storage.isSessionRevoked(c.account, c.sid, c.startedAt),
   });
   const limits = await openLimits({ framesPerSecond: config.sendsPerSecond, redisUrl: config.redisUrl });
-  const audit = new Audit(storage, now, config);
+  const audit = new Audit(storage, now, config, (e) =>
+    log.error({ err: (e as Error).message }, 'audit anchor file failing: records are stored, their checkpoints are not; /readyz is unready until one is written'),
+  );
   const signer = new FileSigner(config.jwtSecret, config.fileUrlTtlSec * 1000, now);
   const files = new FileService(config.filesDir, storage, signer, cipher, now, config);
   const chat = new ChatService(storage, files, audit, new Moderator(config.sensitiveWords, config.sensitiveMode), now);
@@ -135,7 +137,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     const path = (req.url ?? '/').split('?')[0];
     res.once('finish', () => metrics.http.inc({ route: routeLabel(path), status: String(res.statusCode) }));
     if (path === '/api/health' || path === '/healthz') return sendJson(res, 200, { ok: true });
-    if (path === '/readyz') return void handleReadyz(res, { storage: rawStorage, bus, draining: () => draining });
+    if (path === '/readyz') return void handleReadyz(res, { storage: rawStorage, bus, auditAnchor: () => audit.anchorHealthy(), draining: () => draining });
     if (path === '/metrics') return void handleMetrics(req, res, metrics, config.metricsToken);
     if (path === OPENAPI_PATH) return sendJson(res, 200, openApiDocument());
     const caller: Caller = { address: clientAddress(req, config.trustProxy), limits };
@@ -211,8 +213,11 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await bus?.close();
     await limits.close();
-    audit.close();
+    // The storage first: closing writes the appends still queued, with their audit records, and their
+    // callers' checkpoints come in the microtasks after; then the anchor file.
     await rawStorage.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    audit.close();
   };
   return {
     url,

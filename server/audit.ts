@@ -101,14 +101,18 @@ export class Audit {
   /** The anchor file, opened for appending on the first checkpoint and kept open. */
   private fd: number | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
-  private syncError: unknown;
   /** The newest stored record whose checkpoint is yet to be written (`committed`). */
   private unanchored: AuditRecord | undefined;
+  /** Whether the last checkpoint could not be written, and whether the last fsync failed. */
+  private writeFailed = false;
+  private syncFailed = false;
 
+  /** `onFailure`: told when the anchor file starts failing (a write or an fsync), not again until it recovers. */
   constructor(
     private readonly storage: Storage,
     private readonly now: () => number,
     config: AuditKeyConfig,
+    private readonly onFailure: (e: unknown) => void = () => {},
   ) {
     this.keys = subkeys(config.auditKey);
     this.anchorFile = config.auditAnchorFile;
@@ -137,13 +141,15 @@ export class Audit {
   }
 
   /**
-   * Called once a record is stored, before its caller goes on: its checkpoint, and a failed write or
-   * fsync of an earlier one reported (by then this record is stored, so nothing is lost).
+   * Called once a record is stored, before its caller goes on: its checkpoint.
    *
    * The checkpoint goes out in a microtask, so that records committed together (SQLite's group commit
    * resolves them in one go, and each caller gets here in the same pass over the queue) share one
    * checkpoint, for the newest: it anchors every record before it. It still reaches the kernel before
-   * any of their callers can answer anyone, since their next steps are microtasks queued after it.
+   * any of their callers can answer anyone, since their next steps are microtasks queued after it –
+   * unless the anchor file fails. Then the records stay stored and their callers are answered as usual
+   * (failing them would not unstore anything), and the process reports itself unready
+   * (`anchorHealthy`) until a later checkpoint, which anchors them too, is written and synced.
    */
   committed(rec: AuditRecord): void {
     if (!this.unanchored) {
@@ -151,18 +157,21 @@ export class Audit {
         const newest = this.unanchored;
         this.unanchored = undefined;
         // close() wrote it already.
-        if (!newest) return;
-        try {
-          this.checkpoint(newest);
-        } catch (e) {
-          this.syncError ??= e;
-        }
+        if (newest) this.checkpoint(newest);
       });
     }
     if (!this.unanchored || rec.seq > this.unanchored.seq) this.unanchored = rec;
-    const failed = this.syncError;
-    this.syncError = undefined;
-    if (failed) throw failed;
+  }
+
+  /** False while the anchor file cannot be written or synced: /readyz turns unready. */
+  anchorHealthy(): boolean {
+    return !this.writeFailed && !this.syncFailed;
+  }
+
+  private failed(e: unknown, kind: 'write' | 'sync'): void {
+    if (this.anchorHealthy()) this.onFailure(e);
+    if (kind === 'write') this.writeFailed = true;
+    else this.syncFailed = true;
   }
 
   /**
@@ -171,11 +180,20 @@ export class Audit {
    */
   private checkpoint(rec: AuditRecord): void {
     const c: Checkpoint = { seq: rec.seq, hash: rec.hash, at: this.now() };
-    // One write() of one line: O_APPEND keeps lines whole when several processes share the file.
-    writeSync(this.anchor(), JSON.stringify({ ...c, mac: checkpointMac(this.keys.checkpoint, c) }) + '\n');
+    try {
+      // One write() of one line: O_APPEND keeps lines whole when several processes share the file.
+      writeSync(this.anchor(), JSON.stringify({ ...c, mac: checkpointMac(this.keys.checkpoint, c) }) + '\n');
+    } catch (e) {
+      return this.failed(e, 'write');
+    }
+    this.writeFailed = false;
     this.syncTimer ??= setTimeout(() => {
       this.syncTimer = undefined;
-      if (this.fd !== undefined) fdatasync(this.fd, (e) => e && (this.syncError = e));
+      if (this.fd === undefined) return;
+      fdatasync(this.fd, (e) => {
+        if (e) this.failed(e, 'sync');
+        else this.syncFailed = false;
+      });
     }, SYNC_EVERY_MS);
   }
 

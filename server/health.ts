@@ -1,6 +1,6 @@
 /**
  * `GET /healthz` (the process answers), `GET /readyz` (it can serve: database and Redis reachable,
- * migrations done, not draining) and `GET /metrics` (Prometheus text, behind METRICS_TOKEN).
+ * migrations done, the audit anchor file writable, not draining) and `GET /metrics` (Prometheus text, behind METRICS_TOKEN).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +19,8 @@ export interface Readiness {
     redis: 'ok' | 'unreachable' | 'off';
     /** The storage migrates its schema when it opens, before the server listens. */
     migrations: 'done';
+    /** The audit trail's anchor file takes checkpoints (server/audit.ts); `failing` until one is written and synced again. */
+    auditAnchor: 'ok' | 'failing';
     draining: boolean;
   };
 }
@@ -29,15 +31,19 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-export async function readiness(deps: { storage: Storage; bus?: Bus; draining: () => boolean }): Promise<Readiness> {
+export async function readiness(deps: { storage: Storage; bus?: Bus; auditAnchor: () => boolean; draining: () => boolean }): Promise<Readiness> {
   // A lookup of an account that cannot exist (no account id has a #): one indexed query, on whatever database is configured.
   const database = await within(deps.storage.getAccount('#readyz'), PROBE_TIMEOUT_MS).then(
     () => 'ok' as const,
     () => 'unreachable' as const,
   );
   const redis = deps.bus ? ((await deps.bus.ping(PROBE_TIMEOUT_MS)) ? ('ok' as const) : ('unreachable' as const)) : ('off' as const);
+  const auditAnchor = deps.auditAnchor() ? ('ok' as const) : ('failing' as const);
   const draining = deps.draining();
-  return { ready: database === 'ok' && redis !== 'unreachable' && !draining, checks: { database, redis, migrations: 'done', draining } };
+  return {
+    ready: database === 'ok' && redis !== 'unreachable' && auditAnchor === 'ok' && !draining,
+    checks: { database, redis, migrations: 'done', auditAnchor, draining },
+  };
 }
 
 export async function handleReadyz(res: ServerResponse, deps: Parameters<typeof readiness>[0]): Promise<void> {

@@ -108,6 +108,7 @@ const readiness = z
         database: z.enum(['ok', 'unreachable']),
         redis: z.enum(['ok', 'unreachable', 'off']),
         migrations: z.literal('done'),
+        auditAnchor: z.enum(['ok', 'failing']),
         draining: z.boolean(),
       })
       .strict(),
@@ -142,7 +143,7 @@ const paths: Record<string, Json> = {
   '/api/health': { get: { summary: 'Same as /healthz (kept for older probes)', responses: { 200: json(z.object({ ok: z.literal(true) }).strict(), 'up') } } },
   '/readyz': {
     get: {
-      summary: 'Can serve: database and Redis reachable, migrations done, not draining (SIGTERM)',
+      summary: 'Can serve: database and Redis reachable, migrations done, the audit anchor file writable, not draining (SIGTERM)',
       responses: { 200: json(readiness, 'ready'), 503: json(readiness, 'not ready; `checks` says why') },
     },
   },

@@ -85,10 +85,10 @@ export class SqliteStorage extends SqlStorage {
 
   /**
    * Group commit: writes are committed together, each in its own savepoint so that one failure fails
-   * only itself, in arrival order (so a connection's writes keep their order). Appends (each with its
-   * audit record) wait for the end of the event loop's turn, gathering every connection's sends that
-   * arrived in it; other writes wait only for the microtasks queued before them, so a lone write costs
-   * no turn of the loop.
+   * only itself, in arrival order (so a connection's writes keep their order). Appended messages (each
+   * with its audit record) wait for the end of the event loop's turn, gathering every connection's sends
+   * that arrived in it; other writes (a recall among them) wait only for the microtasks queued before
+   * them, so a lone write costs no turn of the loop.
    */
   private grouped<T>(work: () => T, schedule: (flush: () => void) => void): Promise<T> {
     return new Promise((resolve, reject) => {

@@ -47,7 +47,7 @@ async function waitReady(ready: boolean, what: string): Promise<void> {
 }
 
 test('PostgreSQL stopped: unready (database unreachable), healthz still 200; started again: ready', async () => {
-  expect(await readyz()).toEqual({ status: 200, body: { ready: true, checks: { database: 'ok', redis: 'ok', migrations: 'done', draining: false } } });
+  expect(await readyz()).toEqual({ status: 200, body: { ready: true, checks: { database: 'ok', redis: 'ok', migrations: 'done', auditAnchor: 'ok', draining: false } } });
   // Some pooled connections exist, so their loss is part of what is tested.
   await server.storage.getAccount('someone');
   db.halt();

@@ -19,6 +19,7 @@ import { SqliteStorage } from '../../server/storage/sqlite';
 import { teamConvId, type AuditRecord, type NewMessage } from '../../server/storage/types';
 import { CONSENTED, doctor, patient, startConsultationServer, TEAM } from '../helpers/consultation';
 import { testConfig, WsClient } from '../helpers/server';
+import { until } from '../helpers/notify';
 import { expectError } from '../helpers/ws-client';
 import type { AuditRow } from '../../server/storage/rows';
 
@@ -142,6 +143,36 @@ describe('a message and its audit record', () => {
     for (const h of heard) expect(h.anchoredThen).toBeGreaterThanOrEqual(h.seq);
     expect(anchored().slice(before)).toEqual([Math.max(...heard.map((h) => h.seq))]);
     await expect(verify(s)).resolves.toMatchObject({ ok: true, anchoredSeq: Math.max(...heard.map((h) => h.seq)) });
+  });
+});
+
+describe('a failing anchor file', () => {
+  test('fails no one: messages are acked and pushed, /readyz is unready until a checkpoint is written and synced again, which anchors them all', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'medchat-anchor-'));
+    cleanups.push(async () => rmSync(outside, { recursive: true, force: true }));
+    // A file where the anchor file's directory should be: every checkpoint fails while it is there.
+    const blocker = join(outside, 'blocked');
+    writeFileSync(blocker, '');
+    const auditAnchorFile = join(blocker, 'anchors.log');
+    const server = await startConsultationServer({ auditAnchorFile });
+    cleanups.push(() => server.dispose());
+    const readyz = async () => (await (await fetch(`${server.url}/readyz`)).json()) as { ready: boolean; checks: { auditAnchor: string } };
+    const p = await WsClient.login(server, patient);
+    const d = await WsClient.login(server, doctor);
+    cleanups.push(async () => (p.close(), d.close()));
+    const send = (i: number) => p.request('send', { msg: { scene: 'team', to: TEAM, type: 'text', body: `第${i}条`, idClient: `blocked-${i}` } });
+
+    for (let i = 0; i < 3; i++) await send(i);
+    for (let i = 0; i < 3; i++) await d.waitFor((f) => f.type === 'msg' && f.msg.idClient === `blocked-${i}`);
+    expect(await readyz()).toMatchObject({ ready: false, checks: { auditAnchor: 'failing' } });
+
+    rmSync(blocker);
+    await send(3);
+    await until(async () => (await readyz()).ready);
+    expect(await readyz()).toMatchObject({ checks: { auditAnchor: 'ok' } });
+    const anchors = readFileSync(auditAnchorFile, 'utf8').trim().split('\n');
+    expect(anchors).toHaveLength(1);
+    await expect(verifyAudit(server.storage, testConfig(server.dir).auditKey, [auditAnchorFile])).resolves.toMatchObject({ ok: true, records: 6, anchoredSeq: 6 });
   });
 });
 

@@ -62,7 +62,7 @@ test('/healthz answers while the process is up; /readyz names what it checked', 
   expect(await health.json()).toEqual({ ok: true });
   const ready = await fetch(`${server.url}/readyz`);
   expect(ready.status).toBe(200);
-  expect(await ready.json()).toEqual({ ready: true, checks: { database: 'ok', redis: 'off', migrations: 'done', draining: false } });
+  expect(await ready.json()).toEqual({ ready: true, checks: { database: 'ok', redis: 'off', migrations: 'done', auditAnchor: 'ok', draining: false } });
 });
 
 test('/metrics is off without METRICS_TOKEN and refuses a missing or wrong token', async () => {
