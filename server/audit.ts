@@ -7,8 +7,9 @@
  * nor re-chain the log after an edit. The table also refuses UPDATE and DELETE, but a chain alone cannot
  * show that its newest records were removed: so after every commit of records a signed checkpoint (seq,
  * hash, time) of the newest goes to an append-only file outside the database, and `npm run audit:verify`
- * checks the table against every checkpoint. A message and its record (send, forward, recall) are
- * committed in one transaction: neither is stored without the other.
+ * checks the table against every checkpoint. A change that stores a message (a send, a consultation
+ * change, a prescription...) and its record are committed in one transaction (`entry`, then
+ * `committed`): neither is stored without the other.
  *
  * Databases written before the key hold plain SHA-256 links. They stay valid as a prefix of the chain:
  * the first keyed record covers the last plain one's hash, and its checkpoint anchors them all.
@@ -151,7 +152,8 @@ export class Audit {
    * (failing them would not unstore anything), and the process reports itself unready
    * (`anchorHealthy`) until a later checkpoint, which anchors them too, is written and synced.
    */
-  committed(rec: AuditRecord): void {
+  committed(rec: AuditRecord | undefined): void {
+    if (!rec) return;
     if (!this.unanchored) {
       queueMicrotask(() => {
         const newest = this.unanchored;

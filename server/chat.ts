@@ -185,23 +185,28 @@ export class ChatService {
     if (!rule.from.includes(c.status)) throw cannot(c.status);
     // The state moves only from the state it was checked in, with its notice, in one transaction: two
     // devices (or two server processes) changing it at once cannot both succeed.
-    const changed = await this.storage.transitionConsultation(c.id, rule.from, rule.to, {
-      conv,
-      // ':' never occurs in client idClients; one notice per state, however often it is retried.
-      idClient: `consultation:${c.id}:${rule.to}`,
-      from: me.account,
-      fromNick: me.name,
-      scene: 'team',
-      to: conv.teamId as string,
-      type: 'notification',
-      body: CHANGE_LINE[action](me.name),
-      attach: { consultation: { status: rule.to, by: me.account } },
-      members: [],
-    });
+    const changed = await this.storage.transitionConsultation(
+      c.id,
+      rule.from,
+      rule.to,
+      {
+        conv,
+        // ':' never occurs in client idClients; one notice per state, however often it is retried.
+        idClient: `consultation:${c.id}:${rule.to}`,
+        from: me.account,
+        fromNick: me.name,
+        scene: 'team',
+        to: conv.teamId as string,
+        type: 'notification',
+        body: CHANGE_LINE[action](me.name),
+        attach: { consultation: { status: rule.to, by: me.account } },
+        members: [],
+      },
+      () => this.audit.entry(me.account, `consultation.${action}`, c.id, { from: c.status, to: rule.to }),
+    );
     if (!changed) throw cannot((await this.storage.consultation(c.id))?.status ?? c.status);
-    const { consultation: updated, notice: stored } = changed;
-    await this.audit.record(me.account, `consultation.${action}`, c.id, { from: c.status, to: rule.to });
-    return { consultation: updated, notice: stored };
+    this.audit.committed(changed.audit);
+    return { consultation: changed.consultation, notice: changed.notice };
   }
 
   view(m: StoredMessage, viewer: string): Message {
@@ -295,8 +300,8 @@ export class ChatService {
     const result = await this.storage.appendMessage(prepared.message, (m) =>
       this.audit.entry(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(prepared.masked ? { masked: true } : {}) }),
     );
-    if (result.audit) this.audit.committed(result.audit);
-    return result;
+    this.audit.committed(result.audit);
+    return { stored: result.stored, duplicate: result.duplicate };
   }
 
   /** A message as it is to be stored: admitted, its quote made, its words moderated, its attach resolved. */
@@ -490,7 +495,7 @@ export class ChatService {
       },
       () => this.audit.entry(me.account, 'message.recall', conv.id, { seq: target.seq, idClient }),
     );
-    if (audit) this.audit.committed(audit);
+    this.audit.committed(audit);
     return { notice: stored, duplicate };
   }
 
@@ -542,8 +547,8 @@ export class ChatService {
       },
       (m) => this.audit.entry(me.account, 'message.forward', target.id, { seq: m.seq, from: source.id, fromSeq: original.seq }),
     );
-    if (result.audit) this.audit.committed(result.audit);
-    return result;
+    this.audit.committed(result.audit);
+    return { stored: result.stored, duplicate: result.duplicate };
   }
 
   /** Typing goes only where its sender may write; the caller pushes it to the returned conversation. */

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Appended, AuditRecord, Storage } from './storage/types';
+import type { Audited, AuditRecord, Storage } from './storage/types';
 
 /** Seconds; sends and storage calls are milliseconds, fan-out across Redis a little more. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -134,8 +134,8 @@ export function timedStorage(storage: Storage, metrics: Metrics): Storage {
       return result.then(
         (r: unknown) => {
           histogram.observe(seconds(start));
-          // An append's own record (Appended.audit) moves the head as appendAudit's does.
-          const head = prop === 'appendAudit' ? (r as AuditRecord) : prop === 'appendMessage' || prop === 'recall' ? (r as Appended).audit : undefined;
+          // A write's own record (Audited) moves the head as appendAudit's does.
+          const head = prop === 'appendAudit' ? (r as AuditRecord) : (r as Audited<object> | undefined)?.audit;
           if (head) metrics.auditHead.set(head.seq);
           return r;
         },

@@ -111,9 +111,10 @@ export class EncounterService {
         attach: { consent: { version, by: me.account } },
         members: [],
       },
+      () => this.audit.entry(me.account, 'encounter.consent', c.id, { version }),
     );
     if (!given) throw new ClientError('invalidTransition', '已同意过知情同意书');
-    await this.audit.record(me.account, 'encounter.consent', c.id, { version });
+    this.audit.committed(given.audit);
     return { consultation: infoOf(given.consultation, me.account, this.now()), notice: given.notice };
   }
 
@@ -125,9 +126,11 @@ export class EncounterService {
     if (!c.consent) throw new ClientError('consentRequired', '请先确认就诊人并同意知情同意书');
     if (c.status === 'closed' || c.status === 'cancelled') throw new ClientError('consultationClosed', '本次问诊已结束');
     const card = await this.card(me.account, form, 'patient');
-    const put = await this.storage.putIntake(c.id, card, intakeMessage(c.id, me.account, me.name, card));
+    const put = await this.storage.putIntake(c.id, card, intakeMessage(c.id, me.account, me.name, card), ({ stored }) =>
+      this.audit.entry(me.account, 'encounter.intake', c.id, { seq: stored.seq, attachments: card.attachments.length }),
+    );
     if (!put) throw new ClientError('invalidTransition', '问诊单已提交');
-    await this.audit.record(me.account, 'encounter.intake', c.id, { seq: put.stored.seq, attachments: card.attachments.length });
+    this.audit.committed(put.audit);
     return { stored: put.stored, consultation: infoOf(put.consultation, me.account, this.now()) };
   }
 

@@ -11,7 +11,7 @@ import { toStored } from './rows';
 import { base, MIGRATIONS, POSTGRES, POSTGRES_BEFORE_VERSIONING } from './schema';
 import { numbered, type Op, runAsync, type Statement } from './sql';
 import { SqlStorage } from './sql-storage';
-import type { Appended, AuditOf, NewMessage, StoredMessage } from './types';
+import type { Appended, AuditFor, NewMessage, StoredMessage } from './types';
 
 /** Serialises schema migrations across processes. */
 const SCHEMA_LOCK = 7_101;
@@ -133,12 +133,12 @@ export class PostgresStorage extends SqlStorage {
     }
   }
 
-  appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended> {
-    return this.appendOrExisting(this.auditedOp(this.appendOp(m), audit), m.from, m.idClient);
+  appendMessage(m: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended> {
+    return this.appendOrExisting(this.auditedAppendOp(this.appendOp(m), audit), m.from, m.idClient);
   }
 
-  recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended> {
-    return this.appendOrExisting(this.auditedOp(this.recallOp(target, notice), audit), notice.from, notice.idClient);
+  recall(target: StoredMessage, notice: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended> {
+    return this.appendOrExisting(this.auditedAppendOp(this.recallOp(target, notice), audit), notice.from, notice.idClient);
   }
 
   async close(): Promise<void> {

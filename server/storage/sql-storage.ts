@@ -18,8 +18,9 @@ import { encounterOf, fileGone, fileOf, INTAKE_ID_PREFIX, newMessageRow, quotaOf
 import { all, lock, one, type Op, run } from './sql';
 import type {
   Appended,
+  Audited,
   AuditEntry,
-  AuditOf,
+  AuditFor,
   AuditRecord,
   ClaimedNotification,
   MiniappBinding,
@@ -151,8 +152,8 @@ export abstract class SqlStorage implements Storage {
   protected abstract read<T>(op: Op<T>): Promise<T>;
   /** Runs an operation in one transaction. */
   protected abstract write<T>(op: Op<T>): Promise<T>;
-  abstract appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended>;
-  abstract recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended>;
+  abstract appendMessage(m: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended>;
+  abstract recall(target: StoredMessage, notice: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended>;
   abstract close(): Promise<void>;
 
   async upsertAccount(a: Account): Promise<void> {
@@ -230,8 +231,9 @@ export abstract class SqlStorage implements Storage {
     from: readonly ConsultationStatus[],
     to: ConsultationStatus,
     notice: NewMessage,
-  ): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined> {
-    return this.write(this.transitionOp(id, from, to, notice));
+    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
+  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined> {
+    return this.write(this.auditedOp(this.transitionOp(id, from, to, notice), audit));
   }
 
   private *transitionOp(
@@ -285,14 +287,20 @@ export abstract class SqlStorage implements Storage {
   }
 
   /**
-   * An append and, unless it is a retry, its audit record, in the append's transaction: neither is
-   * stored without the other. The audit chain's lock comes last, after the rows the append locks; the
-   * only other write that takes it (appendAudit) locks nothing else, so neither waits for the other in a cycle.
+   * A write and the audit record `make` gives for its result (none for no result, or undefined), in the
+   * write's transaction: neither is stored without the other. The audit chain's lock comes last, after
+   * the rows the write locks; the only other write that takes it (appendAudit) locks nothing else, so
+   * none waits for another in a cycle.
    */
-  protected *auditedOp(append: Op<Appended>, audit: AuditOf | undefined): Op<Appended> {
-    const appended = yield* append;
-    if (appended.duplicate || !audit) return appended;
-    return { ...appended, audit: yield* SqlStorage.appendAuditOp(audit(appended.stored)) };
+  private *auditedOp<R extends object>(op: Op<R | undefined>, make: ((r: R) => AuditEntry | undefined) | undefined): Op<Audited<R> | undefined> {
+    const r = yield* op;
+    const entry = r && make?.(r);
+    return entry ? { ...r, audit: yield* SqlStorage.appendAuditOp(entry) } : r;
+  }
+
+  /** An append with its record; a retry (duplicate) stored nothing new, so it gets none. */
+  protected *auditedAppendOp(append: Op<Appended>, audit: AuditFor<StoredMessage> | undefined): Op<Appended> {
+    return (yield* this.auditedOp(append, audit && ((r) => (r.duplicate ? undefined : audit(r.stored))))) as Appended;
   }
 
   private static *appendAuditOp(make: AuditEntry): Op<AuditRecord> {
@@ -945,8 +953,13 @@ export abstract class SqlStorage implements Storage {
     return row && this.toPrescription(row);
   }
 
-  issuePrescription(card: RxCard, message: NewMessage): Promise<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }> {
-    return this.write(this.issueOp(card, message));
+  async issuePrescription(
+    card: RxCard,
+    message: NewMessage,
+    audit?: AuditFor<{ prescription: StoredPrescription; stored: StoredMessage }>,
+  ): Promise<Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>> {
+    const make = audit && ((r: { prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }) => (r.duplicate ? undefined : audit(r)));
+    return (await this.write(this.auditedOp(this.issueOp(card, message), make))) as Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>;
   }
 
   private *issueOp(card: RxCard, message: NewMessage): Op<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }> {
@@ -993,8 +1006,13 @@ export abstract class SqlStorage implements Storage {
     return rows.map((r) => this.toPrescription(r));
   }
 
-  reviewPrescription(id: string, review: PrescriptionReview, notice: NewMessage): Promise<{ prescription: StoredPrescription; notice: StoredMessage } | undefined> {
-    return this.write(this.reviewOp(id, review, notice));
+  reviewPrescription(
+    id: string,
+    review: PrescriptionReview,
+    notice: NewMessage,
+    audit?: AuditFor<{ prescription: StoredPrescription; notice: StoredMessage }>,
+  ): Promise<Audited<{ prescription: StoredPrescription; notice: StoredMessage }> | undefined> {
+    return this.write(this.auditedOp(this.reviewOp(id, review, notice), audit));
   }
 
   private *reviewOp(id: string, review: PrescriptionReview, notice: NewMessage): Op<{ prescription: StoredPrescription; notice: StoredMessage } | undefined> {
@@ -1011,8 +1029,14 @@ export abstract class SqlStorage implements Storage {
     return { prescription: (yield* this.prescriptionOp(id)) as StoredPrescription, notice: stored };
   }
 
-  transferConsultation(id: string, from: string, to: string, notice: NewMessage) {
-    return this.write(this.transferOp(id, from, to, notice));
+  transferConsultation(
+    id: string,
+    from: string,
+    to: string,
+    notice: NewMessage,
+    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord }>,
+  ) {
+    return this.write(this.auditedOp(this.transferOp(id, from, to, notice), audit));
   }
 
   private *transferOp(
@@ -1058,8 +1082,13 @@ export abstract class SqlStorage implements Storage {
     return set.changes === 0 ? undefined : yield* this.consultationOp(id);
   }
 
-  giveConsent(id: string, consent: ConsentRecord, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined> {
-    return this.write(this.giveConsentOp(id, consent, notice));
+  giveConsent(
+    id: string,
+    consent: ConsentRecord,
+    notice: NewMessage,
+    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
+  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined> {
+    return this.write(this.auditedOp(this.giveConsentOp(id, consent, notice), audit));
   }
 
   private *giveConsentOp(id: string, consent: ConsentRecord, notice: NewMessage): Op<{ consultation: Consultation; notice: StoredMessage } | undefined> {
@@ -1075,8 +1104,13 @@ export abstract class SqlStorage implements Storage {
     return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored };
   }
 
-  putIntake(id: string, card: IntakeCard, msg: NewMessage): Promise<{ consultation: Consultation; stored: StoredMessage } | undefined> {
-    return this.write(this.putIntakeOp(id, card, msg));
+  putIntake(
+    id: string,
+    card: IntakeCard,
+    msg: NewMessage,
+    audit?: AuditFor<{ consultation: Consultation; stored: StoredMessage }>,
+  ): Promise<Audited<{ consultation: Consultation; stored: StoredMessage }> | undefined> {
+    return this.write(this.auditedOp(this.putIntakeOp(id, card, msg), audit));
   }
 
   private *putIntakeOp(id: string, card: IntakeCard, msg: NewMessage): Op<{ consultation: Consultation; stored: StoredMessage } | undefined> {

@@ -11,7 +11,7 @@ import type { Cipher } from '../crypto';
 import { base, MIGRATIONS, SQLITE } from './schema';
 import { type Op, runSync, type Statement } from './sql';
 import { SqlStorage } from './sql-storage';
-import type { Appended, AuditOf, NewMessage, StoredMessage } from './types';
+import type { Appended, AuditFor, NewMessage, StoredMessage } from './types';
 
 export class SqliteStorage extends SqlStorage {
   private readonly db: Database.Database;
@@ -97,8 +97,8 @@ export class SqliteStorage extends SqlStorage {
     });
   }
 
-  appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended> {
-    return this.grouped(() => this.writeTx(this.auditedOp(this.appendOp(m), audit)), setImmediate);
+  appendMessage(m: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended> {
+    return this.grouped(() => this.writeTx(this.auditedAppendOp(this.appendOp(m), audit)), setImmediate);
   }
 
   private flush(): void {
@@ -128,8 +128,8 @@ export class SqliteStorage extends SqlStorage {
     });
   }
 
-  recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended> {
-    return this.grouped(() => this.writeTx(this.auditedOp(this.recallOp(target, notice), audit)), queueMicrotask);
+  recall(target: StoredMessage, notice: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended> {
+    return this.grouped(() => this.writeTx(this.auditedAppendOp(this.recallOp(target, notice), audit)), queueMicrotask);
   }
 
   async close(): Promise<void> {

@@ -154,15 +154,17 @@ export interface AuditRecord {
 /** Builds the next audit record from the chain's head (undefined for the first record): server/audit.ts. */
 export type AuditEntry = (prev: Pick<AuditRecord, 'seq' | 'hash'> | undefined) => AuditRecord;
 
-/** The audit record of a message being stored, made from it inside its transaction. */
-export type AuditOf = (stored: StoredMessage) => AuditEntry;
+/**
+ * The audit record of a write that stores a message (a send, a notice), made from what it stored inside
+ * its transaction: neither is stored without the other. None for a retry that stored nothing new.
+ */
+export type AuditFor<R> = (result: R) => AuditEntry;
 
-/** A message as stored, or as first stored (`duplicate`); `audit` is the record its append wrote. */
-export interface Appended {
-  stored: StoredMessage;
-  duplicate: boolean;
-  audit?: AuditRecord;
-}
+/** A write's result with the record its `AuditFor` wrote. */
+export type Audited<R> = R & { audit?: AuditRecord };
+
+/** A message as stored, or as first stored (`duplicate`), with the record its append wrote. */
+export type Appended = Audited<{ stored: StoredMessage; duplicate: boolean }>;
 
 /** What a purge may remove: older than these times (ms). */
 export interface PurgeCutoffs {
@@ -273,7 +275,8 @@ export interface Storage {
     from: readonly ConsultationStatus[],
     to: ConsultationStatus,
     notice: NewMessage,
-  ): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined>;
+    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
+  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined>;
   /**
    * Revokes one session of `account` (`sid`), or with `sid` '*' every session of it that started
    * before `at` (ms).
@@ -298,10 +301,10 @@ export interface Storage {
    * Assigns the next gap-free seq and a time never below the conversation's last. `audit` makes the
    * message's audit record, committed with it (a retry makes none).
    */
-  appendMessage(m: NewMessage, audit?: AuditOf): Promise<Appended>;
+  appendMessage(m: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended>;
   findMessage(convId: string, from: string, idClient: string): Promise<StoredMessage | undefined>;
   /** Marks `target` recalled and appends the recall notice, atomically; idempotent and audited like appendMessage. */
-  recall(target: StoredMessage, notice: NewMessage, audit?: AuditOf): Promise<Appended>;
+  recall(target: StoredMessage, notice: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended>;
   /** Up to `limit` messages with seq < beforeSeq (or the newest), ascending. */
   history(convId: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
@@ -382,12 +385,22 @@ export interface Storage {
   /** The patient confirms one of the hospital's records: only while none is confirmed (undefined otherwise). */
   confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined>;
   /** Records the consent and appends its notice in one transaction, once (undefined when it was given already). */
-  giveConsent(id: string, consent: ConsentRecord, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage } | undefined>;
+  giveConsent(
+    id: string,
+    consent: ConsentRecord,
+    notice: NewMessage,
+    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
+  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined>;
   /**
    * Stores the intake and appends its card (not counted against the quota) in one transaction, once
    * (undefined when the consultation has one already).
    */
-  putIntake(id: string, card: IntakeCard, msg: NewMessage): Promise<{ consultation: Consultation; stored: StoredMessage } | undefined>;
+  putIntake(
+    id: string,
+    card: IntakeCard,
+    msg: NewMessage,
+    audit?: AuditFor<{ consultation: Consultation; stored: StoredMessage }>,
+  ): Promise<Audited<{ consultation: Consultation; stored: StoredMessage }> | undefined>;
   putDoctorProfile(account: string, profile: Omit<DoctorIdentity, 'name'>, at: number): Promise<void>;
   doctorProfile(account: string): Promise<Omit<DoctorIdentity, 'name'> | undefined>;
   /** Stores a rating once per consultation; false when it was rated already. */
@@ -411,18 +424,33 @@ export interface Storage {
    * returns the original. A card that `corrects` another marks that one corrected, or is refused
    * (invalidTransition) when it is not a rejected, uncorrected prescription of the same consultation.
    */
-  issuePrescription(card: RxCard, message: NewMessage): Promise<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>;
+  issuePrescription(
+    card: RxCard,
+    message: NewMessage,
+    audit?: AuditFor<{ prescription: StoredPrescription; stored: StoredMessage }>,
+  ): Promise<Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>>;
   prescription(id: string): Promise<StoredPrescription | undefined>;
   /** Prescriptions in `state`, oldest issued first, issued after `afterIssuedAt`. */
   prescriptionsInState(state: PrescriptionState, afterIssuedAt: number, limit: number): Promise<StoredPrescription[]>;
   /** Moves a pending prescription to its review's state and appends the notice, in one transaction; undefined when it was no longer pending. */
-  reviewPrescription(id: string, review: PrescriptionReview, notice: NewMessage): Promise<{ prescription: StoredPrescription; notice: StoredMessage } | undefined>;
+  reviewPrescription(
+    id: string,
+    review: PrescriptionReview,
+    notice: NewMessage,
+    audit?: AuditFor<{ prescription: StoredPrescription; notice: StoredMessage }>,
+  ): Promise<Audited<{ prescription: StoredPrescription; notice: StoredMessage }> | undefined>;
   /**
    * Hands an open consultation from doctor `from` to doctor `to`, in one transaction: the transfer
    * recorded at the conversation's last seq, `from` no longer a member, `to` one, the notice appended.
    * Undefined when `from` was not its doctor by then or it was no longer open.
    */
-  transferConsultation(id: string, from: string, to: string, notice: NewMessage): Promise<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord } | undefined>;
+  transferConsultation(
+    id: string,
+    from: string,
+    to: string,
+    notice: NewMessage,
+    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord }>,
+  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord }> | undefined>;
   /** Transfers of one consultation, oldest first. */
   transfersOf(consultationId: string): Promise<TransferRecord[]>;
   /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading). */

@@ -97,23 +97,32 @@ function rechainPlain(db: Database.Database, fromSeq: number, toSeq = Infinity):
 }
 
 describe('a message and its audit record', () => {
-  test('are stored together or not at all: a send whose record cannot be written is refused, and its retry stores both once', async () => {
+  test('are stored together or not at all: a send or a consultation change whose record cannot be written is refused, and its retry stores both once', async () => {
     const s = await consultationServer();
     const c = await WsClient.login(s.server, patient);
-    cleanups.push(async () => c.close());
+    const d = await WsClient.login(s.server, doctor);
+    cleanups.push(async () => (c.close(), d.close()));
     const msg = { scene: 'team', to: TEAM, type: 'text', body: '头痛三天', idClient: 'atomic-1' } as const;
+    const close = () => d.request('consultation', { sessionId: `team-${TEAM}`, action: 'close' });
     // Another connection to the file makes the audit table refuse new records, as a full or broken disk would.
     const db = new Database(s.config.dbPath);
     db.exec("CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;");
     await expectError(c.request('send', { msg }), 'internal');
+    await expectError(close(), 'internal');
     expect(await s.server.storage.findMessage(teamConvId(TEAM), patient.account, msg.idClient)).toBeUndefined();
+    expect(await s.server.storage.consultation(TEAM)).toMatchObject({ status: 'inProgress' });
+    expect(await s.server.storage.history(teamConvId(TEAM), undefined, 10)).toEqual([]);
 
     db.exec('DROP TRIGGER audit_log_refuse');
     db.close();
     const ack = await c.request('send', { msg });
     expect(await c.request('send', { msg })).toEqual(ack);
-    const records = (await s.server.storage.auditRecords(0, 1000)).filter((r) => r.action === 'message.send');
-    expect(records.map((r) => JSON.parse(r.detail) as unknown)).toEqual([{ seq: ack.seq, type: 'text', idClient: msg.idClient }]);
+    expect(await close()).toMatchObject({ consultation: { status: 'closed' } });
+    const records = (await s.server.storage.auditRecords(0, 1000)).filter((r) => r.action !== 'login');
+    expect(records.map((r) => [r.action, JSON.parse(r.detail) as unknown])).toEqual([
+      ['message.send', { seq: ack.seq, type: 'text', idClient: msg.idClient }],
+      ['consultation.close', { from: 'inProgress', to: 'closed' }],
+    ]);
     await expect(verify(s)).resolves.toMatchObject({ ok: true });
   });
 
