@@ -146,11 +146,16 @@ export class ChatService {
     // A team's message is decided by its append, under the consultation's row lock and by the same
     // rule (storage admitOp); reading the consultation here too would only repeat that.
     if (kind === 'message' && conv.teamId !== undefined) return conv.teamId;
-    const governing = conv.teamId
+    return this.governing(me, conv, kind);
+  }
+
+  /** The consultation a write counts against, or its refusal (`admit` without the team message's shortcut). */
+  private async governing(me: Account, conv: ConversationRef, kind: WriteKind): Promise<string | undefined> {
+    const candidates = conv.teamId
       ? [await this.storage.consultation(conv.teamId)].filter((c): c is Consultation => c !== undefined)
       : await this.storage.consultationsBetween(...(conv.members as [string, string]));
-    if (!governing.length) return undefined;
-    const refusals = governing.map((c) => ({ c, reason: closedReason(c, me.account, this.now(), kind) }));
+    if (!candidates.length) return undefined;
+    const refusals = candidates.map((c) => ({ c, reason: closedReason(c, me.account, this.now(), kind) }));
     const open = refusals.find((r) => r.reason === undefined);
     if (open) return open.c.id;
     const { c, reason } = refusals[0];
@@ -295,6 +300,10 @@ export class ChatService {
       // closed, an original recalled); the append finds every other resend itself.
       const existing = await this.storage.findMessage(conv.id, me.account, msg.idClient);
       if (existing) return { stored: existing, duplicate: true };
+      // A team message refused for its content (its quote, words or file) into a consultation that
+      // refuses it anyway is told the consultation's reason: that is the one the sender can act on.
+      // Only a refused send pays for this read; an accepted one is admitted by its append.
+      if (conv.teamId !== undefined) await this.governing(me, conv, 'message');
       throw e;
     }
     const result = await this.storage.appendMessage(prepared.message, (m) =>

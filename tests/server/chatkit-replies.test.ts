@@ -96,3 +96,12 @@ test('a recall after the reply: readers get the quote without its words, by sync
   // Only the sender's own recall line gives them their words back (to edit again); the doctor has none.
   expect(JSON.stringify(await d.request('sync', { cursors: {} }))).not.toContain('要加药吗');
 });
+
+test('a reply into a closed consultation is told the consultation is closed, not what is wrong with its quote', async () => {
+  const [d, p] = await login(doctor, patient);
+  const original = await p.request('send', { msg: msg('before-close-1', { body: '还有一个问题' }) });
+  await d.request('consultation', { sessionId: SESSION, action: 'close' });
+  // Both refused for the consultation: a good reference, and one naming no message of this conversation.
+  await expectError(d.request('send', { msg: msg('after-close-1', { replyTo: { idClient: 'before-close-1', seq: original.seq } }) }), 'consultationClosed');
+  await expectError(d.request('send', { msg: msg('after-close-2', { replyTo: { idClient: 'nothing-1', seq: 99 } }) }), 'consultationClosed');
+});
