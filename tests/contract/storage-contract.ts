@@ -309,6 +309,38 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     for (let i = 1; i < records.length; i++) expect(records[i].prevHash).toBe(records[i - 1].hash);
     expect((await storage.auditRecords(2, 1)).map((r) => r.seq)).toEqual([3]);
   });
+
+  test('a write and its audit record are one transaction: a retry writes none, a record that fails undoes the write', async () => {
+    const make = (detail: string) => (prev: { seq: number; hash: string } | undefined) => ({
+      seq: (prev?.seq ?? 0) + 1,
+      at: 1,
+      actor: 'a',
+      action: 'x',
+      target: 't',
+      detail,
+      prevHash: prev?.hash ?? '0',
+      hash: `h-${detail}`,
+    });
+    const refused = () => () => {
+      throw new Error('no record');
+    };
+    const counted = { consultationId: 'k1' };
+    const first = await storage.appendMessage(text(patient.account, 'au-1', 'k1', counted), (m) => make(`send ${m.seq}`));
+    expect(first.audit).toMatchObject({ seq: 1, detail: `send ${first.stored.seq}` });
+    const retry = await storage.appendMessage(text(patient.account, 'au-1', 'k1', counted), (m) => make(`again ${m.seq}`));
+    expect(retry).toMatchObject({ duplicate: true, stored: { seq: first.stored.seq } });
+    expect(retry.audit).toBeUndefined();
+
+    await expect(storage.appendMessage(text(patient.account, 'au-2', 'k1', counted), refused)).rejects.toThrow('no record');
+    expect(await storage.findMessage(teamConvId('k1'), patient.account, 'au-2')).toBeUndefined();
+    await expect(storage.transitionConsultation('k1', ['inProgress'], 'closed', notice(doctor.account, 'au-close', {}), refused)).rejects.toThrow('no record');
+    // Neither the second message, its count, the state change nor its notice was kept.
+    expect(await storage.consultation('k1')).toMatchObject({ status: 'inProgress', patientMessages: 1 });
+    expect((await storage.history(teamConvId('k1'), undefined, 10)).map((m) => m.idClient)).toEqual(['au-1']);
+    const closed = await storage.transitionConsultation('k1', ['inProgress'], 'closed', notice(doctor.account, 'au-close', {}), ({ notice: n }) => make(`close ${n.seq}`));
+    expect(closed?.audit).toMatchObject({ seq: 2, detail: `close ${closed?.notice.seq}` });
+    expect((await storage.auditRecords(0, 10)).map((r) => r.detail)).toEqual([`send ${first.stored.seq}`, `close ${closed?.notice.seq}`]);
+  });
   test('mini-program bindings: one account per user, several users per account, found by any MAC, removed by user or account', async () => {
     const wx = (openidMacs: string[], account: string, over = {}) => ({ platform: 'weapp', appid: 'wx1', openidMacs, openid: `o-${openidMacs[0]}`, account, boundAt: 10, ...over });
     expect(await storage.bindMiniapp(wx(['m1'], patient.account, { unionid: 'u1' }))).toEqual({});
