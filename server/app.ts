@@ -214,10 +214,13 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     await bus?.close();
     await limits.close();
     // The storage first: closing writes the appends still queued, with their audit records, and their
-    // callers' checkpoints come in the microtasks after; then the anchor file.
-    await rawStorage.close();
-    await new Promise((resolve) => setImmediate(resolve));
-    audit.close();
+    // callers' checkpoints come in the microtasks after; then the anchor file, whatever the storage did.
+    try {
+      await rawStorage.close();
+    } finally {
+      await new Promise((resolve) => setImmediate(resolve));
+      audit.close();
+    }
   };
   return {
     url,

@@ -15,7 +15,7 @@
  * the first keyed record covers the last plain one's hash, and its checkpoint anchors them all.
  */
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ServerConfig } from './config';
@@ -102,11 +102,19 @@ export class Audit {
   /** The anchor file, opened for appending on the first checkpoint and kept open. */
   private fd: number | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
-  /** The newest stored record whose checkpoint is yet to be written (`committed`). */
+  /** The newest stored record whose checkpoint is not written yet (`committed`); kept through failed writes. */
   private unanchored: AuditRecord | undefined;
-  /** Whether the last checkpoint could not be written, and whether the last fsync failed. */
-  private writeFailed = false;
-  private syncFailed = false;
+  /** The record of the last checkpoint written: written again if its fsync fails. */
+  private lastWritten: AuditRecord | undefined;
+  /** A write of `unanchored` is due: in a microtask, or after a failure on `retryTimer`. */
+  private writeDue = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Set by a failed write or fsync; cleared by an fsync that began after the last failure with nothing left unanchored. */
+  private failing = false;
+  private failures = 0;
+  private closed = false;
+  /** The file ends in a line cut short (a full disk): the next checkpoint starts on a line of its own. */
+  private torn = false;
 
   /** `onFailure`: told when the anchor file starts failing (a write or an fsync), not again until it recovers. */
   constructor(
@@ -149,61 +157,97 @@ export class Audit {
    * checkpoint, for the newest: it anchors every record before it. It still reaches the kernel before
    * any of their callers can answer anyone, since their next steps are microtasks queued after it –
    * unless the anchor file fails. Then the records stay stored and their callers are answered as usual
-   * (failing them would not unstore anything), and the process reports itself unready
-   * (`anchorHealthy`) until a later checkpoint, which anchors them too, is written and synced.
+   * (failing them would not unstore anything); the newest is tried again every SYNC_EVERY_MS, and the
+   * process reports itself unready (`anchorHealthy`) until its checkpoint, which anchors them all, is
+   * written and synced.
    */
   committed(rec: AuditRecord | undefined): void {
     if (!rec) return;
-    if (!this.unanchored) {
-      queueMicrotask(() => {
-        const newest = this.unanchored;
-        this.unanchored = undefined;
-        // close() wrote it already.
-        if (newest) this.checkpoint(newest);
-      });
-    }
     if (!this.unanchored || rec.seq > this.unanchored.seq) this.unanchored = rec;
+    if (this.writeDue) return;
+    this.writeDue = true;
+    queueMicrotask(() => this.writeAnchor());
   }
 
-  /** False while the anchor file cannot be written or synced: /readyz turns unready. */
+  /** False while the anchor file fails to take or keep checkpoints: /readyz turns unready. */
   anchorHealthy(): boolean {
-    return !this.writeFailed && !this.syncFailed;
+    return !this.failing;
   }
 
-  private failed(e: unknown, kind: 'write' | 'sync'): void {
-    if (this.anchorHealthy()) this.onFailure(e);
-    if (kind === 'write') this.writeFailed = true;
-    else this.syncFailed = true;
+  private fail(e: unknown): void {
+    this.failures++;
+    if (!this.failing) this.onFailure(e);
+    this.failing = true;
   }
 
-  /**
-   * Written synchronously, so that the checkpoint survives a crash of this process once written; made
-   * durable within SYNC_EVERY_MS.
-   */
-  private checkpoint(rec: AuditRecord): void {
-    const c: Checkpoint = { seq: rec.seq, hash: rec.hash, at: this.now() };
+  private writeAnchor(): void {
+    this.writeDue = false;
+    const rec = this.unanchored;
+    if (!rec || this.closed) return;
     try {
-      // One write() of one line: O_APPEND keeps lines whole when several processes share the file.
-      writeSync(this.anchor(), JSON.stringify({ ...c, mac: checkpointMac(this.keys.checkpoint, c) }) + '\n');
+      this.checkpoint(rec);
     } catch (e) {
-      return this.failed(e, 'write');
+      this.fail(e);
+      this.retry();
+      return;
     }
-    this.writeFailed = false;
+    this.unanchored = undefined;
+    this.lastWritten = rec;
+    this.scheduleSync();
+  }
+
+  private retry(): void {
+    // A descriptor that failed (EIO, a remounted volume) is opened afresh by the next try.
+    try {
+      if (this.fd !== undefined) closeSync(this.fd);
+    } catch {
+      // Dropped either way.
+    }
+    this.fd = undefined;
+    this.writeDue = true;
+    this.retryTimer = setTimeout(() => this.writeAnchor(), SYNC_EVERY_MS);
+  }
+
+  /** Makes the checkpoints written durable within SYNC_EVERY_MS; a failed fsync writes the last one again. */
+  private scheduleSync(): void {
     this.syncTimer ??= setTimeout(() => {
       this.syncTimer = undefined;
-      if (this.fd === undefined) return;
-      fdatasync(this.fd, (e) => {
-        if (e) this.failed(e, 'sync');
-        else this.syncFailed = false;
+      const { fd, failures, lastWritten } = this;
+      if (fd === undefined || this.closed) return;
+      fdatasync(fd, (e) => {
+        if (this.closed) return;
+        if (!e) {
+          if (this.failures === failures && !this.unanchored) this.failing = false;
+          return;
+        }
+        this.fail(e);
+        this.unanchored ??= lastWritten;
+        if (!this.writeDue) this.retry();
       });
     }, SYNC_EVERY_MS);
+  }
+
+  /** One line by one write() (O_APPEND keeps lines whole when several processes share the file); throws if it fails. */
+  private checkpoint(rec: AuditRecord): void {
+    const c: Checkpoint = { seq: rec.seq, hash: rec.hash, at: this.now() };
+    const fd = this.anchor();
+    const newline = this.torn ? '\n' : '';
+    const line = `${newline}${JSON.stringify({ ...c, mac: checkpointMac(this.keys.checkpoint, c) })}\n`;
+    const bytes = Buffer.byteLength(line);
+    const written = writeSync(fd, line);
+    if (written < bytes) {
+      this.torn ||= written > newline.length;
+      throw new Error(`audit checkpoint cut short: ${written} of ${bytes} bytes written`);
+    }
+    this.torn = false;
   }
 
   private anchor(): number {
     if (this.fd !== undefined) return this.fd;
     const created = !existsSync(this.anchorFile);
     mkdirSync(dirname(this.anchorFile), { recursive: true });
-    this.fd = openSync(this.anchorFile, 'a', 0o600);
+    // Readable too, to see how the file ends; writes still go to its end (O_APPEND).
+    this.fd = openSync(this.anchorFile, 'a+', 0o600);
     // A new file's name must reach the disk too, or a power cut can lose the whole file.
     if (created) {
       const dir = openSync(dirname(this.anchorFile), 'r');
@@ -213,13 +257,18 @@ export class Audit {
         closeSync(dir);
       }
     }
+    // A line cut short before (a full disk, a crash in mid-write, another process's) must not swallow the next.
+    const size = fstatSync(this.fd).size;
+    const last = Buffer.alloc(1);
+    this.torn ||= size > 0 && readSync(this.fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
     return this.fd;
   }
 
   /** Writes the checkpoint still due, makes the checkpoints durable and closes the anchor file. */
   close(): void {
-    if (this.unanchored) this.checkpoint(this.unanchored);
-    this.unanchored = undefined;
+    this.writeAnchor();
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     if (this.fd === undefined) return;

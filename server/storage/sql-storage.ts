@@ -177,8 +177,8 @@ export abstract class SqlStorage implements Storage {
     return row && toConsultation(row, this.cipher);
   }
 
-  createConsultation(c: NewConsultation): Promise<Consultation> {
-    return this.write(this.createConsultationOp(c));
+  async createConsultation(c: NewConsultation, audit?: AuditFor<Consultation>): Promise<Audited<Consultation>> {
+    return (await this.write(this.auditedOp(this.createConsultationOp(c), audit))) as Audited<Consultation>;
   }
 
   private *createConsultationOp(c: NewConsultation): Op<Consultation> {

@@ -263,7 +263,7 @@ export interface PrescriptionReview {
 export interface Storage {
   upsertAccount(account: Account): Promise<void>;
   getAccount(account: string): Promise<Account | undefined>;
-  createConsultation(c: NewConsultation): Promise<Consultation>;
+  createConsultation(c: NewConsultation, audit?: AuditFor<Consultation>): Promise<Audited<Consultation>>;
   consultation(id: string): Promise<Consultation | undefined>;
   setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation>;
   /**

@@ -340,6 +340,8 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     const closed = await storage.transitionConsultation('k1', ['inProgress'], 'closed', notice(doctor.account, 'au-close', {}), ({ notice: n }) => make(`close ${n.seq}`));
     expect(closed?.audit).toMatchObject({ seq: 2, detail: `close ${closed?.notice.seq}` });
     expect((await storage.auditRecords(0, 10)).map((r) => r.detail)).toEqual([`send ${first.stored.seq}`, `close ${closed?.notice.seq}`]);
+    await expect(storage.createConsultation({ id: 'k-refused', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊' }, refused)).rejects.toThrow('no record');
+    expect(await storage.consultation('k-refused')).toBeUndefined();
   });
   test('mini-program bindings: one account per user, several users per account, found by any MAC, removed by user or account', async () => {
     const wx = (openidMacs: string[], account: string, over = {}) => ({ platform: 'weapp', appid: 'wx1', openidMacs, openid: `o-${openidMacs[0]}`, account, boundAt: 10, ...over });

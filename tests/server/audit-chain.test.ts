@@ -156,7 +156,7 @@ describe('a message and its audit record', () => {
 });
 
 describe('a failing anchor file', () => {
-  test('fails no one: messages are acked and pushed, /readyz is unready until a checkpoint is written and synced again, which anchors them all', async () => {
+  test('fails no one: messages are acked and pushed, /readyz is unready until the checkpoint, tried again without new records, is written and synced', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'medchat-anchor-'));
     cleanups.push(async () => rmSync(outside, { recursive: true, force: true }));
     // A file where the anchor file's directory should be: every checkpoint fails while it is there.
@@ -175,13 +175,30 @@ describe('a failing anchor file', () => {
     for (let i = 0; i < 3; i++) await d.waitFor((f) => f.type === 'msg' && f.msg.idClient === `blocked-${i}`);
     expect(await readyz()).toMatchObject({ ready: false, checks: { auditAnchor: 'failing' } });
 
+    // Nothing new is recorded after the file can be written again: the newest record's checkpoint is retried.
     rmSync(blocker);
-    await send(3);
     await until(async () => (await readyz()).ready);
     expect(await readyz()).toMatchObject({ checks: { auditAnchor: 'ok' } });
     const anchors = readFileSync(auditAnchorFile, 'utf8').trim().split('\n');
     expect(anchors).toHaveLength(1);
-    await expect(verifyAudit(server.storage, testConfig(server.dir).auditKey, [auditAnchorFile])).resolves.toMatchObject({ ok: true, records: 6, anchoredSeq: 6 });
+    await expect(verifyAudit(server.storage, testConfig(server.dir).auditKey, [auditAnchorFile])).resolves.toMatchObject({ ok: true, records: 5, anchoredSeq: 5 });
+    await send(3);
+    await until(() => readFileSync(auditAnchorFile, 'utf8').trim().split('\n').length === 2);
+    expect(await readyz()).toMatchObject({ ready: true });
+  });
+});
+
+describe('a torn anchor line', () => {
+  test('a line cut short (a full disk, a crash in mid-write) is reported alone: the checkpoints after it start on lines of their own', async () => {
+    const s = await consultationServer();
+    appendFileSync(s.config.auditAnchorFile, '{"seq":1,"hash":"ab');
+    await activity(s.server, 2);
+    const lines = readFileSync(s.config.auditAnchorFile, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('{"seq":1,"hash":"ab');
+    expect(lines.slice(1).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3]);
+    const result = await verify(s);
+    expect(result).toMatchObject({ ok: false, records: 3, anchoredSeq: 3, badAnchor: { where: `${s.config.auditAnchorFile}:1` } });
+    expect(result.brokenAt).toBeUndefined();
   });
 });
 
