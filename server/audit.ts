@@ -236,7 +236,8 @@ export class Audit {
     const bytes = Buffer.byteLength(line);
     const written = writeSync(fd, line);
     if (written < bytes) {
-      this.torn ||= written > newline.length;
+      // What got out is an unterminated line now, unless it was only the newline that ends the last one.
+      if (written > 0) this.torn = written > newline.length;
       throw new Error(`audit checkpoint cut short: ${written} of ${bytes} bytes written`);
     }
     this.torn = false;
