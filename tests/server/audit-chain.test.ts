@@ -200,6 +200,40 @@ describe('a torn anchor line', () => {
     expect(result).toMatchObject({ ok: false, records: 3, anchoredSeq: 3, badAnchor: { where: `${s.config.auditAnchorFile}:1` } });
     expect(result.brokenAt).toBeUndefined();
   });
+
+  test('a write the disk cuts short turns the process unready, and the next checkpoint, in this process or the next, starts on a line of its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medchat-torn-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const anchorFile = join(dir, 'anchors.log');
+    const script = join(dir, 'commit.ts');
+    // Checkpoints of records `from`..`to`, one per turn; the file size limit's signal (SIGXFSZ) would end
+    // the process, so it is ignored and writes past the limit come back short, then fail.
+    writeFileSync(
+      script,
+      `import { Audit } from ${JSON.stringify(join(ROOT, 'server/audit'))};
+      process.on('SIGXFSZ', () => {});
+      const [file, from, to] = process.argv.slice(2);
+      const audit = new Audit({} as never, Date.now, { auditKey: new TextEncoder().encode('k'.repeat(32)), auditAnchorFile: file });
+      void (async () => {
+        for (let seq = Number(from); seq <= Number(to); seq++) {
+          audit.committed({ seq, hash: String(seq).padStart(64, '0'), at: 0, actor: 'a', action: 'x', target: 't', detail: '{}', prevHash: '' });
+          await new Promise((r) => setImmediate(r));
+        }
+        console.log(JSON.stringify({ healthy: audit.anchorHealthy() }));
+        process.exit(0);
+      })();`,
+    );
+    const run = (limit: string, from: number, to: number) =>
+      spawnSync('bash', ['-c', `${limit} exec "${process.execPath}" --import tsx "${script}" "${anchorFile}" ${from} ${to}`], { cwd: ROOT, encoding: 'utf8' });
+    // 1 KiB: five checkpoint lines and part of the sixth.
+    expect(JSON.parse(run('ulimit -f 1;', 1, 8).stdout)).toEqual({ healthy: false });
+    expect(JSON.parse(run('', 9, 9).stdout)).toEqual({ healthy: true });
+    const seqs = readFileSync(anchorFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l.endsWith('}') ? (JSON.parse(l) as { seq: number }).seq : 'torn'));
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 'torn', 9]);
+  });
 });
 
 describe('a missing tail', () => {
