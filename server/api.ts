@@ -166,32 +166,33 @@ export async function handleCreateConsultation(
       await deps.storage.upsertAccount(a);
     }
     if (c.doctorIdentity) await deps.storage.putDoctorProfile(doctor.account, c.doctorIdentity, Date.now());
-    const created = await deps.storage.createConsultation(
-      {
-        id: c.id,
-        patient: patient.account,
-        doctor: doctor.account,
-        teamName: c.title,
-        status: 'waiting',
-        ...(c.maxPatientMessages ? { maxPatientMessages: c.maxPatientMessages } : {}),
-        ...(c.durationMinutes ? { endsAt: Date.now() + c.durationMinutes * 60_000 } : {}),
-        ...(c.identity ? { identity: c.identity } : {}),
-        ...(c.identities ? { candidates: c.identities } : {}),
-        ...(c.consent ? { consent: { ...c.consent, by: 'hospital' as const } } : {}),
-        ...(c.intake ? { intake: { card: 'intake' as const, ...c.intake, attachments: [], source: 'hospital' as const, filledAt: Date.now() } } : {}),
-        ...(deps.followUp ? { followUp: deps.followUp } : {}),
-      },
-      // Ids and versions only: never the identity or the intake's words.
-      () =>
-        deps.audit.entry('api', 'consultation.create', c.id, {
+    const created = await deps.audit.stored(
+      deps.storage.createConsultation(
+        {
+          id: c.id,
           patient: patient.account,
           doctor: doctor.account,
-          ...(c.consent ? { consentVersion: c.consent.version } : {}),
-          identity: c.identity ? 'confirmed' : c.identities ? 'candidates' : 'none',
-          intake: c.intake !== undefined,
-        }),
+          teamName: c.title,
+          status: 'waiting',
+          ...(c.maxPatientMessages ? { maxPatientMessages: c.maxPatientMessages } : {}),
+          ...(c.durationMinutes ? { endsAt: Date.now() + c.durationMinutes * 60_000 } : {}),
+          ...(c.identity ? { identity: c.identity } : {}),
+          ...(c.identities ? { candidates: c.identities } : {}),
+          ...(c.consent ? { consent: { ...c.consent, by: 'hospital' as const } } : {}),
+          ...(c.intake ? { intake: { card: 'intake' as const, ...c.intake, attachments: [], source: 'hospital' as const, filledAt: Date.now() } } : {}),
+          ...(deps.followUp ? { followUp: deps.followUp } : {}),
+        },
+        // Ids and versions only: never the identity or the intake's words.
+        () =>
+          deps.audit.entry('api', 'consultation.create', c.id, {
+            patient: patient.account,
+            doctor: doctor.account,
+            ...(c.consent ? { consentVersion: c.consent.version } : {}),
+            identity: c.identity ? 'confirmed' : c.identities ? 'candidates' : 'none',
+            intake: c.intake !== undefined,
+          }),
+      ),
     );
-    deps.audit.committed(created.audit);
     const session = sessionIdOf('team', c.id);
     sendJson(res, 201, { consultation: infoOf(created), ...(await smsLinks(deps, session, { patient, doctor })) });
   } catch (e) {

@@ -19,7 +19,7 @@ import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, fsta
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ServerConfig } from './config';
-import type { AuditEntry, AuditRecord, Storage } from './storage/types';
+import type { Audited, AuditEntry, AuditRecord, Storage } from './storage/types';
 
 export type AuditAction =
   | 'login'
@@ -133,7 +133,21 @@ export class Audit {
     return rec;
   }
 
-  /** A record to be written by the storage in the transaction of the change it records (`committed` after). */
+  /**
+   * The result of a write given an `entry` to store with it (Storage's `audit` parameters), once
+   * stored: its record checkpointed (`committed`), the result handed on without it.
+   */
+  async stored<R extends object>(write: Promise<Audited<R>>): Promise<R>;
+  async stored<R extends object>(write: Promise<Audited<R> | undefined>): Promise<R | undefined>;
+  async stored<R extends object>(write: Promise<Audited<R> | undefined>): Promise<R | undefined> {
+    const result = await write;
+    if (!result) return undefined;
+    const { audit, ...rest } = result;
+    this.committed(audit);
+    return rest as R;
+  }
+
+  /** A record to be written by the storage in the transaction of the change it records (`stored` after). */
   entry(actor: string, action: AuditAction, target: string, detail: Record<string, unknown> = {}): AuditEntry {
     return (prev) => {
       const base = {

@@ -190,28 +190,29 @@ export class ChatService {
     if (!rule.from.includes(c.status)) throw cannot(c.status);
     // The state moves only from the state it was checked in, with its notice, in one transaction: two
     // devices (or two server processes) changing it at once cannot both succeed.
-    const changed = await this.storage.transitionConsultation(
-      c.id,
-      rule.from,
-      rule.to,
-      {
-        conv,
-        // ':' never occurs in client idClients; one notice per state, however often it is retried.
-        idClient: `consultation:${c.id}:${rule.to}`,
-        from: me.account,
-        fromNick: me.name,
-        scene: 'team',
-        to: conv.teamId as string,
-        type: 'notification',
-        body: CHANGE_LINE[action](me.name),
-        attach: { consultation: { status: rule.to, by: me.account } },
-        members: [],
-      },
-      () => this.audit.entry(me.account, `consultation.${action}`, c.id, { from: c.status, to: rule.to }),
+    const changed = await this.audit.stored(
+      this.storage.transitionConsultation(
+        c.id,
+        rule.from,
+        rule.to,
+        {
+          conv,
+          // ':' never occurs in client idClients; one notice per state, however often it is retried.
+          idClient: `consultation:${c.id}:${rule.to}`,
+          from: me.account,
+          fromNick: me.name,
+          scene: 'team',
+          to: conv.teamId as string,
+          type: 'notification',
+          body: CHANGE_LINE[action](me.name),
+          attach: { consultation: { status: rule.to, by: me.account } },
+          members: [],
+        },
+        () => this.audit.entry(me.account, `consultation.${action}`, c.id, { from: c.status, to: rule.to }),
+      ),
     );
     if (!changed) throw cannot((await this.storage.consultation(c.id))?.status ?? c.status);
-    this.audit.committed(changed.audit);
-    return { consultation: changed.consultation, notice: changed.notice };
+    return changed;
   }
 
   view(m: StoredMessage, viewer: string): Message {
@@ -306,11 +307,11 @@ export class ChatService {
       if (conv.teamId !== undefined) await this.governing(me, conv, 'message');
       throw e;
     }
-    const result = await this.storage.appendMessage(prepared.message, (m) =>
-      this.audit.entry(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(prepared.masked ? { masked: true } : {}) }),
+    return this.audit.stored(
+      this.storage.appendMessage(prepared.message, (m) =>
+        this.audit.entry(me.account, 'message.send', conv.id, { seq: m.seq, type: m.type, idClient: m.idClient, ...(prepared.masked ? { masked: true } : {}) }),
+      ),
     );
-    this.audit.committed(result.audit);
-    return { stored: result.stored, duplicate: result.duplicate };
   }
 
   /** A message as it is to be stored: admitted, its quote made, its words moderated, its attach resolved. */
@@ -487,24 +488,25 @@ export class ChatService {
     if (target.recalledAt === undefined && this.now() - target.time > RECALL_WINDOW_MS) {
       throw new ClientError('recallExpired', `messages can only be recalled within ${RECALL_WINDOW_MS / 60_000} minutes`);
     }
-    const { stored, duplicate, audit } = await this.storage.recall(
-      target,
-      {
-        conv,
-        // ':' never occurs in client idClients, so no client message can take this id first.
-        idClient: `recall:${idClient}`,
-        from: me.account,
-        fromNick: me.name,
-        scene: target.scene,
-        to: target.to,
-        type: 'notification',
-        body: '',
-        attach: { recall: { idClient, by: me.account } },
-        members: conv.members ?? [],
-      },
-      () => this.audit.entry(me.account, 'message.recall', conv.id, { seq: target.seq, idClient }),
+    const { stored, duplicate } = await this.audit.stored(
+      this.storage.recall(
+        target,
+        {
+          conv,
+          // ':' never occurs in client idClients, so no client message can take this id first.
+          idClient: `recall:${idClient}`,
+          from: me.account,
+          fromNick: me.name,
+          scene: target.scene,
+          to: target.to,
+          type: 'notification',
+          body: '',
+          attach: { recall: { idClient, by: me.account } },
+          members: conv.members ?? [],
+        },
+        () => this.audit.entry(me.account, 'message.recall', conv.id, { seq: target.seq, idClient }),
+      ),
     );
-    this.audit.committed(audit);
     return { notice: stored, duplicate };
   }
 
@@ -540,24 +542,24 @@ export class ChatService {
     }
     const consultationId = await this.admit(me, target, 'message');
     const parsed = parseSessionId(f.toSessionId) as { scene: Scene; to: string };
-    const result = await this.storage.appendMessage(
-      {
-        conv: target,
-        idClient: f.newIdClient,
-        from: me.account,
-        fromNick: me.name,
-        scene: parsed.scene,
-        to: target.scene === 'team' ? (target.teamId as string) : parsed.to,
-        type: original.type,
-        body: original.body,
-        attach: original.attach,
-        members: target.members ?? [],
-        consultationId,
-      },
-      (m) => this.audit.entry(me.account, 'message.forward', target.id, { seq: m.seq, from: source.id, fromSeq: original.seq }),
+    return this.audit.stored(
+      this.storage.appendMessage(
+        {
+          conv: target,
+          idClient: f.newIdClient,
+          from: me.account,
+          fromNick: me.name,
+          scene: parsed.scene,
+          to: target.scene === 'team' ? (target.teamId as string) : parsed.to,
+          type: original.type,
+          body: original.body,
+          attach: original.attach,
+          members: target.members ?? [],
+          consultationId,
+        },
+        (m) => this.audit.entry(me.account, 'message.forward', target.id, { seq: m.seq, from: source.id, fromSeq: original.seq }),
+      ),
     );
-    this.audit.committed(result.audit);
-    return { stored: result.stored, duplicate: result.duplicate };
   }
 
   /** Typing goes only where its sender may write; the caller pushes it to the returned conversation. */

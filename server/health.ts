@@ -1,6 +1,7 @@
 /**
  * `GET /healthz` (the process answers), `GET /readyz` (it can serve: database and Redis reachable,
- * migrations done, the audit anchor file writable, not draining) and `GET /metrics` (Prometheus text, behind METRICS_TOKEN).
+ * migrations done, the audit anchor file writable, not draining) and `GET /metrics` (Prometheus text,
+ * behind METRICS_TOKEN).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

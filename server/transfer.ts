@@ -40,27 +40,28 @@ export class TransferService {
     if (refused === 'sameDoctor') throw new ClientError('invalidTransition', '不能转诊给自己');
     const target = to as Account;
     const before = await this.storage.transfersOf(c.id);
-    const moved = await this.storage.transferConsultation(
-      c.id,
-      me.account,
-      target.account,
-      {
-        conv,
-        // ':' never occurs in client idClients; one notice per transfer of this consultation.
-        idClient: `transfer:${c.id}:${before.length + 1}`,
-        from: me.account,
-        fromNick: me.name,
-        scene: 'team',
-        to: c.id,
-        type: 'notification',
-        body: `${me.name}已将本次问诊转给${target.name}`,
-        attach: { transfer: { from: me.account, to: target.account, toName: target.name } },
-        members: [],
-      },
-      ({ transfer }) => this.audit.entry(me.account, 'consultation.transfer', c.id, { from: me.account, to: target.account, atSeq: transfer.atSeq }),
+    const moved = await this.audit.stored(
+      this.storage.transferConsultation(
+        c.id,
+        me.account,
+        target.account,
+        {
+          conv,
+          // ':' never occurs in client idClients; one notice per transfer of this consultation.
+          idClient: `transfer:${c.id}:${before.length + 1}`,
+          from: me.account,
+          fromNick: me.name,
+          scene: 'team',
+          to: c.id,
+          type: 'notification',
+          body: `${me.name}已将本次问诊转给${target.name}`,
+          attach: { transfer: { from: me.account, to: target.account, toName: target.name } },
+          members: [],
+        },
+        ({ transfer }) => this.audit.entry(me.account, 'consultation.transfer', c.id, { from: me.account, to: target.account, atSeq: transfer.atSeq }),
+      ),
     );
     if (!moved) throw new ClientError('invalidTransition', '问诊已变化，请刷新后再转诊');
-    this.audit.committed(moved.audit);
-    return { consultation: moved.consultation, notice: moved.notice, transfer: moved.transfer };
+    return moved;
   }
 }

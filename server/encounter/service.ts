@@ -95,26 +95,27 @@ export class EncounterService {
     if (version !== this.config.consent.version) {
       throw new ClientError('badFrame', `version: the consent text is now version ${this.config.consent.version}; read it again`);
     }
-    const given = await this.storage.giveConsent(
-      c.id,
-      { version, acceptedAt: this.now(), by: 'patient' },
-      {
-        conv: { id: `team-${c.id}`, scene: 'team', teamId: c.id },
-        // ':' never occurs in client idClients: one notice, however often it is retried.
-        idClient: `consent:${c.id}`,
-        from: me.account,
-        fromNick: me.name,
-        scene: 'team',
-        to: c.id,
-        type: 'notification',
-        body: CONSENT_LINE,
-        attach: { consent: { version, by: me.account } },
-        members: [],
-      },
-      () => this.audit.entry(me.account, 'encounter.consent', c.id, { version }),
+    const given = await this.audit.stored(
+      this.storage.giveConsent(
+        c.id,
+        { version, acceptedAt: this.now(), by: 'patient' },
+        {
+          conv: { id: `team-${c.id}`, scene: 'team', teamId: c.id },
+          // ':' never occurs in client idClients: one notice, however often it is retried.
+          idClient: `consent:${c.id}`,
+          from: me.account,
+          fromNick: me.name,
+          scene: 'team',
+          to: c.id,
+          type: 'notification',
+          body: CONSENT_LINE,
+          attach: { consent: { version, by: me.account } },
+          members: [],
+        },
+        () => this.audit.entry(me.account, 'encounter.consent', c.id, { version }),
+      ),
     );
     if (!given) throw new ClientError('invalidTransition', '已同意过知情同意书');
-    this.audit.committed(given.audit);
     return { consultation: infoOf(given.consultation, me.account, this.now()), notice: given.notice };
   }
 
@@ -126,11 +127,12 @@ export class EncounterService {
     if (!c.consent) throw new ClientError('consentRequired', '请先确认就诊人并同意知情同意书');
     if (c.status === 'closed' || c.status === 'cancelled') throw new ClientError('consultationClosed', '本次问诊已结束');
     const card = await this.card(me.account, form, 'patient');
-    const put = await this.storage.putIntake(c.id, card, intakeMessage(c.id, me.account, me.name, card), ({ stored }) =>
-      this.audit.entry(me.account, 'encounter.intake', c.id, { seq: stored.seq, attachments: card.attachments.length }),
+    const put = await this.audit.stored(
+      this.storage.putIntake(c.id, card, intakeMessage(c.id, me.account, me.name, card), ({ stored }) =>
+        this.audit.entry(me.account, 'encounter.intake', c.id, { seq: stored.seq, attachments: card.attachments.length }),
+      ),
     );
     if (!put) throw new ClientError('invalidTransition', '问诊单已提交');
-    this.audit.committed(put.audit);
     return { stored: put.stored, consultation: infoOf(put.consultation, me.account, this.now()) };
   }
 

@@ -93,31 +93,31 @@ export class PrescriptionService {
       issuedAt: this.now(),
     };
     const card: RxCard = { card: 'rx', rx, signature: this.signer.sign(rx) };
-    const issued = await this.storage.issuePrescription(
-      card,
-      {
-        conv,
-        idClient: f.idClient,
-        from: me.account,
-        fromNick: me.name,
-        scene: 'team',
-        to: c.id,
-        type: 'custom',
-        body: '[处方]',
-        attach: card as unknown as Record<string, unknown>,
-        members: [],
-        consultationId: c.id,
-      },
-      ({ stored }) =>
-        this.audit.entry(me.account, 'prescription.issue', c.id, {
-          prescription: rx.id,
-          seq: stored.seq,
-          state: 'pending',
-          ...(rx.corrects ? { corrects: rx.corrects } : {}),
-        }),
+    return this.audit.stored(
+      this.storage.issuePrescription(
+        card,
+        {
+          conv,
+          idClient: f.idClient,
+          from: me.account,
+          fromNick: me.name,
+          scene: 'team',
+          to: c.id,
+          type: 'custom',
+          body: '[处方]',
+          attach: card as unknown as Record<string, unknown>,
+          members: [],
+          consultationId: c.id,
+        },
+        ({ stored }) =>
+          this.audit.entry(me.account, 'prescription.issue', c.id, {
+            prescription: rx.id,
+            seq: stored.seq,
+            state: 'pending',
+            ...(rx.corrects ? { corrects: rx.corrects } : {}),
+          }),
+      ),
     );
-    this.audit.committed(issued.audit);
-    return { prescription: issued.prescription, stored: issued.stored, duplicate: issued.duplicate };
   }
 
   async review(me: Account, id: string, decision: ReviewDecision, reason: string | undefined) {
@@ -128,27 +128,28 @@ export class PrescriptionService {
     const state = REVIEW_RESULT[decision] as Exclude<PrescriptionState, 'pending'>;
     const kept = state === 'rejected' ? reason : undefined;
     const conv: ConversationRef = { id: p.convId, scene: 'team', teamId: p.rx.consultationId };
-    const reviewed = await this.storage.reviewPrescription(
-      id,
-      { state, ...(kept !== undefined ? { reason: kept } : {}), reviewer: me.account, at: this.now() },
-      {
-        conv,
-        // ':' never occurs in client idClients; one notice per prescription and state.
-        idClient: `rx:${id}:${state}`,
-        from: me.account,
-        fromNick: me.name,
-        scene: 'team',
-        to: p.rx.consultationId,
-        type: 'notification',
-        body: REVIEW_LINE[state],
-        attach: { prescription: { id, state, ...(kept !== undefined ? { reason: kept } : {}), by: me.account } },
-        members: [],
-      },
-      () => this.audit.entry(me.account, 'prescription.review', p.rx.consultationId, { prescription: id, from: 'pending', to: state }),
+    const reviewed = await this.audit.stored(
+      this.storage.reviewPrescription(
+        id,
+        { state, ...(kept !== undefined ? { reason: kept } : {}), reviewer: me.account, at: this.now() },
+        {
+          conv,
+          // ':' never occurs in client idClients; one notice per prescription and state.
+          idClient: `rx:${id}:${state}`,
+          from: me.account,
+          fromNick: me.name,
+          scene: 'team',
+          to: p.rx.consultationId,
+          type: 'notification',
+          body: REVIEW_LINE[state],
+          attach: { prescription: { id, state, ...(kept !== undefined ? { reason: kept } : {}), by: me.account } },
+          members: [],
+        },
+        () => this.audit.entry(me.account, 'prescription.review', p.rx.consultationId, { prescription: id, from: 'pending', to: state }),
+      ),
     );
     if (!reviewed) throw already();
-    this.audit.committed(reviewed.audit);
-    return { prescription: reviewed.prescription, notice: reviewed.notice };
+    return reviewed;
   }
 
   /** The pharmacist's queue: the cards and their states, with the intake the review needs; nothing of the chat. */
@@ -177,22 +178,23 @@ export class PrescriptionService {
     const c = await this.storage.consultation(p.rx.consultationId);
     const closed = c && closedReason(c, me.account, this.now(), 'signal');
     if (c && closed) throw refusal(closed, c);
-    const result = await this.storage.appendMessage(
-      {
-        conv,
-        idClient: `renew:${id}`,
-        from: me.account,
-        fromNick: me.name,
-        scene: 'team',
-        to: p.rx.consultationId,
-        type: 'notification',
-        body: '患者申请续方',
-        attach: { renewal: { prescriptionId: id, by: me.account } },
-        members: [],
-      },
-      (stored) => this.audit.entry(me.account, 'prescription.renewRequest', p.rx.consultationId, { prescription: id, seq: stored.seq }),
+    const result = await this.audit.stored(
+      this.storage.appendMessage(
+        {
+          conv,
+          idClient: `renew:${id}`,
+          from: me.account,
+          fromNick: me.name,
+          scene: 'team',
+          to: p.rx.consultationId,
+          type: 'notification',
+          body: '患者申请续方',
+          attach: { renewal: { prescriptionId: id, by: me.account } },
+          members: [],
+        },
+        (stored) => this.audit.entry(me.account, 'prescription.renewRequest', p.rx.consultationId, { prescription: id, seq: stored.seq }),
+      ),
     );
-    this.audit.committed(result.audit);
     return { notice: result.stored, duplicate: result.duplicate };
   }
 }

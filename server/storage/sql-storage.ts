@@ -86,6 +86,9 @@ const toTransfer = (r: TransferRow): TransferRecord => ({
   at: Number(r.at),
 });
 
+/** A write's result with its audit record; no result stays none. */
+type AuditedResult<R> = R extends object ? Audited<R> : R;
+
 /** A mini-program user of (platform, appid) by any of its MACs (one per configured data key). */
 const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN (${macs.map(() => '?').join(', ') || 'NULL'})`;
 
@@ -177,8 +180,8 @@ export abstract class SqlStorage implements Storage {
     return row && toConsultation(row, this.cipher);
   }
 
-  async createConsultation(c: NewConsultation, audit?: AuditFor<Consultation>): Promise<Audited<Consultation>> {
-    return (await this.write(this.auditedOp(this.createConsultationOp(c), audit))) as Audited<Consultation>;
+  createConsultation(c: NewConsultation, audit?: AuditFor<Consultation>): Promise<Audited<Consultation>> {
+    return this.write(this.auditedOp(this.createConsultationOp(c), audit));
   }
 
   private *createConsultationOp(c: NewConsultation): Op<Consultation> {
@@ -287,20 +290,21 @@ export abstract class SqlStorage implements Storage {
   }
 
   /**
-   * A write and the audit record `make` gives for its result (none for no result, or undefined), in the
-   * write's transaction: neither is stored without the other. The audit chain's lock comes last, after
-   * the rows the write locks; the only other write that takes it (appendAudit) locks nothing else, so
-   * none waits for another in a cycle.
+   * A write and the audit record `make` gives for its result, in the write's transaction: neither is
+   * stored without the other. None when the write changed nothing: no result, or a retry that found
+   * what its first try stored (`duplicate`). The audit chain's lock comes last, after the rows the write
+   * locks; the only other write that takes it (appendAudit) locks nothing else, so none waits for
+   * another in a cycle.
    */
-  private *auditedOp<R extends object>(op: Op<R | undefined>, make: ((r: R) => AuditEntry | undefined) | undefined): Op<Audited<R> | undefined> {
+  private *auditedOp<R extends object | undefined>(op: Op<R>, make: AuditFor<NonNullable<R>> | undefined): Op<AuditedResult<R>> {
     const r = yield* op;
-    const entry = r && make?.(r);
-    return entry ? { ...r, audit: yield* SqlStorage.appendAuditOp(entry) } : r;
+    if (!r || !make || (r as { duplicate?: boolean }).duplicate) return r as AuditedResult<R>;
+    return { ...r, audit: yield* SqlStorage.appendAuditOp(make(r)) } as AuditedResult<R>;
   }
 
-  /** An append with its record; a retry (duplicate) stored nothing new, so it gets none. */
-  protected *auditedAppendOp(append: Op<Appended>, audit: AuditFor<StoredMessage> | undefined): Op<Appended> {
-    return (yield* this.auditedOp(append, audit && ((r) => (r.duplicate ? undefined : audit(r.stored))))) as Appended;
+  /** An append with the record `audit` makes from the message it stored. */
+  protected auditedAppendOp(append: Op<Appended>, audit: AuditFor<StoredMessage> | undefined): Op<Appended> {
+    return this.auditedOp(append, audit && ((r) => audit(r.stored)));
   }
 
   private static *appendAuditOp(make: AuditEntry): Op<AuditRecord> {
@@ -953,13 +957,12 @@ export abstract class SqlStorage implements Storage {
     return row && this.toPrescription(row);
   }
 
-  async issuePrescription(
+  issuePrescription(
     card: RxCard,
     message: NewMessage,
     audit?: AuditFor<{ prescription: StoredPrescription; stored: StoredMessage }>,
   ): Promise<Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>> {
-    const make = audit && ((r: { prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }) => (r.duplicate ? undefined : audit(r)));
-    return (await this.write(this.auditedOp(this.issueOp(card, message), make))) as Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>;
+    return this.write(this.auditedOp(this.issueOp(card, message), audit));
   }
 
   private *issueOp(card: RxCard, message: NewMessage): Op<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }> {
