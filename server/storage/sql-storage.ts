@@ -23,6 +23,7 @@ import type {
   AuditFor,
   AuditRecord,
   ClaimedNotification,
+  ConsultationChange,
   MiniappBinding,
   NotifyConsent,
   NotifyKind,
@@ -234,8 +235,8 @@ export abstract class SqlStorage implements Storage {
     from: readonly ConsultationStatus[],
     to: ConsultationStatus,
     notice: NewMessage,
-    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
-  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined> {
+    audit?: AuditFor<ConsultationChange>,
+  ): Promise<Audited<ConsultationChange> | undefined> {
     return this.write(this.auditedOp(this.transitionOp(id, from, to, notice), audit));
   }
 
@@ -244,7 +245,7 @@ export abstract class SqlStorage implements Storage {
     from: readonly ConsultationStatus[],
     to: ConsultationStatus,
     notice: NewMessage,
-  ): Op<{ consultation: Consultation; notice: StoredMessage } | undefined> {
+  ): Op<ConsultationChange | undefined> {
     const now = Date.now();
     const moved = yield* run(
       `UPDATE consultations SET status = ?, accepted_at = CASE WHEN ? = 'inProgress' THEN ? ELSE accepted_at END,
@@ -1089,12 +1090,12 @@ export abstract class SqlStorage implements Storage {
     id: string,
     consent: ConsentRecord,
     notice: NewMessage,
-    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
-  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined> {
+    audit?: AuditFor<ConsultationChange>,
+  ): Promise<Audited<ConsultationChange> | undefined> {
     return this.write(this.auditedOp(this.giveConsentOp(id, consent, notice), audit));
   }
 
-  private *giveConsentOp(id: string, consent: ConsentRecord, notice: NewMessage): Op<{ consultation: Consultation; notice: StoredMessage } | undefined> {
+  private *giveConsentOp(id: string, consent: ConsentRecord, notice: NewMessage): Op<ConsultationChange | undefined> {
     const set = yield* run(
       'UPDATE consultations SET consent_version = ?, consent_at = ?, consent_by = ? WHERE id = ? AND consent_at IS NULL',
       consent.version,

@@ -166,6 +166,12 @@ export type Audited<R> = R & { audit?: AuditRecord };
 /** A message as stored, or as first stored (`duplicate`), with the record its append wrote. */
 export type Appended = Audited<{ stored: StoredMessage; duplicate: boolean }>;
 
+/** A consultation as a change left it, and the notice that change appended to its conversation. */
+export interface ConsultationChange {
+  consultation: Consultation;
+  notice: StoredMessage;
+}
+
 /** What a purge may remove: older than these times (ms). */
 export interface PurgeCutoffs {
   /** Chat messages and files. */
@@ -275,8 +281,8 @@ export interface Storage {
     from: readonly ConsultationStatus[],
     to: ConsultationStatus,
     notice: NewMessage,
-    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
-  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined>;
+    audit?: AuditFor<ConsultationChange>,
+  ): Promise<Audited<ConsultationChange> | undefined>;
   /**
    * Revokes one session of `account` (`sid`), or with `sid` '*' every session of it that started
    * before `at` (ms).
@@ -389,8 +395,8 @@ export interface Storage {
     id: string,
     consent: ConsentRecord,
     notice: NewMessage,
-    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage }>,
-  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage }> | undefined>;
+    audit?: AuditFor<ConsultationChange>,
+  ): Promise<Audited<ConsultationChange> | undefined>;
   /**
    * Stores the intake and appends its card (not counted against the quota) in one transaction, once
    * (undefined when the consultation has one already).
