@@ -91,7 +91,10 @@ export class Auth {
     const nowSec = Math.floor(now / 1000);
     if (nowSec >= endSec) throw new ClientError('tokenExpired', '登录已超过最长有效期，请重新登录');
     const exp = Math.min(nowSec + ttlSec, endSec);
-    const token = await new SignJWT({ role: account.role, sid: of?.sid ?? randomUUID(), sst: startedAt })
+    // A renewed token of a session from before sessions had ids stays without one: logging it out then
+    // ends every sign-in started by then (as logging out the original does), the original included.
+    const sid = of ? of.sid : randomUUID();
+    const token = await new SignJWT({ role: account.role, ...(sid !== undefined ? { sid } : {}), sst: startedAt })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(account.account)
       .setIssuer(ISSUER)

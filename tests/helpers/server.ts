@@ -16,6 +16,9 @@ export interface TestServer extends RunningServer {
 }
 
 /** The configuration of a test server whose data lives in `dir` (the same dir = the same data and keys). */
+/** The test servers' JWT secret: a test that forges tokens of other shapes signs them with it. */
+export const TEST_JWT_SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret!!');
+
 export function testConfig(dir: string, over: Partial<ServerConfig> = {}): ServerConfig {
   const dbPath = join(dir, 'chat.sqlite');
   return {
@@ -24,7 +27,7 @@ export function testConfig(dir: string, over: Partial<ServerConfig> = {}): Serve
     dbPath,
     filesDir: join(dir, 'files'),
     fileUrlTtlSec: 3600,
-    jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!!'),
+    jwtSecret: TEST_JWT_SECRET,
     tokenTtlSec: 3600,
     logLevel: 'silent',
     maxDevicesPerAccount: 5,

@@ -3,6 +3,7 @@
  * SQLite file: what the reviewer did, and what must happen instead.
  */
 import Database from 'better-sqlite3';
+import { SignJWT } from 'jose';
 import { readFileSync, rmSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { originAllowed } from '../../server/gateway';
@@ -13,7 +14,7 @@ import { CLOSE_REVOKED, NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { jpeg, pdf } from '../helpers/fixtures';
 import { CONSENTED } from '../helpers/consultation';
 import { uploadAs } from '../helpers/upload';
-import { ADMIN_API_KEY, expectError, startTestServer, WsClient, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, expectError, startTestServer, TEST_JWT_SECRET, WsClient, type TestServer } from '../helpers/server';
 
 const doctor: Account = { account: 'doc-sec', name: '赵医生', role: 'doctor' };
 const patientA: Account = { account: 'pat-a', name: '甲', role: 'patient' };
@@ -215,6 +216,25 @@ describe('sessions, sign-in throttling and origins', () => {
     // A new sign-in after the revocation works.
     clients.push(await WsClient.login(server, patientA));
     expect((await server.storage.auditRecords(0, 100)).filter((r) => r.action === 'session.revoke')).toHaveLength(2);
+  });
+
+  test('logging out a renewed token of a sign-in from before sessions had ids ends the original too', async () => {
+    await start([{ id: 'ca', patient: patientA }]);
+    const legacy = await new SignJWT({ role: patientA.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(patientA.account)
+      .setIssuer('medchat')
+      .setAudience('medchat-im')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(TEST_JWT_SECRET);
+    const a = await WsClient.loginWithToken(server, legacy);
+    clients.push(a);
+    const { token: renewed } = await a.request('renew', {});
+    const out = await fetch(`${server.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${renewed}` } });
+    expect(out.status).toBe(200);
+    await expectError(WsClient.loginWithToken(server, renewed), 'authFailed');
+    await expectError(WsClient.loginWithToken(server, legacy), 'authFailed');
   });
 
   test('failed sign-ins are throttled per address: after 10, even a good token waits', async () => {
