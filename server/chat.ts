@@ -23,6 +23,7 @@ import type {
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
+import { SYNC_FRESH } from '../types/protocol';
 import { consultationAccess } from '../types/transfer';
 import { ClientError } from './errors';
 import { quoteOf } from './quote';
@@ -71,7 +72,7 @@ export const ackOf = (m: StoredMessage, viewer: string): Ack => ({
   time: m.time,
 });
 
-/** Older messages per sync reply and session; clients page further back with history. */
+/** Messages after a cursor per sync reply and session: a client further behind syncs again from its new cursor. */
 const SYNC_LIMIT_PER_SESSION = 500;
 
 /**
@@ -459,13 +460,19 @@ export class ChatService {
     return former;
   }
 
-  /** Everything after each cursor (sessions the client does not know start from 0), and the sessions. */
+  /**
+   * Everything after each cursor, the newest page of the most recent sessions the client has no cursor
+   * for (SYNC_FRESH: the sessions come newest first), and the sessions.
+   */
   async sync(me: string, cursors: Record<string, number>) {
     const sessions = await this.sessions(me);
     const msgs: Message[] = [];
     let complete = true;
+    let fresh = 0;
     for (const s of sessions) {
-      const cursor = cursors[s.id] ?? Math.max(0, s.lastSeq - SYNC_LIMIT_PER_SESSION);
+      const known = cursors[s.id];
+      if (known === undefined && s.lastSeq > 0 && fresh++ >= SYNC_FRESH.sessions) continue;
+      const cursor = known ?? Math.max(0, s.lastSeq - SYNC_FRESH.messages);
       if (s.lastSeq <= cursor) continue;
       const { conv, upToSeq } = await this.readableConversation(me, s.id);
       const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);

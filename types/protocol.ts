@@ -14,6 +14,13 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 /** ZIM's limit for text messages. */
 export const MAX_TEXT_BYTES = 32 * 1024;
 export const HISTORY_PAGE_MAX = 100;
+/**
+ * What a sync brings of sessions the client holds no cursor for (a new device, a reload of the H5 page,
+ * a session new to it): the newest page of each of the most recent ones, nothing of the others, whose
+ * messages come by `history` when they are opened. A doctor's list of hundreds of consultations would
+ * otherwise ship every message of every one of them on each page load.
+ */
+export const SYNC_FRESH = { sessions: 20, messages: 30 } as const;
 export const SEARCH_PAGE_MAX = 50;
 /** Shortest search text (in characters): shorter finds too much to be of use. */
 export const SEARCH_TEXT_MIN = 1;
@@ -37,8 +44,9 @@ export interface RequestMap {
     res: { msgs: Message[]; hasMore: boolean };
   };
   /**
-   * Everything after the given per-session seq cursors, plus the sessions list. `complete` is false when
-   * a per-session limit cut the reply: the client syncs again from its new cursors.
+   * Everything after the given per-session seq cursors (of sessions without one: SYNC_FRESH), plus the
+   * sessions list. `complete` is false when a per-session limit cut the reply: the client syncs again
+   * from its new cursors.
    */
   sync: {
     req: { cursors: Record<string, number> };

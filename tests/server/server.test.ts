@@ -1,8 +1,9 @@
 import { SignJWT } from 'jose';
 import type { Account, Message } from '../../types/message';
+import { sessionIdOf } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
-import { MAX_FRAME_BYTES, MAX_TEXT_BYTES } from '../../types/protocol';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { MAX_FRAME_BYTES, MAX_TEXT_BYTES, SYNC_FRESH } from '../../types/protocol';
+import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { expectError, testConfig, WsClient, type TestServer } from '../helpers/server';
 
 
@@ -192,6 +193,38 @@ describe('history, sync and unread', () => {
     const last = await p.request('history', { sessionId: SESSION, beforeSeq: 6, limit: 10 });
     expect(last.msgs.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(last.hasMore).toBe(false);
+  });
+
+  test('a sync without cursors brings the newest page of the most recent sessions only; history and cursors bring the rest', async () => {
+    const d = await login(doctor);
+    // The consultation of the setup, then more, each written to after the one before: newest last.
+    const teams = [TEAM];
+    for (let k = 0; k <= SYNC_FRESH.sessions; k++) {
+      const id = `more-${k}`;
+      await server.storage.createConsultation({ id, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+      teams.push(id);
+    }
+    for (const team of teams) {
+      for (let i = 0; i < SYNC_FRESH.messages + 5; i++) await d.request('send', { msg: { ...text(`${team} ${i}`).msg, to: team } });
+    }
+    const lastSeq = SYNC_FRESH.messages + 5;
+    const seqsOf = (msgs: Message[], team: string) => msgs.filter((m) => m.sessionId === sessionIdOf('team', team)).map((m) => m.seq);
+    const newest = Array.from({ length: SYNC_FRESH.messages }, (_, i) => lastSeq - SYNC_FRESH.messages + 1 + i);
+
+    const fresh = await login(doctor);
+    const sync = await fresh.request('sync', { cursors: {} });
+    expect(sync.complete).toBe(true);
+    expect(sync.sessions).toHaveLength(teams.length);
+    const [oldest, second, ...recent] = teams;
+    expect(recent).toHaveLength(SYNC_FRESH.sessions);
+    for (const team of recent) expect(seqsOf(sync.msgs, team)).toEqual(newest);
+    expect([seqsOf(sync.msgs, oldest), seqsOf(sync.msgs, second)]).toEqual([[], []]);
+    expect(sync.sessions.find((s) => s.id === sessionIdOf('team', oldest))).toMatchObject({ lastSeq, lastMsg: { seq: lastSeq } });
+
+    const opened = await fresh.request('history', { sessionId: sessionIdOf('team', oldest), limit: 10 });
+    expect(opened.msgs.map((m) => m.seq)).toEqual(newest.slice(-10));
+    const caughtUp = await fresh.request('sync', { cursors: { [sessionIdOf('team', oldest)]: 3 } });
+    expect(seqsOf(caughtUp.msgs, oldest)).toEqual(Array.from({ length: lastSeq - 3 }, (_, i) => 4 + i));
   });
 
   test('sync returns what came after the cursor, unread counts, and markRead clears them everywhere', async () => {
