@@ -4,7 +4,7 @@ import type { Message } from '../../types/message';
 import { measureRect } from '../platform/measure';
 import { scrollPosition } from '../platform/scroll';
 import type { QuoteView, TimelineItem } from '../render/timeline';
-import { itemDomId } from '../render/timeline';
+import { itemDomId, keptKeyFrom } from '../render/timeline';
 import type { ListWindow } from '../render/window';
 import { afterAppend, around, extendDown, extendUp, freeze, initialWindow, windowRange } from '../render/window';
 import { MessageBubble } from './MessageBubble';
@@ -81,10 +81,11 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   const viewport = useRef(0);
   const anchor = useRef<{ id: string; top: number }>();
   const busy = useRef(false);
-  const pageIn = useRef(false);
-  /** How many items the list has, for a page load to tell whether it brought any. */
-  const itemCount = useRef(0);
-  itemCount.current = keys.length;
+  /** The oldest key when an older page was asked for, until the page is in: the anchor waits for it. */
+  const pageFrom = useRef<string>();
+  /** The oldest item's key, for a page load to tell whether it brought any. */
+  const oldestKey = useRef<string>();
+  oldestKey.current = keys[0];
 
   // New messages at the end grow a following window within this render (render/window.ts
   // afterAppend), so the oldest item is not dropped and re-added around them.
@@ -163,9 +164,11 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   }, [win]);
 
   useEffect(() => {
-    // An older page just came in: bring it into the window first, then correct once for both.
-    if (pageIn.current) {
-      pageIn.current = false;
+    // An older page just came in: bring it into the window first, then correct once for both. Until it
+    // is in, other changes (the window freezing as the reader scrolls up) leave the anchor for it.
+    if (pageFrom.current !== undefined) {
+      if (keys[0] === pageFrom.current) return;
+      pageFrom.current = undefined;
       const next = extendUp(keys, win);
       if (windowRange(keys, next).start < windowRange(keys, win).start) return void setWin(next);
     }
@@ -183,20 +186,20 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     if (busy.current || !keys.length) return;
     busy.current = true;
     try {
-      if (start > 0) return await move(extendUp(keys, win), keys[start]);
+      const kept = keptKeyFrom(items, start) as string;
+      if (start > 0) return await move(extendUp(keys, win), kept);
       if (!onLoadOlder) return;
-      await markAnchor(keys[start]);
-      pageIn.current = true;
-      const before = itemCount.current;
+      await markAnchor(kept);
+      pageFrom.current = keys[0];
       await onLoadOlder();
-      if (itemCount.current === before) {
+      if (oldestKey.current === keys[0]) {
         anchor.current = undefined;
-        pageIn.current = false;
+        pageFrom.current = undefined;
       }
     } finally {
       busy.current = false;
     }
-  }, [start, keys, win, onLoadOlder, move, markAnchor]);
+  }, [start, keys, items, win, onLoadOlder, move, markAnchor]);
 
   const onReachBottom = useCallback(() => {
     if (end < keys.length) void move(extendDown(keys, win), keys[end - 1]);

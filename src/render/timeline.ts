@@ -62,6 +62,16 @@ export function quoteView(quote: Quote, myAccount: string | undefined, recalledH
  */
 export const itemDomId = (key: string): string => `m-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
+/**
+ * The key of the first item from `from` on that older messages loading above cannot remove: a time
+ * header belongs to the gap before its message, so the one above the oldest message held goes when the
+ * message before it arrives close in time.
+ */
+export function keptKeyFrom(items: readonly TimelineItem[], from: number): string | undefined {
+  for (let i = from; i < items.length; i++) if (items[i].kind !== 'time') return items[i].key;
+  return items[from]?.key;
+}
+
 /** Read cursors of the other members of a session, by account. */
 export type MemberReads = Readonly<Record<string, number>>;
 
