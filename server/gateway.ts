@@ -30,6 +30,8 @@ import type { TransferService } from './transfer';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
+/** No authentication in time, or a token that ran out on a live connection: the client signs in again. */
+const CLOSE_SIGN_IN_AGAIN = 4001;
 const HEARTBEAT_MS = 30_000;
 /**
  * A heartbeat pings every connection and checks its session again: with thousands of connections that
@@ -40,8 +42,8 @@ const HEARTBEAT_SLICES = 30;
 
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
-  /** Per account: frames that write, and per client address: failed sign-ins. */
-  limits: Pick<Limits, 'frames' | 'failedSignIns'>;
+  /** Per account: frames that write and sign-ins, and per client address: failed sign-ins. */
+  limits: Pick<Limits, 'frames' | 'logins' | 'failedSignIns'>;
   /** Browser pages of these origins may connect besides the app's own (see originAllowed). */
   allowedOrigins: string[];
   trustProxy: boolean;
@@ -196,7 +198,7 @@ export class Gateway {
     this.connections.add(c);
     c.slice.add(c);
     const authTimer = setTimeout(() => {
-      if (!c.me) ws.close(4001, 'authentication timeout');
+      if (!c.me) ws.close(CLOSE_SIGN_IN_AGAIN, 'authentication timeout');
     }, AUTH_TIMEOUT_MS);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (data, isBinary) => {
@@ -256,6 +258,7 @@ export class Gateway {
         c.ws.terminate();
         continue;
       }
+      if (c.me && !this.listening(c)) continue;
       c.alive = false;
       c.ws.ping();
       const session = c.session;
@@ -265,6 +268,17 @@ export class Gateway {
         });
       }
     }
+  }
+
+  /**
+   * Whether `c` may still be sent what its account receives. A token that ran out (and so, at the
+   * latest, the sign-in's absolute lifetime) ends the connection, not only its next request: a socket
+   * kept open without renewing must not go on receiving the chat.
+   */
+  private listening(c: Connection): boolean {
+    if (Date.now() < c.tokenExpiresAt) return true;
+    c.ws.close(CLOSE_SIGN_IN_AGAIN, 'token expired');
+    return false;
   }
 
   private send(c: Connection, frame: ReplyFrame | ErrorFrame | PushFrame): void {
@@ -316,9 +330,9 @@ export class Gateway {
       const me = await this.storage.getAccount(claims.account);
       if (!me) throw new ClientError('authFailed', 'account no longer exists');
       if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');
-      // Signing in again on a live connection is a write like any other (it is audited): it counts.
+      // Every sign-in is audited: again on a live connection it counts as a write, on a new one as a login.
       const again = c.me !== undefined;
-      if (again) await this.opts.limits.frames.spend(me.account);
+      await (again ? this.opts.limits.frames : this.opts.limits.logins).spend(me.account);
       c.me = me;
       c.session = claims;
       c.tokenExpiresAt = claims.expiresAt;
@@ -542,7 +556,7 @@ export class Gateway {
 
   private pushLocal(pushes: AccountPush[], origin?: Connection): void {
     for (const { account, frame } of pushes) {
-      for (const other of this.byAccount.get(account) ?? []) if (other !== origin) this.send(other, frame);
+      for (const other of this.byAccount.get(account) ?? []) if (other !== origin && this.listening(other)) this.send(other, frame);
     }
   }
 
@@ -572,7 +586,7 @@ export class Gateway {
     };
     for (const account of members) {
       // Encoded only for someone to send it to: usually the sender's only connection is `origin`.
-      for (const c of this.byAccount.get(account) ?? []) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(frameFor(account));
+      for (const c of this.byAccount.get(account) ?? []) if (c !== origin && c.ws.readyState === WebSocket.OPEN && this.listening(c)) c.ws.send(frameFor(account));
     }
   }
 

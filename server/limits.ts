@@ -11,6 +11,11 @@ import { ClientError } from './errors';
 export const FAILED_SIGNINS = { points: 10, durationSec: 15 * 60 };
 /** NetEase token requests per account and minute: each is a call to NetEase and an audit record. */
 export const NIM_TOKENS = { points: 10, durationSec: 60 };
+/**
+ * Sign-ins on new connections per account and minute: each writes a login record. Reconnects after
+ * dropped networks stay far below it; a script opening sockets in a loop wrote hundreds a second.
+ */
+export const LOGINS = { points: 120, durationSec: 60 };
 /** Hospital-system API calls per client address and minute. */
 export const ADMIN_CALLS = { points: 120, durationSec: 60 };
 
@@ -51,6 +56,7 @@ export interface Limits {
   /** Frames that write (send, recall, forward, consultation changes, read marks, typing) per account. */
   frames: Limit;
   failedSignIns: Limit;
+  logins: Limit;
   admin: Limit;
   nimTokens: Limit;
   close(): Promise<void>;
@@ -70,6 +76,7 @@ export async function openLimits(opts: { framesPerSecond: number; redisUrl?: str
       make('signin-fail', FAILED_SIGNINS.points, FAILED_SIGNINS.durationSec),
       (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`,
     ),
+    logins: new Limit(make('logins', LOGINS.points, LOGINS.durationSec), (s) => `登录太频繁，请 ${s} 秒后再试`),
     admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
     nimTokens: new Limit(make('nim-token', NIM_TOKENS.points, NIM_TOKENS.durationSec), (s) => `请求太频繁，请 ${s} 秒后再试`),
     async close() {

@@ -1,0 +1,93 @@
+/**
+ * The third outside review, done by trying against a running server: each finding as the reviewer
+ * reproduced it (real server on 127.0.0.1, real SQLite file), and what must happen instead.
+ */
+import { LOGINS } from '../../server/limits';
+import type { Account } from '../../types/message';
+import { doctor, patient, serverPerTest, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
+import { draft, pharmacistSignsIn, rxClientId } from '../helpers/rx';
+import { expectError, WsClient } from '../helpers/server';
+
+const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
+
+const ctx = serverPerTest(async () => {
+  const server = await startConsultationServer({ sendsPerSecond: 10 });
+  await server.storage.upsertAccount(next);
+  return server;
+});
+const { login } = ctx;
+
+const text = (body: string, scene: 'team' | 'p2p' = 'team', to = TEAM) => ({ msg: { scene, to, type: 'text' as const, body, idClient: rxClientId() } });
+const auditCount = async (action: string) => (await ctx.server.storage.auditRecords(0, 100_000)).filter((r) => r.action === action).length;
+
+describe('finding T1: a transfer leaves a p2p chat nobody may open, and sync must not fail on it', () => {
+  test('after a transfer the patient and the old doctor sync; the p2p chat the transfer closed is not listed or searched', async () => {
+    const d = await login(doctor);
+    const p = await login(patient);
+    await p.request('send', text('私聊里说的病情', 'p2p', doctor.account));
+    await d.request('transfer', { sessionId: SESSION, to: next.account });
+    // The reviewer's case: a fresh device of either person (no cursors) could not sync at all.
+    for (const [who, c, p2p] of [
+      ['patient', p, `p2p-${doctor.account}`],
+      ['old doctor', d, `p2p-${patient.account}`],
+    ] as const) {
+      const synced = await c.request('sync', { cursors: {} });
+      expect({ who, listed: synced.sessions.map((s) => s.id) }).toEqual({ who, listed: [SESSION] });
+      // What the list shows is what history opens: the closed p2p chat is neither.
+      await expectError(c.request('history', { sessionId: p2p, limit: 10 }), 'forbidden');
+      expect((await c.request('search', { text: '病情', limit: 10 })).hits).toEqual([]);
+    }
+  });
+});
+
+describe('finding T2: a socket whose token expired gets nothing more', () => {
+  test('a connection past its token’s expiry is closed instead of receiving the next message', async () => {
+    const p = await login(patient);
+    const short = ctx.track(await WsClient.open(ctx.server));
+    const { tokenExpiresAt } = await short.request('auth', { token: await ctx.server.auth.issue(doctor, 1) });
+    const closed = new Promise<string>((resolve) => short.ws.once('close', (code) => resolve(`closed ${code}`)));
+    // Waits for the token to run out; nothing below depends on how long that took.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, tokenExpiresAt - Date.now()) + 50));
+    await p.request('send', text('过期后发出的病情'));
+    const pushed = short.waitFor((f) => f.type === 'msg').then(() => 'received the message');
+    expect(await Promise.race([closed, pushed])).toBe('closed 4001');
+    expect(short.pushes.filter((f) => f.type === 'msg')).toEqual([]);
+  });
+});
+
+describe('finding T3: new connections cannot write login records without bound', () => {
+  test('logins of one account beyond the limit per minute are refused and write no record', async () => {
+    const token = await ctx.server.auth.issue(patient);
+    const outcomes: string[] = [];
+    for (let i = 0; i < LOGINS.points + 10; i++) {
+      const c = await WsClient.open(ctx.server);
+      outcomes.push(
+        await c.request('auth', { token }).then(
+          () => 'ok',
+          (e: Error) => e.message.split(':')[0],
+        ),
+      );
+      c.close();
+    }
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(LOGINS.points);
+    expect(outcomes.filter((o) => o === 'rateLimited')).toHaveLength(10);
+    expect(await auditCount('login')).toBe(LOGINS.points);
+    // Another account is not held up by this one.
+    await login(doctor);
+  });
+});
+
+describe('finding T4: a pharmacist’s rejection reason is shown text like every other', () => {
+  test('direction overrides and zero-width characters are dropped from the reason the doctor and patient read', async () => {
+    const d = await login(doctor);
+    const p = await login(patient);
+    const { prescription } = await d.request('prescribe', { sessionId: SESSION, idClient: rxClientId(), rx: draft() });
+    const ph = ctx.track(await pharmacistSignsIn(ctx.server));
+    // Read with the override, it says the dose is 5 mg where it was 500.
+    const reason = '剂量\u202e005\u202c mg\u200b 过大';
+    const reviewed = await ph.request('review', { prescriptionId: prescription.rx.id, decision: 'reject', reason });
+    expect(reviewed.prescription.reason).toBe('剂量005 mg 过大');
+    const last = (await p.request('history', { sessionId: SESSION, limit: 1 })).msgs[0];
+    expect(last.attach).toMatchObject({ prescription: { state: 'rejected', reason: '剂量005 mg 过大' } });
+  });
+});
