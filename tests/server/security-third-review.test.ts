@@ -5,7 +5,9 @@
 import { LOGINS } from '../../server/limits';
 import type { Account } from '../../types/message';
 import { doctor, patient, serverPerTest, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
+import { png, wav } from '../helpers/fixtures';
 import { draft, pharmacistSignsIn, rxClientId } from '../helpers/rx';
+import { uploadAs } from '../helpers/upload';
 import { expectError, WsClient } from '../helpers/server';
 
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
@@ -89,5 +91,20 @@ describe('finding T4: a pharmacist’s rejection reason is shown text like every
     expect(reviewed.prescription.reason).toBe('剂量005 mg 过大');
     const last = (await p.request('history', { sessionId: SESSION, limit: 1 })).msgs[0];
     expect(last.attach).toMatchObject({ prescription: { state: 'rejected', reason: '剂量005 mg 过大' } });
+  });
+});
+
+describe('finding T5: a voice clip, video or photo is named as what it is', () => {
+  test('a clip carrying a page, named 病历.html, is served under its measured extension', async () => {
+    const page = Buffer.from('<html><script>alert(document.domain)</script></html>');
+    const up = await uploadAs(ctx.server, patient, 'audio', 'voice.wav', Buffer.concat([wav(), page]), `&dur=1500&name=${encodeURIComponent('病历.html')}`);
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ name: '病历.wav', ext: 'wav' });
+    const photo = await uploadAs(ctx.server, patient, 'image', 'x.png', await png(8, 8), `&name=${encodeURIComponent('检查.svg')}`);
+    expect(photo.body).toMatchObject({ name: '检查.png', ext: 'png' });
+    // Saved from the browser, the download is named by Content-Disposition: never as a page.
+    const served = await fetch(`${ctx.server.url}${up.body.url}`);
+    expect(served.headers.get('content-disposition')).toBe(`inline; filename*=UTF-8''${encodeURIComponent('病历.wav')}`);
+    await served.arrayBuffer();
   });
 });
