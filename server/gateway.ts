@@ -43,7 +43,7 @@ const HEARTBEAT_SLICES = 30;
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
   /** Per account: frames that write and sign-ins, and per client address: failed sign-ins. */
-  limits: Pick<Limits, 'frames' | 'logins' | 'failedSignIns'>;
+  limits: Pick<Limits, 'frames' | 'reads' | 'logins' | 'failedSignIns'>;
   /** Browser pages of these origins may connect besides the app's own (see originAllowed). */
   allowedOrigins: string[];
   trustProxy: boolean;
@@ -390,10 +390,10 @@ export class Gateway {
       await this.deliver(notice, c);
       return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
     },
-    history: async (c, f) => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit),
+    history: async (c, f) => this.read(c, () => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit)),
     sync: async (c, f) => {
       const me = (c.me as Account).account;
-      const synced = await this.chat.sync(me, f.cursors);
+      const synced = await this.read(c, () => this.chat.sync(me, f.cursors));
       return { ...synced, sessions: await withPresence(this.storage, this.live, me, synced.sessions) };
     },
     delivered: async (c, f) => {
@@ -490,6 +490,15 @@ export class Gateway {
       return { replies: await this.opts.encounter.quickReplies(c.me as Account, op) };
     },
   };
+
+  /** A read of stored messages: refused while the account's budget is spent, charged by the messages it returned. */
+  private async read<T extends { msgs: readonly unknown[] }>(c: Connection, open: () => Promise<T>): Promise<T> {
+    const account = (c.me as Account).account;
+    await this.opts.limits.reads.ensure(account);
+    const result = await open();
+    await this.opts.limits.reads.charge(account, result.msgs.length);
+    return result;
+  }
 
   /** Pharmacists learn of new and reviewed prescriptions by push; they are in no conversation. */
   private async pushToPharmacists(prescription: PrescriptionRecord, origin?: Connection): Promise<void> {

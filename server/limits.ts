@@ -12,6 +12,13 @@ export const FAILED_SIGNINS = { points: 10, durationSec: 15 * 60 };
 /** NetEase token requests per account and minute: each is a call to NetEase and an audit record. */
 export const NIM_TOKENS = { points: 10, durationSec: 60 };
 /**
+ * Messages an account's history and sync frames may open per second, for each frame per second it may
+ * write: one sync page (server/chat.ts). Reads are charged by what they returned, so a read that finds
+ * the budget spent waits for the next second; one patient looping sync over a long chat took the whole
+ * server's time before.
+ */
+export const READ_ROWS_PER_FRAME = 500;
+/**
  * Sign-ins on new connections per account and minute: each writes a login record. Reconnects after
  * dropped networks stay far below it; a script opening sockets in a loop wrote hundreds a second.
  */
@@ -45,6 +52,11 @@ export class Limit {
     if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) this.refuse(res);
   }
 
+  /** Spends `points` for what was already done (a read, by the rows it opened), refusing nothing. */
+  async charge(key: string, points: number): Promise<void> {
+    if (points > 0) await this.limiter.penalty(key, points);
+  }
+
   /** Spends a point for a failure and passes the failure on. */
   async failed<T>(key: string, e: T): Promise<never> {
     await this.limiter.consume(key).catch(() => undefined);
@@ -55,6 +67,8 @@ export class Limit {
 export interface Limits {
   /** Frames that write (send, recall, forward, consultation changes, read marks, typing) per account. */
   frames: Limit;
+  /** Messages opened by history and sync, per account. */
+  reads: Limit;
   failedSignIns: Limit;
   logins: Limit;
   admin: Limit;
@@ -72,6 +86,7 @@ export async function openLimits(opts: { framesPerSecond: number; redisUrl?: str
   };
   return {
     frames: new Limit(make('frames', opts.framesPerSecond, 1), () => `发送太频繁（每秒最多 ${opts.framesPerSecond} 条），请稍后再试`),
+    reads: new Limit(make('reads', opts.framesPerSecond * READ_ROWS_PER_FRAME, 1), () => '读取消息太频繁，请稍后再试'),
     failedSignIns: new Limit(
       make('signin-fail', FAILED_SIGNINS.points, FAILED_SIGNINS.durationSec),
       (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`,

@@ -2,13 +2,15 @@
  * The third outside review, done by trying against a running server: each finding as the reviewer
  * reproduced it (real server on 127.0.0.1, real SQLite file), and what must happen instead.
  */
+import { DEMO } from '../../server/demo';
 import { LOGINS } from '../../server/limits';
 import type { Account } from '../../types/message';
 import { doctor, patient, serverPerTest, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
 import { png, wav } from '../helpers/fixtures';
 import { draft, pharmacistSignsIn, rxClientId } from '../helpers/rx';
 import { uploadAs } from '../helpers/upload';
-import { expectError, WsClient } from '../helpers/server';
+import { seedLongChat } from '../helpers/long-chat';
+import { expectError, outcome, startTestServer, WsClient } from '../helpers/server';
 
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
 
@@ -106,5 +108,20 @@ describe('finding T5: a voice clip, video or photo is named as what it is', () =
     const served = await fetch(`${ctx.server.url}${up.body.url}`);
     expect(served.headers.get('content-disposition')).toBe(`inline; filename*=UTF-8''${encodeURIComponent('病历.wav')}`);
     await served.arrayBuffer();
+  });
+});
+
+describe('finding T6: reads of stored messages are bounded per account', () => {
+  test('sync and history stop once an account has opened its second’s worth of messages', async () => {
+    await ctx.server.dispose();
+    ctx.server = await startTestServer({ sendsPerSecond: 1 });
+    for (const a of [DEMO.patient, DEMO.doctor]) await ctx.server.storage.upsertAccount(a);
+    const session = await seedLongChat(ctx.server.storage, 'long', 200);
+    const p = ctx.track(await WsClient.login(ctx.server, DEMO.patient));
+    // The reviewer's loop: syncs pipelined on one socket took every other person's time.
+    const syncs = await Promise.all(Array.from({ length: 6 }, () => outcome(p.request('sync', { cursors: {} }))));
+    // 200 messages a sync: the third passes the budget of 500, and the reads after it wait.
+    expect(syncs.map((o) => o.split(':')[0])).toEqual(['resolved', 'resolved', 'resolved', 'rateLimited', 'rateLimited', 'rateLimited']);
+    await expectError(p.request('history', { sessionId: session, limit: 10 }), 'rateLimited');
   });
 });
