@@ -408,7 +408,10 @@ export class Gateway {
     },
     search: async (c, f) => {
       const me = c.me as Account;
+      const reads = this.opts.limits.reads;
+      await reads.ensure(me.account);
       const { hits, next, scanned, conversations } = await this.chat.search(me, f);
+      await reads.charge(me.account, scanned);
       // Ids and counts only: never the text searched for, nor what was found.
       this.log.info({ account: me.account, conversations, scanned, hits: hits.length }, 'search');
       return { hits, ...(next ? { next } : {}) };

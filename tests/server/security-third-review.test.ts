@@ -124,4 +124,14 @@ describe('finding T6: reads of stored messages are bounded per account', () => {
     expect(syncs.map((o) => o.split(':')[0])).toEqual(['resolved', 'resolved', 'resolved', 'rateLimited', 'rateLimited', 'rateLimited']);
     await expectError(p.request('history', { sessionId: session, limit: 10 }), 'rateLimited');
   });
+
+  test('a search is charged by the messages it opened, matching or not', async () => {
+    await ctx.server.dispose();
+    ctx.server = await startTestServer({ sendsPerSecond: 1 });
+    for (const a of [DEMO.patient, DEMO.doctor]) await ctx.server.storage.upsertAccount(a);
+    const session = await seedLongChat(ctx.server.storage, 'long', 600);
+    const p = ctx.track(await WsClient.login(ctx.server, DEMO.patient));
+    expect((await p.request('search', { sessionId: session, text: '不存在的词', limit: 10 })).hits).toEqual([]);
+    await expectError(p.request('history', { sessionId: session, limit: 10 }), 'rateLimited');
+  });
 });
