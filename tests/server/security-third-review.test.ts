@@ -3,6 +3,7 @@
  * reproduced it (real server on 127.0.0.1, real SQLite file), and what must happen instead.
  */
 import { DEMO } from '../../server/demo';
+import { STRICT_TRANSPORT_SECURITY } from '../../server/headers';
 import { LOGINS } from '../../server/limits';
 import type { Account } from '../../types/message';
 import { doctor, patient, serverPerTest, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
@@ -133,5 +134,20 @@ describe('finding T6: reads of stored messages are bounded per account', () => {
     const p = ctx.track(await WsClient.login(ctx.server, DEMO.patient));
     expect((await p.request('search', { sessionId: session, text: '不存在的词', limit: 10 })).hits).toEqual([]);
     await expectError(p.request('history', { sessionId: session, limit: 10 }), 'rateLimited');
+  });
+});
+
+describe('finding T7: a server published over HTTPS says so', () => {
+  test('Strict-Transport-Security on every answer when PUBLIC_URL is https, none on plain http', async () => {
+    const plain = await fetch(`${ctx.server.url}/healthz`);
+    expect(plain.headers.get('strict-transport-security')).toBeNull();
+    await ctx.server.dispose();
+    ctx.server = await startTestServer({ publicUrl: 'https://chat.example.org' });
+    // The listening address is still plain HTTP (TLS ends at the proxy); the header is for the public one.
+    const port = ctx.server.port;
+    for (const path of ['/healthz', '/api/no-such-route']) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(res.headers.get('strict-transport-security')).toBe(STRICT_TRANSPORT_SECURITY);
+    }
   });
 });
