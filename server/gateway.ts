@@ -30,6 +30,12 @@ import type { TransferService } from './transfer';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
+/**
+ * Connections from one client address that have not signed in yet. Clients sign in as soon as the
+ * socket opens, so even a hospital's Wi-Fi behind one address has few at a time; a script holding
+ * sockets open without signing in took file descriptors until the process had none left for anyone.
+ */
+export const MAX_PENDING_PER_ADDRESS = 100;
 /** No authentication in time, or a token that ran out on a live connection: the client signs in again. */
 const CLOSE_SIGN_IN_AGAIN = 4001;
 const HEARTBEAT_MS = 30_000;
@@ -124,6 +130,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly byAccount = new Map<string, Set<Connection>>();
+  /** Connections not signed in yet, per client address. */
+  private readonly pending = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly slices: Array<Set<Connection>> = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
   private ticks = 0;
@@ -169,7 +177,19 @@ export class Gateway {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, clientAddress(req, this.opts.trustProxy)));
+    const address = clientAddress(req, this.opts.trustProxy);
+    if ((this.pending.get(address) ?? 0) >= MAX_PENDING_PER_ADDRESS) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address));
+  }
+
+  /** Counts a connection of `address` that is not signed in yet (+1), or no longer (-1). */
+  private pendingFrom(address: string, change: 1 | -1): void {
+    const n = (this.pending.get(address) ?? 0) + change;
+    if (n > 0) this.pending.set(address, n);
+    else this.pending.delete(address);
   }
 
   /** Revoked sessions lose their connections here and, through the bus, on the other processes. */
@@ -197,6 +217,7 @@ export class Gateway {
     };
     this.connections.add(c);
     c.slice.add(c);
+    this.pendingFrom(address, 1);
     const authTimer = setTimeout(() => {
       if (!c.me) ws.close(CLOSE_SIGN_IN_AGAIN, 'authentication timeout');
     }, AUTH_TIMEOUT_MS);
@@ -211,7 +232,7 @@ export class Gateway {
       clearTimeout(authTimer);
       this.connections.delete(c);
       c.slice.delete(c);
-      if (!c.me) return;
+      if (!c.me) return this.pendingFrom(c.address, -1);
       const set = this.byAccount.get(c.me.account);
       if (set?.delete(c) && set.size === 0 && c.me.role === 'doctor') this.presenceChanged(c.me.account);
     });
@@ -333,6 +354,7 @@ export class Gateway {
       // Every sign-in is audited: again on a live connection it counts as a write, on a new one as a login.
       const again = c.me !== undefined;
       await (again ? this.opts.limits.frames : this.opts.limits.logins).spend(me.account);
+      if (!again) this.pendingFrom(c.address, -1);
       c.me = me;
       c.session = claims;
       c.tokenExpiresAt = claims.expiresAt;

@@ -3,6 +3,7 @@
  * reproduced it (real server on 127.0.0.1, real SQLite file), and what must happen instead.
  */
 import { DEMO } from '../../server/demo';
+import { MAX_PENDING_PER_ADDRESS } from '../../server/gateway';
 import { STRICT_TRANSPORT_SECURITY } from '../../server/headers';
 import { LOGINS } from '../../server/limits';
 import type { Account } from '../../types/message';
@@ -149,5 +150,18 @@ describe('finding T7: a server published over HTTPS says so', () => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       expect(res.headers.get('strict-transport-security')).toBe(STRICT_TRANSPORT_SECURITY);
     }
+  });
+});
+
+describe('finding T8: sockets that never sign in are bounded per address', () => {
+  test('beyond MAX_PENDING_PER_ADDRESS unsigned sockets the handshake is refused; signing one in makes room', async () => {
+    const held = await Promise.all(Array.from({ length: MAX_PENDING_PER_ADDRESS }, () => WsClient.open(ctx.server).then(ctx.track)));
+    const refused = await WsClient.open(ctx.server).then(
+      (c) => (ctx.track(c), 'opened'),
+      (e: Error) => e.message,
+    );
+    expect(refused).toBe('Unexpected server response: 429');
+    await held[0].request('auth', { token: await ctx.server.auth.issue(patient) });
+    await ctx.track(await WsClient.open(ctx.server)).request('auth', { token: await ctx.server.auth.issue(doctor) });
   });
 });
