@@ -132,8 +132,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   // Taro's H5 build uses a hash router, so every page is index.html plus hashed assets (server/static.ts).
   const assets = config.staticDir ? staticAssets(config.staticDir) : undefined;
 
+  const https = config.publicUrl?.startsWith('https://') ?? false;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    baseHeaders(res);
+    baseHeaders(res, https);
     const path = (req.url ?? '/').split('?')[0];
     res.once('finish', () => metrics.http.inc({ route: routeLabel(path), status: String(res.statusCode) }));
     if (path === '/api/health' || path === '/healthz') return sendJson(res, 200, { ok: true });

@@ -32,7 +32,7 @@ import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_S
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
 import type { Moderator } from './moderation';
-import type { Consultation, ConversationRef, NewMessage, Storage, StoredMessage } from './storage/types';
+import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
 
 type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
@@ -277,7 +277,27 @@ export class ChatService {
   async readable(me: Account, sessionId?: string): Promise<Readable[]> {
     if (!READER_ROLES.has(me.role)) throw new ClientError('forbidden', '当前身份不能查看会话消息');
     if (sessionId !== undefined) return [await this.readableConversation(me.account, sessionId)];
-    return (await this.storage.conversationsOf(me.account)).map((c) => ({ conv: { id: c.convId, scene: c.scene, ...(c.teamId ? { teamId: c.teamId } : {}) } }));
+    return (await this.openConversations(me.account)).map((c) => ({ conv: { id: c.convId, scene: c.scene, ...(c.teamId ? { teamId: c.teamId } : {}) } }));
+  }
+
+  /**
+   * The conversations `me` is a member of and may still open. Membership of a p2p chat outlives what
+   * opens it (a shared consultation, see conversationFor): after a transfer the patient and the doctor
+   * it left keep the membership of a chat neither may open, which must not be listed, synced or searched.
+   */
+  private async openConversations(me: string): Promise<ConversationSummary[]> {
+    const convs = await this.storage.conversationsOf(me);
+    const open = await Promise.all(
+      convs.map((c) =>
+        c.scene === 'team'
+          ? true
+          : this.conversationFor(me, sessionIdOf('p2p', c.peer as string)).then(
+              () => true,
+              (e: unknown) => (e instanceof ClientError && e.code === 'forbidden' ? false : Promise.reject(e)),
+            ),
+      ),
+    );
+    return convs.filter((_, i) => open[i]);
   }
 
   /**
@@ -402,7 +422,7 @@ export class ChatService {
   }
 
   async sessions(me: string): Promise<SessionSummary[]> {
-    const convs = await this.storage.conversationsOf(me);
+    const convs = await this.openConversations(me);
     const current = await Promise.all(
       convs.map(async (c): Promise<SessionSummary> => {
         const consultation = c.consultation;

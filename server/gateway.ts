@@ -30,6 +30,14 @@ import type { TransferService } from './transfer';
 import type { ConversationRef, Storage, StoredMessage } from './storage/types';
 
 const AUTH_TIMEOUT_MS = 10_000;
+/**
+ * Connections from one client address that have not signed in yet. Clients sign in as soon as the
+ * socket opens, so even a hospital's Wi-Fi behind one address has few at a time; a script holding
+ * sockets open without signing in took file descriptors until the process had none left for anyone.
+ */
+export const MAX_PENDING_PER_ADDRESS = 100;
+/** No authentication in time, or a token that ran out on a live connection: the client signs in again. */
+const CLOSE_SIGN_IN_AGAIN = 4001;
 const HEARTBEAT_MS = 30_000;
 /**
  * A heartbeat pings every connection and checks its session again: with thousands of connections that
@@ -40,8 +48,8 @@ const HEARTBEAT_SLICES = 30;
 
 export interface GatewayOptions {
   maxDevicesPerAccount: number;
-  /** Per account: frames that write, and per client address: failed sign-ins. */
-  limits: Pick<Limits, 'frames' | 'failedSignIns'>;
+  /** Per account: frames that write and sign-ins, and per client address: failed sign-ins. */
+  limits: Pick<Limits, 'frames' | 'reads' | 'logins' | 'failedSignIns'>;
   /** Browser pages of these origins may connect besides the app's own (see originAllowed). */
   allowedOrigins: string[];
   trustProxy: boolean;
@@ -122,6 +130,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly byAccount = new Map<string, Set<Connection>>();
+  /** Connections not signed in yet, per client address. */
+  private readonly pending = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly slices: Array<Set<Connection>> = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
   private ticks = 0;
@@ -167,7 +177,19 @@ export class Gateway {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, clientAddress(req, this.opts.trustProxy)));
+    const address = clientAddress(req, this.opts.trustProxy);
+    if ((this.pending.get(address) ?? 0) >= MAX_PENDING_PER_ADDRESS) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address));
+  }
+
+  /** Counts a connection of `address` that is not signed in yet (+1), or no longer (-1). */
+  private pendingFrom(address: string, change: 1 | -1): void {
+    const n = (this.pending.get(address) ?? 0) + change;
+    if (n > 0) this.pending.set(address, n);
+    else this.pending.delete(address);
   }
 
   /** Revoked sessions lose their connections here and, through the bus, on the other processes. */
@@ -195,8 +217,9 @@ export class Gateway {
     };
     this.connections.add(c);
     c.slice.add(c);
+    this.pendingFrom(address, 1);
     const authTimer = setTimeout(() => {
-      if (!c.me) ws.close(4001, 'authentication timeout');
+      if (!c.me) ws.close(CLOSE_SIGN_IN_AGAIN, 'authentication timeout');
     }, AUTH_TIMEOUT_MS);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (data, isBinary) => {
@@ -209,7 +232,7 @@ export class Gateway {
       clearTimeout(authTimer);
       this.connections.delete(c);
       c.slice.delete(c);
-      if (!c.me) return;
+      if (!c.me) return this.pendingFrom(c.address, -1);
       const set = this.byAccount.get(c.me.account);
       if (set?.delete(c) && set.size === 0 && c.me.role === 'doctor') this.presenceChanged(c.me.account);
     });
@@ -256,6 +279,7 @@ export class Gateway {
         c.ws.terminate();
         continue;
       }
+      if (c.me && !this.listening(c)) continue;
       c.alive = false;
       c.ws.ping();
       const session = c.session;
@@ -265,6 +289,17 @@ export class Gateway {
         });
       }
     }
+  }
+
+  /**
+   * Whether `c` may still be sent what its account receives. A token that ran out (and so, at the
+   * latest, the sign-in's absolute lifetime) ends the connection, not only its next request: a socket
+   * kept open without renewing must not go on receiving the chat.
+   */
+  private listening(c: Connection): boolean {
+    if (Date.now() < c.tokenExpiresAt) return true;
+    c.ws.close(CLOSE_SIGN_IN_AGAIN, 'token expired');
+    return false;
   }
 
   private send(c: Connection, frame: ReplyFrame | ErrorFrame | PushFrame): void {
@@ -316,9 +351,10 @@ export class Gateway {
       const me = await this.storage.getAccount(claims.account);
       if (!me) throw new ClientError('authFailed', 'account no longer exists');
       if (c.me && c.me.account !== me.account) throw new ClientError('forbidden', 'cannot switch accounts on one connection');
-      // Signing in again on a live connection is a write like any other (it is audited): it counts.
+      // Every sign-in is audited: again on a live connection it counts as a write, on a new one as a login.
       const again = c.me !== undefined;
-      if (again) await this.opts.limits.frames.spend(me.account);
+      await (again ? this.opts.limits.frames : this.opts.limits.logins).spend(me.account);
+      if (!again) this.pendingFrom(c.address, -1);
       c.me = me;
       c.session = claims;
       c.tokenExpiresAt = claims.expiresAt;
@@ -376,10 +412,10 @@ export class Gateway {
       await this.deliver(notice, c);
       return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
     },
-    history: async (c, f) => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit),
+    history: async (c, f) => this.read(c, () => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit)),
     sync: async (c, f) => {
       const me = (c.me as Account).account;
-      const synced = await this.chat.sync(me, f.cursors);
+      const synced = await this.read(c, () => this.chat.sync(me, f.cursors));
       return { ...synced, sessions: await withPresence(this.storage, this.live, me, synced.sessions) };
     },
     delivered: async (c, f) => {
@@ -394,7 +430,10 @@ export class Gateway {
     },
     search: async (c, f) => {
       const me = c.me as Account;
+      const reads = this.opts.limits.reads;
+      await reads.ensure(me.account);
       const { hits, next, scanned, conversations } = await this.chat.search(me, f);
+      await reads.charge(me.account, scanned);
       // Ids and counts only: never the text searched for, nor what was found.
       this.log.info({ account: me.account, conversations, scanned, hits: hits.length }, 'search');
       return { hits, ...(next ? { next } : {}) };
@@ -477,6 +516,15 @@ export class Gateway {
     },
   };
 
+  /** A read of stored messages: refused while the account's budget is spent, charged by the messages it returned. */
+  private async read<T extends { msgs: readonly unknown[] }>(c: Connection, open: () => Promise<T>): Promise<T> {
+    const account = (c.me as Account).account;
+    await this.opts.limits.reads.ensure(account);
+    const result = await open();
+    await this.opts.limits.reads.charge(account, result.msgs.length);
+    return result;
+  }
+
   /** Pharmacists learn of new and reviewed prescriptions by push; they are in no conversation. */
   private async pushToPharmacists(prescription: PrescriptionRecord, origin?: Connection): Promise<void> {
     const frame: PushFrame = { v: PROTOCOL_VERSION, type: 'rx', prescription };
@@ -542,7 +590,7 @@ export class Gateway {
 
   private pushLocal(pushes: AccountPush[], origin?: Connection): void {
     for (const { account, frame } of pushes) {
-      for (const other of this.byAccount.get(account) ?? []) if (other !== origin) this.send(other, frame);
+      for (const other of this.byAccount.get(account) ?? []) if (other !== origin && this.listening(other)) this.send(other, frame);
     }
   }
 
@@ -572,7 +620,7 @@ export class Gateway {
     };
     for (const account of members) {
       // Encoded only for someone to send it to: usually the sender's only connection is `origin`.
-      for (const c of this.byAccount.get(account) ?? []) if (c !== origin && c.ws.readyState === WebSocket.OPEN) c.ws.send(frameFor(account));
+      for (const c of this.byAccount.get(account) ?? []) if (c !== origin && c.ws.readyState === WebSocket.OPEN && this.listening(c)) c.ws.send(frameFor(account));
     }
   }
 

@@ -28,8 +28,15 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Headers every answer of ours carries. */
-export function baseHeaders(res: ServerResponse): void {
+/**
+ * HTTPS only from the first visit on, for a year: people open the chat from SMS links and may later
+ * type the address, which a network on the way could otherwise answer over plain HTTP.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
+
+/** Headers every answer of ours carries; `https` when the server's public address is (PUBLIC_URL). */
+export function baseHeaders(res: ServerResponse, https = false): void {
+  if (https) res.setHeader('strict-transport-security', STRICT_TRANSPORT_SECURITY);
   res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
   // For browsers that predate frame-ancestors.
   res.setHeader('x-frame-options', 'DENY');

@@ -11,6 +11,18 @@ import { ClientError } from './errors';
 export const FAILED_SIGNINS = { points: 10, durationSec: 15 * 60 };
 /** NetEase token requests per account and minute: each is a call to NetEase and an audit record. */
 export const NIM_TOKENS = { points: 10, durationSec: 60 };
+/**
+ * Messages an account's history and sync frames may open per second, for each frame per second it may
+ * write: one sync page (server/chat.ts). Reads are charged by what they returned, so a read that finds
+ * the budget spent waits for the next second; one patient looping sync over a long chat took the whole
+ * server's time before.
+ */
+export const READ_ROWS_PER_FRAME = 500;
+/**
+ * Sign-ins on new connections per account and minute: each writes a login record. Reconnects after
+ * dropped networks stay far below it; a script opening sockets in a loop wrote hundreds a second.
+ */
+export const LOGINS = { points: 120, durationSec: 60 };
 /** Hospital-system API calls per client address and minute. */
 export const ADMIN_CALLS = { points: 120, durationSec: 60 };
 
@@ -40,6 +52,11 @@ export class Limit {
     if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) this.refuse(res);
   }
 
+  /** Spends `points` for what was already done (a read, by the rows it opened), refusing nothing. */
+  async charge(key: string, points: number): Promise<void> {
+    if (points > 0) await this.limiter.penalty(key, points);
+  }
+
   /** Spends a point for a failure and passes the failure on. */
   async failed<T>(key: string, e: T): Promise<never> {
     await this.limiter.consume(key).catch(() => undefined);
@@ -50,7 +67,10 @@ export class Limit {
 export interface Limits {
   /** Frames that write (send, recall, forward, consultation changes, read marks, typing) per account. */
   frames: Limit;
+  /** Messages opened by history and sync, per account. */
+  reads: Limit;
   failedSignIns: Limit;
+  logins: Limit;
   admin: Limit;
   nimTokens: Limit;
   close(): Promise<void>;
@@ -66,10 +86,12 @@ export async function openLimits(opts: { framesPerSecond: number; redisUrl?: str
   };
   return {
     frames: new Limit(make('frames', opts.framesPerSecond, 1), () => `发送太频繁（每秒最多 ${opts.framesPerSecond} 条），请稍后再试`),
+    reads: new Limit(make('reads', opts.framesPerSecond * READ_ROWS_PER_FRAME, 1), () => '读取消息太频繁，请稍后再试'),
     failedSignIns: new Limit(
       make('signin-fail', FAILED_SIGNINS.points, FAILED_SIGNINS.durationSec),
       (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`,
     ),
+    logins: new Limit(make('logins', LOGINS.points, LOGINS.durationSec), (s) => `登录太频繁，请 ${s} 秒后再试`),
     admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
     nimTokens: new Limit(make('nim-token', NIM_TOKENS.points, NIM_TOKENS.durationSec), (s) => `请求太频繁，请 ${s} 秒后再试`),
     async close() {

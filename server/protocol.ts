@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { OutgoingMessage } from '../types/message';
 import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
-import { prescriptionDraftSchema, rxIdSchema } from './prescriptions/schema';
-import { PRESCRIPTION_STATES, REVIEW_DECISIONS, RX_LIMITS } from '../types/prescription';
+import { prescriptionDraftSchema, reviewReasonSchema, rxIdSchema } from './prescriptions/schema';
+import { PRESCRIPTION_STATES, REVIEW_DECISIONS } from '../types/prescription';
 import { IDENTITY_LIMITS } from '../types/encounter';
 import { DOCTORS_LIMITS } from '../types/transfer';
 import { intakeSchema, quickReplyOps, ratingSchema } from './encounter/schemas';
@@ -145,7 +145,7 @@ const frameSchema = z.discriminatedUnion('type', [
       type: z.literal('review'),
       prescriptionId: rxIdSchema,
       decision: z.enum(REVIEW_DECISIONS),
-      reason: z.string().trim().min(1).max(RX_LIMITS.text).optional(),
+      reason: reviewReasonSchema.optional(),
     })
     .strict()
     .refine((f) => f.decision === 'approve' || f.reason !== undefined, { path: ['reason'], message: 'a rejection needs a reason the doctor can act on' }),

@@ -45,6 +45,15 @@ export function safeName(raw: string, fallbackExt: string): string {
   return name || `file.${fallbackExt}`;
 }
 
+/**
+ * A photo's, voice clip's or video's name ends in its measured extension. Only documents are checked
+ * against their names (sniff), and a clip that also holds a page, named x.html, would be saved as one.
+ */
+function namedAs(name: string, ext: string): string {
+  const given = extOfName(name);
+  return given === ext ? name : `${given ? name.slice(0, -given.length - 1) : name}.${ext}`;
+}
+
 /** Stored attach of a media message: what was measured, without URLs (those are signed per view). */
 export type StoredMediaAttach = Omit<FileAttach, 'url'> & { w?: number; h?: number; dur?: number };
 
@@ -156,7 +165,7 @@ export class FileService {
         id,
         owner,
         kind,
-        name: safeName(rawName, format.ext),
+        name: kind === 'file' ? safeName(rawName, format.ext) : namedAs(safeName(rawName, format.ext), format.ext),
         ext: format.ext,
         mime: format.mime,
         size,

@@ -11,6 +11,9 @@ const text = (max: number = RX_LIMITS.text) => z.string().transform(displayText)
 
 export const rxIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a prescription id');
 
+/** A pharmacist's rejection reason: the doctor and the patient read it beside the doses it is about. */
+export const reviewReasonSchema = text();
+
 const drug = z
   .object({
     name: text(100),
