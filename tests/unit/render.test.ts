@@ -1,7 +1,7 @@
 import type { Message } from '../../types/message';
 import { recalledView, RECALL_WINDOW_MS } from '../../types/message';
 import { presenceText } from '../../src/render/time';
-import { buildTimeline, itemDomId, messageActions, previewOf, QUOTE_RECALLED_TEXT } from '../../src/render/timeline';
+import { buildTimeline, itemDomId, keptKeyFrom, messageActions, previewOf, QUOTE_RECALLED_TEXT } from '../../src/render/timeline';
 
 const ME = 'patient-li';
 const base: Message = {
@@ -20,6 +20,17 @@ const base: Message = {
 const at = (over: Partial<Message>): Message => ({ ...base, ...over });
 
 describe('timeline', () => {
+  test('the item a page loaded above keeps in place is a message, not the time header older messages can remove', () => {
+    const held = [at({ idClient: 'm3', seq: 3, time: base.time + 60_000 }), at({ idClient: 'm4', seq: 4, time: base.time + 120_000 })];
+    const before = buildTimeline(held, ME, base.time);
+    expect(before[0]).toMatchObject({ kind: 'time', key: 't-m3' });
+    expect(keptKeyFrom(before, 0)).toBe('m3');
+    // The page before brings a message a minute earlier: the header above m3 is gone, m3 is not.
+    const after = buildTimeline([at({ idClient: 'm2', seq: 2 }), ...held], ME, base.time).map((i) => i.key);
+    expect(after).not.toContain('t-m3');
+    expect(after).toContain(keptKeyFrom(before, 0));
+  });
+
   test('a recalled own text becomes a tip with re-edit; a recall notice is not shown at all', () => {
     const recalled = recalledView(at({ body: '写错了' }), ME);
     const notice = at({
