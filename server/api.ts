@@ -13,7 +13,7 @@ import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import type { Audit } from './audit';
 import type { Auth, LinkClaims } from './auth';
-import { accountFromBearer, sessionFromBearer } from './bearer';
+import { accountFromBearer, failedSignIn, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import { displayText } from './text';
@@ -61,11 +61,9 @@ export interface Caller {
 export const linkLoginSchema = z.object({ link: z.string().min(1).max(4096) });
 export const revokeSessionsSchema = z.object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
 
-/** A link's claims. A forged link counts as a failed sign-in; an expired or used one is a person's ordinary mistake. */
-export function verifyLinkOf(auth: Auth, link: string, { address, limits }: Caller): Promise<LinkClaims> {
-  return auth.verifyLink(link).catch((e: unknown) =>
-    e instanceof ClientError && e.code === 'authFailed' ? limits.failedSignIns.failed(address, e) : Promise.reject(e),
-  );
+/** A link's claims. A forged link is a failed sign-in (failedSignIn); an expired or used one is a person's ordinary mistake. */
+export function verifyLinkOf(auth: Auth, link: string, caller: Caller): Promise<LinkClaims> {
+  return auth.verifyLink(link).catch((e: unknown) => (e instanceof ClientError && e.code === 'authFailed' ? failedSignIn(caller, e) : Promise.reject(e)));
 }
 
 /** The SMS link lands the person here (via the entry page) once; reopening it is refused. */
@@ -75,8 +73,6 @@ export async function handleLinkLogin(
   deps: { auth: Auth; storage: Storage; audit: Audit; caller: Caller },
 ): Promise<void> {
   try {
-    const { address, limits } = deps.caller;
-    await limits.failedSignIns.ensure(address);
     const body = linkLoginSchema.safeParse(await readJson(req));
     if (!body.success) throw new ClientError('badFrame', describe(body.error));
     const claims = await verifyLinkOf(deps.auth, body.data.link, deps.caller);

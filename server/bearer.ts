@@ -12,14 +12,24 @@ export interface SignInSource {
 }
 
 /**
- * A session token's claims, refused while its address has failed too often. An expired token is an
- * ordinary reconnect; a forged, foreign or revoked one is a guess and counts, on every path that
- * takes a token (the socket's auth and each HTTP request with a bearer).
+ * A credential we verify ourselves (a session token, an SMS link) that failed: it counts against its
+ * address, and once the address has failed too often it is refused as such (rateLimited). One that
+ * verifies passes even then: a signed token cannot be guessed, and refusing good ones would let anyone
+ * behind a shared address (a hospital's Wi-Fi, a carrier's NAT) lock out everyone else with ten forged
+ * tokens. What we cannot check ourselves (a mini program's login code, the admin key) waits instead.
+ */
+export async function failedSignIn(from: SignInSource, e: ClientError): Promise<never> {
+  await from.limits.failedSignIns.ensure(from.address);
+  return from.limits.failedSignIns.failed(from.address, e);
+}
+
+/**
+ * A session token's claims. An expired token is an ordinary reconnect; a forged, foreign or revoked one
+ * is a failed sign-in (failedSignIn), on every path that takes a token (the socket's auth and each HTTP
+ * request with a bearer).
  */
 export async function verifySession(auth: Auth, token: string, from: SignInSource): Promise<SessionClaims> {
-  const signIns = from.limits.failedSignIns;
-  await signIns.ensure(from.address);
-  return auth.verify(token).catch((e: unknown) => (e instanceof ClientError && e.code === 'authFailed' ? signIns.failed(from.address, e) : Promise.reject(e)));
+  return auth.verify(token).catch((e: unknown) => (e instanceof ClientError && e.code === 'authFailed' ? failedSignIn(from, e) : Promise.reject(e)));
 }
 
 /** The account and sign-in behind `Authorization: Bearer <session token>` of an HTTP request. */
