@@ -34,6 +34,8 @@ const AUTH_TIMEOUT_MS = 10_000;
  * Connections from one client address that have not signed in yet. Clients sign in as soon as the
  * socket opens, so even a hospital's Wi-Fi behind one address has few at a time; a script holding
  * sockets open without signing in took file descriptors until the process had none left for anyone.
+ * Beyond it the address's oldest waiting socket is closed, not the newcomer refused: a script's idle
+ * sockets make room for the people behind the same address instead of shutting them out.
  */
 export const MAX_PENDING_PER_ADDRESS = 100;
 /** No authentication in time, or a token that ran out on a live connection: the client signs in again. */
@@ -130,8 +132,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly byAccount = new Map<string, Set<Connection>>();
-  /** Connections not signed in yet, per client address. */
-  private readonly pending = new Map<string, number>();
+  /** Connections not signed in yet, per client address, oldest first. */
+  private readonly pending = new Map<string, Set<Connection>>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly slices: Array<Set<Connection>> = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
   private ticks = 0;
@@ -178,18 +180,23 @@ export class Gateway {
       return;
     }
     const address = clientAddress(req, this.opts.trustProxy);
-    if ((this.pending.get(address) ?? 0) >= MAX_PENDING_PER_ADDRESS) {
-      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n');
-      return;
-    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address));
   }
 
-  /** Counts a connection of `address` that is not signed in yet (+1), or no longer (-1). */
-  private pendingFrom(address: string, change: 1 | -1): void {
-    const n = (this.pending.get(address) ?? 0) + change;
-    if (n > 0) this.pending.set(address, n);
-    else this.pending.delete(address);
+  /** A new connection waits to sign in; past the address's limit its oldest waiting one goes. */
+  private waiting(c: Connection): void {
+    let set = this.pending.get(c.address);
+    if (!set) this.pending.set(c.address, (set = new Set()));
+    set.add(c);
+    if (set.size <= MAX_PENDING_PER_ADDRESS) return;
+    const [oldest] = set;
+    this.notWaiting(oldest);
+    oldest.ws.close(CLOSE_SIGN_IN_AGAIN, 'too many connections waiting to sign in');
+  }
+
+  private notWaiting(c: Connection): void {
+    const set = this.pending.get(c.address);
+    if (set?.delete(c) && set.size === 0) this.pending.delete(c.address);
   }
 
   /** Revoked sessions lose their connections here and, through the bus, on the other processes. */
@@ -217,7 +224,7 @@ export class Gateway {
     };
     this.connections.add(c);
     c.slice.add(c);
-    this.pendingFrom(address, 1);
+    this.waiting(c);
     const authTimer = setTimeout(() => {
       if (!c.me) ws.close(CLOSE_SIGN_IN_AGAIN, 'authentication timeout');
     }, AUTH_TIMEOUT_MS);
@@ -232,7 +239,7 @@ export class Gateway {
       clearTimeout(authTimer);
       this.connections.delete(c);
       c.slice.delete(c);
-      if (!c.me) return this.pendingFrom(c.address, -1);
+      if (!c.me) return this.notWaiting(c);
       const set = this.byAccount.get(c.me.account);
       if (set?.delete(c) && set.size === 0 && c.me.role === 'doctor') this.presenceChanged(c.me.account);
     });
@@ -354,7 +361,9 @@ export class Gateway {
       // Every sign-in is audited: again on a live connection it counts as a write, on a new one as a login.
       const again = c.me !== undefined;
       await (again ? this.opts.limits.frames : this.opts.limits.logins).spend(me.account);
-      if (!again) this.pendingFrom(c.address, -1);
+      // Closed while its token was checked (by the client, the auth timeout, or to make room): nothing to register.
+      if (c.ws.readyState !== WebSocket.OPEN) throw new ClientError('authFailed', 'the connection closed while signing in');
+      if (!again) this.notWaiting(c);
       c.me = me;
       c.session = claims;
       c.tokenExpiresAt = claims.expiresAt;
