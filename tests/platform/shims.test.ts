@@ -6,10 +6,12 @@
 import type Taro from '@tarojs/taro';
 import { createAudioPlayer } from '../../src/platform/audio';
 import { captureGuard } from '../../src/platform/capture';
+import { clipboardCopier, CopyFailedError } from '../../src/platform/clipboard';
 import { CancelledError, UnsupportedError } from '../../src/platform/env';
 import type { LocalFile } from '../../src/platform/files';
 import { browserOpener, miniProgramOpener } from '../../src/platform/open';
 import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
+import { PrivacyRefusedError } from '../../src/platform/privacy';
 import type { RecorderBackend } from '../../src/platform/recorder';
 import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
 import { resolveUrl } from '../../src/platform/server';
@@ -329,6 +331,25 @@ describe('pickers', () => {
     await expect(alipay.file()).rejects.toBeInstanceOf(UnsupportedError);
     await expect(alipay.location()).rejects.toBeInstanceOf(CancelledError);
     expect(miniProgramPickers(base, 'tt').canPickFile).toBe(false);
+  });
+
+  test('weapp: a document or a copy refused by the privacy guide says so (选中的文件 and 剪切板 are privacy APIs)', async () => {
+    const refused = (api: string) => () => Promise.reject({ errMsg: `${api}:fail privacy permission is not authorized`, errno: 104 });
+    const p = miniProgramPickers({ ...base, chooseMessageFile: refused('chooseMessageFile') as typeof Taro.chooseMessageFile }, 'weapp');
+    await expect(p.file()).rejects.toBeInstanceOf(PrivacyRefusedError);
+    await expect(p.file()).rejects.toThrow('无法选择文件');
+
+    await expect(clipboardCopier({ setClipboardData: refused('setClipboardData') as typeof Taro.setClipboardData })('血压 130/85')).rejects.toThrow(
+      new PrivacyRefusedError('复制消息'),
+    );
+    const copied: string[] = [];
+    const clipboard = { setClipboardData: (async (o: { data: string }) => (copied.push(o.data), { errMsg: 'setClipboardData:ok' })) as typeof Taro.setClipboardData };
+    await clipboardCopier(clipboard)('血压 130/85');
+    expect(copied).toEqual(['血压 130/85']);
+    // Any other failure is a plain, readable one (not the platform's errMsg).
+    await expect(clipboardCopier({ setClipboardData: (() => Promise.reject({ errMsg: 'setClipboardData:fail' })) as typeof Taro.setClipboardData })('x')).rejects.toBeInstanceOf(
+      CopyFailedError,
+    );
   });
 
   test('h5: documents through a file input (chosen and dismissed); location from the browser', async () => {

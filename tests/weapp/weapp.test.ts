@@ -218,6 +218,42 @@ test('privacy: a photo waits for our privacy guide; 拒绝 explains, 同意 lets
   page.detach();
 });
 
+test('privacy: copying a message waits for the guide like a photo; 拒绝 explains it, 同意 copies the text', async () => {
+  afterPrivacy = () => (fake.privacy.agreed = true);
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  await doctor.request('send', { msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body: '复查时带上化验单', idClient: 'weapp-copy-1' } });
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  fake.privacy.agreed = false;
+  fake.clipboard = undefined;
+  fake.actionSheet = (items) => items.indexOf('复制');
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  await until(() => (page.dom?.textContent ?? '').includes('复查时带上化验单'), 'the message');
+  const copy = async () => {
+    const bubble = page.querySelectorAll('.msg-bubble').find((b) => (b.dom?.textContent ?? '').includes('复查时带上化验单'));
+    bubble?.dispatchEvent('longpress');
+    await until(() => fake.navigations.includes('/pages/privacy/index'), 'the privacy guide');
+    fake.navigations.splice(0);
+    const guide = sim.open('pages/privacy/index');
+    await until(() => (guide.dom?.textContent ?? '').includes('复制消息'), 'the popup, saying what it is for');
+    return guide;
+  };
+
+  const first = await copy();
+  first.querySelector('.privacy-refuse')?.dispatchEvent('tap');
+  await until(() => fake.toasts.some((t) => t.includes('无法复制消息')), 'the explanation');
+  expect(fake.clipboard).toBeUndefined();
+  first.detach();
+
+  const second = await copy();
+  second.querySelector('.privacy-agree')?.dispatchEvent('agreeprivacyauthorization');
+  await until(() => fake.clipboard !== undefined, 'the copy');
+  expect(fake.clipboard).toBe('复查时带上化验单');
+  second.detach();
+  fake.actionSheet = () => undefined;
+  doctor.close();
+  page.detach();
+});
+
 /** Taps the voice button (again, while the composer is still disabled) until `done`. */
 async function openVoice(page: ReturnType<WeappSimulator['open']>, done: () => boolean, what: string): Promise<void> {
   let lastTap = 0;

@@ -49,6 +49,10 @@ export interface WxFake {
    * tests), as WeChat shows the prompt only from a tap; what each prompt was for; the person's answer.
    */
   subscribe: { gesture: boolean; asked: string[][]; refused: string[][]; answer: (tmplId: string) => 'accept' | 'reject' };
+  /** The item the person taps in wx.showActionSheet (its index), or undefined to dismiss the sheet. */
+  actionSheet: (items: string[]) => number | undefined;
+  /** What wx.setClipboardData (a privacy API: 剪切板) put on the clipboard. */
+  clipboard?: string;
 }
 
 /** As WeChat documents it: resolve({ event, buttonId }) and eventInfo { referrer } (the typings omit the latter). */
@@ -292,6 +296,23 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
         },
         (e) => o.fail?.(e),
       )) as Wx['chooseMedia'],
+    showActionSheet: ((o: WechatMiniprogram.ShowActionSheetOption) => {
+      const tapIndex = fake.actionSheet(o.itemList);
+      setTimeout(() =>
+        tapIndex === undefined
+          ? o.fail?.({ errMsg: 'showActionSheet:fail cancel' })
+          : o.success?.({ tapIndex, errMsg: 'showActionSheet:ok' } as WechatMiniprogram.ShowActionSheetSuccessCallbackResult),
+      );
+    }) as Wx['showActionSheet'],
+    setClipboardData: ((o: WechatMiniprogram.SetClipboardDataOption) =>
+      privacyGate(
+        'setClipboardData',
+        () => {
+          fake.clipboard = o.data;
+          setTimeout(() => o.success?.(ok()), 0);
+        },
+        (e) => o.fail?.(e),
+      )) as Wx['setClipboardData'],
     navigateBack: ((o: WechatMiniprogram.NavigateBackOption) => {
       navigations.push('back');
       o?.success?.(ok());
@@ -362,6 +383,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   }) as Wx['requestSubscribeMessage'];
   const fake: WxFake = {
     subscribe,
+    actionSheet: () => undefined,
     wx,
     storage,
     navigations,
