@@ -461,6 +461,7 @@ test('the build output holds the pages the app config lists, and what WeChat req
   expect(app).toMatchObject({ darkmode: true, themeLocation: 'theme.json', window: { navigationBarBackgroundColor: '@navBgColor' } });
   expect(JSON.parse(readFileSync(join(DIST, 'theme.json'), 'utf8'))).toMatchObject({ dark: { navBgColor: expect.any(String) } });
   expect(app.requiredPrivateInfos).toEqual(['chooseLocation']);
+  expect(app.__usePrivacyCheck__).toBe(true);
   expect(app.sitemapLocation).toBe('sitemap.json');
   expect(JSON.parse(readFileSync(join(DIST, 'sitemap.json'), 'utf8'))).toMatchObject({ rules: [{ action: 'disallow', page: '*' }] });
   expect(app.preloadRule).toEqual({ 'pages/entry/index': { network: 'all', packages: ['consult'] } });
