@@ -110,6 +110,36 @@ test('the first launch from the SMS link binds this WeChat account and opens the
   page.detach();
 });
 
+test('a sign-in that failed (wx.login, then our server out of reach) offers 重试, which signs in with a fresh code', async () => {
+  openid = 'o-patient-retry';
+  // A first launch: no session on this phone to fall back on.
+  fake.storage.delete(TOKEN_KEY);
+  const link = await patientLink();
+  fake.loginError = 'login:fail timeout';
+  const page = sim.open('pages/entry/index', { link: encodeURIComponent(link), session: encodeURIComponent(SESSION) });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => page.querySelector('.entry-retry') !== undefined, 'the retry button').catch((e: Error) => {
+    throw new Error(`${e.message}: ${text()} nav ${JSON.stringify(fake.navigations)}`);
+  });
+  expect(text()).toContain('无法获取登录凭证');
+  expect(fake.navigations).toEqual([]);
+
+  // The code comes now, but the request cannot reach our server: the same way out.
+  fake.loginError = undefined;
+  const before = codesExchanged().length;
+  fake.requestError = 'request:fail timeout';
+  page.querySelector('.entry-retry')?.dispatchEvent('tap');
+  await until(() => text().includes('网络连接失败') && page.querySelector('.entry-retry') !== undefined, 'the network problem');
+  expect(codesExchanged().length).toBe(before);
+
+  fake.requestError = undefined;
+  page.querySelector('.entry-retry')?.dispatchEvent('tap');
+  await until(() => fake.navigations.length > 0, 'the chat');
+  expect(fake.navigations.splice(0)).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  expect(codesExchanged().length).toBe(before + 1);
+  page.detach();
+});
+
 test('a later launch signs in silently with a fresh code (no link, no SMS)', async () => {
   const before = codesExchanged();
   const oldToken = fake.storage.get(TOKEN_KEY);

@@ -32,6 +32,10 @@ export interface WxFake {
   refused: string[];
   /** The WeChat user of this device: wx.login gives a fresh code of theirs (see `login`). */
   login: () => string;
+  /** While set, wx.login fails with this errMsg (no network, WeChat's own timeout) instead. */
+  loginError?: string;
+  /** While set, every wx.request fails with this errMsg (no network, a timeout) and reaches no server. */
+  requestError?: string;
   /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made. */
   privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[] };
   /** Permission state per scope (undefined: never asked); what the person answers a first prompt. */
@@ -180,6 +184,11 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
 
   /** wx.request: JSON to our server, as WeChat sends an object `data` with a JSON content type. */
   const wxRequest = ((option: WechatMiniprogram.RequestOption) => {
+    const failure = fake.requestError;
+    if (failure) {
+      setTimeout(() => option.fail?.({ errMsg: failure, errno: 5 }), 0);
+      return { abort: () => undefined } as WechatMiniprogram.RequestTask;
+    }
     const routed = route(option.url, 'https:');
     if (!routed) {
       setTimeout(() => option.fail?.({ ...notInDomainList('request'), errno: 600002 }), 0);
@@ -250,6 +259,8 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   const wx: Partial<Wx> = {
     request: wxRequest,
     login: ((o: WechatMiniprogram.LoginOption) => {
+      const failure = fake.loginError;
+      if (failure) return void setTimeout(() => o.fail?.({ errMsg: failure, errno: 5 }), 0);
       const code = fake.login();
       setTimeout(() => o.success?.({ code, errMsg: 'login:ok' }), 0);
     }) as Wx['login'],
