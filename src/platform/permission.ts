@@ -5,7 +5,8 @@
  * can switch it back on.
  */
 import Taro from '@tarojs/taro';
-import { isCancel } from './env';
+import type { Platform } from './env';
+import { isCancel, PLATFORM } from './env';
 import { isPrivacyRefusal } from './privacy';
 
 export type PermissionKind = 'record' | 'camera' | 'album' | 'location';
@@ -37,7 +38,17 @@ export const isPermissionRefusal = (e: unknown): boolean => {
   return !isPrivacyRefusal(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
 };
 
-export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'>;
+export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'> & {
+  /** The key openSetting's authSetting reports `kind` under, where it is not WeChat's scope name. */
+  authKey?: (kind: PermissionKind) => string;
+};
+
+/** Alipay's own names in authSetting (my.getSetting / my.openSetting), which Taro passes on unchanged. */
+const ALIPAY_AUTH_KEY: Record<PermissionKind, string> = { record: 'audioRecord', camera: 'camera', album: 'album', location: 'location' };
+
+/** The settings page of `platform`: WeChat and Douyin report scopes ('scope.camera'), Alipay its own keys. */
+export const settingsOf = (platform: Platform, api: Pick<typeof Taro, 'showModal' | 'openSetting'>): SettingsApi =>
+  platform === 'alipay' ? { ...api, authKey: (kind) => ALIPAY_AUTH_KEY[kind] } : api;
 
 /**
  * Runs `action`; when the platform refuses it for want of a permission, explains why we need it and
@@ -58,12 +69,12 @@ export async function withPermission<T>(kind: PermissionKind, action: () => Prom
     });
     if (!confirm) throw new PermissionDeniedError(kind);
     const { authSetting } = await api.openSetting({});
-    if (!(authSetting as Record<string, boolean | undefined>)[SCOPE[kind]]) throw new PermissionDeniedError(kind);
+    if (!(authSetting as Record<string, boolean | undefined>)[api.authKey?.(kind) ?? SCOPE[kind]]) throw new PermissionDeniedError(kind);
     return action();
   }
 }
 
-export const taroSettings: SettingsApi = {
+export const taroSettings: SettingsApi = settingsOf(PLATFORM, {
   showModal: (o) => Taro.showModal(o),
   openSetting: (o) => Taro.openSetting(o),
-};
+});

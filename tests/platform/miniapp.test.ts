@@ -5,7 +5,7 @@
  */
 import type Taro from '@tarojs/taro';
 import { miniProgramLoginCode } from '../../src/platform/login';
-import { PermissionDeniedError, withPermission } from '../../src/platform/permission';
+import { PermissionDeniedError, settingsOf, withPermission } from '../../src/platform/permission';
 import { PrivacyGate } from '../../src/platform/privacy';
 import type { AlipaySocketApi, AlipaySocketTask, SocketHandlers } from '../../src/platform/socket';
 import { openAlipaySocket, openMiniProgramSocket } from '../../src/platform/socket';
@@ -208,6 +208,20 @@ describe('refused permissions', () => {
     await expect(withPermission('camera', () => Promise.reject({ errMsg: 'chooseMedia:fail privacy permission is not authorized' }), api)).rejects.toMatchObject({
       errMsg: expect.stringContaining('privacy'),
     });
+  });
+
+  test('Alipay reports permissions under its own keys: switched on there, the action runs again', async () => {
+    const alipayRefusal = () => Promise.reject({ errMsg: 'chooseImage:fail auth deny' });
+    const confirm = (async () => ({ confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal;
+    // my.openSetting's authSetting as Alipay documents it (my.getSetting: camera, album, location, audioRecord).
+    const openSetting = (async () => ({ authSetting: { camera: true, album: true, location: true, audioRecord: true }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting;
+    const alipay = settingsOf('alipay', { showModal: confirm, openSetting });
+    for (const kind of ['camera', 'album', 'location', 'record'] as const) {
+      let calls = 0;
+      await expect(withPermission(kind, () => (++calls === 1 ? alipayRefusal() : Promise.resolve(kind)), alipay)).resolves.toBe(kind);
+    }
+    // WeChat's scope names stay WeChat's: Alipay's keys mean nothing there.
+    await expect(withPermission('camera', alipayRefusal, settingsOf('weapp', { showModal: confirm, openSetting }))).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 });
 
