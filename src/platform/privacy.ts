@@ -9,6 +9,7 @@
  * request that arrives while no popup is mounted opens that page, which answers and goes back.
  */
 import Taro from '@tarojs/taro';
+import type { Platform } from './env';
 import { PLATFORM } from './env';
 
 export const AGREE_BUTTON_ID = 'privacy-agree';
@@ -71,6 +72,11 @@ export class PrivacyGate {
     this.answer({ event: 'disagree' });
   }
 
+  /** Whether this platform shows the mini program's privacy guide (settings offers it only then). */
+  get hasContract(): boolean {
+    return Boolean(this.api.openPrivacyContract);
+  }
+
   openContract(): void {
     void this.api.openPrivacyContract?.({});
   }
@@ -96,14 +102,19 @@ export class PrivacyRefusedError extends Error {
   }
 }
 
-const privacyApi: PrivacyApi =
-  PLATFORM === 'weapp' || PLATFORM === 'tt'
-    ? {
-        onNeedPrivacyAuthorization: (Taro as unknown as PrivacyApi).onNeedPrivacyAuthorization
-          ? (l) => (Taro as unknown as Required<PrivacyApi>).onNeedPrivacyAuthorization(l)
-          : undefined,
-        openPrivacyContract: (o) => (Taro as unknown as Required<PrivacyApi>).openPrivacyContract?.(o),
-      }
-    : {};
+/**
+ * What each platform offers: WeChat and Douyin ask through our popup; Alipay documents the same listener
+ * but no exposure report, so its own popup asks there (app.json's __usePrivacyCheck__), and only the
+ * guide itself (my.openPrivacyContract) is ours to open. H5 has neither.
+ */
+export function privacyApiOf(platform: Platform, taro: PrivacyApi): PrivacyApi {
+  if (platform === 'h5') return {};
+  const openPrivacyContract = taro.openPrivacyContract ? (o?: object) => taro.openPrivacyContract?.(o) : undefined;
+  if (platform === 'alipay') return { openPrivacyContract };
+  return {
+    onNeedPrivacyAuthorization: taro.onNeedPrivacyAuthorization ? (l) => taro.onNeedPrivacyAuthorization?.(l) : undefined,
+    openPrivacyContract,
+  };
+}
 
-export const privacy = new PrivacyGate(privacyApi, () => void Taro.navigateTo({ url: PRIVACY_PAGE }));
+export const privacy = new PrivacyGate(privacyApiOf(PLATFORM, Taro as unknown as PrivacyApi), () => void Taro.navigateTo({ url: PRIVACY_PAGE }));

@@ -6,7 +6,7 @@
 import type Taro from '@tarojs/taro';
 import { miniProgramLoginCode } from '../../src/platform/login';
 import { PermissionDeniedError, settingsOf, withPermission } from '../../src/platform/permission';
-import { PrivacyGate } from '../../src/platform/privacy';
+import { PrivacyGate, privacyApiOf } from '../../src/platform/privacy';
 import type { AlipaySocketApi, AlipaySocketTask, SocketHandlers } from '../../src/platform/socket';
 import { openAlipaySocket, openMiniProgramSocket } from '../../src/platform/socket';
 import { checkServerUrl } from '../../config/targets';
@@ -188,6 +188,24 @@ describe('privacy gate', () => {
     expect(answers.at(-1)).toBe('agree');
     expect(seen.at(-1)).toBeUndefined();
     off();
+  });
+
+  test('per platform: WeChat and Douyin ask through our popup, Alipay through its own; the guide opens wherever the platform has one', () => {
+    const opened: string[] = [];
+    const taro = (name: string) => ({
+      onNeedPrivacyAuthorization: () => opened.push(`${name}:listen`),
+      openPrivacyContract: () => opened.push(`${name}:contract`),
+    });
+    for (const platform of ['weapp', 'tt', 'alipay'] as const) {
+      const gate = new PrivacyGate(privacyApiOf(platform, taro(platform)), () => undefined);
+      gate.start();
+      expect(gate.hasContract).toBe(true);
+      gate.openContract();
+    }
+    expect(opened).toEqual(['weapp:listen', 'weapp:contract', 'tt:listen', 'tt:contract', 'alipay:contract']);
+    expect(new PrivacyGate(privacyApiOf('h5', taro('h5')), () => undefined).hasContract).toBe(false);
+    // An older base library without the API: nothing to open, so settings shows no dead entry.
+    expect(new PrivacyGate(privacyApiOf('alipay', {}), () => undefined).hasContract).toBe(false);
   });
 });
 

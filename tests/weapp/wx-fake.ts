@@ -36,8 +36,8 @@ export interface WxFake {
   loginError?: string;
   /** While set, every wx.request fails with this errMsg (no network, a timeout) and reaches no server. */
   requestError?: string;
-  /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made. */
-  privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[] };
+  /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made; how often the guide was opened. */
+  privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[]; contractOpened: number };
   /** Permission state per scope (undefined: never asked); what the person answers a first prompt. */
   auth: Record<string, boolean | undefined>;
   answerPrompt: (scope: string) => boolean;
@@ -220,7 +220,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   }) as Wx['request'];
 
   // Privacy: a privacy API called before the guide was agreed to waits for the listener's answer.
-  const privacy: WxFake['privacy'] = { agreed: false, answers: [] };
+  const privacy: WxFake['privacy'] = { agreed: false, answers: [], contractOpened: 0 };
   const privacyGate = (api: string, proceed: () => void, fail: (res: { errMsg: string }) => void) => {
     if (privacy.agreed || !privacy.listener) return proceed();
     let settled = false;
@@ -265,7 +265,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
       setTimeout(() => o.success?.({ code, errMsg: 'login:ok' }), 0);
     }) as Wx['login'],
     onNeedPrivacyAuthorization: ((listener: PrivacyListener) => void (privacy.listener = listener)) as unknown as Wx['onNeedPrivacyAuthorization'],
-    openPrivacyContract: ((o: { success?: (r: unknown) => void }) => o?.success?.(ok())) as Wx['openPrivacyContract'],
+    openPrivacyContract: ((o: { success?: (r: unknown) => void }) => (privacy.contractOpened++, o?.success?.(ok()))) as Wx['openPrivacyContract'],
     authorize: ((o: WechatMiniprogram.AuthorizeOption) =>
       privacyGate(
         'authorize',
