@@ -1,10 +1,24 @@
 /**
  * Opening what a message points to: a document (downloaded and opened by the system viewer on mini
  * programs, a new tab on H5) and a place (the platform's map on mini programs, a map page on H5).
+ *
+ * The map can be refused: Douyin's openLocation needs scope.userLocation and, for apps registered since
+ * 2024-04-23, the 打开地理位置 capability granted in its console. A refused permission is explained with
+ * 去设置; any other failure says so, and the bubble still shows the place's name and coordinates.
  */
 import Taro from '@tarojs/taro';
 import type { GeoAttach } from '../../types/media';
 import { PLATFORM } from './env';
+import type { SettingsApi } from './permission';
+import { taroSettings, withPermission } from './permission';
+import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
+
+export class MapUnavailableError extends Error {
+  constructor() {
+    super('无法打开地图，请按消息中的地点名称和坐标查找');
+    this.name = 'MapUnavailableError';
+  }
+}
 
 export interface Opener {
   document(url: string, ext: string): Promise<void>;
@@ -14,7 +28,10 @@ export interface Opener {
 /** Formats the mini programs' document viewers open. */
 const VIEWABLE = new Set(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx']);
 
-export function miniProgramOpener(api: Pick<typeof Taro, 'downloadFile' | 'openDocument' | 'openLocation' | 'previewImage'>): Opener {
+export function miniProgramOpener(
+  api: Pick<typeof Taro, 'downloadFile' | 'openDocument' | 'openLocation' | 'previewImage'>,
+  settings?: SettingsApi,
+): Opener {
   return {
     async document(url, ext) {
       if (!VIEWABLE.has(ext)) {
@@ -28,7 +45,11 @@ export function miniProgramOpener(api: Pick<typeof Taro, 'downloadFile' | 'openD
       await api.openDocument({ filePath: tempFilePath, fileType: ext as keyof Taro.openDocument.FileType, showMenu: true });
     },
     async location(geo) {
-      await api.openLocation({ latitude: geo.lat, longitude: geo.lng, name: geo.title, scale: 16 });
+      const open = () => api.openLocation({ latitude: geo.lat, longitude: geo.lng, name: geo.title, scale: 16 });
+      await (settings ? withPermission('location', open, settings) : open()).catch((e: unknown) => {
+        if (e instanceof Error) throw e; // PermissionDeniedError: already in words
+        throw isPrivacyRefusal(e) ? new PrivacyRefusedError('查看位置') : new MapUnavailableError();
+      });
     },
   };
 }
@@ -45,4 +66,4 @@ export function browserOpener(open: (url: string) => unknown): Opener {
 }
 
 export const opener: Opener =
-  PLATFORM === 'h5' ? browserOpener((url) => window.open(url, '_blank', 'noopener')) : miniProgramOpener(Taro);
+  PLATFORM === 'h5' ? browserOpener((url) => window.open(url, '_blank', 'noopener')) : miniProgramOpener(Taro, taroSettings);

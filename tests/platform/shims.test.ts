@@ -9,7 +9,8 @@ import { captureGuard } from '../../src/platform/capture';
 import { clipboardCopier, CopyFailedError } from '../../src/platform/clipboard';
 import { CancelledError, UnsupportedError } from '../../src/platform/env';
 import type { LocalFile } from '../../src/platform/files';
-import { browserOpener, miniProgramOpener } from '../../src/platform/open';
+import { browserOpener, MapUnavailableError, miniProgramOpener } from '../../src/platform/open';
+import { PermissionDeniedError } from '../../src/platform/permission';
 import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
 import { PrivacyRefusedError } from '../../src/platform/privacy';
 import type { RecorderBackend } from '../../src/platform/recorder';
@@ -411,6 +412,22 @@ describe('opener', () => {
       'preview https://im.test/api/files/2?sig=b',
       'map 30,120 门诊楼',
     ]);
+  });
+
+  test('mini programs: a map that cannot open says so; a refused location permission is explained with 去设置', async () => {
+    const failing = (errMsg: string) => ({ ...fakeOpenApi().api, openLocation: (() => Promise.reject({ errMsg })) as typeof Taro.openLocation });
+    const geo = { lat: 30, lng: 120, title: '门诊楼' };
+    // Douyin without the 打开地理位置 capability, or any other failure of the map.
+    await expect(miniProgramOpener(failing('openLocation:fail no permission to call this api')).location(geo)).rejects.toBeInstanceOf(MapUnavailableError);
+    await expect(miniProgramOpener(failing('openLocation:fail privacy permission is not authorized')).location(geo)).rejects.toThrow(new PrivacyRefusedError('查看位置'));
+
+    const modals: string[] = [];
+    const settings = {
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), { confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal,
+      openSetting: (async () => ({ authSetting: { 'scope.userLocation': false }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
+    };
+    await expect(miniProgramOpener(failing('openLocation:fail auth deny'), settings).location(geo)).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(modals).toEqual(['需要位置权限']);
   });
 
   test('mini programs: an expired link says so', async () => {
