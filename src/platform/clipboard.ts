@@ -4,7 +4,7 @@
  * fails; the refusal is explained like the pickers' instead of being lost.
  */
 import Taro from '@tarojs/taro';
-import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
+import { privacyFailure } from './privacy';
 
 export type ClipboardApi = Pick<typeof Taro, 'setClipboardData'>;
 
@@ -15,14 +15,14 @@ export class CopyFailedError extends Error {
   }
 }
 
-/** Rejects with PrivacyRefusedError (the guide was refused) or CopyFailedError. */
+/** Rejects with the privacy failure in words (privacyFailure) or CopyFailedError. */
 export const clipboardCopier =
   (api: ClipboardApi) =>
   async (text: string): Promise<void> => {
     try {
       await api.setClipboardData({ data: text });
     } catch (e) {
-      throw isPrivacyRefusal(e) ? new PrivacyRefusedError('复制消息') : new CopyFailedError();
+      throw privacyFailure(e, '复制消息') ?? new CopyFailedError();
     }
   };
 

@@ -11,7 +11,7 @@ import type { GeoAttach } from '../../types/media';
 import { PLATFORM } from './env';
 import type { SettingsApi } from './permission';
 import { taroSettings, withPermission } from './permission';
-import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
+import { privacyFailure } from './privacy';
 
 export class MapUnavailableError extends Error {
   constructor() {
@@ -48,7 +48,7 @@ export function miniProgramOpener(
       const open = () => api.openLocation({ latitude: geo.lat, longitude: geo.lng, name: geo.title, scale: 16 });
       await (settings ? withPermission('location', open, settings) : open()).catch((e: unknown) => {
         if (e instanceof Error) throw e; // PermissionDeniedError: already in words
-        throw isPrivacyRefusal(e) ? new PrivacyRefusedError('查看位置') : new MapUnavailableError();
+        throw privacyFailure(e, '查看位置') ?? new MapUnavailableError();
       });
     },
   };

@@ -7,7 +7,7 @@
 import Taro from '@tarojs/taro';
 import type { Platform } from './env';
 import { isCancel, PLATFORM } from './env';
-import { isPrivacyRefusal } from './privacy';
+import { isPrivacyRefusal, isPrivacyUndeclared } from './privacy';
 
 export type PermissionKind = 'record' | 'camera' | 'album' | 'location';
 
@@ -32,10 +32,10 @@ export class PermissionDeniedError extends Error {
   }
 }
 
-/** A permission refusal, as opposed to a cancelled picker or a privacy-guide refusal. */
+/** A permission refusal, as opposed to a cancelled picker or a privacy failure (refused guide, undeclared use). */
 export const isPermissionRefusal = (e: unknown): boolean => {
   const msg = String((e as { errMsg?: string; errorMessage?: string })?.errMsg ?? (e as { errorMessage?: string })?.errorMessage ?? e);
-  return !isPrivacyRefusal(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
+  return !isPrivacyRefusal(e) && !isPrivacyUndeclared(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
 };
 
 export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'> & {

@@ -15,7 +15,7 @@ import type { LocalFile } from './files';
 import { baseName } from './files';
 import type { PermissionKind, SettingsApi } from './permission';
 import { taroSettings, withPermission } from './permission';
-import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
+import { privacyFailure } from './privacy';
 
 export interface Pickers {
   images(source: 'album' | 'camera'): Promise<LocalFile[]>;
@@ -39,11 +39,11 @@ const orCancel = (e: unknown): never => {
   throw isCancel(e) ? new CancelledError() : e;
 };
 
-/** A refused privacy guide in words; everything else passes through. */
+/** A privacy failure (refused guide, undeclared use) in words; everything else passes through. */
 const privacyRefused =
   (what: string) =>
   (e: unknown): never => {
-    throw isPrivacyRefusal(e) ? new PrivacyRefusedError(what) : e;
+    throw privacyFailure(e, what) ?? e;
   };
 
 /** A picker call with the refusals explained: the privacy guide, then the permission (with 去设置). */

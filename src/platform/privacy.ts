@@ -92,14 +92,37 @@ export class PrivacyGate {
   }
 }
 
+const errText = (e: unknown): string => String((e as { errMsg?: string })?.errMsg ?? e);
+
 /** The failure a privacy API reports after the person refused our privacy guide. */
-export const isPrivacyRefusal = (e: unknown): boolean => /privacy permission is not authorized|privacy.*(deny|not agree)/i.test(String((e as { errMsg?: string })?.errMsg ?? e));
+export const isPrivacyRefusal = (e: unknown): boolean => /privacy permission is not authorized|privacy.*(deny|not agree)/i.test(errText(e));
+
+/**
+ * The failure of a privacy API the mini program's guide does not declare (WeChat: "api scope is not
+ * declared in the privacy agreement", errno 112; "privacy api banned"). Only the hospital can fix it,
+ * in the platform's console: neither the settings page nor a retry helps the person.
+ */
+export const isPrivacyUndeclared = (e: unknown): boolean => /not declared in the privacy agreement|privacy api banned/i.test(errText(e));
 
 export class PrivacyRefusedError extends Error {
   constructor(what: string) {
     super(`您未同意《隐私保护指引》，无法${what}。需要时可在「设置 → 隐私保护指引」中查看并同意`);
     this.name = 'PrivacyRefusedError';
   }
+}
+
+export class PrivacyUndeclaredError extends Error {
+  constructor(what: string) {
+    super(`小程序的《隐私保护指引》尚未声明此项用途，暂时无法${what}，请告知医院`);
+    this.name = 'PrivacyUndeclaredError';
+  }
+}
+
+/** A privacy API's failure in words (refused guide, undeclared use), or undefined when it is neither. */
+export function privacyFailure(e: unknown, what: string): Error | undefined {
+  if (isPrivacyRefusal(e)) return new PrivacyRefusedError(what);
+  if (isPrivacyUndeclared(e)) return new PrivacyUndeclaredError(what);
+  return undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { LocalFile } from '../../src/platform/files';
 import { browserOpener, MapUnavailableError, miniProgramOpener } from '../../src/platform/open';
 import { PermissionDeniedError } from '../../src/platform/permission';
 import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
-import { PrivacyRefusedError } from '../../src/platform/privacy';
+import { PrivacyRefusedError, PrivacyUndeclaredError } from '../../src/platform/privacy';
 import type { RecorderBackend } from '../../src/platform/recorder';
 import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
 import { resolveUrl } from '../../src/platform/server';
@@ -351,6 +351,21 @@ describe('pickers', () => {
     await expect(clipboardCopier({ setClipboardData: (() => Promise.reject({ errMsg: 'setClipboardData:fail' })) as typeof Taro.setClipboardData })('x')).rejects.toBeInstanceOf(
       CopyFailedError,
     );
+  });
+
+  test('weapp: a use the privacy guide does not declare (errno 112) is the hospital’s to fix: said so, with no trip to the settings page', async () => {
+    const undeclared = (api: string) => () => Promise.reject({ errMsg: `${api}:fail api scope is not declared in the privacy agreement`, errno: 112 });
+    const modals: string[] = [];
+    const settings = {
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), { confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal,
+      openSetting: (async () => ({ authSetting: {}, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
+    };
+    const p = miniProgramPickers({ ...base, chooseLocation: undeclared('chooseLocation') as typeof Taro.chooseLocation }, 'weapp', { settings });
+    await expect(p.location()).rejects.toThrow(new PrivacyUndeclaredError('发送位置'));
+    const recorder = miniProgramRecorder({ getRecorderManager: () => ({}) as Taro.RecorderManager, authorize: undeclared('authorize') as typeof Taro.authorize }, 'weapp', settings);
+    await expect(recorder.prepare()).rejects.toBeInstanceOf(PrivacyUndeclaredError);
+    await expect(clipboardCopier({ setClipboardData: undeclared('setClipboardData') as typeof Taro.setClipboardData })('x')).rejects.toThrow('请告知医院');
+    expect(modals).toEqual([]);
   });
 
   test('h5: documents through a file input (chosen and dismissed); location from the browser', async () => {
