@@ -40,9 +40,14 @@ export function miniProgramOpener(
         else throw new Error('该文件格式无法在小程序中打开，请在电脑上查看');
         return;
       }
-      const { tempFilePath, statusCode } = await api.downloadFile({ url });
+      // The platforms reject with { errMsg } objects (no network, no viewer): the bubble shows words.
+      const { tempFilePath, statusCode } = await api.downloadFile({ url }).catch(() => {
+        throw new Error('文件下载失败，请检查网络后重试');
+      });
       if (statusCode !== 200) throw new Error(statusCode === 403 ? '文件链接已过期，请重新进入会话' : '文件下载失败');
-      await api.openDocument({ filePath: tempFilePath, fileType: ext as keyof Taro.openDocument.FileType, showMenu: true });
+      await api.openDocument({ filePath: tempFilePath, fileType: ext as keyof Taro.openDocument.FileType, showMenu: true }).catch(() => {
+        throw new Error('该文件无法在小程序中打开，请在电脑上查看');
+      });
     },
     async location(geo) {
       const open = () => api.openLocation({ latitude: geo.lat, longitude: geo.lng, name: geo.title, scale: 16 });

@@ -445,9 +445,15 @@ describe('opener', () => {
     expect(modals).toEqual(['需要位置权限']);
   });
 
-  test('mini programs: an expired link says so', async () => {
+  test('mini programs: an expired link, a failed download and a document the viewer refuses say so in words', async () => {
     const { api } = fakeOpenApi(403);
     await expect(miniProgramOpener(api).document('https://im.test/x', 'pdf')).rejects.toThrow('已过期');
+    // Taro rejects with WeChat's { errMsg } object, which has no message for the toast.
+    const offline = { ...api, downloadFile: (() => Promise.reject({ errMsg: 'downloadFile:fail timeout' })) as unknown as typeof Taro.downloadFile };
+    await expect(miniProgramOpener(offline).document('https://im.test/x', 'pdf')).rejects.toThrow('文件下载失败，请检查网络后重试');
+    const ok = fakeOpenApi().api;
+    const noViewer = { ...ok, openDocument: (() => Promise.reject({ errMsg: 'openDocument:fail filetype not supported' })) as typeof Taro.openDocument };
+    await expect(miniProgramOpener(noViewer).document('https://im.test/x', 'docx')).rejects.toThrow('无法在小程序中打开');
   });
 
   test('h5: documents and maps open in a new tab', async () => {
