@@ -20,6 +20,11 @@ type Resolve = (option: { event: 'exposureAuthorization' | 'agree' | 'disagree';
 export interface PrivacyApi {
   onNeedPrivacyAuthorization?: (listener: (resolve: Resolve, info: { referrer: string }) => void) => void;
   openPrivacyContract?: (option?: object) => unknown;
+  /**
+   * The platform documents resolve({ event: 'exposureAuthorization' }) (WeChat). Douyin documents only
+   * agree and disagree, and what it does with another event first is unknown: it is not sent there.
+   */
+  reportsExposure?: boolean;
 }
 
 /** What the popup shows: the API that asked (e.g. "chooseMedia"), or nothing pending. */
@@ -57,8 +62,9 @@ export class PrivacyGate {
     return this.pending.length ? { referrer: this.referrer } : undefined;
   }
 
-  /** The popup is on screen: the platform is told (its exposure count), once per request. */
+  /** The popup is on screen: the platform is told (its exposure count), once per request, where it asks to be. */
   shown(): void {
+    if (!this.api.reportsExposure) return;
     for (const r of this.pending) r({ event: 'exposureAuthorization' });
   }
 
@@ -137,6 +143,7 @@ export function privacyApiOf(platform: Platform, taro: PrivacyApi): PrivacyApi {
   return {
     onNeedPrivacyAuthorization: taro.onNeedPrivacyAuthorization ? (l) => taro.onNeedPrivacyAuthorization?.(l) : undefined,
     openPrivacyContract,
+    reportsExposure: platform === 'weapp',
   };
 }
 

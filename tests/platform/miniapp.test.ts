@@ -172,7 +172,7 @@ describe('privacy gate', () => {
     let listener: ((resolve: (o: { event: string; buttonId?: string }) => void, info: { referrer: string }) => void) | undefined;
     const answers: string[] = [];
     let pages = 0;
-    const gate = new PrivacyGate({ onNeedPrivacyAuthorization: (l) => void (listener = l) }, () => pages++);
+    const gate = new PrivacyGate({ onNeedPrivacyAuthorization: (l) => void (listener = l), reportsExposure: true }, () => pages++);
     gate.start();
     listener?.((o) => answers.push(`${o.event}${o.buttonId ? `:${o.buttonId}` : ''}`), { referrer: 'chooseMedia' });
     expect(pages).toBe(1);
@@ -204,6 +204,18 @@ describe('privacy gate', () => {
     }
     expect(opened).toEqual(['weapp:listen', 'weapp:contract', 'tt:listen', 'tt:contract', 'alipay:contract']);
     expect(new PrivacyGate(privacyApiOf('h5', taro('h5')), () => undefined).hasContract).toBe(false);
+
+    // The popup's exposure is reported only where the platform documents that event (WeChat, not Douyin).
+    for (const [platform, answers] of [['weapp', ['exposureAuthorization', 'disagree']], ['tt', ['disagree']]] as const) {
+      let listener: ((resolve: (o: { event: string }) => void, info: { referrer: string }) => void) | undefined;
+      const gate = new PrivacyGate(privacyApiOf(platform, { onNeedPrivacyAuthorization: (l) => void (listener = l) }), () => undefined);
+      gate.start();
+      const seen: string[] = [];
+      listener?.((o) => seen.push(o.event), { referrer: 'chooseImage' });
+      gate.shown();
+      gate.disagree();
+      expect({ platform, seen }).toEqual({ platform, seen: answers });
+    }
     // An older base library without the API: nothing to open, so settings shows no dead entry.
     expect(new PrivacyGate(privacyApiOf('alipay', {}), () => undefined).hasContract).toBe(false);
   });
