@@ -61,15 +61,22 @@ export async function withPermission<T>(kind: PermissionKind, action: () => Prom
   } catch (e) {
     if (!isPermissionRefusal(e)) throw e;
     const { name, use } = WHY[kind];
-    const { confirm } = await api.showModal({
-      title: `需要${name}权限`,
-      content: `${use}需要使用${name}。您之前拒绝了授权，请在设置中开启。`,
-      confirmText: '去设置',
-      cancelText: '暂不',
+    // The settings page opens only from the person's tap (WeChat since base library 2.3.0): openSetting is
+    // called inside the modal's confirm callback, while that tap lasts, not after an await.
+    const settings = await new Promise<Taro.openSetting.SuccessCallbackResult | undefined>((resolve, reject) => {
+      api
+        .showModal({
+          title: `需要${name}权限`,
+          content: `${use}需要使用${name}。您之前拒绝了授权，请在设置中开启。`,
+          confirmText: '去设置',
+          cancelText: '暂不',
+          // A settings page that failed to open leaves the permission refused.
+          success: ({ confirm }) => resolve(confirm ? api.openSetting({}).catch(() => undefined) : undefined),
+        })
+        .catch(reject);
     });
-    if (!confirm) throw new PermissionDeniedError(kind);
-    const { authSetting } = await api.openSetting({});
-    if (!(authSetting as Record<string, boolean | undefined>)[api.authKey?.(kind) ?? SCOPE[kind]]) throw new PermissionDeniedError(kind);
+    if (!settings) throw new PermissionDeniedError(kind);
+    if (!(settings.authSetting as Record<string, boolean | undefined>)[api.authKey?.(kind) ?? SCOPE[kind]]) throw new PermissionDeniedError(kind);
     return action();
   }
 }

@@ -4,6 +4,7 @@
  * gate and refused permissions.
  */
 import type Taro from '@tarojs/taro';
+import { confirmed } from '../helpers/taro-modal';
 import { miniProgramLoginCode } from '../../src/platform/login';
 import { PermissionDeniedError, settingsOf, withPermission } from '../../src/platform/permission';
 import { PrivacyGate, privacyApiOf } from '../../src/platform/privacy';
@@ -226,7 +227,7 @@ describe('refused permissions', () => {
   test('explained with 去设置; switched on in the settings page, the action runs again', async () => {
     const modals: string[] = [];
     const api = {
-      showModal: (async (o: Taro.showModal.Option) => (modals.push(`${o.title}|${o.confirmText}`), { confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal,
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(`${o.title}|${o.confirmText}`), confirmed(o))) as typeof Taro.showModal,
       openSetting: (async () => ({ authSetting: { 'scope.record': true }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
     };
     let calls = 0;
@@ -242,7 +243,7 @@ describe('refused permissions', () => {
 
   test('Alipay reports permissions under its own keys: switched on there, the action runs again', async () => {
     const alipayRefusal = () => Promise.reject({ errMsg: 'chooseImage:fail auth deny' });
-    const confirm = (async () => ({ confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal;
+    const confirm = (async (o: Taro.showModal.Option) => confirmed(o)) as typeof Taro.showModal;
     // my.openSetting's authSetting as Alipay documents it (my.getSetting: camera, album, location, audioRecord).
     const openSetting = (async () => ({ authSetting: { camera: true, album: true, location: true, audioRecord: true }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting;
     const alipay = settingsOf('alipay', { showModal: confirm, openSetting });

@@ -4,6 +4,7 @@
  * Chromium as well (tests/e2e/media.test.ts).
  */
 import type Taro from '@tarojs/taro';
+import { confirmed } from '../helpers/taro-modal';
 import { createAudioPlayer } from '../../src/platform/audio';
 import { captureGuard } from '../../src/platform/capture';
 import { clipboardCopier, CopyFailedError } from '../../src/platform/clipboard';
@@ -357,7 +358,7 @@ describe('pickers', () => {
     const undeclared = (api: string) => () => Promise.reject({ errMsg: `${api}:fail api scope is not declared in the privacy agreement`, errno: 112 });
     const modals: string[] = [];
     const settings = {
-      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), { confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal,
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), confirmed(o))) as typeof Taro.showModal,
       openSetting: (async () => ({ authSetting: {}, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
     };
     const p = miniProgramPickers({ ...base, chooseLocation: undeclared('chooseLocation') as typeof Taro.chooseLocation }, 'weapp', { settings });
@@ -438,7 +439,7 @@ describe('opener', () => {
 
     const modals: string[] = [];
     const settings = {
-      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), { confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal,
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), confirmed(o))) as typeof Taro.showModal,
       openSetting: (async () => ({ authSetting: { 'scope.userLocation': false }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
     };
     await expect(miniProgramOpener(failing('openLocation:fail auth deny'), settings).location(geo)).rejects.toBeInstanceOf(PermissionDeniedError);

@@ -315,6 +315,8 @@ test('a refused microphone is explained and the settings page offered; switched 
   await openVoice(page, () => page.querySelector('.voice-start') !== undefined, 'recording ready');
   expect(fake.modals.at(-1)).toMatchObject({ title: '需要麦克风权限', confirmText: '去设置' });
   expect(fake.openSettingCalls).toBe(1);
+  // Opened from the modal's own tap, as WeChat requires.
+  expect(fake.openSettingRefused).toBe(0);
   page.detach();
 
   // Declined in the settings page too: the panel says what is missing instead of failing silently.

@@ -47,6 +47,8 @@ export interface WxFake {
   /** Confirm (true) or cancel each modal. */
   modalAnswer: boolean;
   openSettingCalls: number;
+  /** openSetting calls WeChat refused for not coming from a tap. */
+  openSettingRefused: number;
   toasts: string[];
   /**
    * Subscription messages: `gesture` is on only while a tap is being dispatched (see `tap` in the
@@ -247,8 +249,10 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     modals: [] as WechatMiniprogram.ShowModalOption[],
     modalAnswer: true,
     openSettingCalls: 0,
+    openSettingRefused: 0,
     toasts: [] as string[],
   };
+  let modalTap = false;
   const permitted = (scope: string): boolean => {
     if (state.auth[scope] === undefined) state.auth[scope] = state.answerPrompt(scope);
     return state.auth[scope] === true;
@@ -275,6 +279,11 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     getSetting: ((o: WechatMiniprogram.GetSettingOption) =>
       o.success?.({ authSetting: { ...state.auth }, errMsg: 'getSetting:ok' } as unknown as WechatMiniprogram.GetSettingSuccessCallbackResult)) as Wx['getSetting'],
     openSetting: ((o: WechatMiniprogram.OpenSettingOption) => {
+      // Since base library 2.3.0 the settings page opens only from the person's tap (a page's or a modal's button).
+      if (!modalTap && !subscribe.gesture) {
+        state.openSettingRefused++;
+        return void setTimeout(() => o.fail?.({ errMsg: 'openSetting:fail can only be invoked by user TAP gesture.' }), 0);
+      }
       state.openSettingCalls++;
       state.inSettings(state.auth);
       setTimeout(() => o.success?.({ authSetting: { ...state.auth }, errMsg: 'openSetting:ok' } as unknown as WechatMiniprogram.OpenSettingSuccessCallbackResult), 0);
@@ -282,7 +291,15 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     showModal: ((o: WechatMiniprogram.ShowModalOption) => {
       state.modals.push(o);
       const confirm = state.modalAnswer;
-      setTimeout(() => o.success?.({ confirm, cancel: !confirm, errMsg: 'showModal:ok' } as WechatMiniprogram.ShowModalSuccessCallbackResult), 0);
+      setTimeout(() => {
+        // The person taps a button: that tap lasts while its callback runs, not after.
+        modalTap = true;
+        try {
+          o.success?.({ confirm, cancel: !confirm, errMsg: 'showModal:ok' } as WechatMiniprogram.ShowModalSuccessCallbackResult);
+        } finally {
+          modalTap = false;
+        }
+      }, 0);
     }) as Wx['showModal'],
     showToast: ((o: WechatMiniprogram.ShowToastOption) => {
       state.toasts.push(o.title);
@@ -440,6 +457,9 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     },
     set openSettingCalls(v) {
       state.openSettingCalls = v;
+    },
+    get openSettingRefused() {
+      return state.openSettingRefused;
     },
     toasts: state.toasts,
   };
