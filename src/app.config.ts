@@ -42,6 +42,13 @@ const weappOnly =
       ? privateInfos
       : {};
 
+/**
+ * The platform holds every privacy API (photos, camera, microphone, location, clipboard, files) until the
+ * person agreed to the mini program's privacy guide. Douyin (apps created before 2024-03-25) and Alipay
+ * do so only with this key; WeChat always has since 2023-10-17 and accepts it.
+ */
+const privacyCheck = target === 'h5' ? {} : { __usePrivacyCheck__: true };
+
 export default defineAppConfig({
   // entry: sign-in (platform code, SMS link); settings: unbinding and permissions; privacy: the
   // privacy guide when a page without its own popup needs consent.
@@ -75,6 +82,7 @@ export default defineAppConfig({
       ? { navigationBarBackgroundColor: '@navBgColor', navigationBarTextStyle: '@navTextStyle', backgroundColor: '@bgColor' }
       : { navigationBarBackgroundColor: '#ffffff', navigationBarTextStyle: 'black', backgroundColor: '#f3f4f6' }),
   },
+  ...privacyCheck,
   ...permission,
   ...weappOnly,
 });

@@ -5,8 +5,9 @@
  * can switch it back on.
  */
 import Taro from '@tarojs/taro';
-import { isCancel } from './env';
-import { isPrivacyRefusal } from './privacy';
+import type { Platform } from './env';
+import { isCancel, PLATFORM } from './env';
+import { isPrivacyRefusal, isPrivacyUndeclared } from './privacy';
 
 export type PermissionKind = 'record' | 'camera' | 'album' | 'location';
 
@@ -31,13 +32,23 @@ export class PermissionDeniedError extends Error {
   }
 }
 
-/** A permission refusal, as opposed to a cancelled picker or a privacy-guide refusal. */
+/** A permission refusal, as opposed to a cancelled picker or a privacy failure (refused guide, undeclared use). */
 export const isPermissionRefusal = (e: unknown): boolean => {
   const msg = String((e as { errMsg?: string; errorMessage?: string })?.errMsg ?? (e as { errorMessage?: string })?.errorMessage ?? e);
-  return !isPrivacyRefusal(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
+  return !isPrivacyRefusal(e) && !isPrivacyUndeclared(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
 };
 
-export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'>;
+export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'> & {
+  /** The key openSetting's authSetting reports `kind` under, where it is not WeChat's scope name. */
+  authKey?: (kind: PermissionKind) => string;
+};
+
+/** Alipay's own names in authSetting (my.getSetting / my.openSetting), which Taro passes on unchanged. */
+const ALIPAY_AUTH_KEY: Record<PermissionKind, string> = { record: 'audioRecord', camera: 'camera', album: 'album', location: 'location' };
+
+/** The settings page of `platform`: WeChat and Douyin report scopes ('scope.camera'), Alipay its own keys. */
+export const settingsOf = (platform: Platform, api: Pick<typeof Taro, 'showModal' | 'openSetting'>): SettingsApi =>
+  platform === 'alipay' ? { ...api, authKey: (kind) => ALIPAY_AUTH_KEY[kind] } : api;
 
 /**
  * Runs `action`; when the platform refuses it for want of a permission, explains why we need it and
@@ -50,20 +61,27 @@ export async function withPermission<T>(kind: PermissionKind, action: () => Prom
   } catch (e) {
     if (!isPermissionRefusal(e)) throw e;
     const { name, use } = WHY[kind];
-    const { confirm } = await api.showModal({
-      title: `需要${name}权限`,
-      content: `${use}需要使用${name}。您之前拒绝了授权，请在设置中开启。`,
-      confirmText: '去设置',
-      cancelText: '暂不',
+    // The settings page opens only from the person's tap (WeChat since base library 2.3.0): openSetting is
+    // called inside the modal's confirm callback, while that tap lasts, not after an await.
+    const settings = await new Promise<Taro.openSetting.SuccessCallbackResult | undefined>((resolve, reject) => {
+      api
+        .showModal({
+          title: `需要${name}权限`,
+          content: `${use}需要使用${name}。您之前拒绝了授权，请在设置中开启。`,
+          confirmText: '去设置',
+          cancelText: '暂不',
+          // A settings page that failed to open leaves the permission refused.
+          success: ({ confirm }) => resolve(confirm ? api.openSetting({}).catch(() => undefined) : undefined),
+        })
+        .catch(reject);
     });
-    if (!confirm) throw new PermissionDeniedError(kind);
-    const { authSetting } = await api.openSetting({});
-    if (!(authSetting as Record<string, boolean | undefined>)[SCOPE[kind]]) throw new PermissionDeniedError(kind);
+    if (!settings) throw new PermissionDeniedError(kind);
+    if (!(settings.authSetting as Record<string, boolean | undefined>)[api.authKey?.(kind) ?? SCOPE[kind]]) throw new PermissionDeniedError(kind);
     return action();
   }
 }
 
-export const taroSettings: SettingsApi = {
+export const taroSettings: SettingsApi = settingsOf(PLATFORM, {
   showModal: (o) => Taro.showModal(o),
   openSetting: (o) => Taro.openSetting(o),
-};
+});

@@ -15,7 +15,7 @@ import type { LocalFile } from './files';
 import { baseName } from './files';
 import type { PermissionKind, SettingsApi } from './permission';
 import { taroSettings, withPermission } from './permission';
-import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
+import { privacyFailure } from './privacy';
 
 export interface Pickers {
   images(source: 'album' | 'camera'): Promise<LocalFile[]>;
@@ -39,12 +39,17 @@ const orCancel = (e: unknown): never => {
   throw isCancel(e) ? new CancelledError() : e;
 };
 
+/** A privacy failure (refused guide, undeclared use) in words; everything else passes through. */
+const privacyRefused =
+  (what: string) =>
+  (e: unknown): never => {
+    throw privacyFailure(e, what) ?? e;
+  };
+
 /** A picker call with the refusals explained: the privacy guide, then the permission (with 去设置). */
 function guarded<T>(kind: PermissionKind, what: string, call: () => Promise<T>, settings?: SettingsApi): Promise<T> {
   const run = () => call().catch(orCancel);
-  return (settings ? withPermission(kind, run, settings) : run()).catch((e: unknown) => {
-    throw isPrivacyRefusal(e) ? new PrivacyRefusedError(what) : e;
-  });
+  return (settings ? withPermission(kind, run, settings) : run()).catch(privacyRefused(what));
 }
 
 /** Images with their size known before upload, so the pending bubble already has its final box. */
@@ -142,7 +147,8 @@ export function miniProgramPickers(
     canPickLocation,
     async file() {
       if (!canPickFile) throw new UnsupportedError('发送文件');
-      const res = await api.chooseMessageFile({ count: 1, type: 'file' }).catch(orCancel);
+      // 选中的文件 is a privacy API of its own (no permission scope): only the guide can refuse it.
+      const res = await api.chooseMessageFile({ count: 1, type: 'file' }).catch(orCancel).catch(privacyRefused('选择文件'));
       const f = res.tempFiles[0];
       return { path: f.path, name: f.name, size: f.size };
     },

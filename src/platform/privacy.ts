@@ -9,6 +9,7 @@
  * request that arrives while no popup is mounted opens that page, which answers and goes back.
  */
 import Taro from '@tarojs/taro';
+import type { Platform } from './env';
 import { PLATFORM } from './env';
 
 export const AGREE_BUTTON_ID = 'privacy-agree';
@@ -19,6 +20,11 @@ type Resolve = (option: { event: 'exposureAuthorization' | 'agree' | 'disagree';
 export interface PrivacyApi {
   onNeedPrivacyAuthorization?: (listener: (resolve: Resolve, info: { referrer: string }) => void) => void;
   openPrivacyContract?: (option?: object) => unknown;
+  /**
+   * The platform documents resolve({ event: 'exposureAuthorization' }) (WeChat). Douyin documents only
+   * agree and disagree, and what it does with another event first is unknown: it is not sent there.
+   */
+  reportsExposure?: boolean;
 }
 
 /** What the popup shows: the API that asked (e.g. "chooseMedia"), or nothing pending. */
@@ -56,8 +62,9 @@ export class PrivacyGate {
     return this.pending.length ? { referrer: this.referrer } : undefined;
   }
 
-  /** The popup is on screen: the platform is told (its exposure count), once per request. */
+  /** The popup is on screen: the platform is told (its exposure count), once per request, where it asks to be. */
   shown(): void {
+    if (!this.api.reportsExposure) return;
     for (const r of this.pending) r({ event: 'exposureAuthorization' });
   }
 
@@ -69,6 +76,11 @@ export class PrivacyGate {
   /** Refused (or the popup was left): every waiting call fails with "privacy permission is not authorized". */
   disagree(): void {
     this.answer({ event: 'disagree' });
+  }
+
+  /** Whether this platform shows the mini program's privacy guide (settings offers it only then). */
+  get hasContract(): boolean {
+    return Boolean(this.api.openPrivacyContract);
   }
 
   openContract(): void {
@@ -86,8 +98,17 @@ export class PrivacyGate {
   }
 }
 
+const errText = (e: unknown): string => String((e as { errMsg?: string })?.errMsg ?? e);
+
 /** The failure a privacy API reports after the person refused our privacy guide. */
-export const isPrivacyRefusal = (e: unknown): boolean => /privacy permission is not authorized|privacy.*(deny|not agree)/i.test(String((e as { errMsg?: string })?.errMsg ?? e));
+export const isPrivacyRefusal = (e: unknown): boolean => /privacy permission is not authorized|privacy.*(deny|not agree)/i.test(errText(e));
+
+/**
+ * The failure of a privacy API the mini program's guide does not declare (WeChat: "api scope is not
+ * declared in the privacy agreement", errno 112; "privacy api banned"). Only the hospital can fix it,
+ * in the platform's console: neither the settings page nor a retry helps the person.
+ */
+export const isPrivacyUndeclared = (e: unknown): boolean => /not declared in the privacy agreement|privacy api banned/i.test(errText(e));
 
 export class PrivacyRefusedError extends Error {
   constructor(what: string) {
@@ -96,14 +117,34 @@ export class PrivacyRefusedError extends Error {
   }
 }
 
-const privacyApi: PrivacyApi =
-  PLATFORM === 'weapp' || PLATFORM === 'tt'
-    ? {
-        onNeedPrivacyAuthorization: (Taro as unknown as PrivacyApi).onNeedPrivacyAuthorization
-          ? (l) => (Taro as unknown as Required<PrivacyApi>).onNeedPrivacyAuthorization(l)
-          : undefined,
-        openPrivacyContract: (o) => (Taro as unknown as Required<PrivacyApi>).openPrivacyContract?.(o),
-      }
-    : {};
+export class PrivacyUndeclaredError extends Error {
+  constructor(what: string) {
+    super(`小程序的《隐私保护指引》尚未声明此项用途，暂时无法${what}，请告知医院`);
+    this.name = 'PrivacyUndeclaredError';
+  }
+}
 
-export const privacy = new PrivacyGate(privacyApi, () => void Taro.navigateTo({ url: PRIVACY_PAGE }));
+/** A privacy API's failure in words (refused guide, undeclared use), or undefined when it is neither. */
+export function privacyFailure(e: unknown, what: string): Error | undefined {
+  if (isPrivacyRefusal(e)) return new PrivacyRefusedError(what);
+  if (isPrivacyUndeclared(e)) return new PrivacyUndeclaredError(what);
+  return undefined;
+}
+
+/**
+ * What each platform offers: WeChat and Douyin ask through our popup; Alipay documents the same listener
+ * but no exposure report, so its own popup asks there (app.json's __usePrivacyCheck__), and only the
+ * guide itself (my.openPrivacyContract) is ours to open. H5 has neither.
+ */
+export function privacyApiOf(platform: Platform, taro: PrivacyApi): PrivacyApi {
+  if (platform === 'h5') return {};
+  const openPrivacyContract = taro.openPrivacyContract ? (o?: object) => taro.openPrivacyContract?.(o) : undefined;
+  if (platform === 'alipay') return { openPrivacyContract };
+  return {
+    onNeedPrivacyAuthorization: taro.onNeedPrivacyAuthorization ? (l) => taro.onNeedPrivacyAuthorization?.(l) : undefined,
+    openPrivacyContract,
+    reportsExposure: platform === 'weapp',
+  };
+}
+
+export const privacy = new PrivacyGate(privacyApiOf(PLATFORM, Taro as unknown as PrivacyApi), () => void Taro.navigateTo({ url: PRIVACY_PAGE }));

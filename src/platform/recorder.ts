@@ -11,7 +11,7 @@ import { PLATFORM } from './env';
 import type { LocalFile } from './files';
 import type { SettingsApi } from './permission';
 import { PermissionDeniedError, taroSettings, withPermission } from './permission';
-import { isPrivacyRefusal, PrivacyRefusedError } from './privacy';
+import { privacyFailure } from './privacy';
 
 export type RecorderErrorCode = 'denied' | 'unsupported' | 'tooShort' | 'failed';
 
@@ -69,7 +69,8 @@ export function miniProgramRecorder(
       if (platform === 'alipay') return;
       const ask = () => api.authorize({ scope: 'scope.record' });
       await (settings ? withPermission('record', ask, settings) : ask()).catch((e: { errMsg?: string }) => {
-        if (isPrivacyRefusal(e)) throw new PrivacyRefusedError('录制语音');
+        const privacy = privacyFailure(e, '录制语音');
+        if (privacy) throw privacy;
         throw new RecorderError('denied', e instanceof PermissionDeniedError ? undefined : e?.errMsg);
       });
     },

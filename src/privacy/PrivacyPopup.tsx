@@ -12,6 +12,8 @@ const WHAT: Record<string, string> = {
   chooseLocation: '发送位置',
   authorize: '使用麦克风',
   'RecorderManager.start': '录制语音',
+  chooseMessageFile: '选择文件',
+  setClipboardData: '复制消息',
 };
 
 /**

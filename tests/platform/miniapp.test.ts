@@ -4,9 +4,10 @@
  * gate and refused permissions.
  */
 import type Taro from '@tarojs/taro';
+import { confirmed } from '../helpers/taro-modal';
 import { miniProgramLoginCode } from '../../src/platform/login';
-import { PermissionDeniedError, withPermission } from '../../src/platform/permission';
-import { PrivacyGate } from '../../src/platform/privacy';
+import { PermissionDeniedError, settingsOf, withPermission } from '../../src/platform/permission';
+import { PrivacyGate, privacyApiOf } from '../../src/platform/privacy';
 import type { AlipaySocketApi, AlipaySocketTask, SocketHandlers } from '../../src/platform/socket';
 import { openAlipaySocket, openMiniProgramSocket } from '../../src/platform/socket';
 import { checkServerUrl } from '../../config/targets';
@@ -172,7 +173,7 @@ describe('privacy gate', () => {
     let listener: ((resolve: (o: { event: string; buttonId?: string }) => void, info: { referrer: string }) => void) | undefined;
     const answers: string[] = [];
     let pages = 0;
-    const gate = new PrivacyGate({ onNeedPrivacyAuthorization: (l) => void (listener = l) }, () => pages++);
+    const gate = new PrivacyGate({ onNeedPrivacyAuthorization: (l) => void (listener = l), reportsExposure: true }, () => pages++);
     gate.start();
     listener?.((o) => answers.push(`${o.event}${o.buttonId ? `:${o.buttonId}` : ''}`), { referrer: 'chooseMedia' });
     expect(pages).toBe(1);
@@ -189,6 +190,36 @@ describe('privacy gate', () => {
     expect(seen.at(-1)).toBeUndefined();
     off();
   });
+
+  test('per platform: WeChat and Douyin ask through our popup, Alipay through its own; the guide opens wherever the platform has one', () => {
+    const opened: string[] = [];
+    const taro = (name: string) => ({
+      onNeedPrivacyAuthorization: () => opened.push(`${name}:listen`),
+      openPrivacyContract: () => opened.push(`${name}:contract`),
+    });
+    for (const platform of ['weapp', 'tt', 'alipay'] as const) {
+      const gate = new PrivacyGate(privacyApiOf(platform, taro(platform)), () => undefined);
+      gate.start();
+      expect(gate.hasContract).toBe(true);
+      gate.openContract();
+    }
+    expect(opened).toEqual(['weapp:listen', 'weapp:contract', 'tt:listen', 'tt:contract', 'alipay:contract']);
+    expect(new PrivacyGate(privacyApiOf('h5', taro('h5')), () => undefined).hasContract).toBe(false);
+
+    // The popup's exposure is reported only where the platform documents that event (WeChat, not Douyin).
+    for (const [platform, answers] of [['weapp', ['exposureAuthorization', 'disagree']], ['tt', ['disagree']]] as const) {
+      let listener: ((resolve: (o: { event: string }) => void, info: { referrer: string }) => void) | undefined;
+      const gate = new PrivacyGate(privacyApiOf(platform, { onNeedPrivacyAuthorization: (l) => void (listener = l) }), () => undefined);
+      gate.start();
+      const seen: string[] = [];
+      listener?.((o) => seen.push(o.event), { referrer: 'chooseImage' });
+      gate.shown();
+      gate.disagree();
+      expect({ platform, seen }).toEqual({ platform, seen: answers });
+    }
+    // An older base library without the API: nothing to open, so settings shows no dead entry.
+    expect(new PrivacyGate(privacyApiOf('alipay', {}), () => undefined).hasContract).toBe(false);
+  });
 });
 
 describe('refused permissions', () => {
@@ -196,7 +227,7 @@ describe('refused permissions', () => {
   test('explained with 去设置; switched on in the settings page, the action runs again', async () => {
     const modals: string[] = [];
     const api = {
-      showModal: (async (o: Taro.showModal.Option) => (modals.push(`${o.title}|${o.confirmText}`), { confirm: true, cancel: false, errMsg: 'ok' })) as typeof Taro.showModal,
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(`${o.title}|${o.confirmText}`), confirmed(o))) as typeof Taro.showModal,
       openSetting: (async () => ({ authSetting: { 'scope.record': true }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
     };
     let calls = 0;
@@ -208,6 +239,20 @@ describe('refused permissions', () => {
     await expect(withPermission('camera', () => Promise.reject({ errMsg: 'chooseMedia:fail privacy permission is not authorized' }), api)).rejects.toMatchObject({
       errMsg: expect.stringContaining('privacy'),
     });
+  });
+
+  test('Alipay reports permissions under its own keys: switched on there, the action runs again', async () => {
+    const alipayRefusal = () => Promise.reject({ errMsg: 'chooseImage:fail auth deny' });
+    const confirm = (async (o: Taro.showModal.Option) => confirmed(o)) as typeof Taro.showModal;
+    // my.openSetting's authSetting as Alipay documents it (my.getSetting: camera, album, location, audioRecord).
+    const openSetting = (async () => ({ authSetting: { camera: true, album: true, location: true, audioRecord: true }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting;
+    const alipay = settingsOf('alipay', { showModal: confirm, openSetting });
+    for (const kind of ['camera', 'album', 'location', 'record'] as const) {
+      let calls = 0;
+      await expect(withPermission(kind, () => (++calls === 1 ? alipayRefusal() : Promise.resolve(kind)), alipay)).resolves.toBe(kind);
+    }
+    // WeChat's scope names stay WeChat's: Alipay's keys mean nothing there.
+    await expect(withPermission('camera', alipayRefusal, settingsOf('weapp', { showModal: confirm, openSetting }))).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 });
 

@@ -4,12 +4,16 @@
  * Chromium as well (tests/e2e/media.test.ts).
  */
 import type Taro from '@tarojs/taro';
+import { confirmed } from '../helpers/taro-modal';
 import { createAudioPlayer } from '../../src/platform/audio';
 import { captureGuard } from '../../src/platform/capture';
+import { clipboardCopier, CopyFailedError } from '../../src/platform/clipboard';
 import { CancelledError, UnsupportedError } from '../../src/platform/env';
 import type { LocalFile } from '../../src/platform/files';
-import { browserOpener, miniProgramOpener } from '../../src/platform/open';
+import { browserOpener, MapUnavailableError, miniProgramOpener } from '../../src/platform/open';
+import { PermissionDeniedError } from '../../src/platform/permission';
 import { browserPickers, miniProgramPickers } from '../../src/platform/pick';
+import { PrivacyRefusedError, PrivacyUndeclaredError } from '../../src/platform/privacy';
 import type { RecorderBackend } from '../../src/platform/recorder';
 import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
 import { resolveUrl } from '../../src/platform/server';
@@ -331,6 +335,40 @@ describe('pickers', () => {
     expect(miniProgramPickers(base, 'tt').canPickFile).toBe(false);
   });
 
+  test('weapp: a document or a copy refused by the privacy guide says so (选中的文件 and 剪切板 are privacy APIs)', async () => {
+    const refused = (api: string) => () => Promise.reject({ errMsg: `${api}:fail privacy permission is not authorized`, errno: 104 });
+    const p = miniProgramPickers({ ...base, chooseMessageFile: refused('chooseMessageFile') as typeof Taro.chooseMessageFile }, 'weapp');
+    await expect(p.file()).rejects.toBeInstanceOf(PrivacyRefusedError);
+    await expect(p.file()).rejects.toThrow('无法选择文件');
+
+    await expect(clipboardCopier({ setClipboardData: refused('setClipboardData') as typeof Taro.setClipboardData })('血压 130/85')).rejects.toThrow(
+      new PrivacyRefusedError('复制消息'),
+    );
+    const copied: string[] = [];
+    const clipboard = { setClipboardData: (async (o: { data: string }) => (copied.push(o.data), { errMsg: 'setClipboardData:ok' })) as typeof Taro.setClipboardData };
+    await clipboardCopier(clipboard)('血压 130/85');
+    expect(copied).toEqual(['血压 130/85']);
+    // Any other failure is a plain, readable one (not the platform's errMsg).
+    await expect(clipboardCopier({ setClipboardData: (() => Promise.reject({ errMsg: 'setClipboardData:fail' })) as typeof Taro.setClipboardData })('x')).rejects.toBeInstanceOf(
+      CopyFailedError,
+    );
+  });
+
+  test('weapp: a use the privacy guide does not declare (errno 112) is the hospital’s to fix: said so, with no trip to the settings page', async () => {
+    const undeclared = (api: string) => () => Promise.reject({ errMsg: `${api}:fail api scope is not declared in the privacy agreement`, errno: 112 });
+    const modals: string[] = [];
+    const settings = {
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), confirmed(o))) as typeof Taro.showModal,
+      openSetting: (async () => ({ authSetting: {}, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
+    };
+    const p = miniProgramPickers({ ...base, chooseLocation: undeclared('chooseLocation') as typeof Taro.chooseLocation }, 'weapp', { settings });
+    await expect(p.location()).rejects.toThrow(new PrivacyUndeclaredError('发送位置'));
+    const recorder = miniProgramRecorder({ getRecorderManager: () => ({}) as Taro.RecorderManager, authorize: undeclared('authorize') as typeof Taro.authorize }, 'weapp', settings);
+    await expect(recorder.prepare()).rejects.toBeInstanceOf(PrivacyUndeclaredError);
+    await expect(clipboardCopier({ setClipboardData: undeclared('setClipboardData') as typeof Taro.setClipboardData })('x')).rejects.toThrow('请告知医院');
+    expect(modals).toEqual([]);
+  });
+
   test('h5: documents through a file input (chosen and dismissed); location from the browser', async () => {
     const geo = {
       getCurrentPosition: (ok: PositionCallback) => ok({ coords: { latitude: 31.2, longitude: 121.5 } } as GeolocationPosition),
@@ -392,9 +430,31 @@ describe('opener', () => {
     ]);
   });
 
-  test('mini programs: an expired link says so', async () => {
+  test('mini programs: a map that cannot open says so; a refused location permission is explained with 去设置', async () => {
+    const failing = (errMsg: string) => ({ ...fakeOpenApi().api, openLocation: (() => Promise.reject({ errMsg })) as typeof Taro.openLocation });
+    const geo = { lat: 30, lng: 120, title: '门诊楼' };
+    // Douyin without the 打开地理位置 capability, or any other failure of the map.
+    await expect(miniProgramOpener(failing('openLocation:fail no permission to call this api')).location(geo)).rejects.toBeInstanceOf(MapUnavailableError);
+    await expect(miniProgramOpener(failing('openLocation:fail privacy permission is not authorized')).location(geo)).rejects.toThrow(new PrivacyRefusedError('查看位置'));
+
+    const modals: string[] = [];
+    const settings = {
+      showModal: (async (o: Taro.showModal.Option) => (modals.push(o.title ?? ''), confirmed(o))) as typeof Taro.showModal,
+      openSetting: (async () => ({ authSetting: { 'scope.userLocation': false }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting,
+    };
+    await expect(miniProgramOpener(failing('openLocation:fail auth deny'), settings).location(geo)).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(modals).toEqual(['需要位置权限']);
+  });
+
+  test('mini programs: an expired link, a failed download and a document the viewer refuses say so in words', async () => {
     const { api } = fakeOpenApi(403);
     await expect(miniProgramOpener(api).document('https://im.test/x', 'pdf')).rejects.toThrow('已过期');
+    // Taro rejects with WeChat's { errMsg } object, which has no message for the toast.
+    const offline = { ...api, downloadFile: (() => Promise.reject({ errMsg: 'downloadFile:fail timeout' })) as unknown as typeof Taro.downloadFile };
+    await expect(miniProgramOpener(offline).document('https://im.test/x', 'pdf')).rejects.toThrow('文件下载失败，请检查网络后重试');
+    const ok = fakeOpenApi().api;
+    const noViewer = { ...ok, openDocument: (() => Promise.reject({ errMsg: 'openDocument:fail filetype not supported' })) as typeof Taro.openDocument };
+    await expect(miniProgramOpener(noViewer).document('https://im.test/x', 'docx')).rejects.toThrow('无法在小程序中打开');
   });
 
   test('h5: documents and maps open in a new tab', async () => {

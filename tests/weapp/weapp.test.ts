@@ -110,6 +110,36 @@ test('the first launch from the SMS link binds this WeChat account and opens the
   page.detach();
 });
 
+test('a sign-in that failed (wx.login, then our server out of reach) offers 重试, which signs in with a fresh code', async () => {
+  openid = 'o-patient-retry';
+  // A first launch: no session on this phone to fall back on.
+  fake.storage.delete(TOKEN_KEY);
+  const link = await patientLink();
+  fake.loginError = 'login:fail timeout';
+  const page = sim.open('pages/entry/index', { link: encodeURIComponent(link), session: encodeURIComponent(SESSION) });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => page.querySelector('.entry-retry') !== undefined, 'the retry button').catch((e: Error) => {
+    throw new Error(`${e.message}: ${text()} nav ${JSON.stringify(fake.navigations)}`);
+  });
+  expect(text()).toContain('无法获取登录凭证');
+  expect(fake.navigations).toEqual([]);
+
+  // The code comes now, but the request cannot reach our server: the same way out.
+  fake.loginError = undefined;
+  const before = codesExchanged().length;
+  fake.requestError = 'request:fail timeout';
+  page.querySelector('.entry-retry')?.dispatchEvent('tap');
+  await until(() => text().includes('网络连接失败') && page.querySelector('.entry-retry') !== undefined, 'the network problem');
+  expect(codesExchanged().length).toBe(before);
+
+  fake.requestError = undefined;
+  page.querySelector('.entry-retry')?.dispatchEvent('tap');
+  await until(() => fake.navigations.length > 0, 'the chat');
+  expect(fake.navigations.splice(0)).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  expect(codesExchanged().length).toBe(before + 1);
+  page.detach();
+});
+
 test('a later launch signs in silently with a fresh code (no link, no SMS)', async () => {
   const before = codesExchanged();
   const oldToken = fake.storage.get(TOKEN_KEY);
@@ -218,6 +248,50 @@ test('privacy: a photo waits for our privacy guide; 拒绝 explains, 同意 lets
   page.detach();
 });
 
+test('privacy: copying a message waits for the guide like a photo; 拒绝 explains it, 同意 copies the text', async () => {
+  afterPrivacy = () => (fake.privacy.agreed = true);
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  await doctor.request('send', { msg: { scene: 'team', to: DEMO.consultationId, type: 'text', body: '复查时带上化验单', idClient: 'weapp-copy-1' } });
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  fake.privacy.agreed = false;
+  fake.clipboard = undefined;
+  fake.actionSheet = (items) => items.indexOf('复制');
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  await until(() => (page.dom?.textContent ?? '').includes('复查时带上化验单'), 'the message');
+  const copy = async () => {
+    // The message may show (from the store) before the page knows who is signed in and offers actions:
+    // press again until the privacy guide opens.
+    let lastPress = 0;
+    await until(() => {
+      if (fake.navigations.includes('/pages/privacy/index')) return true;
+      if (Date.now() - lastPress > 1_000) {
+        lastPress = Date.now();
+        page.querySelectorAll('.msg-bubble').find((b) => (b.dom?.textContent ?? '').includes('复查时带上化验单'))?.dispatchEvent('longpress');
+      }
+      return false;
+    }, 'the privacy guide');
+    fake.navigations.splice(0);
+    const guide = sim.open('pages/privacy/index');
+    await until(() => (guide.dom?.textContent ?? '').includes('复制消息'), 'the popup, saying what it is for');
+    return guide;
+  };
+
+  const first = await copy();
+  first.querySelector('.privacy-refuse')?.dispatchEvent('tap');
+  await until(() => fake.toasts.some((t) => t.includes('无法复制消息')), 'the explanation');
+  expect(fake.clipboard).toBeUndefined();
+  first.detach();
+
+  const second = await copy();
+  second.querySelector('.privacy-agree')?.dispatchEvent('agreeprivacyauthorization');
+  await until(() => fake.clipboard !== undefined, 'the copy');
+  expect(fake.clipboard).toBe('复查时带上化验单');
+  second.detach();
+  fake.actionSheet = () => undefined;
+  doctor.close();
+  page.detach();
+});
+
 /** Taps the voice button (again, while the composer is still disabled) until `done`. */
 async function openVoice(page: ReturnType<WeappSimulator['open']>, done: () => boolean, what: string): Promise<void> {
   let lastTap = 0;
@@ -241,6 +315,8 @@ test('a refused microphone is explained and the settings page offered; switched 
   await openVoice(page, () => page.querySelector('.voice-start') !== undefined, 'recording ready');
   expect(fake.modals.at(-1)).toMatchObject({ title: '需要麦克风权限', confirmText: '去设置' });
   expect(fake.openSettingCalls).toBe(1);
+  // Opened from the modal's own tap, as WeChat requires.
+  expect(fake.openSettingRefused).toBe(0);
   page.detach();
 
   // Declined in the settings page too: the panel says what is missing instead of failing silently.
@@ -425,6 +501,7 @@ test('the build output holds the pages the app config lists, and what WeChat req
   expect(app).toMatchObject({ darkmode: true, themeLocation: 'theme.json', window: { navigationBarBackgroundColor: '@navBgColor' } });
   expect(JSON.parse(readFileSync(join(DIST, 'theme.json'), 'utf8'))).toMatchObject({ dark: { navBgColor: expect.any(String) } });
   expect(app.requiredPrivateInfos).toEqual(['chooseLocation']);
+  expect(app.__usePrivacyCheck__).toBe(true);
   expect(app.sitemapLocation).toBe('sitemap.json');
   expect(JSON.parse(readFileSync(join(DIST, 'sitemap.json'), 'utf8'))).toMatchObject({ rules: [{ action: 'disallow', page: '*' }] });
   expect(app.preloadRule).toEqual({ 'pages/entry/index': { network: 'all', packages: ['consult'] } });
@@ -549,6 +626,11 @@ test('设置 shows whether reminders are on, switches them off, and 开启提醒
   const after = await notifySettings(server.tokens.patient);
   expect(after.enabled).toBe(true);
   expect(after.consents).toEqual([{ platform: 'weapp', template: TEMPLATE, remaining: 2 }]);
+
+  // The privacy guide is one tap away (WeChat's openPrivacyContract).
+  const opened = fake.privacy.contractOpened;
+  await tap(page.querySelector('.settings-privacy'));
+  await until(() => fake.privacy.contractOpened === opened + 1, 'the privacy guide');
   page.detach();
 });
 

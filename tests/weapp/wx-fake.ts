@@ -32,8 +32,12 @@ export interface WxFake {
   refused: string[];
   /** The WeChat user of this device: wx.login gives a fresh code of theirs (see `login`). */
   login: () => string;
-  /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made. */
-  privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[] };
+  /** While set, wx.login fails with this errMsg (no network, WeChat's own timeout) instead. */
+  loginError?: string;
+  /** While set, every wx.request fails with this errMsg (no network, a timeout) and reaches no server. */
+  requestError?: string;
+  /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made; how often the guide was opened. */
+  privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[]; contractOpened: number };
   /** Permission state per scope (undefined: never asked); what the person answers a first prompt. */
   auth: Record<string, boolean | undefined>;
   answerPrompt: (scope: string) => boolean;
@@ -43,12 +47,18 @@ export interface WxFake {
   /** Confirm (true) or cancel each modal. */
   modalAnswer: boolean;
   openSettingCalls: number;
+  /** openSetting calls WeChat refused for not coming from a tap. */
+  openSettingRefused: number;
   toasts: string[];
   /**
    * Subscription messages: `gesture` is on only while a tap is being dispatched (see `tap` in the
    * tests), as WeChat shows the prompt only from a tap; what each prompt was for; the person's answer.
    */
   subscribe: { gesture: boolean; asked: string[][]; refused: string[][]; answer: (tmplId: string) => 'accept' | 'reject' };
+  /** The item the person taps in wx.showActionSheet (its index), or undefined to dismiss the sheet. */
+  actionSheet: (items: string[]) => number | undefined;
+  /** What wx.setClipboardData (a privacy API: 剪切板) put on the clipboard. */
+  clipboard?: string;
 }
 
 /** As WeChat documents it: resolve({ event, buttonId }) and eventInfo { referrer } (the typings omit the latter). */
@@ -176,6 +186,11 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
 
   /** wx.request: JSON to our server, as WeChat sends an object `data` with a JSON content type. */
   const wxRequest = ((option: WechatMiniprogram.RequestOption) => {
+    const failure = fake.requestError;
+    if (failure) {
+      setTimeout(() => option.fail?.({ errMsg: failure, errno: 5 }), 0);
+      return { abort: () => undefined } as WechatMiniprogram.RequestTask;
+    }
     const routed = route(option.url, 'https:');
     if (!routed) {
       setTimeout(() => option.fail?.({ ...notInDomainList('request'), errno: 600002 }), 0);
@@ -207,7 +222,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   }) as Wx['request'];
 
   // Privacy: a privacy API called before the guide was agreed to waits for the listener's answer.
-  const privacy: WxFake['privacy'] = { agreed: false, answers: [] };
+  const privacy: WxFake['privacy'] = { agreed: false, answers: [], contractOpened: 0 };
   const privacyGate = (api: string, proceed: () => void, fail: (res: { errMsg: string }) => void) => {
     if (privacy.agreed || !privacy.listener) return proceed();
     let settled = false;
@@ -234,8 +249,10 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     modals: [] as WechatMiniprogram.ShowModalOption[],
     modalAnswer: true,
     openSettingCalls: 0,
+    openSettingRefused: 0,
     toasts: [] as string[],
   };
+  let modalTap = false;
   const permitted = (scope: string): boolean => {
     if (state.auth[scope] === undefined) state.auth[scope] = state.answerPrompt(scope);
     return state.auth[scope] === true;
@@ -246,11 +263,13 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   const wx: Partial<Wx> = {
     request: wxRequest,
     login: ((o: WechatMiniprogram.LoginOption) => {
+      const failure = fake.loginError;
+      if (failure) return void setTimeout(() => o.fail?.({ errMsg: failure, errno: 5 }), 0);
       const code = fake.login();
       setTimeout(() => o.success?.({ code, errMsg: 'login:ok' }), 0);
     }) as Wx['login'],
     onNeedPrivacyAuthorization: ((listener: PrivacyListener) => void (privacy.listener = listener)) as unknown as Wx['onNeedPrivacyAuthorization'],
-    openPrivacyContract: ((o: { success?: (r: unknown) => void }) => o?.success?.(ok())) as Wx['openPrivacyContract'],
+    openPrivacyContract: ((o: { success?: (r: unknown) => void }) => (privacy.contractOpened++, o?.success?.(ok()))) as Wx['openPrivacyContract'],
     authorize: ((o: WechatMiniprogram.AuthorizeOption) =>
       privacyGate(
         'authorize',
@@ -260,6 +279,11 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     getSetting: ((o: WechatMiniprogram.GetSettingOption) =>
       o.success?.({ authSetting: { ...state.auth }, errMsg: 'getSetting:ok' } as unknown as WechatMiniprogram.GetSettingSuccessCallbackResult)) as Wx['getSetting'],
     openSetting: ((o: WechatMiniprogram.OpenSettingOption) => {
+      // Since base library 2.3.0 the settings page opens only from the person's tap (a page's or a modal's button).
+      if (!modalTap && !subscribe.gesture) {
+        state.openSettingRefused++;
+        return void setTimeout(() => o.fail?.({ errMsg: 'openSetting:fail can only be invoked by user TAP gesture.' }), 0);
+      }
       state.openSettingCalls++;
       state.inSettings(state.auth);
       setTimeout(() => o.success?.({ authSetting: { ...state.auth }, errMsg: 'openSetting:ok' } as unknown as WechatMiniprogram.OpenSettingSuccessCallbackResult), 0);
@@ -267,7 +291,15 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     showModal: ((o: WechatMiniprogram.ShowModalOption) => {
       state.modals.push(o);
       const confirm = state.modalAnswer;
-      setTimeout(() => o.success?.({ confirm, cancel: !confirm, errMsg: 'showModal:ok' } as WechatMiniprogram.ShowModalSuccessCallbackResult), 0);
+      setTimeout(() => {
+        // The person taps a button: that tap lasts while its callback runs, not after.
+        modalTap = true;
+        try {
+          o.success?.({ confirm, cancel: !confirm, errMsg: 'showModal:ok' } as WechatMiniprogram.ShowModalSuccessCallbackResult);
+        } finally {
+          modalTap = false;
+        }
+      }, 0);
     }) as Wx['showModal'],
     showToast: ((o: WechatMiniprogram.ShowToastOption) => {
       state.toasts.push(o.title);
@@ -292,6 +324,23 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
         },
         (e) => o.fail?.(e),
       )) as Wx['chooseMedia'],
+    showActionSheet: ((o: WechatMiniprogram.ShowActionSheetOption) => {
+      const tapIndex = fake.actionSheet(o.itemList);
+      setTimeout(() =>
+        tapIndex === undefined
+          ? o.fail?.({ errMsg: 'showActionSheet:fail cancel' })
+          : o.success?.({ tapIndex, errMsg: 'showActionSheet:ok' } as WechatMiniprogram.ShowActionSheetSuccessCallbackResult),
+      );
+    }) as Wx['showActionSheet'],
+    setClipboardData: ((o: WechatMiniprogram.SetClipboardDataOption) =>
+      privacyGate(
+        'setClipboardData',
+        () => {
+          fake.clipboard = o.data;
+          setTimeout(() => o.success?.(ok()), 0);
+        },
+        (e) => o.fail?.(e),
+      )) as Wx['setClipboardData'],
     navigateBack: ((o: WechatMiniprogram.NavigateBackOption) => {
       navigations.push('back');
       o?.success?.(ok());
@@ -362,6 +411,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   }) as Wx['requestSubscribeMessage'];
   const fake: WxFake = {
     subscribe,
+    actionSheet: () => undefined,
     wx,
     storage,
     navigations,
@@ -407,6 +457,9 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     },
     set openSettingCalls(v) {
       state.openSettingCalls = v;
+    },
+    get openSettingRefused() {
+      return state.openSettingRefused;
     },
     toasts: state.toasts,
   };

@@ -14,6 +14,7 @@ import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { ConsultationBar } from '../../components/ConsultationBar';
 import { InputBar } from '../../components/InputBar';
 import { guardCapture } from '../../platform/capture';
+import { copyText } from '../../platform/clipboard';
 import { CancelledError, PLATFORM } from '../../platform/env';
 import type { LocalFile } from '../../platform/files';
 import { pickers } from '../../platform/pick';
@@ -248,7 +249,7 @@ export default function ChatPage() {
       Taro.showActionSheet({ itemList: actions.map((a) => label[a]) })
         .then(async ({ tapIndex }) => {
           const action = actions[tapIndex];
-          if (action === 'copy') await Taro.setClipboardData({ data: msg.body });
+          if (action === 'copy') await copyText(msg.body).catch((e: Error) => toast(e.message));
           if (action === 'quote') setQuoting(msg);
           if (action === 'resend') await chat().resend(sessionId, msg.idClient);
           if (action === 'recall') await toast(await chat().recall(sessionId, msg.idClient));

@@ -1,4 +1,4 @@
-import { Text, View } from '@tarojs/components';
+import { Button, Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
 import { chat } from '../../chat';
@@ -20,6 +20,8 @@ prefetchChat();
 export default function Entry() {
   const { params } = useRouter();
   const [problem, setProblem] = useState<Problem>();
+  // Each 重试 signs in afresh (a new platform code, a new request).
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     const session = params.session ? decodeURIComponent(params.session) : undefined;
@@ -37,7 +39,7 @@ export default function Entry() {
       chat().cancelPreconnect();
       setProblem(p);
     });
-  }, [params]);
+  }, [params, attempt]);
 
   return (
     <View className='entry'>
@@ -45,6 +47,17 @@ export default function Entry() {
         <View className='entry-problem'>
           <Text className='entry-title'>{problem.title}</Text>
           <Text className='entry-hint'>{problem.text}</Text>
+          {problem.retry && (
+            <Button
+              className='entry-retry'
+              onClick={() => {
+                setProblem(undefined);
+                setAttempt((n) => n + 1);
+              }}
+            >
+              重试
+            </Button>
+          )}
         </View>
       ) : (
         <Text className='entry-hint'>正在进入问诊…</Text>

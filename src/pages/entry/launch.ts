@@ -17,7 +17,16 @@ export interface Problem {
   text: string;
   /** The page for a platform account not bound to anyone yet. */
   unbound?: boolean;
+  /**
+   * Trying again may work (no network, the platform's login or our server failing for now). A mini
+   * program comes back from the background on the page it left, so without a way to try again this
+   * page would stay until the platform ends the app.
+   */
+  retry?: boolean;
 }
+
+/** What trying again cannot change: the link itself was refused. */
+const FINAL: ReadonlySet<HttpError['code']> = new Set(['linkExpired', 'linkUsed', 'authFailed']);
 
 const TITLES: Partial<Record<HttpError['code'], string>> = {
   linkExpired: '链接已过期',
@@ -47,7 +56,7 @@ export async function signInForLaunch(params: Record<string, string | undefined>
     // Reopening the SMS on the device that used it simply continues; without a network, a session still
     // valid on this device opens what it holds.
     if (saved && (err.code === 'linkUsed' || (err.code === 'network' && !tokenStale(saved, Date.now())))) return saved;
-    throw { title: TITLES[err.code] ?? '无法进入问诊', text: err.message } satisfies Problem;
+    throw { title: TITLES[err.code] ?? '无法进入问诊', text: err.message, retry: !FINAL.has(err.code) } satisfies Problem;
   }
   const saved = savedToken();
   if (saved) return saved;

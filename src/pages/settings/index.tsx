@@ -107,10 +107,12 @@ export default function Settings() {
         </View>
       )}
       {presence !== undefined && <Text className='settings-note'>关闭后，患者看不到您是否在线及最近在线时间。</Text>}
-      <View className='settings-item settings-privacy' onClick={() => privacy.openContract()}>
-        <Text>隐私保护指引</Text>
-        <Text>›</Text>
-      </View>
+      {privacy.hasContract && (
+        <View className='settings-item settings-privacy' onClick={() => privacy.openContract()}>
+          <Text>隐私保护指引</Text>
+          <Text>›</Text>
+        </View>
+      )}
       {IS_MINI_PROGRAM && (
         <View className='settings-item settings-permissions' onClick={() => void Taro.openSetting({})}>
           <Text>相机、相册、麦克风、位置权限</Text>
