@@ -79,3 +79,24 @@ test('in the dark scheme the chat kit parts are dark too: the presence line, the
   const quoteText = await patient.$eval('.msg-row.mine .msg-quote', (el) => getComputedStyle(el).color);
   expect(brightness(quoteText)).toBeGreaterThan(120);
 });
+
+test('大字 enlarges the chat’s 发送 and keeps its label in the middle of the taller button', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: `team-${DEMO.consultationId}` });
+  await synced(page);
+  const standard = await fontPx(page, '.input-send');
+  const chat = page.url();
+  await page.goto(chat.replace(/#.*/, '#/pages/settings/index'));
+  await page.click('.settings-large-text-switch');
+  await page.waitForSelector('.settings.text-large');
+  await page.goto(chat);
+  await page.waitForSelector('.chat.text-large .input-send', { state: 'visible' });
+  const send = await page.$eval('.chat.text-large .input-send', (el) => {
+    const button = el.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const label = range.getBoundingClientRect();
+    return { off: Math.abs(label.top + label.height / 2 - (button.top + button.height / 2)), font: parseFloat(getComputedStyle(el).fontSize) };
+  });
+  expect(send.font).toBeGreaterThan(standard * 1.2);
+  expect(send.off).toBeLessThan(3);
+});
