@@ -4,6 +4,7 @@
  * prescription and closes the consultation while the patient sees the card and a closed input.
  */
 import { join } from 'node:path';
+import type { Account } from '../../types/message';
 import { entryLink } from '../../server/api';
 import { DEMO } from '../../server/demo';
 import { ARTIFACTS, h5Suite, openAs, send, synced } from '../helpers/h5';
@@ -108,4 +109,24 @@ test('closed while both have the chat open, a consultation with 追问 keeps the
   expect(await doctor.$$('.consultation-ended')).toHaveLength(0);
   await send(doctor, '不需要，按时复诊即可');
   await patient.locator('.msg-text', { hasText: '不需要，按时复诊即可' }).waitFor();
+});
+
+test('an SMS link reopened after it expired continues on the device signed in as its person; another person’s is still expired', async () => {
+  const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
+  const page = await context.newPage();
+  await page.goto(await entryLink(suite.server.url, suite.server.auth, DEMO.patient, SESSION));
+  // The chat (an earlier test closed this consultation: no input to wait for).
+  await page.waitForSelector('.chat', { state: 'visible' });
+  const expiredLink = async (account: Account) =>
+    `${suite.server.url}/#/pages/entry/index?link=${encodeURIComponent(await suite.server.auth.issueLink(account, -10))}&session=${SESSION}`;
+
+  const tab = await context.newPage();
+  await tab.goto(await expiredLink(DEMO.patient));
+  await tab.waitForSelector('.chat', { state: 'visible' });
+  expect(await tab.evaluate(() => location.hash)).toMatch(/^#\/consult\/chat\/index/);
+
+  const other = await context.newPage();
+  await other.goto(await expiredLink(DEMO.doctor));
+  await other.waitForSelector('.entry-title');
+  expect(await other.textContent('.entry-title')).toBe('链接已过期');
 });
