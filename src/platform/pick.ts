@@ -164,32 +164,88 @@ export function miniProgramPickers(
 /** Accepted documents: what the server accepts for the `file` kind. */
 export const DOCUMENT_ACCEPT = '.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt,image/*';
 
-export function browserPickers(api: PickApi, doc: Document, geolocation?: Geolocation): Pickers {
+/**
+ * Files from an <input type=file> of the page, or CancelledError when it is dismissed. Photos and videos
+ * come this way too, not through Taro's H5 chooseImage/chooseVideo: those drop a file the browser cannot
+ * decode without a word (a phone's HEIC photo, a damaged file), and the video one hands the clip back as
+ * a data: URL that the page's CSP does not let it read for the upload. Here the File itself goes up, and
+ * what the server refuses is said under the bubble like any other refused upload.
+ */
+function chooseFromInput(doc: Document, accept: string, opts: { multiple?: boolean; camera?: boolean } = {}): Promise<File[]> {
+  return new Promise<File[]>((resolve, reject) => {
+    const input = doc.createElement('input');
+    input.type = 'file';
+    input.accept = accept;
+    input.multiple = Boolean(opts.multiple);
+    if (opts.camera) input.setAttribute('capture', 'environment');
+    input.style.display = 'none';
+    input.className = 'file-picker';
+    input.addEventListener('change', () => {
+      const files = Array.from(input.files ?? []);
+      input.remove();
+      if (!files.length) return reject(new CancelledError());
+      resolve(files);
+    });
+    input.addEventListener('cancel', () => {
+      input.remove();
+      reject(new CancelledError());
+    });
+    doc.body.appendChild(input);
+    input.click();
+  });
+}
+
+const localFile = (f: File): LocalFile => ({ path: URL.createObjectURL(f), name: f.name, size: f.size, blob: f });
+
+/**
+ * A video's size and length as this browser reads them, so the bubble has its box and duration; nothing
+ * for a clip it cannot read (the server decides on its content). A recorded WebM has no duration.
+ */
+function videoInfo(doc: Document, url: string): Promise<Pick<LocalFile, 'w' | 'h' | 'dur'>> {
+  return new Promise((resolve) => {
+    const video = doc.createElement('video');
+    // A browser that never answers (some load nothing of a video not on screen) still gets the clip sent.
+    const unanswered = setTimeout(() => resolve({}), 3000);
+    const done = (info: Pick<LocalFile, 'w' | 'h' | 'dur'>) => {
+      clearTimeout(unanswered);
+      resolve(info);
+    };
+    video.preload = 'metadata';
+    video.muted = true;
+    video.onloadedmetadata = () =>
+      done({
+        ...(video.videoWidth && video.videoHeight ? { w: video.videoWidth, h: video.videoHeight } : {}),
+        ...(Number.isFinite(video.duration) ? { dur: Math.round(video.duration * 1000) } : {}),
+      });
+    video.onerror = () => done({});
+    video.src = url;
+  });
+}
+
+type BrowserPickApi = Pick<PickApi, 'getImageInfo' | 'previewImage'>;
+
+export function browserPickers(api: BrowserPickApi, doc: Document, geolocation?: Geolocation): Pickers {
   return {
-    images: (source) => chooseImages(api, source),
-    video: () => chooseVideo(api),
+    async images(source) {
+      const files = await chooseFromInput(doc, 'image/*', source === 'camera' ? { camera: true } : { multiple: true });
+      return Promise.all(
+        files.map(async (f) => {
+          const local = localFile(f);
+          const info = await api.getImageInfo({ src: local.path }).catch(() => undefined);
+          return info ? { ...local, w: info.width, h: info.height } : local;
+        }),
+      );
+    },
+    async video() {
+      const [f] = await chooseFromInput(doc, 'video/*');
+      const local = localFile(f);
+      return { ...local, ...(await videoInfo(doc, local.path)) };
+    },
     canPickFile: true,
     canPickLocation: Boolean(geolocation) && LOCATION_ON,
-    file() {
-      return new Promise<LocalFile>((resolve, reject) => {
-        const input = doc.createElement('input');
-        input.type = 'file';
-        input.accept = DOCUMENT_ACCEPT;
-        input.style.display = 'none';
-        input.className = 'file-picker';
-        input.addEventListener('change', () => {
-          const f = input.files?.[0];
-          input.remove();
-          if (!f) return reject(new CancelledError());
-          resolve({ path: URL.createObjectURL(f), name: f.name, size: f.size, blob: f });
-        });
-        input.addEventListener('cancel', () => {
-          input.remove();
-          reject(new CancelledError());
-        });
-        doc.body.appendChild(input);
-        input.click();
-      });
+    async file() {
+      const [f] = await chooseFromInput(doc, DOCUMENT_ACCEPT);
+      return localFile(f);
     },
     previewImage: (urls, current) => void api.previewImage({ urls, current }),
     location() {
@@ -207,9 +263,7 @@ export function browserPickers(api: PickApi, doc: Document, geolocation?: Geoloc
 
 // Called as `Taro.x(...)`: on H5 Taro's Babel plugin turns those calls into imports of the H5
 // implementation; the `Taro` object itself does not carry every API there.
-const taroPick: PickApi = {
-  chooseImage: (o) => Taro.chooseImage(o),
-  chooseVideo: (o) => Taro.chooseVideo(o),
+const taroPick: BrowserPickApi = {
   getImageInfo: (o) => Taro.getImageInfo(o),
   // Taro's H5 viewer brings Swiper (about half of the chat's code on the wire): its own chunk, fetched
   // on the first tap on a photo rather than with the chat. Taro inlines TARO_ENV: mini programs, which

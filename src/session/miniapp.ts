@@ -58,17 +58,27 @@ export function launchLink(query: Record<string, string | undefined>): string | 
 
 /** When a session token (a JWT) expires, in ms, read from its payload; undefined if unreadable. */
 export function tokenExpiresAt(token: string): number | undefined {
+  const { exp } = claimsOf(token);
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
+
+/** The account a session or link token names, unverified: only to tell whether two name the same person. */
+export function tokenAccount(token: string): string | undefined {
+  const { sub } = claimsOf(token);
+  return typeof sub === 'string' ? sub : undefined;
+}
+
+function claimsOf(token: string): { exp?: unknown; sub?: unknown } {
   const payload = token.split('.')[1];
-  if (!payload) return undefined;
+  if (!payload) return {};
   try {
-    const { exp } = JSON.parse(base64UrlDecode(payload)) as { exp?: number };
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    return JSON.parse(base64UrlDecode(payload)) as { exp?: unknown; sub?: unknown };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
-/** Older base libraries have no atob; the payload's JSON needs only its ASCII (exp is a number). */
+/** Older base libraries have no atob; the payload's JSON needs only its ASCII (exp, and sub: an account id). */
 function base64UrlDecode(s: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   let bits = 0;

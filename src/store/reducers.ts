@@ -317,10 +317,12 @@ export function ackMessage(tx: Tx, ack: Ack): void {
   if (isNew) countPatientMessage(session, pending);
 }
 
-/** The patient's quota counts their own messages (not system lines). */
+/** The patient's quota counts their own messages (not system lines); after closing they are 追问. */
 function countPatientMessage(session: SessionSummary, msg: Message): void {
   const c = session.consultation;
-  if (c && msg.from === c.patient && msg.type !== 'notification' && msg.type !== 'tip') c.patientMessages += 1;
+  if (!c || msg.from !== c.patient || msg.type === 'notification' || msg.type === 'tip') return;
+  if (c.status === 'closed') c.followUps = (c.followUps ?? 0) + 1;
+  else c.patientMessages += 1;
 }
 
 export function failMessage(tx: Tx, sessionId: string, idClient: string, error: string): void {
@@ -340,15 +342,22 @@ export function receiveMessages(tx: Tx, msgs: readonly Message[]): void {
     const own = incoming.from === myAccount;
     const session = tx.summary(incoming.sessionId);
     const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
+    // The summary's consultation already holds everything up to its lastSeq: an older page (or a sync
+    // overlapping it) must neither count those messages again nor bring back an earlier status.
+    const news = incoming.seq === undefined || incoming.seq > (session?.lastSeq ?? 0);
     const open = currentSessionId === incoming.sessionId;
     const status = own ? 'sent' : open || alreadyRead ? 'read' : 'unread';
     const recall = recallTarget(incoming);
     const isNew = upsert(tx, { ...incoming, status: recall ? 'read' : status });
     if (recall) applyRecall(tx, incoming.sessionId, recall.idClient, myAccount);
     const updated = touchSession(tx, tx.session(incoming.sessionId).byId.get(incoming.idClient) as Message);
-    const change = consultationChange(incoming);
-    if (change && updated.consultation) updated.consultation.status = change.status;
-    if (isNew) countPatientMessage(updated, incoming);
+    const change = news ? consultationChange(incoming) : undefined;
+    if (change && updated.consultation) {
+      updated.consultation.status = change.status;
+      // The 追问 window runs from the closing (types/consultation.ts), which this notice records.
+      if (change.status === 'closed') updated.consultation.closedAt = incoming.time;
+    }
+    if (isNew && news) countPatientMessage(updated, incoming);
     if (isNew && status === 'unread' && !recall) updated.unread += 1;
     const typing = tx.get('typing');
     if (isNew && !own && typing[incoming.sessionId] === incoming.from) {

@@ -1,10 +1,11 @@
 /**
  * 大字 and dark mode in the H5 build (issue 17): the 大字 switch in 设置 enlarges the text of every page
- * (kept across a reload), and the system's dark scheme darkens the pages' colours.
+ * (kept across a reload), and the system's dark scheme darkens the pages' colours, the chat kit's
+ * parts (presence, quotes) included.
  */
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../server/demo';
-import { h5Suite, openAs } from '../helpers/h5';
+import { h5Suite, openAs, send, synced } from '../helpers/h5';
 
 jest.setTimeout(120_000);
 
@@ -53,4 +54,49 @@ test('the system dark scheme darkens the page background and lightens the text',
   expect(brightness(dark.item)).toBeLessThan(60);
   const text = await page.$eval('.session-name', (el) => getComputedStyle(el).color);
   expect(brightness(text)).toBeGreaterThan(180);
+});
+
+test('in the dark scheme the chat kit parts are dark too: the presence line, the quote being written and a quote in the list', async () => {
+  const session = `team-${DEMO.consultationId}`;
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, { sessionId: session });
+  await synced(doctor);
+  await send(doctor, '请问哪里不舒服？');
+  const patient = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: session });
+  await patient.emulateMedia({ colorScheme: 'dark' });
+  await synced(patient);
+  await patient.waitForSelector('.chat-presence');
+  // 引用 from the long-press menu (Taro's H5 View fires longpress from a held touch).
+  await patient.locator('.msg-row.theirs .msg-bubble').dispatchEvent('touchstart');
+  await patient.click('.taro-actionsheet__cell:has-text("引用")');
+  await patient.waitForSelector('.composer-quote');
+  const writing = await background(patient, '.composer-quote');
+  await send(patient, '胃不舒服');
+  await patient.waitForSelector('.msg-row.mine .msg-quote');
+
+  expect(brightness(await background(patient, '.chat-presence'))).toBeLessThan(60);
+  expect(brightness(writing)).toBeLessThan(60);
+  expect(brightness(await background(patient, '.msg-row.mine .msg-quote'))).toBeLessThan(60);
+  const quoteText = await patient.$eval('.msg-row.mine .msg-quote', (el) => getComputedStyle(el).color);
+  expect(brightness(quoteText)).toBeGreaterThan(120);
+});
+
+test('大字 enlarges the chat’s 发送 and keeps its label in the middle of the taller button', async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: `team-${DEMO.consultationId}` });
+  await synced(page);
+  const standard = await fontPx(page, '.input-send');
+  const chat = page.url();
+  await page.goto(chat.replace(/#.*/, '#/pages/settings/index'));
+  await page.click('.settings-large-text-switch');
+  await page.waitForSelector('.settings.text-large');
+  await page.goto(chat);
+  await page.waitForSelector('.chat.text-large .input-send', { state: 'visible' });
+  const send = await page.$eval('.chat.text-large .input-send', (el) => {
+    const button = el.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const label = range.getBoundingClientRect();
+    return { off: Math.abs(label.top + label.height / 2 - (button.top + button.height / 2)), font: parseFloat(getComputedStyle(el).fontSize) };
+  });
+  expect(send.font).toBeGreaterThan(standard * 1.2);
+  expect(send.off).toBeLessThan(3);
 });

@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { entryLink } from '../../server/api';
 import { DEMO } from '../../server/demo';
 import { until } from '../helpers/chat-client';
-import { png } from '../helpers/fixtures';
+import { png, webmClip } from '../helpers/fixtures';
 import { h5Suite, openAs, synced } from '../helpers/h5';
 import { uploadAs } from '../helpers/upload';
 import { WsClient } from '../helpers/ws-client';
@@ -29,47 +29,6 @@ function recordRequests(context: BrowserContext): { requested: string[]; finishe
   context.on('request', (r) => seen.requested.push(new URL(r.url()).pathname));
   context.on('requestfinished', (r) => seen.finished.push(new URL(r.url()).pathname));
   return seen;
-}
-
-/** A one-second WebM clip (a moving square, no sound) recorded by Chromium itself. */
-async function webmClip(): Promise<Buffer> {
-  const context = await suite.browser.newContext();
-  try {
-    const page = await context.newPage();
-    const base64 = await page.evaluate(async () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 160;
-      canvas.height = 120;
-      const g = canvas.getContext('2d') as CanvasRenderingContext2D;
-      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm' });
-      const parts: Blob[] = [];
-      recorder.ondataavailable = (e) => parts.push(e.data);
-      const stopped = new Promise((r) => (recorder.onstop = r));
-      recorder.start();
-      const start = performance.now();
-      await new Promise<void>((done) => {
-        const draw = () => {
-          const t = performance.now() - start;
-          g.fillStyle = '#1e3a8a';
-          g.fillRect(0, 0, 160, 120);
-          g.fillStyle = '#fbbf24';
-          g.fillRect((t / 10) % 140, 40, 20, 20);
-          if (t < 1000) requestAnimationFrame(draw);
-          else done();
-        };
-        draw();
-      });
-      recorder.stop();
-      await stopped;
-      const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
-      let s = '';
-      for (const b of bytes) s += String.fromCharCode(b);
-      return btoa(s);
-    });
-    return Buffer.from(base64, 'base64');
-  } finally {
-    await context.close();
-  }
 }
 
 /** The patient, over the protocol, sends a file uploaded as `kind` to the demo consultation. */
@@ -145,7 +104,7 @@ test('a sign-in without network is explained, and the link stays unused', async 
 });
 
 test('a video in the chat loads nothing until tapped; the tap plays it (hls.js stays unloaded for a file that is not HLS)', async () => {
-  const clip = await webmClip();
+  const clip = await webmClip(suite.browser);
   const up = await uploadAs(suite.server, DEMO.patient, 'video', '复查.webm', clip, '&dur=1000');
   expect(up.status).toBe(200);
 

@@ -51,3 +51,19 @@ test('going back from a chat that was opened from the list throws nothing', asyn
   await page.waitForTimeout(500);
   expect(await page.isVisible('.chat')).toBe(false);
 });
+
+test("a chat's address opened where nobody signed in says how to get in; a second tab on the signed-in device opens the chat", async () => {
+  const chatUrl = `${suite.server.url}/#/consult/chat/index?id=${encodeURIComponent(SESSION)}`;
+  const stranger = await (await suite.browser.newContext()).newPage();
+  await stranger.goto(chatUrl);
+  await stranger.waitForSelector('.entry-title');
+  expect(await stranger.textContent('.entry-title')).toBe('请从短信链接进入');
+  expect(await stranger.isVisible('.chat')).toBe(false);
+
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  await synced(page);
+  const tab = await page.context().newPage();
+  await tab.goto(chatUrl);
+  await synced(tab);
+  expect(await hash(tab)).toMatch(/^#\/consult\/chat\/index/);
+});

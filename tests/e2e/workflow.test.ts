@@ -4,9 +4,10 @@
  * prescription and closes the consultation while the patient sees the card and a closed input.
  */
 import { join } from 'node:path';
+import type { Account } from '../../types/message';
 import { entryLink } from '../../server/api';
 import { DEMO } from '../../server/demo';
-import { ARTIFACTS, h5Suite, openAs, synced } from '../helpers/h5';
+import { ARTIFACTS, h5Suite, openAs, send, synced } from '../helpers/h5';
 
 jest.setTimeout(120_000);
 
@@ -73,4 +74,59 @@ test('the doctor sends a prescription and closes the consultation; the patient s
   await patient.goto(`${suite.server.url}/#/consult/sessions/index`);
   await patient.waitForSelector('.session-status');
   expect(await patient.textContent('.session-status')).toBe('已结束');
+});
+
+test('closed while both have the chat open, a consultation with 追问 keeps the input open for its follow-ups, then closes it', async () => {
+  const id = 'follow-up-live';
+  await suite.server.storage.createConsultation({
+    id,
+    patient: DEMO.patient.account,
+    doctor: DEMO.doctor.account,
+    teamName: '复诊',
+    status: 'inProgress',
+    followUp: { messages: 1, days: 3 },
+    consent: { version: 'demo', acceptedAt: Date.now(), by: 'hospital' },
+    identity: { name: '李秀英', idNumber: '110101198503071234', sex: 'female', birthDate: '1985-03-07', relation: 'self' },
+  });
+  const session = `team-${id}`;
+  const patient = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: session });
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, { sessionId: session });
+  await synced(patient);
+  await synced(doctor);
+
+  await doctor.click('.consultation-close');
+  await doctor.click('.taro-model__confirm');
+  await patient.waitForFunction(() => document.querySelector('.consultation-status')?.textContent === '已结束');
+  await patient.waitForFunction(() => document.querySelector('.encounter-follow-up')?.textContent === '问诊已结束，还可追问 1 条');
+  expect(await patient.$$('.consultation-ended')).toHaveLength(0);
+  await send(patient, '药吃完了还需要复查吗？');
+  await doctor.locator('.msg-text', { hasText: '药吃完了还需要复查吗？' }).waitFor();
+
+  await patient.waitForSelector('.consultation-ended');
+  expect(await patient.$$('.input-field')).toHaveLength(0);
+  await patient.waitForSelector('.encounter-follow-up', { state: 'detached' });
+  // The doctor answers in the window.
+  expect(await doctor.$$('.consultation-ended')).toHaveLength(0);
+  await send(doctor, '不需要，按时复诊即可');
+  await patient.locator('.msg-text', { hasText: '不需要，按时复诊即可' }).waitFor();
+});
+
+test('an SMS link reopened after it expired continues on the device signed in as its person; another person’s is still expired', async () => {
+  const context = await suite.browser.newContext({ viewport: { width: 390, height: 760 } });
+  const page = await context.newPage();
+  await page.goto(await entryLink(suite.server.url, suite.server.auth, DEMO.patient, SESSION));
+  // The chat (an earlier test closed this consultation: no input to wait for).
+  await page.waitForSelector('.chat', { state: 'visible' });
+  const expiredLink = async (account: Account) =>
+    `${suite.server.url}/#/pages/entry/index?link=${encodeURIComponent(await suite.server.auth.issueLink(account, -10))}&session=${SESSION}`;
+
+  const tab = await context.newPage();
+  await tab.goto(await expiredLink(DEMO.patient));
+  await tab.waitForSelector('.chat', { state: 'visible' });
+  expect(await tab.evaluate(() => location.hash)).toMatch(/^#\/consult\/chat\/index/);
+
+  const other = await context.newPage();
+  await other.goto(await expiredLink(DEMO.doctor));
+  await other.waitForSelector('.entry-title');
+  expect(await other.textContent('.entry-title')).toBe('链接已过期');
 });

@@ -1,4 +1,5 @@
 /** Small real files of each accepted format, made in the test run (no binary fixtures in the repo). */
+import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 
 export const png = (w = 640, h = 480): Promise<Buffer> =>
@@ -45,4 +46,45 @@ export function wav(ms = 1500, rate = 8000): Buffer {
   buf.writeUInt32LE(samples * 2, 40);
   for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
   return buf;
+}
+
+/** A one-second WebM clip (a moving square, no sound) recorded by Chromium itself. */
+export async function webmClip(browser: Browser): Promise<Buffer> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const base64 = await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 160;
+      canvas.height = 120;
+      const g = canvas.getContext('2d') as CanvasRenderingContext2D;
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm' });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (e) => parts.push(e.data);
+      const stopped = new Promise((r) => (recorder.onstop = r));
+      recorder.start();
+      const start = performance.now();
+      await new Promise<void>((done) => {
+        const draw = () => {
+          const t = performance.now() - start;
+          g.fillStyle = '#1e3a8a';
+          g.fillRect(0, 0, 160, 120);
+          g.fillStyle = '#fbbf24';
+          g.fillRect((t / 10) % 140, 40, 20, 20);
+          if (t < 1000) requestAnimationFrame(draw);
+          else done();
+        };
+        draw();
+      });
+      recorder.stop();
+      await stopped;
+      const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+      let s = '';
+      for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    });
+    return Buffer.from(base64, 'base64');
+  } finally {
+    await context.close();
+  }
 }

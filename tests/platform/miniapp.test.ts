@@ -12,7 +12,7 @@ import type { AlipaySocketApi, AlipaySocketTask, SocketHandlers } from '../../sr
 import { openAlipaySocket, openMiniProgramSocket } from '../../src/platform/socket';
 import { checkServerUrl } from '../../config/targets';
 import { locationEnabled } from '../../config/features';
-import { launchLink, tokenExpiresAt } from '../../src/session/miniapp';
+import { launchLink, tokenAccount, tokenExpiresAt } from '../../src/session/miniapp';
 
 /**
  * Alipay in multi-instance mode (`multiple: true`): each connectSocket returns its own task and events
@@ -270,12 +270,14 @@ describe('build configuration', () => {
     expect(locationEnabled('weapp', { TARO_APP_LOCATION_TT: 'off' })).toBe(true);
   });
 
-  test('launch links (direct, or inside a scanned QR code URL) and token expiry', () => {
+  test('launch links (direct, or inside a scanned QR code URL), token expiry and account', () => {
     expect(launchLink({ link: encodeURIComponent('a.b.c') })).toBe('a.b.c');
     expect(launchLink({ q: encodeURIComponent('https://h.cn/qr?link=x.y.z&session=s') })).toBe('x.y.z');
     expect(launchLink({})).toBeUndefined();
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     expect(tokenExpiresAt(`${b64({ alg: 'HS256' })}.${b64({ exp: 1700000000 })}.s`)).toBe(1700000000_000);
     expect(tokenExpiresAt('garbage')).toBeUndefined();
+    expect(tokenAccount(`${b64({ alg: 'HS256' })}.${b64({ sub: 'patient-li', name: '李女士', exp: 1700000000 })}.s`)).toBe('patient-li');
+    expect(tokenAccount('garbage')).toBeUndefined();
   });
 });

@@ -389,6 +389,45 @@ describe('pickers', () => {
     await expect(p.location()).resolves.toEqual({ lat: 31.2, lng: 121.5, title: '我的位置' });
     await expect(browserPickers(base, document).location()).rejects.toBeInstanceOf(UnsupportedError);
   });
+
+  test('h5: photos through a file input, every one chosen kept (one the browser cannot read goes without a size)', async () => {
+    const readable = new Set(['blob:local/1']);
+    const p = browserPickers(
+      {
+        ...base,
+        getImageInfo: ((o: { src: string }) =>
+          readable.has(o.src)
+            ? Promise.resolve({ width: 800, height: 600 })
+            : Promise.reject({ errMsg: 'getImageInfo:fail' })) as unknown as typeof Taro.getImageInfo,
+      },
+      document,
+    );
+    let n = 0;
+    URL.createObjectURL = () => `blob:local/${++n}`;
+    const choose = (files: File[]) => {
+      const input = document.querySelector('input.file-picker') as HTMLInputElement;
+      Object.defineProperty(input, 'files', { value: files });
+      input.dispatchEvent(new Event('change'));
+      return input;
+    };
+    const album = p.images('album');
+    const jpeg = new File(['jpeg'], '舌苔.jpg', { type: 'image/jpeg' });
+    const heic = new File(['heic!'], 'IMG_0001.HEIC', { type: 'image/heic' });
+    const input = choose([jpeg, heic]);
+    expect([input.accept, input.multiple, input.hasAttribute('capture')]).toEqual(['image/*', true, false]);
+    await expect(album).resolves.toEqual([
+      { path: 'blob:local/1', name: '舌苔.jpg', size: 4, blob: jpeg, w: 800, h: 600 },
+      { path: 'blob:local/2', name: 'IMG_0001.HEIC', size: 5, blob: heic },
+    ]);
+
+    const camera = p.images('camera');
+    expect(choose([jpeg]).getAttribute('capture')).toBe('environment');
+    await expect(camera).resolves.toHaveLength(1);
+    const dismissed = p.images('album');
+    document.querySelector('input.file-picker')?.dispatchEvent(new Event('cancel'));
+    await expect(dismissed).rejects.toBeInstanceOf(CancelledError);
+    expect(document.querySelector('input.file-picker')).toBeNull();
+  });
 });
 
 describe('opener', () => {

@@ -1,4 +1,5 @@
-import type { Message } from '../../types/message';
+import { closedReason } from '../../types/consultation';
+import type { ConsultationInfo, Message } from '../../types/message';
 import { newIdClient } from '../../src/im/ids';
 import { createChatStore, hasGaps, orderedMessages, syncCursors } from '../../src/store';
 
@@ -203,6 +204,46 @@ describe('chat store', () => {
     ]);
     expect(orderedMessages(s(), SESSION)[0].attach).toEqual({ recalled: { by: theirs.from } });
     expect(s().sessions.get(SESSION)?.unread).toBe(1);
+  });
+
+  describe('the consultation in the summary', () => {
+    const change = (seq: number, status: string, time: number) =>
+      msg({ seq, time, type: 'notification', body: '', idClient: `c-${status}-${seq}`, attach: { consultation: { status, by: 'doctor-zhang' } } });
+    function withConsultation(over: Partial<ConsultationInfo>, lastSeq: number) {
+      const t = setup();
+      t.s().setSessions([
+        {
+          id: SESSION,
+          scene: 'team',
+          to: 'c1',
+          name: '张医生',
+          unread: 0,
+          lastSeq,
+          readSeq: lastSeq,
+          peerReadSeq: 0,
+          memberReads: {},
+          peerDeliveredSeq: 0,
+          consultation: { id: 'c1', status: 'inProgress', patient: ME.account, doctor: 'doctor-zhang', patientMessages: 2, maxPatientMessages: 5, followUp: { messages: 2, days: 3 }, followUps: 0, ...over },
+        },
+      ]);
+      return { ...t, c: () => t.s().sessions.get(SESSION)?.consultation as ConsultationInfo };
+    }
+
+    test('closed live: the 追问 window opens from the closing, and the patient’s messages after it are 追问', () => {
+      const { s, c } = withConsultation({}, 4);
+      s().receive([change(5, 'closed', 1_800_000_000_000)]);
+      expect(c()).toMatchObject({ status: 'closed', closedAt: 1_800_000_000_000 });
+      expect(closedReason(c(), ME.account, 1_800_000_060_000)).toBeUndefined();
+      s().receive([msg({ seq: 6, from: ME.account }), msg({ seq: 7, from: ME.account })]);
+      expect(c()).toMatchObject({ patientMessages: 2, followUps: 2 });
+      expect(closedReason(c(), ME.account, 1_800_000_060_000)).toBe('closed');
+    });
+
+    test('an older page changes nothing of it: an old 接诊 does not reopen it, old messages are not counted again', () => {
+      const { s, c } = withConsultation({ status: 'closed', closedAt: 1_800_000_000_000 }, 10);
+      s().mergeHistory(SESSION, [change(1, 'inProgress', 1), msg({ seq: 2, from: ME.account }), msg({ seq: 3, from: ME.account })], false);
+      expect(c()).toMatchObject({ status: 'closed', closedAt: 1_800_000_000_000, patientMessages: 2, followUps: 0 });
+    });
   });
 
   test('the sync cursor stops below a gap and moves past it once the gap is filled', () => {

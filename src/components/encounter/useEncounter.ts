@@ -16,10 +16,13 @@ export function toastError(e: unknown): void {
 
 /**
  * The encounter of one consultation as this person may see it (identity, consent text, intake, the
- * doctor's verified identity, rating), fetched once the connection is synced and again on show.
+ * doctor's verified identity, rating, 追问 left), fetched once the connection is synced, again on show,
+ * and whenever the consultation changes under it (closing opens 追问, each 追问 uses one).
  */
 export function useEncounter(sessionId: string): { view?: EncounterView; reload: () => void } {
   const synced = useChat((s) => s.connection === 'synced');
+  const status = useChat((s) => s.sessions.get(sessionId)?.consultation?.status);
+  const followUps = useChat((s) => s.sessions.get(sessionId)?.consultation?.followUps);
   const [view, setView] = useState<EncounterView>();
   const reload = useCallback(() => {
     if (!sessionId) return;
@@ -30,7 +33,7 @@ export function useEncounter(sessionId: string): { view?: EncounterView; reload:
   }, [sessionId]);
   useEffect(() => {
     if (synced) reload();
-  }, [synced, reload]);
+  }, [synced, reload, status, followUps]);
   useDidShow(() => {
     if (synced) reload();
   });

@@ -19,7 +19,7 @@ import './index.css';
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
 
 export default function Sessions() {
-  const hasToken = useChatSession();
+  useChatSession();
   const sessions = useChat((s) => s.sessions);
   const me = useChat((s) => s.me);
   const drafts = useChat((s) => s.drafts);
@@ -61,8 +61,7 @@ export default function Sessions() {
           <SearchHits search={search} onPick={openHit} title={sessionName} />
         </View>
       )}
-      {!hasToken && <Text className='sessions-empty'>请通过医院发送的短信链接进入问诊</Text>}
-      {hasToken && me?.role === 'patient' && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
+      {me?.role === 'patient' && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
       {me?.role === 'doctor' && <DoctorQueue sessions={list} me={me.account} now={now} open={open} filter={search.text} drafts={drafts} />}
       {me?.role === 'patient' && list.map((s) => (
         <View key={s.id} className='session-item' onClick={() => open(s.id)}>

@@ -10,7 +10,7 @@ import { exchangeLink } from '../../chat/login';
 import { savedToken } from '../../chat/token';
 import { HttpError } from '../../platform/http-error';
 import { IS_MINI_PROGRAM, signInDeps } from '../../session';
-import { launchLink, signInWithCode, tokenStale } from '../../session/miniapp';
+import { launchLink, signInWithCode, tokenAccount, tokenStale } from '../../session/miniapp';
 
 export interface Problem {
   title: string;
@@ -53,9 +53,12 @@ export async function signInForLaunch(params: Record<string, string | undefined>
     const err = e instanceof HttpError ? e : new HttpError('internal', e instanceof Error ? e.message : '登录失败，请稍后重试');
     if (err.code === 'notBound') throw UNBOUND;
     const saved = savedToken();
-    // Reopening the SMS on the device that used it simply continues; without a network, a session still
-    // valid on this device opens what it holds.
-    if (saved && (err.code === 'linkUsed' || (err.code === 'network' && !tokenStale(saved, Date.now())))) return saved;
+    const live = saved !== undefined && !tokenStale(saved, Date.now());
+    // Reopening the SMS on the device that used it simply continues, also once the link has expired (it
+    // lasts minutes, the session here days) if the session is the link's person; without a network, a
+    // session still valid on this device opens what it holds.
+    const again = err.code === 'linkUsed' || (err.code === 'linkExpired' && live && tokenAccount(saved) === tokenAccount(link ?? ''));
+    if (saved && (again || (err.code === 'network' && live))) return saved;
     throw { title: TITLES[err.code] ?? '无法进入问诊', text: err.message, retry: !FINAL.has(err.code) } satisfies Problem;
   }
   const saved = savedToken();
