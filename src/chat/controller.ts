@@ -368,10 +368,15 @@ export class ChatController {
     this.store.getState().openSessionAsRead(sessionId);
   }
 
-  /** Opens a session as read, loads the newest page if none is loaded yet, and sends the read mark. */
+  /**
+   * Opens a session as read, fills it to a page if it holds less and there is more (nothing yet, or only
+   * what arrived live: a sync brings messages of the most recent sessions only, SYNC_FRESH; a list too
+   * short to scroll never asks for older ones), and sends the read mark.
+   */
   async enterSession(sessionId: string): Promise<void> {
     this.openSessionAsRead(sessionId);
-    if (!this.store.getState().messages.get(sessionId)?.order.length) await this.loadOlder(sessionId);
+    const held = this.store.getState().messages.get(sessionId);
+    if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) await this.loadOlder(sessionId);
     this.readMarks.schedule(sessionId);
   }
 

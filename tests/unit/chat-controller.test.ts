@@ -1,7 +1,8 @@
 /** The controller's connection phase, which the store mirrors: set on provider events and sync outcomes. */
 import { ChatController } from '../../src/chat/controller';
 import { ImError } from '../../src/im/types';
-import { createChatStore } from '../../src/store';
+import { createChatStore, orderedMessages } from '../../src/store';
+import type { Message } from '../../types/message';
 import { MapStorage } from '../helpers/chat-client';
 import { FakeProvider, settle } from './fake-provider';
 
@@ -52,4 +53,38 @@ test('a sync failing on a live connection says why and retries; a new connection
   expect(provider.sync).toHaveBeenCalledTimes(calls);
   expect(phases.at(-1)).toBe('disconnected:网络不可用，消息将在联网后发送');
   controller.stop();
+});
+
+describe('entering a session', () => {
+  const msg = (seq: number): Message => ({
+    scene: 'team',
+    sessionId: 'team-c1',
+    to: 'c1',
+    from: 'd1',
+    type: 'text',
+    body: `m${seq}`,
+    idClient: `m${seq}`,
+    seq,
+    time: 1_000 + seq,
+    status: 'unread',
+  });
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
+
+  test('one that holds only what arrived live (a sync brought none of it) is filled to a page before it', async () => {
+    const { store, provider, controller } = setup();
+    store.getState().receive([msg(41)]);
+    provider.history.mockResolvedValueOnce({ msgs: range(11, 40), hasMore: true });
+    await controller.enterSession('team-c1');
+    expect(provider.history).toHaveBeenCalledWith('team-c1', 41, 30);
+    expect(orderedMessages(store.getState(), 'team-c1').map((m) => m.seq)).toEqual(range(11, 41).map((m) => m.seq));
+  });
+
+  test('one that holds a page, or everything from its first message, asks for nothing', async () => {
+    const { store, provider, controller } = setup();
+    store.getState().receive(range(11, 40));
+    store.getState().receive([{ ...msg(1), sessionId: 'team-c2', to: 'c2', idClient: 'c2-1' }]);
+    await controller.enterSession('team-c1');
+    await controller.enterSession('team-c2');
+    expect(provider.history).not.toHaveBeenCalled();
+  });
 });
