@@ -481,23 +481,25 @@ export class ChatService {
   }
 
   /**
-   * Everything after each cursor, the newest page of the most recent sessions the client has no cursor
-   * for (SYNC_FRESH: the sessions come newest first), and the sessions.
+   * Everything after each cursor; of the SYNC_FRESH.sessions most recent sessions (the current ones come
+   * newest first, those transferred away after them) the newest page where the client has no cursor;
+   * and the sessions.
    */
   async sync(me: string, cursors: Record<string, number>) {
     const sessions = await this.sessions(me);
     const msgs: Message[] = [];
     let complete = true;
-    let fresh = 0;
-    for (const s of sessions) {
+    for (const [rank, s] of sessions.entries()) {
       const known = cursors[s.id];
-      if (known === undefined && s.lastSeq > 0 && fresh++ >= SYNC_FRESH.sessions) continue;
+      if (known === undefined && rank >= SYNC_FRESH.sessions) continue;
       const cursor = known ?? Math.max(0, s.lastSeq - SYNC_FRESH.messages);
       if (s.lastSeq <= cursor) continue;
       const { conv, upToSeq } = await this.readableConversation(me, s.id);
       const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);
-      for (const m of rows) if (upToSeq === undefined || m.seq <= upToSeq) msgs.push(this.view(m, me));
-      if (rows.length === SYNC_LIMIT_PER_SESSION) complete = false;
+      const readable = upToSeq === undefined ? rows : rows.filter((m) => m.seq <= upToSeq);
+      for (const m of readable) msgs.push(this.view(m, me));
+      // Cut by the limit, not by the transfer point: the client syncs again from its new cursor.
+      if (rows.length === SYNC_LIMIT_PER_SESSION && readable.length === rows.length) complete = false;
     }
     return { msgs, sessions, complete };
   }

@@ -221,6 +221,10 @@ describe('history, sync and unread', () => {
     expect([seqsOf(sync.msgs, oldest), seqsOf(sync.msgs, second)]).toEqual([[], []]);
     expect(sync.sessions.find((s) => s.id === sessionIdOf('team', oldest))).toMatchObject({ lastSeq, lastMsg: { seq: lastSeq } });
 
+    // Holding cursors for the recent ones does not pull older sessions in: reconnects do not add up.
+    const again = await fresh.request('sync', { cursors: Object.fromEntries(recent.map((t) => [sessionIdOf('team', t), lastSeq])) });
+    expect(again.msgs).toEqual([]);
+
     const opened = await fresh.request('history', { sessionId: sessionIdOf('team', oldest), limit: 10 });
     expect(opened.msgs.map((m) => m.seq)).toEqual(newest.slice(-10));
     const caughtUp = await fresh.request('sync', { cursors: { [sessionIdOf('team', oldest)]: 3 } });
