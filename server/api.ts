@@ -54,7 +54,7 @@ export const describe = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.
 /** Who is asking, for throttling: the client's address and the limits that apply to it. */
 export interface Caller {
   address: string;
-  limits: Pick<Limits, 'failedSignIns' | 'admin'>;
+  limits: Pick<Limits, 'failedSignIns' | 'failedCodes' | 'failedAdminKeys' | 'admin'>;
 }
 
 /** Request bodies, exported for the OpenAPI document (server/openapi.ts). */
@@ -131,14 +131,14 @@ function bearerMatches(req: IncomingMessage, key: string): boolean {
 }
 
 /**
- * The gate of the hospital-system API: on at all, not hammered, the right key (a wrong one counts as
- * a failed sign-in of that address).
+ * The gate of the hospital-system API: on at all, not hammered, the right key (wrong ones are counted
+ * per address, apart from other failed sign-ins).
  */
 export async function admitAdmin(req: IncomingMessage, adminApiKey: string | undefined, { address, limits }: Caller): Promise<void> {
   if (!adminApiKey) throw new ClientError('notFound', 'the hospital API is off (set ADMIN_API_KEY)');
-  await limits.failedSignIns.ensure(address);
+  await limits.failedAdminKeys.ensure(address);
   await limits.admin.spend(address);
-  if (!bearerMatches(req, adminApiKey)) await limits.failedSignIns.failed(address, new ClientError('unauthenticated', 'wrong or missing API key'));
+  if (!bearerMatches(req, adminApiKey)) await limits.failedAdminKeys.failed(address, new ClientError('unauthenticated', 'wrong or missing API key'));
 }
 
 /** `POST /api/consultations` with `Authorization: Bearer <ADMIN_API_KEY>`: for the hospital's own system. */

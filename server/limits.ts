@@ -69,7 +69,12 @@ export interface Limits {
   frames: Limit;
   /** Messages opened by history and sync, per account. */
   reads: Limit;
+  /** Per address: session tokens and SMS links that failed (server/bearer.ts failedSignIn). */
   failedSignIns: Limit;
+  /** Per address: mini-program login codes the platform refused (each try is a call to the platform). */
+  failedCodes: Limit;
+  /** Per address: wrong keys for the hospital-system API. */
+  failedAdminKeys: Limit;
   logins: Limit;
   admin: Limit;
   nimTokens: Limit;
@@ -84,13 +89,16 @@ export async function openLimits(opts: { framesPerSecond: number; redisUrl?: str
     // While Redis is unreachable each process limits on its own rather than refusing everyone.
     return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `medchat:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
   };
+  // One bucket per kind of credential, so that guessing one kind (forged tokens need no credentials)
+  // does not shut the address out of another (a mini program's sign-in, the hospital's system).
+  const failures = (keyPrefix: string) =>
+    new Limit(make(keyPrefix, FAILED_SIGNINS.points, FAILED_SIGNINS.durationSec), (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`);
   return {
     frames: new Limit(make('frames', opts.framesPerSecond, 1), () => `发送太频繁（每秒最多 ${opts.framesPerSecond} 条），请稍后再试`),
     reads: new Limit(make('reads', opts.framesPerSecond * READ_ROWS_PER_FRAME, 1), () => '读取消息太频繁，请稍后再试'),
-    failedSignIns: new Limit(
-      make('signin-fail', FAILED_SIGNINS.points, FAILED_SIGNINS.durationSec),
-      (s) => `登录失败次数过多，请 ${Math.ceil(s / 60)} 分钟后再试`,
-    ),
+    failedSignIns: failures('signin-fail'),
+    failedCodes: failures('code-fail'),
+    failedAdminKeys: failures('admin-key-fail'),
     logins: new Limit(make('logins', LOGINS.points, LOGINS.durationSec), (s) => `登录太频繁，请 ${s} 秒后再试`),
     admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
     nimTokens: new Limit(make('nim-token', NIM_TOKENS.points, NIM_TOKENS.durationSec), (s) => `请求太频繁，请 ${s} 秒后再试`),

@@ -67,13 +67,13 @@ async function identify(deps: Deps, name: MiniappPlatform, loginCode: string, { 
   const p = deps.platforms.signIn[name];
   if (!p) throw new ClientError('notFound', NOT_CONFIGURED[name]);
   const user = await p.identify(loginCode).catch((e: unknown) =>
-    e instanceof ClientError && e.code === 'codeInvalid' ? limits.failedSignIns.failed(address, e) : Promise.reject(e),
+    e instanceof ClientError && e.code === 'codeInvalid' ? limits.failedCodes.failed(address, e) : Promise.reject(e),
   );
   return { appid: p.appid, user, macs: deps.macs.of(name, p.appid, user.openid) };
 }
 
 async function login(req: IncomingMessage, res: ServerResponse, deps: Deps, { caller }: MiniappContext): Promise<void> {
-  await caller.limits.failedSignIns.ensure(caller.address);
+  await caller.limits.failedCodes.ensure(caller.address);
   const body = await parsed(req, loginSchema);
   // The link is checked before the code is spent, so that a bad link costs the patient no code.
   const claims = body.link ? await verifyLinkOf(deps.auth, body.link, caller) : undefined;
@@ -104,6 +104,7 @@ async function login(req: IncomingMessage, res: ServerResponse, deps: Deps, { ca
 async function unbind(req: IncomingMessage, res: ServerResponse, deps: Deps, { caller, revoke }: MiniappContext): Promise<void> {
   const { account, claims } = await sessionFromBearer(req, deps.auth, deps.storage, caller);
   const body = await parsed(req, unbindSchema);
+  await caller.limits.failedCodes.ensure(caller.address);
   const { appid, macs } = await identify(deps, body.platform, body.code, caller);
   if (!(await deps.storage.unbindMiniapp(body.platform, appid, macs, account.account))) {
     throw new ClientError('notBound', '当前小程序账号没有绑定到这个就诊账号');

@@ -130,6 +130,25 @@ test('WeChat refusing: an invalid code, a used code, its rate limit; failed exch
   expect(throttled.body.error.code).toBe('rateLimited');
 });
 
+test('each kind of failed credential throttles only its own kind: forged tokens lock neither mini-program sign-in nor the hospital API out; refused codes hold up unbind before WeChat is asked', async () => {
+  server = await startConsultationServer(weapp());
+  const bound = await signIn({ code: wx.codes.of('openid-li'), link: await server.auth.issueLink(patient) });
+  expect(bound.status).toBe(200);
+  for (let i = 0; i < FAILED_SIGNINS.points; i++) {
+    expect((await fetch(`${server.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer forged.${i}.token` } })).status).toBe(401);
+  }
+  expect((await signIn({ code: wx.codes.of('openid-li') })).status).toBe(200);
+  expect((await admin('/api/sessions/revoke', { account: stranger.account })).status).toBe(200);
+
+  for (let i = 0; i < FAILED_SIGNINS.points; i++) expect((await signIn({ code: `bad-${i}` })).body.error.code).toBe('codeInvalid');
+  const asked = wx.calls.length;
+  const unbind = await postJson(`${server.url}${MINIAPP_UNBIND_PATH}`, { platform: 'weapp', code: wx.codes.of('openid-li') }, { authorization: `Bearer ${bound.body.token}` });
+  expect([unbind.status, unbind.body.error.code]).toEqual([429, 'rateLimited']);
+  expect(wx.calls.length).toBe(asked);
+  // The session itself is not a code: it still works from this address.
+  expect((await fetch(`${server.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${bound.body.token}` } })).status).toBe(200);
+});
+
 test('WeChat not answering in time: a clear error, and the link is still good', async () => {
   server = await startConsultationServer(weapp());
   const link = await server.auth.issueLink(patient);
