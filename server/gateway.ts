@@ -191,7 +191,8 @@ export class Gateway {
     if (set.size <= MAX_PENDING_PER_ADDRESS) return;
     const [oldest] = set;
     this.notWaiting(oldest);
-    oldest.ws.close(CLOSE_SIGN_IN_AGAIN, 'too many connections waiting to sign in');
+    // At once: a close handshake the peer never answers would hold the socket for ws's 30 s.
+    oldest.ws.terminate();
   }
 
   private notWaiting(c: Connection): void {

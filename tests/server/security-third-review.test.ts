@@ -163,7 +163,7 @@ describe('finding T8: sockets that never sign in are bounded per address', () =>
     const [first, second] = [closed(held[0]), closed(held[1])];
     // Someone behind the same address as the script still gets in; the script's oldest idle socket goes.
     const newcomer = ctx.track(await WsClient.open(ctx.server));
-    expect(await first).toBe(4001);
+    expect(await first).toBe(1006);
     await newcomer.request('auth', { token: await ctx.server.auth.issue(patient) });
     // Signed in, it no longer waits: one more fits, and the one after that closes the next oldest.
     const fits = ctx.track(await WsClient.open(ctx.server));
@@ -171,7 +171,7 @@ describe('finding T8: sockets that never sign in are bounded per address', () =>
     await fits.request('ping', {}).catch(() => undefined);
     expect(held[1].ws.readyState).toBe(held[1].ws.OPEN);
     ctx.track(await WsClient.open(ctx.server));
-    expect(await second).toBe(4001);
+    expect(await second).toBe(1006);
     await fits.request('auth', { token: await ctx.server.auth.issue(doctor) });
     expect(held.slice(2).every((c) => c.ws.readyState === c.ws.OPEN)).toBe(true);
   });
