@@ -526,12 +526,13 @@ export class Gateway {
     },
   };
 
-  /** A read of stored messages: refused while the account's budget is spent, charged by the messages it returned. */
-  private async read<T extends { msgs: readonly unknown[] }>(c: Connection, open: () => Promise<T>): Promise<T> {
+  /** A read of stored messages: refused while the account's budget is spent, charged by what it returned. */
+  private async read<T extends { msgs: readonly unknown[]; sessions?: readonly unknown[] }>(c: Connection, open: () => Promise<T>): Promise<T> {
     const account = (c.me as Account).account;
     await this.opts.limits.reads.ensure(account);
     const result = await open();
-    await this.opts.limits.reads.charge(account, result.msgs.length);
+    // A sync builds the whole sessions list even when no message is new: each session counts as one.
+    await this.opts.limits.reads.charge(account, result.msgs.length + (result.sessions?.length ?? 0));
     return result;
   }
 

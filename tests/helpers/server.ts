@@ -15,10 +15,10 @@ export interface TestServer extends RunningServer {
   dispose(): Promise<void>;
 }
 
-/** The configuration of a test server whose data lives in `dir` (the same dir = the same data and keys). */
 /** The test servers' JWT secret: a test that forges tokens of other shapes signs them with it. */
 export const TEST_JWT_SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret!!');
 
+/** The configuration of a test server whose data lives in `dir` (the same dir = the same data and keys). */
 export function testConfig(dir: string, over: Partial<ServerConfig> = {}): ServerConfig {
   const dbPath = join(dir, 'chat.sqlite');
   return {

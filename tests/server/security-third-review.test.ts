@@ -128,6 +128,23 @@ describe('finding T6: reads of stored messages are bounded per account', () => {
     await expectError(p.request('history', { sessionId: session, limit: 10 }), 'rateLimited');
   });
 
+  test('a sync that finds nothing new is charged by the sessions it listed', async () => {
+    await ctx.server.dispose();
+    ctx.server = await startTestServer({ sendsPerSecond: 1 });
+    await ctx.server.storage.upsertAccount(DEMO.doctor);
+    // 600 consultations and no message: each sync lists them all and returns no message.
+    for (let k = 0; k < 600; k++) {
+      const p = { account: `p-${k}`, name: `患者${k}`, role: 'patient' as const };
+      await ctx.server.storage.upsertAccount(p);
+      await ctx.server.storage.createConsultation({ id: `budget-${k}`, patient: p.account, doctor: DEMO.doctor.account, teamName: '问诊' });
+    }
+    const d = ctx.track(await WsClient.login(ctx.server, DEMO.doctor));
+    const syncs: string[] = [];
+    for (let i = 0; i < 2; i++) syncs.push((await outcome(d.request('sync', { cursors: {} }))).split(':')[0]);
+    // 600 against a budget of 500 a second: the next sync, asked at once, finds it spent.
+    expect(syncs).toEqual(['resolved', 'rateLimited']);
+  });
+
   test('a search is charged by the messages it opened, matching or not', async () => {
     await ctx.server.dispose();
     ctx.server = await startTestServer({ sendsPerSecond: 1 });
