@@ -2,9 +2,8 @@
 import { ChatController } from '../../src/chat/controller';
 import { ImError } from '../../src/im/types';
 import { createChatStore, orderedMessages } from '../../src/store';
-import type { Message } from '../../types/message';
 import { MapStorage } from '../helpers/chat-client';
-import { FakeProvider, settle } from './fake-provider';
+import { FakeProvider, settle, storedText } from './fake-provider';
 
 function setup() {
   const store = createChatStore();
@@ -56,18 +55,7 @@ test('a sync failing on a live connection says why and retries; a new connection
 });
 
 describe('entering a session', () => {
-  const msg = (seq: number): Message => ({
-    scene: 'team',
-    sessionId: 'team-c1',
-    to: 'c1',
-    from: 'd1',
-    type: 'text',
-    body: `m${seq}`,
-    idClient: `m${seq}`,
-    seq,
-    time: 1_000 + seq,
-    status: 'unread',
-  });
+  const msg = storedText;
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
 
   test('one that holds only what arrived live (a sync brought none of it) is filled to a page before it', async () => {

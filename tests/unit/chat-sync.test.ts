@@ -1,23 +1,11 @@
 /** Sync and gap fill of the controller's Sync part, against a scripted provider and a real store. */
-import type { Message } from '../../types/message';
 import { Sync, GAP_WAIT_MS } from '../../src/chat/sync';
 import { ImError } from '../../src/im/types';
 import { createChatStore, orderedMessages } from '../../src/store';
-import { FakeProvider, settle } from './fake-provider';
+import { FakeProvider, settle, storedText } from './fake-provider';
 
 const SESSION = 'team-c1';
-const msg = (seq: number): Message => ({
-  scene: 'team',
-  sessionId: SESSION,
-  to: 'c1',
-  from: 'd1',
-  type: 'text',
-  body: `m${seq}`,
-  idClient: `m${seq}`,
-  seq,
-  time: 1_000 + seq,
-  status: 'unread',
-});
+const msg = storedText;
 const seqs = (store: ReturnType<typeof createChatStore>) => orderedMessages(store.getState(), SESSION).map((m) => m.seq);
 
 function setup(mayFill = true) {

@@ -3,6 +3,20 @@ import type { Ack, Message, OutgoingMessage } from '../../types/message';
 import { Emitter } from '../../src/im/emitter';
 import type { ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../../src/im/types';
 
+/** The doctor's text number `seq` of team-c1, as the server stores it. */
+export const storedText = (seq: number): Message => ({
+  scene: 'team',
+  sessionId: 'team-c1',
+  to: 'c1',
+  from: 'd1',
+  type: 'text',
+  body: `m${seq}`,
+  idClient: `m${seq}`,
+  seq,
+  time: 1_000 + seq,
+  status: 'unread',
+});
+
 export class FakeProvider implements ImProvider {
   readonly seqKind = 'gapFree';
   readonly events = new Emitter<ProviderEvents>();
