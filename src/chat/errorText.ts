@@ -47,3 +47,12 @@ export function errorText(code: ImErrorCode | undefined): string {
 export function failureText(e: unknown): string {
   return e instanceof ImError ? (e.userText ?? errorText(e.code)) : errorText(undefined);
 }
+
+/**
+ * Where the chat's input was, once this device is signed out for good (the banner above says how to get
+ * back in): typing on would only pile up messages that cannot go.
+ */
+export const SIGNED_OUT_LINE = {
+  authFailed: '登录已失效，本设备无法发送消息',
+  kicked: '已在其他设备登录，本设备无法发送消息',
+} as const;

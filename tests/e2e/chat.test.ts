@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import type { Account } from '../../types/message';
 import { DEMO } from '../../server/demo';
 import { ARTIFACTS, h5Suite, openAs as open, send, synced, texts } from '../helpers/h5';
+import { ADMIN_API_KEY } from '../helpers/server';
 
 jest.setTimeout(120_000);
 
@@ -113,4 +114,19 @@ test('a forged token shows a sign-in error instead of a chat; a token= parameter
   await tab.waitForSelector('.banner-authFailed');
   expect(await tab.textContent('.banner-authFailed')).toContain('登录凭证无效');
   await context.close();
+});
+
+test('signed out by the hospital, the chat says so where the input was instead of taking messages that cannot go', async () => {
+  const patient = await openAs(DEMO.patient, SESSION);
+  await synced(patient);
+  const revoked = await fetch(`${suite.server.url}/api/sessions/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ account: DEMO.patient.account }),
+  });
+  expect(revoked.status).toBe(200);
+  await patient.waitForSelector('.signed-out');
+  expect(await patient.textContent('.signed-out')).toContain('本设备无法发送消息');
+  expect(await patient.$('.input-field')).toBeNull();
+  await patient.context().close();
 });

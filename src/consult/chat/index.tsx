@@ -8,6 +8,7 @@ import type { MediaKind } from '../../../types/media';
 import type { ConsultationAction, Message } from '../../../types/message';
 import { chat } from '../../chat';
 import { askConsent, loadReminders, templatesOf } from '../../chat/reminders';
+import { SIGNED_OUT_LINE } from '../../chat/errorText';
 import { CardComposer } from '../../components/composer/CardComposer';
 import type { ComposerAction } from '../../components/composer/MorePanel';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
@@ -59,6 +60,7 @@ export default function ChatPage() {
   const loaded = useChat((s) => s.messages.get(sessionId));
   const me = useChat((s) => s.me);
   const synced = useChat((s) => s.connection === 'synced');
+  const signedOut = useChat((s) => (s.connection === 'authFailed' || s.connection === 'kicked' ? s.connection : undefined));
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
   const [composing, setComposing] = useState<ComposedCardKind>();
   const [quoting, setQuoting] = useState<Message>();
@@ -304,6 +306,10 @@ export default function ChatPage() {
       {readOnly ? (
         <View className='consultation-ended transferred-away'>
           <Text>本次问诊已转诊给其他医生，您可查看转诊前的记录</Text>
+        </View>
+      ) : signedOut ? (
+        <View className='consultation-ended signed-out'>
+          <Text>{SIGNED_OUT_LINE[signedOut]}</Text>
         </View>
       ) : step === 'identity' || step === 'consent' ? (
         <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />
