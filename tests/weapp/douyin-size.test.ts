@@ -7,9 +7,10 @@
  * to Douyin are switched off (ALLOW_REPORT_EVENT=no) and its config goes to a throwaway HOME.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
+import { bytesByRoot } from '../helpers/package-sizes';
 
 jest.setTimeout(60_000);
 
@@ -43,23 +44,6 @@ beforeAll(() => {
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-/** Bytes of the build's files (the tool leaves out the licence .txt files), by package root ('' = main). */
-function bytesByRoot(roots: string[]): Map<string, number> {
-  const sums = new Map<string, number>([['', 0], ...roots.map((r) => [r, 0] as [string, number])]);
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (!name.endsWith('.txt')) {
-        const root = roots.find((r) => relative(DIST, path).startsWith(`${r}${sep}`)) ?? '';
-        sums.set(root, (sums.get(root) ?? 0) + statSync(path).size);
-      }
-    }
-  };
-  walk(DIST);
-  return sums;
-}
-
 test('tt-ide-cli measures the main package and each subpackage app.json declares, all within Douyin’s limits', () => {
   const app = JSON.parse(readFileSync(join(DIST, 'app.json'), 'utf8')) as { subPackages?: Array<{ root: string }>; subpackages?: Array<{ root: string }> };
   const roots = (app.subPackages ?? app.subpackages ?? []).map((p) => p.root);
@@ -67,7 +51,7 @@ test('tt-ide-cli measures the main package and each subpackage app.json declares
   expect(report.sub.map((s) => s.path.replace(/\/$/, '')).sort()).toEqual([...roots].sort());
 
   // The tool read this build: its figures are the bytes of these files.
-  const ours = bytesByRoot(roots);
+  const ours = bytesByRoot(DIST, roots);
   expect(report.main.size).toBe(ours.get(''));
   for (const s of report.sub) expect(s.size).toBe(ours.get(s.path.replace(/\/$/, '')));
 

@@ -6,8 +6,9 @@
  * Alipay's package limits (no offline tool of Alipay's can measure them: minidev fetches its builder
  * from Alipay's CDN first).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bytesByRoot } from '../helpers/package-sizes';
 
 const DIST = resolve(__dirname, '../../dist');
 const appJson = (target: string) => JSON.parse(readFileSync(join(DIST, target, 'app.json'), 'utf8')) as Record<string, unknown>;
@@ -39,19 +40,7 @@ test('Alipay: the main package and the consult subpackage within 2 MB each, all 
   const root = join(DIST, 'alipay');
   const roots = (appJson('alipay').subPackages as Array<{ root: string }>).map((p) => p.root);
   expect(roots).toEqual(['consult']);
-  const sizes = new Map<string, number>([['', 0], ...roots.map((r) => [r, 0] as [string, number])]);
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      // Licence texts are not uploaded with the code.
-      else if (!name.endsWith('.txt')) {
-        const pkg = roots.find((r) => relative(root, path).startsWith(`${r}${sep}`)) ?? '';
-        sizes.set(pkg, (sizes.get(pkg) ?? 0) + statSync(path).size);
-      }
-    }
-  };
-  walk(root);
+  const sizes = bytesByRoot(root, roots);
   for (const [pkg, size] of sizes) expect({ pkg, size, over: size > PACKAGE_LIMIT }).toMatchObject({ over: false });
   expect(sizes.get('consult')).toBeGreaterThan(0);
   expect([...sizes.values()].reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(ALIPAY_TOTAL_LIMIT);
