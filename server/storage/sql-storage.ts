@@ -24,6 +24,7 @@ import type {
   AuditRecord,
   ClaimedNotification,
   ConsultationChange,
+  ConsultationTransferred,
   MiniappBinding,
   NotifyConsent,
   NotifyKind,
@@ -33,7 +34,9 @@ import type {
   ConversationSummary,
   NewConsultation,
   NewMessage,
+  PrescriptionIssued,
   PrescriptionReview,
+  PrescriptionReviewed,
   PresenceRecord,
   PurgeCutoffs,
   RatingsQuery,
@@ -961,12 +964,12 @@ export abstract class SqlStorage implements Storage {
   issuePrescription(
     card: RxCard,
     message: NewMessage,
-    audit?: AuditFor<{ prescription: StoredPrescription; stored: StoredMessage }>,
-  ): Promise<Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>> {
+    audit?: AuditFor<PrescriptionIssued>,
+  ): Promise<Audited<PrescriptionIssued & { duplicate: boolean }>> {
     return this.write(this.auditedOp(this.issueOp(card, message), audit));
   }
 
-  private *issueOp(card: RxCard, message: NewMessage): Op<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }> {
+  private *issueOp(card: RxCard, message: NewMessage): Op<PrescriptionIssued & { duplicate: boolean }> {
     const { stored, duplicate } = yield* this.appendOp(message);
     if (duplicate) {
       const row = yield* one<PrescriptionRow>('SELECT * FROM prescriptions WHERE conv_id = ? AND seq = ?', stored.convId, stored.seq);
@@ -1014,12 +1017,12 @@ export abstract class SqlStorage implements Storage {
     id: string,
     review: PrescriptionReview,
     notice: NewMessage,
-    audit?: AuditFor<{ prescription: StoredPrescription; notice: StoredMessage }>,
-  ): Promise<Audited<{ prescription: StoredPrescription; notice: StoredMessage }> | undefined> {
+    audit?: AuditFor<PrescriptionReviewed>,
+  ): Promise<Audited<PrescriptionReviewed> | undefined> {
     return this.write(this.auditedOp(this.reviewOp(id, review, notice), audit));
   }
 
-  private *reviewOp(id: string, review: PrescriptionReview, notice: NewMessage): Op<{ prescription: StoredPrescription; notice: StoredMessage } | undefined> {
+  private *reviewOp(id: string, review: PrescriptionReview, notice: NewMessage): Op<PrescriptionReviewed | undefined> {
     const moved = yield* run(
       "UPDATE prescriptions SET state = ?, reason = ?, reviewer = ?, reviewed_at = ? WHERE id = ? AND state = 'pending'",
       review.state,
@@ -1038,7 +1041,7 @@ export abstract class SqlStorage implements Storage {
     from: string,
     to: string,
     notice: NewMessage,
-    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord }>,
+    audit?: AuditFor<ConsultationTransferred>,
   ) {
     return this.write(this.auditedOp(this.transferOp(id, from, to, notice), audit));
   }
@@ -1048,7 +1051,7 @@ export abstract class SqlStorage implements Storage {
     from: string,
     to: string,
     notice: NewMessage,
-  ): Op<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord } | undefined> {
+  ): Op<ConsultationTransferred | undefined> {
     const moved = yield* run("UPDATE consultations SET doctor = ? WHERE id = ? AND doctor = ? AND status IN ('waiting', 'inProgress')", to, id, from);
     if (moved.changes === 0) return undefined;
     const convId = teamConvId(id);

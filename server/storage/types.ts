@@ -172,6 +172,23 @@ export interface ConsultationChange {
   notice: StoredMessage;
 }
 
+/** A consultation handed to another doctor: the change, and the transfer as recorded. */
+export interface ConsultationTransferred extends ConsultationChange {
+  transfer: TransferRecord;
+}
+
+/** A prescription issued: the prescription and its card message. */
+export interface PrescriptionIssued {
+  prescription: StoredPrescription;
+  stored: StoredMessage;
+}
+
+/** A prescription reviewed: the prescription and the notice of its new state. */
+export interface PrescriptionReviewed {
+  prescription: StoredPrescription;
+  notice: StoredMessage;
+}
+
 /** What a purge may remove: older than these times (ms). */
 export interface PurgeCutoffs {
   /** Chat messages and files. */
@@ -433,8 +450,8 @@ export interface Storage {
   issuePrescription(
     card: RxCard,
     message: NewMessage,
-    audit?: AuditFor<{ prescription: StoredPrescription; stored: StoredMessage }>,
-  ): Promise<Audited<{ prescription: StoredPrescription; stored: StoredMessage; duplicate: boolean }>>;
+    audit?: AuditFor<PrescriptionIssued>,
+  ): Promise<Audited<PrescriptionIssued & { duplicate: boolean }>>;
   prescription(id: string): Promise<StoredPrescription | undefined>;
   /** Prescriptions in `state`, oldest issued first, issued after `afterIssuedAt`. */
   prescriptionsInState(state: PrescriptionState, afterIssuedAt: number, limit: number): Promise<StoredPrescription[]>;
@@ -443,8 +460,8 @@ export interface Storage {
     id: string,
     review: PrescriptionReview,
     notice: NewMessage,
-    audit?: AuditFor<{ prescription: StoredPrescription; notice: StoredMessage }>,
-  ): Promise<Audited<{ prescription: StoredPrescription; notice: StoredMessage }> | undefined>;
+    audit?: AuditFor<PrescriptionReviewed>,
+  ): Promise<Audited<PrescriptionReviewed> | undefined>;
   /**
    * Hands an open consultation from doctor `from` to doctor `to`, in one transaction: the transfer
    * recorded at the conversation's last seq, `from` no longer a member, `to` one, the notice appended.
@@ -455,8 +472,8 @@ export interface Storage {
     from: string,
     to: string,
     notice: NewMessage,
-    audit?: AuditFor<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord }>,
-  ): Promise<Audited<{ consultation: Consultation; notice: StoredMessage; transfer: TransferRecord }> | undefined>;
+    audit?: AuditFor<ConsultationTransferred>,
+  ): Promise<Audited<ConsultationTransferred> | undefined>;
   /** Transfers of one consultation, oldest first. */
   transfersOf(consultationId: string): Promise<TransferRecord[]>;
   /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading). */
