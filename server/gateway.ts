@@ -422,10 +422,11 @@ export class Gateway {
       await this.deliver(notice, c);
       return { consultation: infoOf(consultation, me.account), notice: this.chat.view(notice, me.account) };
     },
-    history: async (c, f) => this.read(c, () => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit)),
+    history: async (c, f) => this.read(c, () => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit), (r) => r.msgs.length),
     sync: async (c, f) => {
       const me = (c.me as Account).account;
-      const synced = await this.read(c, () => this.chat.sync(me, f.cursors));
+      // A sync builds the whole sessions list even when no message is new: each session counts as one.
+      const synced = await this.read(c, () => this.chat.sync(me, f.cursors), (r) => r.msgs.length + r.sessions.length);
       return { ...synced, sessions: await withPresence(this.storage, this.live, me, synced.sessions) };
     },
     delivered: async (c, f) => {
@@ -440,10 +441,8 @@ export class Gateway {
     },
     search: async (c, f) => {
       const me = c.me as Account;
-      const reads = this.opts.limits.reads;
-      await reads.ensure(me.account);
-      const { hits, next, scanned, conversations } = await this.chat.search(me, f);
-      await reads.charge(me.account, scanned);
+      // Charged by the messages it opened, matching or not.
+      const { hits, next, scanned, conversations } = await this.read(c, () => this.chat.search(me, f), (r) => r.scanned);
       // Ids and counts only: never the text searched for, nor what was found.
       this.log.info({ account: me.account, conversations, scanned, hits: hits.length }, 'search');
       return { hits, ...(next ? { next } : {}) };
@@ -526,13 +525,12 @@ export class Gateway {
     },
   };
 
-  /** A read of stored messages: refused while the account's budget is spent, charged by what it returned. */
-  private async read<T extends { msgs: readonly unknown[]; sessions?: readonly unknown[] }>(c: Connection, open: () => Promise<T>): Promise<T> {
+  /** A read of stored messages: refused while the account's budget is spent, then charged its `cost`. */
+  private async read<T>(c: Connection, open: () => Promise<T>, cost: (result: T) => number): Promise<T> {
     const account = (c.me as Account).account;
     await this.opts.limits.reads.ensure(account);
     const result = await open();
-    // A sync builds the whole sessions list even when no message is new: each session counts as one.
-    await this.opts.limits.reads.charge(account, result.msgs.length + (result.sessions?.length ?? 0));
+    await this.opts.limits.reads.charge(account, cost(result));
     return result;
   }
 
