@@ -63,7 +63,7 @@ export const revokeSessionsSchema = z.object({ account: z.string().regex(/^[A-Za
 
 /** A link's claims. A forged link is a failed sign-in (failedSignIn); an expired or used one is a person's ordinary mistake. */
 export function verifyLinkOf(auth: Auth, link: string, caller: Caller): Promise<LinkClaims> {
-  return auth.verifyLink(link).catch((e: unknown) => (e instanceof ClientError && e.code === 'authFailed' ? failedSignIn(caller, e) : Promise.reject(e)));
+  return auth.verifyLink(link).catch(failedSignIn(caller));
 }
 
 /** The SMS link lands the person here (via the entry page) once; reopening it is refused. */

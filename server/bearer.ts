@@ -12,16 +12,19 @@ export interface SignInSource {
 }
 
 /**
- * A credential we verify ourselves (a session token, an SMS link) that failed: it counts against its
- * address, and once the address has failed too often it is refused as such (rateLimited). One that
- * verifies passes even then: a signed token cannot be guessed, and refusing good ones would let anyone
+ * Passes on the refusal of a credential we verify ourselves (a session token, an SMS link). A failed
+ * one (authFailed) counts against its address, and once the address has failed too often it is
+ * refused as such (rateLimited). One that verifies passes even then: a signed token cannot be guessed, and refusing good ones would let anyone
  * behind a shared address (a hospital's Wi-Fi, a carrier's NAT) lock out everyone else with ten forged
  * tokens. What we cannot check ourselves (a mini program's login code, the admin key) waits instead.
  */
-export async function failedSignIn(from: SignInSource, e: ClientError): Promise<never> {
-  await from.limits.failedSignIns.ensure(from.address);
-  return from.limits.failedSignIns.failed(from.address, e);
-}
+export const failedSignIn =
+  (from: SignInSource) =>
+  async (e: unknown): Promise<never> => {
+    if (!(e instanceof ClientError && e.code === 'authFailed')) throw e;
+    await from.limits.failedSignIns.ensure(from.address);
+    return from.limits.failedSignIns.failed(from.address, e);
+  };
 
 /**
  * A session token's claims. An expired token is an ordinary reconnect; a forged, foreign or revoked one
@@ -29,7 +32,7 @@ export async function failedSignIn(from: SignInSource, e: ClientError): Promise<
  * request with a bearer).
  */
 export async function verifySession(auth: Auth, token: string, from: SignInSource): Promise<SessionClaims> {
-  return auth.verify(token).catch((e: unknown) => (e instanceof ClientError && e.code === 'authFailed' ? failedSignIn(from, e) : Promise.reject(e)));
+  return auth.verify(token).catch(failedSignIn(from));
 }
 
 /** The account and sign-in behind `Authorization: Bearer <session token>` of an HTTP request. */
