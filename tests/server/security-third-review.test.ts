@@ -114,10 +114,15 @@ describe('finding T5: a voice clip, video or photo is named as what it is', () =
 });
 
 describe('finding T6: reads of stored messages are bounded per account', () => {
-  test('sync and history stop once an account has opened its second’s worth of messages', async () => {
+  /** A server whose accounts may send one frame a second, so read 500 messages a second; the demo's two accounts. */
+  const withReadBudget = async () => {
     await ctx.server.dispose();
     ctx.server = await startTestServer({ sendsPerSecond: 1 });
     for (const a of [DEMO.patient, DEMO.doctor]) await ctx.server.storage.upsertAccount(a);
+  };
+
+  test('sync and history stop once an account has opened its second’s worth of messages', async () => {
+    await withReadBudget();
     const session = await seedLongChat(ctx.server.storage, 'long', 200);
     const p = ctx.track(await WsClient.login(ctx.server, DEMO.patient));
     // The reviewer's loop: syncs pipelined on one socket took every other person's time. From cursor 0
@@ -129,9 +134,7 @@ describe('finding T6: reads of stored messages are bounded per account', () => {
   });
 
   test('a sync that finds nothing new is charged by the sessions it listed', async () => {
-    await ctx.server.dispose();
-    ctx.server = await startTestServer({ sendsPerSecond: 1 });
-    await ctx.server.storage.upsertAccount(DEMO.doctor);
+    await withReadBudget();
     // 600 consultations and no message: each sync lists them all and returns no message.
     for (let k = 0; k < 600; k++) {
       const p = { account: `p-${k}`, name: `患者${k}`, role: 'patient' as const };
@@ -146,9 +149,7 @@ describe('finding T6: reads of stored messages are bounded per account', () => {
   });
 
   test('a search is charged by the messages it opened, matching or not', async () => {
-    await ctx.server.dispose();
-    ctx.server = await startTestServer({ sendsPerSecond: 1 });
-    for (const a of [DEMO.patient, DEMO.doctor]) await ctx.server.storage.upsertAccount(a);
+    await withReadBudget();
     const session = await seedLongChat(ctx.server.storage, 'long', 600);
     const p = ctx.track(await WsClient.login(ctx.server, DEMO.patient));
     expect((await p.request('search', { sessionId: session, text: '不存在的词', limit: 10 })).hits).toEqual([]);
