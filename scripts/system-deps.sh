@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The Debian packages the tests need: Chromium for the H5 tests; CJK and colour-emoji fonts so
 # screenshots show what a phone shows; PostgreSQL and Redis for the several-process tests (they start
-# private instances themselves). Installs what is missing where it can (root on Debian, as CI runs);
+# private instances themselves); nginx to run deploy/nginx.conf in front of a test server. Installs what is missing where it can (root on Debian, as CI runs);
 # elsewhere says exactly what to run. Used by .ci/run and by `npm test`.
 set -euo pipefail
-PACKAGES="chromium fonts-noto-cjk fonts-noto-color-emoji postgresql redis-server"
+PACKAGES="chromium fonts-noto-cjk fonts-noto-color-emoji postgresql redis-server nginx-light"
 
 if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: not a Debian system; install the equivalents of: $PACKAGES" >&2

@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import type { Account } from '../../types/message';
 import type { ErrorFrame, PushFrame, RequestMap, RequestType, ServerFrame } from '../../types/protocol';
 
@@ -30,8 +30,9 @@ export class WsClient {
     });
   }
 
-  static async open(server: { url: string }): Promise<WsClient> {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+  /** `options`: the socket's own, e.g. the CA of a proxy's TLS certificate and the headers a client sends. */
+  static async open(server: { url: string }, options?: ClientOptions): Promise<WsClient> {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, options);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -43,8 +44,8 @@ export class WsClient {
     return WsClient.loginWithToken(server, await server.auth.issue(account));
   }
 
-  static async loginWithToken(server: { url: string }, token: string): Promise<WsClient> {
-    const c = await WsClient.open(server);
+  static async loginWithToken(server: { url: string }, token: string, options?: ClientOptions): Promise<WsClient> {
+    const c = await WsClient.open(server, options);
     await c.request('auth', { token });
     return c;
   }
