@@ -235,6 +235,35 @@ export function rateRefusal(c: Pick<AfterCare, 'status' | 'patient'>, account: s
   return rated ? 'rated' : undefined;
 }
 
+/** The tabs of a doctor's workbench: 待接诊, 进行中, 今日已结束. */
+export type QueueTab = 'waiting' | 'inProgress' | 'closedToday';
+
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+/** Midnight of `now`'s day in China's time zone: the hospital's day, whatever the device's zone. */
+export const startOfDay = (now: number): number => Math.floor((now + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+
+/** What `queueTab` reads of a session. */
+export interface QueueEntry {
+  unread: number;
+  lastMsg?: { time: number };
+  consultation?: { status: string; closedAt?: number };
+}
+
+/**
+ * Where a doctor's workbench lists a session, or nowhere: 待接诊; 进行中 (a conversation outside any
+ * consultation too, and a closed one with unread messages, since a 追问 days after closing needs its
+ * answer); 今日已结束, closed since `today` (startOfDay). The server sends a doctor's sync only the sessions
+ * listed here (with a day's margin for the device's clock); any other is fetched when it is opened.
+ */
+export function queueTab(s: QueueEntry, today: number): QueueTab | undefined {
+  const c = s.consultation;
+  if (!c || c.status === 'inProgress') return 'inProgress';
+  if (c.status === 'waiting') return 'waiting';
+  if (c.status !== 'closed') return undefined;
+  if (s.unread > 0) return 'inProgress';
+  return (c.closedAt ?? s.lastMsg?.time ?? 0) >= today ? 'closedToday' : undefined;
+}
+
 /** A doctor's own reply template (常用语). */
 export interface QuickReply {
   id: string;

@@ -4,7 +4,7 @@
  * doctor's queue. Pure: `now` is passed in.
  */
 import { extOfName } from '../../types/media';
-import type { CareIdentity, DoctorIdentity, IntakeCard, MaskedIdentity, Relation, Sex } from '../../types/encounter';
+import { queueTab, startOfDay, type CareIdentity, type DoctorIdentity, type IntakeCard, type MaskedIdentity, type QueueTab, type Relation, type Sex } from '../../types/encounter';
 import type { ConsultationInfo, Role, SessionSummary } from '../../types/message';
 import type { PrescriptionState, RxCard, RxDrug } from '../../types/prescription';
 import { PRESCRIPTION_STATE_LABEL } from '../../types/prescription';
@@ -130,17 +130,11 @@ export function isIntakeCard(attach: unknown): attach is IntakeCard {
 
 // ---- The doctor's workbench ----
 
-export type QueueTab = 'waiting' | 'inProgress' | 'closedToday';
 export const QUEUE_TABS: ReadonlyArray<{ tab: QueueTab; label: string }> = [
   { tab: 'waiting', label: '待接诊' },
   { tab: 'inProgress', label: '进行中' },
   { tab: 'closedToday', label: '今日已结束' },
 ];
-
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
-/** Midnight of `now`'s day in China's time zone. */
-export const startOfDay = (now: number): number => Math.floor((now + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
 /** The patient's name for search: the care identity where the server gave it, else the session's name. */
@@ -148,19 +142,17 @@ export const patientName = (s: SessionSummary): string => s.consultation?.subjec
 
 /**
  * The queue's three lists: waiting oldest first (who waited longest is seen first), in progress with
- * unread ones first then the latest (with conversations outside a consultation), closed today latest first. `search` matches the patient's name.
+ * unread ones first then the latest (with conversations outside a consultation, and closed ones with a 追问
+ * unanswered), closed today latest first (types/encounter.ts queueTab). `search` matches the patient's name.
  */
 export function doctorQueue(sessions: Iterable<SessionSummary>, now: number, search = ''): Record<QueueTab, SessionSummary[]> {
   const q = search.trim();
   const today = startOfDay(now);
   const out: Record<QueueTab, SessionSummary[]> = { waiting: [], inProgress: [], closedToday: [] };
   for (const s of sessions) {
-    const c = s.consultation;
     if (q && !patientName(s).includes(q)) continue;
-    // A conversation outside any consultation stays open like one in progress.
-    if (!c || c.status === 'inProgress') out.inProgress.push(s);
-    else if (c.status === 'waiting') out.waiting.push(s);
-    else if (c.status === 'closed' && (c.closedAt ?? lastTime(s)) >= today) out.closedToday.push(s);
+    const tab = queueTab(s, today);
+    if (tab) out[tab].push(s);
   }
   const opened = (s: SessionSummary) => s.consultation?.createdAt ?? lastTime(s);
   out.waiting.sort((a, b) => opened(a) - opened(b));

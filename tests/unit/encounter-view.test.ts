@@ -1,7 +1,7 @@
-import type { IntakeCard } from '../../types/encounter';
+import { startOfDay, type IntakeCard } from '../../types/encounter';
 import type { ConsultationInfo, SessionSummary } from '../../types/message';
 import type { RxCard } from '../../types/prescription';
-import { doctorQueue, intakeView, patientStep, rxView, startOfDay, subjectLine, waitingLabel } from '../../src/render/encounter';
+import { doctorQueue, intakeView, patientStep, rxView, subjectLine, waitingLabel } from '../../src/render/encounter';
 import { EMPTY_INTAKE, intakeForm } from '../../src/render/intake-form';
 import { EMPTY_DRUG, rxDraft } from '../../src/render/rx-form';
 
@@ -32,13 +32,14 @@ describe('doctorQueue', () => {
     session('p-unread', { status: 'inProgress' }, { lastMsg: msg(NOW - 50_000), unread: 2 }),
     session('closed-today', { status: 'closed', closedAt: startOfDay(NOW) + 1000 }),
     session('closed-yesterday', { status: 'closed', closedAt: startOfDay(NOW) - 1000 }),
+    session('follow-up', { status: 'closed', closedAt: startOfDay(NOW) - 3 * 86_400_000 }, { lastMsg: msg(NOW - 20_000), unread: 1 }),
     session('王五', { status: 'waiting', createdAt: NOW, subject: { name: '王五', sex: 'male', age: 58, relation: 'self' } }),
   ];
 
-  test('waiting oldest first, in progress unread first, only today’s closed ones', () => {
+  test('waiting oldest first, in progress unread first (with a 追问 to one closed days ago), only today’s closed ones', () => {
     const q = doctorQueue(sessions, NOW);
     expect(q.waiting.map((s) => s.id)).toEqual(['w-old', 'w-new', '王五']);
-    expect(q.inProgress.map((s) => s.id)).toEqual(['p-unread', 'p-read']);
+    expect(q.inProgress.map((s) => s.id)).toEqual(['follow-up', 'p-unread', 'p-read']);
     expect(q.closedToday.map((s) => s.id)).toEqual(['closed-today']);
   });
 
@@ -50,7 +51,7 @@ describe('doctorQueue', () => {
   test('the queue names the record only where it is not the account’s own name', () => {
     const child = session('韩梅梅', { subject: { name: '李小明', sex: 'male', age: 3, relation: 'child' } });
     expect(subjectLine(child)).toBe('李小明 · 男 · 3岁');
-    expect(subjectLine(sessions[6])).toBe('男 · 58岁');
+    expect(subjectLine(sessions[7])).toBe('男 · 58岁');
     expect(subjectLine(sessions[0])).toBeUndefined();
   });
 

@@ -2,7 +2,8 @@ import { Button, Text, View } from '@tarojs/components';
 import { useMemo, useState } from 'react';
 import type { SessionSummary } from '../../../types/message';
 import { chat } from '../../chat';
-import { doctorQueue, patientName, QUEUE_TABS, subjectLine, waitingLabel, type QueueTab } from '../../render/encounter';
+import type { QueueTab } from '../../../types/encounter';
+import { doctorQueue, patientName, QUEUE_TABS, subjectLine, waitingLabel } from '../../render/encounter';
 import { sessionTimeLabel } from '../../render/time';
 import { SessionPreview } from '../SessionPreview';
 
