@@ -145,7 +145,18 @@ export async function admitAdmin(req: IncomingMessage, adminApiKey: string | und
 export async function handleCreateConsultation(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { auth: Auth; storage: Storage; audit: Audit; adminApiKey?: string; publicUrl: string; caller: Caller; apps?: AppLinkMaker; followUp?: FollowUpRule },
+  deps: {
+    auth: Auth;
+    storage: Storage;
+    audit: Audit;
+    adminApiKey?: string;
+    publicUrl: string;
+    caller: Caller;
+    apps?: AppLinkMaker;
+    followUp?: FollowUpRule;
+    /** Tells the devices of the accounts named, wherever they are connected, that the session changed. */
+    announce: (sessionId: string, accounts: readonly string[]) => void;
+  },
 ): Promise<void> {
   try {
     await admitAdmin(req, deps.adminApiKey, deps.caller);
@@ -190,6 +201,8 @@ export async function handleCreateConsultation(
       ),
     );
     const session = sessionIdOf('team', c.id);
+    // No message opens a consultation: a doctor's workbench left open learns of it from this.
+    deps.announce(session, [patient.account, doctor.account]);
     sendJson(res, 201, { consultation: infoOf(created), ...(await smsLinks(deps, session, { patient, doctor })) });
   } catch (e) {
     fail(res, req, e);

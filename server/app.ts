@@ -165,6 +165,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
         caller,
         apps: miniapp.links,
         followUp: encounterConfig.followUp,
+        announce: (sessionId, accounts) => gateway.sessionChanged(sessionId, accounts),
       });
     }
     if (path.startsWith(FILE_PATH)) {

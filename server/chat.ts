@@ -6,7 +6,7 @@ import type { CardDraft, CardKind } from '../types/cards';
 import type { ClosedReason, WriteKind } from '../types/consultation';
 import { closedReason, CONSULTATION_TRANSITIONS } from '../types/consultation';
 import type { IntakeCard } from '../types/encounter';
-import { careIdentity, intakeCardOf, maskIdentity } from '../types/encounter';
+import { careIdentity, intakeCardOf, listedInDoctorSync, maskIdentity, type QueueEntry } from '../types/encounter';
 import { isMediaKind } from '../types/media';
 import type {
   Account,
@@ -126,6 +126,12 @@ interface Readable {
 
 /** Cards are clinical documents: only the doctor writes them. */
 const DOCTOR_ONLY_CARDS = new Set<CardKind>(['prescription', 'labRequest', 'followUp', 'summary']);
+
+/** What a list's filter reads of a session before its summary is built. */
+type ListedSession = QueueEntry & { id: string };
+
+/** The other end of a conversation as its session id names it: the team, or the peer. */
+const destination = (c: ConversationSummary): string => (c.scene === 'team' ? (c.teamId as string) : (c.peer as string));
 
 export class ChatService {
   constructor(
@@ -421,8 +427,14 @@ export class ChatService {
     return { hits, ...(next ? { next } : {}), scanned, conversations: convIds.length };
   }
 
-  async sessions(me: string): Promise<SessionSummary[]> {
-    const convs = await this.openConversations(me);
+  /**
+   * The sessions list as `me` sees it, of the sessions `keep` lets through. `keep` reads what the
+   * conversation rows hold, before a summary is built: each name is a read and a decryption.
+   */
+  private async sessions(me: string, keep: (s: ListedSession) => boolean): Promise<SessionSummary[]> {
+    const convs = (await this.openConversations(me)).filter((c) =>
+      keep({ id: sessionIdOf(c.scene, destination(c)), unread: c.unread, lastMsg: c.lastMsg, consultation: c.consultation }),
+    );
     const current = await Promise.all(
       convs.map(async (c): Promise<SessionSummary> => {
         const consultation = c.consultation;
@@ -432,7 +444,7 @@ export class ChatService {
             : consultation.patient
           : c.peer;
         const name = counterpart ? ((await this.storage.getAccount(counterpart))?.name ?? counterpart) : c.teamName;
-        const to = c.scene === 'team' ? (c.teamId as string) : (c.peer as string);
+        const to = destination(c);
         return {
           id: sessionIdOf(c.scene, to),
           scene: c.scene,
@@ -449,17 +461,23 @@ export class ChatService {
         };
       }),
     );
-    return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id))))];
+    return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id)), keep))];
+  }
+
+  /** The summaries of the sessions named that `me` may open. */
+  sessionsById(me: string, ids: readonly string[]): Promise<SessionSummary[]> {
+    const wanted = new Set(ids);
+    return this.sessions(me, (s) => wanted.has(s.id));
   }
 
   /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
-  private async formerSessions(me: string, listed: Set<string>): Promise<SessionSummary[]> {
+  private async formerSessions(me: string, listed: Set<string>, keep: (s: ListedSession) => boolean): Promise<SessionSummary[]> {
     const upTo = new Map<string, number>();
     for (const t of await this.storage.transfersFrom(me)) upTo.set(t.consultationId, Math.max(upTo.get(t.consultationId) ?? 0, t.atSeq));
     const former: SessionSummary[] = [];
     for (const [id, seq] of upTo) {
       const c = await this.storage.consultation(id);
-      if (!c || listed.has(sessionIdOf('team', id))) continue;
+      if (!c || listed.has(sessionIdOf('team', id)) || !keep({ id: sessionIdOf('team', id), unread: 0, consultation: c })) continue;
       const [last] = await this.storage.history(teamConvId(id), seq + 1, 1);
       former.push({
         id: sessionIdOf('team', id),
@@ -483,10 +501,12 @@ export class ChatService {
   /**
    * Everything after each cursor; of the SYNC_FRESH.sessions most recent sessions (the current ones come
    * newest first, those transferred away after them) the newest page where the client has no cursor;
-   * and the sessions.
+   * and the sessions: a patient's all, a doctor's those the workbench lists and those the client holds
+   * a cursor for (listedInDoctorSync).
    */
-  async sync(me: string, cursors: Record<string, number>) {
-    const sessions = await this.sessions(me);
+  async sync(me: Account, cursors: Record<string, number>) {
+    const now = this.now();
+    const sessions = await this.sessions(me.account, (s) => me.role !== 'doctor' || Object.hasOwn(cursors, s.id) || listedInDoctorSync(s, now));
     const msgs: Message[] = [];
     let complete = true;
     for (const [rank, s] of sessions.entries()) {
@@ -494,10 +514,10 @@ export class ChatService {
       if (known === undefined && rank >= SYNC_FRESH.sessions) continue;
       const cursor = known ?? Math.max(0, s.lastSeq - SYNC_FRESH.messages);
       if (s.lastSeq <= cursor) continue;
-      const { conv, upToSeq } = await this.readableConversation(me, s.id);
+      const { conv, upToSeq } = await this.readableConversation(me.account, s.id);
       const rows = await this.storage.after(conv.id, cursor, SYNC_LIMIT_PER_SESSION);
       const readable = upToSeq === undefined ? rows : rows.filter((m) => m.seq <= upToSeq);
-      for (const m of readable) msgs.push(this.view(m, me));
+      for (const m of readable) msgs.push(this.view(m, me.account));
       // Cut by the limit, not by the transfer point: the client syncs again from its new cursor.
       if (rows.length === SYNC_LIMIT_PER_SESSION && readable.length === rows.length) complete = false;
     }

@@ -424,10 +424,15 @@ export class Gateway {
     },
     history: async (c, f) => this.read(c, () => this.chat.history(c.me as Account, f.sessionId, f.beforeSeq, f.limit), (r) => r.msgs.length),
     sync: async (c, f) => {
-      const me = (c.me as Account).account;
+      const me = c.me as Account;
       // A sync builds the whole sessions list even when no message is new: each session counts as one.
       const synced = await this.read(c, () => this.chat.sync(me, f.cursors), (r) => r.msgs.length + r.sessions.length);
-      return { ...synced, sessions: await withPresence(this.storage, this.live, me, synced.sessions) };
+      return { ...synced, sessions: await withPresence(this.storage, this.live, me.account, synced.sessions) };
+    },
+    sessions: async (c, f) => {
+      const me = (c.me as Account).account;
+      const found = await this.read(c, () => this.chat.sessionsById(me, f.ids), (r) => r.length);
+      return { sessions: await withPresence(this.storage, this.live, me, found) };
     },
     delivered: async (c, f) => {
       const me = (c.me as Account).account;
@@ -590,6 +595,12 @@ export class Gateway {
       const shown = await doctorPresence(this.storage, this.live, doctor);
       if (shown) this.pushEverywhere(await presencePushes(this.storage, doctor, shown));
     }).catch((e: unknown) => this.log.warn({ err: e instanceof Error ? e.message : String(e), account: doctor }, 'presence change not announced'));
+  }
+
+  /** A session changed where no message says so (a consultation opened): its members' devices fetch its summary. */
+  sessionChanged(sessionId: string, accounts: readonly string[]): void {
+    const frame: PushFrame = { v: PROTOCOL_VERSION, type: 'session', sessionId };
+    this.pushEverywhere(accounts.map((account) => ({ account, frame })));
   }
 
   private pushEverywhere(pushes: AccountPush[]): void {

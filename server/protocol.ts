@@ -11,7 +11,7 @@ import { IDENTITY_LIMITS } from '../types/encounter';
 import { DOCTORS_LIMITS } from '../types/transfer';
 import { intakeSchema, quickReplyOps, ratingSchema } from './encounter/schemas';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
-import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN } from '../types/protocol';
+import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN, SESSIONS_BY_ID_MAX } from '../types/protocol';
 
 const idSchema = z.string().min(1).max(64);
 const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
@@ -117,6 +117,7 @@ const frameSchema = z.discriminatedUnion('type', [
       cursors: z.record(sessionIdSchema, seqSchema).refine((c) => Object.keys(c).length <= 1000, 'too many cursors'),
     })
     .strict(),
+  z.object({ ...base, type: z.literal('sessions'), ids: z.array(sessionIdSchema).min(1).max(SESSIONS_BY_ID_MAX) }).strict(),
   z.object({ ...base, type: z.literal('markRead'), sessionId: sessionIdSchema, seq: seqSchema }).strict(),
   z.object({ ...base, type: z.literal('delivered'), sessionId: sessionIdSchema, seq: seqSchema }).strict(),
   searchSchema,

@@ -264,6 +264,13 @@ export function queueTab(s: QueueEntry, today: number): QueueTab | undefined {
   return (c.closedAt ?? s.lastMsg?.time ?? 0) >= today ? 'closedToday' : undefined;
 }
 
+/**
+ * The sessions a doctor's sync lists: those queueTab places, counting from the day before (a device's
+ * clock may be behind the server's). Consultations closed earlier are years of a doctor's work and
+ * nothing the workbench shows; they come by `sessions` when opened or found.
+ */
+export const listedInDoctorSync = (s: QueueEntry, now: number): boolean => queueTab(s, startOfDay(now) - DAY_MS) !== undefined;
+
 /** A doctor's own reply template (常用语). */
 export interface QuickReply {
   id: string;

@@ -21,6 +21,8 @@ export const HISTORY_PAGE_MAX = 100;
  * otherwise ship every message of every one of them on each page load.
  */
 export const SYNC_FRESH = { sessions: 20, messages: 30 } as const;
+/** Most sessions one `sessions` request names. */
+export const SESSIONS_BY_ID_MAX = 50;
 export const SEARCH_PAGE_MAX = 50;
 /** Shortest search text (in characters): shorter finds too much to be of use. */
 export const SEARCH_TEXT_MIN = 1;
@@ -52,6 +54,12 @@ export interface RequestMap {
     req: { cursors: Record<string, number> };
     res: { msgs: Message[]; sessions: SessionSummary[]; complete: boolean };
   };
+  /**
+   * The summaries of the named sessions the viewer may open (others are left out): one a doctor's sync
+   * does not list (types/encounter.ts listedInDoctorSync) when it is opened, found or written to, and
+   * one a `session` push names.
+   */
+  sessions: { req: { ids: string[] }; res: { sessions: SessionSummary[] } };
   markRead: { req: { sessionId: string; seq: number }; res: { readSeq: number } };
   /**
    * The receiving client says messages up to `seq` reached this device (sent on push and after sync);
@@ -162,6 +170,7 @@ export const REQUEST_ROLES: Readonly<Record<RequestType, readonly Role[]>> = {
   send: ['patient', 'doctor'],
   history: ['patient', 'doctor'],
   sync: ['patient', 'doctor'],
+  sessions: ['patient', 'doctor'],
   markRead: ['patient', 'doctor'],
   delivered: ['patient', 'doctor'],
   search: ['patient', 'doctor'],
@@ -262,6 +271,8 @@ export type PushFrame =
   | { v: typeof PROTOCOL_VERSION; type: 'read'; sessionId: string; account: string; readSeq: number }
   | { v: typeof PROTOCOL_VERSION; type: 'unread'; sessionId: string; unread: number }
   | { v: typeof PROTOCOL_VERSION; type: 'typing'; sessionId: string; account: string }
+  /** A session of yours changed where no message says so (a consultation opened for you): fetch it with `sessions`. */
+  | { v: typeof PROTOCOL_VERSION; type: 'session'; sessionId: string }
   | { v: typeof PROTOCOL_VERSION; type: 'delivered'; sessionId: string; account: string; deliveredSeq: number }
   /** The consultation's doctor came or went (to that consultation's patient only). */
   | { v: typeof PROTOCOL_VERSION; type: 'presence'; sessionId: string; presence: PresenceInfo }

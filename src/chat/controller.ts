@@ -1,7 +1,7 @@
 /**
  * Wires one IM provider to one chat store: the store is written first, the page renders from it. The
- * jobs live in parts (sync, sender around the outbox, uploads, typing, read marks); this keeps the
- * wiring, the public methods and the connection phase, which changes only in setPhase.
+ * jobs live in parts (sync, sender around the outbox, uploads, typing, read marks, summaries fetched by
+ * id); this keeps the wiring, the public methods and the connection phase, which changes only in setPhase.
  */
 import type { CardDraft } from '../../types/cards';
 import type { FileAttach, GeoAttach, MediaKind } from '../../types/media';
@@ -21,6 +21,7 @@ import { Drafts } from './drafts';
 import { errorText, failureText } from './errorText';
 import { CursorMarks } from './readMarks';
 import { Sender } from './sender';
+import { Summaries } from './summaries';
 import { Sync } from './sync';
 import { Typing } from './typing';
 import { Uploads } from './uploads';
@@ -36,6 +37,7 @@ export class ChatController {
   private phase: ConnectionPhase = 'idle';
   private readonly unsubscribe: Array<() => void> = [];
   private readonly sync: Sync;
+  private readonly summaries: Summaries;
   private readonly sender: Sender;
   private readonly uploads: Uploads;
   private readonly typingSignals: Typing;
@@ -57,12 +59,15 @@ export class ChatController {
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
     this.drafts = new Drafts(store, persist);
+    this.summaries = new Summaries(store, provider);
 
     const s = () => this.store.getState();
     s().setSeqGapFree(provider.seqKind === 'gapFree');
     this.unsubscribe.push(
       provider.on('msgs', (msgs) => {
+        const unlisted = this.summaries.missing(msgs.map((m) => m.sessionId));
         s().receive(msgs);
+        if (unlisted.length) void this.summaries.fetch(unlisted);
         this.sync.noticeGaps();
         const current = s().currentSessionId;
         if (current && msgs.some((m) => m.sessionId === current)) this.readMarks.schedule(current);
@@ -78,6 +83,7 @@ export class ChatController {
       }),
       provider.on('presence', (sessionId, presence) => s().setPresence(sessionId, presence)),
       provider.on('typing', (sessionId, account) => this.typingSignals.show(sessionId, account)),
+      provider.on('session', (sessionId) => void this.summaries.fetch([sessionId])),
     );
   }
 
@@ -227,11 +233,16 @@ export class ChatController {
    * show; the page shows held matches before this resolves.
    */
   async search(query: SearchQuery): Promise<SearchPage> {
+    let page: SearchPage;
     try {
-      return await this.provider.search(query);
+      page = await this.provider.search(query);
     } catch (e) {
       throw new Error(failureText(e));
     }
+    // A hit's session may be one the list does not hold (a doctor's older consultation): named once fetched.
+    const unlisted = this.summaries.missing(page.hits.map((m) => m.sessionId));
+    if (unlisted.length) void this.summaries.fetch(unlisted);
+    return page;
   }
 
   /** A doctor's presence shown to their patients or not; without `visible` it reads the setting. */
@@ -374,7 +385,10 @@ export class ChatController {
    * short to scroll never asks for older ones), and sends the read mark.
    */
   async enterSession(sessionId: string): Promise<void> {
+    const unlisted = this.summaries.missing([sessionId]);
     this.openSessionAsRead(sessionId);
+    // Opened from a search hit or a link, outside what the list holds: its consultation comes with it.
+    if (unlisted.length) void this.summaries.fetch(unlisted);
     const held = this.store.getState().messages.get(sessionId);
     if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) await this.loadOlder(sessionId);
     this.readMarks.schedule(sessionId);

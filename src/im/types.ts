@@ -86,6 +86,8 @@ export interface ProviderEvents {
   token: (token: string, expiresAt: number) => void;
   /** To a pharmacist: a prescription was issued or its review changed (our server only). */
   rx: (prescription: PrescriptionRecord) => void;
+  /** A session changed where no message says so (a consultation opened for us): fetch it with sessions(). */
+  session: (sessionId: string) => void;
 }
 
 export interface HistoryPage {
@@ -139,6 +141,8 @@ export interface ImProvider {
   upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void): Promise<FileAttach>;
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage>;
   sync(cursors: Record<string, number>): Promise<SyncResult>;
+  /** The summaries of the sessions named that the person may open (others are left out). */
+  sessions(ids: string[]): Promise<SessionSummary[]>;
   markRead(sessionId: string, seq: number): Promise<void>;
   /** This device got the session's messages up to `seq` (the senders see 已送达). */
   delivered(sessionId: string, seq: number): Promise<void>;

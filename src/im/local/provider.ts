@@ -4,7 +4,7 @@
  * sockets, so a reconnect cannot bind them twice.
  */
 import type { MediaKind } from '../../../types/media';
-import type { Account, Ack, ConsultationAction, Message, OutgoingMessage } from '../../../types/message';
+import type { Account, Ack, ConsultationAction, Message, OutgoingMessage, SessionSummary } from '../../../types/message';
 import { isMediaKind } from '../../../types/media';
 import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
 import { CLOSE_KICKED, CLOSE_RESTART, PROTOCOL_VERSION } from '../../../types/protocol';
@@ -144,6 +144,10 @@ export class LocalProvider implements ImProvider {
 
   sync(cursors: Record<string, number>): Promise<SyncResult> {
     return this.request('sync', { cursors });
+  }
+
+  async sessions(ids: string[]): Promise<SessionSummary[]> {
+    return (await this.request('sessions', { ids })).sessions;
   }
 
   async markRead(sessionId: string, seq: number): Promise<void> {
@@ -405,6 +409,9 @@ export class LocalProvider implements ImProvider {
         return;
       case 'rx':
         this.events.emit('rx', frame.prescription);
+        return;
+      case 'session':
+        this.events.emit('session', frame.sessionId);
         return;
       case 'kicked':
         // The close with CLOSE_KICKED follows; acting on it here as well covers a lost close frame.

@@ -91,7 +91,7 @@ export class NimProvider implements ImProvider {
   private readonly raw = new Map<string, IMMessage>();
   /** Offline and roaming messages of the SDK's sync, handed to the next sync() call. */
   private syncedMsgs: Message[] = [];
-  private readonly sessions = new Map<string, Session>();
+  private readonly nimSessions = new Map<string, Session>();
   /**
    * Others' messages waiting for our read receipt, by session, and the time up to which receipts went
    * out: markRead looks at these instead of every message ever seen.
@@ -203,10 +203,10 @@ export class NimProvider implements ImProvider {
     this.listen(sdk, 'syncOfflineMsgs', onSync);
     this.listen(sdk, 'syncRoamingMsgs', onSync);
     this.listen(sdk, 'sessions', (list) => {
-      for (const s of list) this.sessions.set(s.id, s);
+      for (const s of list) this.nimSessions.set(s.id, s);
     });
     this.listen(sdk, 'updateSession', (s) => {
-      this.sessions.set(s.id, s);
+      this.nimSessions.set(s.id, s);
       this.events.emit('unread', s.id, s.unread);
     });
     this.listen(sdk, 'syncdone', () => {
@@ -329,9 +329,19 @@ export class NimProvider implements ImProvider {
     this.ready();
     const msgs = this.syncedMsgs;
     this.syncedMsgs = [];
+    return { msgs, sessions: this.summaries(), complete: true };
+  }
+
+  /** The SDK holds every session it synced: nothing to ask the server. */
+  async sessions(ids: string[]): Promise<SessionSummary[]> {
+    this.ready();
+    const wanted = new Set(ids);
+    return this.summaries().filter((s) => wanted.has(s.id));
+  }
+
+  private summaries(): SessionSummary[] {
     const myAccount = this.me?.account ?? '';
-    const sessions = [...this.sessions.values()].map((s) => sessionFromNim(s, myAccount)).filter((s): s is SessionSummary => s !== undefined);
-    return { msgs, sessions, complete: true };
+    return [...this.nimSessions.values()].map((s) => sessionFromNim(s, myAccount)).filter((s): s is SessionSummary => s !== undefined);
   }
 
   async markRead(sessionId: string, seq: number): Promise<void> {

@@ -1,0 +1,41 @@
+/**
+ * Summaries of sessions the list does not hold, fetched by id: a doctor's sync lists only what the
+ * workbench shows (types/encounter.ts listedInDoctorSync), so an older consultation comes when it is
+ * opened, found by a search or written to; and a consultation opened while the list is on screen comes
+ * by the push that names it. Best effort: a failed fetch is asked again the next time it is needed.
+ */
+import { SESSIONS_BY_ID_MAX } from '../../types/protocol';
+import type { ImProvider } from '../im/types';
+import type { ChatStore } from '../store';
+
+export class Summaries {
+  private readonly asking = new Set<string>();
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly provider: ImProvider,
+  ) {}
+
+  /** Of `ids`, those the store holds no summary for. */
+  missing(ids: Iterable<string>): string[] {
+    const held = this.store.getState().sessions;
+    return [...new Set(ids)].filter((id) => !held.has(id));
+  }
+
+  /** Fetches the summaries of `ids` (held ones too: a push said they changed), each once at a time. */
+  async fetch(ids: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(ids)].filter((id) => !this.asking.has(id));
+    for (let i = 0; i < wanted.length; i += SESSIONS_BY_ID_MAX) {
+      const chunk = wanted.slice(i, i + SESSIONS_BY_ID_MAX);
+      for (const id of chunk) this.asking.add(id);
+      try {
+        const sessions = await this.provider.sessions(chunk);
+        if (sessions.length) this.store.getState().setSessions(sessions);
+      } catch {
+        // Not fatal: the list goes on without it, and the next need asks again.
+      } finally {
+        for (const id of chunk) this.asking.delete(id);
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * A doctor's sessions list at a hospital's scale, on a real server and SQLite file: a sync lists what the
+ * workbench shows (waiting, in progress, closed since yesterday, a 追问 unanswered), an older
+ * consultation comes by `sessions {ids}` when it is opened or found, and a consultation the hospital
+ * opens reaches a workbench already on screen.
+ */
+import Database from 'better-sqlite3';
+import type { Account } from '../../types/message';
+import { SESSIONS_BY_ID_MAX } from '../../types/protocol';
+import { ChatClient, until } from '../helpers/chat-client';
+import { serverPerTest } from '../helpers/consultation';
+import { postJson } from '../helpers/post-json';
+import { ADMIN_API_KEY, outcome, startTestServer } from '../helpers/server';
+
+const doctor: Account = { account: 'doc-list', name: '钱医生', role: 'doctor' };
+const other: Account = { account: 'doc-else', name: '郑医生', role: 'doctor' };
+const patient: Account = { account: 'pat-list', name: '冯女士', role: 'patient' };
+const DAY = 86_400_000;
+
+let clock = Date.now();
+const pharmacist: Account = { account: 'rx-list', name: '吴药师', role: 'pharmacist' };
+const ctx = serverPerTest(async () => {
+  clock = Date.now();
+  const server = await startTestServer({ now: () => clock });
+  for (const a of [doctor, other, patient, pharmacist]) await server.storage.upsertAccount(a);
+  return server;
+});
+const running: ChatClient[] = [];
+afterEach(() => {
+  for (const c of running.splice(0)) c.stop();
+});
+
+const create = (id: string, who: Account = doctor) =>
+  postJson(
+    `${ctx.server.url}/api/consultations`,
+    { id, patient: { account: patient.account, name: patient.name }, doctor: { account: who.account, name: who.name }, consent: { version: 'paper', acceptedAt: 1 } },
+    { authorization: `Bearer ${ADMIN_API_KEY}` },
+  );
+
+let n = 0;
+const text = (id: string, body = '请问') => ({ msg: { scene: 'team' as const, to: id, type: 'text' as const, body, idClient: `list-msg-${++n}` } });
+
+/** waiting, in progress, closed today, closed three days ago, and one closed then with a 追问 since. */
+async function workload() {
+  for (const id of ['old', 'asked', 'today', 'going', 'waits']) expect((await create(id)).status).toBe(201);
+  expect((await create('theirs', other)).status).toBe(201);
+  const d = await ctx.login(doctor);
+  const p = await ctx.login(patient);
+  for (const id of ['old', 'asked', 'today', 'going']) await d.request('consultation', { sessionId: `team-${id}`, action: 'accept' });
+  await d.request('send', text('old', '血压记录'));
+  for (const id of ['old', 'asked', 'today']) await d.request('consultation', { sessionId: `team-${id}`, action: 'close' });
+  // Closed three days ago: the server's clock moves on (the stored times are the database's).
+  clock += 3 * DAY;
+  const db = new Database(ctx.server.dbPath);
+  db.prepare("UPDATE consultations SET closed_at = ? WHERE id = 'today'").run(clock - 60_000);
+  db.close();
+  await p.request('send', text('asked'));
+  return { d, p };
+}
+
+const ids = (sessions: Array<{ id: string }>) => sessions.map((s) => s.id).sort();
+
+test('a doctor’s sync lists what the workbench shows; an older consultation comes by id, and only one of theirs', async () => {
+  const { d, p } = await workload();
+  const fresh = await d.request('sync', { cursors: {} });
+  expect(ids(fresh.sessions)).toEqual(['team-asked', 'team-going', 'team-today', 'team-waits']);
+  // A device that holds the old one keeps getting it.
+  const holding = await d.request('sync', { cursors: { 'team-old': 0 } });
+  expect(ids(holding.sessions)).toContain('team-old');
+  // A patient's list is all of theirs.
+  expect(ids((await p.request('sync', { cursors: {} })).sessions)).toEqual(['team-asked', 'team-going', 'team-old', 'team-theirs', 'team-today', 'team-waits']);
+
+  const byId = await d.request('sessions', { ids: ['team-old', 'team-theirs', 'team-nothing', 'p2p-pat-list'] });
+  expect(ids(byId.sessions)).toEqual(['team-old']);
+  expect(byId.sessions[0]).toMatchObject({ name: patient.name, consultation: { status: 'closed' } });
+});
+
+test('sessions refuses a malformed list and a pharmacist', async () => {
+  const d = await ctx.login(doctor);
+  expect(await outcome(d.request('sessions', { ids: [] }))).toMatch(/^badFrame/);
+  expect(await outcome(d.request('sessions', { ids: Array.from({ length: SESSIONS_BY_ID_MAX + 1 }, (_, i) => `team-c${i}`) }))).toMatch(/^badFrame/);
+  expect(await outcome(d.request('sessions', { ids: ['not a session'] }))).toMatch(/^badFrame/);
+  const rx = await ctx.login(pharmacist);
+  expect(await outcome(rx.request('sessions', { ids: ['team-old'] }))).toMatch(/^forbidden/);
+});
+
+async function client(account: Account): Promise<ChatClient> {
+  const c = new ChatClient({ url: ctx.server.url, token: await ctx.server.auth.issue(account) });
+  running.push(c);
+  return c.startSynced();
+}
+
+test('a consultation the hospital opens reaches the doctor’s and the patient’s lists already on screen, waiting', async () => {
+  const d = await client(doctor);
+  const p = await client(patient);
+  expect((await create('new')).status).toBe(201);
+  for (const c of [d, p]) {
+    await until(() => c.store.getState().sessions.get('team-new')?.consultation?.status === 'waiting', `${c.opts.token.slice(-6)} lists it`);
+  }
+  expect(d.store.getState().sessions.get('team-new')?.name).toBe(patient.name);
+});
+
+test('the doctor’s client fetches an older consultation when a search finds it or it is opened', async () => {
+  await workload();
+  const d = await client(doctor);
+  expect(d.store.getState().sessions.has('team-old')).toBe(false);
+  const page = await d.controller.search({ text: '血压', limit: 10 });
+  expect(page.hits.map((m) => m.sessionId)).toEqual(['team-old']);
+  await until(() => d.store.getState().sessions.get('team-old')?.name === patient.name, 'the hit’s consultation fetched');
+
+  const opened = await client(doctor);
+  await opened.controller.enterSession('team-old');
+  await until(() => opened.store.getState().sessions.get('team-old')?.consultation?.status === 'closed', 'the old one fetched when opened');
+  expect(opened.store.getState().sessions.get('team-old')?.name).toBe(patient.name);
+});
