@@ -421,10 +421,11 @@ export class ChatService {
     return { hits, ...(next ? { next } : {}), scanned, conversations: convIds.length };
   }
 
-  async sessions(me: string): Promise<SessionSummary[]> {
+  /** The sessions list, each with this account's delivery cursor (kept here: the device knows what it holds). */
+  private async sessions(me: string): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
     const convs = await this.openConversations(me);
     const current = await Promise.all(
-      convs.map(async (c): Promise<SessionSummary> => {
+      convs.map(async (c): Promise<{ session: SessionSummary; deliveredSeq: number }> => {
         const consultation = c.consultation;
         const counterpart = consultation
           ? me === consultation.patient
@@ -433,7 +434,7 @@ export class ChatService {
           : c.peer;
         const name = counterpart ? ((await this.storage.getAccount(counterpart))?.name ?? counterpart) : c.teamName;
         const to = c.scene === 'team' ? (c.teamId as string) : (c.peer as string);
-        return {
+        const session: SessionSummary = {
           id: sessionIdOf(c.scene, to),
           scene: c.scene,
           to,
@@ -447,9 +448,12 @@ export class ChatService {
           ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
           ...(consultation ? { consultation: infoOf(consultation, me) } : {}),
         };
+        return { session, deliveredSeq: c.deliveredSeq };
       }),
     );
-    return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id))))];
+    const former = await this.formerSessions(me, new Set(current.map(({ session }) => session.id)));
+    // Nothing of a former session is acknowledged any more: it is read-only, and no longer this account's.
+    return [...current, ...former.map((session) => ({ session, deliveredSeq: session.lastSeq }))];
   }
 
   /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
@@ -483,15 +487,24 @@ export class ChatService {
   /**
    * Everything after each cursor; of the SYNC_FRESH.sessions most recent sessions (the current ones come
    * newest first, those transferred away after them) the newest page where the client has no cursor;
-   * and the sessions.
+   * and the sessions. A session whose messages are left out arrives as its list row, last message
+   * included: that message reached the device, so it counts as delivered (`delivered`, the raised
+   * cursors, for the gateway to tell the senders), as the client's ack does for the messages it gets.
    */
   async sync(me: string, cursors: Record<string, number>) {
-    const sessions = await this.sessions(me);
+    const listed = await this.sessions(me);
     const msgs: Message[] = [];
+    const delivered: Array<{ sessionId: string; conv: ConversationRef; deliveredSeq: number }> = [];
     let complete = true;
-    for (const [rank, s] of sessions.entries()) {
+    for (const [rank, { session: s, deliveredSeq }] of listed.entries()) {
       const known = cursors[s.id];
-      if (known === undefined && rank >= SYNC_FRESH.sessions) continue;
+      if (known === undefined && rank >= SYNC_FRESH.sessions) {
+        if (s.lastMsg && s.lastMsg.from !== me && deliveredSeq < s.lastSeq) {
+          const mark = await this.markDelivered(me, s.id, s.lastSeq);
+          if (mark.raised) delivered.push({ sessionId: s.id, conv: mark.conv, deliveredSeq: mark.deliveredSeq });
+        }
+        continue;
+      }
       const cursor = known ?? Math.max(0, s.lastSeq - SYNC_FRESH.messages);
       if (s.lastSeq <= cursor) continue;
       const { conv, upToSeq } = await this.readableConversation(me, s.id);
@@ -501,7 +514,7 @@ export class ChatService {
       // Cut by the limit, not by the transfer point: the client syncs again from its new cursor.
       if (rows.length === SYNC_LIMIT_PER_SESSION && readable.length === rows.length) complete = false;
     }
-    return { msgs, sessions, complete };
+    return { msgs, sessions: listed.map(({ session }) => session), complete, delivered };
   }
 
   /**
