@@ -538,10 +538,6 @@ export class Gateway {
     this.opts.bus?.publish({ kind: 'push', pushes });
   }
 
-  /**
-   * Sends `frameFor`'s frame (if any) to every connection of every member but `origin`, naming the
-   * session as that member sees it: a p2p session carries the other person's account.
-   */
   /** The other members learn that `origin`'s account received the session up to `deliveredSeq` (已送达). */
   private tellDelivered(origin: Connection, conv: ConversationRef, sessionId: string, deliveredSeq: number): Promise<void> {
     const me = (origin.me as Account).account;
@@ -550,6 +546,10 @@ export class Gateway {
     );
   }
 
+  /**
+   * Sends `frameFor`'s frame (if any) to every connection of every member but `origin`, naming the
+   * session as that member sees it: a p2p session carries the other person's account.
+   */
   private async pushToMembers(
     origin: Connection,
     conv: ConversationRef,
