@@ -421,7 +421,7 @@ export class ChatService {
     return { hits, ...(next ? { next } : {}), scanned, conversations: convIds.length };
   }
 
-  /** The sessions list, each with this account's delivery cursor (kept here: the device knows what it holds). */
+  /** The sessions list, each with this account's own delivery cursor (not sent: sync reads it to tell what to acknowledge). */
   private async sessions(me: string): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
     const convs = await this.openConversations(me);
     const current = await Promise.all(
