@@ -428,15 +428,16 @@ export class ChatService {
   }
 
   /**
-   * The sessions list as `me` sees it, of the sessions `keep` lets through. `keep` reads what the
+   * The sessions list as `me` sees it, of the sessions `keep` lets through, each with this account's own
+   * delivery cursor (not sent: sync reads it to tell what to acknowledge). `keep` reads what the
    * conversation rows hold, before a summary is built: each name is a read and a decryption.
    */
-  private async sessions(me: string, keep: (s: ListedSession) => boolean): Promise<SessionSummary[]> {
+  private async sessions(me: string, keep: (s: ListedSession) => boolean): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
     const convs = (await this.openConversations(me)).filter((c) =>
       keep({ id: sessionIdOf(c.scene, destination(c)), unread: c.unread, lastMsg: c.lastMsg, consultation: c.consultation }),
     );
     const current = await Promise.all(
-      convs.map(async (c): Promise<SessionSummary> => {
+      convs.map(async (c): Promise<{ session: SessionSummary; deliveredSeq: number }> => {
         const consultation = c.consultation;
         const counterpart = consultation
           ? me === consultation.patient
@@ -445,7 +446,7 @@ export class ChatService {
           : c.peer;
         const name = counterpart ? ((await this.storage.getAccount(counterpart))?.name ?? counterpart) : c.teamName;
         const to = destination(c);
-        return {
+        const session: SessionSummary = {
           id: sessionIdOf(c.scene, to),
           scene: c.scene,
           to,
@@ -459,15 +460,18 @@ export class ChatService {
           ...(c.lastMsg ? { lastMsg: this.view(c.lastMsg, me) } : {}),
           ...(consultation ? { consultation: infoOf(consultation, me) } : {}),
         };
+        return { session, deliveredSeq: c.deliveredSeq };
       }),
     );
-    return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id)), keep))];
+    const former = await this.formerSessions(me, new Set(current.map(({ session }) => session.id)), keep);
+    // Nothing of a former session is acknowledged any more: it is read-only, and no longer this account's.
+    return [...current, ...former.map((session) => ({ session, deliveredSeq: session.lastSeq }))];
   }
 
   /** The summaries of the sessions named that `me` may open. */
-  sessionsById(me: string, ids: readonly string[]): Promise<SessionSummary[]> {
+  async sessionsById(me: string, ids: readonly string[]): Promise<SessionSummary[]> {
     const wanted = new Set(ids);
-    return this.sessions(me, (s) => wanted.has(s.id));
+    return (await this.sessions(me, (s) => wanted.has(s.id))).map(({ session }) => session);
   }
 
   /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
@@ -502,16 +506,25 @@ export class ChatService {
    * Everything after each cursor; of the SYNC_FRESH.sessions most recent sessions (the current ones come
    * newest first, those transferred away after them) the newest page where the client has no cursor;
    * and the sessions: a patient's all, a doctor's those the workbench lists and those the client holds
-   * a cursor for (listedInDoctorSync).
+   * a cursor for (listedInDoctorSync). A session whose messages are left out arrives as its list row,
+   * last message included: that message reached the device, so it counts as delivered (`delivered`, the
+   * raised cursors, for the gateway to tell the senders), as the client's ack does for the messages it gets.
    */
   async sync(me: Account, cursors: Record<string, number>) {
     const now = this.now();
-    const sessions = await this.sessions(me.account, (s) => me.role !== 'doctor' || Object.hasOwn(cursors, s.id) || listedInDoctorSync(s, now));
+    const listed = await this.sessions(me.account, (s) => me.role !== 'doctor' || Object.hasOwn(cursors, s.id) || listedInDoctorSync(s, now));
     const msgs: Message[] = [];
+    const delivered: Array<{ sessionId: string; conv: ConversationRef; deliveredSeq: number }> = [];
     let complete = true;
-    for (const [rank, s] of sessions.entries()) {
+    for (const [rank, { session: s, deliveredSeq }] of listed.entries()) {
       const known = cursors[s.id];
-      if (known === undefined && rank >= SYNC_FRESH.sessions) continue;
+      if (known === undefined && rank >= SYNC_FRESH.sessions) {
+        if (s.lastMsg && s.lastMsg.from !== me.account && deliveredSeq < s.lastSeq) {
+          const mark = await this.markDelivered(me.account, s.id, s.lastSeq);
+          if (mark.raised) delivered.push({ sessionId: s.id, conv: mark.conv, deliveredSeq: mark.deliveredSeq });
+        }
+        continue;
+      }
       const cursor = known ?? Math.max(0, s.lastSeq - SYNC_FRESH.messages);
       if (s.lastSeq <= cursor) continue;
       const { conv, upToSeq } = await this.readableConversation(me.account, s.id);
@@ -521,7 +534,7 @@ export class ChatService {
       // Cut by the limit, not by the transfer point: the client syncs again from its new cursor.
       if (rows.length === SYNC_LIMIT_PER_SESSION && readable.length === rows.length) complete = false;
     }
-    return { msgs, sessions, complete };
+    return { msgs, sessions: listed.map(({ session }) => session), complete, delivered };
   }
 
   /**

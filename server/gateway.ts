@@ -426,7 +426,8 @@ export class Gateway {
     sync: async (c, f) => {
       const me = c.me as Account;
       // A sync builds the whole sessions list even when no message is new: each session counts as one.
-      const synced = await this.read(c, () => this.chat.sync(me, f.cursors), (r) => r.msgs.length + r.sessions.length);
+      const { delivered, ...synced } = await this.read(c, () => this.chat.sync(me, f.cursors), (r) => r.msgs.length + r.sessions.length);
+      for (const d of delivered) await this.tellDelivered(c, d.conv, d.sessionId, d.deliveredSeq);
       return { ...synced, sessions: await withPresence(this.storage, this.live, me.account, synced.sessions) };
     },
     sessions: async (c, f) => {
@@ -435,13 +436,8 @@ export class Gateway {
       return { sessions: await withPresence(this.storage, this.live, me, found) };
     },
     delivered: async (c, f) => {
-      const me = (c.me as Account).account;
-      const { conv, deliveredSeq, raised } = await this.chat.markDelivered(me, f.sessionId, f.seq);
-      if (raised) {
-        await this.pushToMembers(c, conv, f.sessionId, (account, sessionId) =>
-          account === me ? undefined : { v: PROTOCOL_VERSION, type: 'delivered', sessionId, account: me, deliveredSeq },
-        );
-      }
+      const { conv, deliveredSeq, raised } = await this.chat.markDelivered((c.me as Account).account, f.sessionId, f.seq);
+      if (raised) await this.tellDelivered(c, conv, f.sessionId, deliveredSeq);
       return { deliveredSeq };
     },
     search: async (c, f) => {
@@ -545,6 +541,14 @@ export class Gateway {
     const pushes = (await this.storage.accountsWithRole('pharmacist')).map((account) => ({ account, frame }));
     this.pushLocal(pushes, origin);
     this.opts.bus?.publish({ kind: 'push', pushes });
+  }
+
+  /** The other members learn that `origin`'s account received the session up to `deliveredSeq` (已送达). */
+  private tellDelivered(origin: Connection, conv: ConversationRef, sessionId: string, deliveredSeq: number): Promise<void> {
+    const me = (origin.me as Account).account;
+    return this.pushToMembers(origin, conv, sessionId, (account, theirs) =>
+      account === me ? undefined : { v: PROTOCOL_VERSION, type: 'delivered', sessionId: theirs, account: me, deliveredSeq },
+    );
   }
 
   /**

@@ -166,6 +166,7 @@ export interface ConversationRow {
   team_name: string | null;
   last_seq: number;
   read_seq: number;
+  delivered_seq: number;
 }
 
 export function toSummary(
@@ -182,6 +183,7 @@ export function toSummary(
     peer: c.scene === 'p2p' ? others[0]?.account : undefined,
     lastSeq: c.last_seq,
     readSeq: c.read_seq,
+    deliveredSeq: c.delivered_seq,
     peerReadSeq: others.length ? Math.min(...others.map((o) => o.read_seq)) : 0,
     memberReads: Object.fromEntries(others.map((o) => [o.account, o.read_seq])),
     peerDeliveredSeq: others.length ? Math.min(...others.map((o) => o.delivered_seq)) : 0,

@@ -639,7 +639,7 @@ export abstract class SqlStorage implements Storage {
 
   private *conversationsOp(account: string): Op<ConversationSummary[]> {
     const convs = yield* all<ConversationRow>(
-      `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq
+      `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq, m.delivered_seq
        FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
        WHERE m.account = ? ORDER BY c.last_time DESC, c.id`,
       account,

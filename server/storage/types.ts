@@ -206,6 +206,8 @@ export interface ConversationSummary {
   peer?: string;
   lastSeq: number;
   readSeq: number;
+  /** Highest seq that reached one of this account's devices (never below readSeq). */
+  deliveredSeq: number;
   /** Lowest read cursor among the other members (the receipt watermark). */
   peerReadSeq: number;
   memberReads: Record<string, number>;

@@ -19,6 +19,3 @@ export class CancelledError extends Error {
     this.name = 'CancelledError';
   }
 }
-
-/** Platforms report a dismissed picker as a rejection whose errMsg says "cancel". */
-export const isCancel = (e: unknown): boolean => /cancel/i.test(String((e as { errMsg?: string })?.errMsg ?? e));

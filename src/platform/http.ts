@@ -3,6 +3,14 @@ import Taro from '@tarojs/taro';
 import type { ErrorCode } from '../../types/protocol';
 import { HttpError } from './http-error';
 
+/**
+ * How long a request to our server may take before it counts as no reply ('network': the entry page
+ * offers 重试). The platforms' own default is a minute (WeChat, Douyin: 60 s; Alipay 30 s), far longer
+ * than a patient waits on a bad network; a sign-in, our server asking the platform included, takes a
+ * second or two.
+ */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
 interface JsonOptions {
   bearer?: string;
   offlineText: string;
@@ -18,6 +26,7 @@ async function requestJson<T>(method: 'GET' | 'POST', url: string, body: unknown
     res = await Taro.request({
       url,
       method,
+      timeout: REQUEST_TIMEOUT_MS,
       ...(method === 'POST' ? { data: body as Record<string, unknown> } : {}),
       header: { 'content-type': 'application/json', ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}) },
     });

@@ -7,6 +7,7 @@
 import Taro from '@tarojs/taro';
 import type { MiniProgram } from './env';
 import { PLATFORM } from './env';
+import { REQUEST_TIMEOUT_MS } from './http';
 
 export class LoginCodeError extends Error {
   constructor(detail: string) {
@@ -44,7 +45,8 @@ export function miniProgramLoginCode(
   return async () => {
     let res: Taro.login.SuccessCallbackResult & { anonymousCode?: string };
     try {
-      res = await deps.login({});
+      // WeChat's login also talks to its servers: on a bad network it would wait its default minute.
+      res = await deps.login({ timeout: REQUEST_TIMEOUT_MS });
     } catch (e) {
       throw new LoginCodeError((e as { errMsg?: string })?.errMsg ?? String(e));
     }

@@ -1,13 +1,13 @@
 /**
  * A refused permission (microphone, camera, album, location) is explained, with a way to the
  * platform's settings page: after one refusal WeChat and Douyin no longer prompt – authorize and the
- * pickers fail at once ("authorize:fail auth deny", "chooseMedia:fail auth deny") – so only openSetting
- * can switch it back on.
+ * pickers fail at once ("authorize:fail auth deny", "chooseMedia:fail auth deny"), as Alipay's do after
+ * 不再询问 (error 2002) – so only openSetting can switch it back on.
  */
 import Taro from '@tarojs/taro';
 import type { Platform } from './env';
-import { isCancel, PLATFORM } from './env';
-import { isPrivacyRefusal, isPrivacyUndeclared } from './privacy';
+import { PLATFORM } from './env';
+import { failureKind } from './failure';
 
 export type PermissionKind = 'record' | 'camera' | 'album' | 'location';
 
@@ -32,12 +32,6 @@ export class PermissionDeniedError extends Error {
   }
 }
 
-/** A permission refusal, as opposed to a cancelled picker or a privacy failure (refused guide, undeclared use). */
-export const isPermissionRefusal = (e: unknown): boolean => {
-  const msg = String((e as { errMsg?: string; errorMessage?: string })?.errMsg ?? (e as { errorMessage?: string })?.errorMessage ?? e);
-  return !isPrivacyRefusal(e) && !isPrivacyUndeclared(e) && !isCancel(e) && /auth den|auth deny|authorize:fail|permission|no access|权限/i.test(msg);
-};
-
 export type SettingsApi = Pick<typeof Taro, 'showModal' | 'openSetting'> & {
   /** The key openSetting's authSetting reports `kind` under, where it is not WeChat's scope name. */
   authKey?: (kind: PermissionKind) => string;
@@ -59,7 +53,7 @@ export async function withPermission<T>(kind: PermissionKind, action: () => Prom
   try {
     return await action();
   } catch (e) {
-    if (!isPermissionRefusal(e)) throw e;
+    if (failureKind(e) !== 'permission') throw e;
     const { name, use } = WHY[kind];
     // The settings page opens only from the person's tap (WeChat since base library 2.3.0): openSetting is
     // called inside the modal's confirm callback, while that tap lasts, not after an await.

@@ -10,7 +10,9 @@
 import Taro from '@tarojs/taro';
 import type { GeoAttach } from '../../types/media';
 import type { MiniProgram } from './env';
-import { CancelledError, isCancel, PLATFORM, UnsupportedError } from './env';
+import { CancelledError, PLATFORM, UnsupportedError } from './env';
+import type { AlipayCodes } from './failure';
+import { failureKind } from './failure';
 import type { LocalFile } from './files';
 import { baseName } from './files';
 import type { PermissionKind, SettingsApi } from './permission';
@@ -35,9 +37,14 @@ type PickApi = Pick<typeof Taro, 'chooseImage' | 'chooseVideo' | 'getImageInfo' 
 export const LOCATION_ON = process.env.TARO_APP_LOCATION !== 'off';
 
 /** Cancelling a picker is not an error; everything else passes through. */
-const orCancel = (e: unknown): never => {
-  throw isCancel(e) ? new CancelledError() : e;
-};
+const orCancel =
+  (codes?: AlipayCodes) =>
+  (e: unknown): never => {
+    throw failureKind(e, codes) === 'cancel' ? new CancelledError() : e;
+  };
+
+/** my.chooseVideo reports a cancel as 10 on Android (11 on iOS, as every other picker does). */
+const ALIPAY_CHOOSE_VIDEO: AlipayCodes = { 10: 'cancel' };
 
 /** A privacy failure (refused guide, undeclared use) in words; everything else passes through. */
 const privacyRefused =
@@ -47,8 +54,8 @@ const privacyRefused =
   };
 
 /** A picker call with the refusals explained: the privacy guide, then the permission (with 去设置). */
-function guarded<T>(kind: PermissionKind, what: string, call: () => Promise<T>, settings?: SettingsApi): Promise<T> {
-  const run = () => call().catch(orCancel);
+function guarded<T>(kind: PermissionKind, what: string, call: () => Promise<T>, settings?: SettingsApi, codes?: AlipayCodes): Promise<T> {
+  const run = () => call().catch(orCancel(codes));
   return (settings ? withPermission(kind, run, settings) : run()).catch(privacyRefused(what));
 }
 
@@ -72,7 +79,13 @@ async function chooseImages(api: PickApi, source: 'album' | 'camera', settings?:
 }
 
 async function chooseVideo(api: PickApi, settings?: SettingsApi): Promise<LocalFile> {
-  const v = await guarded('album', '选择视频', () => api.chooseVideo({ sourceType: ['album', 'camera'], maxDuration: 60, compressed: true }), settings);
+  const v = await guarded(
+    'album',
+    '选择视频',
+    () => api.chooseVideo({ sourceType: ['album', 'camera'], maxDuration: 60, compressed: true }),
+    settings,
+    ALIPAY_CHOOSE_VIDEO,
+  );
   return {
     path: v.tempFilePath,
     name: baseName(v.tempFilePath),
@@ -148,7 +161,7 @@ export function miniProgramPickers(
     async file() {
       if (!canPickFile) throw new UnsupportedError('发送文件');
       // 选中的文件 is a privacy API of its own (no permission scope): only the guide can refuse it.
-      const res = await api.chooseMessageFile({ count: 1, type: 'file' }).catch(orCancel).catch(privacyRefused('选择文件'));
+      const res = await api.chooseMessageFile({ count: 1, type: 'file' }).catch(orCancel()).catch(privacyRefused('选择文件'));
       const f = res.tempFiles[0];
       return { path: f.path, name: f.name, size: f.size };
     },

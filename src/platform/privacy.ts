@@ -11,6 +11,7 @@
 import Taro from '@tarojs/taro';
 import type { Platform } from './env';
 import { PLATFORM } from './env';
+import { failureKind } from './failure';
 
 export const AGREE_BUTTON_ID = 'privacy-agree';
 export const PRIVACY_PAGE = '/pages/privacy/index';
@@ -98,18 +99,6 @@ export class PrivacyGate {
   }
 }
 
-const errText = (e: unknown): string => String((e as { errMsg?: string })?.errMsg ?? e);
-
-/** The failure a privacy API reports after the person refused our privacy guide. */
-export const isPrivacyRefusal = (e: unknown): boolean => /privacy permission is not authorized|privacy.*(deny|not agree)/i.test(errText(e));
-
-/**
- * The failure of a privacy API the mini program's guide does not declare (WeChat: "api scope is not
- * declared in the privacy agreement", errno 112; "privacy api banned"). Only the hospital can fix it,
- * in the platform's console: neither the settings page nor a retry helps the person.
- */
-export const isPrivacyUndeclared = (e: unknown): boolean => /not declared in the privacy agreement|privacy api banned/i.test(errText(e));
-
 export class PrivacyRefusedError extends Error {
   constructor(what: string) {
     super(`您未同意《隐私保护指引》，无法${what}。需要时可在「设置 → 隐私保护指引」中查看并同意`);
@@ -124,10 +113,15 @@ export class PrivacyUndeclaredError extends Error {
   }
 }
 
-/** A privacy API's failure in words (refused guide, undeclared use), or undefined when it is neither. */
+/**
+ * A privacy API's failure in words, or undefined when it is neither: the guide refused, or a use the
+ * guide does not declare (WeChat: "api scope is not declared in the privacy agreement", errno 112;
+ * "privacy api banned"), which only the hospital can fix in the platform's console.
+ */
 export function privacyFailure(e: unknown, what: string): Error | undefined {
-  if (isPrivacyRefusal(e)) return new PrivacyRefusedError(what);
-  if (isPrivacyUndeclared(e)) return new PrivacyUndeclaredError(what);
+  const kind = failureKind(e);
+  if (kind === 'privacyRefused') return new PrivacyRefusedError(what);
+  if (kind === 'privacyUndeclared') return new PrivacyUndeclaredError(what);
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import Taro from '@tarojs/taro';
 import { RECORD_MAX_MS, RECORD_MIN_MS } from '../../types/media';
 import type { MiniProgram } from './env';
 import { PLATFORM } from './env';
+import { failureKind } from './failure';
 import type { LocalFile } from './files';
 import type { SettingsApi } from './permission';
 import { PermissionDeniedError, taroSettings, withPermission } from './permission';
@@ -58,7 +59,7 @@ export function miniProgramRecorder(
       manager = api.getRecorderManager();
       manager.onStart(() => onStart?.());
       manager.onStop((res) => onStop?.(res));
-      manager.onError((res) => onError?.(new RecorderError(/auth|permission|deny/i.test(res.errMsg) ? 'denied' : 'failed', res.errMsg)));
+      manager.onError((res) => onError?.(new RecorderError(failureKind(res) === 'permission' ? 'denied' : 'failed', res.errMsg)));
     }
     return manager;
   };

@@ -242,7 +242,8 @@ describe('refused permissions', () => {
   });
 
   test('Alipay reports permissions under its own keys: switched on there, the action runs again', async () => {
-    const alipayRefusal = () => Promise.reject({ errMsg: 'chooseImage:fail auth deny' });
+    // As Alipay documents a permission refused earlier with 不再询问 (my.chooseImage: 2002); Taro passes it on as is.
+    const alipayRefusal = () => Promise.reject({ error: 2002, errorMessage: '用户不允许授权' });
     const confirm = (async (o: Taro.showModal.Option) => confirmed(o)) as typeof Taro.showModal;
     // my.openSetting's authSetting as Alipay documents it (my.getSetting: camera, album, location, audioRecord).
     const openSetting = (async () => ({ authSetting: { camera: true, album: true, location: true, audioRecord: true }, errMsg: 'ok' })) as unknown as typeof Taro.openSetting;

@@ -4,6 +4,7 @@
  * Chromium as well (tests/e2e/media.test.ts).
  */
 import type Taro from '@tarojs/taro';
+import { createAlipayFake } from '../helpers/alipay-my';
 import { confirmed } from '../helpers/taro-modal';
 import { createAudioPlayer } from '../../src/platform/audio';
 import { captureGuard } from '../../src/platform/capture';
@@ -180,7 +181,8 @@ describe('recorder', () => {
     const rec = miniProgramRecorder(api, 'alipay');
     await rec.prepare();
     expect(asked).toBe(false);
-    fake.manager.start = () => queueMicrotask(() => fake.handlers.error?.({ errMsg: 'start:fail permission denied' }));
+    // RecorderManager.onError as Alipay documents a refused microphone: error 10, 获取权限失败.
+    fake.manager.start = () => queueMicrotask(() => fake.handlers.error?.({ error: 10, errMsg: '获取权限失败。' } as TaroGeneral.CallbackResult));
     await expect(rec.start()).rejects.toMatchObject({ code: 'denied' });
     const rec2 = miniProgramRecorder({ ...api, getRecorderManager: () => fakeRecorderManager().manager }, 'alipay');
     await rec2.start();
@@ -319,20 +321,45 @@ describe('pickers', () => {
     await expect(p.location()).resolves.toEqual({ lat: 30.1, lng: 120.2, title: '市第一医院' });
   });
 
-  test('alipay: image picker gives only paths; no document picker; a dismissed picker is a cancel', async () => {
+  test('alipay: image picker gives only paths; no document picker', async () => {
     const alipay = miniProgramPickers(
-      {
-        ...base,
-        chooseImage: (async () => ({ tempFilePaths: ['https://resource/apml1.png'], tempFiles: [], errMsg: 'ok' })) as typeof Taro.chooseImage,
-        chooseLocation: (() => Promise.reject({ errMsg: 'chooseLocation:fail cancel' })) as typeof Taro.chooseLocation,
-      },
+      { ...base, chooseImage: (async () => ({ tempFilePaths: ['https://resource/apml1.png'], tempFiles: [], errMsg: 'ok' })) as typeof Taro.chooseImage },
       'alipay',
     );
     await expect(alipay.images('camera')).resolves.toMatchObject([{ path: 'https://resource/apml1.png', name: 'apml1.png', size: 0 }]);
     expect(alipay.canPickFile).toBe(false);
     await expect(alipay.file()).rejects.toBeInstanceOf(UnsupportedError);
-    await expect(alipay.location()).rejects.toBeInstanceOf(CancelledError);
     expect(miniProgramPickers(base, 'tt').canPickFile).toBe(false);
+  });
+
+  test('alipay, failing as documented: a dismissed picker is a cancel (11; the video picker’s 10 on Android)', async () => {
+    const fake = createAlipayFake();
+    const alipay = miniProgramPickers(fake.api, 'alipay', { settings: fake.settings });
+    fake.person.picks = false;
+    await expect(alipay.images('album')).rejects.toBeInstanceOf(CancelledError);
+    await expect(alipay.video()).rejects.toBeInstanceOf(CancelledError);
+    fake.android = true;
+    await expect(alipay.video()).rejects.toBeInstanceOf(CancelledError);
+    await expect(alipay.location()).rejects.toBeInstanceOf(CancelledError);
+    expect(fake.modals).toEqual([]);
+  });
+
+  test('alipay, failing as documented: a refused album (2001, 2003, then 2002) is explained with 去设置; switched on there, the photo comes', async () => {
+    const fake = createAlipayFake();
+    const alipay = miniProgramPickers(fake.api, 'alipay', { settings: fake.settings });
+    // Refused when asked (2001), and not switched on in the settings page either.
+    fake.person.prompt = 'refuse';
+    await expect(alipay.images('album')).rejects.toEqual(new PermissionDeniedError('album'));
+    // Refused for good (2003); 暂不 in our explanation.
+    fake.person.prompt = 'refuseForever';
+    fake.person.confirms = false;
+    await expect(alipay.images('album')).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(fake.auth.album).toBe(false);
+    // From then on the picker fails at once (2002) until the settings page switches the album on.
+    fake.person.confirms = true;
+    fake.person.inSettings = (auth) => (auth.album = true);
+    await expect(alipay.images('album')).resolves.toMatchObject([{ path: 'https://resource/apml1.png', w: 800, h: 600 }]);
+    expect(fake.modals).toEqual(Array(3).fill('需要相册权限|去设置'));
   });
 
   test('weapp: a document or a copy refused by the privacy guide says so (选中的文件 and 剪切板 are privacy APIs)', async () => {

@@ -3,11 +3,13 @@
  * a real server: offline queue, reload while sending, timeouts and resend, renewal, duplicate login.
  */
 import type { Account } from '../../types/message';
+import { SYNC_FRESH } from '../../types/protocol';
+import { buildTimeline } from '../../src/render/timeline';
 import type { SocketConnection } from '../../src/platform/socket-web';
 import { backoffDelay } from '../../src/im/backoff';
 import { ChatClient, MapStorage, nodeSocket, until } from '../helpers/chat-client';
 import { FlakyProxy } from '../helpers/flaky-proxy';
-import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
 import { WsClient, type TestServer } from '../helpers/server';
 
 
@@ -49,6 +51,31 @@ test('messages typed offline stay queued and go out in order when the network is
   await until(() => p.messages(SESSION).every((m) => m.status === 'sent'), 'acks');
   expect(p.messages(SESSION).map((m) => m.seq)).toEqual([1, 2, 3]);
   expect(p.outbox()).toEqual([]);
+});
+
+test('the sender sees 已送达 once a fresh sync listed the session without its messages (outside SYNC_FRESH)', async () => {
+  await setup();
+  const d = await client(doctor);
+  await d.controller.sendText(SESSION, '较早问诊的最后一条');
+  await until(() => d.messages(SESSION)[0]?.status === 'sent', 'the ack');
+  // More recent consultations push this one out of those whose messages a fresh sync brings.
+  const other = await WsClient.login(server, doctor);
+  for (let k = 0; k < SYNC_FRESH.sessions; k++) {
+    await server.storage.createConsultation({ id: `newer-${k}`, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+    await other.request('send', { msg: { scene: 'team', to: `newer-${k}`, type: 'text', body: '新问诊', idClient: `newer-msg-${k}` } });
+  }
+  other.close();
+  const receipt = () => {
+    const session = d.store.getState().sessions.get(SESSION);
+    const [item] = buildTimeline(d.messages(SESSION), doctor.account, Date.now(), session?.memberReads, session?.peerDeliveredSeq).filter((i) => i.kind === 'msg');
+    return item?.kind === 'msg' ? item.receipt : undefined;
+  };
+  expect(receipt()).toBe('未读');
+
+  const p = await client(patient);
+  expect(p.messages(SESSION)).toEqual([]);
+  expect(p.store.getState().sessions.get(SESSION)?.lastMsg?.body).toBe('较早问诊的最后一条');
+  await until(() => receipt() === '已送达', '已送达 on the doctor’s side');
 });
 
 test('a reload while sending loses nothing and sends nothing twice, even if the server already had it', async () => {

@@ -140,6 +140,37 @@ test('a sign-in that failed (wx.login, then our server out of reach) offers 重�
   page.detach();
 });
 
+/** How long a patient on a bad network waits at most before the entry page offers 重试. */
+const PATIENCE_MS = 15_000;
+
+test('a sign-in whose answer never comes offers 重试 within 15 s, not after WeChat’s default minute', async () => {
+  openid = 'o-patient-timeout';
+  fake.storage.delete(TOKEN_KEY);
+  const link = await patientLink();
+  const page = sim.open('pages/entry/index', { link: encodeURIComponent(link), session: encodeURIComponent(SESSION) });
+  const text = () => page.dom?.textContent ?? '';
+  const timedOut = async (api: 'login' | 'request', problem: string) => {
+    fake.unanswered = new Set([api]);
+    await until(() => fake.waiting.length === 1, `the ${api} call`);
+    const [{ timeout }] = fake.waiting;
+    expect(timeout).toBeLessThanOrEqual(PATIENCE_MS);
+    fake.elapse(timeout - 1);
+    expect(fake.waiting).toHaveLength(1);
+    fake.elapse(1);
+    await until(() => text().includes(problem) && page.querySelector('.entry-retry') !== undefined, problem);
+    expect(fake.navigations).toEqual([]);
+  };
+  await timedOut('login', '无法获取登录凭证');
+  page.querySelector('.entry-retry')?.dispatchEvent('tap');
+  await timedOut('request', '网络连接失败');
+
+  fake.unanswered = new Set();
+  page.querySelector('.entry-retry')?.dispatchEvent('tap');
+  await until(() => fake.navigations.length > 0, 'the chat');
+  expect(fake.navigations.splice(0)).toEqual([`/consult/chat/index?id=${encodeURIComponent(SESSION)}`]);
+  page.detach();
+});
+
 test('a later launch signs in silently with a fresh code (no link, no SMS)', async () => {
   const before = codesExchanged();
   const oldToken = fake.storage.get(TOKEN_KEY);

@@ -34,8 +34,18 @@ export interface WxFake {
   login: () => string;
   /** While set, wx.login fails with this errMsg (no network, WeChat's own timeout) instead. */
   loginError?: string;
-  /** While set, every wx.request fails with this errMsg (no network, a timeout) and reaches no server. */
+  /** While set, every wx.request fails with this errMsg at once (no network) and reaches no server. */
   requestError?: string;
+  /**
+   * The APIs whose answer never comes (a bad network): each such call waits, as WeChat's do, until its
+   * `timeout` option (WeChat's default of 60 s without one) has passed on the fake's clock (`elapse`),
+   * then fails with "<api>:fail timeout".
+   */
+  unanswered: Set<'login' | 'request'>;
+  /** Calls waiting for an answer that does not come, with the timeout each waits for. */
+  waiting: Array<{ api: 'login' | 'request'; timeout: number }>;
+  /** Moves the fake's clock: unanswered calls whose timeout has passed fail. */
+  elapse: (ms: number) => void;
   /** Privacy guide: agreed yet? The app's onNeedPrivacyAuthorization listener; the resolves it made; how often the guide was opened. */
   privacy: { agreed: boolean; listener?: PrivacyListener; answers: string[]; contractOpened: number };
   /** Permission state per scope (undefined: never asked); what the person answers a first prompt. */
@@ -65,6 +75,9 @@ export interface WxFake {
 type PrivacyListener = (resolve: (o: { event: string; buttonId?: string }) => void, info: { referrer: string }) => void;
 
 const ok = <T extends object>(extra?: T) => ({ errMsg: 'ok', ...extra });
+
+/** wx.request's and wx.login's timeout when the call names none (WeChat: 60 s, also the most allowed). */
+const WX_DEFAULT_TIMEOUT_MS = 60_000;
 
 /** The domain the simulator tests' build is configured with (.env.test). */
 export const TEST_DOMAIN = 'im.medchat.test';
@@ -184,8 +197,27 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     } as WechatMiniprogram.UploadTask;
   };
 
+  // Unanswered calls, each failing once the fake's clock passes its deadline.
+  let clock = 0;
+  const stalled: Array<{ api: 'login' | 'request'; timeout: number; due: number; fail: (errMsg: string) => void }> = [];
+  const stall = (api: 'login' | 'request', timeout: number | undefined, fail: (res: { errMsg: string; errno: number }) => void) => {
+    const wait = timeout ?? WX_DEFAULT_TIMEOUT_MS;
+    stalled.push({ api, timeout: wait, due: clock + wait, fail: (errMsg) => fail({ errMsg, errno: 5 }) });
+  };
+  const elapse = (ms: number) => {
+    clock += ms;
+    for (const call of stalled.filter((c) => c.due <= clock)) {
+      stalled.splice(stalled.indexOf(call), 1);
+      setTimeout(() => call.fail(`${call.api}:fail timeout`), 0);
+    }
+  };
+
   /** wx.request: JSON to our server, as WeChat sends an object `data` with a JSON content type. */
   const wxRequest = ((option: WechatMiniprogram.RequestOption) => {
+    if (fake.unanswered.has('request')) {
+      stall('request', option.timeout, (e) => option.fail?.(e));
+      return { abort: () => undefined } as WechatMiniprogram.RequestTask;
+    }
     const failure = fake.requestError;
     if (failure) {
       setTimeout(() => option.fail?.({ errMsg: failure, errno: 5 }), 0);
@@ -263,6 +295,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   const wx: Partial<Wx> = {
     request: wxRequest,
     login: ((o: WechatMiniprogram.LoginOption) => {
+      if (fake.unanswered.has('login')) return void stall('login', o.timeout, (e) => o.fail?.(e));
       const failure = fake.loginError;
       if (failure) return void setTimeout(() => o.fail?.({ errMsg: failure, errno: 5 }), 0);
       const code = fake.login();
@@ -423,6 +456,11 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     captureEffects,
     refused,
     requests,
+    unanswered: new Set(),
+    get waiting() {
+      return stalled.map(({ api, timeout }) => ({ api, timeout }));
+    },
+    elapse,
     login: () => {
       throw new Error('no WeChat user on this fake: set fake.login');
     },
