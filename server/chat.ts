@@ -32,7 +32,7 @@ import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_S
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
 import type { Moderator } from './moderation';
-import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage } from './storage/types';
+import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage, TransferAway } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
 
 type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
@@ -452,14 +452,19 @@ export class ChatService {
     return [...current, ...(await this.formerSessions(me, new Set(current.map((s) => s.id))))];
   }
 
-  /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
+  /**
+   * Consultations transferred away from `me` (and not back): listed read-only up to their last transfer
+   * from `me`, as they were then. Nothing that happened after it (the status, the quota, an identity
+   * confirmed, consent) reaches the doctor it left: they keep only what they had.
+   */
   private async formerSessions(me: string, listed: Set<string>): Promise<SessionSummary[]> {
-    const upTo = new Map<string, number>();
-    for (const t of await this.storage.transfersFrom(me)) upTo.set(t.consultationId, Math.max(upTo.get(t.consultationId) ?? 0, t.atSeq));
+    const latest = new Map<string, TransferAway>();
+    for (const t of await this.storage.transfersFrom(me)) if (t.atSeq >= (latest.get(t.consultationId)?.atSeq ?? -1)) latest.set(t.consultationId, t);
     const former: SessionSummary[] = [];
-    for (const [id, seq] of upTo) {
+    for (const [id, t] of latest) {
       const c = await this.storage.consultation(id);
       if (!c || listed.has(sessionIdOf('team', id))) continue;
+      const seq = t.atSeq;
       const [last] = await this.storage.history(teamConvId(id), seq + 1, 1);
       former.push({
         id: sessionIdOf('team', id),
@@ -473,7 +478,7 @@ export class ChatService {
         memberReads: {},
         peerDeliveredSeq: 0,
         ...(last ? { lastMsg: this.view(last, me) } : {}),
-        consultation: infoOf(c, me),
+        ...(t.left ? { consultation: infoOf(t.left, me, t.at) } : {}),
         readOnlyUpTo: seq,
       });
     }

@@ -267,6 +267,10 @@ export const MIGRATIONS: Migration[] = [
      PRIMARY KEY (consultation_id, at_seq, from_doctor)
    ) ${keyed};
    CREATE INDEX consultation_transfers_from ON consultation_transfers(from_doctor);`,
+  // The consultation as it was when a transfer took it from a doctor (sealed JSON): what that doctor's
+  // list shows from then on, instead of its live state. Transfers from before have none, and their
+  // doctors' lists show the session without the consultation.
+  () => `ALTER TABLE consultation_transfers ADD COLUMN left_state TEXT`,
 ];
 
 /**
