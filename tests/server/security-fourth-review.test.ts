@@ -4,9 +4,10 @@
  */
 import type { IdentityRecord } from '../../types/encounter';
 import type { Account } from '../../types/message';
-import { CONSENTED, doctor, patient, serverPerTest, startConsultationServer } from '../helpers/consultation';
-import { rxClientId } from '../helpers/rx';
-import { expectError } from '../helpers/server';
+import type { RequestMap, RequestType } from '../../types/protocol';
+import { CONSENTED, doctor, patient, serverPerTest, SESSION, startConsultationServer, stranger } from '../helpers/consultation';
+import { pharmacistSignsIn, rxClientId } from '../helpers/rx';
+import { expectError, outcome, type WsClient } from '../helpers/server';
 
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
 const self: IdentityRecord = { name: '李秀英', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
@@ -51,5 +52,49 @@ describe('finding F1: a doctor a consultation was transferred away from keeps on
       identified: true,
       subject: { name: self.name },
     });
+  });
+});
+
+describe('finding F2: every frame that costs the server work is charged by the account’s rate limit', () => {
+  /** `n` frames of one kind sent at once on one socket, by outcome (the code of a refusal). */
+  const burst = async <T extends RequestType>(c: WsClient, n: number, type: T, payload: RequestMap[T]['req']) => {
+    const outcomes = await Promise.all(Array.from({ length: n }, () => outcome(c.request(type, payload))));
+    const counts: Record<string, number> = {};
+    for (const o of outcomes) counts[o.split(':')[0]] = (counts[o.split(':')[0]] ?? 0) + 1;
+    return counts;
+  };
+
+  test('a loop of renew, encounter or prescriptions frames is refused as rateLimited, and the connection stays', async () => {
+    const d = await login(doctor);
+    const ph = ctx.track(await pharmacistSignsIn(ctx.server));
+    // Ten a second each: thirty at once cannot all pass, in however many seconds they arrive.
+    for (const [c, type, payload] of [
+      [d, 'renew', {}],
+      [d, 'encounter', { sessionId: SESSION }],
+      [ph, 'prescriptions', { limit: 10 }],
+    ] as const) {
+      const counts = await burst(c, 30, type, payload as never);
+      expect({ type, refused: (counts.rateLimited ?? 0) > 0, other: Object.keys(counts).filter((k) => k !== 'resolved' && k !== 'rateLimited') }).toEqual({ type, refused: true, other: [] });
+      // Refused, not cut off: the same socket goes on.
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+      await c.request('ping', {});
+    }
+  });
+
+  test('a read that finds nothing, or is refused, still spends the read budget', async () => {
+    await ctx.server.dispose();
+    // One frame a second, so 500 messages read a second.
+    ctx.server = await startConsultationServer({ sendsPerSecond: 1 });
+    const p = await login(patient);
+    // Nothing before seq 1: before, each of these cost nothing and none was ever refused.
+    const empty = await burst(p, 1500, 'history', { sessionId: SESSION, beforeSeq: 1, limit: 10 });
+    expect(empty.rateLimited ?? 0).toBeGreaterThan(0);
+    expect(Object.keys(empty).sort()).toEqual(['rateLimited', 'resolved']);
+    expect(p.ws.readyState).toBe(p.ws.OPEN);
+    // Someone else's consultation: refused each time, after the look-ups that refused it.
+    const s = await login(stranger);
+    const refused = await burst(s, 1500, 'history', { sessionId: SESSION, limit: 10 });
+    expect(refused.rateLimited ?? 0).toBeGreaterThan(0);
+    expect(Object.keys(refused).sort()).toEqual(['forbidden', 'rateLimited']);
   });
 });
