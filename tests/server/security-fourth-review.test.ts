@@ -4,10 +4,12 @@
  */
 import type { IdentityRecord } from '../../types/encounter';
 import type { Account } from '../../types/message';
+import { FAILED_SIGNINS } from '../../server/limits';
 import type { RequestMap, RequestType } from '../../types/protocol';
+import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { CONSENTED, doctor, patient, serverPerTest, SESSION, startConsultationServer, stranger } from '../helpers/consultation';
 import { pharmacistSignsIn, rxClientId } from '../helpers/rx';
-import { expectError, outcome, type WsClient } from '../helpers/server';
+import { expectError, outcome, WsClient } from '../helpers/server';
 
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
 const self: IdentityRecord = { name: '李秀英', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
@@ -96,5 +98,23 @@ describe('finding F2: every frame that costs the server work is charged by the a
     const refused = await burst(s, 1500, 'history', { sessionId: SESSION, limit: 10 });
     expect(refused.rateLimited ?? 0).toBeGreaterThan(0);
     expect(Object.keys(refused).sort()).toEqual(['forbidden', 'rateLimited']);
+  });
+});
+
+describe('finding F3: a revoked token is told to sign in again even from an address throttled for forged ones', () => {
+  test('after 10 forged tokens from the address, a logged-out token still gets authFailed (socket and HTTP), forged ones 429', async () => {
+    const token = await ctx.server.auth.issue(patient);
+    const out = await fetch(`${ctx.server.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(out.status).toBe(200);
+    await out.arrayBuffer();
+    for (let i = 0; i < FAILED_SIGNINS.points; i++) await expectError(WsClient.loginWithToken(ctx.server, `forged.${i}.token`), 'authFailed');
+    await expectError(WsClient.loginWithToken(ctx.server, 'forged.again.token'), 'rateLimited');
+    // The reviewer's case: rateLimited kept the client retrying for 15 minutes before it was told.
+    await expectError(WsClient.loginWithToken(ctx.server, token), 'authFailed');
+    const http = await fetch(`${ctx.server.url}${NOTIFY_SETTINGS_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+    expect([http.status, (await http.json()).error.code]).toEqual([401, 'authFailed']);
+    // The throttle of forged tokens holds, and a good token still signs in.
+    await expectError(WsClient.loginWithToken(ctx.server, 'forged.later.token'), 'rateLimited');
+    ctx.track(await WsClient.loginWithToken(ctx.server, await ctx.server.auth.issue(patient)));
   });
 });
