@@ -13,6 +13,15 @@ export const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as 
 /** The lower-case extension of a file name, or '' (`报告.PDF` -> `pdf`). */
 export const extOfName = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].toLowerCase() ?? '';
 
+/**
+ * Documents a file message carries besides photos, by extension: PDF, Office's formats that cannot hold
+ * macros, plain text. Legacy Office files (.doc/.xls/.ppt: OLE compound files) and the macro-enabled
+ * ones (.docm, .xlsm, .pptm …) may carry macros and are refused by the server: sent as PDF or
+ * .docx/.xlsx/.pptx instead. The server checks uploads against this list; the document picker offers it.
+ */
+export const DOCUMENT_EXTENSIONS = ['pdf', 'docx', 'xlsx', 'pptx', 'txt'] as const;
+export type DocumentExtension = (typeof DOCUMENT_EXTENSIONS)[number];
+
 const MB = 1024 * 1024;
 
 /** Upload limits per kind, as ZIM and NIM set them for chat. */

@@ -8,7 +8,9 @@ import { FAILED_SIGNINS } from '../../server/limits';
 import type { RequestMap, RequestType } from '../../types/protocol';
 import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { CONSENTED, doctor, patient, serverPerTest, SESSION, startConsultationServer, stranger } from '../helpers/consultation';
+import { oleCompoundFile, wordDocument } from '../helpers/fixtures';
 import { pharmacistSignsIn, rxClientId } from '../helpers/rx';
+import { uploadAs } from '../helpers/upload';
 import { expectError, outcome, WsClient } from '../helpers/server';
 
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
@@ -116,5 +118,23 @@ describe('finding F3: a revoked token is told to sign in again even from an addr
     // The throttle of forged tokens holds, and a good token still signs in.
     await expectError(WsClient.loginWithToken(ctx.server, 'forged.later.token'), 'rateLimited');
     ctx.track(await WsClient.loginWithToken(ctx.server, await ctx.server.auth.issue(patient)));
+  });
+});
+
+describe('finding F4: Office files that may carry macros are not passed on', () => {
+  test('.doc/.xls/.ppt (OLE compound files) and .docm are refused with what to send instead; .docx is taken', async () => {
+    for (const name of ['病历.doc', '化验.xls', '说明.ppt']) {
+      const up = await uploadAs(ctx.server, patient, 'file', name, oleCompoundFile());
+      expect({ name, status: up.status, code: up.body.error?.code }).toEqual({ name, status: 415, code: 'invalidUpload' });
+      expect(up.body.error?.message).toContain('请另存为 PDF 或 .docx');
+    }
+    // Named .docx or .docm, the package says it holds macros.
+    for (const name of ['报告.docm', '报告.docx']) {
+      const up = await uploadAs(ctx.server, patient, 'file', name, wordDocument(true));
+      expect({ name, status: up.status, message: up.body.error?.message }).toEqual({ name, status: 415, message: expect.stringContaining('带有宏') });
+    }
+    const docx = await uploadAs(ctx.server, patient, 'file', '报告.docx', wordDocument());
+    expect(docx.status).toBe(200);
+    expect(docx.body).toMatchObject({ ext: 'docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
   });
 });
