@@ -32,6 +32,13 @@ export const UPLOAD_LIMITS: Record<MediaKind, number> = {
   file: 100 * MB,
 };
 
+/**
+ * The most pixels a photo may have (width × height, every frame of an animation counted): the server
+ * decodes photos to strip their metadata and make thumbnails, and a 16,000 × 16,000 PNG of a few
+ * kilobytes took 1.4 s and 100 MB. 40 MP is above any phone camera's photo.
+ */
+export const IMAGE_MAX_PIXELS = 40_000_000;
+
 /** The longest voice message the server stores; the recorder itself stops at RECORD_MAX_MS. */
 export const MAX_AUDIO_MS = 300_000;
 export const RECORD_MAX_MS = 60_000;

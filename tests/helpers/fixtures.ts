@@ -1,5 +1,5 @@
 /** Small real files of each accepted format, made in the test run (no binary fixtures in the repo). */
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 
@@ -88,6 +88,33 @@ export function oleCompoundFile(): Buffer {
   header.writeUInt16LE(0xfffe, 28);
   header.writeUInt16LE(9, 30);
   return Buffer.concat([header, Buffer.alloc(512)]);
+}
+
+/**
+ * A valid black-and-white PNG of w × h pixels that is only kilobytes long (its rows compress to almost
+ * nothing): what a decompression bomb looks like.
+ */
+export function bilevelPng(w: number, h: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header[8] = 1; // bit depth; colour type 0 (grey), no interlace
+  // Each row: filter byte 0, then w bits.
+  const rows = Buffer.alloc((1 + Math.ceil(w / 8)) * h);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** PCM WAV of `ms` milliseconds of a 440 Hz tone. */

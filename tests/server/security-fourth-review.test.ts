@@ -3,12 +3,13 @@
  * 127.0.0.1, real SQLite file), and what must happen instead.
  */
 import type { IdentityRecord } from '../../types/encounter';
+import { IMAGE_MAX_PIXELS } from '../../types/media';
 import type { Account } from '../../types/message';
 import { FAILED_SIGNINS } from '../../server/limits';
 import type { RequestMap, RequestType } from '../../types/protocol';
 import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { CONSENTED, doctor, patient, serverPerTest, SESSION, startConsultationServer, stranger } from '../helpers/consultation';
-import { oleCompoundFile, wordDocument } from '../helpers/fixtures';
+import { bilevelPng, oleCompoundFile, png, wordDocument } from '../helpers/fixtures';
 import { pharmacistSignsIn, rxClientId } from '../helpers/rx';
 import { uploadAs } from '../helpers/upload';
 import { expectError, outcome, WsClient } from '../helpers/server';
@@ -136,5 +137,20 @@ describe('finding F4: Office files that may carry macros are not passed on', () 
     const docx = await uploadAs(ctx.server, patient, 'file', '报告.docx', wordDocument());
     expect(docx.status).toBe(200);
     expect(docx.body).toMatchObject({ ext: 'docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
+  });
+});
+
+describe('finding F5: a photo is measured from its header before it is decoded', () => {
+  test('an image of more than IMAGE_MAX_PIXELS is refused as too large, as a photo and as a file; a normal photo is taken', async () => {
+    // 8,000 × 6,000 = 48 MP in a few kilobytes: decoded, it took tens of megabytes and seconds.
+    const bomb = bilevelPng(8000, 6000);
+    expect(8000 * 6000).toBeGreaterThan(IMAGE_MAX_PIXELS);
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    for (const kind of ['image', 'file']) {
+      const up = await uploadAs(ctx.server, patient, kind, '扫描.png', bomb);
+      expect({ kind, status: up.status, code: up.body.error?.code }).toEqual({ kind, status: 413, code: 'fileTooLarge' });
+      expect(up.body.error?.message).toContain('图片尺寸过大');
+    }
+    expect((await uploadAs(ctx.server, patient, 'image', 'x.png', await png(64, 48))).body).toMatchObject({ w: 64, h: 48 });
   });
 });
