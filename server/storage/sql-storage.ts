@@ -1212,21 +1212,22 @@ export abstract class SqlStorage implements Storage {
     return rows.map((r) => this.toRating(r));
   }
 
+  /** A doctor's replies are what they write to patients (diagnoses, drugs): sealed like message bodies. */
   async quickReplies(doctor: string): Promise<QuickReply[]> {
     const row = await this.read(one<{ items: string }>('SELECT items FROM quick_replies WHERE doctor = ?', doctor));
-    return row ? (JSON.parse(row.items) as QuickReply[]) : [];
+    return row ? (JSON.parse(this.cipher.open(row.items)) as QuickReply[]) : [];
   }
 
   editQuickReplies(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Promise<QuickReply[]> {
-    return this.write(SqlStorage.editQuickRepliesOp(doctor, edit, at));
+    return this.write(this.editQuickRepliesOp(doctor, edit, at));
   }
 
   /** The UPDATE takes the row's lock first (PostgreSQL): two devices editing at once apply one after the other. */
-  private static *editQuickRepliesOp(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Op<QuickReply[]> {
-    yield* run("INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, '[]', ?) ON CONFLICT DO NOTHING", doctor, at);
-    const row = yield* one<{ items: string }>('UPDATE quick_replies SET updated_at = ? WHERE doctor = ? RETURNING items', at, doctor);
-    const next = edit(JSON.parse(row?.items ?? '[]') as QuickReply[]);
-    yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', JSON.stringify(next), doctor);
+  private *editQuickRepliesOp(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Op<QuickReply[]> {
+    yield* run('INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', doctor, this.cipher.seal('[]'), at);
+    const row = (yield* one<{ items: string }>('UPDATE quick_replies SET updated_at = ? WHERE doctor = ? RETURNING items', at, doctor)) as { items: string };
+    const next = edit(JSON.parse(this.cipher.open(row.items)) as QuickReply[]);
+    yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', this.cipher.seal(JSON.stringify(next)), doctor);
     return next;
   }
 }
