@@ -31,6 +31,7 @@ import { refusal, replyRefusal } from './refusal';
 import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_SCAN_MAX, searchNeedle } from './search';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
+import type { FileGrant } from './files/sign';
 import type { Moderator } from './moderation';
 import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage, TransferAway } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
@@ -218,10 +219,29 @@ export class ChatService {
 
   view(m: StoredMessage, viewer: string): Message {
     return viewOf(m, viewer, (type, attach) => {
-      if (isMediaKind(type)) return this.files.withUrls(type, attach);
+      if (isMediaKind(type)) return this.files.withUrls(type, attach, { convId: m.convId, seq: m.seq, viewer });
       const intake = intakeCardOf({ type, attach });
       return intake ? (this.intakeView(intake) as unknown as Record<string, unknown>) : attach;
     });
+  }
+
+  /**
+   * Whether `grant.viewer` may still open file `fileId` through a URL signed for them and the message at
+   * `grant.seq`: the message is there, carries that file and is not recalled, and its conversation is
+   * still theirs to read up to it (the same rule as history: a transfer or a closed private chat ends it).
+   */
+  async mayOpenFile(grant: FileGrant, fileId: string): Promise<boolean> {
+    const m = await this.storage.messageAt(grant.convId, grant.seq);
+    if (!m || m.recalledAt !== undefined || m.attach?.fileId !== fileId) return false;
+    const me = await this.storage.getAccount(grant.viewer);
+    if (!me) return false;
+    try {
+      const [{ conv, upToSeq }] = await this.readable(me, viewOf(m, me.account).sessionId);
+      return conv.id === m.convId && (upToSeq === undefined || m.seq <= upToSeq);
+    } catch (e) {
+      if (e instanceof ClientError) return false;
+      throw e;
+    }
   }
 
   /** The intake card with its attachments' signed URLs (the doctor opens the patient's records). */

@@ -16,7 +16,7 @@ import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
 import { displayText } from '../text';
-import type { FileSigner, FileVariant } from './sign';
+import type { FileGrant, FileSigner, FileVariant } from './sign';
 import { sniff } from './sniff';
 
 const THUMB_PX = 360;
@@ -304,14 +304,14 @@ export class FileService {
     return this.storedAttach(file);
   }
 
-  /** A stored attach as a viewer gets it: with signed URLs. Anything else passes through. */
-  withUrls(type: MessageType, attach: Record<string, unknown>): Record<string, unknown> {
+  /** A stored attach as a viewer gets it: with signed URLs (for `grant`'s message and viewer). Anything else passes through. */
+  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: FileGrant): Record<string, unknown> {
     const id = attach.fileId;
     if (typeof id !== 'string') return attach;
     return {
       ...attach,
-      url: this.signer.url(id),
-      ...(type === 'image' ? { thumbUrl: this.signer.url(id, 'thumb') } : {}),
+      url: this.signer.url(id, 'orig', grant),
+      ...(type === 'image' ? { thumbUrl: this.signer.url(id, 'thumb', grant) } : {}),
     };
   }
 }

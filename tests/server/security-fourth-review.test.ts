@@ -3,8 +3,8 @@
  * 127.0.0.1, real SQLite file), and what must happen instead.
  */
 import type { IdentityRecord } from '../../types/encounter';
-import { IMAGE_MAX_PIXELS } from '../../types/media';
-import type { Account } from '../../types/message';
+import { type ImageAttach, IMAGE_MAX_PIXELS } from '../../types/media';
+import type { Account, Message } from '../../types/message';
 import { FAILED_SIGNINS } from '../../server/limits';
 import type { RequestMap, RequestType } from '../../types/protocol';
 import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
@@ -152,5 +152,46 @@ describe('finding F5: a photo is measured from its header before it is decoded',
       expect(up.body.error?.message).toContain('图片尺寸过大');
     }
     expect((await uploadAs(ctx.server, patient, 'image', 'x.png', await png(64, 48))).body).toMatchObject({ w: 64, h: 48 });
+  });
+});
+
+describe('finding F7: a signed file URL opens only while its message is there and its viewer may read it', () => {
+  const photo = async (scene: 'team' | 'p2p', to: string) => {
+    const up = await uploadAs(ctx.server, patient, 'image', 'rash.png', await png(32, 24));
+    return { scene, to, type: 'image' as const, body: '', idClient: rxClientId(), attach: { fileId: up.body.fileId } };
+  };
+  const status = async (path: string) => {
+    const res = await fetch(`${ctx.server.url}${path}`);
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const attachOf = (m: Message) => m.attach as unknown as ImageAttach;
+
+  test('after a recall the URLs the others were given stop opening the photo', async () => {
+    const p = await login(patient);
+    const d = await login(doctor);
+    const sent = await photo('team', 'c1');
+    await p.request('send', { msg: sent });
+    const [seen] = (await d.request('history', { sessionId: SESSION, limit: 1 })).msgs;
+    const { url, thumbUrl } = attachOf(seen);
+    expect([await status(url), await status(thumbUrl)]).toEqual([200, 200]);
+    // Named for the doctor, the URL does not pass for anyone else, nor without its name.
+    expect(await status(url.replace(`a=${doctor.account}`, `a=${patient.account}`))).toBe(403);
+    expect(await status(url.replace(/&c=.*$/, ''))).toBe(403);
+    await p.request('recall', { sessionId: SESSION, idClient: sent.idClient });
+    expect([await status(url), await status(thumbUrl)]).toEqual([403, 403]);
+  });
+
+  test('after a transfer the doctor it left opens the photos up to it, and none of the private chat the transfer closed', async () => {
+    const p = await login(patient);
+    const d = await login(doctor);
+    await p.request('send', { msg: await photo('team', 'c1') });
+    await p.request('send', { msg: await photo('p2p', doctor.account) });
+    const [inTeam] = (await d.request('history', { sessionId: SESSION, limit: 1 })).msgs;
+    const [inPrivate] = (await d.request('history', { sessionId: `p2p-${patient.account}`, limit: 1 })).msgs;
+    expect([await status(attachOf(inTeam).url), await status(attachOf(inPrivate).url)]).toEqual([200, 200]);
+    await d.request('transfer', { sessionId: SESSION, to: next.account });
+    // The consultation up to the transfer is still theirs to read (history gives it too); the private chat is not.
+    expect([await status(attachOf(inTeam).url), await status(attachOf(inPrivate).url)]).toEqual([200, 403]);
   });
 });
