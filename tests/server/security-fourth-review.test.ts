@@ -2,6 +2,7 @@
  * Findings a review left open, each as it could be reproduced against a running server (real server on
  * 127.0.0.1, real SQLite file), and what must happen instead.
  */
+import Database from 'better-sqlite3';
 import type { IdentityRecord } from '../../types/encounter';
 import { type ImageAttach, IMAGE_MAX_PIXELS } from '../../types/media';
 import type { Account, Message } from '../../types/message';
@@ -57,6 +58,18 @@ describe('finding F1: a doctor a consultation was transferred away from keeps on
       identified: true,
       subject: { name: self.name },
     });
+  });
+
+  test('a transfer stored before the copy was kept lists the session without any consultation state', async () => {
+    const d = await login(doctor);
+    await d.request('transfer', { sessionId: SESSION, to: next.account });
+    // As a database upgraded from the version before leaves such a transfer.
+    const db = new Database(ctx.server.dbPath);
+    db.prepare('UPDATE consultation_transfers SET left_state = NULL').run();
+    db.close();
+    const listed = (await d.request('sync', { cursors: {} })).sessions.find((s) => s.id === SESSION);
+    expect(listed).toMatchObject({ readOnlyUpTo: 0, name: patient.name });
+    expect(listed).not.toHaveProperty('consultation');
   });
 });
 
