@@ -55,7 +55,7 @@ export class FileSigner {
     if (!Number.isSafeInteger(expMs)) return { verdict: 'invalid' };
     const [convId, seq, viewer] = [q.get('c'), Number(q.get('s') ?? ''), q.get('a')];
     const named = convId !== null || q.has('s') || viewer !== null;
-    if (named && (convId === null || viewer === null || !Number.isSafeInteger(seq))) return { verdict: 'invalid' };
+    if (named && (convId === null || viewer === null || !q.has('s') || !Number.isSafeInteger(seq))) return { verdict: 'invalid' };
     const grant = named ? { convId: convId as string, seq, viewer: viewer as string } : undefined;
     const expected = Buffer.from(this.mac(id, variant, expMs, grant));
     const given = Buffer.from(q.get('sig') ?? '');
