@@ -169,7 +169,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
       });
     }
     if (path.startsWith(FILE_PATH)) {
-      return void handleFile(req, res, { storage, files, signer, audit, reads }).catch((e: unknown) => {
+      return void handleFile(req, res, { storage, files, signer, audit, reads, mayOpen: (grant, id) => chat.mayOpenFile(grant, id) }).catch((e: unknown) => {
         log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
         if (!res.headersSent) sendError(res, 'internal', 'file read failed');
         else res.destroy();

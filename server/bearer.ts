@@ -27,12 +27,16 @@ export const failedSignIn =
   };
 
 /**
- * A session token's claims. An expired token is an ordinary reconnect; a forged, foreign or revoked one
- * is a failed sign-in (failedSignIn), on every path that takes a token (the socket's auth and each HTTP
- * request with a bearer).
+ * A session token's claims, on every path that takes a token (the socket's auth and each HTTP request
+ * with a bearer). An expired token is an ordinary reconnect; a forged or foreign one is a failed sign-in
+ * (failedSignIn). A revoked one we signed ourselves: it cannot have been guessed, and its answer is
+ * definite (sign in again), so it is neither counted nor held back as too many while its address is
+ * throttled, which would keep its client retrying for the throttle's 15 minutes.
  */
 export async function verifySession(auth: Auth, token: string, from: SignInSource): Promise<SessionClaims> {
-  return auth.verify(token).catch(failedSignIn(from));
+  const claims = await auth.verifySigned(token).catch(failedSignIn(from));
+  await auth.ensureNotRevoked(claims);
+  return claims;
 }
 
 /** The account and sign-in behind `Authorization: Bearer <session token>` of an HTTP request. */

@@ -31,8 +31,9 @@ import { refusal, replyRefusal } from './refusal';
 import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_SCAN_MAX, searchNeedle } from './search';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
+import type { FileGrant } from './files/sign';
 import type { Moderator } from './moderation';
-import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage } from './storage/types';
+import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage, TransferAway } from './storage/types';
 import { p2pConvId, teamConvId } from './storage/types';
 
 type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
@@ -224,10 +225,29 @@ export class ChatService {
 
   view(m: StoredMessage, viewer: string): Message {
     return viewOf(m, viewer, (type, attach) => {
-      if (isMediaKind(type)) return this.files.withUrls(type, attach);
+      if (isMediaKind(type)) return this.files.withUrls(type, attach, { convId: m.convId, seq: m.seq, viewer });
       const intake = intakeCardOf({ type, attach });
       return intake ? (this.intakeView(intake) as unknown as Record<string, unknown>) : attach;
     });
+  }
+
+  /**
+   * Whether `grant.viewer` may still open file `fileId` through a URL signed for them and the message at
+   * `grant.seq`: the message is there, carries that file and is not recalled, and its conversation is
+   * still theirs to read up to it (the same rule as history: a transfer or a closed private chat ends it).
+   */
+  async mayOpenFile(grant: FileGrant, fileId: string): Promise<boolean> {
+    const m = await this.storage.messageAt(grant.convId, grant.seq);
+    if (!m || m.recalledAt !== undefined || m.attach?.fileId !== fileId) return false;
+    const me = await this.storage.getAccount(grant.viewer);
+    if (!me) return false;
+    try {
+      const [{ conv, upToSeq }] = await this.readable(me, viewOf(m, me.account).sessionId);
+      return conv.id === m.convId && (upToSeq === undefined || m.seq <= upToSeq);
+    } catch (e) {
+      if (e instanceof ClientError) return false;
+      throw e;
+    }
   }
 
   /** The intake card with its attachments' signed URLs (the doctor opens the patient's records). */
@@ -474,14 +494,19 @@ export class ChatService {
     return (await this.sessions(me, (s) => wanted.has(s.id))).map(({ session }) => session);
   }
 
-  /** Consultations transferred away from `me` (and not back): listed read-only up to the transfer. */
+  /**
+   * Consultations transferred away from `me` (and not back): listed read-only up to their last transfer
+   * from `me`, as they were then. Nothing that happened after it (the status, the quota, an identity
+   * confirmed, consent) reaches the doctor it left: they keep only what they had.
+   */
   private async formerSessions(me: string, listed: Set<string>, keep: (s: ListedSession) => boolean): Promise<SessionSummary[]> {
-    const upTo = new Map<string, number>();
-    for (const t of await this.storage.transfersFrom(me)) upTo.set(t.consultationId, Math.max(upTo.get(t.consultationId) ?? 0, t.atSeq));
+    const latest = new Map<string, TransferAway>();
+    for (const t of await this.storage.transfersFrom(me)) if (t.atSeq >= (latest.get(t.consultationId)?.atSeq ?? -1)) latest.set(t.consultationId, t);
     const former: SessionSummary[] = [];
-    for (const [id, seq] of upTo) {
+    for (const [id, t] of latest) {
       const c = await this.storage.consultation(id);
-      if (!c || listed.has(sessionIdOf('team', id)) || !keep({ id: sessionIdOf('team', id), unread: 0, consultation: c })) continue;
+      const seq = t.atSeq;
+      if (!c || listed.has(sessionIdOf('team', id)) || !keep({ id: sessionIdOf('team', id), unread: 0, readOnlyUpTo: seq, ...(t.left ? { consultation: t.left } : {}) })) continue;
       const [last] = await this.storage.history(teamConvId(id), seq + 1, 1);
       former.push({
         id: sessionIdOf('team', id),
@@ -495,7 +520,7 @@ export class ChatService {
         memberReads: {},
         peerDeliveredSeq: 0,
         ...(last ? { lastMsg: this.view(last, me) } : {}),
-        consultation: infoOf(c, me),
+        ...(t.left ? { consultation: infoOf(t.left, me, t.at) } : {}),
         readOnlyUpTo: seq,
       });
     }

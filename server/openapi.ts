@@ -378,12 +378,16 @@ const paths: Record<string, Json> = {
         { name: 'v', in: 'query', required: true, schema: { type: 'string', enum: ['orig', 'thumb'] } },
         { name: 'exp', in: 'query', required: true, schema: { type: 'string' } },
         { name: 'sig', in: 'query', required: true, schema: { type: 'string' } },
+        // A message's URL names the message and its viewer (signed with the rest): opened only while both still hold.
+        { name: 'c', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 's', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'a', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'range', in: 'header', required: false, schema: { type: 'string' } },
       ],
       responses: {
         200: { description: 'the file', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
         206: { description: 'a byte range', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
-        403: refusal('invalid or expired signature'),
+        403: refusal('invalid or expired signature, or the message it was signed for was recalled or is no longer its viewer’s to read'),
         404: refusal('no such file'),
         416: { description: 'range not satisfiable' },
       },

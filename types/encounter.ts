@@ -245,6 +245,8 @@ export const startOfDay = (now: number): number => Math.floor((now + CHINA_OFFSE
 /** What `queueTab` reads of a session. */
 export interface QueueEntry {
   unread: number;
+  /** Transferred away from this doctor (SessionSummary.readOnlyUpTo): no longer their work. */
+  readOnlyUpTo?: number;
   lastMsg?: { time: number };
   consultation?: { status: string; closedAt?: number };
 }
@@ -252,10 +254,12 @@ export interface QueueEntry {
 /**
  * Where a doctor's workbench lists a session, or nowhere: 待接诊; 进行中 (a conversation outside any
  * consultation too, and a closed one with unread messages, since a 追问 days after closing needs its
- * answer); 今日已结束, closed since `today` (startOfDay). The server sends a doctor's sync only the sessions
+ * answer); 今日已结束, closed since `today` (startOfDay). One transferred to another doctor is theirs now:
+ * the doctor it left finds it by search, read-only. The server sends a doctor's sync only the sessions
  * listed here (with a day's margin for the device's clock); any other is fetched when it is opened.
  */
 export function queueTab(s: QueueEntry, today: number): QueueTab | undefined {
+  if (s.readOnlyUpTo !== undefined) return undefined;
   const c = s.consultation;
   if (!c || c.status === 'inProgress') return 'inProgress';
   if (c.status === 'waiting') return 'waiting';
@@ -266,10 +270,12 @@ export function queueTab(s: QueueEntry, today: number): QueueTab | undefined {
 
 /**
  * The sessions a doctor's sync lists: those queueTab places, counting from the day before (a device's
- * clock may be behind the server's). Consultations closed earlier are years of a doctor's work and
- * nothing the workbench shows; they come by `sessions` when opened or found.
+ * clock may be behind the server's), and those handed over to another doctor (few; the chat page reads
+ * them as read-only). Consultations closed earlier are years of a doctor's work and nothing the
+ * workbench shows; they come by `sessions` when opened or found.
  */
-export const listedInDoctorSync = (s: QueueEntry, now: number): boolean => queueTab(s, startOfDay(now) - DAY_MS) !== undefined;
+export const listedInDoctorSync = (s: QueueEntry, now: number): boolean =>
+  s.readOnlyUpTo !== undefined || queueTab(s, startOfDay(now) - DAY_MS) !== undefined;
 
 /** A doctor's own reply template (常用语). */
 export interface QuickReply {

@@ -13,6 +13,15 @@ export const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as 
 /** The lower-case extension of a file name, or '' (`报告.PDF` -> `pdf`). */
 export const extOfName = (name: string): string => /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1].toLowerCase() ?? '';
 
+/**
+ * Documents a file message carries besides photos, by extension: PDF, Office's formats that cannot hold
+ * macros, plain text. Legacy Office files (.doc/.xls/.ppt: OLE compound files) and the macro-enabled
+ * ones (.docm, .xlsm, .pptm …) may carry macros and are refused by the server: sent as PDF or
+ * .docx/.xlsx/.pptx instead. The server checks uploads against this list; the document picker offers it.
+ */
+export const DOCUMENT_EXTENSIONS = ['pdf', 'docx', 'xlsx', 'pptx', 'txt'] as const;
+export type DocumentExtension = (typeof DOCUMENT_EXTENSIONS)[number];
+
 const MB = 1024 * 1024;
 
 /** Upload limits per kind, as ZIM and NIM set them for chat. */
@@ -22,6 +31,13 @@ export const UPLOAD_LIMITS: Record<MediaKind, number> = {
   video: 100 * MB,
   file: 100 * MB,
 };
+
+/**
+ * The most pixels a photo may have (width × height, every frame of an animation counted): the server
+ * decodes photos to strip their metadata and make thumbnails, and a 16,000 × 16,000 PNG of a few
+ * kilobytes took 1.4 s and 100 MB. 40 MP is above any phone camera's photo.
+ */
+export const IMAGE_MAX_PIXELS = 40_000_000;
 
 /** The longest voice message the server stores; the recorder itself stops at RECORD_MAX_MS. */
 export const MAX_AUDIO_MS = 300_000;

@@ -19,7 +19,7 @@ import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { FileService } from './service';
 import { FILE_ID } from './service';
-import type { FileSigner } from './sign';
+import type { FileGrant, FileSigner } from './sign';
 
 const MB = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
 
@@ -126,15 +126,24 @@ export const newReadLog = (): LRUCache<string, true> => new LRUCache({ max: 10_0
 export async function handleFile(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { storage: Storage; files: FileService; signer: FileSigner; audit: Audit; reads: LRUCache<string, true> },
+  deps: {
+    storage: Storage;
+    files: FileService;
+    signer: FileSigner;
+    audit: Audit;
+    reads: LRUCache<string, true>;
+    /** Whether the message a URL names is still there and still its viewer's to read (ChatService.mayOpenFile). */
+    mayOpen: (grant: FileGrant, fileId: string) => Promise<boolean>;
+  },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const id = url.pathname.split('/').pop() ?? '';
   if (!FILE_ID.test(id)) return sendError(res, 'notFound', 'no such file');
   const q = url.searchParams;
   const variant = q.get('v') ?? '';
-  const verdict = deps.signer.check(id, variant, q.get('exp') ?? '', q.get('sig') ?? '');
-  if (verdict !== 'ok') return sendError(res, 'forbidden', verdict === 'expired' ? 'file link expired' : 'invalid file link');
+  const checked = deps.signer.check(id, q);
+  if (checked.verdict !== 'ok') return sendError(res, 'forbidden', checked.verdict === 'expired' ? 'file link expired' : 'invalid file link');
+  if (checked.grant && !(await deps.mayOpen(checked.grant, id))) return sendError(res, 'forbidden', 'the message was recalled or is no longer yours to read');
   const file = await deps.storage.getFile(id);
   if (!file || (variant === 'thumb' && !file.thumb)) return sendError(res, 'notFound', 'no such file');
   const plain = await deps.files.openPlain(id, variant === 'thumb' ? 'thumb' : 'orig');

@@ -10,13 +10,13 @@ import { pipeline as chain, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp, { type Sharp } from 'sharp';
 import type { FileAttach, MediaKind } from '../../types/media';
-import { extOfName, MAX_AUDIO_MS } from '../../types/media';
+import { extOfName, IMAGE_MAX_PIXELS, MAX_AUDIO_MS } from '../../types/media';
 import type { MessageType } from '../../types/message';
 import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
 import { displayText } from '../text';
-import type { FileSigner, FileVariant } from './sign';
+import type { FileGrant, FileSigner, FileVariant } from './sign';
 import { sniff } from './sniff';
 
 const THUMB_PX = 360;
@@ -201,9 +201,13 @@ export class FileService {
    */
   private async cleanImage(path: string, encode: (img: Sharp) => Sharp): Promise<{ data: Buffer; w: number; h: number }> {
     try {
-      const { data, info } = await encode(sharp(path, { animated: true }).autoOrient()).toBuffer({ resolveWithObject: true });
+      // sharp refuses more pixels from the header, before it decodes any.
+      const { data, info } = await encode(sharp(path, { animated: true, limitInputPixels: IMAGE_MAX_PIXELS }).autoOrient()).toBuffer({ resolveWithObject: true });
       return { data, w: info.width, h: info.pageHeight ?? info.height };
-    } catch {
+    } catch (e) {
+      if (e instanceof Error && /pixel limit/.test(e.message)) {
+        throw new ClientError('fileTooLarge', `图片尺寸过大：最多 ${IMAGE_MAX_PIXELS / 1_000_000} 百万像素（动图的每一帧都计算在内）`);
+      }
       throw new ClientError('invalidUpload', '图片已损坏，无法读取');
     }
   }
@@ -300,14 +304,14 @@ export class FileService {
     return this.storedAttach(file);
   }
 
-  /** A stored attach as a viewer gets it: with signed URLs. Anything else passes through. */
-  withUrls(type: MessageType, attach: Record<string, unknown>): Record<string, unknown> {
+  /** A stored attach as a viewer gets it: with signed URLs (for `grant`'s message and viewer). Anything else passes through. */
+  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: FileGrant): Record<string, unknown> {
     const id = attach.fileId;
     if (typeof id !== 'string') return attach;
     return {
       ...attach,
-      url: this.signer.url(id),
-      ...(type === 'image' ? { thumbUrl: this.signer.url(id, 'thumb') } : {}),
+      url: this.signer.url(id, 'orig', grant),
+      ...(type === 'image' ? { thumbUrl: this.signer.url(id, 'thumb', grant) } : {}),
     };
   }
 }

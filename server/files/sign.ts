@@ -9,6 +9,17 @@ import { FILE_PATH } from '../../types/media';
 
 export type FileVariant = 'orig' | 'thumb';
 
+/**
+ * The message a URL was signed for and who it was signed for, named by the URL and covered by its
+ * signature: opening it asks again whether that message is still there (not recalled) and still theirs
+ * to read (a transfer or a closed private chat ends that), so a URL handed out before outlives neither.
+ */
+export interface FileGrant {
+  convId: string;
+  seq: number;
+  viewer: string;
+}
+
 /** Expiry is rounded up to the hour so that the same file keeps one URL for an hour (browser caches). */
 const ROUND_MS = 3_600_000;
 
@@ -24,23 +35,32 @@ export class FileSigner {
     this.key = createHmac('sha256', Buffer.from(secret)).update('medchat-file-url').digest();
   }
 
-  private mac(id: string, variant: FileVariant, exp: number): string {
-    return createHmac('sha256', this.key).update(`${id}\n${variant}\n${exp}`).digest('base64url');
+  private mac(id: string, variant: FileVariant, exp: number, grant?: FileGrant): string {
+    const granted = grant ? `\n${grant.convId}\n${grant.seq}\n${grant.viewer}` : '';
+    return createHmac('sha256', this.key).update(`${id}\n${variant}\n${exp}${granted}`).digest('base64url');
   }
 
-  url(id: string, variant: FileVariant = 'orig'): string {
+  /** Without a grant: the uploader's own upload, before any message carries it. */
+  url(id: string, variant: FileVariant = 'orig', grant?: FileGrant): string {
     const exp = Math.ceil((this.now() + this.ttlMs) / ROUND_MS) * ROUND_MS;
-    return `${FILE_PATH}${id}?v=${variant}&exp=${exp}&sig=${this.mac(id, variant, exp)}`;
+    const granted = grant ? `&c=${encodeURIComponent(grant.convId)}&s=${grant.seq}&a=${encodeURIComponent(grant.viewer)}` : '';
+    return `${FILE_PATH}${id}?v=${variant}&exp=${exp}&sig=${this.mac(id, variant, exp, grant)}${granted}`;
   }
 
-  /** 'ok', or why the URL does not open the file. */
-  check(id: string, variant: string, exp: string, sig: string): 'ok' | 'expired' | 'invalid' {
-    if (variant !== 'orig' && variant !== 'thumb') return 'invalid';
-    const expMs = Number(exp);
-    if (!Number.isSafeInteger(expMs)) return 'invalid';
-    const expected = Buffer.from(this.mac(id, variant, expMs));
-    const given = Buffer.from(sig);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-    return this.now() > expMs ? 'expired' : 'ok';
+  /** 'ok' with the grant the URL names, if any; or why the URL does not open the file. */
+  check(id: string, q: URLSearchParams): { verdict: 'ok'; grant?: FileGrant } | { verdict: 'expired' | 'invalid' } {
+    const variant = q.get('v');
+    if (variant !== 'orig' && variant !== 'thumb') return { verdict: 'invalid' };
+    const expMs = Number(q.get('exp') ?? '');
+    if (!Number.isSafeInteger(expMs)) return { verdict: 'invalid' };
+    const [convId, seq, viewer] = [q.get('c'), Number(q.get('s') ?? ''), q.get('a')];
+    const named = convId !== null || q.has('s') || viewer !== null;
+    if (named && (convId === null || viewer === null || !q.has('s') || !Number.isSafeInteger(seq))) return { verdict: 'invalid' };
+    const grant = named ? { convId: convId as string, seq, viewer: viewer as string } : undefined;
+    const expected = Buffer.from(this.mac(id, variant, expMs, grant));
+    const given = Buffer.from(q.get('sig') ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { verdict: 'invalid' };
+    if (this.now() > expMs) return { verdict: 'expired' };
+    return grant ? { verdict: 'ok', grant } : { verdict: 'ok' };
   }
 }

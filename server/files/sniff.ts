@@ -4,7 +4,7 @@
  */
 import { fileTypeFromFile } from 'file-type';
 import { open } from 'node:fs/promises';
-import type { MediaKind } from '../../types/media';
+import type { DocumentExtension, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
 import { ClientError } from '../errors';
 
@@ -26,13 +26,12 @@ const AUDIO: Record<string, string> = {
   webm: 'audio/webm',
 };
 const VIDEO: Record<string, string> = { mp4: 'video/mp4', mov: 'video/quicktime', m4v: 'video/mp4', webm: 'video/webm', '3gp': 'video/3gpp' };
-const DOCUMENT: Record<string, string> = {
+/** DOCUMENT_EXTENSIONS by content; plain text has no magic number (isPlainText). */
+const DOCUMENT: Record<Exclude<DocumentExtension, 'txt'>, string> = {
   pdf: 'application/pdf',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  // Legacy Office files are OLE compound files; the name tells which one.
-  cfb: 'application/x-cfb',
 };
 
 const ALLOWED: Record<MediaKind, Record<string, string>> = {
@@ -42,16 +41,15 @@ const ALLOWED: Record<MediaKind, Record<string, string>> = {
   file: { ...DOCUMENT, ...IMAGE, mp4: 'video/mp4', mp3: 'audio/mpeg' },
 };
 
+/**
+ * Office files that may carry macros, as file-type names them: the legacy formats (.doc/.xls/.ppt are
+ * OLE compound files, 'cfb') and the macro-enabled Open XML ones (their [Content_Types].xml says so).
+ */
+const MAY_CARRY_MACROS = new Set(['cfb', 'docm', 'dotm', 'xlsm', 'xltm', 'pptm', 'ppsm', 'potm']);
+
 const LABEL: Record<MediaKind, string> = { image: '图片', audio: '语音', video: '视频', file: '文件' };
 const EXT_ALIASES: Record<string, string[]> = {
   jpg: ['jpg', 'jpeg'],
-  cfb: ['doc', 'xls', 'ppt'],
-  txt: ['txt'],
-};
-const LEGACY_OFFICE: Record<string, string> = {
-  doc: 'application/msword',
-  xls: 'application/vnd.ms-excel',
-  ppt: 'application/vnd.ms-powerpoint',
 };
 
 /** Plain text has no magic number: accept it only as a .txt file of valid UTF-8 without NUL bytes. */
@@ -90,6 +88,9 @@ export async function sniff(path: string, kind: MediaKind, name: string): Promis
     throw new ClientError('invalidUpload', `不支持的${LABEL[kind]}格式：无法识别文件内容`);
   }
   const ext = detected.ext === 'jpeg' ? 'jpg' : detected.ext;
+  if (MAY_CARRY_MACROS.has(ext)) {
+    throw new ClientError('invalidUpload', '旧版 Office 文件（.doc、.xls、.ppt）和启用宏的 Office 文件可能带有宏，不能发送：请另存为 PDF 或 .docx、.xlsx、.pptx 后再发送');
+  }
   const mime = ALLOWED[kind][ext];
   if (!mime) throw new ClientError('invalidUpload', `不支持的${LABEL[kind]}格式：内容是 ${ext}`);
   if (kind === 'file') {
@@ -97,7 +98,6 @@ export async function sniff(path: string, kind: MediaKind, name: string): Promis
     if (!names.includes(declared)) {
       throw new ClientError('invalidUpload', `文件扩展名 .${declared || '(无)'} 与内容（${ext}）不符`);
     }
-    if (ext === 'cfb') return { ext: declared, mime: LEGACY_OFFICE[declared] };
   }
   return { ext, mime };
 }

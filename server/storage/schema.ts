@@ -4,7 +4,7 @@
  * PRAGMA user_version, PostgreSQL in the table schema_version. Where the two databases differ (integer
  * width, SQLite's WITHOUT ROWID, trigger syntax) the dialect says how.
  */
-import type { Cipher } from '../crypto';
+import { type Cipher, PREFIX } from '../crypto';
 import { legacyNameRows, NAME_COLUMNS } from './rows';
 import { all, type Op, run } from './sql';
 
@@ -267,6 +267,12 @@ export const MIGRATIONS: Migration[] = [
      PRIMARY KEY (consultation_id, at_seq, from_doctor)
    ) ${keyed};
    CREATE INDEX consultation_transfers_from ON consultation_transfers(from_doctor);`,
+  // The consultation as it was when a transfer took it from a doctor (sealed JSON): what that doctor's
+  // list shows from then on, instead of its live state. Transfers from before have none, and their
+  // doctors' lists show the session without the consultation.
+  () => `ALTER TABLE consultation_transfers ADD COLUMN left_state TEXT`,
+  // Doctors' quick replies (what they write to patients) were stored in plaintext: sealed in place.
+  { data: sealLegacyQuickReplies },
 ];
 
 /**
@@ -274,6 +280,13 @@ export const MIGRATIONS: Migration[] = [
  * schema already had every table and column of the first four migrations.
  */
 export const POSTGRES_BEFORE_VERSIONING = 4;
+
+/** Quick replies stored in plaintext before they were sealed. */
+function* sealLegacyQuickReplies(cipher: Cipher): Op<void> {
+  for (const r of yield* all<{ doctor: string; items: string }>(`SELECT doctor, items FROM quick_replies WHERE items NOT LIKE '${PREFIX}:%'`)) {
+    yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', cipher.seal(r.items), r.doctor);
+  }
+}
 
 /** Names of people, consultations and files stored in plaintext before they were sealed. */
 function* sealLegacyNames(cipher: Cipher): Op<void> {

@@ -45,6 +45,7 @@ import type {
   StoredPrescription,
   StoredFile,
   StoredMessage,
+  TransferAway,
 } from './types';
 import { teamConvId } from './types';
 
@@ -80,6 +81,8 @@ interface TransferRow {
   to_doctor: string;
   at_seq: number;
   at: number;
+  /** The consultation when it left `from_doctor`, sealed JSON (null for transfers from before it was kept). */
+  left_state: string | null;
 }
 
 const toTransfer = (r: TransferRow): TransferRecord => ({
@@ -1054,21 +1057,26 @@ export abstract class SqlStorage implements Storage {
   ): Op<ConsultationTransferred | undefined> {
     const moved = yield* run("UPDATE consultations SET doctor = ? WHERE id = ? AND doctor = ? AND status IN ('waiting', 'inProgress')", to, id, from);
     if (moved.changes === 0) return undefined;
+    // Read under the row lock the UPDATE took: nothing changes it between this and the commit.
+    const consultation = (yield* this.consultationOp(id)) as Consultation;
     const convId = teamConvId(id);
     const conv = yield* one<{ last_seq: number }>('SELECT last_seq FROM conversations WHERE id = ?', convId);
     const transfer: TransferRecord = { consultationId: id, from, to, atSeq: Number(conv?.last_seq ?? 0), at: Date.now() };
+    // The records the patient was offered to confirm are not what the doctor it left had seen.
+    const { candidates: _offered, ...left } = consultation;
     yield* run(
-      'INSERT INTO consultation_transfers (consultation_id, from_doctor, to_doctor, at_seq, at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO consultation_transfers (consultation_id, from_doctor, to_doctor, at_seq, at, left_state) VALUES (?, ?, ?, ?, ?, ?)',
       id,
       from,
       to,
       transfer.atSeq,
       transfer.at,
+      this.cipher.seal(JSON.stringify(left)),
     );
     yield* run('DELETE FROM conversation_members WHERE conv_id = ? AND account = ?', convId, from);
     yield* this.addMember(convId, to);
     const { stored } = yield* this.appendOp(notice);
-    return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored, transfer };
+    return { consultation, notice: stored, transfer };
   }
 
   async transfersOf(consultationId: string): Promise<TransferRecord[]> {
@@ -1076,9 +1084,9 @@ export abstract class SqlStorage implements Storage {
     return rows.map(toTransfer);
   }
 
-  async transfersFrom(doctor: string): Promise<TransferRecord[]> {
+  async transfersFrom(doctor: string): Promise<TransferAway[]> {
     const rows = await this.read(all<TransferRow>('SELECT * FROM consultation_transfers WHERE from_doctor = ? ORDER BY at, consultation_id', doctor));
-    return rows.map(toTransfer);
+    return rows.map((r) => ({ ...toTransfer(r), ...(r.left_state !== null ? { left: JSON.parse(this.cipher.open(r.left_state)) as Consultation } : {}) }));
   }
   confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined> {
     return this.write(this.confirmIdentityOp(id, identity));
@@ -1204,21 +1212,22 @@ export abstract class SqlStorage implements Storage {
     return rows.map((r) => this.toRating(r));
   }
 
+  /** A doctor's replies are what they write to patients (diagnoses, drugs): sealed like message bodies. */
   async quickReplies(doctor: string): Promise<QuickReply[]> {
     const row = await this.read(one<{ items: string }>('SELECT items FROM quick_replies WHERE doctor = ?', doctor));
-    return row ? (JSON.parse(row.items) as QuickReply[]) : [];
+    return row ? (JSON.parse(this.cipher.open(row.items)) as QuickReply[]) : [];
   }
 
   editQuickReplies(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Promise<QuickReply[]> {
-    return this.write(SqlStorage.editQuickRepliesOp(doctor, edit, at));
+    return this.write(this.editQuickRepliesOp(doctor, edit, at));
   }
 
   /** The UPDATE takes the row's lock first (PostgreSQL): two devices editing at once apply one after the other. */
-  private static *editQuickRepliesOp(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Op<QuickReply[]> {
-    yield* run("INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, '[]', ?) ON CONFLICT DO NOTHING", doctor, at);
-    const row = yield* one<{ items: string }>('UPDATE quick_replies SET updated_at = ? WHERE doctor = ? RETURNING items', at, doctor);
-    const next = edit(JSON.parse(row?.items ?? '[]') as QuickReply[]);
-    yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', JSON.stringify(next), doctor);
+  private *editQuickRepliesOp(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Op<QuickReply[]> {
+    yield* run('INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', doctor, this.cipher.seal('[]'), at);
+    const row = (yield* one<{ items: string }>('UPDATE quick_replies SET updated_at = ? WHERE doctor = ? RETURNING items', at, doctor)) as { items: string };
+    const next = edit(JSON.parse(this.cipher.open(row.items)) as QuickReply[]);
+    yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', this.cipher.seal(JSON.stringify(next)), doctor);
     return next;
   }
 }

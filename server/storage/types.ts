@@ -172,6 +172,14 @@ export interface ConsultationChange {
   notice: StoredMessage;
 }
 
+/**
+ * A transfer away from a doctor, with the consultation as it was the moment it left them (what they keep
+ * seeing of it); none for transfers stored before that was kept.
+ */
+export interface TransferAway extends TransferRecord {
+  left?: Consultation;
+}
+
 /** A consultation handed to another doctor: the change, and the transfer as recorded. */
 export interface ConsultationTransferred extends ConsultationChange {
   transfer: TransferRecord;
@@ -478,8 +486,8 @@ export interface Storage {
   ): Promise<Audited<ConsultationTransferred> | undefined>;
   /** Transfers of one consultation, oldest first. */
   transfersOf(consultationId: string): Promise<TransferRecord[]>;
-  /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading). */
-  transfersFrom(doctor: string): Promise<TransferRecord[]>;
+  /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading and seeing). */
+  transfersFrom(doctor: string): Promise<TransferAway[]>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * database (storage-sqlite.test.ts on a SQLite file, tests/scale/storage-postgres.test.ts on a
  * private PostgreSQL). Each test gets an empty database.
  */
-import type { Storage, NewMessage, StoredFile, StoredMessage } from '../../server/storage/types';
+import type { Consultation, Storage, NewMessage, StoredFile, StoredMessage } from '../../server/storage/types';
 import { p2pConvId, teamConvId } from '../../server/storage/types';
 import { intakeMessage } from '../../server/storage/sql-storage';
 import type { ConsentRecord, IdentityRecord, IntakeCard, Rating } from '../../types/encounter';
@@ -492,10 +492,12 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(moved).toMatchObject({ consultation: { doctor: next.account }, notice: { seq: 3 }, transfer: { consultationId: 'k1', from: doctor.account, to: next.account, atSeq: 2 } });
     expect(await storage.conversationMembers(teamConvId('k1'))).toEqual([next.account, patient.account].sort());
     expect(await storage.transfersOf('k1')).toEqual([moved?.transfer]);
-    expect(await storage.transfersFrom(doctor.account)).toEqual([moved?.transfer]);
     expect(await storage.transfersFrom(next.account)).toEqual([]);
     expect(await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:2', {}))).toBeUndefined();
     await storage.setConsultationStatus('k1', 'closed');
+    // The doctor it left keeps the consultation as it was then (opened from its sealed copy), not what it became.
+    const { candidates: _offered, ...asMoved } = moved?.consultation as Consultation;
+    expect(await storage.transfersFrom(doctor.account)).toEqual([{ ...moved?.transfer, left: asMoved }]);
     expect(await storage.transferConsultation('k1', next.account, doctor.account, notice(next.account, 'transfer:k1:3', {}))).toBeUndefined();
     expect(await storage.transfersOf('k1')).toHaveLength(1);
   });

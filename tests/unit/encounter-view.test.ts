@@ -33,10 +33,11 @@ describe('doctorQueue', () => {
     session('closed-today', { status: 'closed', closedAt: startOfDay(NOW) + 1000 }),
     session('closed-yesterday', { status: 'closed', closedAt: startOfDay(NOW) - 1000 }),
     session('follow-up', { status: 'closed', closedAt: startOfDay(NOW) - 3 * 86_400_000 }, { lastMsg: msg(NOW - 20_000), unread: 1 }),
+    session('handed-over', { status: 'inProgress' }, { lastMsg: msg(NOW - 5_000), readOnlyUpTo: 4 }),
     session('王五', { status: 'waiting', createdAt: NOW, subject: { name: '王五', sex: 'male', age: 58, relation: 'self' } }),
   ];
 
-  test('waiting oldest first, in progress unread first (with a 追问 to one closed days ago), only today’s closed ones', () => {
+  test('waiting oldest first, in progress unread first (with a 追问 to one closed days ago), only today’s closed ones, none transferred away', () => {
     const q = doctorQueue(sessions, NOW);
     expect(q.waiting.map((s) => s.id)).toEqual(['w-old', 'w-new', '王五']);
     expect(q.inProgress.map((s) => s.id)).toEqual(['follow-up', 'p-unread', 'p-read']);
@@ -51,7 +52,7 @@ describe('doctorQueue', () => {
   test('the queue names the record only where it is not the account’s own name', () => {
     const child = session('韩梅梅', { subject: { name: '李小明', sex: 'male', age: 3, relation: 'child' } });
     expect(subjectLine(child)).toBe('李小明 · 男 · 3岁');
-    expect(subjectLine(sessions[7])).toBe('男 · 58岁');
+    expect(subjectLine(sessions[8])).toBe('男 · 58岁');
     expect(subjectLine(sessions[0])).toBeUndefined();
   });
 
