@@ -11,7 +11,7 @@ import { parseSessionId } from '../../types/message';
 import { HISTORY_PAGE_MAX, mayRequest, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
 import type { PrescriptionRecord } from '../../types/prescription';
-import type { EncounterRequest, ImError, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
+import type { EncounterRequest, ImError, ImErrorCode, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
@@ -26,6 +26,12 @@ import { Typing } from './typing';
 import { Uploads } from './uploads';
 
 const PAGE_SIZE = 30;
+
+/**
+ * The server's answers to a history request for a session this account may not open: not a member
+ * (forbidden), no such consultation, or an id that names none (a mangled address).
+ */
+const NOT_OPENABLE = new Set<ImErrorCode | undefined>(['forbidden', 'notFound', 'badFrame']);
 
 /** Delivery acks of different sessions go out at most this often (the server allows 10 frames a second). */
 export const DELIVERED_SPACING_MS = 250;
@@ -371,13 +377,17 @@ export class ChatController {
   /**
    * Opens a session as read, fills it to a page if it holds less and there is more (nothing yet, or only
    * what arrived live: a sync brings messages of the most recent sessions only, SYNC_FRESH; a list too
-   * short to scroll never asks for older ones), and sends the read mark.
+   * short to scroll never asks for older ones), and sends the read mark. Resolves false when the server
+   * refused to open it for this account (someone else's consultation, or no such session).
    */
-  async enterSession(sessionId: string): Promise<void> {
+  async enterSession(sessionId: string): Promise<boolean> {
     this.openSessionAsRead(sessionId);
     const held = this.store.getState().messages.get(sessionId);
-    if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) await this.loadOlder(sessionId);
+    if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) {
+      if ((await this.olderPage(sessionId, PAGE_SIZE)) === 'refused') return false;
+    }
     this.readMarks.schedule(sessionId);
+    return true;
   }
 
   leaveSession(sessionId: string): void {
@@ -388,15 +398,20 @@ export class ChatController {
 
   /** Loads the page before the oldest message loaded. Returns false when there is nothing older. */
   async loadOlder(sessionId: string, limit = PAGE_SIZE): Promise<boolean> {
+    return (await this.olderPage(sessionId, limit)) !== 'end';
+  }
+
+  /** A failed page (offline) may come later: only a refusal or the server's "nothing older" ends it. */
+  private async olderPage(sessionId: string, limit: number): Promise<'more' | 'end' | 'failed' | 'refused'> {
     const loaded = this.store.getState().messages.get(sessionId);
-    if (loaded && !loaded.hasMore) return false;
+    if (loaded && !loaded.hasMore) return 'end';
     const before = loaded && loaded.minSeq > 0 ? loaded.minSeq : undefined;
     try {
       const page = await this.provider.history(sessionId, before, Math.min(limit, HISTORY_PAGE_MAX));
       this.store.getState().mergeHistory(sessionId, page.msgs, page.hasMore);
-      return page.hasMore;
-    } catch {
-      return true;
+      return page.hasMore ? 'more' : 'end';
+    } catch (e) {
+      return NOT_OPENABLE.has(errorCodeOf(e)) ? 'refused' : 'failed';
     }
   }
 }
