@@ -7,7 +7,7 @@ import type { CardDraft } from '../../types/cards';
 import type { FileAttach, GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
 import type { ConsultationAction, ConsultationInfo, Message, MessageType, ReplyRef } from '../../types/message';
-import { parseSessionId } from '../../types/message';
+import { parseSessionId, textOverLimit } from '../../types/message';
 import { HISTORY_PAGE_MAX, mayRequest, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
 import type { PrescriptionRecord } from '../../types/prescription';
@@ -216,7 +216,8 @@ export class ChatController {
   /** `replyTo`: the held message this one quotes (引用). */
   async sendText(sessionId: string, text: string, replyTo?: ReplyRef): Promise<void> {
     const body = text.trim();
-    const msg = body ? this.newMessage(sessionId, 'text', body) : undefined;
+    // Over the limit: the composer says by how much and keeps the text; nothing is cut here either.
+    const msg = body && !textOverLimit(body) ? this.newMessage(sessionId, 'text', body) : undefined;
     if (!msg) return;
     this.drafts.clear(sessionId);
     const original = replyTo && this.store.getState().messages.get(sessionId)?.byId.get(replyTo.idClient);
