@@ -58,7 +58,7 @@ export class ChatController {
     const synced = () => this.phase === 'synced';
     this.sync = new Sync(store, provider, synced, (msgs) => this.acknowledgeDelivery(msgs));
     this.sender = new Sender(store, provider, persist, synced);
-    this.uploads = new Uploads(store, provider, this.sender);
+    this.uploads = new Uploads(store, provider, this.sender, synced);
     this.typingSignals = new Typing(store, provider);
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
@@ -169,6 +169,7 @@ export class ChatController {
     if (outcome.kind === 'synced') {
       this.setPhase('synced');
       void this.sender.pump();
+      void this.uploads.resume();
       const current = this.store.getState().currentSessionId;
       if (current) this.readMarks.schedule(current);
     } else if (outcome.kind === 'failed') {
