@@ -118,8 +118,8 @@ test("in the dark scheme Taro's own modal and action sheet are dark, with light 
   await doctor.click('.taro-model__cancel');
 
   // A message's long-press menu is Taro's action sheet.
-  await send(doctor, '请问哪里不舒服？');
-  await doctor.locator('.msg-row.mine .msg-bubble').dispatchEvent('touchstart');
+  await send(doctor, '长按这条消息');
+  await doctor.locator('.msg-row.mine .msg-bubble', { hasText: '长按这条消息' }).dispatchEvent('touchstart');
   await doctor.waitForSelector('.taro-actionsheet__cell:has-text("复制")', { state: 'visible' });
   const sheet = '.taro__actionSheet > div:last-child';
   expect(brightness(await background(doctor, `${sheet} > div:first-child`))).toBeLessThan(60);
