@@ -56,6 +56,19 @@ export interface ReplyRef {
 /** How a message without text of its own is named in one line (a quote's excerpt, the sessions list). */
 export const MEDIA_LABELS = { image: '[图片]', audio: '[语音]', video: '[视频]', file: '[文件]', geo: '[位置]' } as const satisfies Partial<Record<MessageType, string>>;
 
+/**
+ * Longest text message, in characters (code points): what one message of a consultation should hold
+ * (MAX_TEXT_BYTES is the wire's limit, far above it for Chinese text).
+ */
+export const TEXT_MAX_CHARS = 2000;
+
+/**
+ * How many characters `text` has beyond TEXT_MAX_CHARS as it would be sent (trimmed), 0 when it fits.
+ * A longer paste is kept whole and refused with this count: the person chooses where to cut or split
+ * it, rather than losing its end unseen.
+ */
+export const textOverLimit = (text: string): number => Math.max(0, [...text.trim()].length - TEXT_MAX_CHARS);
+
 /** Longest excerpt of a quoted message, in characters (code points). */
 export const QUOTE_EXCERPT_MAX = 60;
 

@@ -7,11 +7,11 @@ import type { CardDraft } from '../../types/cards';
 import type { FileAttach, GeoAttach, MediaKind } from '../../types/media';
 import { extOfName } from '../../types/media';
 import type { ConsultationAction, ConsultationInfo, Message, MessageType, ReplyRef } from '../../types/message';
-import { parseSessionId } from '../../types/message';
+import { parseSessionId, textOverLimit } from '../../types/message';
 import { HISTORY_PAGE_MAX, mayRequest, type RequestMap } from '../../types/protocol';
 import { newIdClient } from '../im/ids';
 import type { PrescriptionRecord } from '../../types/prescription';
-import type { EncounterRequest, ImError, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
+import type { EncounterRequest, ImError, ImErrorCode, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { KeyValueStorage } from '../platform/storage';
@@ -27,6 +27,12 @@ import { Typing } from './typing';
 import { Uploads } from './uploads';
 
 const PAGE_SIZE = 30;
+
+/**
+ * The server's answers to a history request for a session this account may not open: not a member
+ * (forbidden), no such consultation, or an id that names none (a mangled address).
+ */
+const NOT_OPENABLE = new Set<ImErrorCode | undefined>(['forbidden', 'notFound', 'badFrame']);
 
 /** Delivery acks of different sessions go out at most this often (the server allows 10 frames a second). */
 export const DELIVERED_SPACING_MS = 250;
@@ -54,7 +60,7 @@ export class ChatController {
     const synced = () => this.phase === 'synced';
     this.sync = new Sync(store, provider, synced, (msgs) => this.acknowledgeDelivery(msgs));
     this.sender = new Sender(store, provider, persist, synced);
-    this.uploads = new Uploads(store, provider, this.sender);
+    this.uploads = new Uploads(store, provider, this.sender, synced);
     this.typingSignals = new Typing(store, provider);
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
@@ -169,6 +175,7 @@ export class ChatController {
     if (outcome.kind === 'synced') {
       this.setPhase('synced');
       void this.sender.pump();
+      void this.uploads.resume();
       const current = this.store.getState().currentSessionId;
       if (current) this.readMarks.schedule(current);
     } else if (outcome.kind === 'failed') {
@@ -216,7 +223,8 @@ export class ChatController {
   /** `replyTo`: the held message this one quotes (引用). */
   async sendText(sessionId: string, text: string, replyTo?: ReplyRef): Promise<void> {
     const body = text.trim();
-    const msg = body ? this.newMessage(sessionId, 'text', body) : undefined;
+    // Over the limit: the composer says by how much and keeps the text; nothing is cut here either.
+    const msg = body && !textOverLimit(body) ? this.newMessage(sessionId, 'text', body) : undefined;
     if (!msg) return;
     this.drafts.clear(sessionId);
     const original = replyTo && this.store.getState().messages.get(sessionId)?.byId.get(replyTo.idClient);
@@ -382,16 +390,20 @@ export class ChatController {
   /**
    * Opens a session as read, fills it to a page if it holds less and there is more (nothing yet, or only
    * what arrived live: a sync brings messages of the most recent sessions only, SYNC_FRESH; a list too
-   * short to scroll never asks for older ones), and sends the read mark.
+   * short to scroll never asks for older ones), and sends the read mark. Resolves false when the server
+   * refused to open it for this account (someone else's consultation, or no such session).
    */
-  async enterSession(sessionId: string): Promise<void> {
+  async enterSession(sessionId: string): Promise<boolean> {
     const unlisted = this.summaries.missing([sessionId]);
     this.openSessionAsRead(sessionId);
     // Opened from a search hit or a link, outside what the list holds: its consultation comes with it.
     if (unlisted.length) void this.summaries.fetch(unlisted);
     const held = this.store.getState().messages.get(sessionId);
-    if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) await this.loadOlder(sessionId);
+    if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) {
+      if ((await this.olderPage(sessionId, PAGE_SIZE)) === 'refused') return false;
+    }
     this.readMarks.schedule(sessionId);
+    return true;
   }
 
   leaveSession(sessionId: string): void {
@@ -402,15 +414,20 @@ export class ChatController {
 
   /** Loads the page before the oldest message loaded. Returns false when there is nothing older. */
   async loadOlder(sessionId: string, limit = PAGE_SIZE): Promise<boolean> {
+    return (await this.olderPage(sessionId, limit)) !== 'end';
+  }
+
+  /** A failed page (offline) may come later: only a refusal or the server's "nothing older" ends it. */
+  private async olderPage(sessionId: string, limit: number): Promise<'more' | 'end' | 'failed' | 'refused'> {
     const loaded = this.store.getState().messages.get(sessionId);
-    if (loaded && !loaded.hasMore) return false;
+    if (loaded && !loaded.hasMore) return 'end';
     const before = loaded && loaded.minSeq > 0 ? loaded.minSeq : undefined;
     try {
       const page = await this.provider.history(sessionId, before, Math.min(limit, HISTORY_PAGE_MAX));
       this.store.getState().mergeHistory(sessionId, page.msgs, page.hasMore);
-      return page.hasMore;
-    } catch {
-      return true;
+      return page.hasMore ? 'more' : 'end';
+    } catch (e) {
+      return NOT_OPENABLE.has(errorCodeOf(e)) ? 'refused' : 'failed';
     }
   }
 }

@@ -3,14 +3,18 @@
  * platform storage shortly after the last keystroke, so a reload or a killed app keeps it. One small
  * record per account: a draft is one composer's text and only the newest MAX_DRAFTS are kept.
  */
+import { TEXT_MAX_CHARS } from '../../types/message';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
 
 /** Writing storage on every keystroke is slow on mini programs (a sync call into the host). */
 export const DRAFT_SAVE_DELAY_MS = 400;
 export const MAX_DRAFTS = 50;
-/** The composer's own limit. */
-export const MAX_DRAFT_CHARS = 2000;
+/**
+ * The composer's field stops here (mini programs' storage holds a key's value up to 1 MB, and the drafts
+ * are one key). Well above a message's limit: a longer paste stays whole, shown with how far it is over.
+ */
+export const MAX_DRAFT_CHARS = 4 * TEXT_MAX_CHARS;
 
 export class Drafts {
   private key?: string;

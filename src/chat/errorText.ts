@@ -49,10 +49,13 @@ export function failureText(e: unknown): string {
 }
 
 /**
- * Where the chat's input was, once this device is signed out for good (the banner above says how to get
- * back in): typing on would only pile up messages that cannot go.
+ * Where the chat's input was, when this device cannot write here: signed out for good (the banner above
+ * says how to get back in), or the address names someone else's consultation (the server refused to
+ * open it). Typing on would only pile up messages that cannot go.
  */
-export const SIGNED_OUT_LINE = {
+export const NO_INPUT_LINE = {
   authFailed: '登录已失效，本设备无法发送消息',
   kicked: '已在其他设备登录，本设备无法发送消息',
+  notMember: '这不是您的问诊，无法打开',
 } as const;
+export type NoInputReason = keyof typeof NO_INPUT_LINE;

@@ -1,24 +1,30 @@
 /**
  * Own media messages before they can be sent: shown at once from the local file with upload progress,
  * uploaded, then handed to the sender with the attach the upload resolved with. The file is kept until
- * its upload succeeds, so a failed upload is done again on resend.
+ * its upload succeeds, so a failed upload is done again on resend. One picked without a connection
+ * stays 'sending' and is uploaded when the connection is back, as the outbox does with text.
  */
 import type { MediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
 import type { ImProvider } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { ChatStore } from '../store';
+import { connectionLost } from '../im/types';
 import { failureText } from './errorText';
 import type { Sender } from './sender';
 
 export class Uploads {
   /** Files of own media messages not uploaded yet (or whose upload failed), by idClient. */
   private readonly files = new Map<string, { kind: MediaKind; file: LocalFile }>();
+  /** Messages whose upload found no connection, in the order composed: they go with the next sync. */
+  private waiting: Message[] = [];
 
   constructor(
     private readonly store: ChatStore,
     private readonly provider: ImProvider,
     private readonly sender: Sender,
+    /** Whether the connection is up (synced): an upload that finds no network then is a failure to show. */
+    private readonly connected: () => boolean,
   ) {}
 
   /** A new media message: into the list, uploaded, then sent in the order composed. */
@@ -31,6 +37,11 @@ export class Uploads {
   /** Whether this failed message still needs its upload (resending it must upload first). */
   needsUpload(idClient: string): boolean {
     return this.files.has(idClient);
+  }
+
+  /** The connection is back (synced): the uploads that waited for it go now. */
+  async resume(): Promise<void> {
+    for (const msg of this.waiting.splice(0)) await this.uploadThenSend(msg);
   }
 
   async retry(msg: Message): Promise<void> {
@@ -50,7 +61,10 @@ export class Uploads {
       const poster = msg.attach?.poster;
       this.sender.enqueue({ ...msg, attach: { ...uploaded, ...(poster !== undefined ? { poster } : {}) }, status: 'sending' });
     } catch (e) {
-      s().fail(msg.sessionId, msg.idClient, failureText(e));
+      // Offline while the connection is down: it waits, like text in the outbox. With the connection
+      // up, the network's failure is this upload's own (and the resend button the way out).
+      if (connectionLost(e) && !this.connected()) this.waiting.push(msg);
+      else s().fail(msg.sessionId, msg.idClient, failureText(e));
       return;
     } finally {
       s().setUploadProgress(msg.idClient, undefined);

@@ -1,5 +1,7 @@
 import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
+import { TEXT_MAX_CHARS, textOverLimit } from '../../types/message';
+import { MAX_DRAFT_CHARS } from '../chat/drafts';
 import type { LocalFile } from '../platform/files';
 import { EmojiPanel } from './composer/EmojiPanel';
 import type { ComposerAction } from './composer/MorePanel';
@@ -31,7 +33,8 @@ type Panel = 'none' | 'emoji' | 'more' | 'voice';
 /** Text with emoji, or voice; the "+" panel for photos, files, location and cards. */
 export function InputBar({ onSend, disabled, placeholder, onTyping, text, onTextChange, actions, onVoice, quote, onCancelQuote }: Props) {
   const [panel, setPanel] = useState<Panel>('none');
-  const canSend = !disabled && text.trim().length > 0;
+  const over = textOverLimit(text);
+  const canSend = !disabled && text.trim().length > 0 && !over;
   const submit = () => {
     if (!canSend) return;
     onSend(text);
@@ -49,6 +52,7 @@ export function InputBar({ onSend, disabled, placeholder, onTyping, text, onText
           </Text>
         </View>
       )}
+      {over > 0 && <Text className='composer-over'>{`超出 ${over} 字（每条最多 ${TEXT_MAX_CHARS} 字），请删减或分段发送`}</Text>}
       <View className='input-bar'>
         {onVoice && (
           <Text className='input-icon voice-toggle' aria-label={voice ? '键盘' : '语音'} onClick={() => !disabled && toggle('voice')}>
@@ -68,7 +72,7 @@ export function InputBar({ onSend, disabled, placeholder, onTyping, text, onText
             confirmType='send'
             confirmHold
             adjustPosition
-            maxlength={2000}
+            maxlength={MAX_DRAFT_CHARS}
             onFocus={() => setPanel('none')}
             onInput={(e) => {
               onTextChange(e.detail.value);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Account } from '../../types/message';
+import { TEXT_MAX_CHARS } from '../../types/message';
 import { DEMO } from '../../server/demo';
 import { ARTIFACTS, h5Suite, openAs as open, send, synced, texts } from '../helpers/h5';
 import { ADMIN_API_KEY } from '../helpers/server';
@@ -129,4 +130,29 @@ test('signed out by the hospital, the chat says so where the input was instead o
   expect(await patient.textContent('.signed-out')).toContain('本设备无法发送消息');
   expect(await patient.$('.input-field')).toBeNull();
   await patient.context().close();
+});
+
+test('a paste over the limit is kept whole, says how far over it is and cannot be sent until it fits', async () => {
+  const patient = await openAs(DEMO.patient, SESSION);
+  await synced(patient);
+  const before = (await texts(patient)).length;
+  const pasted = '我的既往病史：'.repeat(335); // 2,345 characters
+  await patient.locator('.input-field input').fill(pasted);
+  await patient.waitForSelector('.composer-over');
+  expect(await patient.textContent('.composer-over')).toBe(`超出 345 字（每条最多 ${TEXT_MAX_CHARS} 字），请删减或分段发送`);
+  expect(await patient.inputValue('.input-field input')).toBe(pasted);
+  // Neither 发送 nor Enter sends it: were it sent, it would come before the text that fits below.
+  await patient.locator('.input-send').click();
+  await patient.locator('.input-field input').press('Enter');
+  expect(await patient.inputValue('.input-field input')).toBe(pasted);
+
+  const fits = pasted.slice(0, TEXT_MAX_CHARS);
+  await patient.locator('.input-field input').fill(fits);
+  await patient.waitForSelector('.composer-over', { state: 'detached' });
+  await patient.locator('.input-send').click();
+  await patient.waitForFunction((n) => document.querySelectorAll('.msg-text').length > n, before);
+  expect((await texts(patient)).slice(before)).toEqual([fits]);
+  const stored = await suite.server.storage.history(SESSION, undefined, 100);
+  expect(stored.map((m) => m.body)).toContain(fits);
+  expect(stored.filter((m) => m.body.startsWith('我的既往病史'))).toHaveLength(1);
 });

@@ -125,7 +125,7 @@ test('a draft survives a reload, shows as 【草稿】 in the list, and sending 
   await synced(patient);
   await patient.waitForFunction(() => (document.querySelector('.input-field input') as HTMLInputElement | null)?.value === '药吃完了，还要继续吗');
 
-  await patient.click('.chat-back');
+  await patient.click('.page-back');
   const item = patient.locator('.session-item', { hasText: '【草稿】' });
   await item.waitFor();
   expect(await item.locator('.session-preview').textContent()).toBe('【草稿】药吃完了，还要继续吗');
@@ -134,7 +134,7 @@ test('a draft survives a reload, shows as 【草稿】 in the list, and sending 
   await patient.waitForFunction(() => (document.querySelector('.input-field input') as HTMLInputElement | null)?.value === '药吃完了，还要继续吗');
   await patient.locator('.input-send').click();
   await patient.waitForSelector('.msg-row.mine:has-text("药吃完了，还要继续吗")');
-  await patient.click('.chat-back');
+  await patient.click('.page-back');
   await patient.waitForSelector('.session-item');
   expect(await patient.$('.session-draft')).toBeNull();
   expect(await patient.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('medchat.drafts.')))).toEqual([]);

@@ -100,3 +100,30 @@ test('大字 enlarges the chat’s 发送 and keeps its label in the middle of t
   expect(send.font).toBeGreaterThan(standard * 1.2);
   expect(send.off).toBeLessThan(3);
 });
+
+test("in the dark scheme Taro's own modal and action sheet are dark, with light text", async () => {
+  const session = `team-${DEMO.consultationId}`;
+  const doctor = await openAs(suite.browser, suite.server, DEMO.doctor, { sessionId: session });
+  await doctor.emulateMedia({ colorScheme: 'dark' });
+  await synced(doctor);
+  const color = (selector: string) => doctor.$eval(selector, (el) => getComputedStyle(el).color);
+
+  // The consultation's buttons are confirmed in Taro's modal.
+  await doctor.click('.consultation-action');
+  await doctor.waitForSelector('.taro-modal__content', { state: 'visible' });
+  expect(brightness(await background(doctor, '.taro-modal__content'))).toBeLessThan(60);
+  expect(brightness(await color('.taro-modal__title'))).toBeGreaterThan(180);
+  expect(brightness(await color('.taro-modal__text'))).toBeGreaterThan(120);
+  expect(brightness(await color('.taro-model__cancel'))).toBeGreaterThan(180);
+  await doctor.click('.taro-model__cancel');
+
+  // A message's long-press menu is Taro's action sheet.
+  await send(doctor, '长按这条消息');
+  await doctor.locator('.msg-row.mine .msg-bubble', { hasText: '长按这条消息' }).dispatchEvent('touchstart');
+  await doctor.waitForSelector('.taro-actionsheet__cell:has-text("复制")', { state: 'visible' });
+  const sheet = '.taro__actionSheet > div:last-child';
+  expect(brightness(await background(doctor, `${sheet} > div:first-child`))).toBeLessThan(60);
+  expect(brightness(await background(doctor, `${sheet} > div:last-child`))).toBeLessThan(60);
+  expect(brightness(await color('.taro-actionsheet__cell:has-text("复制")'))).toBeGreaterThan(180);
+  expect(brightness(await color(`${sheet} > div:last-child`))).toBeGreaterThan(180);
+});

@@ -13,13 +13,14 @@ const suite = h5Suite();
 const SESSION = `team-${DEMO.consultationId}`;
 
 const hash = (page: Page) => page.evaluate(() => location.hash);
+const CHAT_HASH = new RegExp(`^#/consult/chat/index\\?id=${encodeURIComponent(SESSION)}`);
 const listShown = (page: Page) => page.waitForSelector('.sessions .session-item', { state: 'visible' });
 
 test('offline, ‹ 我的问诊 on the first visit to the list opens the list', async () => {
   const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
   await synced(page);
   await page.context().setOffline(true);
-  await page.click('.chat-back');
+  await page.click('.page-back');
   await listShown(page);
   expect(await page.isVisible('.chat')).toBe(false);
   expect(await hash(page)).toMatch(/^#\/consult\/sessions\/index/);
@@ -40,12 +41,12 @@ test('going back from a chat that was opened from the list throws nothing', asyn
   await synced(page);
   for (let i = 1; i <= 15; i++) await send(page, `第${i}条消息`);
   await page.waitForFunction(() => [...document.querySelectorAll('.msg-status')].every((e) => e.textContent !== '发送中'));
-  await page.click('.chat-back');
+  await page.click('.page-back');
   await listShown(page);
   await page.click('.session-item');
   await synced(page);
   await page.locator('.chat .msg-text', { hasText: '第15条消息' }).waitFor();
-  await page.click('.chat-back');
+  await page.click('.page-back');
   await listShown(page);
   // Scroll events of the page left behind would arrive about now.
   await page.waitForTimeout(500);
@@ -66,4 +67,43 @@ test("a chat's address opened where nobody signed in says how to get in; a secon
   await tab.goto(chatUrl);
   await synced(tab);
   expect(await hash(tab)).toMatch(/^#\/consult\/chat\/index/);
+});
+
+test("‹ 我的问诊 in a chat opened from the SMS link opens the list on top: the browser's back returns to the chat", async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  await synced(page);
+  await page.click('.page-back');
+  await listShown(page);
+  await page.goBack();
+  await page.waitForSelector('.chat .input-field', { state: 'visible' });
+  expect(await hash(page)).toMatch(CHAT_HASH);
+  expect(await page.isVisible('.sessions')).toBe(false);
+});
+
+test("a chat address of someone else's consultation says it is not theirs, offers no input, and leads to their own list", async () => {
+  const other = { account: 'patient-wang', name: '王先生', role: 'patient' } as const;
+  await suite.server.storage.upsertAccount(other);
+  await suite.server.storage.createConsultation({ id: 'c-other', patient: other.account, doctor: DEMO.doctor.account, teamName: '王先生的问诊' });
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: 'team-c-other' });
+  await page.waitForSelector('.no-input-notMember', { state: 'visible' });
+  expect(await page.textContent('.no-input-notMember')).toContain('这不是您的问诊');
+  expect(await page.$$('.chat .input-field')).toHaveLength(0);
+  await page.click('.chat-to-list');
+  await listShown(page);
+  expect(await page.$$eval('.session-item .session-name', (els) => els.map((e) => e.textContent))).not.toContain('王先生的问诊');
+  expect(await page.$$('.session-item')).not.toHaveLength(0);
+});
+
+test.each([
+  ['rate', '/consult/rate/index'],
+  ['intake', '/consult/intake/index'],
+])('the %s page opened on its own has a back control on H5 that leads to the chat', async (_name, path) => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  await synced(page);
+  await page.goto(page.url().replace(/#.*/, `#${path}?id=${encodeURIComponent(SESSION)}`));
+  await page.waitForSelector('.form .page-back', { state: 'visible' });
+  expect(await page.textContent('.form .page-back')).toBe('‹ 返回问诊');
+  await page.click('.form .page-back');
+  await page.waitForSelector('.chat .input-field', { state: 'visible' });
+  expect(await hash(page)).toMatch(CHAT_HASH);
 });

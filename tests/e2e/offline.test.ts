@@ -1,12 +1,14 @@
 /**
  * Offline and reload in the H5 build in Chromium: messages typed without a network go out in order
- * when it returns, and a reload while a message is still sending neither loses nor doubles it.
+ * when it returns, a photo picked without one goes out too, and a reload while a message is still
+ * sending neither loses nor doubles it.
  */
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Account } from '../../types/message';
 import { DEMO } from '../../server/demo';
 import { launchChromium } from '../helpers/browser';
+import { png } from '../helpers/fixtures';
 import { ARTIFACTS, openAs as open, send, startH5Server, synced, texts } from '../helpers/h5';
 import type { TestServer } from '../helpers/server';
 
@@ -62,6 +64,30 @@ test('three messages typed offline reach the doctor in order once the patient is
   );
   expect(await texts(patient)).toEqual(typed);
   await patient.screenshot({ path: join(ARTIFACTS, 'offline-patient.png') });
+});
+
+test('a photo picked offline waits as sending and reaches the doctor once the patient is back online', async () => {
+  const patient = await openAs(DEMO.patient);
+  const doctor = await openAs(DEMO.doctor);
+
+  await patient.context().setOffline(true);
+  await patient.waitForFunction(() => document.querySelector('.banner')?.textContent?.includes('网络不可用'));
+  await patient.click('.more-toggle');
+  const [chooser] = await Promise.all([patient.waitForEvent('filechooser'), patient.click('.more-item-image')]);
+  await chooser.setFiles({ name: '皮疹.png', mimeType: 'image/png', buffer: await png(300, 200) });
+  await patient.waitForSelector('.msg-row.mine .msg-image');
+  // Its upload has been tried and found no network: it waits, not failed.
+  await patient.waitForFunction(() => !document.querySelector('.upload-progress'));
+  expect(await patient.textContent('.msg-row.mine .msg-status')).toBe('发送中');
+
+  await patient.context().setOffline(false);
+  await doctor.waitForFunction(() => {
+    const img = document.querySelector('.msg-row.theirs .msg-image img') as HTMLImageElement | null;
+    return Boolean(img && img.complete && img.naturalWidth > 0);
+  }, undefined, { timeout: 20_000 });
+  await patient.waitForFunction(() => document.querySelector('.msg-row.mine .msg-status')?.textContent !== '发送中');
+  expect(await patient.textContent('.msg-row.mine .msg-status')).toMatch(/^(未读|已读)$/);
+  expect(await doctor.$$('.msg-row.theirs .msg-image')).toHaveLength(1);
 });
 
 test('a reload while a message is still sending loses nothing and sends it once', async () => {

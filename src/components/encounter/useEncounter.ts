@@ -7,6 +7,7 @@ import { errorText } from '../../chat/errorText';
 import { errorCodeOf } from '../../im/types';
 import { patientStep, STEP_PAGE } from '../../render/encounter';
 import { useChat } from '../../store';
+import { CHAT, chatBelow } from '../chatPage';
 
 /** The toast for a refused or failed request, in the server's words where it gave some. */
 export function toastError(e: unknown): void {
@@ -42,8 +43,6 @@ export function useEncounter(sessionId: string): { view?: EncounterView; reload:
 
 export const sessionParam = (params: Record<string, string | undefined>): string => decodeURIComponent(params.id ?? '');
 
-const CHAT = 'consult/chat/index';
-
 /**
  * After a step: the next one in place of this page, or back to the chat – the one below when the steps
  * were opened from it (a second chat page would stay hidden beneath on H5), a new one otherwise.
@@ -57,8 +56,6 @@ export function nextStep(sessionId: string, consultation: ConsultationInfo): voi
 
 /** Back to the chat below this page, or to a new one where this page was opened on its own (a reload, a link). */
 export function backToChat(sessionId: string): void {
-  const pages = Taro.getCurrentPages();
-  const below = pages[pages.length - 2] as { route?: string } | undefined;
-  if (below?.route?.replace(/^\//, '') === CHAT) void Taro.navigateBack();
+  if (chatBelow()) void Taro.navigateBack();
   else void Taro.redirectTo({ url: `/${CHAT}?id=${encodeURIComponent(sessionId)}` });
 }

@@ -1,4 +1,4 @@
-import { Text, View } from '@tarojs/components';
+import { Button, Text, View } from '@tarojs/components';
 import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CardKind } from '../../../types/cards';
@@ -8,12 +8,13 @@ import type { MediaKind } from '../../../types/media';
 import type { ConsultationAction, Message } from '../../../types/message';
 import { chat } from '../../chat';
 import { askConsent, loadReminders, templatesOf } from '../../chat/reminders';
-import { SIGNED_OUT_LINE } from '../../chat/errorText';
+import { NO_INPUT_LINE } from '../../chat/errorText';
 import { CardComposer } from '../../components/composer/CardComposer';
 import type { ComposerAction } from '../../components/composer/MorePanel';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { ConsultationBar } from '../../components/ConsultationBar';
 import { InputBar } from '../../components/InputBar';
+import { PageHeader } from '../../components/PageHeader';
 import { guardCapture } from '../../platform/capture';
 import { copyText } from '../../platform/clipboard';
 import { CancelledError, PLATFORM } from '../../platform/env';
@@ -79,8 +80,17 @@ export default function ChatPage() {
     return () => chat().leaveSession(sessionId);
   }, [sessionId]);
 
+  // Someone else's consultation (a forwarded or mistyped address): the server refuses its history.
+  const [notMember, setNotMember] = useState(false);
   useEffect(() => {
-    if (synced) void chat().enterSession(sessionId);
+    if (!synced) return;
+    let current = true;
+    void chat()
+      .enterSession(sessionId)
+      .then((open) => current && setNotMember(!open));
+    return () => {
+      current = false;
+    };
   }, [synced, sessionId]);
 
   // Mini programs have no header of ours: the typing hint goes into the navigation bar, as WeChat does.
@@ -265,23 +275,19 @@ export default function ChatPage() {
     },
     [sessionId, me?.account, targets],
   );
-  // A chat opened straight from an SMS link has no page below it to go back to.
+  // A chat opened straight from an SMS link has no page below it to go back to: the list opens on top,
+  // so that the browser's back (H5) or the platform's returns to this chat instead of leaving the app.
   const toList = useCallback(() => {
     if (Taro.getCurrentPages().length > 1) void Taro.navigateBack();
-    else void Taro.reLaunch({ url: '/consult/sessions/index' });
+    else void Taro.navigateTo({ url: '/consult/sessions/index' });
   }, []);
+  const noInput = signedOut ?? (notMember ? 'notMember' : undefined);
 
   return (
     <View className={`chat ${look.className}`} style={look.style}>
-      {process.env.TARO_ENV === 'h5' && (
-        <View className='chat-header'>
-          <Text className='chat-back' onClick={toList}>
-            ‹ 我的问诊
-          </Text>
-          <Text className='chat-title'>{session?.name ?? ''}</Text>
-          {typing && <Text className='chat-typing'>对方正在输入…</Text>}
-        </View>
-      )}
+      <PageHeader back='我的问诊' onBack={toList} title={session?.name}>
+        {typing && <Text className='chat-typing'>对方正在输入…</Text>}
+      </PageHeader>
       {me?.role === 'patient' && session?.presence && (
         <View className={`chat-presence${session.presence.online ? ' online' : ''}`}>
           <Text>{presenceText(session.presence, Date.now())}</Text>
@@ -307,9 +313,14 @@ export default function ChatPage() {
         <View className='consultation-ended transferred-away'>
           <Text>本次问诊已转诊给其他医生，您可查看转诊前的记录</Text>
         </View>
-      ) : signedOut ? (
-        <View className='consultation-ended signed-out'>
-          <Text>{SIGNED_OUT_LINE[signedOut]}</Text>
+      ) : noInput ? (
+        <View className={`consultation-ended no-input-${noInput}${signedOut ? ' signed-out' : ''}`}>
+          <Text>{NO_INPUT_LINE[noInput]}</Text>
+          {noInput === 'notMember' && (
+            <Button className='chat-to-list' size='mini' onClick={toList}>
+              返回我的问诊
+            </Button>
+          )}
         </View>
       ) : step === 'identity' || step === 'consent' ? (
         <EncounterGate sessionId={sessionId} consultation={session?.consultation} role={me?.role} />

@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { SYMPTOM_TAGS } from '../../../types/encounter';
 import { chat } from '../../chat';
 import { IntakeAttachments, useAttachments } from '../../components/encounter/IntakeAttachments';
-import { nextStep, sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { backToChat, nextStep, sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { EMPTY_INTAKE, intakeForm, type IntakeFields } from '../../render/intake-form';
@@ -39,6 +40,7 @@ export default function IntakePage() {
 
   return (
     <View className={`form intake ${look.className}`} style={look.style}>
+      <PageHeader back='返回问诊' onBack={() => backToChat(sessionId)} />
       <Text className='form-title'>填写问诊单</Text>
       <Text className='form-hint'>在线问诊仅限复诊：请填写此前在医院就诊时的诊断，医生将据此为您复诊。</Text>
       <View className='form-section'>

@@ -3,7 +3,8 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { RATING_LIMITS, RATING_TAGS, type RatingTag } from '../../../types/encounter';
 import { chat } from '../../chat';
-import { sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { backToChat, sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import '../../components/encounter/encounter.css';
@@ -38,6 +39,7 @@ export default function RatePage() {
 
   return (
     <View className={`form rate ${look.className}`} style={look.style}>
+      <PageHeader back='返回问诊' onBack={() => backToChat(sessionId)} />
       <Text className='form-title'>{rated ? '您的评价' : '请为本次问诊评分'}</Text>
       {view?.doctor && <Text className='form-hint'>{`${view.doctor.name} ${view.doctor.title} · ${view.doctor.department}`}</Text>}
       <View className='form-section'>

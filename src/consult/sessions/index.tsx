@@ -7,6 +7,7 @@ import { DoctorQueue } from '../../components/encounter/DoctorQueue';
 import { SessionPreview } from '../../components/SessionPreview';
 import { SearchBar, SearchHits } from '../../components/SearchPanel';
 import { useSearch } from '../../components/useSearch';
+import { openChat } from '../../components/chatPage';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { STATUS_TEXT } from '../../render/consultation';
@@ -32,7 +33,6 @@ export default function Sessions() {
   const now = Date.now();
   const look = usePageStyle();
 
-  const open = (id: string) => void Taro.navigateTo({ url: `/consult/chat/index?id=${encodeURIComponent(id)}` });
   const openHit = (m: Message) =>
     void Taro.navigateTo({
       url: `/consult/chat/index?id=${encodeURIComponent(m.sessionId)}&jump=${encodeURIComponent(m.idClient)}&seq=${m.seq ?? 0}`,
@@ -62,9 +62,9 @@ export default function Sessions() {
         </View>
       )}
       {me?.role === 'patient' && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
-      {me?.role === 'doctor' && <DoctorQueue sessions={list} me={me.account} now={now} open={open} filter={search.text} drafts={drafts} />}
+      {me?.role === 'doctor' && <DoctorQueue sessions={list} me={me.account} now={now} open={openChat} filter={search.text} drafts={drafts} />}
       {me?.role === 'patient' && list.map((s) => (
-        <View key={s.id} className='session-item' onClick={() => open(s.id)}>
+        <View key={s.id} className='session-item' onClick={() => openChat(s.id)}>
           <View className='session-avatar'>
             <Text>{s.name.slice(0, 1)}</Text>
           </View>
