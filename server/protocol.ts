@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { OutgoingMessage } from '../types/message';
+import { TEXT_MAX_CHARS, textOverLimit } from '../types/message';
 import { cardDraftSchema, geoSchema, mediaRefSchema } from './cards';
 import { prescriptionDraftSchema, reviewReasonSchema, rxIdSchema } from './prescriptions/schema';
 import { PRESCRIPTION_STATES, REVIEW_DECISIONS } from '../types/prescription';
@@ -11,7 +12,7 @@ import { IDENTITY_LIMITS } from '../types/encounter';
 import { DOCTORS_LIMITS } from '../types/transfer';
 import { intakeSchema, quickReplyOps, ratingSchema } from './encounter/schemas';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
-import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, MAX_TEXT_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN, SESSIONS_BY_ID_MAX } from '../types/protocol';
+import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN, SESSIONS_BY_ID_MAX } from '../types/protocol';
 
 const idSchema = z.string().min(1).max(64);
 const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
@@ -35,6 +36,8 @@ const ATTACH_SCHEMAS: Record<Exclude<(typeof CLIENT_TYPES)[number], 'text'>, z.Z
 };
 /** Non-text messages may carry a short fallback text (NIM's body), nothing more. */
 const MAX_FALLBACK_CHARS = 200;
+/** Marks the issues that make a refusal `messageTooLarge` rather than `invalidMessage`. */
+const TOO_LARGE = { tooLarge: true };
 
 const outgoingSchema = z
   .object({
@@ -55,9 +58,9 @@ const outgoingSchema = z
       // An attach on text would be stored and shown with it: nothing the server did not check goes in.
       if (m.attach !== undefined) ctx.addIssue({ code: 'custom', path: ['attach'], message: 'text messages carry no attach' });
       if (m.body.trim() === '') ctx.addIssue({ code: 'custom', path: ['body'], message: 'text must not be empty' });
-      if (Buffer.byteLength(m.body) > MAX_TEXT_BYTES) {
-        ctx.addIssue({ code: 'custom', path: ['body'], message: `text is over ${MAX_TEXT_BYTES} bytes` });
-      }
+      const over = textOverLimit(m.body);
+      // The composer's own rule: a client that skipped it is told the same count.
+      if (over > 0) ctx.addIssue({ code: 'custom', path: ['body'], message: `text is over ${TEXT_MAX_CHARS} characters by ${over}`, params: TOO_LARGE });
       return m;
     }
     if (m.body.length > MAX_FALLBACK_CHARS) {
@@ -209,7 +212,7 @@ export function parseClientFrame(raw: string): ParsedFrame {
   const parsed = frameSchema.safeParse(obj);
   if (!parsed.success) {
     const onMsg = parsed.error.issues.some((i) => i.path[0] === 'msg' || i.path[0] === 'rx');
-    const tooLarge = parsed.error.issues.some((i) => i.message.includes('bytes'));
+    const tooLarge = parsed.error.issues.some((i) => i.code === 'custom' && i.params === TOO_LARGE);
     const code = tooLarge ? 'messageTooLarge' : onMsg ? 'invalidMessage' : 'badFrame';
     return error(code, describe(parsed.error.issues), id);
   }

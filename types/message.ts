@@ -57,8 +57,8 @@ export interface ReplyRef {
 export const MEDIA_LABELS = { image: '[图片]', audio: '[语音]', video: '[视频]', file: '[文件]', geo: '[位置]' } as const satisfies Partial<Record<MessageType, string>>;
 
 /**
- * Longest text message, in characters (code points): what one message of a consultation should hold
- * (MAX_TEXT_BYTES is the wire's limit, far above it for Chinese text).
+ * Longest text message, in characters (code points): what one message of a consultation should hold.
+ * The composer refuses more with the count, and so does the server (messageTooLarge).
  */
 export const TEXT_MAX_CHARS = 2000;
 

@@ -11,8 +11,6 @@ export const PROTOCOL_VERSION = 1;
 
 /** Larger frames are refused before parsing. Text bodies have their own, smaller limit. */
 export const MAX_FRAME_BYTES = 64 * 1024;
-/** ZIM's limit for text messages. */
-export const MAX_TEXT_BYTES = 32 * 1024;
 export const HISTORY_PAGE_MAX = 100;
 /**
  * What a sync brings of sessions the client holds no cursor for (a new device, a reload of the H5 page,

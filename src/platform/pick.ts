@@ -8,7 +8,7 @@
  * A refused permission is explained with a way to the settings page; a refused privacy guide says so.
  */
 import Taro from '@tarojs/taro';
-import type { GeoAttach } from '../../types/media';
+import { DOCUMENT_EXTENSIONS, type GeoAttach } from '../../types/media';
 import type { MiniProgram } from './env';
 import { CancelledError, PLATFORM, UnsupportedError } from './env';
 import type { AlipayCodes } from './failure';
@@ -161,7 +161,12 @@ export function miniProgramPickers(
     async file() {
       if (!canPickFile) throw new UnsupportedError('发送文件');
       // 选中的文件 is a privacy API of its own (no permission scope): only the guide can refuse it.
-      const res = await api.chooseMessageFile({ count: 1, type: 'file' }).catch(orCancel()).catch(privacyRefused('选择文件'));
+      // Only what the server takes, so a legacy .doc is not offered only to be refused after its upload.
+      // Some WeChat clients ignore the filter; the server's check by content is what holds.
+      const res = await api
+        .chooseMessageFile({ count: 1, type: 'file', extension: [...DOCUMENT_EXTENSIONS] })
+        .catch(orCancel())
+        .catch(privacyRefused('选择文件'));
       const f = res.tempFiles[0];
       return { path: f.path, name: f.name, size: f.size };
     },
@@ -174,8 +179,8 @@ export function miniProgramPickers(
   };
 }
 
-/** Accepted documents: what the server accepts for the `file` kind. */
-export const DOCUMENT_ACCEPT = '.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt,image/*';
+/** Accepted documents: what the server accepts for the `file` kind (a photo goes as a file too). */
+export const DOCUMENT_ACCEPT = [...DOCUMENT_EXTENSIONS.map((e) => `.${e}`), 'image/*'].join(',');
 
 /**
  * Files from an <input type=file> of the page, or CancelledError when it is dismissed. Photos and videos

@@ -312,12 +312,14 @@ describe('pickers', () => {
     chooseLocation: (async () => ({ name: '市第一医院', address: '解放路 1 号', latitude: 30.1, longitude: 120.2, errMsg: 'ok' })) as typeof Taro.chooseLocation,
   };
 
-  test('weapp: images with their size known, video in ms, documents from chats, the map picker', async () => {
-    const p = miniProgramPickers(base, 'weapp');
+  test('weapp: images with their size known, video in ms, documents from chats (only kinds the server takes), the map picker', async () => {
+    const asked: Array<Parameters<typeof Taro.chooseMessageFile>[0]> = [];
+    const p = miniProgramPickers({ ...base, chooseMessageFile: ((o: Parameters<typeof Taro.chooseMessageFile>[0]) => (asked.push(o), base.chooseMessageFile(o))) as typeof Taro.chooseMessageFile }, 'weapp');
     await expect(p.images('album')).resolves.toEqual([{ path: 'wxfile://tmp_a.jpg', name: 'tmp_a.jpg', size: 2048, w: 800, h: 600 }]);
     await expect(p.video()).resolves.toMatchObject({ dur: 12_400, w: 720, h: 1280 });
     expect(p.canPickFile).toBe(true);
     await expect(p.file()).resolves.toEqual({ path: 'wxfile://d.pdf', name: '化验单.pdf', size: 3000 });
+    expect(asked[0].extension).toEqual(['pdf', 'docx', 'xlsx', 'pptx', 'txt']);
     await expect(p.location()).resolves.toEqual({ lat: 30.1, lng: 120.2, title: '市第一医院' });
   });
 
@@ -403,7 +405,7 @@ describe('pickers', () => {
     const p = browserPickers(base, document, geo);
     const chosen = p.file();
     const input = document.querySelector('input.file-picker') as HTMLInputElement;
-    expect(input.accept).toContain('.pdf');
+    expect(input.accept).toBe('.pdf,.docx,.xlsx,.pptx,.txt,image/*');
     const file = new File(['%PDF-1.4'], '检查报告.pdf', { type: 'application/pdf' });
     Object.defineProperty(input, 'files', { value: [file] });
     URL.createObjectURL = () => 'blob:local/1';

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import type { Account, Message } from '../../types/message';
-import { sessionIdOf } from '../../types/message';
+import { sessionIdOf, TEXT_MAX_CHARS } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
-import { MAX_FRAME_BYTES, MAX_TEXT_BYTES, SYNC_FRESH } from '../../types/protocol';
+import { MAX_FRAME_BYTES, SYNC_FRESH } from '../../types/protocol';
 import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { expectError, testConfig, WsClient, type TestServer } from '../helpers/server';
 
@@ -158,7 +158,7 @@ describe('bad input', () => {
       [JSON.stringify({ v: 1, id: 'x6', type: 'send', msg: { ...text('a').msg, idClient: '../../x' } }), 'invalidMessage'],
       [JSON.stringify({ v: 1, id: 'x7', type: 'history', sessionId: SESSION, limit: 100000 }), 'badFrame'],
       [JSON.stringify({ v: 1, id: 'x8', type: 'ping', extra: true }), 'badFrame'],
-      [JSON.stringify({ v: 1, id: 'x9', type: 'send', msg: text('x'.repeat(MAX_TEXT_BYTES + 1)).msg }), 'messageTooLarge'],
+      [JSON.stringify({ v: 1, id: 'x9', type: 'send', msg: text('x'.repeat(TEXT_MAX_CHARS + 1)).msg }), 'messageTooLarge'],
       [JSON.stringify({ v: 1, id: 'x10', type: 'ping', pad: 'x'.repeat(MAX_FRAME_BYTES) }), 'frameTooLarge'],
     ];
     for (const [raw, code] of cases) {
