@@ -223,9 +223,13 @@ export class ChatService {
     return changed;
   }
 
-  view(m: StoredMessage, viewer: string): Message {
+  /**
+   * `m` as `viewer` sees it. Its files are signed for that person and message (mayOpenFile), or, for the
+   * hospital's record, which keeps recalled messages, for the record alone (valid until the URL expires).
+   */
+  view(m: StoredMessage, viewer: string, scope: 'person' | 'record' = 'person'): Message {
     return viewOf(m, viewer, (type, attach) => {
-      if (isMediaKind(type)) return this.files.withUrls(type, attach, { convId: m.convId, seq: m.seq, viewer });
+      if (isMediaKind(type)) return this.files.withUrls(type, attach, scope === 'person' ? { convId: m.convId, seq: m.seq, viewer } : undefined);
       const intake = intakeCardOf({ type, attach });
       return intake ? (this.intakeView(intake) as unknown as Record<string, unknown>) : attach;
     });
@@ -453,7 +457,8 @@ export class ChatService {
    * conversation rows hold, before a summary is built: each name is a read and a decryption.
    */
   private async sessions(me: string, keep: (s: ListedSession) => boolean): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
-    const convs = (await this.openConversations(me)).filter((c) =>
+    const open = await this.openConversations(me);
+    const convs = open.filter((c) =>
       keep({ id: sessionIdOf(c.scene, destination(c)), unread: c.unread, lastMsg: c.lastMsg, consultation: c.consultation }),
     );
     const current = await Promise.all(
@@ -483,7 +488,8 @@ export class ChatService {
         return { session, deliveredSeq: c.deliveredSeq };
       }),
     );
-    const former = await this.formerSessions(me, new Set(current.map(({ session }) => session.id)), keep);
+    // Every current session, listed or not: one transferred away and back is the doctor's again.
+    const former = await this.formerSessions(me, new Set(open.map((c) => sessionIdOf(c.scene, destination(c)))), keep);
     // Nothing of a former session is acknowledged any more: it is read-only, and no longer this account's.
     return [...current, ...former.map((session) => ({ session, deliveredSeq: session.lastSeq }))];
   }

@@ -68,12 +68,12 @@ export async function handleRecord(req: IncomingMessage, res: ServerResponse, de
     if (!c) throw new ClientError('notFound', `no consultation ${q.id}`);
     const stored = await everyMessage(deps.storage, teamConvId(c.id));
     // The record keeps what was said, recalled or not: the view of the sender before the recall.
-    const messages = stored.map((m) => ({ ...deps.chat.view({ ...m, recalledAt: undefined }, c.doctor), ...(m.recalledAt !== undefined ? { recalled: true } : {}) }));
+    const messages = stored.map((m) => ({ ...deps.chat.view({ ...m, recalledAt: undefined }, c.doctor, 'record'), ...(m.recalledAt !== undefined ? { recalled: true } : {}) }));
     const cards = stored
       .filter((m) => m.type === 'custom' && typeof m.attach?.card === 'string')
       .map((m) => {
         const state = deps.cardState?.(m, stored);
-        return { seq: m.seq, card: m.attach?.card as string, attach: deps.chat.view(m, c.doctor).attach ?? {}, ...(state !== undefined ? { state } : {}) };
+        return { seq: m.seq, card: m.attach?.card as string, attach: deps.chat.view(m, c.doctor, 'record').attach ?? {}, ...(state !== undefined ? { state } : {}) };
       });
     const rating = await deps.storage.rating(c.id);
     const record: ConsultationRecord = {

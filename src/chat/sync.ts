@@ -32,6 +32,11 @@ export class Sync {
     /** Messages a sync brought, once in the store (their delivery is acknowledged). */
     private readonly received: (msgs: readonly Message[]) => void = () => undefined,
     private readonly random: () => number = Math.random,
+    /**
+     * Sessions the store holds that a complete sync did not list (a doctor's sync lists only what the
+     * workbench shows): their summaries may be stale, e.g. closed while the device slept.
+     */
+    private readonly unlisted: (ids: string[]) => void = () => undefined,
   ) {}
 
   /** A catch-up is under way; its caller acts on the outcome. */
@@ -79,12 +84,16 @@ export class Sync {
 
   private async fetchSinceCursors(): Promise<void> {
     const s = this.store.getState;
+    const listed = new Set<string>();
     for (;;) {
       const res = await this.provider.sync(syncCursors(s()));
       s().receive(res.msgs);
       s().setSessions(res.sessions);
+      for (const session of res.sessions) listed.add(session.id);
       if (res.msgs.length) this.received(res.msgs);
       if (res.complete) break;
     }
+    const stale = [...s().sessions.keys()].filter((id) => !listed.has(id));
+    if (stale.length) this.unlisted(stale);
   }
 }

@@ -8,12 +8,12 @@ import { type ImageAttach, IMAGE_MAX_PIXELS } from '../../types/media';
 import type { Account, Message } from '../../types/message';
 import { FAILED_SIGNINS } from '../../server/limits';
 import type { RequestMap, RequestType } from '../../types/protocol';
-import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
+import { NOTIFY_SETTINGS_PATH, RECORD_PATH } from '../../types/protocol';
 import { CONSENTED, doctor, patient, serverPerTest, SESSION, startConsultationServer, stranger } from '../helpers/consultation';
 import { bilevelPng, oleCompoundFile, png, wordDocument } from '../helpers/fixtures';
 import { pharmacistSignsIn, rxClientId } from '../helpers/rx';
 import { uploadAs } from '../helpers/upload';
-import { expectError, outcome, WsClient } from '../helpers/server';
+import { ADMIN_API_KEY, expectError, outcome, WsClient } from '../helpers/server';
 
 const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
 const self: IdentityRecord = { name: '李秀英', idNumber: '110101198001011234', sex: 'female', birthDate: '1980-01-01', relation: 'self' };
@@ -193,6 +193,11 @@ describe('finding F7: a signed file URL opens only while its message is there an
     expect(await status(url.replace(/&c=.*$/, ''))).toBe(403);
     await p.request('recall', { sessionId: SESSION, idClient: sent.idClient });
     expect([await status(url), await status(thumbUrl)]).toEqual([403, 403]);
+    // The hospital's record keeps the recalled photo, and its URLs open.
+    const record = await fetch(`${ctx.server.url}${RECORD_PATH}?id=c1`, { headers: { authorization: `Bearer ${ADMIN_API_KEY}` } });
+    const kept = ((await record.json()) as { messages: Array<Message & { recalled?: true }> }).messages.find((m) => m.idClient === sent.idClient);
+    expect(kept?.recalled).toBe(true);
+    expect(await status(attachOf(kept as Message).url)).toBe(200);
   });
 
   test('after a transfer the doctor it left opens the photos up to it, and none of the private chat the transfer closed', async () => {

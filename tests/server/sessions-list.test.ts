@@ -113,3 +113,36 @@ test('the doctor’s client fetches an older consultation when a search finds it
   await until(() => opened.store.getState().sessions.get('team-old')?.consultation?.status === 'closed', 'the old one fetched when opened');
   expect(opened.store.getState().sessions.get('team-old')?.name).toBe(patient.name);
 });
+
+test('a summary held without messages that a later sync leaves out is fetched again: closed while the device was away', async () => {
+  // The 21st most recent session arrives as its summary only (SYNC_FRESH), so the device holds no cursor for it.
+  const d = await ctx.login(doctor);
+  for (const id of ['stale', ...Array.from({ length: 20 }, (_, i) => `busy${i}`)]) {
+    expect((await create(id)).status).toBe(201);
+    await d.request('consultation', { sessionId: `team-${id}`, action: 'accept' });
+  }
+  const c = await client(doctor);
+  expect(c.store.getState().sessions.get('team-stale')?.consultation?.status).toBe('inProgress');
+  expect(c.store.getState().messages.get('team-stale')?.syncedSeq ?? 0).toBe(0);
+  c.setOnline(false);
+  await until(() => c.store.getState().connection === 'disconnected', 'away');
+  await d.request('consultation', { sessionId: 'team-stale', action: 'close' });
+  clock += 3 * DAY;
+  c.setOnline(true);
+  await until(() => c.store.getState().sessions.get('team-stale')?.consultation?.status === 'closed', 'the closed one refreshed');
+});
+
+test('a consultation transferred away and back is the doctor’s own again, also once closed and left out of the sync', async () => {
+  expect((await create('back')).status).toBe(201);
+  const d = await ctx.login(doctor);
+  const o = await ctx.login(other);
+  await d.request('consultation', { sessionId: 'team-back', action: 'accept' });
+  await d.request('transfer', { sessionId: 'team-back', to: other.account });
+  await o.request('transfer', { sessionId: 'team-back', to: doctor.account });
+  await d.request('consultation', { sessionId: 'team-back', action: 'close' });
+  clock += 3 * DAY;
+  expect(ids((await d.request('sync', { cursors: {} })).sessions)).toEqual([]);
+  const [back] = (await d.request('sessions', { ids: ['team-back'] })).sessions;
+  expect(back).toMatchObject({ id: 'team-back', consultation: { status: 'closed', doctor: doctor.account } });
+  expect(back.readOnlyUpTo).toBeUndefined();
+});
