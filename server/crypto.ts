@@ -118,6 +118,14 @@ export class Cipher {
     return plain;
   }
 
+  /**
+   * Sealed by this version, or plaintext that a process of the version before stored (during a rolling
+   * restart the old process still writes plaintext after the new one sealed what was there).
+   */
+  openStored(value: string): string {
+    return Cipher.isSealed(value) ? this.open(value) : value;
+  }
+
   static isSealed(value: string): boolean {
     return value.startsWith(`${PREFIX}:`);
   }

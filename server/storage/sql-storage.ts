@@ -1215,7 +1215,7 @@ export abstract class SqlStorage implements Storage {
   /** A doctor's replies are what they write to patients (diagnoses, drugs): sealed like message bodies. */
   async quickReplies(doctor: string): Promise<QuickReply[]> {
     const row = await this.read(one<{ items: string }>('SELECT items FROM quick_replies WHERE doctor = ?', doctor));
-    return row ? (JSON.parse(this.cipher.open(row.items)) as QuickReply[]) : [];
+    return row ? (JSON.parse(this.cipher.openStored(row.items)) as QuickReply[]) : [];
   }
 
   editQuickReplies(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Promise<QuickReply[]> {
@@ -1226,7 +1226,7 @@ export abstract class SqlStorage implements Storage {
   private *editQuickRepliesOp(doctor: string, edit: (current: QuickReply[]) => QuickReply[], at: number): Op<QuickReply[]> {
     yield* run('INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', doctor, this.cipher.seal('[]'), at);
     const row = (yield* one<{ items: string }>('UPDATE quick_replies SET updated_at = ? WHERE doctor = ? RETURNING items', at, doctor)) as { items: string };
-    const next = edit(JSON.parse(this.cipher.open(row.items)) as QuickReply[]);
+    const next = edit(JSON.parse(this.cipher.openStored(row.items)) as QuickReply[]);
     yield* run('UPDATE quick_replies SET items = ? WHERE doctor = ?', this.cipher.seal(JSON.stringify(next)), doctor);
     return next;
   }

@@ -73,6 +73,15 @@ test("doctors' quick replies are sealed at rest; those an earlier version stored
       expect(raw('doc-old')).toMatch(/^enc1:/);
       expect(await storage.quickReplies('doc-old')).toEqual([{ id: 'q2', text: '布洛芬 按需服用' }]);
       expect(await storage.quickReplies('doc-new')).toEqual([{ id: 'q1', text: '阿莫西林 0.5g 每日三次' }]);
+      // During a rolling restart a process of the version before still writes plaintext after the
+      // upgrade ran: read as it is, and sealed by the next edit.
+      const old = new Database(dbPath);
+      old.prepare('INSERT INTO quick_replies (doctor, items, updated_at) VALUES (?, ?, ?)').run('doc-late', '[]', 2);
+      old.close();
+      expect(await storage.quickReplies('doc-late')).toEqual([]);
+      await storage.editQuickReplies('doc-late', () => [{ id: 'q3', text: '多喝水' }], 3);
+      expect(raw('doc-late')).toMatch(/^enc1:/);
+      expect(await storage.quickReplies('doc-late')).toEqual([{ id: 'q3', text: '多喝水' }]);
     } finally {
       await storage.close();
     }
