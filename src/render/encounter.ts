@@ -26,9 +26,15 @@ export const STEP_TEXT: Record<PatientStep, string> = {
   intake: '请填写问诊单，医生将据此了解您的病情',
 };
 
-/** A doctor the consultation was transferred away from: reads what was before, writes nothing (types/transfer.ts). */
-export const transferredAway = (c: ConsultationInfo | undefined, me: { account: string; role: Role } | undefined): boolean =>
-  c !== undefined && me?.role === 'doctor' && c.doctor !== me.account;
+/**
+ * A doctor the consultation was transferred away from: reads what was before, writes nothing
+ * (types/transfer.ts). The server marks such a session in the list (readOnlyUpTo, also where it keeps no
+ * state of the consultation); one transferred while the chat is open is known by its new doctor.
+ */
+export const transferredAway = (
+  s: Pick<SessionSummary, 'consultation' | 'readOnlyUpTo'> | undefined,
+  me: { account: string; role: Role } | undefined,
+): boolean => s?.readOnlyUpTo !== undefined || (s?.consultation !== undefined && me?.role === 'doctor' && s.consultation.doctor !== me.account);
 
 /** The patient's next step on an open consultation, or undefined when they may chat (or it is over). */
 export function patientStep(c: ConsultationInfo | undefined, role: Role | undefined): PatientStep | undefined {

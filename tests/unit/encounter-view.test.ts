@@ -1,7 +1,7 @@
 import { startOfDay, type IntakeCard } from '../../types/encounter';
 import type { ConsultationInfo, SessionSummary } from '../../types/message';
 import type { RxCard } from '../../types/prescription';
-import { doctorQueue, intakeView, patientStep, rxView, subjectLine, waitingLabel } from '../../src/render/encounter';
+import { doctorQueue, intakeView, patientStep, rxView, subjectLine, transferredAway, waitingLabel } from '../../src/render/encounter';
 import { EMPTY_INTAKE, intakeForm } from '../../src/render/intake-form';
 import { EMPTY_DRUG, rxDraft } from '../../src/render/rx-form';
 
@@ -21,6 +21,15 @@ describe('patientStep', () => {
     expect(patientStep(consultation(), 'doctor')).toBeUndefined();
     expect(patientStep(consultation({ status: 'closed' }), 'patient')).toBeUndefined();
   });
+});
+
+test('transferred away: marked by the server (with or without the consultation kept), or handed to another doctor while open', () => {
+  const d = { account: 'd', role: 'doctor' as const };
+  expect(transferredAway(session('legacy', undefined, { readOnlyUpTo: 3 }), d)).toBe(true);
+  expect(transferredAway(session('kept', { doctor: 'd' }, { readOnlyUpTo: 3 }), d)).toBe(true);
+  expect(transferredAway(session('live', { doctor: 'other' }), d)).toBe(true);
+  expect(transferredAway(session('mine', { doctor: 'd' }), d)).toBe(false);
+  expect(transferredAway(session('theirs', { doctor: 'other' }), { account: 'p', role: 'patient' })).toBe(false);
 });
 
 describe('doctorQueue', () => {

@@ -142,7 +142,7 @@ export default function ChatPage() {
   // Issue 17: the doctor's identity or the patient panel, the prescriptions' review states, 常用语.
   const { view: encounter } = useEncounter(sessionId);
   const step = patientStep(session?.consultation, me?.role);
-  const readOnly = transferredAway(session?.consultation, me);
+  const readOnly = transferredAway(session, me);
   const quick = useQuickReplies(me?.role === 'doctor');
   const cards = useMemo(() => {
     const msgs = loaded ? loaded.order.toArray() : [];
