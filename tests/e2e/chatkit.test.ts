@@ -31,16 +31,24 @@ async function openAs(account: Account, sessionId?: string): Promise<Page> {
   return page;
 }
 
-/** Whether the row of `idClient` is inside the list's viewport. */
-const inView = (page: Page, idClient: string) =>
-  page.evaluate((id) => {
-    const row = document.getElementById(`m-${id}`);
-    const list = document.getElementById('msg-list');
-    if (!row || !list) return false;
-    const r = row.getBoundingClientRect();
-    const l = list.getBoundingClientRect();
-    return r.bottom > l.top && r.top < l.bottom;
-  }, idClient);
+/**
+ * Waits until the row of `idClient` is inside the list's viewport. A jump flashes the row as the window
+ * moves to it and scrolls once the row is measured, a frame or more later; the test fails only if it
+ * never gets there.
+ */
+const scrolledTo = (page: Page, idClient: string) =>
+  page.waitForFunction(
+    (id) => {
+      const row = document.getElementById(`m-${id}`);
+      const list = document.getElementById('msg-list');
+      if (!row || !list) return false;
+      const r = row.getBoundingClientRect();
+      const l = list.getBoundingClientRect();
+      return r.bottom > l.top && r.top < l.bottom;
+    },
+    idClient,
+    { timeout: 5_000 },
+  );
 
 /** Taro's H5 View fires longpress from a touch held 350 ms; then the action sheet offers `item`. */
 async function longPressAndPick(page: Page, selector: string, item: string): Promise<void> {
@@ -105,7 +113,7 @@ test('search: held matches at once, the server’s on enter, tap jumps to the me
   await old.click();
   await patient.waitForSelector('.search-panel', { state: 'detached' });
   await patient.waitForFunction((id) => Boolean(document.getElementById(id)?.classList.contains('msg-flash')), `m-seed-${LONG}-7`);
-  expect(await inView(patient, `seed-${LONG}-7`)).toBe(true);
+  await scrolledTo(patient, `seed-${LONG}-7`);
 
   // A type filter with nothing of that type: said so, nothing listed.
   await patient.click('.more-toggle');
@@ -189,7 +197,7 @@ test('a doctor filters consultations by patient name and finds a message across 
   await hit.waitFor();
   await hit.click();
   await doctor.waitForFunction((id) => Boolean(document.getElementById(id)?.classList.contains('msg-flash')), `m-seed-${LONG}-42`);
-  expect(await inView(doctor, `seed-${LONG}-42`)).toBe(true);
+  await scrolledTo(doctor, `seed-${LONG}-42`);
 });
 
 test('a doctor hides their presence in 设置: the patient sees nothing, shown again it comes back', async () => {
