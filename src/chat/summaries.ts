@@ -2,11 +2,16 @@
  * Summaries of sessions the list does not hold, fetched by id: a doctor's sync lists only what the
  * workbench shows (types/encounter.ts listedInDoctorSync), so an older consultation comes when it is
  * opened, found by a search or written to; and a consultation opened while the list is on screen comes
- * by the push that names it. Best effort: a failed fetch is asked again the next time it is needed.
+ * by the push that names it. A fetch refused for the moment (rate limit, a slow reply) is tried again a
+ * few times; one cut by the connection is left to the sync after the reconnect, which lists what is new.
  */
 import { SESSIONS_BY_ID_MAX } from '../../types/protocol';
+import { backoffDelay } from '../im/backoff';
 import type { ImProvider } from '../im/types';
+import { connectionLost } from '../im/types';
 import type { ChatStore } from '../store';
+
+const RETRIES = 3;
 
 export class Summaries {
   private readonly asking = new Set<string>();
@@ -29,12 +34,23 @@ export class Summaries {
       const chunk = wanted.slice(i, i + SESSIONS_BY_ID_MAX);
       for (const id of chunk) this.asking.add(id);
       try {
-        const sessions = await this.provider.sessions(chunk);
-        if (sessions.length) this.store.getState().setSessions(sessions);
-      } catch {
-        // Not fatal: the list goes on without it, and the next need asks again.
+        await this.fetchChunk(chunk);
       } finally {
         for (const id of chunk) this.asking.delete(id);
+      }
+    }
+  }
+
+  private async fetchChunk(ids: string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const sessions = await this.provider.sessions(ids);
+        if (sessions.length) this.store.getState().setSessions(sessions);
+        return;
+      } catch (e) {
+        // Not fatal either way: the list goes on without them.
+        if (connectionLost(e) || attempt + 1 >= RETRIES) return;
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, 1_000, 8_000) + 500));
       }
     }
   }
