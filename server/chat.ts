@@ -34,7 +34,7 @@ import type { FileService } from './files/service';
 import type { FileGrant } from './files/sign';
 import type { Moderator } from './moderation';
 import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage, TransferAway } from './storage/types';
-import { p2pConvId, teamConvId } from './storage/types';
+import { intakeIdClient, p2pConvId, teamConvId } from './storage/types';
 
 type AttachView = (type: Message['type'], attach: Record<string, unknown>) => Record<string, unknown>;
 
@@ -134,6 +134,10 @@ type ListedSession = QueueEntry & { id: string };
 /** The other end of a conversation as its session id names it: the team, or the peer. */
 const destination = (c: ConversationSummary): string => (c.scene === 'team' ? (c.teamId as string) : (c.peer as string));
 
+/** Whether `m` holds file `fileId`: its own media, or one of the records attached to its intake card. */
+const carries = (m: StoredMessage, fileId: string): boolean =>
+  m.attach?.fileId === fileId || (intakeCardOf(m)?.attachments.some((a) => a.fileId === fileId) ?? false);
+
 export class ChatService {
   constructor(
     private readonly storage: Storage,
@@ -228,10 +232,11 @@ export class ChatService {
    * hospital's record, which keeps recalled messages, for the record alone (valid until the URL expires).
    */
   view(m: StoredMessage, viewer: string, scope: 'person' | 'record' = 'person'): Message {
+    const grant = scope === 'person' ? { convId: m.convId, seq: m.seq, viewer } : undefined;
     return viewOf(m, viewer, (type, attach) => {
-      if (isMediaKind(type)) return this.files.withUrls(type, attach, scope === 'person' ? { convId: m.convId, seq: m.seq, viewer } : undefined);
+      if (isMediaKind(type)) return this.files.withUrls(type, attach, grant);
       const intake = intakeCardOf({ type, attach });
-      return intake ? (this.intakeView(intake) as unknown as Record<string, unknown>) : attach;
+      return intake ? (this.intakeView(intake, grant) as unknown as Record<string, unknown>) : attach;
     });
   }
 
@@ -242,7 +247,7 @@ export class ChatService {
    */
   async mayOpenFile(grant: FileGrant, fileId: string): Promise<boolean> {
     const m = await this.storage.messageAt(grant.convId, grant.seq);
-    if (!m || m.recalledAt !== undefined || m.attach?.fileId !== fileId) return false;
+    if (!m || m.recalledAt !== undefined || !carries(m, fileId)) return false;
     const me = await this.storage.getAccount(grant.viewer);
     if (!me) return false;
     try {
@@ -254,9 +259,20 @@ export class ChatService {
     }
   }
 
-  /** The intake card with its attachments' signed URLs (the doctor opens the patient's records). */
-  intakeView(card: IntakeCard): IntakeCard {
-    return { ...card, attachments: card.attachments.map((a) => ({ ...a, url: this.files.withUrls('file', a).url as string })) };
+  /**
+   * The intake card with its attachments' URLs (the doctor opens the patient's records), signed for the
+   * viewer and the card's message like any file of the chat; without a grant, for the hospital's record.
+   */
+  intakeView(card: IntakeCard, grant?: FileGrant): IntakeCard {
+    return { ...card, attachments: card.attachments.map((a) => ({ ...a, url: this.files.withUrls('file', a, grant).url as string })) };
+  }
+
+  /** The consultation's intake as `viewer` opens it in the encounter panel: its files signed through its card's message. */
+  async intakeFor(c: Consultation, intake: IntakeCard, viewer: string): Promise<IntakeCard> {
+    const card = await this.storage.findMessage(teamConvId(c.id), c.patient, intakeIdClient(c.id));
+    // Without its card there is no message to sign for: the records are named, not linked.
+    if (!card) return { ...intake, attachments: intake.attachments.map(({ url: _url, ...a }) => a) };
+    return this.intakeView(intake, { convId: card.convId, seq: card.seq, viewer });
   }
 
   /** The attach to store: uploads resolved to what the server measured, cards stamped by the server. */

@@ -55,7 +55,7 @@ export class EncounterService {
       ...(c.identity ? { identity: patient ? maskIdentity(c.identity, now) : careIdentity(c.identity, now) } : {}),
       ...(patient && !c.identity && c.candidates ? { candidates: c.candidates.map((r) => maskIdentity(r, now)) } : {}),
       consent: { ...this.config.consent, ...(c.consent ? { accepted: c.consent } : {}) },
-      ...(c.intake ? { intake: this.chat.intakeView(c.intake) } : {}),
+      ...(c.intake ? { intake: await this.chat.intakeFor(c, c.intake, me.account) } : {}),
       ...(profile ? { doctor: { name: doctor?.name ?? c.doctor, ...profile } } : {}),
       doctorRating,
       ...(rating && (patient || me.account === c.doctor) ? { rating } : {}),

@@ -11,6 +11,7 @@ import type { Cipher } from '../crypto';
 import { PREFIX } from '../crypto';
 import type { IdentityRecord, IntakeCard } from '../../types/encounter';
 import type { AuditRecord, Consultation, ConversationSummary, NewMessage, StoredFile, StoredMessage } from './types';
+import { INTAKE_ID_PREFIX } from './types';
 
 export interface MessageRow {
   conv_id: string;
@@ -203,8 +204,6 @@ export const fileGone = (): ClientError => new ClientError('invalidMessage', 'at
  * the form the consultation starts with, not a message of the quota: its request admits it
  * (server/encounter/service.ts); a copy forwarded by a client counts like any message.
  */
-/** idClient of the intake card of consultation `id`: `intake:<id>`, one per consultation. */
-export const INTAKE_ID_PREFIX = 'intake:';
 
 export const quotaOf = (m: NewMessage): string | undefined =>
   m.type === 'notification' || m.type === 'tip' || m.idClient.startsWith(INTAKE_ID_PREFIX) ? undefined : (m.consultationId ?? m.conv.teamId);

@@ -14,7 +14,7 @@ import { recalledQuote } from '../quote';
 import { refusal, replyRefusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
-import { encounterOf, fileGone, fileOf, INTAKE_ID_PREFIX, newMessageRow, quotaOf, sealQuote, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
+import { encounterOf, fileGone, fileOf, newMessageRow, quotaOf, sealQuote, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
 import { all, lock, one, type Op, run } from './sql';
 import type {
   Appended,
@@ -47,7 +47,7 @@ import type {
   StoredMessage,
   TransferAway,
 } from './types';
-import { teamConvId } from './types';
+import { intakeIdClient, teamConvId } from './types';
 
 /** Serialises audit appends across processes (PostgreSQL; SQLite writes one at a time anyway). */
 export const AUDIT_LOCK = 7_102;
@@ -103,7 +103,7 @@ const BY_MAC = (macs: string[]) => `platform = ? AND appid = ? AND openid_mac IN
 export function intakeMessage(consultationId: string, patient: string, nick: string | undefined, card: IntakeCard): NewMessage {
   return {
     conv: { id: teamConvId(consultationId), scene: 'team', teamId: consultationId },
-    idClient: `${INTAKE_ID_PREFIX}${consultationId}`,
+    idClient: intakeIdClient(consultationId),
     from: patient,
     ...(nick !== undefined ? { fromNick: nick } : {}),
     scene: 'team',

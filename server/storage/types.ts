@@ -492,4 +492,9 @@ export interface Storage {
 }
 
 export const teamConvId = (teamId: string): string => `team-${teamId}`;
+
+/** idClient of the intake card of consultation `id`: `intake:<id>`, one per consultation. */
+export const INTAKE_ID_PREFIX = 'intake:';
+/** The intake card's idClient of consultation `id`. */
+export const intakeIdClient = (consultationId: string): string => `${INTAKE_ID_PREFIX}${consultationId}`;
 export const p2pConvId = (a: string, b: string): string => `p2p-${[a, b].sort().join('|')}`;

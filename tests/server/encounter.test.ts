@@ -148,12 +148,20 @@ test('the patient fills the intake once after consent: the card (with their reco
   expect(filled.consultation.intake).toEqual({ filled: true, allergies: true });
   const card = (await arrives) as Extract<ServerFrame, { type: 'msg' }>;
   expect(card.msg.attach).toMatchObject({ card: 'intake', source: 'patient', attachments: [{ fileId: report.body.fileId, name: '检验报告.pdf', url: expect.stringContaining('/api/files/') }] });
-  expect((await fetch(`${ctx.server.url}${(card.msg.attach as { attachments: Array<{ url: string }> }).attachments[0].url}`)).status).toBe(200);
+  const status = async (url: string) => (await fetch(`${ctx.server.url}${url}`)).status;
+  const cardUrl = (card.msg.attach as { attachments: Array<{ url: string }> }).attachments[0].url;
+  expect(await status(cardUrl)).toBe(200);
+  // Signed for the doctor and the card's message, as any file of the chat: not a URL anyone may pass on.
+  expect(await status(cardUrl.replace(`a=${doctor.account}`, `a=${patient.account}x`))).toBe(403);
+  expect(await status(cardUrl.replace(/&c=.*$/, ''))).toBe(403);
   // The uploads it names are kept by the orphan sweep.
   expect(await ctx.server.storage.removeOrphanFiles(Date.now() + 1)).not.toContain(report.body.fileId);
   expect(await outcome(p.request('intake', { sessionId: 'team-e5', form }))).toMatch(/^invalidTransition/);
   const panel = (await d.request('encounter', { sessionId: 'team-e5' })).encounter as EncounterView;
   expect(panel.intake).toMatchObject({ allergies: ['青霉素'], medications: ['氨氯地平 5mg 每日一次'] });
+  const panelUrl = panel.intake?.attachments[0].url as string;
+  expect(panelUrl).toContain(`a=${doctor.account}`);
+  expect(await status(panelUrl)).toBe(200);
   const audit = await ctx.server.storage.auditRecords(0, 100);
   expect(JSON.stringify(audit)).not.toMatch(/青霉素|血压|头晕/);
 });
