@@ -95,10 +95,14 @@ test("a chat address of someone else's consultation says it is not theirs, offer
 });
 
 test.each([
-  ['rate', '/consult/rate/index'],
-  ['intake', '/consult/intake/index'],
-])('the %s page opened on its own has a back control on H5 that leads to the chat', async (_name, path) => {
-  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  ['rate', '/consult/rate/index', DEMO.patient],
+  ['intake', '/consult/intake/index', DEMO.patient],
+  ['identity', '/consult/identity/index', DEMO.patient],
+  ['consent', '/consult/consent/index', DEMO.patient],
+  ['prescribe', '/consult/prescribe/index', DEMO.doctor],
+  ['transfer', '/consult/transfer/index', DEMO.doctor],
+])('the %s page opened on its own has a back control on H5 that leads to the chat', async (_name, path, who) => {
+  const page = await openAs(suite.browser, suite.server, who, { sessionId: SESSION });
   await synced(page);
   await page.goto(page.url().replace(/#.*/, `#${path}?id=${encodeURIComponent(SESSION)}`));
   await page.waitForSelector('.form .page-back', { state: 'visible' });

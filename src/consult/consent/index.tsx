@@ -2,7 +2,8 @@ import { Button, Text, View } from '@tarojs/components';
 import { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { chat } from '../../chat';
-import { nextStep, sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { backToChat, nextStep, sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { identityLine } from '../../render/encounter';
@@ -33,6 +34,7 @@ export default function ConsentPage() {
 
   return (
     <View className={`form consent ${look.className}`} style={look.style}>
+      <PageHeader back='返回问诊' onBack={() => backToChat(sessionId)} />
       <Text className='form-title'>互联网诊疗知情同意书</Text>
       {view?.identity && <Text className='form-hint'>{`就诊人：${identityLine(view.identity)}`}</Text>}
       <View className='form-section'>

@@ -2,7 +2,8 @@ import { Button, Text, View } from '@tarojs/components';
 import { useRouter } from '@tarojs/taro';
 import { useState } from 'react';
 import { chat } from '../../chat';
-import { nextStep, sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { backToChat, nextStep, sessionParam, toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { guardianLine, identityLine } from '../../render/encounter';
@@ -32,6 +33,7 @@ export default function IdentityPage() {
 
   return (
     <View className={`form identity ${look.className}`} style={look.style}>
+      <PageHeader back='返回问诊' onBack={() => backToChat(sessionId)} />
       <Text className='form-title'>请确认本次问诊的就诊人</Text>
       <Text className='form-hint'>根据互联网诊疗监管要求，问诊需实名。以下为医院登记的就诊人信息（已隐去部分内容）。</Text>
       {view && !candidates.length && <Text className='form-hint'>医院暂未登记就诊人信息，请联系医院。</Text>}

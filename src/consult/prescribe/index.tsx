@@ -3,6 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro';
 import { useMemo, useState } from 'react';
 import { chat } from '../../chat';
 import { backToChat, sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { newIdClient } from '../../im/ids';
@@ -57,6 +58,7 @@ export default function PrescribePage() {
 
   return (
     <View className={`form prescribe ${look.className}`} style={look.style}>
+      <PageHeader back='返回问诊' onBack={() => backToChat(sessionId)} />
       <Text className='form-title'>{corrects ? '修改处方' : '开具电子处方'}</Text>
       {corrects && <Text className='form-hint'>修改后将作为新处方重新提交药师审核。</Text>}
       <View className='form-section'>

@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react';
 import type { TransferTarget } from '../../../types/transfer';
 import { DOCTORS_LIMITS } from '../../../types/transfer';
 import { chat } from '../../chat';
-import { sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { backToChat, sessionParam, toastError } from '../../components/encounter/useEncounter';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import { useChat } from '../../store';
@@ -57,6 +58,7 @@ export default function TransferPage() {
 
   return (
     <View className={`form transfer ${look.className}`} style={look.style}>
+      <PageHeader back='返回问诊' onBack={() => backToChat(sessionId)} />
       <Text className='form-title'>转诊给本院其他医生</Text>
       <Text className='form-hint'>接诊医生可查看全部问诊记录；患者会收到转诊通知；您仍可查看转诊前的记录。</Text>
       <Input className='form-input transfer-filter' value={filter} maxlength={DOCTORS_LIMITS.filter} placeholder='搜索医生姓名或科室' onInput={(e) => setFilter(e.detail.value)} />
