@@ -473,12 +473,10 @@ export class ChatService {
    * conversation rows hold, before a summary is built: each name is a read and a decryption.
    */
   private async sessions(me: string, keep: (s: ListedSession) => boolean): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
-    const open = await this.openConversations(me);
-    const convs = open.filter((c) =>
-      keep({ id: sessionIdOf(c.scene, destination(c)), unread: c.unread, lastMsg: c.lastMsg, consultation: c.consultation }),
-    );
+    const open = (await this.openConversations(me)).map((c) => ({ c, id: sessionIdOf(c.scene, destination(c)) }));
+    const kept = open.filter(({ c, id }) => keep({ id, unread: c.unread, lastMsg: c.lastMsg, consultation: c.consultation }));
     const current = await Promise.all(
-      convs.map(async (c): Promise<{ session: SessionSummary; deliveredSeq: number }> => {
+      kept.map(async ({ c, id }): Promise<{ session: SessionSummary; deliveredSeq: number }> => {
         const consultation = c.consultation;
         const counterpart = consultation
           ? me === consultation.patient
@@ -488,7 +486,7 @@ export class ChatService {
         const name = counterpart ? ((await this.storage.getAccount(counterpart))?.name ?? counterpart) : c.teamName;
         const to = destination(c);
         const session: SessionSummary = {
-          id: sessionIdOf(c.scene, to),
+          id,
           scene: c.scene,
           to,
           name: name ?? to,
@@ -505,7 +503,7 @@ export class ChatService {
       }),
     );
     // Every current session, listed or not: one transferred away and back is the doctor's again.
-    const former = await this.formerSessions(me, new Set(open.map((c) => sessionIdOf(c.scene, destination(c)))), keep);
+    const former = await this.formerSessions(me, new Set(open.map(({ id }) => id)), keep);
     // Nothing of a former session is acknowledged any more: it is read-only, and no longer this account's.
     return [...current, ...former.map((session) => ({ session, deliveredSeq: session.lastSeq }))];
   }
@@ -526,12 +524,15 @@ export class ChatService {
     for (const t of await this.storage.transfersFrom(me)) if (t.atSeq >= (latest.get(t.consultationId)?.atSeq ?? -1)) latest.set(t.consultationId, t);
     const former: SessionSummary[] = [];
     for (const [id, t] of latest) {
-      const c = await this.storage.consultation(id);
+      const sessionId = sessionIdOf('team', id);
       const seq = t.atSeq;
-      if (!c || listed.has(sessionIdOf('team', id)) || !keep({ id: sessionIdOf('team', id), unread: 0, readOnlyUpTo: seq, ...(t.left ? { consultation: t.left } : {}) })) continue;
+      // Decided on what the transfer kept, before any read: a fetch by id skips the others unread.
+      if (listed.has(sessionId) || !keep({ id: sessionId, unread: 0, readOnlyUpTo: seq, ...(t.left ? { consultation: t.left } : {}) })) continue;
+      const c = await this.storage.consultation(id);
+      if (!c) continue;
       const [last] = await this.storage.history(teamConvId(id), seq + 1, 1);
       former.push({
-        id: sessionIdOf('team', id),
+        id: sessionId,
         scene: 'team',
         to: id,
         name: (await this.storage.getAccount(c.patient))?.name ?? c.patient,
