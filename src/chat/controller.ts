@@ -78,9 +78,10 @@ export class ChatController {
     s().setSeqGapFree(provider.seqKind === 'gapFree');
     this.unsubscribe.push(
       provider.on('msgs', (msgs) => {
+        // Asked before receive(), which gives a bare summary to a session it did not hold.
         const unlisted = this.summaries.missing(msgs.map((m) => m.sessionId));
         s().receive(msgs);
-        if (unlisted.length) void this.summaries.fetch(unlisted);
+        void this.summaries.fetch(unlisted);
         this.sync.noticeGaps();
         const current = s().currentSessionId;
         if (current && msgs.some((m) => m.sessionId === current)) this.readMarks.schedule(current);
@@ -255,8 +256,7 @@ export class ChatController {
       throw new Error(failureText(e));
     }
     // A hit's session may be one the list does not hold (a doctor's older consultation): named once fetched.
-    const unlisted = this.summaries.missing(page.hits.map((m) => m.sessionId));
-    if (unlisted.length) void this.summaries.fetch(unlisted);
+    void this.summaries.fetch(this.summaries.missing(page.hits.map((m) => m.sessionId)));
     return page;
   }
 
@@ -401,10 +401,9 @@ export class ChatController {
    * refused to open it for this account (someone else's consultation, or no such session).
    */
   async enterSession(sessionId: string): Promise<boolean> {
-    const unlisted = this.summaries.missing([sessionId]);
-    this.openSessionAsRead(sessionId);
     // Opened from a search hit or a link, outside what the list holds: its consultation comes with it.
-    if (unlisted.length) void this.summaries.fetch(unlisted);
+    void this.summaries.fetch(this.summaries.missing([sessionId]));
+    this.openSessionAsRead(sessionId);
     const held = this.store.getState().messages.get(sessionId);
     if (!held || (held.order.length < PAGE_SIZE && held.hasMore && held.minSeq !== 1)) {
       if ((await this.olderPage(sessionId, PAGE_SIZE)) === 'refused') return false;

@@ -93,7 +93,6 @@ export class Sync {
       if (res.msgs.length) this.received(res.msgs);
       if (res.complete) break;
     }
-    const stale = [...s().sessions.keys()].filter((id) => !listed.has(id));
-    if (stale.length) this.unlisted(stale);
+    this.unlisted([...s().sessions.keys()].filter((id) => !listed.has(id)));
   }
 }
