@@ -115,13 +115,6 @@ export class Auth {
     if (await this.policy.isRevoked(session)) throw new ClientError('authFailed', '登录已失效，请重新登录');
   }
 
-  /** Throws ClientError('tokenExpired' | 'authFailed'): the two need different handling by clients. */
-  async verify(token: string): Promise<SessionClaims> {
-    const claims = await this.verifySigned(token);
-    await this.ensureNotRevoked(claims);
-    return claims;
-  }
-
   /**
    * The claims of a token we signed, still within its lifetimes, without asking whether its session
    * was revoked since: whoever holds it had it from us, so a revocation is told apart from a forgery.

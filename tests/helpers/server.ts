@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { startServer, type RunningServer } from '../../server/app';
+import type { SessionClaims } from '../../server/auth';
 import type { ServerConfig } from '../../server/config';
 import { MIN_RETENTION_CHAT_DAYS, MIN_RETENTION_MEDICAL_DAYS } from '../../server/config';
 import { dataKeysFrom } from '../../server/crypto';
@@ -74,3 +75,13 @@ export async function startTestServer(over: Partial<ServerConfig> = {}, log: Log
 }
 
 export { expectError, outcome, RequestError, WsClient } from './ws-client';
+
+/**
+ * The claims a live token carries, as the server's verifySession reads them (signature, lifetimes,
+ * revocation) without its per-address throttle. Throws ClientError('tokenExpired' | 'authFailed').
+ */
+export async function liveClaims(server: Pick<TestServer, 'auth'>, token: string): Promise<SessionClaims> {
+  const claims = await server.auth.verifySigned(token);
+  await server.auth.ensureNotRevoked(claims);
+  return claims;
+}

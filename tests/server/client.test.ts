@@ -10,7 +10,7 @@ import { backoffDelay } from '../../src/im/backoff';
 import { ChatClient, MapStorage, nodeSocket, until } from '../helpers/chat-client';
 import { FlakyProxy } from '../helpers/flaky-proxy';
 import { CONSENTED, doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
-import { WsClient, type TestServer } from '../helpers/server';
+import { liveClaims, WsClient, type TestServer } from '../helpers/server';
 
 
 let server: TestServer;
@@ -166,7 +166,7 @@ test('the token is renewed before it expires and the connection outlives the fir
   const renewed: string[] = [];
   p.provider.on('token', (t) => renewed.push(t));
   await until(() => renewed.length > 0, 'renewal', 5_000);
-  expect((await server.auth.verify(renewed[0])).account).toBe(patient.account);
+  expect((await liveClaims(server, renewed[0])).account).toBe(patient.account);
   await new Promise((r) => setTimeout(r, 3_200 - 2_400));
   await p.controller.sendText(SESSION, '令牌续期后仍可发送');
   expect(p.messages(SESSION)[0].status).toBe('sent');

@@ -7,7 +7,7 @@ import { RECALL_WINDOW_MS } from '../../types/message';
 import type { PushFrame, ServerFrame } from '../../types/protocol';
 import { CLOSE_KICKED } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
-import { RequestError, WsClient, type TestServer } from '../helpers/server';
+import { liveClaims, RequestError, WsClient, type TestServer } from '../helpers/server';
 
 
 let server: TestServer;
@@ -181,7 +181,7 @@ describe('token renewal', () => {
     const before = Date.now();
     const { token, expiresAt } = await p.request('renew', {});
     expect(expiresAt).toBeGreaterThanOrEqual(before + 59_000);
-    const claims = await server.auth.verify(token);
+    const claims = await liveClaims(server, token);
     expect(claims.account).toBe(patient.account);
     const other = await WsClient.loginWithToken(server, token);
     clients.push(other);

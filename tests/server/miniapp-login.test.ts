@@ -12,7 +12,7 @@ import type { ServerConfig } from '../../server/config';
 import { MINIAPP_LOGIN_PATH, MINIAPP_UNBIND_PATH } from '../../types/miniapp';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { postJson } from '../helpers/post-json';
-import { ADMIN_API_KEY, testConfig, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, liveClaims, testConfig, type TestServer } from '../helpers/server';
 import { startWechatStub, WX_APPID, WX_SECRET, type WechatStub } from '../helpers/wechat-stub';
 
 let server: TestServer;
@@ -42,7 +42,7 @@ test('the first launch binds through the link; later launches sign in silently; 
   const bound = await signIn({ code: wx.codes.of('openid-li'), link: await server.auth.issueLink(patient) });
   expect(bound.status).toBe(200);
   expect(bound.body).toEqual({ token: expect.any(String), expiresAt: expect.any(Number), me: patient });
-  expect((await server.auth.verify(bound.body.token)).account).toBe(patient.account);
+  expect((await liveClaims(server, bound.body.token)).account).toBe(patient.account);
   // WeChat was asked exactly as documented: the secret goes to WeChat and nowhere else.
   const call = wx.calls.find((c) => c.path === '/sns/jscode2session');
   expect([...(call?.query.keys() ?? [])].sort()).toEqual(['appid', 'grant_type', 'js_code', 'secret']);
@@ -52,7 +52,7 @@ test('the first launch binds through the link; later launches sign in silently; 
   expect(silent.status).toBe(200);
   expect(silent.body.me).toEqual(patient);
   // The same kind of token as every other sign-in: a new session each time.
-  const [a, b] = [await server.auth.verify(bound.body.token), await server.auth.verify(silent.body.token)];
+  const [a, b] = [await liveClaims(server, bound.body.token), await liveClaims(server, silent.body.token)];
   expect(a.sid).not.toBe(b.sid);
 
   // Another WeChat user with no link stays unbound, and the answer says what to do.
@@ -82,10 +82,10 @@ test('an expired session token is replaced by signing in with a fresh code, no S
   server = await startConsultationServer(weapp({ tokenTtlSec: 1 }));
   const first = await signIn({ code: wx.codes.of('openid-li'), link: await server.auth.issueLink(patient) });
   await new Promise((r) => setTimeout(r, first.body.expiresAt - Date.now() + 50));
-  await expect(server.auth.verify(first.body.token)).rejects.toMatchObject({ code: 'tokenExpired' });
+  await expect(liveClaims(server, first.body.token)).rejects.toMatchObject({ code: 'tokenExpired' });
   const again = await signIn({ code: wx.codes.of('openid-li') });
   expect(again.status).toBe(200);
-  expect((await server.auth.verify(again.body.token)).account).toBe(patient.account);
+  expect((await liveClaims(server, again.body.token)).account).toBe(patient.account);
 });
 
 test('a link binds once; binding a user again with another link moves it; a forged link binds nothing', async () => {
@@ -183,7 +183,7 @@ test('unbinding: the user is unbound and this session ends; the hospital revokin
   expect((await unbind(body.token, wx.codes.of('openid-someone-else'))).body.error.code).toBe('notBound');
   expect((await unbind('forged', wx.codes.of('openid-li'))).status).toBe(401);
   expect((await unbind(body.token, wx.codes.of('openid-li'))).status).toBe(200);
-  await expect(server.auth.verify(body.token)).rejects.toMatchObject({ code: 'authFailed' });
+  await expect(liveClaims(server, body.token)).rejects.toMatchObject({ code: 'authFailed' });
   expect((await signIn({ code: wx.codes.of('openid-li') })).body.error.code).toBe('notBound');
   expect(await auditActions()).toContain('miniapp.unbind');
 
