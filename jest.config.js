@@ -37,6 +37,8 @@ const component = taroJest({
   ],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json', 'jsx'],
 });
+// Components import their stylesheets; jsdom renders without them.
+component.moduleNameMapper['\\.css$'] = '<rootDir>/tests/helpers/style-stub.js';
 // Project entries reject global-only options that Taro's preset sets.
 delete component.bail;
 delete component.verbose;

@@ -72,7 +72,7 @@ export function SearchBar({ search, placeholder, onClose }: { search: Search; pl
 }
 
 /** Searching one consultation, over the chat. */
-export function SearchPanel({ sessionId, held, onPick, onClose }: { sessionId: string; held: readonly Message[]; onPick: (msg: Message) => void; onClose: () => void }) {
+export function SearchPanel({ sessionId, held, onPick, onClose }: { sessionId: string; held: () => readonly Message[]; onPick: (msg: Message) => void; onClose: () => void }) {
   const search = useSearch(sessionId, held);
   return (
     <View className='search-panel'>

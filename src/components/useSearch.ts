@@ -8,8 +8,10 @@ const PAGE = 20;
 /**
  * One search box's state: held matches as the person types, the server's once they confirm (or pick
  * a type), more pages on request. `sessionId` undefined: every consultation the person may read.
+ * `held` lists the messages held here; it is called only while there is a query, so that a new
+ * message does not cost a walk over every message held while nobody searches.
  */
-export function useSearch(sessionId: string | undefined, held: readonly Message[]) {
+export function useSearch(sessionId: string | undefined, held: () => readonly Message[]) {
   const [text, setText] = useState('');
   const [types, setTypes] = useState<MessageType[]>([]);
   const [server, setServer] = useState<{ key: string; hits: Message[]; next?: string }>();
@@ -17,7 +19,7 @@ export function useSearch(sessionId: string | undefined, held: readonly Message[
   const [error, setError] = useState<string>();
   const query = useMemo(() => normalizeQuery({ text, types }), [text, types]);
   const key = query ? JSON.stringify(query) : '';
-  const local = useMemo(() => (query ? searchHeld(held, query) : []), [held, query]);
+  const local = useMemo(() => (query ? searchHeld(held(), query) : []), [held, query]);
   const current = server?.key === key ? server : undefined;
   const hits = useMemo(() => mergeHits(local, current?.hits ?? []), [local, current]);
   // Answers to an older query that arrive late are dropped.

@@ -1,8 +1,11 @@
 /** The chat kit's parts of the list and the composer, rendered with Taro's H5 components in jsdom. */
+import { Input } from '@tarojs/components';
 import { act, fireEvent as untypedFireEvent, render } from '@tarojs/test-utils-react/dist/pure';
 import type { Message } from '../../types/message';
 import { recalledView } from '../../types/message';
 import { MessageList } from '../../src/components/MessageList';
+import { SearchHits } from '../../src/components/SearchPanel';
+import { useSearch } from '../../src/components/useSearch';
 import { buildTimeline } from '../../src/render/timeline';
 import { HeldInputBar } from './composer-harness';
 import { baseMessage as base } from './message-fixture';
@@ -66,4 +69,34 @@ test('the composer shows the quoted line with a cancel, and reports what the per
   expect(onTextChange).toHaveBeenLastCalledWith('草稿改了');
   await tap(container.querySelector('.composer-quote-cancel') as Element);
   expect(onCancelQuote).toHaveBeenCalled();
+});
+
+test('the messages held are listed for a search only while there is a query: new messages cost no walk over them', async () => {
+  function Box({ held }: { held: () => readonly Message[] }) {
+    const search = useSearch('team-c1', held);
+    return (
+      <>
+        {/* SearchBar's own Input asks for focus, which Taro's H5 Input cannot take in jsdom. */}
+        <Input className='search-input' value={search.text} onInput={(e) => search.setText(e.detail.value)} />
+        <SearchHits search={search} onPick={jest.fn()} />
+      </>
+    );
+  }
+  const first = jest.fn(() => [original]);
+  const { container, rerender } = render(<Box held={first} />, {});
+  await flush();
+  // A new message: the page hands over a new list of what it holds.
+  const second = jest.fn(() => [original, reply]);
+  rerender(<Box held={second} />);
+  await flush();
+  expect(first).not.toHaveBeenCalled();
+  expect(second).not.toHaveBeenCalled();
+  const input = (await hydrated(container, '.search-input input')) as HTMLInputElement;
+  await act(async () => {
+    input.value = '饭前';
+    fireEvent.input(input, { target: { value: '饭前' } });
+  });
+  await flush();
+  expect(second).toHaveBeenCalled();
+  expect([...container.querySelectorAll('.search-hit-line')].map((e) => e.textContent)).toEqual(['饭前吗？']);
 });

@@ -130,7 +130,7 @@ export default function ChatPage() {
     jumped.current = true;
     void jump(decodeURIComponent(params.jump), Number(params.seq));
   }, [synced, params.jump, params.seq, jump]);
-  const held = useMemo(() => (searching && loaded ? loaded.order.toArray() : []), [searching, loaded]);
+  const held = useCallback(() => loaded?.order.toArray() ?? [], [loaded]);
   const onSearchPick = useCallback(
     (m: Message) => {
       setSearching(false);

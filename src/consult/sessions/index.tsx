@@ -1,6 +1,6 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { Message, SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { DoctorQueue } from '../../components/encounter/DoctorQueue';
@@ -27,7 +27,7 @@ export default function Sessions() {
   const doctor = me?.role === 'doctor';
   // A doctor's search: consultations by patient name here, messages of all of them on the server.
   const messages = useChat((s) => s.messages);
-  const held = useMemo(() => (doctor ? [...messages.values()].flatMap((m) => m.order.toArray()) : []), [doctor, messages]);
+  const held = useCallback(() => (doctor ? [...messages.values()].flatMap((m) => m.order.toArray()) : []), [doctor, messages]);
   const search = useSearch(undefined, held);
   const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
   const now = Date.now();
