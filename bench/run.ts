@@ -1,17 +1,18 @@
 /**
  * `npm run bench`: every row is a ratio against a peer or baseline measured in the same run.
- * `npm run bench -- scale h5` runs only the rows named (live, store, server, scale, h5, h5-first-load, sizes).
+ * `npm run bench -- scale h5` runs only the rows named (live, page, store, server, scale, h5, h5-first-load, sizes).
  */
 import { benchH5 } from './h5';
 import { benchH5FirstLoad } from './h5-first-load';
 import { benchScale } from './scale';
 import { benchServer } from './server';
 import { benchSizes } from './sizes';
-import { benchLive, benchStore } from './store';
+import { benchLive, benchPage, benchStore } from './store';
 
 // Live append first: stream-chat's channels leave a heap behind that slows whatever runs after them.
 const ROWS: Array<[string, () => string[] | Promise<string[]>]> = [
   ['live', benchLive],
+  ['page', benchPage],
   ['store', benchStore],
   ['server', benchServer],
   ['scale', benchScale],

@@ -10,6 +10,7 @@ import { StreamChat } from 'stream-chat';
 import type { Message } from '../types/message';
 import { createChatStore } from '../src/store';
 import { compareMessages } from '../src/store/order';
+import { buildTimeline, TimelineCache } from '../src/render/timeline';
 
 const SESSIONS = 1_000;
 const PER_SESSION = 100;
@@ -221,5 +222,55 @@ export function benchLive(): string[] {
     );
   });
   rows.push(`live append growth from 1k to 50k messages: ours ×${(ours[2] / ours[0]).toFixed(2)}`);
+  return rows;
+}
+
+const PAGE_APPENDS = 50;
+
+/**
+ * What the chat page does with each live message in a session holding `size`: the store's receive, then
+ * the timeline of everything held (src/consult/chat/index.tsx), with the page's item cache or rebuilt
+ * whole as before it. Messages 40 s apart with an hour's pause every tenth, so that a tenth of them
+ * carry a time header, as a chat read over weeks does. µs per message, the median of PAGE_APPENDS.
+ */
+function pageLive(size: number, cached: boolean): number {
+  const store = createChatStore();
+  store.getState().setMe({ account: 'patient', name: 'p', role: 'patient' });
+  const id = 'team-long';
+  const at = (seq: number): Message => ({ ...liveMessage(id, seq), time: 1_700_000_000_000 + seq * 40_000 + Math.floor(seq / 10) * 3_600_000 });
+  for (let from = 1; from <= size; from += 1_000) {
+    store.getState().mergeHistory(id, Array.from({ length: Math.min(1_000, size - from + 1) }, (_, i) => at(from + i)), true);
+  }
+  const cache = new TimelineCache();
+  const build = () => {
+    const s = store.getState();
+    const session = s.sessions.get(id);
+    const order = s.messages.get(id)?.order;
+    return buildTimeline(order ? order.toArray() : [], 'patient', NOW, session?.memberReads, session?.peerDeliveredSeq, cached ? cache : undefined);
+  };
+  build();
+  collect();
+  const times: number[] = [];
+  for (let i = 1; i <= PAGE_APPENDS; i++) {
+    const start = process.hrtime.bigint();
+    store.getState().receive([at(size + i)]);
+    const items = build();
+    times.push(Number(process.hrtime.bigint() - start) / 1e3);
+    if (items[items.length - 1]?.key !== `${id}-m${size + i}`) throw new Error('the timeline lost the live message');
+  }
+  return times.sort((x, y) => x - y)[times.length >> 1];
+}
+const NOW = 1_700_000_000_000 + 60 * 86_400_000;
+
+export function benchPage(): string[] {
+  pageLive(1_000, true);
+  pageLive(1_000, false);
+  const cached = LIVE_SIZES.map((size) => pageLive(size, true));
+  const whole = LIVE_SIZES.map((size) => pageLive(size, false));
+  const rows = LIVE_SIZES.map(
+    (size, i) =>
+      `chat page per live message in a ${size}-message session (store receive + timeline of everything held, median of ${PAGE_APPENDS}): with the item cache ${(cached[i] / 1e3).toFixed(2)} ms, rebuilt whole ${(whole[i] / 1e3).toFixed(2)} ms, ratio ${(cached[i] / whole[i]).toFixed(2)}`,
+  );
+  rows.push(`chat page per live message, growth from 1k to 50k messages: with the cache ×${(cached[2] / cached[0]).toFixed(2)}, rebuilt whole ×${(whole[2] / whole[0]).toFixed(2)}`);
   return rows;
 }

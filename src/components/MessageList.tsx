@@ -1,5 +1,5 @@
 import { ScrollView, Text, View } from '@tarojs/components';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../types/message';
 import { measureRect } from '../platform/measure';
 import { scrollPosition } from '../platform/scroll';
@@ -29,7 +29,11 @@ const LIST_ID = 'msg-list';
 const NEAR_BOTTOM_PX = 80;
 const PAST_THE_END = 10_000_000;
 
-function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo'>) {
+/**
+ * One item of the list. Memoised: the timeline keeps an unchanged message's item object (TimelineCache),
+ * so a new message renders its own bubble, not the hundred in the window again.
+ */
+const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo'>) {
   if (item.kind === 'time') {
     return (
       <View className='time-header' id={itemDomId(item.key)}>
@@ -63,7 +67,7 @@ function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Om
       onLongPress={p.onLongPress}
     />
   );
-}
+});
 
 /**
  * The chat timeline, windowed (render/window.ts): a 10,000-message chat renders about a hundred items.

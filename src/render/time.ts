@@ -4,7 +4,8 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const WEEKDAYS = ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'];
 const DAY_MS = 24 * 3600 * 1000;
 
-function startOfDay(t: number): number {
+/** Midnight of `t`'s day on the device's clock: the labels below are relative to it. */
+export function startOfDay(t: number): number {
   const d = new Date(t);
   d.setHours(0, 0, 0, 0);
   return d.getTime();

@@ -2,7 +2,7 @@ import type { Message, Quote } from '../../types/message';
 import { MEDIA_LABELS, QUOTE_EXCERPT_MAX, RECALL_WINDOW_MS, recallTarget, recalledInfo } from '../../types/message';
 import { cardPreview } from './cards';
 import { emojiText } from './emoji';
-import { timeHeaderLabel } from './time';
+import { startOfDay, timeHeaderLabel } from './time';
 
 /** Messages further apart than this get a time header between them (as WeChat and NIM's demo do). */
 export const TIME_HEADER_GAP_MS = 2 * 60 * 1000;
@@ -83,8 +83,7 @@ function recallLine(by: string, nick: string | undefined, myAccount: string | un
  * "已读"/"未读" as WeChat shows it with one counterpart; with several others "n人已读" until all have.
  * Before anyone read it, "已送达" once it reached a device of every other member.
  */
-function receiptOf(msg: Message, reads: MemberReads, deliveredSeq: number): { read: boolean; receipt: string } {
-  const cursors = Object.values(reads);
+function receiptOf(msg: Message, cursors: readonly number[], deliveredSeq: number): { read: boolean; receipt: string } {
   const readers = msg.seq === undefined ? 0 : cursors.filter((c) => c >= (msg.seq as number)).length;
   const read = msg.status === 'receipt' || (cursors.length > 0 && readers === cursors.length);
   if (read) return { read, receipt: cursors.length > 1 ? '全部已读' : '已读' };
@@ -94,9 +93,29 @@ function receiptOf(msg: Message, reads: MemberReads, deliveredSeq: number): { re
 }
 
 /**
+ * The items an earlier build made, reused while what they show is the same. A chat page rebuilds its
+ * timeline on every change of its session; making every item again (each time header's label above
+ * all) cost a live message in a 10,000-message chat tens of milliseconds, several times that on a
+ * phone. The store replaces a message's object whenever it changes, so an item is found by its
+ * message's object.
+ */
+export class TimelineCache {
+  items = new WeakMap<Message, TimelineItem>();
+  headers = new WeakMap<Message, TimelineItem>();
+  /** The day the headers were labelled on ('今天' turns into '昨天' at midnight). */
+  day = Number.NaN;
+  /** Whose items they are: 'mine', receipts and recall lines depend on it. */
+  account: string | undefined;
+}
+
+const sameItem = (a: TimelineItem, receipt: { read: boolean; receipt: string }, quoteRecalled: boolean | undefined): boolean =>
+  a.kind === 'msg' && a.read === receipt.read && a.receipt === receipt.receipt && a.quote?.recalled === quoteRecalled;
+
+/**
  * Turns ordered messages into what the list shows: time headers where two messages are more than
  * two minutes apart, each message marked as ours or theirs with its read receipt, recalled messages as
- * tips, and recall notices (bookkeeping) left out.
+ * tips, and recall notices (bookkeeping) left out. With a cache, an item whose message, receipt and
+ * quote are unchanged is the same object as before.
  */
 export function buildTimeline(
   msgs: readonly Message[],
@@ -105,30 +124,56 @@ export function buildTimeline(
   reads: MemberReads = {},
   /** The session's peerDeliveredSeq. */
   deliveredSeq = 0,
+  cache = new TimelineCache(),
 ): TimelineItem[] {
   const items: TimelineItem[] = [];
+  const day = startOfDay(now);
+  if (cache.day !== day) {
+    cache.day = day;
+    cache.headers = new WeakMap();
+  }
+  if (cache.account !== myAccount) {
+    cache.account = myAccount;
+    cache.items = new WeakMap();
+  }
+  const cursors = Object.values(reads);
   let prevTime: number | undefined;
   // Originals come before their replies, so this holds every recalled original a reply can name.
   const recalledIds = new Set<string>();
   for (const msg of msgs) {
     if (recallTarget(msg)) continue;
     if (prevTime === undefined || msg.time - prevTime > TIME_HEADER_GAP_MS) {
-      items.push({ kind: 'time', key: `t-${msg.idClient}`, label: timeHeaderLabel(msg.time, now) });
+      let header = cache.headers.get(msg);
+      if (!header) cache.headers.set(msg, (header = { kind: 'time', key: `t-${msg.idClient}`, label: timeHeaderLabel(msg.time, now) }));
+      items.push(header);
     }
     prevTime = msg.time;
     const recalled = recalledInfo(msg);
     if (recalled) recalledIds.add(msg.idClient);
-    if (recalled) {
-      const text = recallLine(recalled.by, msg.fromNick, myAccount);
-      items.push({ kind: 'tip', key: msg.idClient, text, ...(recalled.text !== undefined ? { reedit: recalled.text } : {}) });
-    } else if (msg.type === 'tip' || msg.type === 'notification') {
-      items.push({ kind: 'tip', key: msg.idClient, text: msg.body });
-    } else {
-      const mine = msg.from === myAccount;
-      const receipt = mine ? receiptOf(msg, reads, deliveredSeq) : { read: false, receipt: '' };
-      const quote = msg.quote && quoteView(msg.quote, myAccount, recalledIds.has(msg.quote.idClient));
-      items.push({ kind: 'msg', key: msg.idClient, msg, mine, ...receipt, ...(quote ? { quote } : {}) });
+    const held = cache.items.get(msg);
+    if (recalled || msg.type === 'tip' || msg.type === 'notification') {
+      if (held) {
+        items.push(held);
+        continue;
+      }
+      const tip: TimelineItem = recalled
+        ? { kind: 'tip', key: msg.idClient, text: recallLine(recalled.by, msg.fromNick, myAccount), ...(recalled.text !== undefined ? { reedit: recalled.text } : {}) }
+        : { kind: 'tip', key: msg.idClient, text: msg.body };
+      cache.items.set(msg, tip);
+      items.push(tip);
+      continue;
     }
+    const mine = msg.from === myAccount;
+    const receipt = mine ? receiptOf(msg, cursors, deliveredSeq) : { read: false, receipt: '' };
+    const quoteRecalled = msg.quote && (Boolean(msg.quote.recalled) || recalledIds.has(msg.quote.idClient));
+    if (held && sameItem(held, receipt, quoteRecalled)) {
+      items.push(held);
+      continue;
+    }
+    const quote = msg.quote && quoteView(msg.quote, myAccount, recalledIds.has(msg.quote.idClient));
+    const item: TimelineItem = { kind: 'msg', key: msg.idClient, msg, mine, ...receipt, ...(quote ? { quote } : {}) };
+    cache.items.set(msg, item);
+    items.push(item);
   }
   return items;
 }

@@ -6,9 +6,22 @@ import { recalledView } from '../../types/message';
 import { MessageList } from '../../src/components/MessageList';
 import { SearchHits } from '../../src/components/SearchPanel';
 import { useSearch } from '../../src/components/useSearch';
-import { buildTimeline } from '../../src/render/timeline';
+import { buildTimeline, TimelineCache } from '../../src/render/timeline';
 import { HeldInputBar } from './composer-harness';
 import { baseMessage as base } from './message-fixture';
+
+// The real bubble, counted: a test below checks which bubbles a new message renders again.
+const mockBubbleRenders = new Map<string, number>();
+jest.mock('../../src/components/MessageBubble', () => {
+  const real = jest.requireActual('../../src/components/MessageBubble') as typeof import('../../src/components/MessageBubble');
+  return {
+    ...real,
+    MessageBubble: (props: Parameters<typeof real.MessageBubble>[0]) => {
+      mockBubbleRenders.set(props.msg.idClient, (mockBubbleRenders.get(props.msg.idClient) ?? 0) + 1);
+      return real.MessageBubble(props);
+    },
+  };
+});
 
 const fireEvent = untypedFireEvent as unknown as {
   click(el: Element): void;
@@ -99,4 +112,20 @@ test('the messages held are listed for a search only while there is a query: new
   await flush();
   expect(second).toHaveBeenCalled();
   expect([...container.querySelectorAll('.search-hit-line')].map((e) => e.textContent)).toEqual(['饭前吗？']);
+});
+
+test('a new message renders its own bubble; the bubbles already in the list are not rendered again', async () => {
+  const cache = new TimelineCache();
+  const held = [original, reply];
+  const build = (msgs: Message[]) => buildTimeline(msgs, 'patient-li', base.time, { 'doctor-zhang': 0 }, 2, cache);
+  const props = { onResend: jest.fn(), onQuoteTap: jest.fn() };
+  const { container, rerender } = render(<MessageList items={build(held)} {...props} />, {});
+  await hydrated(container, '#m-q2');
+  mockBubbleRenders.clear();
+  const next: Message = { ...base, idClient: 'q3', seq: 3, body: '好的' };
+  rerender(<MessageList items={build([...held, next])} {...props} />);
+  await hydrated(container, '#m-q3');
+  expect(mockBubbleRenders.get('q3')).toBeGreaterThan(0);
+  expect(mockBubbleRenders.has('q1')).toBe(false);
+  expect(mockBubbleRenders.has('q2')).toBe(false);
 });

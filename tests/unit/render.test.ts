@@ -1,7 +1,7 @@
 import type { Message } from '../../types/message';
 import { recalledView, RECALL_WINDOW_MS } from '../../types/message';
 import { presenceText } from '../../src/render/time';
-import { buildTimeline, itemDomId, keptKeyFrom, messageActions, previewOf, QUOTE_RECALLED_TEXT } from '../../src/render/timeline';
+import { buildTimeline, itemDomId, keptKeyFrom, messageActions, previewOf, QUOTE_RECALLED_TEXT, TimelineCache } from '../../src/render/timeline';
 
 const ME = 'patient-li';
 const base: Message = {
@@ -91,6 +91,38 @@ describe('timeline', () => {
     expect(quoted([at({ ...reply, quote: { ...quote, excerpt: '', recalled: true } })])).toMatchObject({ text: QUOTE_RECALLED_TEXT });
     // One's own quoted message is "我".
     expect(quoted([at({ ...reply, quote: { ...quote, from: ME, fromNick: '李女士' } })])).toMatchObject({ name: '我' });
+  });
+
+  test('with a cache, a rebuild keeps the items of unchanged messages and remakes those whose receipt, quote or message changed', () => {
+    const cache = new TimelineCache();
+    const original = at({ from: 'doctor-zhang', fromNick: '张医生', body: '每天两次', time: base.time - 600_000 });
+    const quote = { idClient: original.idClient, seq: 1, from: 'doctor-zhang', fromNick: '张医生', type: 'text' as const, excerpt: '每天两次' };
+    const reply = at({ idClient: 'render-0002', seq: 2, body: '饭前？', quote });
+    const mine = at({ idClient: 'render-0003', seq: 3, time: base.time + 600_000 });
+    const first = buildTimeline([original, reply, mine], ME, base.time, { 'doctor-zhang': 2 }, 2, cache);
+    const byKey = (items: typeof first) => new Map(items.map((i) => [i.key, i]));
+
+    // A new message: every earlier item is the same object.
+    const next = at({ idClient: 'render-0004', seq: 4, time: base.time + 660_000 });
+    const second = byKey(buildTimeline([original, reply, mine, next], ME, base.time, { 'doctor-zhang': 2 }, 2, cache));
+    for (const item of first) expect(second.get(item.key)).toBe(item);
+
+    // The doctor reads up to 3: only the message whose receipt changed is a new item.
+    const third = byKey(buildTimeline([original, reply, mine, next], ME, base.time, { 'doctor-zhang': 3 }, 3, cache));
+    expect(third.get('render-0003')).not.toBe(second.get('render-0003'));
+    expect(third.get('render-0003')).toMatchObject({ receipt: '已读' });
+    expect(third.get('render-0002')).toBe(second.get('render-0002'));
+
+    // The original is recalled: its own item and the reply's quote change, the reply's message did not.
+    const fourth = byKey(buildTimeline([recalledView(original, 'doctor-zhang'), reply, mine, next], ME, base.time, { 'doctor-zhang': 3 }, 3, cache));
+    expect(fourth.get(original.idClient)).toMatchObject({ kind: 'tip', text: '张医生撤回了一条消息' });
+    expect(fourth.get('render-0002')).toMatchObject({ quote: { recalled: true, text: QUOTE_RECALLED_TEXT } });
+
+    // The next day the headers say 昨天; the same cache on another account's page makes its own items.
+    const tomorrow = byKey(buildTimeline([original, reply], ME, base.time + 86_400_000, {}, 0, cache));
+    expect(tomorrow.get(`t-${original.idClient}`)).toMatchObject({ label: expect.stringMatching(/^昨天 /) });
+    const doctors = byKey(buildTimeline([original, reply], 'doctor-zhang', base.time + 86_400_000, {}, 0, cache));
+    expect(doctors.get(original.idClient)).toMatchObject({ mine: true });
   });
 
   test('the sessions list previews a recall instead of the recalled text', () => {

@@ -34,7 +34,7 @@ import { isRxCard, patientStep, transferredAway } from '../../render/encounter';
 import { presenceText } from '../../render/time';
 import { prescriptionStates } from '../../../types/prescription';
 import type { MessageAction, QuoteView } from '../../render/timeline';
-import { buildTimeline, localQuote, messageActions, quoteView } from '../../render/timeline';
+import { buildTimeline, localQuote, messageActions, quoteView, TimelineCache } from '../../render/timeline';
 import { chatStore, useChat } from '../../store';
 // The encounter's parts in this page (cards, panel, gate, 常用语, the queue) are styled there.
 import '../../components/encounter/encounter.css';
@@ -98,6 +98,8 @@ export default function ChatPage() {
     if (session?.name) void Taro.setNavigationBarTitle({ title: typing ? '对方正在输入…' : session.name });
   }, [session?.name, typing]);
 
+  // The items of the messages that did not change are kept from one build to the next (a page opens one chat).
+  const [timelineCache] = useState(() => new TimelineCache());
   const items = useMemo(
     () =>
       buildTimeline(
@@ -106,8 +108,9 @@ export default function ChatPage() {
         Date.now(),
         session?.memberReads,
         session?.peerDeliveredSeq,
+        timelineCache,
       ),
-    [loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq],
+    [loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
   );
 
   // The composer shows the session's draft: typing, a 常用语 and a recalled message to re-edit all
@@ -251,8 +254,12 @@ export default function ChatPage() {
   // members could not already read it). An action sheet holds six items.
   const sessions = useChat((s) => s.sessions);
   const targets = useMemo(() => [...sessions.values()].filter((t) => t.id !== sessionId).slice(0, 6), [sessions, sessionId]);
+  // Read when pressed: the list's items stay memoised while the sessions (and so the targets) change.
+  const forwardTargets = useRef(targets);
+  forwardTargets.current = targets;
   const onLongPress = useCallback(
     (msg: Message) => {
+      const targets = forwardTargets.current;
       const actions = messageActions(msg, me?.account, Date.now(), targets.length > 0);
       if (!actions.length) return;
       const label: Record<MessageAction, string> = { copy: '复制', quote: '引用', forward: '转发', recall: '撤回', resend: '重发' };
@@ -273,7 +280,7 @@ export default function ChatPage() {
         // Dismissing a sheet rejects; nothing to do.
         .catch(() => undefined);
     },
-    [sessionId, me?.account, targets],
+    [sessionId, me?.account],
   );
   // A chat opened straight from an SMS link has no page below it to go back to: the list opens on top,
   // so that the browser's back (H5) or the platform's returns to this chat instead of leaving the app.
