@@ -58,14 +58,10 @@ export class ChatController {
     persist: KeyValueStorage,
   ) {
     const synced = () => this.phase === 'synced';
-    this.sync = new Sync(
-      store,
-      provider,
-      synced,
-      (msgs) => this.acknowledgeDelivery(msgs),
-      Math.random,
-      (ids) => void this.summaries.fetch(ids),
-    );
+    this.sync = new Sync(store, provider, synced, {
+      received: (msgs) => this.acknowledgeDelivery(msgs),
+      unlisted: (ids) => void this.summaries.fetch(ids),
+    });
     this.sender = new Sender(store, provider, persist, synced);
     this.uploads = new Uploads(store, provider, this.sender, synced);
     this.typingSignals = new Typing(store, provider);
