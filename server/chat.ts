@@ -23,7 +23,7 @@ import type {
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
-import { SYNC_FRESH } from '../types/protocol';
+import { SYNC_FRESH, type SessionsFound } from '../types/protocol';
 import { consultationAccess } from '../types/transfer';
 import { ClientError } from './errors';
 import { quoteOf } from './quote';
@@ -118,6 +118,12 @@ function mapTexts(v: unknown, f: (text: string) => string): unknown {
  * prescriptions) reads nothing through history or search until its own rule is written into `readable`.
  */
 const READER_ROLES: ReadonlySet<Role> = new Set<Role>(['patient', 'doctor']);
+
+/** What a fetch by id reads instead of everything of the person: the named conversations and consultations. */
+interface NamedSessions {
+  convIds: string[];
+  consultationIds: string[];
+}
 
 /** A conversation someone may read, all of it or (a doctor it was transferred away from) up to a seq. */
 interface Readable {
@@ -332,7 +338,11 @@ export class ChatService {
    * it left keep the membership of a chat neither may open, which must not be listed, synced or searched.
    */
   private async openConversations(me: string): Promise<ConversationSummary[]> {
-    const convs = await this.storage.conversationsOf(me);
+    return this.openOf(me, await this.storage.conversationsOf(me));
+  }
+
+  /** Of `me`'s conversations `convs`, those `me` may still open (see openConversations). */
+  private async openOf(me: string, convs: ConversationSummary[]): Promise<ConversationSummary[]> {
     const open = await Promise.all(
       convs.map((c) =>
         c.scene === 'team'
@@ -470,10 +480,16 @@ export class ChatService {
   /**
    * The sessions list as `me` sees it, of the sessions `keep` lets through, each with this account's own
    * delivery cursor (not sent: sync reads it to tell what to acknowledge). `keep` reads what the
-   * conversation rows hold, before a summary is built: each name is a read and a decryption.
+   * conversation rows hold, before a summary is built: each name is a read and a decryption. With
+   * `named`, only those conversations and those consultations' transfers are read, not all of them.
    */
-  private async sessions(me: string, keep: (s: ListedSession) => boolean): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
-    const open = (await this.openConversations(me)).map((c) => ({ c, id: sessionIdOf(c.scene, destination(c)) }));
+  private async sessions(
+    me: string,
+    keep: (s: ListedSession) => boolean,
+    named?: NamedSessions,
+  ): Promise<Array<{ session: SessionSummary; deliveredSeq: number }>> {
+    const convs = named ? await this.openOf(me, await this.storage.conversationsNamed(me, named.convIds)) : await this.openConversations(me);
+    const open = convs.map((c) => ({ c, id: sessionIdOf(c.scene, destination(c)) }));
     const kept = open.filter(({ c, id }) => keep({ id, unread: c.unread, lastMsg: c.lastMsg, consultation: c.consultation }));
     const current = await Promise.all(
       kept.map(async ({ c, id }): Promise<{ session: SessionSummary; deliveredSeq: number }> => {
@@ -503,15 +519,29 @@ export class ChatService {
       }),
     );
     // Every current session, listed or not: one transferred away and back is the doctor's again.
-    const former = await this.formerSessions(me, new Set(open.map(({ id }) => id)), keep);
+    const former = await this.formerSessions(me, new Set(open.map(({ id }) => id)), keep, named?.consultationIds);
     // Nothing of a former session is acknowledged any more: it is read-only, and no longer this account's.
     return [...current, ...former.map((session) => ({ session, deliveredSeq: session.lastSeq }))];
   }
 
-  /** The summaries of the sessions named that `me` may open. */
-  async sessionsById(me: string, ids: readonly string[]): Promise<SessionSummary[]> {
+  /**
+   * The summaries of the sessions named that `me` may open, built as the list's are from only the
+   * named conversations and transfers; `gone` is every other id asked, whether it ever existed or not
+   * (the same answer for someone else's session and for none), so that a device drops what it holds.
+   */
+  async sessionsById(me: string, ids: readonly string[]): Promise<SessionsFound> {
     const wanted = new Set(ids);
-    return (await this.sessions(me, (s) => wanted.has(s.id))).map(({ session }) => session);
+    const named: NamedSessions = { convIds: [], consultationIds: [] };
+    for (const id of wanted) {
+      const parsed = parseSessionId(id);
+      if (parsed?.scene === 'team') {
+        named.convIds.push(teamConvId(parsed.to));
+        named.consultationIds.push(parsed.to);
+      } else if (parsed && parsed.to !== me) named.convIds.push(p2pConvId(me, parsed.to));
+    }
+    const sessions = (await this.sessions(me, (s) => wanted.has(s.id), named)).map(({ session }) => session);
+    const found = new Set(sessions.map((s) => s.id));
+    return { sessions, gone: [...wanted].filter((id) => !found.has(id)) };
   }
 
   /**
@@ -519,9 +549,14 @@ export class ChatService {
    * from `me`, as they were then. Nothing that happened after it (the status, the quota, an identity
    * confirmed, consent) reaches the doctor it left: they keep only what they had.
    */
-  private async formerSessions(me: string, listed: Set<string>, keep: (s: ListedSession) => boolean): Promise<SessionSummary[]> {
+  private async formerSessions(
+    me: string,
+    listed: Set<string>,
+    keep: (s: ListedSession) => boolean,
+    consultationIds?: readonly string[],
+  ): Promise<SessionSummary[]> {
     const latest = new Map<string, TransferAway>();
-    for (const t of await this.storage.transfersFrom(me)) if (t.atSeq >= (latest.get(t.consultationId)?.atSeq ?? -1)) latest.set(t.consultationId, t);
+    for (const t of await this.storage.transfersFrom(me, consultationIds)) if (t.atSeq >= (latest.get(t.consultationId)?.atSeq ?? -1)) latest.set(t.consultationId, t);
     const former: SessionSummary[] = [];
     for (const [id, t] of latest) {
       const sessionId = sessionIdOf('team', id);

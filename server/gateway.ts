@@ -424,8 +424,8 @@ export class Gateway {
     },
     sessions: async (c, f) => {
       const me = (c.me as Account).account;
-      const found = await this.read(c, () => this.chat.sessionsById(me, f.ids), (r) => r.length);
-      return { sessions: await withPresence(this.storage, this.live, me, found) };
+      const found = await this.read(c, () => this.chat.sessionsById(me, f.ids), (r) => r.sessions.length);
+      return { ...found, sessions: await withPresence(this.storage, this.live, me, found.sessions) };
     },
     delivered: async (c, f) => {
       const { conv, deliveredSeq, raised } = await this.chat.markDelivered((c.me as Account).account, f.sessionId, f.seq);

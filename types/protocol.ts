@@ -26,6 +26,17 @@ export const SEARCH_PAGE_MAX = 50;
 export const SEARCH_TEXT_MIN = 1;
 export const SEARCH_TEXT_MAX = 100;
 
+/**
+ * The reply to `sessions`: the summaries found, and `gone`, every other id asked. The server says
+ * nothing more of those (an id of someone else's session and one that names nothing look the same);
+ * the client drops what it holds of them: the person may no longer open them (a p2p chat whose
+ * consultation was transferred away), or never could.
+ */
+export interface SessionsFound {
+  sessions: SessionSummary[];
+  gone: string[];
+}
+
 /** Request name -> request payload and reply payload. */
 export interface RequestMap {
   /**
@@ -53,11 +64,11 @@ export interface RequestMap {
     res: { msgs: Message[]; sessions: SessionSummary[]; complete: boolean };
   };
   /**
-   * The summaries of the named sessions the viewer may open (others are left out): one a doctor's sync
-   * does not list (types/encounter.ts listedInDoctorSync) when it is opened, found or written to, and
-   * one a `session` push names.
+   * The summaries of the named sessions the viewer may open: one a doctor's sync does not list
+   * (types/encounter.ts listedInDoctorSync) when it is opened, found or written to, one a `session`
+   * push names, one a complete sync left out.
    */
-  sessions: { req: { ids: string[] }; res: { sessions: SessionSummary[] } };
+  sessions: { req: { ids: string[] }; res: SessionsFound };
   markRead: { req: { sessionId: string; seq: number }; res: { readSeq: number } };
   /**
    * The receiving client says messages up to `seq` reached this device (sent on push and after sync);

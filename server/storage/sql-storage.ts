@@ -56,12 +56,20 @@ export const AUDIT_LOCK = 7_102;
 const CONSULTATION = `SELECT c.*, v.team_name FROM consultations c JOIN conversations v ON v.id = 'team-' || c.id`;
 const CONSULTATION_BY_ID = `${CONSULTATION} WHERE c.id = ?`;
 const CONSULTATIONS_BETWEEN = `${CONSULTATION} WHERE (c.patient = ? AND c.doctor = ?) OR (c.patient = ? AND c.doctor = ?) ORDER BY c.created_at DESC, c.id`;
-const MINE = 'SELECT conv_id FROM conversation_members WHERE account = ?';
-const MY_OTHERS = `SELECT conv_id, account, read_seq, delivered_seq FROM conversation_members WHERE conv_id IN (${MINE}) AND account <> ? ORDER BY account`;
-const MY_LASTS = `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
+/**
+ * `AND <column> IN (?, …)` of `ids`, nothing without them: the one difference between a person's whole
+ * sessions list and the summaries of the sessions a client named (its parameters follow the account's).
+ */
+const among = (column: string, ids: readonly string[] | undefined) => (ids ? ` AND ${column} IN (${ids.map(() => '?').join(', ')})` : '');
+const MINE = (ids?: readonly string[]) => `SELECT conv_id FROM conversation_members WHERE account = ?${among('conv_id', ids)}`;
+const MY_OTHERS = (ids?: readonly string[]) =>
+  `SELECT conv_id, account, read_seq, delivered_seq FROM conversation_members WHERE conv_id IN (${MINE(ids)}) AND account <> ? ORDER BY account`;
+const MY_LASTS = (ids?: readonly string[]) =>
+  `SELECT l.* FROM messages l WHERE l.conv_id IN (${MINE(ids)}) AND l.seq = (SELECT MAX(x.seq) FROM messages x WHERE x.conv_id = l.conv_id)`;
 // Driven by the person's memberships (their index) to each consultation by its key: written as a
 // filter on the conversation, it read every consultation of the hospital.
-const MY_CONSULTATIONS = `${CONSULTATION} WHERE c.id IN (SELECT substr(conv_id, 6) FROM conversation_members WHERE account = ? AND conv_id LIKE 'team-%')`;
+const MY_CONSULTATIONS = (ids?: readonly string[]) =>
+  `${CONSULTATION} WHERE c.id IN (SELECT substr(conv_id, 6) FROM conversation_members WHERE account = ? AND conv_id LIKE 'team-%'${among('conv_id', ids)})`;
 
 interface PrescriptionRow {
   id: string;
@@ -640,21 +648,30 @@ export abstract class SqlStorage implements Storage {
     return this.read(this.conversationsOp(account));
   }
 
-  private *conversationsOp(account: string): Op<ConversationSummary[]> {
+  /** The same five queries, kept to the named conversations: a fetch by id reads only what it names. */
+  async conversationsNamed(account: string, convIds: readonly string[]): Promise<ConversationSummary[]> {
+    return convIds.length ? this.read(this.conversationsOp(account, [...new Set(convIds)])) : [];
+  }
+
+  /** Of all the account's conversations, or only of `ids` (each query's parameters: the account's, then the ids). */
+  private *conversationsOp(account: string, ids?: readonly string[]): Op<ConversationSummary[]> {
+    const named = ids ?? [];
     const convs = yield* all<ConversationRow>(
       `SELECT c.id, c.scene, c.team_id, c.team_name, c.last_seq, m.read_seq, m.delivered_seq
        FROM conversation_members m JOIN conversations c ON c.id = m.conv_id
-       WHERE m.account = ? ORDER BY c.last_time DESC, c.id`,
+       WHERE m.account = ?${among('m.conv_id', ids)} ORDER BY c.last_time DESC, c.id`,
       account,
+      ...named,
     );
-    const others = yield* all<{ conv_id: string; account: string; read_seq: number; delivered_seq: number }>(MY_OTHERS, account, account);
-    const lasts = yield* all<MessageRow>(MY_LASTS, account);
-    const consultations = yield* all<ConsultationRow>(MY_CONSULTATIONS, account);
+    const others = yield* all<{ conv_id: string; account: string; read_seq: number; delivered_seq: number }>(MY_OTHERS(ids), account, ...named, account);
+    const lasts = yield* all<MessageRow>(MY_LASTS(ids), account, ...named);
+    const consultations = yield* all<ConsultationRow>(MY_CONSULTATIONS(ids), account, ...named);
     // Notifications (recalls) are bookkeeping, not something to read.
     const unread = yield* all<{ conv_id: string; n: number }>(
-      `SELECT u.conv_id, COUNT(*) AS n FROM messages u JOIN conversation_members m ON m.conv_id = u.conv_id AND m.account = ?
+      `SELECT u.conv_id, COUNT(*) AS n FROM messages u JOIN conversation_members m ON m.conv_id = u.conv_id AND m.account = ?${among('m.conv_id', ids)}
        WHERE u.seq > m.read_seq AND u.from_account <> ? AND u.type <> 'notification' GROUP BY u.conv_id`,
       account,
+      ...named,
       account,
     );
     const othersOf = new Map<string, Array<{ account: string; read_seq: number; delivered_seq: number }>>();
@@ -1084,8 +1101,15 @@ export abstract class SqlStorage implements Storage {
     return rows.map(toTransfer);
   }
 
-  async transfersFrom(doctor: string): Promise<TransferAway[]> {
-    const rows = await this.read(all<TransferRow>('SELECT * FROM consultation_transfers WHERE from_doctor = ? ORDER BY at, consultation_id', doctor));
+  async transfersFrom(doctor: string, consultationIds?: readonly string[]): Promise<TransferAway[]> {
+    if (consultationIds?.length === 0) return [];
+    const rows = await this.read(
+      all<TransferRow>(
+        `SELECT * FROM consultation_transfers WHERE from_doctor = ?${among('consultation_id', consultationIds)} ORDER BY at, consultation_id`,
+        doctor,
+        ...(consultationIds ?? []),
+      ),
+    );
     return rows.map((r) => ({ ...toTransfer(r), ...(r.left_state !== null ? { left: JSON.parse(this.cipher.open(r.left_state)) as Consultation } : {}) }));
   }
   confirmIdentity(id: string, identity: IdentityRecord): Promise<Consultation | undefined> {

@@ -361,6 +361,8 @@ export interface Storage {
   setPresenceVisible(account: string, visible: boolean, at: number): Promise<void>;
   setLastSeen(account: string, at: number): Promise<void>;
   conversationsOf(account: string): Promise<ConversationSummary[]>;
+  /** What conversationsOf says of the conversations among `convIds` (any order) that `account` is a member of. */
+  conversationsNamed(account: string, convIds: readonly string[]): Promise<ConversationSummary[]>;
   putFile(file: StoredFile): Promise<void>;
   getFile(id: string): Promise<StoredFile | undefined>;
   /**
@@ -486,8 +488,11 @@ export interface Storage {
   ): Promise<Audited<ConsultationTransferred> | undefined>;
   /** Transfers of one consultation, oldest first. */
   transfersOf(consultationId: string): Promise<TransferRecord[]>;
-  /** Transfers away from `doctor`, of any consultation, oldest first (what they keep reading and seeing). */
-  transfersFrom(doctor: string): Promise<TransferAway[]>;
+  /**
+   * Transfers away from `doctor`, of any consultation or of those among `consultationIds`, oldest first
+   * (what they keep reading and seeing).
+   */
+  transfersFrom(doctor: string, consultationIds?: readonly string[]): Promise<TransferAway[]>;
   close(): Promise<void>;
 }
 

@@ -58,21 +58,17 @@ export class ChatController {
     persist: KeyValueStorage,
   ) {
     const synced = () => this.phase === 'synced';
-    this.sync = new Sync(
-      store,
-      provider,
-      synced,
-      (msgs) => this.acknowledgeDelivery(msgs),
-      Math.random,
-      (ids) => void this.summaries.fetch(ids),
-    );
+    this.sync = new Sync(store, provider, synced, {
+      received: (msgs) => this.acknowledgeDelivery(msgs),
+      unlisted: (ids) => void this.summaries.fetch(ids),
+    });
     this.sender = new Sender(store, provider, persist, synced);
     this.uploads = new Uploads(store, provider, this.sender, synced);
     this.typingSignals = new Typing(store, provider);
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
     this.drafts = new Drafts(store, persist);
-    this.summaries = new Summaries(store, provider);
+    this.summaries = new Summaries(store, provider, () => this.drafts.flush());
 
     const s = () => this.store.getState();
     s().setSeqGapFree(provider.seqKind === 'gapFree');

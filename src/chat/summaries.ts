@@ -4,12 +4,13 @@
  * opened, found by a search or written to; and a consultation opened while the list is on screen comes
  * by the push that names it. A fetch refused for the moment (rate limit, a slow reply) is tried again a
  * few times; one cut by the connection is left to the sync after the reconnect, which lists what is new.
+ * A held session the server no longer returns (`gone`: the person may no longer open it) leaves the device.
  */
 import { SESSIONS_BY_ID_MAX } from '../../types/protocol';
 import { backoffDelay } from '../im/backoff';
 import type { ImProvider } from '../im/types';
 import { connectionLost } from '../im/types';
-import type { ChatStore } from '../store';
+import type { ChatState, ChatStore } from '../store';
 
 const RETRIES = 3;
 
@@ -19,6 +20,8 @@ export class Summaries {
   constructor(
     private readonly store: ChatStore,
     private readonly provider: ImProvider,
+    /** Sessions just removed from the store (their drafts are to be saved without them). */
+    private readonly dropped: (ids: string[]) => void = () => undefined,
   ) {}
 
   /** Of `ids`, those the store holds no summary for. */
@@ -43,9 +46,18 @@ export class Summaries {
 
   private async fetchChunk(ids: string[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      // Only what was held when asked goes, and never with own messages not yet stored: a session may
+      // have nothing on the server yet (a p2p chat before its first message goes out), and one that is
+      // really closed to the person refuses those messages, shown failed, when they are sent.
+      const held = new Set(ids.filter((id) => this.store.getState().sessions.has(id)));
       try {
-        const sessions = await this.provider.sessions(ids);
+        const { sessions, gone } = await this.provider.sessions(ids);
         if (sessions.length) this.store.getState().setSessions(sessions);
+        const drop = gone.filter((id) => held.has(id) && !holdsUnsent(this.store.getState(), id));
+        if (drop.length) {
+          this.store.getState().removeSessions(drop);
+          this.dropped(drop);
+        }
         return;
       } catch (e) {
         // Not fatal either way: the list goes on without them.
@@ -54,4 +66,8 @@ export class Summaries {
       }
     }
   }
+}
+
+function holdsUnsent(state: ChatState, sessionId: string): boolean {
+  return state.messages.get(sessionId)?.order.toArray().some((m) => m.seq === undefined) ?? false;
 }

@@ -19,25 +19,39 @@ export const GAP_WAIT_MS = 1_000;
  */
 export type SyncOutcome = { kind: 'synced' } | { kind: 'cut' } | { kind: 'failed'; code?: ImErrorCode };
 
+export interface SyncOptions {
+  /** Messages a sync brought, once in the store (their delivery is acknowledged). */
+  received?: (msgs: readonly Message[]) => void;
+  /** The jitter of the retry delay (tests fix it). */
+  random?: () => number;
+  /**
+   * Sessions the store holds that a complete sync did not list (a doctor's sync lists only what the
+   * workbench shows): their summaries may be stale, e.g. closed while the device slept, or the person
+   * may no longer open them.
+   */
+  unlisted?: (ids: string[]) => void;
+}
+
 export class Sync {
   private current?: Promise<SyncOutcome>;
   private retryTimer?: ReturnType<typeof setTimeout>;
   private gapTimer?: ReturnType<typeof setTimeout>;
+
+  private readonly received: (msgs: readonly Message[]) => void;
+  private readonly random: () => number;
+  private readonly unlisted: (ids: string[]) => void;
 
   constructor(
     private readonly store: ChatStore,
     private readonly provider: ImProvider,
     /** Whether a gap fill may run now (only on a connection that has synced). */
     private readonly mayFillGaps: () => boolean,
-    /** Messages a sync brought, once in the store (their delivery is acknowledged). */
-    private readonly received: (msgs: readonly Message[]) => void = () => undefined,
-    private readonly random: () => number = Math.random,
-    /**
-     * Sessions the store holds that a complete sync did not list (a doctor's sync lists only what the
-     * workbench shows): their summaries may be stale, e.g. closed while the device slept.
-     */
-    private readonly unlisted: (ids: string[]) => void = () => undefined,
-  ) {}
+    options: SyncOptions = {},
+  ) {
+    this.received = options.received ?? (() => undefined);
+    this.random = options.random ?? Math.random;
+    this.unlisted = options.unlisted ?? (() => undefined);
+  }
 
   /** A catch-up is under way; its caller acts on the outcome. */
   get running(): boolean {

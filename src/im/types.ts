@@ -10,7 +10,7 @@ import type {
   SessionSummary,
 } from '../../types/message';
 import type { FileAttach, MediaKind } from '../../types/media';
-import type { ErrorCode, RequestMap } from '../../types/protocol';
+import type { ErrorCode, RequestMap, SessionsFound } from '../../types/protocol';
 import type { PrescriptionRecord } from '../../types/prescription';
 import type { LocalFile } from '../platform/files';
 
@@ -141,8 +141,8 @@ export interface ImProvider {
   upload(kind: MediaKind, file: LocalFile, onProgress: (fraction: number) => void): Promise<FileAttach>;
   history(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryPage>;
   sync(cursors: Record<string, number>): Promise<SyncResult>;
-  /** The summaries of the sessions named that the person may open (others are left out). */
-  sessions(ids: string[]): Promise<SessionSummary[]>;
+  /** The summaries of the sessions named that the person may open; `gone`, those of the others it knows of. */
+  sessions(ids: string[]): Promise<SessionsFound>;
   markRead(sessionId: string, seq: number): Promise<void>;
   /** This device got the session's messages up to `seq` (the senders see 已送达). */
   delivered(sessionId: string, seq: number): Promise<void>;

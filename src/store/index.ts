@@ -17,6 +17,7 @@ export interface ChatActions {
   receive(msgs: readonly Message[]): void;
   mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean): void;
   setSessions(sessions: readonly SessionSummary[]): void;
+  removeSessions(sessionIds: readonly string[]): void;
   openSessionAsRead(sessionId: string): void;
   closeSession(): void;
   peerRead(sessionId: string, account: string, readSeq: number): void;
@@ -56,6 +57,7 @@ export function createChatStore() {
       receive: (msgs) => run((tx) => R.receiveMessages(tx, msgs)),
       mergeHistory: (sessionId, msgs, hasMore) => run((tx) => R.mergeHistory(tx, sessionId, msgs, hasMore)),
       setSessions: (sessions) => run((tx) => R.setSessions(tx, sessions)),
+      removeSessions: (sessionIds) => run((tx) => R.removeSessions(tx, sessionIds)),
       openSessionAsRead: (sessionId) => run((tx) => R.openSessionAsRead(tx, sessionId)),
       closeSession: () => run((tx) => R.closeSession(tx)),
       peerRead: (sessionId, account, readSeq) => run((tx) => R.peerRead(tx, sessionId, account, readSeq)),

@@ -154,6 +154,14 @@ export class Tx {
     this.sums.set(summary.id, summary);
   }
 
+  /** Drops what is held of a session: its summary and its messages (this update's copies too). */
+  dropSession(sessionId: string): void {
+    this.msgs.delete(sessionId);
+    this.sums.delete(sessionId);
+    this.put('sessions', this.get('sessions').delete(sessionId, this.edit));
+    this.put('messages', this.get('messages').delete(sessionId, this.edit));
+  }
+
   resetSessions(): void {
     this.msgs.clear();
     this.sums.clear();
@@ -395,6 +403,21 @@ export function setSessions(tx: Tx, sessions: readonly SessionSummary[]): void {
       lastMsg: newestLocal && newestLocal.seq === undefined ? newestLocal : (incoming.lastMsg ?? newestLocal),
     });
   }
+}
+
+/**
+ * Sessions the person may no longer open (the server left them out of a fetch by id): the device keeps
+ * nothing of them, neither the summary nor the messages, whose text is the consultation's as much as
+ * theirs, nor the draft, which would list the session again (【草稿】) for a chat that takes no more
+ * messages. The one on screen stays current: the page shows it emptied rather than jump elsewhere.
+ */
+export function removeSessions(tx: Tx, sessionIds: readonly string[]): void {
+  const gone = new Set(sessionIds);
+  const without = <V>(byId: Record<string, V>) => Object.fromEntries(Object.entries(byId).filter(([id]) => !gone.has(id)));
+  for (const id of gone) tx.dropSession(id);
+  tx.put('delivered', without(tx.get('delivered')));
+  tx.put('typing', without(tx.get('typing')));
+  tx.put('drafts', without(tx.get('drafts')));
 }
 
 /**

@@ -227,6 +227,22 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.conversationsOf('nobody')).toEqual([]);
   });
 
+  test('the named conversations: what the list says of them, only those the account is a member of', async () => {
+    await storage.createConsultation({ id: 'k3', consent, patient: other.account, doctor: doctor.account, teamName: '他人' });
+    await storage.createConsultation({ id: 'k4', consent, patient: other.account, doctor: doctor.account, teamName: '再诊' });
+    const p2p = { id: p2pConvId(patient.account, doctor.account), scene: 'p2p' as const, members: [patient.account, doctor.account] as [string, string] };
+    await storage.appendMessage({ ...text(patient.account, 'n-p'), conv: p2p, scene: 'p2p', to: doctor.account, members: p2p.members, consultationId: 'k1' });
+    for (const [i, from] of [other, doctor, other].entries()) await storage.appendMessage(text(from.account, `n-${i}`, 'k3'));
+    await storage.markRead(teamConvId('k3'), other.account, 2);
+    const all = new Map((await storage.conversationsOf(doctor.account)).map((c) => [c.convId, c]));
+    const named = await storage.conversationsNamed(doctor.account, [teamConvId('k3'), p2p.id, teamConvId('k3'), teamConvId('nothing')]);
+    expect(new Map(named.map((c) => [c.convId, c]))).toEqual(new Map([teamConvId('k3'), p2p.id].map((id) => [id, all.get(id)])));
+    expect(named.find((c) => c.convId === teamConvId('k3'))).toMatchObject({ unread: 2, lastSeq: 3, memberReads: { [other.account]: 2 }, consultation: { id: 'k3' } });
+    // Someone else's conversation, named, is not theirs to read.
+    expect(await storage.conversationsNamed(patient.account, [teamConvId('k3'), teamConvId('k1')])).toEqual([expect.objectContaining({ convId: teamConvId('k1') })]);
+    expect(await storage.conversationsNamed(doctor.account, [])).toEqual([]);
+  });
+
   test('files: stored and read back; referenced by an append; orphans removed; a swept upload cannot be sent', async () => {
     const now = Date.now();
     await storage.putFile(file('f-old', patient.account, now - 10_000, 300));
@@ -498,6 +514,10 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     // The doctor it left keeps the consultation as it was then (opened from its sealed copy), not what it became.
     const { candidates: _offered, ...asMoved } = moved?.consultation as Consultation;
     expect(await storage.transfersFrom(doctor.account)).toEqual([{ ...moved?.transfer, left: asMoved }]);
+    // Of the named consultations only.
+    expect(await storage.transfersFrom(doctor.account, ['k1', 'k2'])).toEqual([{ ...moved?.transfer, left: asMoved }]);
+    expect(await storage.transfersFrom(doctor.account, ['k2'])).toEqual([]);
+    expect(await storage.transfersFrom(doctor.account, [])).toEqual([]);
     expect(await storage.transferConsultation('k1', next.account, doctor.account, notice(next.account, 'transfer:k1:3', {}))).toBeUndefined();
     expect(await storage.transfersOf('k1')).toHaveLength(1);
   });

@@ -2,13 +2,20 @@
  * A doctor's sessions list at a hospital's scale, on a real server and SQLite file: a sync lists what the
  * workbench shows (waiting, in progress, closed since yesterday, a 追问 unanswered), an older
  * consultation comes by `sessions {ids}` when it is opened or found, and a consultation the hospital
- * opens reaches a workbench already on screen.
+ * opens reaches a workbench already on screen. A fetch by id reads only what it names, and a device
+ * drops a session it holds that the person may no longer open.
  */
 import Database from 'better-sqlite3';
+import type { Audit } from '../../server/audit';
+import { ChatService } from '../../server/chat';
+import type { FileService } from '../../server/files/service';
+import { DEFAULT_WORDS, Moderator } from '../../server/moderation';
+import type { Storage } from '../../server/storage/types';
+import { p2pConvId } from '../../server/storage/types';
 import type { Account } from '../../types/message';
 import { SESSIONS_BY_ID_MAX } from '../../types/protocol';
 import { ChatClient, until } from '../helpers/chat-client';
-import { serverPerTest } from '../helpers/consultation';
+import { CONSENTED, serverPerTest } from '../helpers/consultation';
 import { postJson } from '../helpers/post-json';
 import { ADMIN_API_KEY, outcome, startTestServer } from '../helpers/server';
 
@@ -72,6 +79,8 @@ test('a doctor’s sync lists what the workbench shows; an older consultation co
 
   const byId = await d.request('sessions', { ids: ['team-old', 'team-theirs', 'team-nothing', 'p2p-pat-list'] });
   expect(ids(byId.sessions)).toEqual(['team-old']);
+  // Someone else's consultation and one that does not exist are told apart by nothing.
+  expect(byId.gone.sort()).toEqual(['p2p-pat-list', 'team-nothing', 'team-theirs']);
   expect(byId.sessions[0]).toMatchObject({ name: patient.name, consultation: { status: 'closed' } });
 });
 
@@ -145,4 +154,81 @@ test('a consultation transferred away and back is the doctor’s own again, also
   const [back] = (await d.request('sessions', { ids: ['team-back'] })).sessions;
   expect(back).toMatchObject({ id: 'team-back', consultation: { status: 'closed', doctor: doctor.account } });
   expect(back.readOnlyUpTo).toBeUndefined();
+});
+
+/** The storage, counting the calls made through it (the real one answers them). */
+function counting(storage: Storage): { storage: Storage; calls: Record<string, unknown[][]> } {
+  const calls: Record<string, unknown[][]> = {};
+  const counted = new Proxy(storage, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      return (...args: unknown[]) => {
+        (calls[prop] ??= []).push(args);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { storage: counted, calls };
+}
+
+test('a fetch by id reads only the named conversations and transfers, however many the doctor has', async () => {
+  const st = ctx.server.storage;
+  for (let i = 0; i < 40; i++) await st.createConsultation({ id: `many${i}`, patient: patient.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+  for (const id of ['moved', 'theirs']) expect((await create(id, id === 'theirs' ? other : doctor)).status).toBe(201);
+  const d = await ctx.login(doctor);
+  const p = await ctx.login(patient);
+  await d.request('consultation', { sessionId: 'team-moved', action: 'accept' });
+  await d.request('transfer', { sessionId: 'team-moved', to: other.account });
+  // The list's own path reads the p2p chat's consultations; a fetch that does not name it must not.
+  await p.request('send', { msg: { scene: 'p2p', to: doctor.account, type: 'text', body: '私信', idClient: 'list-p2p-1' } });
+
+  const { storage, calls } = counting(st);
+  const chat = new ChatService(storage, {} as FileService, {} as Audit, new Moderator(DEFAULT_WORDS, 'mask'), () => clock);
+  const found = await chat.sessionsById(doctor.account, ['team-many3', 'team-many7', 'team-moved', 'team-theirs', 'p2p-stranger']);
+  expect(ids(found.sessions)).toEqual(['team-many3', 'team-many7', 'team-moved']);
+  expect(found.sessions.find((s) => s.id === 'team-moved')?.readOnlyUpTo).toEqual(expect.any(Number));
+  expect(found.gone.sort()).toEqual(['p2p-stranger', 'team-theirs']);
+  // One read of the named conversations, one of their transfers; a name per session built, and the
+  // transferred one's consultation and last message before the transfer. Nothing of the other forty.
+  expect(calls.conversationsOf).toBeUndefined();
+  expect(calls.consultationsBetween).toBeUndefined();
+  expect(calls.conversationsNamed).toEqual([[doctor.account, ['team-many3', 'team-many7', 'team-moved', 'team-theirs', p2pConvId(doctor.account, 'stranger')]]]);
+  expect(calls.transfersFrom).toEqual([[doctor.account, ['many3', 'many7', 'moved', 'theirs']]]);
+  expect(Object.fromEntries(Object.entries(calls).map(([name, made]) => [name, made.length]))).toEqual({
+    conversationsNamed: 1,
+    transfersFrom: 1,
+    getAccount: 3,
+    consultation: 1,
+    history: 1,
+  });
+  // The patient's named p2p chat is checked, as the list checks it: a shared consultation opens it.
+  const p2p = await chat.sessionsById(doctor.account, [`p2p-${patient.account}`]);
+  expect(p2p).toEqual({ sessions: [expect.objectContaining({ id: `p2p-${patient.account}`, name: patient.name })], gone: [] });
+});
+
+test('a session the device holds that the person may no longer open leaves it, messages and draft too', async () => {
+  expect((await create('solo')).status).toBe(201);
+  const d = await ctx.login(doctor);
+  await d.request('consultation', { sessionId: 'team-solo', action: 'accept' });
+  const c = await client(doctor);
+  const p = await ctx.login(patient);
+  const chat = `p2p-${patient.account}`;
+  await p.request('send', { msg: { scene: 'p2p', to: doctor.account, type: 'text', body: '私信', idClient: 'list-p2p-2' } });
+  await until(() => c.store.getState().sessions.get(chat)?.name === patient.name, 'the p2p chat held');
+  c.controller.setDraft(chat, '回复草稿');
+  const saved = () => c.storage.get<Record<string, string>>(`medchat.drafts.${doctor.account}`) ?? {};
+  await until(() => saved()[chat] === '回复草稿', 'the draft saved');
+  c.setOnline(false);
+  await until(() => c.store.getState().connection === 'disconnected', 'away');
+  // Their one shared consultation goes to another doctor: the p2p chat no longer opens for this one.
+  await d.request('transfer', { sessionId: 'team-solo', to: other.account });
+  await expect(outcome(d.request('history', { sessionId: chat, limit: 10 }))).resolves.toMatch(/^forbidden/);
+  c.setOnline(true);
+  await until(() => !c.store.getState().sessions.has(chat), 'the p2p chat dropped');
+  expect(c.store.getState().messages.has(chat)).toBe(false);
+  expect(c.store.getState().drafts[chat]).toBeUndefined();
+  expect(saved()[chat]).toBeUndefined();
+  // The consultation itself stays, read-only up to the transfer.
+  expect(c.store.getState().sessions.get('team-solo')?.readOnlyUpTo).toEqual(expect.any(Number));
 });

@@ -12,7 +12,7 @@ function setup(mayFill = true) {
   const store = createChatStore();
   store.getState().setMe({ account: 'p1', name: '李女士', role: 'patient' });
   const provider = new FakeProvider();
-  const sync = new Sync(store, provider, () => mayFill, undefined, () => 0);
+  const sync = new Sync(store, provider, () => mayFill, { random: () => 0 });
   return { store, provider, sync };
 }
 

@@ -1,5 +1,6 @@
 /** An ImProvider whose every call a test scripts, with events the test emits. */
-import type { Ack, Message, OutgoingMessage, SessionSummary } from '../../types/message';
+import type { Ack, Message, OutgoingMessage } from '../../types/message';
+import type { SessionsFound } from '../../types/protocol';
 import { Emitter } from '../../src/im/emitter';
 import type { ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../../src/im/types';
 
@@ -26,7 +27,7 @@ export class FakeProvider implements ImProvider {
     return { idClient: msg.idClient, idServer: `s-${msg.idClient}`, sessionId: `${msg.scene}-${msg.to}`, seq: this.sent.length, time: 1_000 + this.sent.length };
   });
   sync = jest.fn(async (_cursors: Record<string, number>): Promise<SyncResult> => ({ msgs: [], sessions: [], complete: true }));
-  sessions = jest.fn(async (_ids: string[]): Promise<SessionSummary[]> => []);
+  sessions = jest.fn(async (_ids: string[]): Promise<SessionsFound> => ({ sessions: [], gone: [] }));
   connect = jest.fn(async () => ({ account: 'p1', name: '李女士', role: 'patient' as const }));
   disconnect = jest.fn();
   upload = jest.fn();

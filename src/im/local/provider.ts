@@ -4,9 +4,9 @@
  * sockets, so a reconnect cannot bind them twice.
  */
 import type { MediaKind } from '../../../types/media';
-import type { Account, Ack, ConsultationAction, Message, OutgoingMessage, SessionSummary } from '../../../types/message';
+import type { Account, Ack, ConsultationAction, Message, OutgoingMessage } from '../../../types/message';
 import { isMediaKind } from '../../../types/media';
-import type { ErrorFrame, RequestMap, RequestType, ServerFrame } from '../../../types/protocol';
+import type { ErrorFrame, RequestMap, RequestType, ServerFrame, SessionsFound } from '../../../types/protocol';
 import { CLOSE_KICKED, CLOSE_RESTART, PROTOCOL_VERSION } from '../../../types/protocol';
 import type { LocalFile } from '../../platform/files';
 import type { WatchNetwork } from '../../platform/network';
@@ -146,8 +146,8 @@ export class LocalProvider implements ImProvider {
     return this.request('sync', { cursors });
   }
 
-  async sessions(ids: string[]): Promise<SessionSummary[]> {
-    return (await this.request('sessions', { ids })).sessions;
+  sessions(ids: string[]): Promise<SessionsFound> {
+    return this.request('sessions', { ids });
   }
 
   async markRead(sessionId: string, seq: number): Promise<void> {

@@ -8,7 +8,7 @@ import type { Session } from 'nim-web-sdk-ng/dist/v2/NIM_MINIAPP_SDK/SessionServ
 import type { FileAttach, MediaKind } from '../../../types/media';
 import type { Account, Ack, Message, OutgoingMessage, SessionSummary } from '../../../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, sessionIdOf } from '../../../types/message';
-import type { NimCredentials } from '../../../types/protocol';
+import type { NimCredentials, SessionsFound } from '../../../types/protocol';
 import { ERROR_CODES } from '../../../types/protocol';
 import type { LocalFile } from '../../platform/files';
 import type { WatchNetwork } from '../../platform/network';
@@ -332,11 +332,14 @@ export class NimProvider implements ImProvider {
     return { msgs, sessions: this.summaries(), complete: true };
   }
 
-  /** The SDK holds every session it synced: nothing to ask the server. */
-  async sessions(ids: string[]): Promise<SessionSummary[]> {
+  /**
+   * The SDK holds every session it synced: nothing to ask the server. Nothing is `gone`: NIM keeps its
+   * own sessions list and says nothing of who may open what (no consultations there).
+   */
+  async sessions(ids: string[]): Promise<SessionsFound> {
     this.ready();
     const wanted = new Set(ids);
-    return this.summaries().filter((s) => wanted.has(s.id));
+    return { sessions: this.summaries().filter((s) => wanted.has(s.id)), gone: [] };
   }
 
   private summaries(): SessionSummary[] {
