@@ -18,7 +18,7 @@ import { handleFile, handleUpload, newReadLog } from './files/http';
 import { baseHeaders } from './headers';
 import { FileService } from './files/service';
 import { type FileGrant, FileSigner } from './files/sign';
-import { FileVerdicts, grantEndingWrites } from './files/verdicts';
+import { endsGrants, FileVerdicts, grantEndingWrites } from './files/verdicts';
 import { Gateway } from './gateway';
 import { rxRoutes } from './prescriptions/http';
 import { PrescriptionService, rxCardState } from './prescriptions/service';
@@ -71,10 +71,13 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const rawStorage: Storage = config.databaseUrl
     ? await PostgresStorage.open(config.databaseUrl, cipher, { onConnectionError: (e) => log.warn({ err: e.message }, 'database connection lost'), now })
     : new SqliteStorage(config.dbPath, cipher, { now });
-  // Each file URL's check is kept briefly; a recall or transfer made here forgets them at once.
+  // Each file URL's check is kept briefly; a recall or transfer, made here or elsewhere, forgets them.
   const verdicts = new FileVerdicts(now);
   const storage = grantEndingWrites(timedStorage(rawStorage, metrics), verdicts);
   const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher, (ms) => metrics.fanOut.observe({ path: 'bus' }, ms / 1000)) : undefined;
+  bus?.subscribe((e) => {
+    if (e.kind === 'msg' && endsGrants(e.msg)) verdicts.forgetAll();
+  });
   metrics.auditHeadFromAnchors(config.auditAnchorFile);
   let draining = false;
   const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec, {

@@ -4,15 +4,16 @@
  * kept for a short while per (grant, file), so that each of those is one check.
  */
 import { LRUCache } from 'lru-cache';
-import type { Storage } from '../storage/types';
+import type { Storage, StoredMessage } from '../storage/types';
 import type { FileGrant } from './sign';
 
 /**
- * How long a 'yes' is believed. A recall or a transfer made in this process forgets every verdict at
- * once (grantEndingWrites); one made by another server process (several behind Redis) is seen here
- * only when the verdict expires, so this bounds how long a recalled photo or a chat a transfer closed
- * still opens elsewhere: 15 s, while the burst of range requests that starts a video, and the seeks
- * of someone watching it, fall within it.
+ * How long a 'yes' is believed. A recall or a transfer forgets every verdict at once: made here,
+ * through the storage (grantEndingWrites); made by another server process, through its notice on the
+ * bus (endsGrants). Pub/sub is fire-and-forget, so a notice this process missed (Redis away for a
+ * moment) is seen only when the verdict expires: this bounds how long a recalled photo, or a chat a
+ * transfer closed, still opens here. 15 s, while the burst of range requests that starts a video and
+ * the seeks of someone watching it fall within it.
  */
 export const VERDICT_TTL_MS = 15_000;
 
@@ -79,3 +80,7 @@ export function grantEndingWrites(storage: Storage, verdicts: FileVerdicts): Sto
     },
   });
 }
+
+/** Whether `m` is the notice of a write that may end grants (a recall, a transfer), as another process publishes it. */
+export const endsGrants = (m: StoredMessage): boolean =>
+  m.type === 'notification' && (m.attach?.recall !== undefined || m.attach?.transfer !== undefined);
