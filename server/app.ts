@@ -17,7 +17,8 @@ import type { ServerConfig } from './config';
 import { handleFile, handleUpload, newReadLog } from './files/http';
 import { baseHeaders } from './headers';
 import { FileService } from './files/service';
-import { FileSigner } from './files/sign';
+import { type FileGrant, FileSigner } from './files/sign';
+import { endsGrants, FileVerdicts, grantEndingWrites } from './files/verdicts';
 import { Gateway } from './gateway';
 import { rxRoutes } from './prescriptions/http';
 import { PrescriptionService, rxCardState } from './prescriptions/service';
@@ -70,15 +71,20 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const rawStorage: Storage = config.databaseUrl
     ? await PostgresStorage.open(config.databaseUrl, cipher, { onConnectionError: (e) => log.warn({ err: e.message }, 'database connection lost'), now })
     : new SqliteStorage(config.dbPath, cipher, { now });
-  const storage = timedStorage(rawStorage, metrics);
+  // Each file URL's check is kept briefly; a recall or transfer, made here or elsewhere, forgets them.
+  const verdicts = new FileVerdicts(now);
+  const storage = grantEndingWrites(timedStorage(rawStorage, metrics), verdicts);
   const bus = config.redisUrl ? await RedisBus.open(config.redisUrl, cipher, (ms) => metrics.fanOut.observe({ path: 'bus' }, ms / 1000)) : undefined;
+  bus?.subscribe((e) => {
+    if (e.kind === 'msg' && endsGrants(e.msg)) verdicts.forgetAll();
+  });
   metrics.auditHeadFromAnchors(config.auditAnchorFile);
   let draining = false;
   const auth = new Auth(config.jwtSecret, config.tokenTtlSec, config.linkTtlSec, {
     maxAgeSec: config.sessionMaxAgeSec,
     isRevoked: (c) => storage.isSessionRevoked(c.account, c.sid, c.startedAt),
   });
-  const limits = await openLimits({ framesPerSecond: config.sendsPerSecond, redisUrl: config.redisUrl });
+  const limits = await openLimits({ framesPerSecond: config.sendsPerSecond, fileReadsPerMinute: config.fileReadsPerMinute, redisUrl: config.redisUrl });
   const audit = new Audit(storage, now, config, (e) =>
     log.error({ err: (e as Error).message }, 'audit anchor file failing: records are stored, their checkpoints are not; /readyz is unready until one is written'),
   );
@@ -104,6 +110,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const miniapp = miniappRoutes(config, { auth, storage, audit, now });
   const rx = rxRoutes({ auth, storage, audit, signer: rxSigner, adminApiKey: config.adminApiKey });
   const reads = newReadLog();
+  const mayOpen = (grant: FileGrant, id: string) => verdicts.mayOpen(grant, id, (g, f) => chat.mayOpenFile(g, f));
   const notifyHttp = notifyRoutes({ auth, storage, config: config.notify, now });
   const nim = config.nim ? { api: new NimServerApi(config.nim, now), appKey: config.nim.appKey } : undefined;
   const revoke: Revoke = async (account, sid, at) => {
@@ -169,7 +176,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
       });
     }
     if (path.startsWith(FILE_PATH)) {
-      return void handleFile(req, res, { storage, files, signer, audit, reads, mayOpen: (grant, id) => chat.mayOpenFile(grant, id) }).catch((e: unknown) => {
+      return void handleFile(req, res, { storage, files, signer, audit, reads, mayOpen, limit: limits.fileReads, address: caller.address }).catch((e: unknown) => {
         log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
         if (!res.headersSent) sendError(res, 'internal', 'file read failed');
         else res.destroy();

@@ -7,6 +7,7 @@ import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
 import type { NimServerConfig } from './nim';
 import { type EncounterConfig, encounterFromEnv } from './encounter/config';
+import { FILE_READS_PER_MIN } from './limits';
 import { type NotifyConfig, notifyFromEnv } from './notify/config';
 import { type PlatformsConfig, platformsFromEnv } from './platforms/config';
 import { RxSigner, signingKeyFrom } from './prescriptions/signer';
@@ -74,6 +75,8 @@ export interface ServerConfig {
   uploadBytesPerDay: number;
   /** Uploads no message refers to are removed after this many hours. */
   orphanUploadHours: number;
+  /** Requests of signed file URLs per person (or address, for URLs signed for nobody) and minute; absent: FILE_READS_PER_MIN. */
+  fileReadsPerMinute?: number;
   /**
    * Origins whose pages may open the chat WebSocket (the H5 app's own origin always may). Mini programs
    * send no Origin header; browsers always do.
@@ -254,6 +257,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = f
     uploadsPerHour: Math.max(1, int('UPLOADS_PER_HOUR', 60)),
     uploadBytesPerDay: Math.max(1, int('UPLOAD_MB_PER_DAY', 500)) * 1024 * 1024,
     orphanUploadHours: Math.max(1, int('ORPHAN_UPLOAD_HOURS', 6)),
+    fileReadsPerMinute: Math.max(1, int('FILE_READS_PER_MIN', FILE_READS_PER_MIN)),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),

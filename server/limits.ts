@@ -25,6 +25,24 @@ export const READ_ROWS_PER_FRAME = 500;
 export const LOGINS = { points: 120, durationSec: 60 };
 /** Hospital-system API calls per client address and minute. */
 export const ADMIN_CALLS = { points: 120, durationSec: 60 };
+/**
+ * File reads (every request of a signed file URL, each range request of a video too) per person and
+ * minute, by default (FILE_READS_PER_MIN). A history page is at most 100 messages, so 100 thumbnails;
+ * a video plays as a few dozen range requests and each seek adds one or two; a doctor paging back
+ * through two photo-heavy chats, opening photos and a video in the same minute, stays under 600. A
+ * script reading files in a loop is held to 10 a second.
+ */
+export const FILE_READS_PER_MIN = 600;
+
+/** A limit's refusal, with the seconds until it would pass (HTTP answers send them as Retry-After). */
+export class RateLimited extends ClientError {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super('rateLimited', message);
+  }
+}
 
 export class Limit {
   constructor(
@@ -33,7 +51,8 @@ export class Limit {
   ) {}
 
   private refuse(res: RateLimiterRes): never {
-    throw new ClientError('rateLimited', this.refusal(Math.max(1, Math.ceil(res.msBeforeNext / 1000))));
+    const retryAfterSec = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    throw new RateLimited(this.refusal(retryAfterSec), retryAfterSec);
   }
 
   /** Spends one point of `key`, or refuses with rateLimited. */
@@ -78,10 +97,12 @@ export interface Limits {
   logins: Limit;
   admin: Limit;
   nimTokens: Limit;
+  /** Reads of signed file URLs, per viewer the URL was signed for (per address for URLs signed for nobody). */
+  fileReads: Limit;
   close(): Promise<void>;
 }
 
-export async function openLimits(opts: { framesPerSecond: number; redisUrl?: string }): Promise<Limits> {
+export async function openLimits(opts: { framesPerSecond: number; fileReadsPerMinute?: number; redisUrl?: string }): Promise<Limits> {
   const redis = opts.redisUrl ? new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : undefined;
   await redis?.connect();
   const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
@@ -102,6 +123,7 @@ export async function openLimits(opts: { framesPerSecond: number; redisUrl?: str
     logins: new Limit(make('logins', LOGINS.points, LOGINS.durationSec), (s) => `登录太频繁，请 ${s} 秒后再试`),
     admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
     nimTokens: new Limit(make('nim-token', NIM_TOKENS.points, NIM_TOKENS.durationSec), (s) => `请求太频繁，请 ${s} 秒后再试`),
+    fileReads: new Limit(make('file-reads', opts.fileReadsPerMinute ?? FILE_READS_PER_MIN, 60), (s) => `打开文件太频繁，请 ${s} 秒后再试`),
     async close() {
       redis?.disconnect();
     },

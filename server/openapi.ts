@@ -390,6 +390,7 @@ const paths: Record<string, Json> = {
         403: refusal('invalid or expired signature, or the message it was signed for was recalled or is no longer its viewer’s to read'),
         404: refusal('no such file'),
         416: { description: 'range not satisfiable' },
+        429: refusal('rateLimited: too many file reads by this viewer (FILE_READS_PER_MIN); Retry-After gives the seconds to wait'),
       },
     },
   },

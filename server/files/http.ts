@@ -15,6 +15,7 @@ import type { Audit } from '../audit';
 import type { Auth } from '../auth';
 import { accountFromBearer, type SignInSource } from '../bearer';
 import { ClientError } from '../errors';
+import { type Limit, RateLimited } from '../limits';
 import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { FileService } from './service';
@@ -118,8 +119,8 @@ export async function handleUpload(
 const INLINE = new Set<MediaKind>(['image', 'audio', 'video']);
 
 /**
- * Files read recently, so that reads of one file within the window are one audit record: a video plays
- * as many range requests, and a page reloads its images.
+ * Files read recently, by reader, so that one person's reads of one file within the window are one audit
+ * record: a video plays as many range requests, and a page reloads its images.
  */
 export const newReadLog = (): LRUCache<string, true> => new LRUCache({ max: 10_000, ttl: 10 * 60_000 });
 
@@ -132,8 +133,11 @@ export async function handleFile(
     signer: FileSigner;
     audit: Audit;
     reads: LRUCache<string, true>;
-    /** Whether the message a URL names is still there and still its viewer's to read (ChatService.mayOpenFile). */
+    /** Whether the message a URL names is still there and still its viewer's to read (ChatService.mayOpenFile, briefly cached). */
     mayOpen: (grant: FileGrant, fileId: string) => Promise<boolean>;
+    /** File reads per viewer, or per client address for a URL signed for nobody. */
+    limit: Limit;
+    address: string;
   },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -143,7 +147,16 @@ export async function handleFile(
   const variant = q.get('v') ?? '';
   const checked = deps.signer.check(id, q);
   if (checked.verdict !== 'ok') return sendError(res, 'forbidden', checked.verdict === 'expired' ? 'file link expired' : 'invalid file link');
-  if (checked.grant && !(await deps.mayOpen(checked.grant, id))) return sendError(res, 'forbidden', 'the message was recalled or is no longer yours to read');
+  const { grant } = checked;
+  // Charged only once the signature holds: a forged viewer name must not spend someone else's reads.
+  try {
+    await deps.limit.spend(grant ? `viewer:${grant.viewer}` : `address:${deps.address}`);
+  } catch (e) {
+    if (!(e instanceof RateLimited)) throw e;
+    res.setHeader('retry-after', String(e.retryAfterSec));
+    return sendError(res, e.code, e.message);
+  }
+  if (grant && !(await deps.mayOpen(grant, id))) return sendError(res, 'forbidden', 'the message was recalled or is no longer yours to read');
   const file = await deps.storage.getFile(id);
   if (!file || (variant === 'thumb' && !file.thumb)) return sendError(res, 'notFound', 'no such file');
   const plain = await deps.files.openPlain(id, variant === 'thumb' ? 'thumb' : 'orig');
@@ -178,10 +191,12 @@ export async function handleFile(
     res.end();
     return;
   }
-  // Who read it is not known (the URL is the capability); which file and when is.
-  if (variant === 'orig' && !deps.reads.has(id)) {
-    deps.reads.set(id, true);
-    await deps.audit.record('url', 'file.read', id, { range: status === 206 ? `${start}-${end}` : null });
+  // The reader is the viewer the URL was signed for; a URL signed for nobody (the uploader's own, the
+  // hospital's record) names no one, and the URL is the capability.
+  const reader = grant?.viewer ?? 'url';
+  if (variant === 'orig' && !deps.reads.has(`${reader}\n${id}`)) {
+    deps.reads.set(`${reader}\n${id}`, true);
+    await deps.audit.record(reader, 'file.read', id, { range: status === 206 ? `${start}-${end}` : null });
   }
   await pipeline(plain.read(start, end), res).catch(() => undefined);
 }
