@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
+import { isMediaKind } from '../types/media';
 import type { Account } from '../types/message';
 import { sessionIdOf } from '../types/message';
 import type { ErrorFrame, PushFrame, ReplyFrame, RequestFrame, RequestMap, RequestType } from '../types/protocol';
@@ -405,8 +406,9 @@ export class Gateway {
       const { stored, duplicate } = await this.chat.send(me, f.msg);
       if (!duplicate) await this.deliver(stored, c);
       const ack = ackOf(stored, me.account);
+      const attach = isMediaKind(stored.type) ? { attach: this.chat.view(stored, me.account).attach } : {};
       // The sender learns what was stored when it is not what they typed (masked words).
-      return stored.body !== f.msg.body ? { ...ack, body: stored.body } : ack;
+      return { ...ack, ...attach, ...(stored.body !== f.msg.body ? { body: stored.body } : {}) };
     },
     consultation: async (c, f) => {
       const me = c.me as Account;

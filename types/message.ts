@@ -114,6 +114,11 @@ export interface Ack {
   time: number;
   /** The text as stored, when the server changed it (sensitive words masked, like NIM's anti-spam). */
   body?: string;
+  /**
+   * A media message's attach as stored, its URLs signed for the sender and this message: they replace
+   * the upload reply's short-lived ones, which no message bound.
+   */
+  attach?: Record<string, unknown>;
 }
 
 export type ConsultationStatus = 'waiting' | 'inProgress' | 'closed' | 'cancelled';

@@ -76,6 +76,13 @@ const CLEAN: Record<string, (img: Sharp) => Sharp> = {
   gif: (img) => img.gif(),
 };
 
+/**
+ * How long an upload reply's URLs open. The sender previews the file with them only until the send's
+ * ack brings the message's own URLs, signed for them and the message (and closed by a recall); a send
+ * that waits for the connection (or fails and is sent again) shows its file again from that ack.
+ */
+export const UPLOAD_URL_TTL_MS = 2 * 3_600_000;
+
 export class FileService {
   private readonly tmpDir: string;
   /** Uploads admitted but not yet recorded, so that parallel ones cannot all pass the same quota check. */
@@ -276,8 +283,9 @@ export class FileService {
     };
   }
 
+  /** The upload reply: its URLs, bound to no message, open only for UPLOAD_URL_TTL_MS. */
   attachOf(f: Pick<StoredFile, 'id' | 'kind' | 'name' | 'size' | 'ext' | 'mime' | 'w' | 'h' | 'dur'>): FileAttach {
-    return this.withUrls(f.kind, this.storedAttach(f)) as unknown as FileAttach;
+    return this.withUrls(f.kind, this.storedAttach(f), undefined, UPLOAD_URL_TTL_MS) as unknown as FileAttach;
   }
 
   private storedAttach(f: Pick<StoredFile, 'id' | 'name' | 'size' | 'ext' | 'mime' | 'w' | 'h' | 'dur'>): StoredMediaAttach {
@@ -305,13 +313,13 @@ export class FileService {
   }
 
   /** A stored attach as a viewer gets it: with signed URLs (for `grant`'s message and viewer). Anything else passes through. */
-  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: FileGrant): Record<string, unknown> {
+  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: FileGrant, maxTtlMs?: number): Record<string, unknown> {
     const id = attach.fileId;
     if (typeof id !== 'string') return attach;
     return {
       ...attach,
-      url: this.signer.url(id, 'orig', grant),
-      ...(type === 'image' ? { thumbUrl: this.signer.url(id, 'thumb', grant) } : {}),
+      url: this.signer.url(id, 'orig', grant, maxTtlMs),
+      ...(type === 'image' ? { thumbUrl: this.signer.url(id, 'thumb', grant, maxTtlMs) } : {}),
     };
   }
 }

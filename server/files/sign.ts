@@ -40,9 +40,12 @@ export class FileSigner {
     return createHmac('sha256', this.key).update(`${id}\n${variant}\n${exp}${granted}`).digest('base64url');
   }
 
-  /** Without a grant: the uploader's own upload, before any message carries it. */
-  url(id: string, variant: FileVariant = 'orig', grant?: FileGrant): string {
-    const exp = Math.ceil((this.now() + this.ttlMs) / ROUND_MS) * ROUND_MS;
+  /**
+   * Without a grant: the uploader's own upload before any message carries it, or the hospital's record.
+   * `maxTtlMs` shortens the lifetime (never lengthens it).
+   */
+  url(id: string, variant: FileVariant = 'orig', grant?: FileGrant, maxTtlMs = this.ttlMs): string {
+    const exp = Math.ceil((this.now() + Math.min(this.ttlMs, maxTtlMs)) / ROUND_MS) * ROUND_MS;
     const granted = grant ? `&c=${encodeURIComponent(grant.convId)}&s=${grant.seq}&a=${encodeURIComponent(grant.viewer)}` : '';
     return `${FILE_PATH}${id}?v=${variant}&exp=${exp}&sig=${this.mac(id, variant, exp, grant)}${granted}`;
   }

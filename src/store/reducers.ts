@@ -320,7 +320,8 @@ export function ackMessage(tx: Tx, ack: Ack): void {
   if (!pending) return;
   const masked = ack.body !== undefined ? { body: ack.body, notice: MASKED_NOTICE } : {};
   const isNew = pending.seq === undefined;
-  upsert(tx, { ...pending, ...masked, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
+  const attach = ack.attach ? { attach: ack.attach } : {};
+  upsert(tx, { ...pending, ...masked, ...attach, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
   const session = touchSession(tx, tx.session(ack.sessionId).byId.get(ack.idClient) as Message);
   if (isNew) countPatientMessage(session, pending);
 }

@@ -5,6 +5,7 @@
  */
 import type { VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
+import { UPLOAD_URL_TTL_MS } from '../../server/files/service';
 import { VERDICT_TTL_MS } from '../../server/files/verdicts';
 import { type StoredMessage, teamConvId } from '../../server/storage/types';
 import { doctor, patient, serverPerTest, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
@@ -15,10 +16,12 @@ import { uploadAs } from '../helpers/upload';
 const METRICS_TOKEN = 'file-reads-metrics-token-0123456789';
 const READS_PER_MIN = 60;
 let clock = Date.now();
+/** A day, as in production, where a test needs URLs to outlive the upload reply's; else the tests' hour. */
+let fileUrlTtlSec: number | undefined;
 
 const ctx = serverPerTest(async () => {
   clock = Date.now();
-  return startConsultationServer({ now: () => clock, metricsToken: METRICS_TOKEN, fileReadsPerMinute: READS_PER_MIN });
+  return startConsultationServer({ now: () => clock, metricsToken: METRICS_TOKEN, fileReadsPerMinute: READS_PER_MIN, ...(fileUrlTtlSec ? { fileUrlTtlSec } : {}) });
 });
 
 /** An MP4 as file-type recognises it: an `ftyp` box, then 64 KB of `mdat` to read in ranges. */
@@ -158,5 +161,33 @@ describe('the audit record of a file read', () => {
       ['url', up.body.fileId],
     ]);
     for (const r of reads) expect(r.detail).not.toMatch(/舌苔|png/);
+  });
+});
+
+describe('the sender previews an upload only until the send binds it', () => {
+  beforeAll(() => (fileUrlTtlSec = 24 * 3600));
+  afterAll(() => (fileUrlTtlSec = undefined));
+
+  test('an upload reply’s URLs open for two hours, not the day a message’s do; the send’s ack brings URLs signed for the sender and the message, closed by its recall', async () => {
+    const up = await uploadAs(ctx.server, patient, 'image', 'x.png', await png(32, 32));
+    expect(up.status).toBe(200);
+    const exp = Number(new URL(up.body.url, ctx.server.url).searchParams.get('exp'));
+    // Rounded up to the hour.
+    expect(exp - clock).toBeGreaterThanOrEqual(UPLOAD_URL_TTL_MS);
+    expect(exp - clock).toBeLessThan(UPLOAD_URL_TTL_MS + 3_600_000);
+
+    const p = await ctx.login(patient);
+    const idClient = rxClientId();
+    const ack = await p.request('send', { msg: { scene: 'team', to: TEAM, type: 'image', body: '', idClient, attach: { fileId: up.body.fileId } } });
+    const attach = ack.attach as { url: string; thumbUrl: string; fileId: string };
+    expect(attach.fileId).toBe(up.body.fileId);
+    for (const u of [attach.url, attach.thumbUrl]) {
+      const q = new URL(u, ctx.server.url).searchParams;
+      expect([q.get('a'), q.get('s'), q.get('c')]).toEqual([patient.account, String(ack.seq), teamConvId(TEAM)]);
+    }
+    expect(Number(new URL(attach.url, ctx.server.url).searchParams.get('exp')) - clock).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect((await get(attach.url)).status).toBe(200);
+    await p.request('recall', { sessionId: SESSION, idClient });
+    expect((await get(attach.url)).status).toBe(403);
   });
 });

@@ -85,6 +85,21 @@ describe('chat store', () => {
     expect(s().sessions.get(SESSION)?.lastMsg?.idClient).toBe(later.idClient);
   });
 
+  test('an own photo keeps the upload reply’s URLs until its ack, which brings the message’s own (signed for it)', () => {
+    const { s } = setup();
+    const preview = { fileId: 'f1', url: '/api/files/f1?v=orig&exp=1&sig=a', thumbUrl: '/api/files/f1?v=thumb&exp=1&sig=b', w: 4, h: 3 };
+    const mine = msg({ from: ME.account, type: 'image', body: '', status: 'sending', attach: preview });
+    s().addPending(mine);
+    const bound = { ...preview, url: `${preview.url}&c=team:c1&s=1&a=${ME.account}`, thumbUrl: `${preview.thumbUrl}&c=team:c1&s=1&a=${ME.account}` };
+    s().ack({ idClient: mine.idClient, idServer: 'srv-1', sessionId: SESSION, seq: 1, time: mine.time, attach: bound });
+    expect(s().messages.get(SESSION)?.byId.get(mine.idClient)?.attach).toEqual(bound);
+    // A text's ack has no attach: nothing of the message is dropped.
+    const text = msg({ from: ME.account, status: 'sending' });
+    s().addPending(text);
+    s().ack({ idClient: text.idClient, idServer: 'srv-2', sessionId: SESSION, seq: 2, time: text.time });
+    expect(s().messages.get(SESSION)?.byId.get(text.idClient)).toMatchObject({ body: text.body, status: 'sent' });
+  });
+
   test('a failed send keeps its idClient and reason; a late failure cannot undo an ack', () => {
     const { s } = setup();
     const mine = msg({ from: ME.account, status: 'sending' });
