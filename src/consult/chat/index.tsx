@@ -27,6 +27,7 @@ import { QuickReplies } from '../../components/encounter/QuickReplies';
 import { toastError, useEncounter } from '../../components/encounter/useEncounter';
 import { useQuickReplies } from '../../components/encounter/useQuickReplies';
 import { useChatSession } from '../../components/useChatSession';
+import { useMessageSpan } from '../../components/useMessageSpan';
 import { SearchPanel } from '../../components/SearchPanel';
 import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
@@ -98,19 +99,22 @@ export default function ChatPage() {
     if (session?.name) void Taro.setNavigationBarTitle({ title: typing ? '对方正在输入…' : session.name });
   }, [session?.name, typing]);
 
-  // The items of the messages that did not change are kept from one build to the next (a page opens one chat).
+  // The list is built from a span of the held messages, and the items of the messages that did not
+  // change are kept from one build to the next (a page opens one chat): a live message costs the span.
+  const span = useMessageSpan(sessionId, loaded);
+  const { reach } = span;
   const [timelineCache] = useState(() => new TimelineCache());
   const items = useMemo(
     () =>
       buildTimeline(
-        loaded ? loaded.order.toArray() : [],
+        span.msgs,
         me?.account,
         Date.now(),
         session?.memberReads,
         session?.peerDeliveredSeq,
         timelineCache,
       ),
-    [loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
+    [span.msgs, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
   );
 
   // The composer shows the session's draft: typing, a 常用语 and a recalled message to re-edit all
@@ -120,10 +124,12 @@ export default function ChatPage() {
   const jump = useCallback(
     async (idClient: string, seq: number) => {
       const held = await chat().loadUntil(sessionId, seq);
-      if (held && chatStore.getState().messages.get(sessionId)?.byId.has(idClient)) setJumpTo({ key: idClient });
-      else void Taro.showToast({ title: '原消息已不存在', icon: 'none' });
+      const target = held ? chatStore.getState().messages.get(sessionId)?.byId.get(idClient) : undefined;
+      if (!target) return void Taro.showToast({ title: '原消息已不存在', icon: 'none' });
+      reach(target);
+      setJumpTo({ key: idClient });
     },
-    [sessionId],
+    [sessionId, reach],
   );
   const onQuoteTap = useCallback((q: QuoteView) => void jump(q.idClient, q.seq), [jump]);
   // Opened from a search hit on the sessions list.
@@ -147,8 +153,9 @@ export default function ChatPage() {
   const step = patientStep(session?.consultation, me?.role);
   const readOnly = transferredAway(session, me);
   const quick = useQuickReplies(me?.role === 'doctor');
+  // What the cards in the list show: a card's review and correction come after it, so within the span.
   const cards = useMemo(() => {
-    const msgs = loaded ? loaded.order.toArray() : [];
+    const msgs = span.msgs;
     const corrected = new Set(msgs.flatMap((m) => (isRxCard(m.attach) && m.attach.rx.corrects ? [m.attach.rx.corrects] : [])));
     const q = `?id=${encodeURIComponent(sessionId)}`;
     return {
@@ -162,7 +169,7 @@ export default function ChatPage() {
           .catch(toastError),
       onCorrect: (id: string) => void Taro.navigateTo({ url: `/consult/prescribe/index${q}&corrects=${encodeURIComponent(id)}` }),
     };
-  }, [loaded, me?.role, sessionId]);
+  }, [span.msgs, me?.role, sessionId]);
 
   const consultation = useMemo(
     () => (session?.consultation && me ? consultationView(session.consultation, me.role, Date.now()) : undefined),
@@ -248,7 +255,6 @@ export default function ChatPage() {
     return list;
   }, [sessionId, me?.role]);
   const resend = useCallback((idClient: string) => void chat().resend(sessionId, idClient), [sessionId]);
-  const older = useCallback(() => chat().loadOlder(sessionId), [sessionId]);
   const onTyping = useCallback(() => chat().typing(sessionId), [sessionId]);
   // Where a message could be forwarded: the user's other sessions (the server refuses any whose
   // members could not already read it). An action sheet holds six items.
@@ -309,7 +315,7 @@ export default function ChatPage() {
         items={items}
         showNick={session?.scene === 'team' && !session.consultation}
         onResend={resend}
-        onLoadOlder={older}
+        onLoadOlder={span.older}
         onLongPress={onLongPress}
         onReedit={onTextChange}
         onQuoteTap={onQuoteTap}
