@@ -19,6 +19,7 @@ import type { ChatStore, ConnectionPhase } from '../store';
 import { localQuote } from '../render/timeline';
 import { Drafts } from './drafts';
 import { errorText, failureText } from './errorText';
+import { awaitsUpload } from './outbox';
 import { CursorMarks } from './readMarks';
 import { Sender } from './sender';
 import { Summaries } from './summaries';
@@ -322,7 +323,7 @@ export class ChatController {
   async resend(sessionId: string, idClient: string): Promise<void> {
     const msg = this.store.getState().messages.get(sessionId)?.byId.get(idClient);
     if (!msg || msg.status !== 'sendFailed') return;
-    if (this.uploads.needsUpload(idClient)) return this.uploads.retry(msg);
+    if (awaitsUpload(msg)) return this.uploads.retry(msg);
     await this.sender.send({ ...msg, status: 'sending', error: undefined });
   }
 

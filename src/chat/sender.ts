@@ -8,12 +8,15 @@ import { connectionLost, errorCodeOf } from '../im/types';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
 import { errorText } from './errorText';
-import { Outbox, OutboxFullError } from './outbox';
+import { awaitsUpload, Outbox, OutboxFullError } from './outbox';
 
 /** Over the server's rate limit: the outbox waits this long and goes on. */
 export const RATE_LIMIT_WAIT_MS = 1_000;
 
 export const OUTBOX_FULL_TEXT = '待发送的消息过多，请联网后再发';
+
+/** A media message from an earlier run whose upload had not happened: only the message was kept, not its file. */
+export const FILE_LOST_TEXT = '文件未能发出，请重新选择后发送';
 
 export class Sender {
   private outbox?: { account: string; box: Outbox };
@@ -38,6 +41,7 @@ export class Sender {
     for (const msg of box.all()) {
       s().addPending(msg);
       if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
+      else if (awaitsUpload(msg)) this.failed(msg, FILE_LOST_TEXT);
     }
     void this.pump();
   }
@@ -48,16 +52,27 @@ export class Sender {
     await this.pump();
   }
 
-  /** Into the list at once ('sending'), and into the persisted outbox until the server acks it. */
-  enqueue(msg: Message): void {
+  /**
+   * Into the list at once ('sending'), and into the persisted outbox until the server acks it (a media
+   * message before its upload too, holding back what follows it). False when the outbox is full.
+   */
+  enqueue(msg: Message): boolean {
     const s = this.store.getState();
     s.addPending(msg);
     try {
       this.outbox?.box.put({ ...msg, status: 'sending', error: undefined });
+      return true;
     } catch (e) {
       if (!(e instanceof OutboxFullError)) throw e;
       s.fail(msg.sessionId, msg.idClient, OUTBOX_FULL_TEXT);
+      return false;
     }
+  }
+
+  /** Failed before it could go (its upload): shown with the reason, and no longer holding back its session. */
+  failed(msg: Message, error: string): void {
+    this.outbox?.box.put({ ...msg, status: 'sendFailed', error });
+    this.store.getState().fail(msg.sessionId, msg.idClient, error);
   }
 
   /**
@@ -103,9 +118,7 @@ export class Sender {
         this.rateTimer = setTimeout(() => void this.pump(), RATE_LIMIT_WAIT_MS);
         return 'retryLater';
       }
-      const error = errorText(code);
-      box.put({ ...msg, status: 'sendFailed', error });
-      this.store.getState().fail(msg.sessionId, msg.idClient, error);
+      this.failed(msg, errorText(code));
       return 'done';
     }
   }

@@ -1,8 +1,10 @@
 /**
- * Own media messages before they can be sent: shown at once from the local file with upload progress,
- * uploaded, then handed to the sender with the attach the upload resolved with. The file is kept until
- * its upload succeeds, so a failed upload is done again on resend. One picked without a connection
- * stays 'sending' and is uploaded when the connection is back, as the outbox does with text.
+ * Own media messages before they can be sent: shown at once from the local file with upload progress
+ * and held in the outbox (what is composed after one waits behind it), uploaded, then sent with the
+ * attach the upload resolved with. The file is kept until its upload succeeds, so a failed upload is
+ * done again on resend. One picked without a connection stays 'sending' and is uploaded when the
+ * connection is back. Only the message outlives a reload or a restart, not the file: it comes back
+ * failed (FILE_LOST_TEXT).
  */
 import type { MediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
@@ -12,6 +14,7 @@ import type { ChatStore } from '../store';
 import { connectionLost } from '../im/types';
 import { failureText } from './errorText';
 import type { Sender } from './sender';
+import { FILE_LOST_TEXT } from './sender';
 
 export class Uploads {
   /** Files of own media messages not uploaded yet (or whose upload failed), by idClient. */
@@ -27,16 +30,11 @@ export class Uploads {
     private readonly connected: () => boolean,
   ) {}
 
-  /** A new media message: into the list, uploaded, then sent in the order composed. */
+  /** A new media message: into the list and the outbox, uploaded, then sent in the order composed. */
   async send(msg: Message, kind: MediaKind, file: LocalFile): Promise<void> {
+    if (!this.sender.enqueue(msg)) return;
     this.files.set(msg.idClient, { kind, file });
-    this.store.getState().addPending(msg);
     await this.uploadThenSend(msg);
-  }
-
-  /** Whether this failed message still needs its upload (resending it must upload first). */
-  needsUpload(idClient: string): boolean {
-    return this.files.has(idClient);
   }
 
   /** The connection is back (synced): the uploads that waited for it go now. */
@@ -44,8 +42,10 @@ export class Uploads {
     for (const msg of this.waiting.splice(0)) await this.uploadThenSend(msg);
   }
 
+  /** A failed media message not uploaded yet: uploaded again, or, its file gone with an earlier run, left failed. */
   async retry(msg: Message): Promise<void> {
-    this.store.getState().addPending({ ...msg, status: 'sending', error: undefined });
+    if (!this.files.has(msg.idClient)) return this.sender.failed(msg, FILE_LOST_TEXT);
+    this.sender.enqueue({ ...msg, status: 'sending', error: undefined });
     await this.uploadThenSend(msg);
   }
 
@@ -64,7 +64,7 @@ export class Uploads {
       // Offline while the connection is down: it waits, like text in the outbox. With the connection
       // up, the network's failure is this upload's own (and the resend button the way out).
       if (connectionLost(e) && !this.connected()) this.waiting.push(msg);
-      else s().fail(msg.sessionId, msg.idClient, failureText(e));
+      else this.sender.failed(msg, failureText(e));
       return;
     } finally {
       s().setUploadProgress(msg.idClient, undefined);
