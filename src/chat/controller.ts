@@ -14,6 +14,7 @@ import type { PrescriptionRecord } from '../../types/prescription';
 import type { EncounterRequest, ImError, ImErrorCode, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
+import type { FileKeeper } from '../platform/keep';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore, ConnectionPhase } from '../store';
 import { localQuote } from '../render/timeline';
@@ -57,6 +58,8 @@ export class ChatController {
     private readonly provider: ImProvider,
     /** Where unsent messages survive reloads. */
     persist: KeyValueStorage,
+    /** Where the file of a photo waiting for the connection survives them. */
+    keeper: FileKeeper,
   ) {
     const synced = () => this.phase === 'synced';
     this.sync = new Sync(
@@ -68,7 +71,7 @@ export class ChatController {
       (ids) => void this.summaries.fetch(ids),
     );
     this.sender = new Sender(store, provider, persist, synced);
-    this.uploads = new Uploads(store, provider, this.sender, synced);
+    this.uploads = new Uploads(store, provider, this.sender, synced, keeper);
     this.typingSignals = new Typing(store, provider);
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
@@ -111,7 +114,7 @@ export class ChatController {
       this.drafts.flush();
       this.store.getState().setMe(me);
       this.drafts.restore(me.account);
-      this.sender.restore(me.account);
+      void this.uploads.recover(this.sender.restore(me.account));
       if (!this.chats()) this.setPhase('synced');
     });
     this.started = { token, done };

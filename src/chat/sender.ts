@@ -15,7 +15,7 @@ export const RATE_LIMIT_WAIT_MS = 1_000;
 
 export const OUTBOX_FULL_TEXT = '待发送的消息过多，请联网后再发';
 
-/** A media message from an earlier run whose upload had not happened: only the message was kept, not its file. */
+/** A media message from an earlier run whose file was not kept on the device: only the message was. */
 export const FILE_LOST_TEXT = '文件未能发出，请重新选择后发送';
 
 export class Sender {
@@ -32,18 +32,21 @@ export class Sender {
     private readonly maySend: () => boolean,
   ) {}
 
-  /** Unsent messages of this account from an earlier run go back into the list and out again. */
-  restore(account: string): void {
-    if (this.outbox?.account === account) return;
+  /**
+   * Unsent messages of this account from an earlier run go back into the list and out again. Returns
+   * the media messages among them not uploaded yet: they wait (holding back what follows) for Uploads.
+   */
+  restore(account: string): Message[] {
+    if (this.outbox?.account === account) return [];
     const box = new Outbox(this.persist, `medchat.outbox.${account}`);
     this.outbox = { account, box };
     const s = this.store.getState;
     for (const msg of box.all()) {
       s().addPending(msg);
       if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
-      else if (awaitsUpload(msg)) this.failed(msg, FILE_LOST_TEXT);
     }
     void this.pump();
+    return box.all().filter(awaitsUpload);
   }
 
   /** Queued, and out as soon as it may go. */

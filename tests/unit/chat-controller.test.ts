@@ -4,20 +4,20 @@ import { FILE_LOST_TEXT } from '../../src/chat/sender';
 import { ImError } from '../../src/im/types';
 import { TEXT_MAX_CHARS } from '../../types/message';
 import { createChatStore, orderedMessages } from '../../src/store';
-import { MapStorage } from '../helpers/chat-client';
+import { MapKeeper, MapStorage } from '../helpers/chat-client';
 import { FakeProvider, settle, storedText } from './fake-provider';
 
-function setup(storage = new MapStorage()) {
+function setup(storage = new MapStorage(), keeper = new MapKeeper()) {
   const store = createChatStore();
   const provider = new FakeProvider();
-  const controller = new ChatController(store, provider, storage);
+  const controller = new ChatController(store, provider, storage, keeper);
   const phases: string[] = [];
   store.subscribe((s, prev) => {
     if (s.connection !== prev.connection || s.connectionError !== prev.connectionError) {
       phases.push(s.connectionError ? `${s.connection}:${s.connectionError}` : s.connection);
     }
   });
-  return { store, provider, controller, phases, storage };
+  return { store, provider, controller, phases, storage, keeper };
 }
 
 afterEach(() => jest.useRealTimers());
@@ -195,7 +195,45 @@ describe('a photo picked without a connection', () => {
     controller.stop();
   });
 
-  test('after a reload it comes back failed, saying to pick it again; the text behind it goes, and a resend sends nothing', async () => {
+  test('its file is kept while it waits: after a reload it waits again and goes out before the text typed after it; then the kept file is dropped', async () => {
+    const before = setup();
+    await before.controller.start('t');
+    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+    await before.controller.sendFile('team-c1', 'image', { ...file, w: 640, h: 480 });
+    await before.controller.sendText('team-c1', '这是昨天拍的');
+    await settle();
+    expect([...before.keeper.files.values()]).toEqual([expect.objectContaining({ path: 'blob:rash' })]);
+    before.controller.stop();
+
+    const { store, provider, controller, keeper } = setup(before.storage, before.keeper);
+    provider.upload.mockResolvedValueOnce(uploaded);
+    await controller.start('t');
+    await settle();
+    expect(shown(store)).toEqual(['image:sending', 'text:sending']);
+    provider.events.emit('state', 'connected');
+    await settle();
+    expect(provider.upload).toHaveBeenCalledWith('image', expect.objectContaining({ path: 'blob:rash', name: 'rash.png', size: 3, w: 640, h: 480 }), expect.any(Function));
+    expect(provider.sent.map((m) => m.type)).toEqual(['image', 'text']);
+    expect(shown(store)).toEqual(['image:sent', 'text:sent']);
+    expect(keeper.files.size).toBe(0);
+    controller.stop();
+  });
+
+  test('one uploaded at once is not kept', async () => {
+    const { provider, controller, keeper } = setup();
+    await controller.start('t');
+    provider.events.emit('state', 'connected');
+    await settle();
+    provider.upload.mockResolvedValueOnce(uploaded);
+    await controller.sendFile('team-c1', 'image', file);
+    await settle();
+    expect(provider.sent.map((m) => m.type)).toEqual(['image']);
+    expect(keeper.files.size).toBe(0);
+    controller.stop();
+  });
+
+  test('one whose file was not kept comes back failed after a reload, saying to pick it again; the text behind it goes, and a resend sends nothing', async () => {
     const before = setup();
     await before.controller.start('t');
     before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
@@ -204,6 +242,7 @@ describe('a photo picked without a connection', () => {
     await before.controller.sendText('team-c1', '这是昨天拍的');
     before.controller.stop();
 
+    // Another device's keeper: the file is not there (a copy the platform refused, a cleared browser).
     const { store, provider, controller } = setup(before.storage);
     await controller.start('t');
     provider.events.emit('state', 'connected');
