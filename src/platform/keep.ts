@@ -53,27 +53,27 @@ export function browserKeeper(idb: IDBFactory, urls: Pick<typeof URL, 'createObj
   };
 }
 
-type Fs = Pick<Taro.FileSystemManager, 'copyFile' | 'access' | 'unlink'>;
-
-export function miniProgramKeeper(fs: Fs, dir: string): FileKeeper {
+export function miniProgramKeeper(api: Pick<typeof Taro, 'getFileSystemManager' | 'env'>): FileKeeper {
   // The extension stays: the upload's file name is the path's.
-  const at = (id: string, name: string) => `${dir}/outbox-${id}${extOfName(name) ? `.${extOfName(name)}` : ''}`;
+  const at = (id: string, name: string) => `${api.env.USER_DATA_PATH ?? ''}/outbox-${id}${extOfName(name) ? `.${extOfName(name)}` : ''}`;
+  // Asked for on use, not at load: the chat loads before anything is kept.
+  const fs = () => api.getFileSystemManager();
   return {
     keep: (id, file) =>
       new Promise((resolve, reject) => {
-        fs.copyFile({ srcPath: file.path, destPath: at(id, file.name), success: () => resolve(), fail: reject });
+        fs().copyFile({ srcPath: file.path, destPath: at(id, file.name), success: () => resolve(), fail: reject });
       }),
     restore: (id, name) =>
       new Promise((resolve) => {
-        fs.access({ path: at(id, name), success: () => resolve({ path: at(id, name) }), fail: () => resolve(undefined) });
+        fs().access({ path: at(id, name), success: () => resolve({ path: at(id, name) }), fail: () => resolve(undefined) });
       }),
     drop: (id, name) =>
       new Promise((resolve) => {
         // Already gone is as good as removed.
-        fs.unlink({ filePath: at(id, name), complete: () => resolve() });
+        fs().unlink({ filePath: at(id, name), complete: () => resolve() });
       }),
   };
 }
 
 export const fileKeeper: FileKeeper =
-  PLATFORM === 'h5' ? browserKeeper(indexedDB, URL) : miniProgramKeeper(Taro.getFileSystemManager(), Taro.env.USER_DATA_PATH ?? '');
+  PLATFORM === 'h5' ? browserKeeper(indexedDB, URL) : miniProgramKeeper(Taro);
