@@ -28,11 +28,12 @@ const done = <T>(req: IDBRequest<T>): Promise<T> =>
     req.onerror = () => reject(req.error);
   });
 
-export function browserKeeper(idb: IDBFactory, urls: Pick<typeof URL, 'createObjectURL'>): FileKeeper {
+/** The database is opened on first use: most runs keep nothing. */
+export function browserKeeper(idb: () => IDBFactory, urls: Pick<typeof URL, 'createObjectURL'>): FileKeeper {
   let db: Promise<IDBDatabase> | undefined;
   const store = async (mode: IDBTransactionMode): Promise<IDBObjectStore> => {
     db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const req = idb.open(DB, 1);
+      const req = idb().open(DB, 1);
       req.onupgradeneeded = () => req.result.createObjectStore(STORE);
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
@@ -76,4 +77,4 @@ export function miniProgramKeeper(api: Pick<typeof Taro, 'getFileSystemManager' 
 }
 
 export const fileKeeper: FileKeeper =
-  PLATFORM === 'h5' ? browserKeeper(indexedDB, URL) : miniProgramKeeper(Taro);
+  PLATFORM === 'h5' ? browserKeeper(() => indexedDB, URL) : miniProgramKeeper(Taro);
