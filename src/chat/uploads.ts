@@ -37,9 +37,9 @@ export class Uploads {
 
   /** A new media message: into the list and the outbox, uploaded, then sent in the order composed. */
   async send(msg: Message, kind: MediaKind, file: LocalFile): Promise<void> {
-    if (!this.sender.enqueue(msg)) return;
+    // Held even when the outbox is full: resending it later uploads it then.
     this.files.set(msg.idClient, { kind, file });
-    await this.uploadThenSend(msg);
+    if (this.sender.enqueue(msg)) await this.uploadThenSend(msg);
   }
 
   /**
@@ -50,7 +50,7 @@ export class Uploads {
     for (const msg of msgs) {
       const { poster: _deadPath, ...attach } = msg.attach ?? {};
       const name = typeof attach.name === 'string' ? attach.name : '';
-      const kept = isMediaKind(msg.type) ? await this.keeper.restore(msg.idClient, name).catch(() => undefined) : undefined;
+      const kept = await this.keeper.restore(msg.idClient, name).catch(() => undefined);
       if (!kept || !isMediaKind(msg.type)) {
         this.sender.failed(msg, FILE_LOST_TEXT);
         continue;
@@ -79,8 +79,7 @@ export class Uploads {
   /** A failed media message not uploaded yet: uploaded again, or, its file gone with an earlier run, left failed. */
   async retry(msg: Message): Promise<void> {
     if (!this.files.has(msg.idClient)) return this.sender.failed(msg, FILE_LOST_TEXT);
-    this.sender.enqueue({ ...msg, status: 'sending', error: undefined });
-    await this.uploadThenSend(msg);
+    if (this.sender.enqueue({ ...msg, status: 'sending', error: undefined })) await this.uploadThenSend(msg);
   }
 
   private async uploadThenSend(msg: Message): Promise<void> {
