@@ -14,11 +14,13 @@ import type { PrescriptionRecord } from '../../types/prescription';
 import type { EncounterRequest, ImError, ImErrorCode, ImProvider, ProviderState, SearchPage, SearchQuery } from '../im/types';
 import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
+import type { FileKeeper } from '../platform/keep';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore, ConnectionPhase } from '../store';
 import { localQuote } from '../render/timeline';
 import { Drafts } from './drafts';
 import { errorText, failureText } from './errorText';
+import { awaitsUpload } from './outbox';
 import { CursorMarks } from './readMarks';
 import { Sender } from './sender';
 import { Summaries } from './summaries';
@@ -56,6 +58,8 @@ export class ChatController {
     private readonly provider: ImProvider,
     /** Where unsent messages survive reloads. */
     persist: KeyValueStorage,
+    /** Where the file of a photo waiting for the connection survives them. */
+    keeper: FileKeeper,
   ) {
     const synced = () => this.phase === 'synced';
     this.sync = new Sync(store, provider, synced, {
@@ -63,7 +67,7 @@ export class ChatController {
       unlisted: (ids) => void this.summaries.fetch(ids),
     });
     this.sender = new Sender(store, provider, persist, synced);
-    this.uploads = new Uploads(store, provider, this.sender, synced);
+    this.uploads = new Uploads(store, provider, this.sender, synced, keeper);
     this.typingSignals = new Typing(store, provider);
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
@@ -106,7 +110,7 @@ export class ChatController {
       this.drafts.flush();
       this.store.getState().setMe(me);
       this.drafts.restore(me.account);
-      this.sender.restore(me.account);
+      void this.uploads.recover(this.sender.restore(me.account));
       if (!this.chats()) this.setPhase('synced');
     });
     this.started = { token, done };
@@ -318,7 +322,7 @@ export class ChatController {
   async resend(sessionId: string, idClient: string): Promise<void> {
     const msg = this.store.getState().messages.get(sessionId)?.byId.get(idClient);
     if (!msg || msg.status !== 'sendFailed') return;
-    if (this.uploads.needsUpload(idClient)) return this.uploads.retry(msg);
+    if (awaitsUpload(msg)) return this.uploads.retry(msg);
     await this.sender.send({ ...msg, status: 'sending', error: undefined });
   }
 

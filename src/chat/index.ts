@@ -1,5 +1,6 @@
 import { createProvider } from '../im';
 import { newIdClient } from '../im/ids';
+import { fileKeeper } from '../platform/keep';
 import { storage, tabStorage } from '../platform/storage';
 import { saveToken } from './token';
 import { chatStore } from '../store';
@@ -11,7 +12,7 @@ let instance: ChatController | undefined;
 export function chat(): ChatController {
   if (!instance) {
     const provider = createProvider(deviceId());
-    const controller = new ChatController(chatStore, provider, storage);
+    const controller = new ChatController(chatStore, provider, storage, fileKeeper);
     provider.on('token', (token) => {
       saveToken(token);
       controller.adoptToken(token);

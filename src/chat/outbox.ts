@@ -1,8 +1,10 @@
 /**
  * Own messages the server has not acknowledged yet, persisted so that a reload or a killed app loses
  * none of them. Kept per session under its own key (mini programs cap one key at 1 MB), with an index
- * key listing the sessions. Resending is safe: the server deduplicates by idClient.
+ * key listing the sessions. Resending is safe: the server deduplicates by idClient. A media message is
+ * held from the moment it is composed, before its upload, so that what follows it waits behind it.
  */
+import { isMediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
 import type { KeyValueStorage } from '../platform/storage';
 
@@ -18,6 +20,9 @@ export class OutboxFullError extends Error {
 }
 
 const bytesOf = (msgs: readonly Message[]): number => JSON.stringify(msgs).length * 2;
+
+/** A media message not uploaded yet: its attach still describes the local file, without the upload's fileId. */
+export const awaitsUpload = (m: Pick<Message, 'type' | 'attach'>): boolean => isMediaKind(m.type) && typeof m.attach?.fileId !== 'string';
 
 export class Outbox {
   private readonly sessions = new Map<string, Message[]>();
@@ -37,11 +42,14 @@ export class Outbox {
     return [...this.sessions.values()].flat();
   }
 
-  /** The oldest message still waiting to go out (not failed), if any. */
+  /**
+   * The oldest message ready to go out (not failed), if any. A session whose oldest unsent message
+   * still awaits its upload sends nothing yet: what was composed after it goes after it.
+   */
   next(): Message | undefined {
     for (const msgs of this.sessions.values()) {
       const m = msgs.find((x) => x.status === 'sending');
-      if (m) return m;
+      if (m && !awaitsUpload(m)) return m;
     }
     return undefined;
   }

@@ -8,12 +8,15 @@ import { connectionLost, errorCodeOf } from '../im/types';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
 import { errorText } from './errorText';
-import { Outbox, OutboxFullError } from './outbox';
+import { awaitsUpload, Outbox, OutboxFullError } from './outbox';
 
 /** Over the server's rate limit: the outbox waits this long and goes on. */
 export const RATE_LIMIT_WAIT_MS = 1_000;
 
 export const OUTBOX_FULL_TEXT = '待发送的消息过多，请联网后再发';
+
+/** A media message from an earlier run whose file was not kept on the device: only the message was. */
+export const FILE_LOST_TEXT = '文件未能发出，请重新选择后发送';
 
 export class Sender {
   private outbox?: { account: string; box: Outbox };
@@ -29,9 +32,12 @@ export class Sender {
     private readonly maySend: () => boolean,
   ) {}
 
-  /** Unsent messages of this account from an earlier run go back into the list and out again. */
-  restore(account: string): void {
-    if (this.outbox?.account === account) return;
+  /**
+   * Unsent messages of this account from an earlier run go back into the list and out again. Returns
+   * the media messages among them not uploaded yet: they wait (holding back what follows) for Uploads.
+   */
+  restore(account: string): Message[] {
+    if (this.outbox?.account === account) return [];
     const box = new Outbox(this.persist, `medchat.outbox.${account}`);
     this.outbox = { account, box };
     const s = this.store.getState;
@@ -40,6 +46,7 @@ export class Sender {
       if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
     }
     void this.pump();
+    return box.all().filter(awaitsUpload);
   }
 
   /** Queued, and out as soon as it may go. */
@@ -48,16 +55,27 @@ export class Sender {
     await this.pump();
   }
 
-  /** Into the list at once ('sending'), and into the persisted outbox until the server acks it. */
-  enqueue(msg: Message): void {
+  /**
+   * Into the list at once ('sending'), and into the persisted outbox until the server acks it (a media
+   * message before its upload too, holding back what follows it). False when the outbox is full.
+   */
+  enqueue(msg: Message): boolean {
     const s = this.store.getState();
     s.addPending(msg);
     try {
       this.outbox?.box.put({ ...msg, status: 'sending', error: undefined });
+      return true;
     } catch (e) {
       if (!(e instanceof OutboxFullError)) throw e;
       s.fail(msg.sessionId, msg.idClient, OUTBOX_FULL_TEXT);
+      return false;
     }
+  }
+
+  /** Failed before it could go (its upload): shown with the reason, and no longer holding back its session. */
+  failed(msg: Message, error: string): void {
+    this.outbox?.box.put({ ...msg, status: 'sendFailed', error });
+    this.store.getState().fail(msg.sessionId, msg.idClient, error);
   }
 
   /**
@@ -103,9 +121,7 @@ export class Sender {
         this.rateTimer = setTimeout(() => void this.pump(), RATE_LIMIT_WAIT_MS);
         return 'retryLater';
       }
-      const error = errorText(code);
-      box.put({ ...msg, status: 'sendFailed', error });
-      this.store.getState().fail(msg.sessionId, msg.idClient, error);
+      this.failed(msg, errorText(code));
       return 'done';
     }
   }

@@ -1,23 +1,30 @@
 /**
- * Own media messages before they can be sent: shown at once from the local file with upload progress,
- * uploaded, then handed to the sender with the attach the upload resolved with. The file is kept until
- * its upload succeeds, so a failed upload is done again on resend. One picked without a connection
- * stays 'sending' and is uploaded when the connection is back, as the outbox does with text.
+ * Own media messages before they can be sent: shown at once from the local file with upload progress
+ * and held in the outbox (what is composed after one waits behind it), uploaded, then sent with the
+ * attach the upload resolved with. The file is held until its upload succeeds, so a failed upload is
+ * done again on resend. One picked without a connection stays 'sending' and is uploaded when the
+ * connection is back; its file is kept on the device meanwhile (FileKeeper), so that a reload or a
+ * restart finds it again. One whose file was not kept comes back failed (FILE_LOST_TEXT).
  */
 import type { MediaKind } from '../../types/media';
+import { isMediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
 import type { ImProvider } from '../im/types';
 import type { LocalFile } from '../platform/files';
+import type { FileKeeper } from '../platform/keep';
 import type { ChatStore } from '../store';
 import { connectionLost } from '../im/types';
 import { failureText } from './errorText';
 import type { Sender } from './sender';
+import { FILE_LOST_TEXT } from './sender';
 
 export class Uploads {
   /** Files of own media messages not uploaded yet (or whose upload failed), by idClient. */
   private readonly files = new Map<string, { kind: MediaKind; file: LocalFile }>();
   /** Messages whose upload found no connection, in the order composed: they go with the next sync. */
   private waiting: Message[] = [];
+  /** Files kept on the device, by idClient: the keeping, which must be over before the file is dropped. */
+  private readonly kept = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: ChatStore,
@@ -25,18 +32,43 @@ export class Uploads {
     private readonly sender: Sender,
     /** Whether the connection is up (synced): an upload that finds no network then is a failure to show. */
     private readonly connected: () => boolean,
+    private readonly keeper: FileKeeper,
   ) {}
 
-  /** A new media message: into the list, uploaded, then sent in the order composed. */
+  /** A new media message: into the list and the outbox, uploaded, then sent in the order composed. */
   async send(msg: Message, kind: MediaKind, file: LocalFile): Promise<void> {
+    // Held even when the outbox is full: resending it later uploads it then.
     this.files.set(msg.idClient, { kind, file });
-    this.store.getState().addPending(msg);
-    await this.uploadThenSend(msg);
+    if (this.sender.enqueue(msg)) await this.uploadThenSend(msg);
   }
 
-  /** Whether this failed message still needs its upload (resending it must upload first). */
-  needsUpload(idClient: string): boolean {
-    return this.files.has(idClient);
+  /**
+   * The media messages of an earlier run not uploaded yet (Sender.restore), with their files where they
+   * were kept: waiting again (or failed as they were, to resend), the bubble showing the kept copy.
+   */
+  async recover(msgs: Message[]): Promise<void> {
+    for (const msg of msgs) {
+      const { poster: _deadPath, ...attach } = msg.attach ?? {};
+      const name = typeof attach.name === 'string' ? attach.name : '';
+      const kept = await this.keeper.restore(msg.idClient, name).catch(() => undefined);
+      if (!kept || !isMediaKind(msg.type)) {
+        this.sender.failed(msg, FILE_LOST_TEXT);
+        continue;
+      }
+      const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+      const file: LocalFile = { ...kept, name, size: num(attach.size) ?? 0, w: num(attach.w), h: num(attach.h), dur: num(attach.dur) };
+      this.files.set(msg.idClient, { kind: msg.type, file });
+      this.kept.set(msg.idClient, Promise.resolve());
+      const shown = { ...msg, attach: { ...attach, url: kept.path } };
+      if (msg.status === 'sendFailed') {
+        this.store.getState().addPending(shown);
+        this.sender.failed(shown, msg.error ?? failureText(undefined));
+      } else {
+        this.sender.enqueue(shown);
+        this.waiting.push(shown);
+      }
+    }
+    if (this.connected()) await this.resume();
   }
 
   /** The connection is back (synced): the uploads that waited for it go now. */
@@ -44,9 +76,10 @@ export class Uploads {
     for (const msg of this.waiting.splice(0)) await this.uploadThenSend(msg);
   }
 
+  /** A failed media message not uploaded yet: uploaded again, or, its file gone with an earlier run, left failed. */
   async retry(msg: Message): Promise<void> {
-    this.store.getState().addPending({ ...msg, status: 'sending', error: undefined });
-    await this.uploadThenSend(msg);
+    if (!this.files.has(msg.idClient)) return this.sender.failed(msg, FILE_LOST_TEXT);
+    if (this.sender.enqueue({ ...msg, status: 'sending', error: undefined })) await this.uploadThenSend(msg);
   }
 
   private async uploadThenSend(msg: Message): Promise<void> {
@@ -57,18 +90,33 @@ export class Uploads {
     try {
       const uploaded = await this.provider.upload(pending.kind, pending.file, (p) => s().setUploadProgress(msg.idClient, p));
       this.files.delete(msg.idClient);
+      this.release(msg.idClient, pending.file.name);
       // The device's own poster stays with the bubble; only the upload's id goes to the server.
       const poster = msg.attach?.poster;
       this.sender.enqueue({ ...msg, attach: { ...uploaded, ...(poster !== undefined ? { poster } : {}) }, status: 'sending' });
     } catch (e) {
       // Offline while the connection is down: it waits, like text in the outbox. With the connection
       // up, the network's failure is this upload's own (and the resend button the way out).
-      if (connectionLost(e) && !this.connected()) this.waiting.push(msg);
-      else s().fail(msg.sessionId, msg.idClient, failureText(e));
+      if (connectionLost(e) && !this.connected()) {
+        this.waiting.push(msg);
+        this.keep(msg.idClient, pending.file);
+      } else this.sender.failed(msg, failureText(e));
       return;
     } finally {
       s().setUploadProgress(msg.idClient, undefined);
     }
     await this.sender.pump();
+  }
+
+  /** Only a file that waits for the connection is kept: an upload under way is seconds from done. */
+  private keep(idClient: string, file: LocalFile): void {
+    if (!this.kept.has(idClient)) this.kept.set(idClient, this.keeper.keep(idClient, file).catch(() => undefined));
+  }
+
+  private release(idClient: string, name: string): void {
+    const keeping = this.kept.get(idClient);
+    if (!keeping) return;
+    this.kept.delete(idClient);
+    void keeping.then(() => this.keeper.drop(idClient, name)).catch(() => undefined);
   }
 }

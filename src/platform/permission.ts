@@ -26,8 +26,13 @@ const WHY: Record<PermissionKind, { name: string; use: string }> = {
 };
 
 export class PermissionDeniedError extends Error {
-  constructor(readonly kind: PermissionKind) {
-    super(`没有${WHY[kind].name}权限，无法${WHY[kind].use}。可在小程序「设置」中开启`);
+  constructor(
+    readonly kind: PermissionKind,
+    /** Refused only when asked (Alipay's 2001): the next try asks again, the settings page has nothing to switch on. */
+    readonly asksAgain = false,
+  ) {
+    const { name, use } = WHY[kind];
+    super(`没有${name}权限，无法${use}。${asksAgain ? '需要时请再试一次，并在询问时选择「允许」' : '可在小程序「设置」中开启'}`);
     this.name = 'PermissionDeniedError';
   }
 }
@@ -47,13 +52,16 @@ export const settingsOf = (platform: Platform, api: Pick<typeof Taro, 'showModal
 /**
  * Runs `action`; when the platform refuses it for want of a permission, explains why we need it and
  * offers the settings page (去设置). Switched on there, the action runs once more; otherwise the caller
- * gets PermissionDeniedError, whose message says what is missing.
+ * gets PermissionDeniedError, whose message says what is missing. A permission refused only when asked
+ * (the next call asks again) is explained with 再试一次 instead: the action runs again and the system asks.
  */
 export async function withPermission<T>(kind: PermissionKind, action: () => Promise<T>, api: SettingsApi): Promise<T> {
   try {
     return await action();
   } catch (e) {
-    if (failureKind(e) !== 'permission') throw e;
+    const failure = failureKind(e);
+    if (failure === 'declined') return askAgain(kind, action, api);
+    if (failure !== 'permission') throw e;
     const { name, use } = WHY[kind];
     // The settings page opens only from the person's tap (WeChat since base library 2.3.0): openSetting is
     // called inside the modal's confirm callback, while that tap lasts, not after an await.
@@ -61,7 +69,7 @@ export async function withPermission<T>(kind: PermissionKind, action: () => Prom
       api
         .showModal({
           title: `需要${name}权限`,
-          content: `${use}需要使用${name}。您之前拒绝了授权，请在设置中开启。`,
+          content: `${use}需要使用${name}。您已拒绝授权，请在设置中开启。`,
           confirmText: '去设置',
           cancelText: '暂不',
           // A settings page that failed to open leaves the permission refused.
@@ -73,6 +81,20 @@ export async function withPermission<T>(kind: PermissionKind, action: () => Prom
     if (!(settings.authSetting as Record<string, boolean | undefined>)[api.authKey?.(kind) ?? SCOPE[kind]]) throw new PermissionDeniedError(kind);
     return action();
   }
+}
+
+async function askAgain<T>(kind: PermissionKind, action: () => Promise<T>, api: SettingsApi): Promise<T> {
+  const { name, use } = WHY[kind];
+  const { confirm } = await api.showModal({
+    title: `需要${name}权限`,
+    content: `${use}需要使用${name}。您刚才拒绝了授权，再试一次时请在询问中选择「允许」。`,
+    confirmText: '再试一次',
+    cancelText: '暂不',
+  });
+  if (!confirm) throw new PermissionDeniedError(kind, true);
+  // Through withPermission again: refused once more, the person is asked once more; refused for good
+  // this time (不再询问), the settings page is what is left.
+  return withPermission(kind, action, api);
 }
 
 export const taroSettings: SettingsApi = settingsOf(PLATFORM, {

@@ -59,7 +59,10 @@ export function miniProgramRecorder(
       manager = api.getRecorderManager();
       manager.onStart(() => onStart?.());
       manager.onStop((res) => onStop?.(res));
-      manager.onError((res) => onError?.(new RecorderError(failureKind(res) === 'permission' ? 'denied' : 'failed', res.errMsg)));
+      manager.onError((res) => {
+        const kind = failureKind(res);
+        onError?.(new RecorderError(kind === 'permission' || kind === 'declined' ? 'denied' : 'failed', res.errMsg));
+      });
     }
     return manager;
   };

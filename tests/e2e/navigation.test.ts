@@ -111,3 +111,22 @@ test.each([
   await page.waitForSelector('.chat .input-field', { state: 'visible' });
   expect(await hash(page)).toMatch(CHAT_HASH);
 });
+
+test("the 常用语 page has a back control on H5: to the chat it was opened from, or to the doctor's list when opened on its own", async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.doctor, { sessionId: SESSION });
+  await synced(page);
+  await page.click('.quick-replies-edit');
+  await page.waitForSelector('.replies .page-back', { state: 'visible' });
+  expect(await page.textContent('.replies .page-back')).toBe('‹ 返回问诊');
+  await page.click('.replies .page-back');
+  await page.waitForSelector('.chat .input-field', { state: 'visible' });
+  expect(await hash(page)).toMatch(CHAT_HASH);
+
+  await page.goto(page.url().replace(/#.*/, '#/consult/replies/index'));
+  await page.reload();
+  await page.waitForSelector('.replies .page-back', { state: 'visible' });
+  expect(await page.textContent('.replies .page-back')).toBe('‹ 我的问诊');
+  await page.click('.replies .page-back');
+  await listShown(page);
+  expect(await hash(page)).toMatch(/^#\/consult\/sessions\/index/);
+});

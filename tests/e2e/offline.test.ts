@@ -1,7 +1,7 @@
 /**
  * Offline and reload in the H5 build in Chromium: messages typed without a network go out in order
  * when it returns, a photo picked without one goes out too, and a reload while a message is still
- * sending neither loses nor doubles it.
+ * sending neither loses nor doubles it; a photo waiting for the connection survives a reload too.
  */
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -118,4 +118,55 @@ test('a reload while a message is still sending loses nothing and sends it once'
   await patient.waitForFunction(() => document.querySelector('.msg-row.mine .msg-status')?.textContent !== '发送中');
   const stored = await server.storage.history(`team-${DEMO.consultationId}`, undefined, 10);
   expect(stored.map((m) => m.body)).toEqual(['刷新前还在发送的消息']);
+});
+
+/** In the page: whether the files kept for uploads that wait (src/platform/keep.ts) number `n`. */
+const keptFiles = (n: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const req = indexedDB.open('medchat-files');
+    req.onsuccess = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains('waiting')) return resolve(n === 0);
+      const count = db.transaction('waiting').objectStore('waiting').count();
+      count.onsuccess = () => resolve(count.result === n);
+    };
+  });
+
+test('a photo picked without a connection survives a reload: it goes out, before the text typed after it', async () => {
+  // While `down`, the socket is refused and uploads find no network, yet the page itself still loads.
+  let down = false;
+  const sockets: Array<{ close: () => Promise<void> }> = [];
+  const patient = await openAs(DEMO.patient, async (context) => {
+    await context.route(/\/api\/upload/, (route) => (down ? route.abort('internetdisconnected') : route.continue()));
+    await context.routeWebSocket(/\/ws$/, (ws) => {
+      if (down) return void ws.close();
+      sockets.push(ws);
+      ws.connectToServer();
+    });
+  });
+  const doctor = await openAs(DEMO.doctor);
+
+  down = true;
+  for (const ws of sockets.splice(0)) await ws.close();
+  await patient.waitForSelector('.banner', { state: 'visible' });
+  await patient.click('.more-toggle');
+  const [chooser] = await Promise.all([patient.waitForEvent('filechooser'), patient.click('.more-item-image')]);
+  await chooser.setFiles({ name: '皮疹.png', mimeType: 'image/png', buffer: await png(300, 200) });
+  await patient.waitForSelector('.msg-row.mine .msg-image');
+  await patient.waitForFunction(() => !document.querySelector('.upload-progress'));
+  await send(patient, '这是昨天拍的');
+  await patient.waitForFunction(keptFiles, 1);
+
+  down = false;
+  await patient.reload();
+  await synced(patient);
+  await doctor.waitForFunction(() => document.querySelectorAll('.msg-row.theirs').length >= 2, undefined, { timeout: 20_000 });
+  expect(await doctor.$$eval('.msg-row.theirs', (rows) => rows.map((r) => (r.querySelector('.msg-image') ? 'image' : r.querySelector('.msg-text')?.textContent)))).toEqual([
+    'image',
+    '这是昨天拍的',
+  ]);
+  const stored = await server.storage.history(`team-${DEMO.consultationId}`, undefined, 10);
+  expect(stored.sort((a, b) => a.seq - b.seq).map((m) => m.type)).toEqual(['image', 'text']);
+  // Uploaded, the kept copy is dropped.
+  await patient.waitForFunction(keptFiles, 0);
 });

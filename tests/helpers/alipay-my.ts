@@ -3,7 +3,8 @@
  * API's 错误码), in the shape Taro hands them on: Taro rejects with my.*'s own fail argument, so no
  * errMsg, only `{ error, errorMessage }`.
  * - a dismissed picker: error 11 (用户取消操作); my.chooseVideo on Android: 10;
- * - the album or camera asked for the first time and refused: 2001, and the next call asks again;
+ * - the album or camera asked for the first time and refused: 2001, and the next call asks again
+ *   ("下次调用时，会重新弹出授权框", my.chooseImage's 错误码);
  *   refused with 不再询问 ticked: 2003, and from then on every call fails at once with 2002 until the
  *   settings page (my.openSetting, Alipay's own keys: album, camera) switches it on;
  * - my.chooseLocation: its code under `errorCode` (11: cancelled), as its page documents.
@@ -13,16 +14,23 @@ import type { SettingsApi } from '../../src/platform/permission';
 import { settingsOf } from '../../src/platform/permission';
 
 type Scope = 'album' | 'camera';
+type Answer = 'allow' | 'refuse' | 'refuseForever';
 
 export interface AlipayPerson {
   /** What the person does in a picker that opened. */
   picks: boolean;
-  /** The answer to the system's first question for a scope: allow, refuse (asked again next time), or refuse for good. */
-  prompt: 'allow' | 'refuse' | 'refuseForever';
+  /** The answer to the system's question for a scope: allow, refuse (asked again next time), or refuse for good. */
+  prompt: Answer;
+  /** Answers given before `prompt`, one per question (a refusal, then allowed when asked again). */
+  prompts: Answer[];
+  /** How many times the system asked. */
+  asked: number;
   /** What they switch on in the settings page. */
   inSettings: (auth: Partial<Record<Scope, boolean>>) => void;
-  /** Taps 去设置 in our explanation. */
+  /** Taps our explanation's confirm (去设置, 再试一次) rather than 暂不. */
   confirms: boolean;
+  /** Answers to our explanations before `confirms`, one per explanation. */
+  taps: boolean[];
 }
 
 export interface AlipayFake {
@@ -44,7 +52,7 @@ interface AlipayFailure {
 
 export function createAlipayFake(): AlipayFake {
   const fake: AlipayFake = {
-    person: { picks: true, prompt: 'allow', inSettings: () => undefined, confirms: true },
+    person: { picks: true, prompt: 'allow', prompts: [], asked: 0, inSettings: () => undefined, confirms: true, taps: [] },
     android: false,
     auth: {},
     modals: [],
@@ -69,7 +77,7 @@ export function createAlipayFake(): AlipayFake {
     settings: settingsOf('alipay', {
       showModal: (async (o: Taro.showModal.Option) => {
         fake.modals.push(`${o.title}|${o.confirmText}`);
-        const confirm = fake.person.confirms;
+        const confirm = fake.person.taps.shift() ?? fake.person.confirms;
         const res = { confirm, cancel: !confirm, errMsg: 'showModal:ok' } as Taro.showModal.SuccessCallbackResult;
         o.success?.(res);
         return res;
@@ -85,7 +93,8 @@ export function createAlipayFake(): AlipayFake {
   const permitted = (scope: Scope): AlipayFailure | undefined => {
     if (fake.auth[scope] === false) return { error: 2002, errorMessage: '用户不允许授权' };
     if (fake.auth[scope]) return undefined;
-    const answer = fake.person.prompt;
+    fake.person.asked++;
+    const answer = fake.person.prompts.shift() ?? fake.person.prompt;
     if (answer === 'allow') {
       fake.auth[scope] = true;
       return undefined;

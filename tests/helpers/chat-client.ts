@@ -7,6 +7,8 @@ import { WebSocket } from 'ws';
 import { ChatController } from '../../src/chat/controller';
 import { LocalProvider } from '../../src/im/local/provider';
 import type { ImProvider } from '../../src/im/types';
+import type { LocalFile } from '../../src/platform/files';
+import type { FileKeeper } from '../../src/platform/keep';
 import type { NetworkListener } from '../../src/platform/network';
 import { type OpenSocket, openWebSocket } from '../../src/platform/socket-web';
 import type { KeyValueStorage } from '../../src/platform/storage';
@@ -25,6 +27,21 @@ export class MapStorage implements KeyValueStorage {
   }
   remove(key: string): void {
     this.map.delete(key);
+  }
+}
+
+/** The device's kept files: like MapStorage, a new controller on the same one is a reload. */
+export class MapKeeper implements FileKeeper {
+  readonly files = new Map<string, LocalFile>();
+  async keep(id: string, file: LocalFile): Promise<void> {
+    this.files.set(id, file);
+  }
+  async restore(id: string): Promise<Pick<LocalFile, 'path' | 'blob'> | undefined> {
+    const f = this.files.get(id);
+    return f && { path: f.path, ...(f.blob ? { blob: f.blob } : {}) };
+  }
+  async drop(id: string): Promise<void> {
+    this.files.delete(id);
   }
 }
 
@@ -68,7 +85,7 @@ export class ChatClient {
         return () => this.network.delete(listener);
       },
     });
-    this.controller = new ChatController(this.store, this.provider, this.storage);
+    this.controller = new ChatController(this.store, this.provider, this.storage, new MapKeeper());
   }
 
   start(): Promise<void> {

@@ -346,22 +346,39 @@ describe('pickers', () => {
     expect(fake.modals).toEqual([]);
   });
 
-  test('alipay, failing as documented: a refused album (2001, 2003, then 2002) is explained with 去设置; switched on there, the photo comes', async () => {
+  test('alipay, failing as documented: an album refused when asked (2001) is asked again after 再试一次, not sent to the settings page', async () => {
     const fake = createAlipayFake();
     const alipay = miniProgramPickers(fake.api, 'alipay', { settings: fake.settings });
-    // Refused when asked (2001), and not switched on in the settings page either.
-    fake.person.prompt = 'refuse';
+    // Refused, then allowed when the system asks again.
+    fake.person.prompts = ['refuse'];
+    await expect(alipay.images('album')).resolves.toMatchObject([{ path: 'https://resource/apml1.png' }]);
+    expect(fake.person.asked).toBe(2);
+    expect(fake.modals).toEqual(['需要相册权限|再试一次']);
+    // Refused, and 暂不 in our explanation: the words say to try again, not to look in the settings page.
+    const other = createAlipayFake();
+    other.person.prompt = 'refuse';
+    other.person.confirms = false;
+    const refused = miniProgramPickers(other.api, 'alipay', { settings: other.settings }).images('camera');
+    await expect(refused).rejects.toEqual(new PermissionDeniedError('camera', true));
+    await expect(refused).rejects.toThrow('需要时请再试一次');
+    expect(other.person.asked).toBe(1);
+    expect(other.modals).toEqual(['需要相机权限|再试一次']);
+  });
+
+  test('alipay, failing as documented: refused for good (2003, then 2002) is explained with 去设置; switched on there, the photo comes', async () => {
+    const fake = createAlipayFake();
+    const alipay = miniProgramPickers(fake.api, 'alipay', { settings: fake.settings });
+    // Refused when asked (2001); asked again after 再试一次 and refused for good (2003); 暂不 in our 去设置.
+    fake.person.prompts = ['refuse', 'refuseForever'];
+    fake.person.taps = [true, false];
     await expect(alipay.images('album')).rejects.toEqual(new PermissionDeniedError('album'));
-    // Refused for good (2003); 暂不 in our explanation.
-    fake.person.prompt = 'refuseForever';
-    fake.person.confirms = false;
-    await expect(alipay.images('album')).rejects.toBeInstanceOf(PermissionDeniedError);
     expect(fake.auth.album).toBe(false);
-    // From then on the picker fails at once (2002) until the settings page switches the album on.
-    fake.person.confirms = true;
+    expect(fake.modals).toEqual(['需要相册权限|再试一次', '需要相册权限|去设置']);
+    // From then on the picker fails at once (2002), without asking, until the settings page switches the album on.
     fake.person.inSettings = (auth) => (auth.album = true);
     await expect(alipay.images('album')).resolves.toMatchObject([{ path: 'https://resource/apml1.png', w: 800, h: 600 }]);
-    expect(fake.modals).toEqual(Array(3).fill('需要相册权限|去设置'));
+    expect(fake.person.asked).toBe(2);
+    expect(fake.modals.slice(2)).toEqual(['需要相册权限|去设置']);
   });
 
   test('weapp: a document or a copy refused by the privacy guide says so (选中的文件 and 剪切板 are privacy APIs)', async () => {

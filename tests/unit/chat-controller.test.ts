@@ -1,22 +1,23 @@
 /** The controller's connection phase, which the store mirrors: set on provider events and sync outcomes. */
 import { ChatController } from '../../src/chat/controller';
+import { FILE_LOST_TEXT } from '../../src/chat/sender';
 import { ImError } from '../../src/im/types';
 import { TEXT_MAX_CHARS } from '../../types/message';
 import { createChatStore, orderedMessages } from '../../src/store';
-import { MapStorage } from '../helpers/chat-client';
+import { MapKeeper, MapStorage } from '../helpers/chat-client';
 import { FakeProvider, settle, storedText } from './fake-provider';
 
-function setup() {
+function setup(storage = new MapStorage(), keeper = new MapKeeper()) {
   const store = createChatStore();
   const provider = new FakeProvider();
-  const controller = new ChatController(store, provider, new MapStorage());
+  const controller = new ChatController(store, provider, storage, keeper);
   const phases: string[] = [];
   store.subscribe((s, prev) => {
     if (s.connection !== prev.connection || s.connectionError !== prev.connectionError) {
       phases.push(s.connectionError ? `${s.connection}:${s.connectionError}` : s.connection);
     }
   });
-  return { store, provider, controller, phases };
+  return { store, provider, controller, phases, storage, keeper };
 }
 
 afterEach(() => jest.useRealTimers());
@@ -111,7 +112,7 @@ describe('a text over the limit', () => {
 
 describe('a photo picked without a connection', () => {
   const file = { path: 'blob:rash', name: 'rash.png', size: 3 };
-  const uploaded = { id: 'f1', url: '/api/files/f1', name: 'rash.png', size: 3, ext: 'png' };
+  const uploaded = { fileId: 'f1', url: '/api/files/f1', name: 'rash.png', size: 3, ext: 'png', mime: 'image/png' };
 
   test('waits as sending and goes out once the connection is back and synced', async () => {
     const { store, provider, controller } = setup();
@@ -126,7 +127,7 @@ describe('a photo picked without a connection', () => {
     provider.events.emit('state', 'connected');
     await settle();
     expect(provider.upload).toHaveBeenCalledTimes(2);
-    expect(provider.sent).toEqual([expect.objectContaining({ type: 'image', idClient: waiting.idClient, attach: expect.objectContaining({ id: 'f1' }) })]);
+    expect(provider.sent).toEqual([expect.objectContaining({ type: 'image', idClient: waiting.idClient, attach: expect.objectContaining({ fileId: 'f1' }) })]);
     expect(orderedMessages(store.getState(), 'team-c1').map((m) => m.status)).toEqual(['sent']);
     controller.stop();
   });
@@ -139,6 +140,122 @@ describe('a photo picked without a connection', () => {
     provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
     await controller.sendFile('team-c1', 'image', file);
     expect(orderedMessages(store.getState(), 'team-c1').map((m) => m.status)).toEqual(['sendFailed']);
+    controller.stop();
+  });
+
+  // Where a failed bubble sits among acked ones is the timeline's business: by type here.
+  const shown = (store: ReturnType<typeof createChatStore>) =>
+    orderedMessages(store.getState(), 'team-c1')
+      .map((m) => `${m.type}:${m.status}${m.error ? `:${m.error}` : ''}`)
+      .sort();
+
+  test('a text typed after it waits behind it, and goes out after it', async () => {
+    const { store, provider, controller } = setup();
+    await controller.start('t');
+    provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline')).mockResolvedValueOnce(uploaded);
+    await controller.sendFile('team-c1', 'image', file);
+    await controller.sendText('team-c1', '这是昨天拍的');
+
+    provider.events.emit('state', 'connected');
+    await settle();
+    expect(provider.sent.map((m) => m.type)).toEqual(['image', 'text']);
+    expect(shown(store)).toEqual(['image:sent', 'text:sent']);
+    controller.stop();
+  });
+
+  test('with the connection up, a text typed while it uploads goes out after it', async () => {
+    const { provider, controller } = setup();
+    await controller.start('t');
+    provider.events.emit('state', 'connected');
+    await settle();
+    let uploadDone!: (a: typeof uploaded) => void;
+    provider.upload.mockReturnValueOnce(new Promise((resolve) => (uploadDone = resolve)));
+    const photo = controller.sendFile('team-c1', 'image', file);
+    await controller.sendText('team-c1', '这是昨天拍的');
+    expect(provider.send).not.toHaveBeenCalled();
+    uploadDone(uploaded);
+    await photo;
+    await settle();
+    expect(provider.sent.map((m) => m.type)).toEqual(['image', 'text']);
+    controller.stop();
+  });
+
+  test('an upload failed with the connection up holds nothing back: the text after it goes', async () => {
+    const { store, provider, controller } = setup();
+    await controller.start('t');
+    provider.events.emit('state', 'connected');
+    await settle();
+    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+    await controller.sendFile('team-c1', 'image', file);
+    await controller.sendText('team-c1', '这是昨天拍的');
+    await settle();
+    expect(provider.sent.map((m) => m.type)).toEqual(['text']);
+    expect(shown(store)).toEqual([expect.stringMatching(/^image:sendFailed:/), 'text:sent']);
+    controller.stop();
+  });
+
+  test('its file is kept while it waits: after a reload it waits again and goes out before the text typed after it; then the kept file is dropped', async () => {
+    const before = setup();
+    await before.controller.start('t');
+    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+    await before.controller.sendFile('team-c1', 'image', { ...file, w: 640, h: 480 });
+    await before.controller.sendText('team-c1', '这是昨天拍的');
+    await settle();
+    expect([...before.keeper.files.values()]).toEqual([expect.objectContaining({ path: 'blob:rash' })]);
+    before.controller.stop();
+
+    const { store, provider, controller, keeper } = setup(before.storage, before.keeper);
+    provider.upload.mockResolvedValueOnce(uploaded);
+    await controller.start('t');
+    await settle();
+    expect(shown(store)).toEqual(['image:sending', 'text:sending']);
+    provider.events.emit('state', 'connected');
+    await settle();
+    expect(provider.upload).toHaveBeenCalledWith('image', expect.objectContaining({ path: 'blob:rash', name: 'rash.png', size: 3, w: 640, h: 480 }), expect.any(Function));
+    expect(provider.sent.map((m) => m.type)).toEqual(['image', 'text']);
+    expect(shown(store)).toEqual(['image:sent', 'text:sent']);
+    expect(keeper.files.size).toBe(0);
+    controller.stop();
+  });
+
+  test('one uploaded at once is not kept', async () => {
+    const { provider, controller, keeper } = setup();
+    await controller.start('t');
+    provider.events.emit('state', 'connected');
+    await settle();
+    provider.upload.mockResolvedValueOnce(uploaded);
+    await controller.sendFile('team-c1', 'image', file);
+    await settle();
+    expect(provider.sent.map((m) => m.type)).toEqual(['image']);
+    expect(keeper.files.size).toBe(0);
+    controller.stop();
+  });
+
+  test('one whose file was not kept comes back failed after a reload, saying to pick it again; the text behind it goes, and a resend sends nothing', async () => {
+    const before = setup();
+    await before.controller.start('t');
+    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+    await before.controller.sendFile('team-c1', 'image', file);
+    await before.controller.sendText('team-c1', '这是昨天拍的');
+    before.controller.stop();
+
+    // Another device's keeper: the file is not there (a copy the platform refused, a cleared browser).
+    const { store, provider, controller } = setup(before.storage);
+    await controller.start('t');
+    provider.events.emit('state', 'connected');
+    await settle();
+    expect(shown(store)).toEqual([`image:sendFailed:${FILE_LOST_TEXT}`, 'text:sent']);
+    expect(provider.sent.map((m) => m.type)).toEqual(['text']);
+
+    const photo = orderedMessages(store.getState(), 'team-c1').find((m) => m.type === 'image')!;
+    await controller.resend('team-c1', photo.idClient);
+    await settle();
+    expect(provider.upload).not.toHaveBeenCalled();
+    expect(provider.sent.map((m) => m.type)).toEqual(['text']);
+    expect(shown(store)[0]).toBe(`image:sendFailed:${FILE_LOST_TEXT}`);
     controller.stop();
   });
 });

@@ -8,7 +8,7 @@ import { ChatController, DELIVERED_SPACING_MS } from '../../src/chat/controller'
 import { DRAFT_SAVE_DELAY_MS, Drafts, MAX_DRAFTS } from '../../src/chat/drafts';
 import { MARK_READ_EVERY_MS } from '../../src/chat/readMarks';
 import { createChatStore } from '../../src/store';
-import { MapStorage } from '../helpers/chat-client';
+import { MapKeeper, MapStorage } from '../helpers/chat-client';
 import { FakeProvider, settle } from './fake-provider';
 
 const SESSION = 'p2p-doctor-zhang';
@@ -34,7 +34,7 @@ function theirs(over: Partial<Message> = {}): Message {
 async function connected(persist = new MapStorage()) {
   const store = createChatStore();
   const provider = new FakeProvider();
-  const controller = new ChatController(store, provider, persist);
+  const controller = new ChatController(store, provider, persist, new MapKeeper());
   await controller.start('t');
   provider.events.emit('state', 'connected');
   await settle();
@@ -85,7 +85,7 @@ test('a sync bringing messages of many sessions spaces their delivery acks out',
   jest.useFakeTimers();
   const store = createChatStore();
   const provider = new FakeProvider();
-  const controller = new ChatController(store, provider, new MapStorage());
+  const controller = new ChatController(store, provider, new MapStorage(), new MapKeeper());
   const missed = Array.from({ length: 12 }, (_, i) => theirs({ sessionId: `p2p-d${i}`, from: `d${i}`, seq: 1 }));
   provider.sync.mockResolvedValueOnce({ msgs: missed, sessions: [], complete: true });
   await controller.start('t');
@@ -105,7 +105,7 @@ test('messages a sync brings are acknowledged as delivered too', async () => {
   jest.useFakeTimers();
   const store = createChatStore();
   const provider = new FakeProvider();
-  const controller = new ChatController(store, provider, new MapStorage());
+  const controller = new ChatController(store, provider, new MapStorage(), new MapKeeper());
   const missed = theirs();
   provider.sync.mockResolvedValueOnce({ msgs: [missed], sessions: [], complete: true });
   await controller.start('t');
@@ -200,7 +200,7 @@ describe('drafts', () => {
     persist.set('medchat.drafts.p1', { [SESSION]: '旧的', other: '别的会话' });
     const store = createChatStore();
     const provider = new FakeProvider();
-    const controller = new ChatController(store, provider, persist);
+    const controller = new ChatController(store, provider, persist, new MapKeeper());
     controller.setDraft(SESSION, '刚打的字');
     await controller.start('t');
     expect(store.getState().drafts).toEqual({ [SESSION]: '刚打的字', other: '别的会话' });

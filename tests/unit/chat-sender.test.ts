@@ -136,3 +136,16 @@ test('a full outbox fails the message at once with what to do', async () => {
   expect(shown().at(-1)).toBe(`多:sendFailed:${OUTBOX_FULL_TEXT}`);
   expect(provider.send).not.toHaveBeenCalled();
 });
+
+test('a media message not uploaded yet holds back its own session only; uploaded, it goes first', async () => {
+  const { provider, sender, boxed } = setup();
+  const photo: Message = { ...own(''), type: 'image', attach: { url: 'blob:rash', name: 'rash.png', size: 3, ext: 'png' } };
+  sender.enqueue(photo);
+  await sender.send(own('照片里是皮疹'));
+  await sender.send({ ...own('另一位医生'), sessionId: 'team-c2', to: 'c2' });
+  expect(provider.sent.map((m) => m.body)).toEqual(['另一位医生']);
+  expect(boxed()).toEqual([':sending', '照片里是皮疹:sending']);
+  await sender.send({ ...photo, attach: { fileId: 'f1', url: '/api/files/f1', name: 'rash.png', size: 3, ext: 'png', mime: 'image/png' } });
+  expect(provider.sent.map((m) => m.type)).toEqual(['text', 'image', 'text']);
+  expect(boxed()).toEqual([]);
+});

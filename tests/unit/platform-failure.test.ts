@@ -19,12 +19,13 @@ test('WeChat and Douyin: the errMsg says it', () => {
   expect(failureKind({ errMsg: 'chooseMedia:fail' })).toBe('other');
 });
 
-test('Alipay: 11 is a cancel, 2001–2003 a refused permission, whatever the words', () => {
+test('Alipay: 11 is a cancel, 2001 a permission declined when asked (asked again next time), 2002–2003 one refused for good, whatever the words', () => {
   expect(failureKind({ error: 11, errorMessage: 'User cancel select video' })).toBe('cancel'); // my.chooseImage
   expect(failureKind({ error: 11, errorMessage: '用户取消操作' })).toBe('cancel');
   expect(failureKind({ error: 11, errorMessage: '用户取消授权' })).toBe('cancel'); // my.getAuthCode
   expect(failureKind({ errorCode: 11, errorMessage: '用户取消操作' })).toBe('cancel'); // my.chooseLocation names it errorCode
-  expect(failureKind({ error: 2001, errorMessage: '用户不允许授权' })).toBe('permission'); // refused when asked
+  expect(failureKind({ error: 2001, errorMessage: '用户不允许授权' })).toBe('declined'); // my.chooseImage: refused when asked
+  expect(failureKind({ error: 2001, errorMessage: '用户拒绝给小程序授权' })).toBe('declined'); // my.getLocation
   expect(failureKind({ error: 2002, errorMessage: '用户不允许授权' })).toBe('permission'); // refused before, for good
   expect(failureKind({ error: 2003, errorMessage: '用户不允许授权' })).toBe('permission'); // refused now, for good
   expect(failureKind({ error: 10, errMsg: '获取权限失败。' })).toBe('permission'); // RecorderManager.onError

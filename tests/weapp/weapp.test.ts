@@ -14,7 +14,7 @@ import { spawnServer, type ServerProcess } from '../helpers/server-process';
 import { png } from '../helpers/fixtures';
 import { startWechatStub, WX_APPID, WX_SECRET, type WechatStub } from '../helpers/wechat-stub';
 import { WsClient } from '../helpers/ws-client';
-import { createWxFake, TEST_DOMAIN, type WxFake } from './wx-fake';
+import { createWxFake, TEST_DOMAIN, USER_DATA_PATH, type WxFake } from './wx-fake';
 import { until, WeappSimulator } from './simulator';
 
 jest.setTimeout(60_000);
@@ -511,6 +511,45 @@ test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab 
   await until(() => text().includes('检查申请单'), 'the card');
   expect(text()).toContain('血常规、胸部 X 线');
   expect(text()).toContain(`${DEMO.doctor.name} 申请于`);
+  doctor.close();
+  page.detach();
+});
+
+test('on the weapp a photo picked without a network is copied among the user files (temp files die with the run) and goes out before the text typed after it', async () => {
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  const page = sim.open('consult/chat/index', { id: SESSION });
+  const text = () => page.dom?.textContent ?? '';
+  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected with a network listener');
+  const setNetwork = (isConnected: boolean) => {
+    for (const cb of fake.network) cb({ isConnected, networkType: isConnected ? 'wifi' : 'none' });
+  };
+  fake.files.clear();
+  fake.files.set('wxfile://tmp_rash.png', { bytes: await png(320, 240), width: 320, height: 240 });
+
+  setNetwork(false);
+  fake.uploadError = 'uploadFile:fail network error';
+  await until(() => text().includes('网络不可用'), 'the offline banner');
+  await until(() => page.querySelector('.more-toggle') !== undefined, 'the + button', 15_000);
+  page.querySelector('.more-toggle')?.dispatchEvent('tap');
+  await until(() => page.querySelector('.more-item-image') !== undefined, 'the + panel', 15_000);
+  page.querySelector('.more-item-image')?.dispatchEvent('tap');
+  await until(() => fake.userFiles.size === 1, 'the photo copied among the user files');
+  const [kept] = fake.userFiles.keys();
+  expect(kept).toMatch(new RegExp(`^${USER_DATA_PATH}/outbox-.+\\.png$`));
+  page.querySelector('.input-field')?.dispatchEvent('input', { detail: { value: '照片是昨天拍的' } });
+  await until(() => inputShows(page, '照片是昨天拍的'), 'the typed text in the input');
+  page.querySelector('.input-send')?.dispatchEvent('tap');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(doctor.pushes.some((f) => f.type === 'msg' && f.msg.from === DEMO.patient.account)).toBe(false);
+
+  fake.uploadError = undefined;
+  setNetwork(true);
+  await doctor.waitFor((f): f is Extract<PushFrame, { type: 'msg' }> => f.type === 'msg' && f.msg.body === '照片是昨天拍的');
+  const fromPatient = doctor.pushes.flatMap((f) => (f.type === 'msg' && f.msg.from === DEMO.patient.account ? [f.msg.type] : []));
+  expect(fromPatient).toEqual(['image', 'text']);
+  // Uploaded, the copy is removed.
+  await until(() => fake.userFiles.size === 0, 'the kept copy removed');
   doctor.close();
   page.detach();
 });

@@ -22,8 +22,15 @@ export interface WxFake {
   network: Set<WechatMiniprogram.OnNetworkStatusChangeCallback>;
   /** Temp files of this "device": what wx.chooseImage offers next and wx.uploadFile reads. */
   files: Map<string, { bytes: Buffer; width: number; height: number }>;
+  /**
+   * The mini program's user files (wx.env.USER_DATA_PATH, written through the FileSystemManager):
+   * unlike temp files they outlive the run. wx.uploadFile reads them too.
+   */
+  userFiles: Map<string, { bytes: Buffer; width: number; height: number }>;
   /** Options the app passed to wx.uploadFile. */
   uploads: WechatMiniprogram.UploadFileOption[];
+  /** While set, every wx.uploadFile fails with this errMsg at once (no network) and reaches no server. */
+  uploadError?: string;
   /** What the app asked wx.setVisualEffectOnCapture for, in order. */
   captureEffects: string[];
   /** `METHOD path` of every wx.request that reached the server, in order. */
@@ -79,6 +86,12 @@ const ok = <T extends object>(extra?: T) => ({ errMsg: 'ok', ...extra });
 /** wx.request's and wx.login's timeout when the call names none (WeChat: 60 s, also the most allowed). */
 const WX_DEFAULT_TIMEOUT_MS = 60_000;
 
+const fileOk = { errMsg: 'ok', errCode: 0 };
+const noSuchFile = (api: string, path: string) => ({ errMsg: `${api}:fail no such file or directory ${path}`, errCode: 1300002 });
+
+/** wx.env.USER_DATA_PATH on this fake. */
+export const USER_DATA_PATH = 'wxfile://usr';
+
 /** The domain the simulator tests' build is configured with (.env.test). */
 export const TEST_DOMAIN = 'im.medchat.test';
 
@@ -108,6 +121,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   };
   const notInDomainList = (api: string) => ({ errMsg: `${api}:fail url not in domain list` });
   const files = new Map<string, { bytes: Buffer; width: number; height: number }>();
+  const userFiles = new Map<string, { bytes: Buffer; width: number; height: number }>();
   const uploads: WechatMiniprogram.UploadFileOption[] = [];
   const storage = new Map<string, unknown>();
   const navigations: string[] = [];
@@ -155,12 +169,17 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
   const uploadFile: Wx['uploadFile'] = (option) => {
     uploads.push(option);
     const progress = new Set<WechatMiniprogram.UploadTaskOnProgressUpdateCallback>();
-    const routed = route(option.url, 'https:');
+    const failure = fake.uploadError;
+    const routed = failure ? undefined : route(option.url, 'https:');
+    if (failure) {
+      setTimeout(() => option.fail?.({ errMsg: failure }), 0);
+      return { abort: () => undefined, onProgressUpdate: () => undefined } as unknown as WechatMiniprogram.UploadTask;
+    }
     if (!routed) {
       setTimeout(() => option.fail?.(notInDomainList('uploadFile')), 0);
       return { abort: () => undefined, onProgressUpdate: () => undefined } as unknown as WechatMiniprogram.UploadTask;
     }
-    const bytes = files.get(option.filePath)?.bytes ?? Buffer.alloc(0);
+    const bytes = (files.get(option.filePath) ?? userFiles.get(option.filePath))?.bytes ?? Buffer.alloc(0);
     const boundary = 'wxfakeBoundary';
     const body = Buffer.concat([
       Buffer.from(
@@ -379,6 +398,25 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
       o?.success?.(ok());
     }) as Wx['navigateBack'],
     uploadFile,
+    env: { USER_DATA_PATH: USER_DATA_PATH },
+    // As WeChat documents them: a path that is not there fails with errCode 1300002 (no such file or directory).
+    getFileSystemManager: () =>
+      ({
+        copyFile: (o: WechatMiniprogram.CopyFileOption) => {
+          const src = files.get(o.srcPath) ?? userFiles.get(o.srcPath);
+          if (!src || !o.destPath.startsWith(`${USER_DATA_PATH}/`)) return void setTimeout(() => o.fail?.(noSuchFile('copyFile', o.srcPath)), 0);
+          userFiles.set(o.destPath, src);
+          setTimeout(() => o.success?.(fileOk), 0);
+        },
+        access: (o: WechatMiniprogram.AccessOption) =>
+          void setTimeout(() => (userFiles.has(o.path) || files.has(o.path) ? o.success?.(fileOk) : o.fail?.(noSuchFile('access', o.path))), 0),
+        unlink: (o: WechatMiniprogram.UnlinkOption) =>
+          void setTimeout(() => {
+            if (userFiles.delete(o.filePath)) o.success?.(fileOk);
+            else o.fail?.(noSuchFile('unlink', o.filePath));
+            o.complete?.(fileOk);
+          }, 0),
+      }) as unknown as WechatMiniprogram.FileSystemManager,
     setVisualEffectOnCapture: ((o: WechatMiniprogram.SetVisualEffectOnCaptureOption) => {
       captureEffects.push(o.visualEffect ?? 'none');
       o.success?.(ok());
@@ -452,6 +490,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     sockets,
     network,
     files,
+    userFiles,
     uploads,
     captureEffects,
     refused,

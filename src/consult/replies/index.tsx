@@ -1,15 +1,28 @@
 import { Button, Text, Textarea, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
 import { useState } from 'react';
 import { QUICK_REPLY_LIMITS } from '../../../types/encounter';
+import { chatBelow } from '../../components/chatPage';
 import { useQuickReplies } from '../../components/encounter/useQuickReplies';
+import { PageHeader } from '../../components/PageHeader';
 import { useChatSession } from '../../components/useChatSession';
 import { usePageStyle } from '../../components/usePageStyle';
 import '../../components/encounter/encounter.css';
+
+/**
+ * Back from 常用语: to the chat it was opened from; a page opened on its own (an H5 reload) names no
+ * consultation, so to the doctor's list.
+ */
+function back(): void {
+  if (chatBelow()) void Taro.navigateBack();
+  else void Taro.navigateTo({ url: '/consult/sessions/index' });
+}
 
 /** The doctor's 常用语: add, edit (tap one), delete, move up; stored on the server for every device. */
 export default function RepliesPage() {
   useChatSession();
   const look = usePageStyle();
+  const [fromChat] = useState(chatBelow);
   const { replies, change } = useQuickReplies(true);
   const [text, setText] = useState('');
   const [editing, setEditing] = useState<string>();
@@ -28,6 +41,7 @@ export default function RepliesPage() {
 
   return (
     <View className={`form replies ${look.className}`} style={look.style}>
+      <PageHeader back={fromChat ? '返回问诊' : '我的问诊'} onBack={back} />
       <View className='form-section'>
         {!replies.length && <Text className='form-hint'>还没有常用语。添加后，在问诊中一点即可填入。</Text>}
         {replies.map((r, i) => (
