@@ -3,6 +3,7 @@ import { Input } from '@tarojs/components';
 import { act, fireEvent as untypedFireEvent, render } from '@tarojs/test-utils-react/dist/pure';
 import type { Message } from '../../types/message';
 import { recalledView } from '../../types/message';
+import type * as BubbleModule from '../../src/components/MessageBubble';
 import { MessageList } from '../../src/components/MessageList';
 import { SearchHits } from '../../src/components/SearchPanel';
 import { useSearch } from '../../src/components/useSearch';
@@ -13,7 +14,7 @@ import { baseMessage as base } from './message-fixture';
 // The real bubble, counted: a test below checks which bubbles a new message renders again.
 const mockBubbleRenders = new Map<string, number>();
 jest.mock('../../src/components/MessageBubble', () => {
-  const real = jest.requireActual('../../src/components/MessageBubble') as typeof import('../../src/components/MessageBubble');
+  const real = jest.requireActual('../../src/components/MessageBubble') as typeof BubbleModule;
   return {
     ...real,
     MessageBubble: (props: Parameters<typeof real.MessageBubble>[0]) => {
