@@ -40,6 +40,13 @@ export function parseUploadReply(status: number, text: string): FileAttach {
   throw new HttpError(err?.code ?? 'internal', err?.message ?? `上传失败（HTTP ${status}）`);
 }
 
+/**
+ * An H5 upload that moves no byte for this long is given up. A network that drops packets without a
+ * word never fails an XMLHttpRequest, and texts typed after a photo wait for its upload; mini programs'
+ * uploadFile gives up after its own 60 s.
+ */
+export const UPLOAD_STALL_MS = 30_000;
+
 export function browserUpload(Xhr?: typeof XMLHttpRequest): UploadFn {
   return async (req) => {
     const blob = req.file.blob ?? (await (await fetch(req.file.path)).blob());
@@ -47,19 +54,35 @@ export function browserUpload(Xhr?: typeof XMLHttpRequest): UploadFn {
     form.append('file', blob, req.file.name);
     return new Promise<FileAttach>((resolve, reject) => {
       const xhr = new (Xhr ?? XMLHttpRequest)();
+      let stall: ReturnType<typeof setTimeout> | undefined;
+      const watch = () => {
+        clearTimeout(stall);
+        stall = setTimeout(() => {
+          xhr.abort();
+          reject(new HttpError('network', '上传中断：网络长时间无响应'));
+        }, UPLOAD_STALL_MS);
+      };
       xhr.open('POST', uploadUrl(req));
       xhr.setRequestHeader('authorization', `Bearer ${req.token}`);
       xhr.upload.onprogress = (e) => {
+        watch();
         if (e.lengthComputable) req.onProgress?.(e.loaded / e.total);
       };
+      // The server's answer arriving counts as movement too (it reads a whole image before it answers).
+      xhr.onprogress = watch;
       xhr.onload = () => {
+        clearTimeout(stall);
         try {
           resolve(parseUploadReply(xhr.status, xhr.responseText));
         } catch (e) {
           reject(e);
         }
       };
-      xhr.onerror = () => reject(new HttpError('network', '上传失败：网络错误'));
+      xhr.onerror = () => {
+        clearTimeout(stall);
+        reject(new HttpError('network', '上传失败：网络错误'));
+      };
+      watch();
       xhr.send(form);
     });
   };

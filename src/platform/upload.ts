@@ -12,7 +12,7 @@ import { HttpError } from './http-error';
 import { browserUpload, parseUploadReply, uploadUrl } from './upload-http';
 
 export type { UploadFn, UploadRequest } from './upload-http';
-export { browserUpload, parseUploadReply, uploadUrl } from './upload-http';
+export { browserUpload, parseUploadReply, UPLOAD_STALL_MS, uploadUrl } from './upload-http';
 
 /** Alipay's my.uploadFile only knows these three. */
 const ALIPAY_FILE_TYPE: Record<MediaKind, 'image' | 'audio' | 'video'> = {

@@ -19,7 +19,7 @@ import type { RecorderBackend } from '../../src/platform/recorder';
 import { browserRecorder, miniProgramRecorder, RecorderError, VoiceRecorder } from '../../src/platform/recorder';
 import { resolveUrl } from '../../src/platform/server';
 import { HttpError } from '../../src/platform/http-error';
-import { browserUpload, miniProgramUpload, parseUploadReply, uploadUrl } from '../../src/platform/upload';
+import { browserUpload, miniProgramUpload, parseUploadReply, UPLOAD_STALL_MS, uploadUrl } from '../../src/platform/upload';
 import type { FileAttach } from '../../types/media';
 
 const attach: FileAttach = { fileId: 'f1', url: '/api/files/f1?sig=x', name: 'a.png', size: 3, ext: 'png', mime: 'image/png' };
@@ -112,6 +112,44 @@ describe('upload', () => {
     expect(seen).toEqual([0.25]);
     expect(sent.headers).toEqual({ authorization: 'Bearer tok' });
     expect((sent.body?.get('file') as File).name).toBe('a.png');
+  });
+
+  test('h5: an upload that moves no byte for UPLOAD_STALL_MS is aborted as a network failure; progress keeps it going', async () => {
+    const xhrs: StalledXhr[] = [];
+    class StalledXhr {
+      aborted = false;
+      upload: { onprogress?: (e: { lengthComputable: boolean; loaded: number; total: number }) => void } = {};
+      onprogress?: () => void;
+      onload?: () => void;
+      onerror?: () => void;
+      constructor() {
+        xhrs.push(this);
+      }
+      open() {}
+      setRequestHeader() {}
+      send() {}
+      abort() {
+        this.aborted = true;
+      }
+    }
+    jest.useFakeTimers();
+    try {
+      const up = browserUpload(StalledXhr as unknown as typeof XMLHttpRequest);
+      const outcome = up({ ...req, kind: 'image', file: { path: 'blob:x', name: 'a.png', size: 3, blob: new Blob(['abc']) } }).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(0);
+      const [xhr] = xhrs;
+      // Bytes still moving, just slowly: not given up.
+      for (let i = 0; i < 3; i++) {
+        await jest.advanceTimersByTimeAsync(UPLOAD_STALL_MS - 1_000);
+        xhr.upload.onprogress?.({ lengthComputable: true, loaded: i + 1, total: 10 });
+      }
+      expect(xhr.aborted).toBe(false);
+      await jest.advanceTimersByTimeAsync(UPLOAD_STALL_MS);
+      expect(xhr.aborted).toBe(true);
+      await expect(outcome).resolves.toMatchObject({ code: 'network', message: '上传中断：网络长时间无响应' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
