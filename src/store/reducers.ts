@@ -320,7 +320,9 @@ export function ackMessage(tx: Tx, ack: Ack): void {
   if (!pending) return;
   const masked = ack.body !== undefined ? { body: ack.body, notice: MASKED_NOTICE } : {};
   const isNew = pending.seq === undefined;
-  const attach = ack.attach ? { attach: ack.attach } : {};
+  // The device's own video poster is never sent (types/media.ts), so the stored attach has none.
+  const poster = pending.attach?.poster;
+  const attach = ack.attach ? { attach: { ...ack.attach, ...(poster !== undefined ? { poster } : {}) } } : {};
   upsert(tx, { ...pending, ...masked, ...attach, idServer: ack.idServer, seq: ack.seq, time: ack.time, status: 'sent', error: undefined });
   const session = touchSession(tx, tx.session(ack.sessionId).byId.get(ack.idClient) as Message);
   if (isNew) countPatientMessage(session, pending);

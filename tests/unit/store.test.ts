@@ -93,6 +93,11 @@ describe('chat store', () => {
     const bound = { ...preview, url: `${preview.url}&c=team:c1&s=1&a=${ME.account}`, thumbUrl: `${preview.thumbUrl}&c=team:c1&s=1&a=${ME.account}` };
     s().ack({ idClient: mine.idClient, idServer: 'srv-1', sessionId: SESSION, seq: 1, time: mine.time, attach: bound });
     expect(s().messages.get(SESSION)?.byId.get(mine.idClient)?.attach).toEqual(bound);
+    // A video keeps the poster the device made for it (it never goes to the server).
+    const video = msg({ from: ME.account, type: 'video', body: '', status: 'sending', attach: { ...preview, poster: 'blob:poster' } });
+    s().addPending(video);
+    s().ack({ idClient: video.idClient, idServer: 'srv-v', sessionId: SESSION, seq: 3, time: video.time, attach: bound });
+    expect(s().messages.get(SESSION)?.byId.get(video.idClient)?.attach).toEqual({ ...bound, poster: 'blob:poster' });
     // A text's ack has no attach: nothing of the message is dropped.
     const text = msg({ from: ME.account, status: 'sending' });
     s().addPending(text);
