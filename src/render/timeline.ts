@@ -125,6 +125,11 @@ export function buildTimeline(
   /** The session's peerDeliveredSeq. */
   deliveredSeq = 0,
   cache = new TimelineCache(),
+  /**
+   * The session's held message by idClient, when `msgs` are only some of them (the chat page's span):
+   * a reply's original recalled before the span still shows as recalled.
+   */
+  original?: (idClient: string) => Message | undefined,
 ): TimelineItem[] {
   const items: TimelineItem[] = [];
   const day = startOfDay(now);
@@ -138,8 +143,13 @@ export function buildTimeline(
   }
   const cursors = Object.values(reads);
   let prevTime: number | undefined;
-  // Originals come before their replies, so this holds every recalled original a reply can name.
+  // Originals come before their replies, so this holds every recalled original among `msgs` a reply can name.
   const recalledIds = new Set<string>();
+  const recalledHere = (idClient: string) => {
+    if (recalledIds.has(idClient)) return true;
+    const m = original?.(idClient);
+    return m !== undefined && recalledInfo(m) !== undefined;
+  };
   for (const msg of msgs) {
     if (recallTarget(msg)) continue;
     if (prevTime === undefined || msg.time - prevTime > TIME_HEADER_GAP_MS) {
@@ -165,12 +175,12 @@ export function buildTimeline(
     }
     const mine = msg.from === myAccount;
     const receipt = mine ? receiptOf(msg, cursors, deliveredSeq) : { read: false, receipt: '' };
-    const quoteRecalled = msg.quote && (Boolean(msg.quote.recalled) || recalledIds.has(msg.quote.idClient));
+    const quoteRecalled = msg.quote && (Boolean(msg.quote.recalled) || recalledHere(msg.quote.idClient));
     if (held && sameItem(held, receipt, quoteRecalled)) {
       items.push(held);
       continue;
     }
-    const quote = msg.quote && quoteView(msg.quote, myAccount, recalledIds.has(msg.quote.idClient));
+    const quote = msg.quote && quoteView(msg.quote, myAccount, quoteRecalled === true);
     const item: TimelineItem = { kind: 'msg', key: msg.idClient, msg, mine, ...receipt, ...(quote ? { quote } : {}) };
     cache.items.set(msg, item);
     items.push(item);

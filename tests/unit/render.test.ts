@@ -89,6 +89,10 @@ describe('timeline', () => {
     expect(quoted([recalledView(original, ME), reply])).toMatchObject({ text: QUOTE_RECALLED_TEXT, recalled: true });
     // The server says so (the original is not held here).
     expect(quoted([at({ ...reply, quote: { ...quote, excerpt: '', recalled: true } })])).toMatchObject({ text: QUOTE_RECALLED_TEXT });
+    // Built from a span that starts after the original (the chat page): the held original still tells.
+    const held = new Map([[original.idClient, recalledView(original, ME)]]);
+    const fromSpan = buildTimeline([reply], ME, base.time, {}, 0, undefined, (id) => held.get(id)).find((i) => i.key === 'render-0002');
+    expect(fromSpan).toMatchObject({ quote: { text: QUOTE_RECALLED_TEXT, recalled: true } });
     // One's own quoted message is "我".
     expect(quoted([at({ ...reply, quote: { ...quote, from: ME, fromNick: '李女士' } })])).toMatchObject({ name: '我' });
   });

@@ -113,8 +113,9 @@ export default function ChatPage() {
         session?.memberReads,
         session?.peerDeliveredSeq,
         timelineCache,
+        (idClient) => loaded?.byId.get(idClient),
       ),
-    [span.msgs, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
+    [span.msgs, loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
   );
 
   // The composer shows the session's draft: typing, a 常用语 and a recalled message to re-edit all
