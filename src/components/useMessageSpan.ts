@@ -22,24 +22,21 @@ export function useMessageSpan(sessionId: string, held: SessionMessages | undefi
     if (from === undefined && pinned !== undefined) setFrom(pinned);
   }, [from, pinned]);
 
-  // The list reads the items it was given once `older` resolves: it resolves when the page has rendered
-  // the wider span (the list renders before its page's effects run).
-  const rendered = useRef<() => void>();
+  // The list reads the items it was given once `older` resolves: it resolves after the render that
+  // committed a new start (the list renders before its page's effects run), not after an earlier one a
+  // live message brought first. Every start set after the request is as wide or wider (a jump's).
+  const widening = useRef<Array<() => void>>([]);
   useEffect(() => {
-    const done = rendered.current;
-    rendered.current = undefined;
-    done?.();
-  }, [msgs]);
+    const due = widening.current;
+    widening.current = [];
+    for (const done of due) done();
+  }, [from]);
   const widen = useCallback(
     (to: string) =>
       to === current.current
         ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const before = rendered.current;
-            rendered.current = () => {
-              before?.();
-              resolve();
-            };
+        : new Promise<void>((done) => {
+            widening.current.push(done);
             setFrom(to);
           }),
     [],
