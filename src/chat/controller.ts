@@ -110,6 +110,7 @@ export class ChatController {
       this.drafts.flush();
       this.store.getState().setMe(me);
       this.drafts.restore(me.account);
+      this.uploads.signedIn(me.account);
       void this.uploads.recover(this.sender.restore(me.account));
       if (!this.chats()) this.setPhase('synced');
     });

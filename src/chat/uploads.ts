@@ -25,6 +25,8 @@ export class Uploads {
   private waiting: Message[] = [];
   /** Files kept on the device, by idClient: the keeping, which must be over before the file is dropped. */
   private readonly kept = new Map<string, Promise<unknown>>();
+  /** Whose messages these are: another account signing in on the device must not send them. */
+  private account: string | undefined;
 
   constructor(
     private readonly store: ChatStore,
@@ -40,6 +42,19 @@ export class Uploads {
     // Held even when the outbox is full: resending it later uploads it then.
     this.files.set(msg.idClient, { kind, file });
     if (this.sender.enqueue(msg)) await this.uploadThenSend(msg);
+  }
+
+  /**
+   * `account` signed in. Another account's uploads are forgotten here: they would go out under this
+   * one's token into this one's outbox. What of theirs was kept on the device stays there, and their
+   * outbox brings it back at their next sign-in.
+   */
+  signedIn(account: string): void {
+    if (this.account === account) return;
+    this.account = account;
+    this.files.clear();
+    this.waiting = [];
+    this.kept.clear();
   }
 
   /**
@@ -86,15 +101,19 @@ export class Uploads {
     const s = this.store.getState;
     const pending = this.files.get(msg.idClient);
     if (!pending) return;
+    const account = this.account;
     s().setUploadProgress(msg.idClient, 0);
     try {
       const uploaded = await this.provider.upload(pending.kind, pending.file, (p) => s().setUploadProgress(msg.idClient, p));
+      // Another account signed in meanwhile: the upload is theirs, not this one's to send.
+      if (this.account !== account) return;
       this.files.delete(msg.idClient);
       this.release(msg.idClient, pending.file.name);
       // The device's own poster stays with the bubble; only the upload's id goes to the server.
       const poster = msg.attach?.poster;
       this.sender.enqueue({ ...msg, attach: { ...uploaded, ...(poster !== undefined ? { poster } : {}) }, status: 'sending' });
     } catch (e) {
+      if (this.account !== account) return;
       // Offline while the connection is down: it waits, like text in the outbox. With the connection
       // up, the network's failure is this upload's own (and the resend button the way out).
       if (connectionLost(e) && !this.connected()) {

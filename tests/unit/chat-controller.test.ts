@@ -132,6 +132,27 @@ describe('a photo picked without a connection', () => {
     controller.stop();
   });
 
+  test('another account signing in on the device does not upload or send it: it waits for its own account', async () => {
+    const { store, provider, controller, storage } = setup();
+    await controller.start('t');
+    provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+    await controller.sendFile('team-c1', 'image', file);
+    expect(provider.upload).toHaveBeenCalledTimes(1);
+
+    // Another person opens their SMS link on the same phone.
+    provider.connect.mockResolvedValueOnce({ account: 'p2', name: '王先生', role: 'patient' });
+    await controller.start('t2');
+    provider.events.emit('state', 'connected');
+    await settle();
+    expect(provider.upload).toHaveBeenCalledTimes(1);
+    expect(provider.sent).toEqual([]);
+    expect(store.getState().me?.account).toBe('p2');
+    // Still in the first account's outbox, for its next sign-in.
+    expect(storage.get<unknown[]>('medchat.outbox.p1')).toHaveLength(1);
+    controller.stop();
+  });
+
   test('with the connection up, an upload the network fails is failed at once (resend uploads it again)', async () => {
     const { store, provider, controller } = setup();
     await controller.start('t');
