@@ -327,6 +327,14 @@ export class ChatController {
     await this.sender.send({ ...msg, status: 'sending', error: undefined });
   }
 
+  /** Deletes one's own failed message, which never reached the server (and, for media, its file). */
+  discard(sessionId: string, idClient: string): void {
+    const msg = this.store.getState().messages.get(sessionId)?.byId.get(idClient);
+    if (!msg || msg.status !== 'sendFailed' || msg.seq !== undefined) return;
+    if (awaitsUpload(msg)) this.uploads.discard(msg);
+    this.sender.discard(msg);
+  }
+
   /**
    * Forwards a stored message to another session; it shows there once stored. Resolves with an error
    * text to show, or undefined.

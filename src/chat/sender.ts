@@ -72,6 +72,12 @@ export class Sender {
     }
   }
 
+  /** A failed message its sender deleted: out of the outbox and the list. */
+  discard(msg: Message): void {
+    this.outbox?.box.remove(msg.sessionId, msg.idClient);
+    this.store.getState().discardUnsent(msg.sessionId, msg.idClient);
+  }
+
   /** Failed before it could go (its upload): shown with the reason, and no longer holding back its session. */
   failed(msg: Message, error: string): void {
     this.outbox?.box.put({ ...msg, status: 'sendFailed', error });

@@ -91,6 +91,12 @@ export class Uploads {
     for (const msg of this.waiting.splice(0)) await this.uploadThenSend(msg);
   }
 
+  /** A failed media message its sender deleted: its file is let go, the copy kept on the device too. */
+  discard(msg: Message): void {
+    this.files.delete(msg.idClient);
+    this.release(msg.idClient, typeof msg.attach?.name === 'string' ? msg.attach.name : '');
+  }
+
   /** A failed media message not uploaded yet: uploaded again, or, its file gone with an earlier run, left failed. */
   async retry(msg: Message): Promise<void> {
     if (!this.files.has(msg.idClient)) return this.sender.failed(msg, FILE_LOST_TEXT);

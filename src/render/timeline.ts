@@ -188,7 +188,7 @@ export function buildTimeline(
   return items;
 }
 
-export type MessageAction = 'copy' | 'quote' | 'forward' | 'recall' | 'resend';
+export type MessageAction = 'copy' | 'quote' | 'forward' | 'recall' | 'resend' | 'delete';
 
 /**
  * What a long press on a message offers: quoting any stored message a person sees (the server names
@@ -202,7 +202,7 @@ export function messageActions(msg: Message, myAccount: string | undefined, now:
   if (canForward && msg.seq !== undefined && !system) actions.push('forward');
   const mine = msg.from === myAccount;
   if (mine && msg.seq !== undefined && now - msg.time <= RECALL_WINDOW_MS) actions.push('recall');
-  if (mine && msg.status === 'sendFailed') actions.push('resend');
+  if (mine && msg.status === 'sendFailed') actions.push('resend', 'delete');
   return actions;
 }
 

@@ -14,6 +14,7 @@ export interface ChatActions {
   addPending(msg: Message): void;
   ack(ack: Ack): void;
   fail(sessionId: string, idClient: string, error: string): void;
+  discardUnsent(sessionId: string, idClient: string): void;
   receive(msgs: readonly Message[]): void;
   mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean): void;
   setSessions(sessions: readonly SessionSummary[]): void;
@@ -54,6 +55,7 @@ export function createChatStore() {
       addPending: (msg) => run((tx) => R.addPending(tx, msg)),
       ack: (ack) => run((tx) => R.ackMessage(tx, ack)),
       fail: (sessionId, idClient, error) => run((tx) => R.failMessage(tx, sessionId, idClient, error)),
+      discardUnsent: (sessionId, idClient) => run((tx) => R.discardUnsent(tx, sessionId, idClient)),
       receive: (msgs) => run((tx) => R.receiveMessages(tx, msgs)),
       mergeHistory: (sessionId, msgs, hasMore) => run((tx) => R.mergeHistory(tx, sessionId, msgs, hasMore)),
       setSessions: (sessions) => run((tx) => R.setSessions(tx, sessions)),

@@ -336,6 +336,17 @@ function countPatientMessage(session: SessionSummary, msg: Message): void {
   else c.patientMessages += 1;
 }
 
+/** One's own message that never reached the server, deleted by its sender (删除 on a failed message). */
+export function discardUnsent(tx: Tx, sessionId: string, idClient: string): void {
+  const held = tx.peek(sessionId)?.byId.get(idClient);
+  if (!held || held.seq !== undefined || held.status !== 'sendFailed') return;
+  const s = tx.session(sessionId);
+  s.order = s.order.remove(indexOf(s, held), tx.edit);
+  s.byId = s.byId.delete(idClient, tx.edit);
+  const session = tx.editSummary(sessionId);
+  if (session) session.lastMsg = s.order.last();
+}
+
 export function failMessage(tx: Tx, sessionId: string, idClient: string, error: string): void {
   const msg = tx.peek(sessionId)?.byId.get(idClient);
   if (!msg || msg.seq !== undefined) return;

@@ -216,6 +216,40 @@ describe('a photo picked without a connection', () => {
     controller.stop();
   });
 
+  test('删除 on a failed one takes it out of the list and the outbox, and lets its kept file go; a text after it is untouched', async () => {
+    const before = setup();
+    await before.controller.start('t');
+    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
+    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
+    await before.controller.sendFile('team-c1', 'image', file);
+    await settle();
+    before.controller.stop();
+
+    // After a reload the server refuses the upload: failed, its kept copy still there.
+    const { store, provider, controller, keeper, storage } = setup(before.storage, before.keeper);
+    provider.upload.mockRejectedValueOnce(new ImError('fileTooLarge', '图片不能超过 10 MB'));
+    await controller.start('t');
+    provider.events.emit('state', 'connected');
+    await settle();
+    await controller.sendText('team-c1', '这是昨天拍的');
+    await settle();
+    const photo = orderedMessages(store.getState(), 'team-c1').find((m) => m.type === 'image')!;
+    expect(photo.status).toBe('sendFailed');
+    expect(keeper.files.size).toBe(1);
+
+    controller.discard('team-c1', photo.idClient);
+    await settle();
+    expect(shown(store)).toEqual(['text:sent']);
+    expect(store.getState().sessions.get('team-c1')?.lastMsg?.type).toBe('text');
+    expect(keeper.files.size).toBe(0);
+    expect(storage.get<unknown[]>('medchat.outbox.p1') ?? []).toHaveLength(0);
+    // A message the server stored is not the sender's to delete here (that is a recall).
+    const sent = orderedMessages(store.getState(), 'team-c1')[0];
+    controller.discard('team-c1', sent.idClient);
+    expect(shown(store)).toEqual(['text:sent']);
+    controller.stop();
+  });
+
   test('its file is kept while it waits: after a reload it waits again and goes out before the text typed after it; then the kept file is dropped', async () => {
     const before = setup();
     await before.controller.start('t');

@@ -143,15 +143,15 @@ describe('long-press actions', () => {
     expect(messageActions(base, ME, base.time + RECALL_WINDOW_MS + 1)).toEqual(['copy', 'quote']);
   });
 
-  test('a failed own message offers resend, not recall or quote; others’ messages copy and quote', () => {
-    expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time)).toEqual(['copy', 'resend']);
+  test('a failed own message offers resend and delete, not recall or quote; others’ messages copy and quote', () => {
+    expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time)).toEqual(['copy', 'resend', 'delete']);
     expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time)).toEqual(['copy', 'quote']);
   });
 
   test('stored messages can be forwarded where there is somewhere to forward them; system lines cannot', () => {
     expect(messageActions(at({ from: 'doctor-zhang' }), ME, base.time, true)).toEqual(['copy', 'quote', 'forward']);
     expect(messageActions(at({ type: 'image', body: '' }), ME, base.time, true)).toEqual(['quote', 'forward', 'recall']);
-    expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time, true)).toEqual(['copy', 'resend']);
+    expect(messageActions(at({ seq: undefined, status: 'sendFailed' }), ME, base.time, true)).toEqual(['copy', 'resend', 'delete']);
     expect(messageActions(at({ type: 'tip', body: '医生已接诊', from: 'doctor-zhang' }), ME, base.time, true)).toEqual([]);
   });
 });

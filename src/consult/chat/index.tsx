@@ -269,7 +269,7 @@ export default function ChatPage() {
       const targets = forwardTargets.current;
       const actions = messageActions(msg, me?.account, Date.now(), targets.length > 0);
       if (!actions.length) return;
-      const label: Record<MessageAction, string> = { copy: '复制', quote: '引用', forward: '转发', recall: '撤回', resend: '重发' };
+      const label: Record<MessageAction, string> = { copy: '复制', quote: '引用', forward: '转发', recall: '撤回', resend: '重发', delete: '删除' };
       const toast = (error: string | undefined, done?: string) =>
         error ? Taro.showToast({ title: error, icon: 'none' }) : done ? Taro.showToast({ title: done, icon: 'success' }) : undefined;
       Taro.showActionSheet({ itemList: actions.map((a) => label[a]) })
@@ -278,6 +278,7 @@ export default function ChatPage() {
           if (action === 'copy') await copyText(msg.body).catch((e: Error) => toast(e.message));
           if (action === 'quote') setQuoting(msg);
           if (action === 'resend') await chat().resend(sessionId, msg.idClient);
+          if (action === 'delete') chat().discard(sessionId, msg.idClient);
           if (action === 'recall') await toast(await chat().recall(sessionId, msg.idClient));
           if (action === 'forward') {
             const { tapIndex: to } = await Taro.showActionSheet({ itemList: targets.map((t) => `转发给 ${t.name}`) });
