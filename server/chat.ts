@@ -6,7 +6,7 @@ import type { CardDraft, CardKind } from '../types/cards';
 import type { ClosedReason, WriteKind } from '../types/consultation';
 import { closedReason, CONSULTATION_TRANSITIONS } from '../types/consultation';
 import type { IntakeCard } from '../types/encounter';
-import { careIdentity, intakeCardOf, listedInDoctorSync, maskIdentity, type QueueEntry } from '../types/encounter';
+import { careIdentity, intakeCardOf, listedInDoctorSync, maskIdentity, namesPatient, type QueueEntry } from '../types/encounter';
 import { isMediaKind } from '../types/media';
 import type {
   Account,
@@ -23,7 +23,7 @@ import type {
   SessionSummary,
 } from '../types/message';
 import { parseSessionId, RECALL_WINDOW_MS, recalledView, sessionIdOf } from '../types/message';
-import { SYNC_FRESH, type SessionsFound } from '../types/protocol';
+import { SEARCH_SESSIONS_MAX, SYNC_FRESH, type SessionsFound } from '../types/protocol';
 import { consultationAccess } from '../types/transfer';
 import { ClientError } from './errors';
 import { quoteOf } from './quote';
@@ -474,7 +474,29 @@ export class ChatService {
       }
     }
     const next = exhausted || position === undefined ? undefined : encodeCursor(position);
-    return { hits, ...(next ? { next } : {}), scanned, conversations: convIds.length };
+    const named = me.role === 'doctor' && q.sessionId === undefined && q.before === undefined && q.text ? await this.sessionsNaming(me.account, q.text) : undefined;
+    return {
+      hits,
+      ...(next ? { next } : {}),
+      ...(named ? { sessions: named.sessions } : {}),
+      // For the read budget: the messages opened and the sessions built (a name and a last message each).
+      scanned: scanned + (named?.built ?? 0),
+      conversations: convIds.length,
+    };
+  }
+
+  /**
+   * A doctor's sessions whose patient `text` names, newest first. Names are sealed, so every session is
+   * built to be matched: a doctor's explicit search pays for it, never a sync.
+   */
+  private async sessionsNaming(me: string, text: string): Promise<{ sessions: SessionSummary[]; built: number }> {
+    const all = (await this.sessions(me, () => true)).map(({ session }) => session);
+    const latest = (s: SessionSummary) => s.lastMsg?.time ?? s.consultation?.createdAt ?? 0;
+    const sessions = all
+      .filter((s) => namesPatient(s, text))
+      .sort((a, b) => latest(b) - latest(a))
+      .slice(0, SEARCH_SESSIONS_MAX);
+    return { sessions, built: all.length };
   }
 
   /**

@@ -437,10 +437,10 @@ export class Gateway {
     search: async (c, f) => {
       const me = c.me as Account;
       // Charged by the messages it opened, matching or not.
-      const { hits, next, scanned, conversations } = await this.read(c, () => this.chat.search(me, f), (r) => r.scanned);
+      const { hits, next, sessions, scanned, conversations } = await this.read(c, () => this.chat.search(me, f), (r) => r.scanned);
       // Ids and counts only: never the text searched for, nor what was found.
-      this.log.info({ account: me.account, conversations, scanned, hits: hits.length }, 'search');
-      return { hits, ...(next ? { next } : {}) };
+      this.log.info({ account: me.account, conversations, scanned, hits: hits.length, ...(sessions ? { sessions: sessions.length } : {}) }, 'search');
+      return { hits, ...(next ? { next } : {}), ...(sessions ? { sessions } : {}) };
     },
     presence: async (c, f) => {
       const me = c.me as Account;

@@ -9,6 +9,7 @@
  * with a guardian; 互联网诊疗监管细则（试行） – real-name patients, informed consent before care, the
  * doctor's identity shown to the patient, the whole encounter kept for the medical record.
  */
+import type { SessionSummary } from './message';
 
 export type Sex = 'male' | 'female';
 
@@ -241,6 +242,18 @@ export type QueueTab = 'waiting' | 'inProgress' | 'closedToday';
 const CHINA_OFFSET_MS = 8 * 3_600_000;
 /** Midnight of `now`'s day in China's time zone: the hospital's day, whatever the device's zone. */
 export const startOfDay = (now: number): number => Math.floor((now + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+
+/**
+ * The name a doctor knows a session's patient by: the person the consultation is about (a child a
+ * parent consults for), else the other person of the chat.
+ */
+export const patientName = (s: Pick<SessionSummary, 'name' | 'consultation'>): string => s.consultation?.subject?.name ?? s.name;
+
+/** Whether a doctor's search text names a session's patient: the workbench's filter, and the server's search across every consultation. */
+export function namesPatient(s: Pick<SessionSummary, 'name' | 'consultation'>, text: string): boolean {
+  const q = text.trim();
+  return q.length > 0 && patientName(s).includes(q);
+}
 
 /** What `queueTab` reads of a session. */
 export interface QueueEntry {

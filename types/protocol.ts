@@ -25,6 +25,8 @@ export const SEARCH_PAGE_MAX = 50;
 /** Shortest search text (in characters): shorter finds too much to be of use. */
 export const SEARCH_TEXT_MIN = 1;
 export const SEARCH_TEXT_MAX = 100;
+/** Most consultations a doctor's search names by their patient (`search` reply's `sessions`). */
+export const SEARCH_SESSIONS_MAX = 20;
 
 /**
  * The reply to `sessions`: the summaries found, and `gone`, every other id asked. The server says
@@ -83,7 +85,12 @@ export interface RequestMap {
    */
   search: {
     req: { sessionId?: string; text?: string; types?: MessageType[]; before?: string; limit: number };
-    res: { hits: Message[]; next?: string };
+    /**
+     * `sessions`: on a doctor's first page across consultations, those whose patient the text names
+     * (types/encounter.ts namesPatient), newest first, at most SEARCH_SESSIONS_MAX: the workbench holds
+     * only today's, and the older ones are found by their patient's name too.
+     */
+    res: { hits: Message[]; next?: string; sessions?: SessionSummary[] };
   };
   /** A doctor shows or hides their presence from their patients; `visible` omitted reads it. */
   presence: { req: { visible?: boolean }; res: { visible: boolean } };

@@ -256,6 +256,8 @@ export class ChatController {
     } catch (e) {
       throw new Error(failureText(e));
     }
+    // Consultations found by their patient's name are held from now on, so that the chat opens named.
+    if (page.sessions?.length) this.store.getState().setSessions(page.sessions);
     // A hit's session may be one the list does not hold (a doctor's older consultation): named once fetched.
     void this.summaries.fetch(this.summaries.missing(page.hits.map((m) => m.sessionId)));
     return page;

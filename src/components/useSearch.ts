@@ -1,9 +1,10 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { Message, MessageType } from '../../types/message';
+import type { Message, MessageType, SessionSummary } from '../../types/message';
 import { chat } from '../chat';
 import { mergeHits, normalizeQuery, searchHeld } from '../render/search';
 
 const PAGE = 20;
+const NO_SESSIONS: SessionSummary[] = [];
 
 /**
  * One search box's state: held matches as the person types, the server's once they confirm (or pick
@@ -14,7 +15,7 @@ const PAGE = 20;
 export function useSearch(sessionId: string | undefined, held: () => readonly Message[]) {
   const [text, setText] = useState('');
   const [types, setTypes] = useState<MessageType[]>([]);
-  const [server, setServer] = useState<{ key: string; hits: Message[]; next?: string }>();
+  const [server, setServer] = useState<{ key: string; hits: Message[]; next?: string; sessions?: SessionSummary[] }>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const query = useMemo(() => normalizeQuery({ text, types }), [text, types]);
@@ -42,7 +43,12 @@ export function useSearch(sessionId: string | undefined, held: () => readonly Me
           limit: PAGE,
         });
         if (latest.current !== k) return;
-        setServer((was) => ({ key: k, hits: [...(more && was?.key === k ? was.hits : []), ...page.hits], ...(page.next ? { next: page.next } : {}) }));
+        setServer((was) => {
+          const same = more && was?.key === k;
+          // Consultations by name come with the first page only.
+          const sessions = same ? was.sessions : page.sessions;
+          return { key: k, hits: [...(same ? was.hits : []), ...page.hits], ...(page.next ? { next: page.next } : {}), ...(sessions ? { sessions } : {}) };
+        });
       } catch (e) {
         if (latest.current === k) setError(e instanceof Error ? e.message : '搜索失败');
       } finally {
@@ -67,6 +73,8 @@ export function useSearch(sessionId: string | undefined, held: () => readonly Me
     pickTypes,
     query,
     hits,
+    /** Consultations the server found by their patient's name (a doctor's search across consultations). */
+    sessions: current?.sessions ?? NO_SESSIONS,
     /** The server answered this query (an empty list then means nothing anywhere). */
     answered: current !== undefined,
     canLoadMore: Boolean(current?.next),

@@ -109,6 +109,8 @@ export interface SearchPage {
   hits: Message[];
   /** Where the next page starts; absent on the last page. */
   next?: string;
+  /** A doctor's first page across consultations: those whose patient the text names (types/protocol.ts). */
+  sessions?: SessionSummary[];
 }
 
 export interface SyncResult {

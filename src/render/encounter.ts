@@ -4,7 +4,7 @@
  * doctor's queue. Pure: `now` is passed in.
  */
 import { extOfName } from '../../types/media';
-import { queueTab, startOfDay, type CareIdentity, type DoctorIdentity, type IntakeCard, type MaskedIdentity, type QueueTab, type Relation, type Sex } from '../../types/encounter';
+import { namesPatient, queueTab, startOfDay, type CareIdentity, type DoctorIdentity, type IntakeCard, type MaskedIdentity, type QueueTab, type Relation, type Sex } from '../../types/encounter';
 import type { ConsultationInfo, Role, SessionSummary } from '../../types/message';
 import type { PrescriptionState, RxCard, RxDrug } from '../../types/prescription';
 import { PRESCRIPTION_STATE_LABEL } from '../../types/prescription';
@@ -144,19 +144,16 @@ export const QUEUE_TABS: ReadonlyArray<{ tab: QueueTab; label: string }> = [
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
 /** The patient's name for search: the care identity where the server gave it, else the session's name. */
-export const patientName = (s: SessionSummary): string => s.consultation?.subject?.name ?? s.name;
-
 /**
  * The queue's three lists: waiting oldest first (who waited longest is seen first), in progress with
  * unread ones first then the latest (with conversations outside a consultation, and closed ones with a 追问
  * unanswered), closed today latest first (types/encounter.ts queueTab). `search` matches the patient's name.
  */
 export function doctorQueue(sessions: Iterable<SessionSummary>, now: number, search = ''): Record<QueueTab, SessionSummary[]> {
-  const q = search.trim();
   const today = startOfDay(now);
   const out: Record<QueueTab, SessionSummary[]> = { waiting: [], inProgress: [], closedToday: [] };
   for (const s of sessions) {
-    if (q && !patientName(s).includes(q)) continue;
+    if (search.trim() && !namesPatient(s, search)) continue;
     const tab = queueTab(s, today);
     if (tab) out[tab].push(s);
   }

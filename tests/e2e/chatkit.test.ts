@@ -9,6 +9,8 @@ import { DEMO } from '../../server/demo';
 import { h5Suite, openAs as open, send, synced } from '../helpers/h5';
 import { seedLongChat } from '../helpers/long-chat';
 import { WsClient } from '../helpers/ws-client';
+import Database from 'better-sqlite3';
+import { CONSENTED } from '../helpers/consultation';
 
 jest.setTimeout(120_000);
 
@@ -198,6 +200,29 @@ test('a doctor filters consultations by patient name and finds a message across 
   await hit.click();
   await doctor.waitForFunction((id) => Boolean(document.getElementById(id)?.classList.contains('msg-flash')), `m-seed-${LONG}-42`);
   await scrolledTo(doctor, `seed-${LONG}-42`);
+});
+
+test('a doctor finds a consultation closed days ago by its patient’s name (the workbench holds only today’s) and opens it', async () => {
+  const earlier: Account = { account: 'kit-earlier', name: '陈大爷', role: 'patient' };
+  await suite.server.storage.upsertAccount(earlier);
+  await suite.server.storage.createConsultation({ id: 'kit-earlier', patient: earlier.account, doctor: DEMO.doctor.account, teamName: '复诊', ...CONSENTED });
+  const db = new Database(suite.server.dbPath);
+  db.prepare("UPDATE consultations SET status = 'closed', closed_at = ? WHERE id = 'kit-earlier'").run(Date.now() - 5 * 86_400_000);
+  db.close();
+
+  const doctor = await openAs(DEMO.doctor);
+  await doctor.waitForSelector('.session-item');
+  const search = doctor.locator('.search-input input');
+  await search.fill('陈大爷');
+  // Not on the workbench: the filter finds no patient there until the server is asked.
+  await doctor.waitForFunction(() => document.querySelectorAll('.queue .session-item').length === 0);
+  await search.press('Enter');
+  const row = doctor.locator('.sessions-earlier .session-item', { hasText: '陈大爷' });
+  await row.waitFor();
+  expect(await row.locator('.session-status').textContent()).toBe('已结束');
+  await row.click();
+  await doctor.waitForURL(/consult\/chat/);
+  await doctor.waitForSelector('.consultation-ended');
 });
 
 test('a doctor hides their presence in 设置: the patient sees nothing, shown again it comes back', async () => {

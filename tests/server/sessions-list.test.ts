@@ -84,6 +84,22 @@ test('a doctor’s sync lists what the workbench shows; an older consultation co
   expect(byId.sessions[0]).toMatchObject({ name: patient.name, consultation: { status: 'closed' } });
 });
 
+test('a doctor’s search across consultations names those of the patient it names, the older ones too; never another doctor’s', async () => {
+  const { d, p } = await workload();
+  const found = await d.request('search', { text: '冯', limit: 20 });
+  expect(ids(found.sessions ?? [])).toEqual(['team-asked', 'team-going', 'team-old', 'team-today', 'team-waits']);
+  expect(found.sessions?.find((s) => s.id === 'team-old')).toMatchObject({ name: patient.name, consultation: { status: 'closed' } });
+  // Newest first: the 追问 came last.
+  expect(found.sessions?.[0].id).toBe('team-asked');
+  expect((await d.request('search', { text: '李', limit: 20 })).sessions).toEqual([]);
+  // Only on a first page across consultations, and only for a doctor.
+  expect((await d.request('search', { text: '冯', limit: 20, sessionId: 'team-old' })).sessions).toBeUndefined();
+  expect((await p.request('search', { text: '钱', limit: 20 })).sessions).toBeUndefined();
+  const more = await d.request('search', { text: '血压', limit: 20 });
+  expect(more.hits.map((m) => m.sessionId)).toEqual(['team-old']);
+  expect(more.sessions).toEqual([]);
+});
+
 test('sessions refuses a malformed list and a pharmacist', async () => {
   const d = await ctx.login(doctor);
   expect(await outcome(d.request('sessions', { ids: [] }))).toMatch(/^badFrame/);

@@ -3,7 +3,8 @@ import { useMemo, useState } from 'react';
 import type { SessionSummary } from '../../../types/message';
 import { chat } from '../../chat';
 import type { QueueTab } from '../../../types/encounter';
-import { doctorQueue, patientName, QUEUE_TABS, subjectLine, waitingLabel } from '../../render/encounter';
+import { patientName } from '../../../types/encounter';
+import { doctorQueue, QUEUE_TABS, subjectLine, waitingLabel } from '../../render/encounter';
 import { sessionTimeLabel } from '../../render/time';
 import { SessionPreview } from '../SessionPreview';
 

@@ -1,6 +1,7 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useCallback, useEffect, useMemo } from 'react';
+import { patientName, queueTab, startOfDay } from '../../../types/encounter';
 import type { Message, SessionSummary } from '../../../types/message';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { DoctorQueue } from '../../components/encounter/DoctorQueue';
@@ -19,6 +20,28 @@ import './index.css';
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
 
+/** A session's row: who (`name`: a patient sees the doctor, a doctor the patient), its consultation's status, when, the last message or draft, unread. */
+function SessionRow({ s, name, now, me, draft }: { s: SessionSummary; name: string; now: number; me?: string; draft?: string }) {
+  return (
+    <View className='session-item' onClick={() => openChat(s.id)}>
+      <View className='session-avatar'>
+        <Text>{name.slice(0, 1)}</Text>
+      </View>
+      <View className='session-main'>
+        <View className='session-line'>
+          <Text className='session-name'>{name}</Text>
+          {s.consultation && <Text className={`session-status status-${s.consultation.status}`}>{STATUS_TEXT[s.consultation.status]}</Text>}
+          <Text className='session-time'>{s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}</Text>
+        </View>
+        <View className='session-line'>
+          <SessionPreview session={s} draft={draft} me={me} />
+          {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
+        </View>
+      </View>
+    </View>
+  );
+}
+
 export default function Sessions() {
   useChatSession();
   const sessions = useChat((s) => s.sessions);
@@ -32,6 +55,12 @@ export default function Sessions() {
   const list = useMemo(() => [...sessions.values()].sort((a, b) => lastTime(b) - lastTime(a)), [sessions]);
   const now = Date.now();
   const look = usePageStyle();
+  // Found by their patient's name on the server and not on the workbench (closed before today).
+  const earlier = useMemo(() => {
+    if (!search.query) return [];
+    const today = startOfDay(now);
+    return search.sessions.map((s) => sessions.get(s.id) ?? s).filter((s) => queueTab(s, today) === undefined);
+  }, [search.query, search.sessions, sessions, now]);
 
   const openHit = (m: Message) =>
     void Taro.navigateTo({
@@ -63,28 +92,15 @@ export default function Sessions() {
       )}
       {me?.role === 'patient' && list.length === 0 && <Text className='sessions-empty'>暂无问诊</Text>}
       {me?.role === 'doctor' && <DoctorQueue sessions={list} me={me.account} now={now} open={openChat} filter={search.text} drafts={drafts} />}
-      {me?.role === 'patient' && list.map((s) => (
-        <View key={s.id} className='session-item' onClick={() => openChat(s.id)}>
-          <View className='session-avatar'>
-            <Text>{s.name.slice(0, 1)}</Text>
-          </View>
-          <View className='session-main'>
-            <View className='session-line'>
-              <Text className='session-name'>{s.name}</Text>
-              {s.consultation && (
-                <Text className={`session-status status-${s.consultation.status}`}>
-                  {STATUS_TEXT[s.consultation.status]}
-                </Text>
-              )}
-              <Text className='session-time'>{s.lastMsg ? sessionTimeLabel(s.lastMsg.time, now) : ''}</Text>
-            </View>
-            <View className='session-line'>
-              <SessionPreview session={s} draft={drafts[s.id]} me={me?.account} />
-              {s.unread > 0 && <Text className='session-unread'>{s.unread > 99 ? '99+' : s.unread}</Text>}
-            </View>
-          </View>
+      {doctor && earlier.length > 0 && (
+        <View className='sessions-earlier'>
+          <Text className='sessions-earlier-title'>更早的问诊</Text>
+          {earlier.map((s) => (
+            <SessionRow key={s.id} s={s} name={patientName(s)} now={now} me={me?.account} draft={drafts[s.id]} />
+          ))}
         </View>
-      ))}
+      )}
+      {me?.role === 'patient' && list.map((s) => <SessionRow key={s.id} s={s} name={s.name} now={now} me={me?.account} draft={drafts[s.id]} />)}
     </View>
   );
 }
