@@ -28,6 +28,12 @@ const LIST_ID = 'msg-list';
 /** Closer than this to the end counts as "at the bottom": new messages then scroll into view. */
 const NEAR_BOTTOM_PX = 80;
 const PAST_THE_END = 10_000_000;
+/**
+ * After a jump, how long the list's edges are not acted on. Moving the window shrinks the content under
+ * a view scrolled to its old end; the platform clamps the position there and reports the end reached,
+ * which would slide the window back down before the jump's own scroll lands.
+ */
+const JUMP_SETTLE_MS = 300;
 
 /**
  * One item of the list. Memoised: the timeline keeps an unchanged message's item object (TimelineCache),
@@ -104,6 +110,12 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   const { start, end } = windowRange(keys, win);
   const following = win.endKey === undefined;
   const last = items[items.length - 1];
+  // What the scroll handlers read. The platform's scroll view may call a handler made by an earlier
+  // render, and a window move measures before it applies: both act on the list as it is by then.
+  const latest = useRef({ keys, items, start, end, atBottom, following });
+  latest.current = { keys, items, start, end, atBottom, following };
+  /** Bumped by a jump and by 回到最新: a move measured before one of them is dropped. */
+  const moves = useRef(0);
 
   useEffect(() => {
     void measureRect(LIST_ID).then((r) => (viewport.current = r?.height ?? 0));
@@ -114,6 +126,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   }, [atBottom, following, newestKey]);
 
   const jumpToNewest = useCallback(() => {
+    moves.current++;
     setWin(initialWindow());
     setAtBottom(true);
   }, []);
@@ -131,22 +144,33 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     anchor.current = rect && { id, top: rect.top };
   }, []);
 
-  /** Moves the window keeping `anchorKey` (rendered before and after) where it is on screen. */
+  /**
+   * Moves the window (`next` of the keys and window as they are once measured) keeping `anchorKey`
+   * (rendered before and after) where it is on screen; dropped if a jump came meanwhile.
+   */
   const move = useCallback(
-    async (next: ListWindow, anchorKey: string) => {
+    async (next: (keys: readonly string[], w: ListWindow) => ListWindow, anchorKey: string) => {
+      const at = moves.current;
       await markAnchor(anchorKey);
-      setWin(next);
+      if (moves.current !== at) {
+        anchor.current = undefined;
+        return;
+      }
+      setWin((w) => next(latest.current.keys, w));
     },
     [markAnchor],
   );
 
   // A jump: the window moves around the target, then the list scrolls it to the top of the view.
   const jumping = useRef<string>();
+  const settling = useRef(false);
   const [flashKey, setFlashKey] = useState<string>();
   useEffect(() => {
     const next = jumpTo && around(keys, jumpTo.key);
     if (!jumpTo || !next) return;
     jumping.current = jumpTo.key;
+    settling.current = true;
+    moves.current++;
     anchor.current = undefined;
     setFlashKey(jumpTo.key);
     setAtBottom(false);
@@ -159,9 +183,14 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     const target = jumping.current;
     if (target === undefined) return;
     jumping.current = undefined;
-    void Promise.all([measureRect(LIST_ID), measureRect(itemDomId(target))]).then(([list, rect]) => {
+    const first = latest.current.keys[latest.current.start];
+    void Promise.all([measureRect(LIST_ID), measureRect(itemDomId(target)), first === undefined ? undefined : measureRect(itemDomId(first))]).then(([list, rect, top]) => {
+      setTimeout(() => (settling.current = false), list && rect ? JUMP_SETTLE_MS : 0);
       if (!list || !rect) return;
-      scrolled.current = Math.max(0, scrolled.current + rect.top - list.top - 16);
+      // The target's place in the content, from the window's first item measured in the same layout:
+      // the window just changed under the view, and the position its last scroll event reported may
+      // be from before (the browser resets or clamps it a moment later).
+      scrolled.current = Math.max(0, top ? rect.top - top.top - 16 : scrolled.current + rect.top - list.top - 16);
       // The same position twice would not reach the platform as a change: a pixel apart.
       setScrollTop((t) => (t === scrolled.current ? scrolled.current + 1 : scrolled.current));
     });
@@ -187,27 +216,31 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   }, [win, keys]);
 
   const onReachTop = useCallback(async () => {
-    if (busy.current || !keys.length) return;
+    const { keys, items, start } = latest.current;
+    if (busy.current || settling.current || !keys.length) return;
     busy.current = true;
     try {
       const kept = keptKeyFrom(items, start) as string;
-      if (start > 0) return await move(extendUp(keys, win), kept);
+      if (start > 0) return await move(extendUp, kept);
       if (!onLoadOlder) return;
+      const at = moves.current;
       await markAnchor(kept);
       pageFrom.current = keys[0];
       await onLoadOlder();
-      if (oldestKey.current === keys[0]) {
+      // Nothing older came, or a jump moved the list meanwhile: nothing to keep in place.
+      if (oldestKey.current === keys[0] || moves.current !== at) {
         anchor.current = undefined;
         pageFrom.current = undefined;
       }
     } finally {
       busy.current = false;
     }
-  }, [start, keys, items, win, onLoadOlder, move, markAnchor]);
+  }, [onLoadOlder, move, markAnchor]);
 
   const onReachBottom = useCallback(() => {
-    if (end < keys.length) void move(extendDown(keys, win), keys[end - 1]);
-  }, [end, keys, win, move]);
+    const { keys, end } = latest.current;
+    if (!settling.current && end < keys.length) void move(extendDown, keys[end - 1]);
+  }, [move]);
 
   // Taro's H5 components leave their handlers on the element after unmount, and a scroll event can
   // arrive as the page goes: from then on it has nothing to update.
@@ -223,6 +256,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     (e: unknown) => {
       const at = scrollPosition(e);
       if (!at || left.current) return;
+      const { keys, end, atBottom, following } = latest.current;
       scrolled.current = at.scrollTop;
       const bottom = end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
       if (bottom === atBottom) return;
@@ -230,9 +264,9 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
       // The list stops being pinned to its end: its scroll position prop takes over from here.
       if (!bottom) setScrollTop(at.scrollTop);
       // Scrolled up: the window stops following, so arriving messages do not shift what is read.
-      if (!bottom && following) setWin(freeze(keys, win));
+      if (!bottom && following) setWin((w) => freeze(latest.current.keys, w));
     },
-    [end, keys, win, atBottom, following],
+    [],
   );
 
   const seenAt = seenKey === undefined ? -1 : keys.lastIndexOf(seenKey);

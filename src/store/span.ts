@@ -18,11 +18,14 @@ type Held = Pick<SessionMessages, 'byId' | 'order'>;
 /** Where `m` stands in the order, O(log n). */
 const indexOf = (held: Held, m: Message): number => held.order.firstWhere((x) => compareMessages(x, m) >= 0);
 
-/** Index of the span's first message: `from`'s, or the newest SPAN.size's when that is older (or `from` is not held). */
+/**
+ * Index of the span's first message: `from`'s, or without one (or one no longer held) the newest
+ * SPAN.size's. Older messages that arrive (a history page) join only when the span is widened to them,
+ * all at once: the list keeps its reader's place across one change of its items, not two.
+ */
 export function spanStart(held: Held, from: string | undefined): number {
-  const newest = Math.max(0, held.order.length - SPAN.size);
   const first = from === undefined ? undefined : held.byId.get(from);
-  return first ? Math.min(newest, indexOf(held, first)) : newest;
+  return first ? indexOf(held, first) : Math.max(0, held.order.length - SPAN.size);
 }
 
 /** The messages of the span, oldest first: O(log n) plus the span's length. */

@@ -72,3 +72,16 @@ test('a first message no longer held (purged, or the session emptied) falls back
   const { now } = held(300);
   expect(spanStart(now(), 'gone')).toBe(300 - SPAN.size);
 });
+
+test('a history page of older messages joins the span only when it is widened to them, all at once', () => {
+  const store = createChatStore();
+  store.getState().setMe({ account: 'patient-li', name: '李女士', role: 'patient' });
+  store.getState().mergeHistory(ID, Array.from({ length: 150 }, (_, i) => at(i + 101)), true);
+  const now = () => store.getState().messages.get(ID)!;
+  const from = spanMessages(now(), undefined)[0].idClient;
+  expect(from).toBe('m101');
+  store.getState().mergeHistory(ID, Array.from({ length: 100 }, (_, i) => at(i + 1)), true);
+  // 250 held now: the span still starts where it was pinned, none of the page in it yet.
+  expect(spanMessages(now(), from)[0].idClient).toBe('m101');
+  expect(spanMessages(now(), 'm1')).toHaveLength(250);
+});
