@@ -3,41 +3,23 @@
  * on node A learns of the doctor's device on node B receiving a message, and of the doctor coming and
  * going on node B, as if they were on one process.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEMO } from '../../server/demo';
 import type { PushFrame } from '../../types/protocol';
-import { clusterEnv, startPostgres, startRedis, type Service } from '../helpers/services';
-import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { twoNodesPerFile } from '../helpers/cluster';
+import type { ServerProcess } from '../helpers/server-process';
 import { WsClient } from '../helpers/ws-client';
 
 jest.setTimeout(60_000);
 
 const SESSION = `team-${DEMO.consultationId}`;
 
-let db: Service;
-let redis: Service;
+const cluster = twoNodesPerFile('medchat-chatkit-cluster-');
 let a: ServerProcess;
 let b: ServerProcess;
-let shared: string;
+beforeAll(() => ({ a, b } = cluster));
 const open: WsClient[] = [];
-
-beforeAll(async () => {
-  [db, redis] = await Promise.all([startPostgres(), startRedis()]);
-  shared = mkdtempSync(join(tmpdir(), 'medchat-chatkit-cluster-'));
-  const env = clusterEnv(db.url, redis.url, join(shared, 'files'));
-  // One after the other: both seed the demo consultation.
-  a = await spawnServer(env);
-  b = await spawnServer(env);
-});
-
-afterAll(async () => {
+cluster.closing(() => {
   for (const c of open) c.close();
-  await a?.stop();
-  await b?.stop();
-  await Promise.all([db?.stop(), redis?.stop()]);
-  rmSync(shared, { recursive: true, force: true });
 });
 
 async function connect(node: ServerProcess, who: 'patient' | 'doctor', deviceId: string): Promise<WsClient> {

@@ -3,15 +3,12 @@
  * (PostgreSQL + Redis) a recall on node A closes the photo on node B as soon as B has the recall, not
  * when B's kept verdict expires.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEMO } from '../../server/demo';
 import type { Message } from '../../types/message';
 import type { PushFrame } from '../../types/protocol';
 import { png } from '../helpers/fixtures';
-import { clusterEnv, startPostgres, startRedis, type Service } from '../helpers/services';
-import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { twoNodesPerFile } from '../helpers/cluster';
+import type { ServerProcess } from '../helpers/server-process';
 import { uploadAs } from '../helpers/upload';
 import { WsClient } from '../helpers/ws-client';
 
@@ -19,28 +16,13 @@ jest.setTimeout(60_000);
 
 const SESSION = `team-${DEMO.consultationId}`;
 
-let db: Service;
-let redis: Service;
+const cluster = twoNodesPerFile('medchat-files-cluster-');
 let a: ServerProcess;
 let b: ServerProcess;
-let shared: string;
+beforeAll(() => ({ a, b } = cluster));
 const open: WsClient[] = [];
-
-beforeAll(async () => {
-  [db, redis] = await Promise.all([startPostgres(), startRedis()]);
-  shared = mkdtempSync(join(tmpdir(), 'medchat-files-cluster-'));
-  const env = clusterEnv(db.url, redis.url, join(shared, 'files'));
-  // One after the other: both seed the demo consultation.
-  a = await spawnServer(env);
-  b = await spawnServer(env);
-});
-
-afterAll(async () => {
+cluster.closing(() => {
   for (const c of open) c.close();
-  await a?.stop();
-  await b?.stop();
-  await Promise.all([db?.stop(), redis?.stop()]);
-  rmSync(shared, { recursive: true, force: true });
 });
 
 async function client(node: ServerProcess, token: string): Promise<WsClient> {

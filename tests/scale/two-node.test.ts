@@ -3,14 +3,11 @@
  * node A and a doctor on node B chat, see each other's receipts, and a device that was offline catches
  * up from the shared database. Private PostgreSQL and Redis from the Debian packages.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { DEMO } from '../../server/demo';
 import { ChatClient, until } from '../helpers/chat-client';
-import { clusterEnv, startPostgres, startRedis, type Service } from '../helpers/services';
-import { spawnServer, type ServerProcess } from '../helpers/server-process';
+import { twoNodesPerFile } from '../helpers/cluster';
+import type { ServerProcess } from '../helpers/server-process';
 
 jest.setTimeout(60_000);
 
@@ -18,28 +15,13 @@ const SESSION = `team-${DEMO.consultationId}`;
 const P2P_DOCTOR = `p2p-${DEMO.doctor.account}`;
 const P2P_PATIENT = `p2p-${DEMO.patient.account}`;
 
-let db: Service;
-let redis: Service;
+const cluster = twoNodesPerFile('medchat-cluster-');
 let a: ServerProcess;
 let b: ServerProcess;
-let shared: string;
+beforeAll(() => ({ a, b } = cluster));
 const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  [db, redis] = await Promise.all([startPostgres(), startRedis()]);
-  shared = mkdtempSync(join(tmpdir(), 'medchat-cluster-'));
-  const env = clusterEnv(db.url, redis.url, join(shared, 'files'));
-  // One after the other: both seed the demo consultation.
-  a = await spawnServer(env);
-  b = await spawnServer(env);
-});
-
-afterAll(async () => {
+cluster.closing(() => {
   for (const c of clients) c.stop();
-  await a?.stop();
-  await b?.stop();
-  await Promise.all([db?.stop(), redis?.stop()]);
-  rmSync(shared, { recursive: true, force: true });
 });
 
 async function client(node: ServerProcess, who: 'patient' | 'doctor', deviceId: string): Promise<ChatClient> {
@@ -62,7 +44,7 @@ test('a patient on node A and a doctor on node B chat; the patient’s second de
   await until(() => bodies(patientB).length === 2, 'the patient’s other device got both');
   expect(bodies(patientB)).toEqual(['医生好，我在A节点', '收到，我在B节点']);
   // Stored once, in PostgreSQL, with gap-free seqs, whichever node took them.
-  const raw = new pg.Client({ connectionString: db.url });
+  const raw = new pg.Client({ connectionString: cluster.dbUrl });
   await raw.connect();
   const { rows } = await raw.query<{ seq: string }>('SELECT seq FROM messages WHERE conv_id = $1 ORDER BY seq', [SESSION]);
   await raw.end();
