@@ -113,13 +113,19 @@ describe('a text over the limit', () => {
 describe('a photo picked without a connection', () => {
   const file = { path: 'blob:rash', name: 'rash.png', size: 3 };
   const uploaded = { fileId: 'f1', url: '/api/files/f1', name: 'rash.png', size: 3, ext: 'png', mime: 'image/png' };
+  const offline = () => new ImError('offline', 'network offline');
+  /** Signed in, the connection gone, a photo picked: its upload finds no network. */
+  async function pickedOffline(t = setup(), picked: typeof file & { w?: number; h?: number } = file) {
+    await t.controller.start('t');
+    t.provider.events.emit('state', 'disconnected', offline());
+    t.provider.upload.mockRejectedValueOnce(offline());
+    await t.controller.sendFile('team-c1', 'image', picked);
+    return t;
+  }
 
   test('waits as sending and goes out once the connection is back and synced', async () => {
-    const { store, provider, controller } = setup();
-    await controller.start('t');
-    provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
-    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline')).mockResolvedValueOnce(uploaded);
-    await controller.sendFile('team-c1', 'image', file);
+    const { store, provider, controller } = await pickedOffline();
+    provider.upload.mockResolvedValueOnce(uploaded);
     const [waiting] = orderedMessages(store.getState(), 'team-c1');
     expect(waiting.status).toBe('sending');
     expect(provider.send).not.toHaveBeenCalled();
@@ -133,11 +139,7 @@ describe('a photo picked without a connection', () => {
   });
 
   test('another account signing in on the device does not upload or send it: it waits for its own account', async () => {
-    const { store, provider, controller, storage } = setup();
-    await controller.start('t');
-    provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
-    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
-    await controller.sendFile('team-c1', 'image', file);
+    const { store, provider, controller, storage } = await pickedOffline();
     expect(provider.upload).toHaveBeenCalledTimes(1);
 
     // Another person opens their SMS link on the same phone.
@@ -171,11 +173,8 @@ describe('a photo picked without a connection', () => {
       .sort();
 
   test('a text typed after it waits behind it, and goes out after it', async () => {
-    const { store, provider, controller } = setup();
-    await controller.start('t');
-    provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
-    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline')).mockResolvedValueOnce(uploaded);
-    await controller.sendFile('team-c1', 'image', file);
+    const { store, provider, controller } = await pickedOffline();
+    provider.upload.mockResolvedValueOnce(uploaded);
     await controller.sendText('team-c1', '这是昨天拍的');
 
     provider.events.emit('state', 'connected');
@@ -217,11 +216,7 @@ describe('a photo picked without a connection', () => {
   });
 
   test('删除 on a failed one takes it out of the list and the outbox, and lets its kept file go; a text after it is untouched', async () => {
-    const before = setup();
-    await before.controller.start('t');
-    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
-    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
-    await before.controller.sendFile('team-c1', 'image', file);
+    const before = await pickedOffline();
     await settle();
     before.controller.stop();
 
@@ -251,11 +246,7 @@ describe('a photo picked without a connection', () => {
   });
 
   test('its file is kept while it waits: after a reload it waits again and goes out before the text typed after it; then the kept file is dropped', async () => {
-    const before = setup();
-    await before.controller.start('t');
-    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
-    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
-    await before.controller.sendFile('team-c1', 'image', { ...file, w: 640, h: 480 });
+    const before = await pickedOffline(setup(), { ...file, w: 640, h: 480 });
     await before.controller.sendText('team-c1', '这是昨天拍的');
     await settle();
     expect([...before.keeper.files.values()]).toEqual([expect.objectContaining({ path: 'blob:rash' })]);
@@ -289,11 +280,7 @@ describe('a photo picked without a connection', () => {
   });
 
   test('one whose file was not kept comes back failed after a reload, saying to pick it again; the text behind it goes, and a resend sends nothing', async () => {
-    const before = setup();
-    await before.controller.start('t');
-    before.provider.events.emit('state', 'disconnected', new ImError('offline', 'network offline'));
-    before.provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
-    await before.controller.sendFile('team-c1', 'image', file);
+    const before = await pickedOffline();
     await before.controller.sendText('team-c1', '这是昨天拍的');
     before.controller.stop();
 
