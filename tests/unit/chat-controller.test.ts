@@ -122,6 +122,16 @@ describe('a photo picked without a connection', () => {
     await t.controller.sendFile('team-c1', 'image', picked);
     return t;
   }
+  /** Signed in and connected, a photo picked: its upload fails on the network all the same. */
+  async function failedOnline() {
+    const t = setup();
+    await t.controller.start('t');
+    t.provider.events.emit('state', 'connected');
+    await settle();
+    t.provider.upload.mockRejectedValueOnce(offline());
+    await t.controller.sendFile('team-c1', 'image', file);
+    return t;
+  }
 
   test('waits as sending and goes out once the connection is back and synced', async () => {
     const { store, provider, controller } = await pickedOffline();
@@ -156,13 +166,14 @@ describe('a photo picked without a connection', () => {
   });
 
   test('with the connection up, an upload the network fails is failed at once (resend uploads it again)', async () => {
-    const { store, provider, controller } = setup();
-    await controller.start('t');
-    provider.events.emit('state', 'connected');
+    const { store, provider, controller } = await failedOnline();
+    const [failed] = orderedMessages(store.getState(), 'team-c1');
+    expect(failed.status).toBe('sendFailed');
+    provider.upload.mockResolvedValueOnce(uploaded);
+    await controller.resend('team-c1', failed.idClient);
     await settle();
-    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
-    await controller.sendFile('team-c1', 'image', file);
-    expect(orderedMessages(store.getState(), 'team-c1').map((m) => m.status)).toEqual(['sendFailed']);
+    expect(provider.upload).toHaveBeenCalledTimes(2);
+    expect(orderedMessages(store.getState(), 'team-c1').map((m) => m.status)).toEqual(['sent']);
     controller.stop();
   });
 
@@ -202,12 +213,7 @@ describe('a photo picked without a connection', () => {
   });
 
   test('an upload failed with the connection up holds nothing back: the text after it goes', async () => {
-    const { store, provider, controller } = setup();
-    await controller.start('t');
-    provider.events.emit('state', 'connected');
-    await settle();
-    provider.upload.mockRejectedValueOnce(new ImError('offline', 'network offline'));
-    await controller.sendFile('team-c1', 'image', file);
+    const { store, provider, controller } = await failedOnline();
     await controller.sendText('team-c1', '这是昨天拍的');
     await settle();
     expect(provider.sent.map((m) => m.type)).toEqual(['text']);
