@@ -443,14 +443,20 @@ test('on the weapp a draft is kept in wx storage and back in the input when the 
   again.detach();
 });
 
-test('on the weapp a message typed while wx reports no network goes out when it is back', async () => {
-  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+/** The chat page opened and connected, and wx's network switched off and on as the platform reports it. */
+async function chatWithNetwork() {
   const page = sim.open('consult/chat/index', { id: SESSION });
   const text = () => page.dom?.textContent ?? '';
   await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected with a network listener');
   const setNetwork = (isConnected: boolean) => {
     for (const cb of fake.network) cb({ isConnected, networkType: isConnected ? 'wifi' : 'none' });
   };
+  return { page, text, setNetwork };
+}
+
+test('on the weapp a message typed while wx reports no network goes out when it is back', async () => {
+  const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
+  const { page, text, setNetwork } = await chatWithNetwork();
 
   setNetwork(false);
   await until(() => text().includes('网络不可用'), 'the offline banner').catch((e: Error) => {
@@ -518,12 +524,7 @@ test('on the weapp a photo goes through wx.chooseImage and wx.uploadFile; a lab 
 test('on the weapp a photo picked without a network is copied among the user files (temp files die with the run) and goes out before the text typed after it', async () => {
   fake.storage.set(TOKEN_KEY, server.tokens.patient);
   const doctor = await WsClient.loginWithToken(server, server.tokens.doctor);
-  const page = sim.open('consult/chat/index', { id: SESSION });
-  const text = () => page.dom?.textContent ?? '';
-  await until(() => fake.network.size > 0 && !text().includes('正在'), 'connected with a network listener');
-  const setNetwork = (isConnected: boolean) => {
-    for (const cb of fake.network) cb({ isConnected, networkType: isConnected ? 'wifi' : 'none' });
-  };
+  const { page, text, setNetwork } = await chatWithNetwork();
   fake.files.clear();
   fake.files.set('wxfile://tmp_rash.png', { bytes: await png(320, 240), width: 320, height: 240 });
 
