@@ -68,6 +68,8 @@ export class Summaries {
   }
 }
 
+/** Own messages not yet stored sort after every stored one (store/order.ts), so the newest tells. */
 function holdsUnsent(state: ChatState, sessionId: string): boolean {
-  return state.messages.get(sessionId)?.order.toArray().some((m) => m.seq === undefined) ?? false;
+  const newest = state.messages.get(sessionId)?.order.last();
+  return newest !== undefined && newest.seq === undefined;
 }

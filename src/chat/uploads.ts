@@ -18,6 +18,9 @@ import { failureText } from './errorText';
 import type { Sender } from './sender';
 import { FILE_LOST_TEXT } from './sender';
 
+/** The picked file's name, as a media message's attach holds it before the upload. */
+const fileNameOf = (msg: Message): string => (typeof msg.attach?.name === 'string' ? msg.attach.name : '');
+
 export class Uploads {
   /** Files of own media messages not uploaded yet (or whose upload failed), by idClient. */
   private readonly files = new Map<string, { kind: MediaKind; file: LocalFile }>();
@@ -64,7 +67,7 @@ export class Uploads {
   async recover(msgs: Message[]): Promise<void> {
     for (const msg of msgs) {
       const { poster: _deadPath, ...attach } = msg.attach ?? {};
-      const name = typeof attach.name === 'string' ? attach.name : '';
+      const name = fileNameOf(msg);
       const kept = await this.keeper.restore(msg.idClient, name).catch(() => undefined);
       if (!kept || !isMediaKind(msg.type)) {
         this.sender.failed(msg, FILE_LOST_TEXT);
@@ -94,7 +97,7 @@ export class Uploads {
   /** A failed media message its sender deleted: its file is let go, the copy kept on the device too. */
   discard(msg: Message): void {
     this.files.delete(msg.idClient);
-    this.release(msg.idClient, typeof msg.attach?.name === 'string' ? msg.attach.name : '');
+    this.release(msg.idClient, fileNameOf(msg));
   }
 
   /** A failed media message not uploaded yet: uploaded again, or, its file gone with an earlier run, left failed. */
