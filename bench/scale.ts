@@ -1,8 +1,9 @@
 /**
  * Server at scale: 2,000 WebSocket connections in 1,000 two-person consultations (one patient and one
- * doctor each), open-loop offered load stepped up, against a raw two-person `ws` relay (bench/scale-relay.ts).
- * The server and the relay each run in their own process; the load generator in a third
- * (bench/scale-client.ts); all three share the machine's cores. The accounts, consultations and
+ * doctor each), open-loop offered load stepped up, against a raw two-person `ws` relay (bench/scale-relay.ts)
+ * and the floor of a server that stores every message (bench/scale-floor.ts: the relay plus the sealed
+ * insert and its audit record, no checks). Each runs in its own process, the load generator in another
+ * (bench/scale-client.ts); all share the machine's cores. The accounts, consultations and
  * session tokens are seeded into the server's SQLite file before it starts (the hospital API is
  * limited to 120 calls a minute per address).
  */
@@ -23,7 +24,7 @@ import { spawnServer } from '../tests/helpers/server-process';
 const CONSULTATIONS = 1_000;
 // Fine enough that the ratio of the two highest steps held means something (with steps that double it
 // could only be 0.25, 0.5 or 1). SCALE_STEPS=500,1000 runs other steps.
-const STEPS = process.env.SCALE_STEPS ? process.env.SCALE_STEPS.split(',').map(Number) : [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 10_000, 12_000, 14_000, 16_000];
+const STEPS = process.env.SCALE_STEPS ? process.env.SCALE_STEPS.split(',').map(Number) : [500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 10_000, 12_000, 14_000, 16_000, 18_000, 20_000];
 const STEP_MS = 4_000;
 const DRAIN_MS = 3_000;
 const P99_LIMIT_MS = 50;
@@ -105,13 +106,14 @@ async function ours(): Promise<{ steps: StepResult[]; stored: number; warmAcked:
   }
 }
 
-async function relay(): Promise<StepResult[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'scale-relay.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** A peer of ours speaking the relay's protocol (bench/scale-relay.ts, bench/scale-floor.ts), in its own process. */
+async function peer(script: string, env: Record<string, string> = {}): Promise<{ steps: StepResult[]; sent: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const { port } = await new Promise<{ port: number }>((r) =>
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (l) => r(JSON.parse(l) as { port: number })),
   );
   try {
-    const { steps } = await load({
+    const { steps, warmup } = await load({
       kind: 'relay',
       url: `ws://127.0.0.1:${port}`,
       connections: 2 * CONSULTATIONS,
@@ -121,11 +123,23 @@ async function relay(): Promise<StepResult[]> {
       serverPid: child.pid as number,
       p99LimitMs: P99_LIMIT_MS,
     });
-    return steps;
+    return { steps, sent: (warmup?.sent ?? 0) + steps.reduce((n, r) => n + r.sent, 0) };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
+  }
+}
+
+/** The floor stores into a file of its own, counted once it has stopped (as ours is). */
+async function floor(): Promise<{ steps: StepResult[]; sent: number; stored: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'medchat-floor-'));
+  const dbPath = join(dir, 'floor.sqlite');
+  try {
+    const run = await peer('scale-floor.ts', { FLOOR_DB: dbPath });
+    return { ...run, stored: messageCount(dbPath) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -136,20 +150,38 @@ const stepLine = (r: StepResult) =>
   `${r.rate.toLocaleString('en')}/s: ${Math.round(r.acked / r.seconds).toLocaleString('en')} acked/s, ack p50/p99/p99.9 ${ms(r.ack[0])}/${ms(r.ack[1])}/${ms(r.ack[2])} ms, ` +
   `delivery ${ms(r.delivery[0])}/${ms(r.delivery[1])}/${ms(r.delivery[2])} ms, errors ${r.errors}, RSS ${Math.round(r.rssMiB)} MiB, server CPU ${Math.round(r.cpuMsPerK)} ms per 1,000 msgs, sender lag ≤ ${ms(r.clientLagMs)} ms${held(r) ? '' : ' (missed)'}`;
 
+const storedLine = (who: string, stored: number, sent: number) =>
+  `  ${who} stored ${stored.toLocaleString('en')} of ${sent.toLocaleString('en')} messages sent (warm-up included)${stored === sent ? ': every message stored' : ''}`;
+
+/** SCALE_ONLY=ours,floor (any of ours, floor, relay) runs only those; the ratios need the relay. */
 export async function benchScale(): Promise<string[]> {
-  const relaySteps = process.env.SCALE_ONLY === 'ours' ? [] : await relay();
-  const { steps, stored, warmAcked } = await ours();
-  const acked = warmAcked + steps.reduce((n, r) => n + r.acked, 0);
-  const sent = 2 * CONSULTATIONS + steps.reduce((n, r) => n + r.sent, 0);
-  const [h, hr] = [highest(steps), highest(relaySteps)];
+  const only = process.env.SCALE_ONLY?.split(',');
+  const runs = (who: string) => !only || only.includes(who);
+  const relay = runs('relay') ? await peer('scale-relay.ts') : undefined;
+  const base = runs('floor') ? await floor() : undefined;
+  const our = runs('ours') ? await ours() : undefined;
   const last = (xs: StepResult[]) => (xs.length && held(xs[xs.length - 1]) && xs[xs.length - 1].rate === STEPS.at(-1) ? ' (the highest step offered)' : '');
-  return [
-    `scale (${2 * CONSULTATIONS} connections in ${CONSULTATIONS} two-person consultations, open loop, ${STEP_MS / 1000} s a step after an unmeasured warm-up of one message per connection, server, relay and load generator in separate processes on the same cores):`,
-    ...steps.map((r) => `  ours ${stepLine(r)}`),
-    `  ours stored ${stored.toLocaleString('en')} of ${sent.toLocaleString('en')} messages sent (warm-up included)${stored === sent ? ': every message stored' : ''}; ${acked.toLocaleString('en')} acked within ${DRAIN_MS / 1000} s of their step's end (a later ack counts as an error above)`,
-    ...relaySteps.map((r) => `  relay ${stepLine(r)}`),
-    `  highest step held at p99 delivery < ${P99_LIMIT_MS} ms with no errors: ours ${h.toLocaleString('en')}/s${last(steps)}, relay ${hr.toLocaleString('en')}/s${last(relaySteps)}; ratio ${hr ? (h / hr).toFixed(2) : '–'}`,
+  const top = (who: string, steps: StepResult[] | undefined) => (steps ? [`${who} ${highest(steps).toLocaleString('en')}/s${last(steps)}`] : []);
+  const hr = relay && highest(relay.steps);
+  const ratio = (who: string, steps: StepResult[] | undefined) => (steps && hr ? [`${who} ${(highest(steps) / hr).toFixed(2)}`] : []);
+  const lines = [
+    `scale (${2 * CONSULTATIONS} connections in ${CONSULTATIONS} two-person consultations, open loop, ${STEP_MS / 1000} s a step after an unmeasured warm-up of one message per connection; the relay, the floor (the relay storing each message, sealed and audited, with no checks), ours and the load generator each in its own process, on the same cores):`,
   ];
+  if (our) {
+    const acked = our.warmAcked + our.steps.reduce((n, r) => n + r.acked, 0);
+    const sent = 2 * CONSULTATIONS + our.steps.reduce((n, r) => n + r.sent, 0);
+    lines.push(
+      ...our.steps.map((r) => `  ours ${stepLine(r)}`),
+      `${storedLine('ours', our.stored, sent)}; ${acked.toLocaleString('en')} acked within ${DRAIN_MS / 1000} s of their step's end (a later ack counts as an error above)`,
+    );
+  }
+  if (base) lines.push(...base.steps.map((r) => `  floor ${stepLine(r)}`), storedLine('floor', base.stored, base.sent));
+  if (relay) lines.push(...relay.steps.map((r) => `  relay ${stepLine(r)}`));
+  lines.push(
+    `  highest step held at p99 delivery < ${P99_LIMIT_MS} ms with no errors: ${[...top('ours', our?.steps), ...top('floor', base?.steps), ...top('relay', relay?.steps)].join(', ')}`,
+    `  against the relay's: ${[...ratio('ours', our?.steps), ...ratio('floor', base?.steps)].join(', ') || '–'}`,
+  );
+  return lines;
 }
 
 if (process.argv[1]?.endsWith('scale.ts')) {
