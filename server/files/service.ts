@@ -16,7 +16,7 @@ import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
 import { displayText } from '../text';
-import type { FileGrant, FileSigner, FileVariant } from './sign';
+import type { AnyGrant, FileSigner, FileVariant } from './sign';
 import { sniff } from './sniff';
 
 const THUMB_PX = 360;
@@ -312,8 +312,8 @@ export class FileService {
     return this.storedAttach(file);
   }
 
-  /** A stored attach as a viewer gets it: with signed URLs (for `grant`'s message and viewer). Anything else passes through. */
-  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: FileGrant, maxTtlMs?: number): Record<string, unknown> {
+  /** A stored attach as a viewer gets it: with signed URLs (for `grant`'s message and viewer, or its API client). Anything else passes through. */
+  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: AnyGrant, maxTtlMs?: number): Record<string, unknown> {
     const id = attach.fileId;
     if (typeof id !== 'string') return attach;
     return {
