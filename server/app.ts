@@ -191,7 +191,6 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
         limit: limits.fileReads,
         exportLimit: limits.fileExportReads,
         apiClient: (r) => apiClientOf(r, config.adminApiKey, caller),
-        address: caller.address,
       }).catch((e: unknown) => {
         log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
         if (!res.headersSent) sendError(res, 'internal', 'file read failed');

@@ -75,7 +75,7 @@ export interface ServerConfig {
   uploadBytesPerDay: number;
   /** Uploads no message refers to are removed after this many hours. */
   orphanUploadHours: number;
-  /** Requests of signed file URLs per person (or address, for URLs signed for nobody) and minute; absent: FILE_READS_PER_MIN. */
+  /** Requests of signed file URLs per person they were signed for and minute; absent: FILE_READS_PER_MIN. */
   fileReadsPerMinute?: number;
   /** Requests of the record export's file URLs per API client and minute; absent: FILE_EXPORT_READS_PER_MIN. */
   fileExportReadsPerMinute?: number;

@@ -35,10 +35,10 @@ export const ADMIN_CALLS = { points: 120, durationSec: 60 };
 export const FILE_READS_PER_MIN = 600;
 /**
  * File reads per minute of the URLs of the hospital's record export, per API client, by default
- * (FILE_EXPORT_READS_PER_MIN): its archive reads every file of every record it fetches, from one host,
- * so a person's budget per address held it to 10 a second. Ten times that lets a night's archive of a
- * day's consultations (a few dozen files each) through in minutes, and still bounds what an archive
- * job run wild costs the server.
+ * (FILE_EXPORT_READS_PER_MIN): its archive reads every file of every record it fetches, which a
+ * person's 10 a second would drag out. Ten times that lets a night's archive of a day's consultations
+ * (a few dozen files each) through in minutes, and still bounds what an archive job run wild costs the
+ * server.
  */
 export const FILE_EXPORT_READS_PER_MIN = 6000;
 
@@ -105,7 +105,7 @@ export interface Limits {
   logins: Limit;
   admin: Limit;
   nimTokens: Limit;
-  /** Reads of signed file URLs, per viewer the URL was signed for (per address for URLs signed for nobody). */
+  /** Reads of signed file URLs, per person the URL was signed for (a message's viewer, an upload's uploader). */
   fileReads: Limit;
   /** Reads of the record export's file URLs, per API client they were signed for. */
   fileExportReads: Limit;

@@ -389,6 +389,8 @@ const paths: Record<string, Json> = {
         { name: 'a', in: 'query', required: false, schema: { type: 'string' } },
         // The record export's URL names the API client it was signed for (signed with the rest), never a message.
         { name: 'k', in: 'query', required: false, schema: { type: 'string' } },
+        // The upload reply's URL names its uploader, before any message carries the file.
+        { name: 'u', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'range', in: 'header', required: false, schema: { type: 'string' } },
       ],
       responses: {

@@ -21,7 +21,7 @@ import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { FileService } from './service';
 import { FILE_ID } from './service';
-import { type AnyGrant, type FileGrant, type FileSigner, isClientGrant } from './sign';
+import { type AnyGrant, type FileGrant, type FileSigner, isClientGrant, isUploadGrant } from './sign';
 
 const MB = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
 
@@ -129,21 +129,21 @@ export const newReadLog = (): LRUCache<string, true> => new LRUCache({ max: 10_0
  * Who reads through a URL whose signature holds (the reader its audit record names), once they may:
  * spends a read of their budget, asks whether a person's message is still theirs to read, and whether
  * the caller holds the key of the API client an export URL was signed for. Otherwise throws the
- * refusal (RateLimited with its wait).
+ * refusal (RateLimited with its wait). A person's URL is the capability: whoever holds it reads as them.
  */
-async function readerOf(req: IncomingMessage, id: string, grant: AnyGrant | undefined, deps: FileDeps): Promise<string> {
-  if (!grant) {
-    await deps.limit.spend(`address:${deps.address}`);
-    // The uploader's own URL, before any message: it names no one, and the URL is the capability.
-    return 'url';
-  }
+async function readerOf(req: IncomingMessage, id: string, grant: AnyGrant, deps: FileDeps): Promise<string> {
   if (isClientGrant(grant)) {
     // Not a bearer link: the key comes with every read, checked before anything is charged.
     if ((await deps.apiClient(req)) !== grant.client) throw new ClientError('forbidden', 'this link was signed for another API client');
     await deps.exportLimit.spend(`client:${grant.client}`);
     return grant.client;
   }
-  // Charged only once the signature holds: a forged viewer name must not spend someone else's reads.
+  // Charged only once the signature holds: a forged name must not spend someone else's reads. The
+  // uploader's own URL, before any message carries the file, is theirs whatever becomes of the upload.
+  if (isUploadGrant(grant)) {
+    await deps.limit.spend(`viewer:${grant.uploader}`);
+    return grant.uploader;
+  }
   await deps.limit.spend(`viewer:${grant.viewer}`);
   if (!(await deps.mayOpen(grant, id))) throw new ClientError('forbidden', 'the message was recalled or is no longer yours to read');
   return grant.viewer;
@@ -157,13 +157,12 @@ interface FileDeps {
   reads: LRUCache<string, true>;
   /** Whether the message a URL names is still there and still its viewer's to read (ChatService.mayOpenFile, briefly cached). */
   mayOpen: (grant: FileGrant, fileId: string) => Promise<boolean>;
-  /** File reads per viewer, or per client address for a URL signed for nobody. */
+  /** File reads per person a URL was signed for (a message's viewer, an upload's uploader). */
   limit: Limit;
   /** Reads of the record export's URLs, per API client: its archive is not a person. */
   exportLimit: Limit;
   /** The API client whose key the request carries, or the refusal (wrong keys counted per address). */
   apiClient: (req: IncomingMessage) => Promise<string>;
-  address: string;
 }
 
 export async function handleFile(req: IncomingMessage, res: ServerResponse, deps: FileDeps): Promise<void> {
@@ -191,7 +190,7 @@ export async function handleFile(req: IncomingMessage, res: ServerResponse, deps
     'content-type': variant === 'thumb' ? 'image/jpeg' : file.mime,
     'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
     // A person's device reloads its images; the hospital's archive reads each file once, and keeps it.
-    'cache-control': checked.grant && isClientGrant(checked.grant) ? 'no-store' : 'private, max-age=3600',
+    'cache-control': isClientGrant(checked.grant) ? 'no-store' : 'private, max-age=3600',
     'accept-ranges': 'bytes',
     // Whatever a file contains, it never runs as a page of our origin.
     'content-security-policy': "default-src 'none'; sandbox",

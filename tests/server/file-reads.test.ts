@@ -1,8 +1,8 @@
 /**
  * Reads of signed file URLs against a real server and SQLite file: what a URL's check costs (one per
  * grant and file for a while), how long a recall takes to close it, the per-person limit on reads, and
- * who the audit record names as the reader; the hospital's record export's URLs, bound to its API
- * client and limited by their own budget.
+ * who the audit record names as the reader; the upload reply's URLs, the uploader's; the hospital's
+ * record export's URLs, bound to its API client and limited by their own budget.
  */
 import type { ImageAttach, VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
@@ -146,24 +146,43 @@ describe('file reads are limited per person', () => {
     expect(body.error.message).toContain('秒后再试');
 
     expect((await get(patientUrl)).status).toBe(200);
-    // The uploader's own URL is signed for nobody: counted by address, apart from the viewers.
+    // The uploader's own URL is the uploader's, apart from the doctor's.
     expect((await get(up.body.url)).status).toBe(200);
+  });
+
+  test("the upload reply's URLs are signed for the uploader and spend the uploader's reads; named for someone else, or for no one, they open nothing", async () => {
+    const up = await uploadAs(ctx.server, patient, 'image', 'rash.png', await png(32, 24));
+    for (const u of [up.body.url, (up.body as unknown as ImageAttach).thumbUrl]) {
+      const q = new URL(u, ctx.server.url).searchParams;
+      expect([q.get('u'), q.get('a'), q.get('k')]).toEqual([patient.account, null, null]);
+    }
+    const { url: doctorUrl } = (await sentToDoctor('image', up.body.fileId)).attach as unknown as { url: string };
+    // Refused before anything is charged to the doctor; without a name the URL is no one's, and opens nothing.
+    const forged = up.body.url.replace(`u=${patient.account}`, `u=${doctor.account}`);
+    for (let i = 0; i < READS_PER_MIN; i++) expect((await get(forged)).status).toBe(403);
+    expect((await get(up.body.url.replace(/&u=[^&]*/, ''))).status).toBe(403);
+
+    for (let i = 0; i < READS_PER_MIN; i++) expect((await get(up.body.url)).status).toBe(200);
+    expect((await get(up.body.url)).status).toBe(429);
+    const p = await ctx.login(patient);
+    const [mine] = (await p.request('history', { sessionId: SESSION, limit: 1 })).msgs;
+    expect((await get((mine.attach as { url: string }).url)).status).toBe(429);
+    expect((await get(doctorUrl)).status).toBe(200);
   });
 });
 
 describe('the audit record of a file read', () => {
-  test('names the viewer the URL was signed for, once per reader and file; a URL signed for nobody is "url"; no file name', async () => {
+  test("names the viewer the URL was signed for, once per reader and file (the upload reply's: its uploader); no file name", async () => {
     const up = await uploadAs(ctx.server, patient, 'image', '舌苔照片.png', await png(32, 24));
     const { url } = (await sentToDoctor('image', up.body.fileId)).attach as unknown as { url: string };
     const p = await ctx.login(patient);
     const [mine] = (await p.request('history', { sessionId: SESSION, limit: 1 })).msgs;
 
-    for (const path of [url, url, (mine.attach as { url: string }).url, up.body.url]) expect((await get(path)).status).toBe(200);
+    for (const path of [up.body.url, url, url, (mine.attach as { url: string }).url]) expect((await get(path)).status).toBe(200);
     const reads = (await ctx.server.storage.auditRecords(0, 1000)).filter((r) => r.action === 'file.read');
     expect(reads.map((r) => [r.actor, r.target])).toEqual([
-      [doctor.account, up.body.fileId],
       [patient.account, up.body.fileId],
-      ['url', up.body.fileId],
+      [doctor.account, up.body.fileId],
     ]);
     for (const r of reads) expect(r.detail).not.toMatch(/舌苔|png/);
   });
@@ -226,9 +245,8 @@ describe("the hospital's record export: its file URLs are its API client's", () 
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error).toEqual({ code: 'rateLimited', message: expect.stringContaining('FILE_EXPORT_READS_PER_MIN') });
 
-    // From the same address: the uploader's URL (counted by address) was not charged for the export's reads.
+    // From the same address, people read on their own budgets, and still meet their limit.
     expect((await get(up.body.url)).status).toBe(200);
-    // And a person still meets their own limit.
     for (let i = 0; i < READS_PER_MIN; i++) expect((await get(doctorUrl)).status).toBe(200);
     expect((await get(doctorUrl)).status).toBe(429);
   });
