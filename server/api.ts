@@ -17,7 +17,7 @@ import { accountFromBearer, failedSignIn, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import { displayText } from './text';
-import type { Limit, Limits } from './limits';
+import { type Limit, type Limits, RateLimited } from './limits';
 import { type AppLinkMaker, entryQuery, h5Entry, smsLinks } from './platforms/links';
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
@@ -45,6 +45,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
+  // The wait, where a program reads it (the hospital's system retries on it) without parsing the message.
+  if (e instanceof RateLimited && !res.headersSent) res.setHeader('retry-after', String(e.retryAfterSec));
   if (e instanceof ClientError) sendErrorAfterBody(req, res, e.code, e.message);
   else sendErrorAfterBody(req, res, 'internal', 'request failed');
 }

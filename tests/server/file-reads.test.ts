@@ -8,6 +8,7 @@ import type { ImageAttach, VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
 import { type ConsultationRecord, RECORD_PATH } from '../../types/protocol';
 import { API_CLIENT } from '../../server/api';
+import { FAILED_SIGNINS } from '../../server/limits';
 import { UPLOAD_URL_TTL_MS } from '../../server/files/service';
 import { VERDICT_TTL_MS } from '../../server/files/verdicts';
 import { type StoredMessage, teamConvId } from '../../server/storage/types';
@@ -281,5 +282,17 @@ describe("the hospital's record export: its file URLs are its API client's", () 
     const expired = await fetch(`${ctx.server.url}${url}`, { headers: admin });
     expect(expired.status).toBe(403);
     expect(((await expired.json()) as { error: { message: string } }).error.message).toBe('file link expired');
+  });
+
+  test("wrong keys on its URLs count as the hospital API's failed keys: after FAILED_SIGNINS.points the address waits, the API too", async () => {
+    const { exported } = await exportedPhoto();
+    const wrong = { authorization: 'Bearer not-the-admin-key-not-the-admin' };
+    for (let i = 0; i < FAILED_SIGNINS.points; i++) expect((await get(exported.url, wrong)).status).toBe(401);
+    for (const path of [exported.url, `${RECORD_PATH}?id=${TEAM}`]) {
+      const waits = await fetch(`${ctx.server.url}${path}`, { headers: admin });
+      expect(waits.status).toBe(429);
+      expect(Number(waits.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      await waits.arrayBuffer();
+    }
   });
 });
