@@ -17,7 +17,7 @@ import { accountFromBearer, failedSignIn, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import { displayText } from './text';
-import type { Limits } from './limits';
+import { type Limit, type Limits, RateLimited } from './limits';
 import { type AppLinkMaker, entryQuery, h5Entry, smsLinks } from './platforms/links';
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
@@ -45,6 +45,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
+  // The wait, where a program reads it (the hospital's system retries on it) without parsing the message.
+  if (e instanceof RateLimited && !res.headersSent) res.setHeader('retry-after', String(e.retryAfterSec));
   if (e instanceof ClientError) sendErrorAfterBody(req, res, e.code, e.message);
   else sendErrorAfterBody(req, res, 'internal', 'request failed');
 }
@@ -131,15 +133,27 @@ function bearerMatches(req: IncomingMessage, key: string): boolean {
 }
 
 /**
- * The gate of the hospital-system API: on at all, not hammered, the right key (wrong ones are counted
- * per address, apart from other failed sign-ins).
+ * The hospital API's one client, whose key is ADMIN_API_KEY: the actor of its audit records, and the
+ * client the file URLs of its record export are signed for.
  */
-export async function admitAdmin(req: IncomingMessage, adminApiKey: string | undefined, { address, limits }: Caller): Promise<void> {
+export const API_CLIENT = 'api';
+
+/**
+ * The gate of the hospital-system API: on at all, not hammered (`calls`, per address, when given), the
+ * right key (wrong ones are counted per address, apart from other failed sign-ins). Returns the API
+ * client the key belongs to.
+ */
+export async function apiClientOf(req: IncomingMessage, adminApiKey: string | undefined, { address, limits }: Caller, calls?: Limit): Promise<string> {
   if (!adminApiKey) throw new ClientError('notFound', 'the hospital API is off (set ADMIN_API_KEY)');
   await limits.failedAdminKeys.ensure(address);
-  await limits.admin.spend(address);
+  await calls?.spend(address);
   if (!bearerMatches(req, adminApiKey)) await limits.failedAdminKeys.failed(address, new ClientError('unauthenticated', 'wrong or missing API key'));
+  return API_CLIENT;
 }
+
+/** The hospital-system API's calls, throttled per address (ADMIN_CALLS). */
+export const admitAdmin = (req: IncomingMessage, adminApiKey: string | undefined, caller: Caller): Promise<string> =>
+  apiClientOf(req, adminApiKey, caller, caller.limits.admin);
 
 /** `POST /api/consultations` with `Authorization: Bearer <ADMIN_API_KEY>`: for the hospital's own system. */
 export async function handleCreateConsultation(

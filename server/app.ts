@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { Caller, Revoke } from './api';
-import { handleCreateConsultation, handleLinkLogin, handleLogout, handleNimToken, handleRevokeSessions } from './api';
+import { apiClientOf, handleCreateConsultation, handleLinkLogin, handleLogout, handleNimToken, handleRevokeSessions } from './api';
 import { clientAddress, openLimits } from './limits';
 import { Audit } from './audit';
 import { Auth } from './auth';
@@ -84,7 +84,12 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     maxAgeSec: config.sessionMaxAgeSec,
     isRevoked: (c) => storage.isSessionRevoked(c.account, c.sid, c.startedAt),
   });
-  const limits = await openLimits({ framesPerSecond: config.sendsPerSecond, fileReadsPerMinute: config.fileReadsPerMinute, redisUrl: config.redisUrl });
+  const limits = await openLimits({
+    framesPerSecond: config.sendsPerSecond,
+    fileReadsPerMinute: config.fileReadsPerMinute,
+    fileExportReadsPerMinute: config.fileExportReadsPerMinute,
+    redisUrl: config.redisUrl,
+  });
   const audit = new Audit(storage, now, config, (e) =>
     log.error({ err: (e as Error).message }, 'audit anchor file failing: records are stored, their checkpoints are not; /readyz is unready until one is written'),
   );
@@ -176,7 +181,17 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
       });
     }
     if (path.startsWith(FILE_PATH)) {
-      return void handleFile(req, res, { storage, files, signer, audit, reads, mayOpen, limit: limits.fileReads, address: caller.address }).catch((e: unknown) => {
+      return void handleFile(req, res, {
+        storage,
+        files,
+        signer,
+        audit,
+        reads,
+        mayOpen,
+        limit: limits.fileReads,
+        exportLimit: limits.fileExportReads,
+        apiClient: (r) => apiClientOf(r, config.adminApiKey, caller),
+      }).catch((e: unknown) => {
         log.error({ err: e instanceof Error ? e.message : String(e) }, 'file read failed');
         if (!res.headersSent) sendError(res, 'internal', 'file read failed');
         else res.destroy();

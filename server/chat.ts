@@ -31,7 +31,7 @@ import { refusal, replyRefusal } from './refusal';
 import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_SCAN_MAX, searchNeedle } from './search';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
-import type { FileGrant } from './files/sign';
+import type { ClientGrant, FileGrant } from './files/sign';
 import type { Moderator } from './moderation';
 import type { Consultation, ConversationRef, ConversationSummary, NewMessage, Storage, StoredMessage, TransferAway } from './storage/types';
 import { intakeIdClient, p2pConvId, teamConvId } from './storage/types';
@@ -235,10 +235,11 @@ export class ChatService {
 
   /**
    * `m` as `viewer` sees it. Its files are signed for that person and message (mayOpenFile), or, for the
-   * hospital's record, which keeps recalled messages, for the record alone (valid until the URL expires).
+   * hospital's record export, which keeps recalled messages, for the API client that asked (`exported`:
+   * opened with its key, whatever became of the message, until the URL expires).
    */
-  view(m: StoredMessage, viewer: string, scope: 'person' | 'record' = 'person'): Message {
-    const grant = scope === 'person' ? { convId: m.convId, seq: m.seq, viewer } : undefined;
+  view(m: StoredMessage, viewer: string, exported?: ClientGrant): Message {
+    const grant = exported ?? { convId: m.convId, seq: m.seq, viewer };
     return viewOf(m, viewer, (type, attach) => {
       if (isMediaKind(type)) return this.files.withUrls(type, attach, grant);
       const intake = intakeCardOf({ type, attach });
@@ -267,9 +268,9 @@ export class ChatService {
 
   /**
    * The intake card with its attachments' URLs (the doctor opens the patient's records), signed for the
-   * viewer and the card's message like any file of the chat; without a grant, for the hospital's record.
+   * viewer and the card's message like any file of the chat, or for the API client of the record export.
    */
-  intakeView(card: IntakeCard, grant?: FileGrant): IntakeCard {
+  intakeView(card: IntakeCard, grant: FileGrant | ClientGrant): IntakeCard {
     return { ...card, attachments: card.attachments.map((a) => ({ ...a, url: this.files.withUrls('file', a, grant).url as string })) };
   }
 

@@ -7,7 +7,7 @@ import type { ModerationMode } from './moderation';
 import { DEFAULT_WORDS } from './moderation';
 import type { NimServerConfig } from './nim';
 import { type EncounterConfig, encounterFromEnv } from './encounter/config';
-import { FILE_READS_PER_MIN } from './limits';
+import { FILE_EXPORT_READS_PER_MIN, FILE_READS_PER_MIN } from './limits';
 import { type NotifyConfig, notifyFromEnv } from './notify/config';
 import { type PlatformsConfig, platformsFromEnv } from './platforms/config';
 import { RxSigner, signingKeyFrom } from './prescriptions/signer';
@@ -75,8 +75,10 @@ export interface ServerConfig {
   uploadBytesPerDay: number;
   /** Uploads no message refers to are removed after this many hours. */
   orphanUploadHours: number;
-  /** Requests of signed file URLs per person (or address, for URLs signed for nobody) and minute; absent: FILE_READS_PER_MIN. */
+  /** Requests of signed file URLs per person they were signed for and minute; absent: FILE_READS_PER_MIN. */
   fileReadsPerMinute?: number;
+  /** Requests of the record export's file URLs per API client and minute; absent: FILE_EXPORT_READS_PER_MIN. */
+  fileExportReadsPerMinute?: number;
   /**
    * Origins whose pages may open the chat WebSocket (the H5 app's own origin always may). Mini programs
    * send no Origin header; browsers always do.
@@ -258,6 +260,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, { dryRun = f
     uploadBytesPerDay: Math.max(1, int('UPLOAD_MB_PER_DAY', 500)) * 1024 * 1024,
     orphanUploadHours: Math.max(1, int('ORPHAN_UPLOAD_HOURS', 6)),
     fileReadsPerMinute: Math.max(1, int('FILE_READS_PER_MIN', FILE_READS_PER_MIN)),
+    fileExportReadsPerMinute: Math.max(1, int('FILE_EXPORT_READS_PER_MIN', FILE_EXPORT_READS_PER_MIN)),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),

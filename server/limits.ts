@@ -33,6 +33,14 @@ export const ADMIN_CALLS = { points: 120, durationSec: 60 };
  * script reading files in a loop is held to 10 a second.
  */
 export const FILE_READS_PER_MIN = 600;
+/**
+ * File reads per minute of the URLs of the hospital's record export, per API client, by default
+ * (FILE_EXPORT_READS_PER_MIN): its archive reads every file of every record it fetches, which a
+ * person's 10 a second would drag out. Ten times that lets a night's archive of a day's consultations
+ * (a few dozen files each) through in minutes, and still bounds what an archive job run wild costs the
+ * server.
+ */
+export const FILE_EXPORT_READS_PER_MIN = 6000;
 
 /** A limit's refusal, with the seconds until it would pass (HTTP answers send them as Retry-After). */
 export class RateLimited extends ClientError {
@@ -97,12 +105,19 @@ export interface Limits {
   logins: Limit;
   admin: Limit;
   nimTokens: Limit;
-  /** Reads of signed file URLs, per viewer the URL was signed for (per address for URLs signed for nobody). */
+  /** Reads of signed file URLs, per person the URL was signed for (a message's viewer, an upload's uploader). */
   fileReads: Limit;
+  /** Reads of the record export's file URLs, per API client they were signed for. */
+  fileExportReads: Limit;
   close(): Promise<void>;
 }
 
-export async function openLimits(opts: { framesPerSecond: number; fileReadsPerMinute?: number; redisUrl?: string }): Promise<Limits> {
+export async function openLimits(opts: {
+  framesPerSecond: number;
+  fileReadsPerMinute?: number;
+  fileExportReadsPerMinute?: number;
+  redisUrl?: string;
+}): Promise<Limits> {
   const redis = opts.redisUrl ? new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : undefined;
   await redis?.connect();
   const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
@@ -124,6 +139,10 @@ export async function openLimits(opts: { framesPerSecond: number; fileReadsPerMi
     admin: new Limit(make('admin', ADMIN_CALLS.points, ADMIN_CALLS.durationSec), (s) => `too many requests, retry in ${s} s`),
     nimTokens: new Limit(make('nim-token', NIM_TOKENS.points, NIM_TOKENS.durationSec), (s) => `请求太频繁，请 ${s} 秒后再试`),
     fileReads: new Limit(make('file-reads', opts.fileReadsPerMinute ?? FILE_READS_PER_MIN, 60), (s) => `打开文件太频繁，请 ${s} 秒后再试`),
+    fileExportReads: new Limit(
+      make('file-export-reads', opts.fileExportReadsPerMinute ?? FILE_EXPORT_READS_PER_MIN, 60),
+      (s) => `too many file reads of the record export (FILE_EXPORT_READS_PER_MIN), retry in ${s} s`,
+    ),
     async close() {
       redis?.disconnect();
     },

@@ -194,7 +194,7 @@ const paths: Record<string, Json> = {
         401: refusal('wrong or missing API key'),
         404: refusal('the hospital API is off (no ADMIN_API_KEY)'),
         409: refusal('a consultation with this id exists'),
-        429: refusal('too many requests'),
+        429: refusal('too many requests, or too many wrong API keys from this address; Retry-After gives the seconds to wait'),
       },
     },
   },
@@ -208,7 +208,7 @@ const paths: Record<string, Json> = {
         400: refusal('not the schema, or the account is a patient or doctor'),
         401: refusal('wrong or missing API key'),
         404: refusal('the hospital API is off (no ADMIN_API_KEY)'),
-        429: refusal('too many requests'),
+        429: refusal('too many requests, or too many wrong API keys from this address; Retry-After gives the seconds to wait'),
       },
     },
   },
@@ -224,6 +224,7 @@ const paths: Record<string, Json> = {
   [RECORD_PATH]: {
     get: {
       summary: "A consultation's record for the hospital's medical-record system: messages, cards (with their state), identity, consent, rating",
+      description: `Its files' URLs are signed for the API client that asked and open only with its key (see ${FILE_PATH}{id}).`,
       security: bearer('admin'),
       parameters: [{ name: 'id', in: 'query', required: true, schema: { type: 'string' } }],
       responses: {
@@ -231,7 +232,7 @@ const paths: Record<string, Json> = {
         400: refusal('no id, or not GET'),
         401: refusal('wrong or missing API key'),
         404: refusal('no such consultation, or the hospital API is off'),
-        429: refusal('too many requests'),
+        429: refusal('too many requests, or too many wrong API keys from this address; Retry-After gives the seconds to wait'),
       },
     },
   },
@@ -249,7 +250,7 @@ const paths: Record<string, Json> = {
         400: refusal('bad query'),
         401: refusal('wrong or missing API key'),
         404: refusal('the hospital API is off'),
-        429: refusal('too many requests'),
+        429: refusal('too many requests, or too many wrong API keys from this address; Retry-After gives the seconds to wait'),
       },
     },
   },
@@ -263,7 +264,7 @@ const paths: Record<string, Json> = {
         400: refusal('not the schema'),
         401: refusal('wrong or missing API key'),
         404: refusal('the hospital API is off'),
-        429: refusal('too many requests'),
+        429: refusal('too many requests, or too many wrong API keys from this address; Retry-After gives the seconds to wait'),
       },
     },
   },
@@ -341,7 +342,7 @@ const paths: Record<string, Json> = {
         400: refusal('not the schema'),
         401: refusal('wrong or missing API key'),
         404: refusal('no such consultation, or the hospital API is off'),
-        429: refusal('too many requests'),
+        429: refusal('too many requests, or too many wrong API keys from this address; Retry-After gives the seconds to wait'),
       },
     },
   },
@@ -373,6 +374,10 @@ const paths: Record<string, Json> = {
   [`${FILE_PATH}{id}`]: {
     get: {
       summary: 'A stored file by signed, expiring URL (as messages carry it); byte ranges',
+      description:
+        "The record export's URLs (`k`) are signed for the API client that fetched the record: they open only with its key (Authorization: Bearer <ADMIN_API_KEY>), whatever became of the message, and are limited per client by FILE_EXPORT_READS_PER_MIN rather than per person.",
+      // A person's URL needs no header (mini programs cannot send one); the record export's needs the API key.
+      security: [{}, ...bearer('admin')],
       parameters: [
         { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
         { name: 'v', in: 'query', required: true, schema: { type: 'string', enum: ['orig', 'thumb'] } },
@@ -382,15 +387,22 @@ const paths: Record<string, Json> = {
         { name: 'c', in: 'query', required: false, schema: { type: 'string' } },
         { name: 's', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'a', in: 'query', required: false, schema: { type: 'string' } },
+        // The record export's URL names the API client it was signed for (signed with the rest), never a message.
+        { name: 'k', in: 'query', required: false, schema: { type: 'string' } },
+        // The upload reply's URL names its uploader, before any message carries the file.
+        { name: 'u', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'range', in: 'header', required: false, schema: { type: 'string' } },
       ],
       responses: {
         200: { description: 'the file', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
         206: { description: 'a byte range', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+        401: refusal('a record export’s URL without the API key of the client it was signed for'),
         403: refusal('invalid or expired signature, or the message it was signed for was recalled or is no longer its viewer’s to read'),
         404: refusal('no such file'),
         416: { description: 'range not satisfiable' },
-        429: refusal('rateLimited: too many file reads by this viewer (FILE_READS_PER_MIN); Retry-After gives the seconds to wait'),
+        429: refusal(
+          'rateLimited: too many file reads by this viewer (FILE_READS_PER_MIN), or by this API client through the record export (FILE_EXPORT_READS_PER_MIN), or too many wrong API keys from this address; Retry-After gives the seconds to wait',
+        ),
       },
     },
   },

@@ -62,18 +62,20 @@ async function everyMessage(storage: Storage, convId: string): Promise<StoredMes
 /** `GET RECORD_PATH?id=`: messages decrypted (recalled ones too, marked), cards with their state, consent, rating. */
 export async function handleRecord(req: IncomingMessage, res: ServerResponse, deps: EncounterHttpDeps): Promise<void> {
   try {
-    await admitAdmin(req, deps.adminApiKey, deps.caller);
+    const client = await admitAdmin(req, deps.adminApiKey, deps.caller);
     const q = query(req, recordQuerySchema);
     const c = await deps.storage.consultation(q.id);
     if (!c) throw new ClientError('notFound', `no consultation ${q.id}`);
     const stored = await everyMessage(deps.storage, teamConvId(c.id));
-    // The record keeps what was said, recalled or not: the view of the sender before the recall.
-    const messages = stored.map((m) => ({ ...deps.chat.view({ ...m, recalledAt: undefined }, c.doctor, 'record'), ...(m.recalledAt !== undefined ? { recalled: true } : {}) }));
+    // The record keeps what was said, recalled or not: the view of the sender before the recall. Its
+    // files are signed for the client asking, and open with its key only.
+    const exported = { client };
+    const messages = stored.map((m) => ({ ...deps.chat.view({ ...m, recalledAt: undefined }, c.doctor, exported), ...(m.recalledAt !== undefined ? { recalled: true } : {}) }));
     const cards = stored
       .filter((m) => m.type === 'custom' && typeof m.attach?.card === 'string')
       .map((m) => {
         const state = deps.cardState?.(m, stored);
-        return { seq: m.seq, card: m.attach?.card as string, attach: deps.chat.view(m, c.doctor, 'record').attach ?? {}, ...(state !== undefined ? { state } : {}) };
+        return { seq: m.seq, card: m.attach?.card as string, attach: deps.chat.view(m, c.doctor, exported).attach ?? {}, ...(state !== undefined ? { state } : {}) };
       });
     const rating = await deps.storage.rating(c.id);
     const record: ConsultationRecord = {
@@ -84,7 +86,7 @@ export async function handleRecord(req: IncomingMessage, res: ServerResponse, de
       cards,
       ...(rating ? { rating } : {}),
     };
-    await deps.audit.record('api', 'encounter.record', c.id, { messages: messages.length });
+    await deps.audit.record(client, 'encounter.record', c.id, { messages: messages.length });
     sendJson(res, 200, record);
   } catch (e) {
     fail(res, req, e);

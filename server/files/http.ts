@@ -1,6 +1,7 @@
 /**
  * HTTP side of files: `POST /api/upload?kind=<kind>[&name=<display name>][&dur=<ms>]` (multipart, field `file`, bearer
- * token) and `GET /api/files/<id>?v&exp&sig` (signed URL, byte ranges for audio and video).
+ * token) and `GET /api/files/<id>?v&exp&sig` (signed URL, byte ranges for audio and video; the record
+ * export's URLs also need the API key).
  */
 import busboy from 'busboy';
 import { LRUCache } from 'lru-cache';
@@ -20,7 +21,7 @@ import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { FileService } from './service';
 import { FILE_ID } from './service';
-import type { FileGrant, FileSigner } from './sign';
+import { type AnyGrant, type FileGrant, type FileSigner, isClientGrant, isUploadGrant } from './sign';
 
 const MB = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
 
@@ -124,22 +125,47 @@ const INLINE = new Set<MediaKind>(['image', 'audio', 'video']);
  */
 export const newReadLog = (): LRUCache<string, true> => new LRUCache({ max: 10_000, ttl: 10 * 60_000 });
 
-export async function handleFile(
-  req: IncomingMessage,
-  res: ServerResponse,
-  deps: {
-    storage: Storage;
-    files: FileService;
-    signer: FileSigner;
-    audit: Audit;
-    reads: LRUCache<string, true>;
-    /** Whether the message a URL names is still there and still its viewer's to read (ChatService.mayOpenFile, briefly cached). */
-    mayOpen: (grant: FileGrant, fileId: string) => Promise<boolean>;
-    /** File reads per viewer, or per client address for a URL signed for nobody. */
-    limit: Limit;
-    address: string;
-  },
-): Promise<void> {
+/**
+ * Who reads through a URL whose signature holds (the reader its audit record names), once they may:
+ * spends a read of their budget, asks whether a person's message is still theirs to read, and whether
+ * the caller holds the key of the API client an export URL was signed for. Otherwise throws the
+ * refusal (RateLimited with its wait). A person's URL is the capability: whoever holds it reads as them.
+ */
+async function readerOf(req: IncomingMessage, id: string, grant: AnyGrant, deps: FileDeps): Promise<string> {
+  if (isClientGrant(grant)) {
+    // Not a bearer link: the key comes with every read, checked before anything is charged.
+    if ((await deps.apiClient(req)) !== grant.client) throw new ClientError('forbidden', 'this link was signed for another API client');
+    await deps.exportLimit.spend(`client:${grant.client}`);
+    return grant.client;
+  }
+  // Charged only once the signature holds: a forged name must not spend someone else's reads. The
+  // uploader's own URL, before any message carries the file, is theirs whatever becomes of the upload.
+  if (isUploadGrant(grant)) {
+    await deps.limit.spend(`viewer:${grant.uploader}`);
+    return grant.uploader;
+  }
+  await deps.limit.spend(`viewer:${grant.viewer}`);
+  if (!(await deps.mayOpen(grant, id))) throw new ClientError('forbidden', 'the message was recalled or is no longer yours to read');
+  return grant.viewer;
+}
+
+interface FileDeps {
+  storage: Storage;
+  files: FileService;
+  signer: FileSigner;
+  audit: Audit;
+  reads: LRUCache<string, true>;
+  /** Whether the message a URL names is still there and still its viewer's to read (ChatService.mayOpenFile, briefly cached). */
+  mayOpen: (grant: FileGrant, fileId: string) => Promise<boolean>;
+  /** File reads per person a URL was signed for (a message's viewer, an upload's uploader). */
+  limit: Limit;
+  /** Reads of the record export's URLs, per API client: its archive is not a person. */
+  exportLimit: Limit;
+  /** The API client whose key the request carries, or the refusal (wrong keys counted per address). */
+  apiClient: (req: IncomingMessage) => Promise<string>;
+}
+
+export async function handleFile(req: IncomingMessage, res: ServerResponse, deps: FileDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   const id = url.pathname.split('/').pop() ?? '';
   if (!FILE_ID.test(id)) return sendError(res, 'notFound', 'no such file');
@@ -147,16 +173,14 @@ export async function handleFile(
   const variant = q.get('v') ?? '';
   const checked = deps.signer.check(id, q);
   if (checked.verdict !== 'ok') return sendError(res, 'forbidden', checked.verdict === 'expired' ? 'file link expired' : 'invalid file link');
-  const { grant } = checked;
-  // Charged only once the signature holds: a forged viewer name must not spend someone else's reads.
+  let reader: string;
   try {
-    await deps.limit.spend(grant ? `viewer:${grant.viewer}` : `address:${deps.address}`);
+    reader = await readerOf(req, id, checked.grant, deps);
   } catch (e) {
-    if (!(e instanceof RateLimited)) throw e;
-    res.setHeader('retry-after', String(e.retryAfterSec));
+    if (!(e instanceof ClientError)) throw e;
+    if (e instanceof RateLimited) res.setHeader('retry-after', String(e.retryAfterSec));
     return sendError(res, e.code, e.message);
   }
-  if (grant && !(await deps.mayOpen(grant, id))) return sendError(res, 'forbidden', 'the message was recalled or is no longer yours to read');
   const file = await deps.storage.getFile(id);
   if (!file || (variant === 'thumb' && !file.thumb)) return sendError(res, 'notFound', 'no such file');
   const plain = await deps.files.openPlain(id, variant === 'thumb' ? 'thumb' : 'orig');
@@ -165,7 +189,8 @@ export async function handleFile(
   const headers: Record<string, string | number> = {
     'content-type': variant === 'thumb' ? 'image/jpeg' : file.mime,
     'content-disposition': `${disposition}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-    'cache-control': 'private, max-age=3600',
+    // A person's device reloads its images; the hospital's archive reads each file once, and keeps it.
+    'cache-control': isClientGrant(checked.grant) ? 'no-store' : 'private, max-age=3600',
     'accept-ranges': 'bytes',
     // Whatever a file contains, it never runs as a page of our origin.
     'content-security-policy': "default-src 'none'; sandbox",
@@ -191,9 +216,6 @@ export async function handleFile(
     res.end();
     return;
   }
-  // The reader is the viewer the URL was signed for; a URL signed for nobody (the uploader's own, the
-  // hospital's record) names no one, and the URL is the capability.
-  const reader = grant?.viewer ?? 'url';
   if (variant === 'orig' && !deps.reads.has(`${reader}\n${id}`)) {
     deps.reads.set(`${reader}\n${id}`, true);
     await deps.audit.record(reader, 'file.read', id, { range: status === 206 ? `${start}-${end}` : null });

@@ -16,7 +16,7 @@ import { Cipher } from '../crypto';
 import { ClientError } from '../errors';
 import type { Storage, StoredFile } from '../storage/types';
 import { displayText } from '../text';
-import type { FileGrant, FileSigner, FileVariant } from './sign';
+import type { AnyGrant, FileSigner, FileVariant } from './sign';
 import { sniff } from './sniff';
 
 const THUMB_PX = 360;
@@ -283,9 +283,9 @@ export class FileService {
     };
   }
 
-  /** The upload reply: its URLs, bound to no message, open only for UPLOAD_URL_TTL_MS. */
-  attachOf(f: Pick<StoredFile, 'id' | 'kind' | 'name' | 'size' | 'ext' | 'mime' | 'w' | 'h' | 'dur'>): FileAttach {
-    return this.withUrls(f.kind, this.storedAttach(f), undefined, UPLOAD_URL_TTL_MS) as unknown as FileAttach;
+  /** The upload reply: its URLs, signed for the uploader and no message, open only for UPLOAD_URL_TTL_MS. */
+  attachOf(f: Pick<StoredFile, 'id' | 'owner' | 'kind' | 'name' | 'size' | 'ext' | 'mime' | 'w' | 'h' | 'dur'>): FileAttach {
+    return this.withUrls(f.kind, this.storedAttach(f), { uploader: f.owner }, UPLOAD_URL_TTL_MS) as unknown as FileAttach;
   }
 
   private storedAttach(f: Pick<StoredFile, 'id' | 'name' | 'size' | 'ext' | 'mime' | 'w' | 'h' | 'dur'>): StoredMediaAttach {
@@ -312,8 +312,8 @@ export class FileService {
     return this.storedAttach(file);
   }
 
-  /** A stored attach as a viewer gets it: with signed URLs (for `grant`'s message and viewer). Anything else passes through. */
-  withUrls(type: MessageType, attach: Record<string, unknown>, grant?: FileGrant, maxTtlMs?: number): Record<string, unknown> {
+  /** A stored attach as `grant`'s reader gets it: with URLs signed for them. Anything else passes through. */
+  withUrls(type: MessageType, attach: Record<string, unknown>, grant: AnyGrant, maxTtlMs?: number): Record<string, unknown> {
     const id = attach.fileId;
     if (typeof id !== 'string') return attach;
     return {

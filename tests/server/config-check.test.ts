@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, configFromEnv } from '../../server/config';
+import { FILE_EXPORT_READS_PER_MIN, FILE_READS_PER_MIN } from '../../server/limits';
 import { newSigningKey } from '../../server/prescriptions/signer';
 
 const ROOT = resolve(__dirname, '../..');
@@ -62,6 +63,13 @@ test("the hospital's consent text and the follow-up rule: read from their variab
   const found = problems({ CONSENT_FILE: join(dir, 'missing.json'), FOLLOW_UP_DAYS: 'a week' });
   expect(found.join('\n')).toMatch(/CONSENT_FILE: no file at/);
   expect(found.join('\n')).toMatch(/FOLLOW_UP_DAYS must be an integer from 0 to 1000/);
+});
+
+test("the file read budgets, a person's and the record export's: read from their variables, defaults otherwise, a bad one said", () => {
+  const config = (env: Record<string, string>) => configFromEnv(asEnv({ DB_PATH: join(dir, 'chat.sqlite'), ...env }), { dryRun: true });
+  expect(config({ FILE_READS_PER_MIN: '100', FILE_EXPORT_READS_PER_MIN: '20000' })).toMatchObject({ fileReadsPerMinute: 100, fileExportReadsPerMinute: 20000 });
+  expect(config({})).toMatchObject({ fileReadsPerMinute: FILE_READS_PER_MIN, fileExportReadsPerMinute: FILE_EXPORT_READS_PER_MIN });
+  expect(problems({ FILE_EXPORT_READS_PER_MIN: 'lots' })).toEqual(['FILE_EXPORT_READS_PER_MIN must be a non-negative integer, got "lots"']);
 });
 
 test('production refuses random keys beside the database, no ADMIN_API_KEY and an http PUBLIC_URL', () => {

@@ -5,8 +5,9 @@
  */
 import type { EncounterView, IdentityRecord, IntakeForm } from '../../types/encounter';
 import type { Account, ConsultationInfo } from '../../types/message';
-import type { ServerFrame } from '../../types/protocol';
+import type { ConsultationRecord, ServerFrame } from '../../types/protocol';
 import { RECORD_PATH } from '../../types/protocol';
+import { API_CLIENT } from '../../server/api';
 import { DEMO, seedDemo } from '../../server/demo';
 import { pdf } from '../helpers/fixtures';
 import { serverPerTest } from '../helpers/consultation';
@@ -162,6 +163,12 @@ test('the patient fills the intake once after consent: the card (with their reco
   const panelUrl = panel.intake?.attachments[0].url as string;
   expect(panelUrl).toContain(`a=${doctor.account}`);
   expect(await status(panelUrl)).toBe(200);
+  // In the hospital's record, the card's records are signed for the API client, and open with its key only.
+  const record = (await (await fetch(`${ctx.server.url}${RECORD_PATH}?id=e5`, { headers: admin })).json()) as ConsultationRecord;
+  const recordUrl = (record.cards.find((c) => c.card === 'intake')?.attach as { attachments: Array<{ url: string }> }).attachments[0].url;
+  expect(new URL(recordUrl, ctx.server.url).searchParams.get('k')).toBe(API_CLIENT);
+  expect(await status(recordUrl)).toBe(401);
+  expect((await fetch(`${ctx.server.url}${recordUrl}`, { headers: admin })).status).toBe(200);
   const audit = await ctx.server.storage.auditRecords(0, 100);
   expect(JSON.stringify(audit)).not.toMatch(/青霉素|血压|头晕/);
 });

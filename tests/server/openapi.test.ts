@@ -15,7 +15,7 @@ import { MINIAPP_LOGIN_PATH, MINIAPP_UNBIND_PATH } from '../../types/miniapp';
 import { NIM_TOKEN_PATH, NOTIFY_CONSENT_PATH, NOTIFY_SETTINGS_PATH, RATINGS_PATH, RECORD_PATH } from '../../types/protocol';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
 import { png } from '../helpers/fixtures';
-import { ADMIN_API_KEY, type TestServer } from '../helpers/server';
+import { ADMIN_API_KEY, type TestServer, WsClient } from '../helpers/server';
 import { uploadAs } from '../helpers/upload';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -117,9 +117,18 @@ test('consultations, links, login, logout, revoke, upload, files and NIM answer 
     doctorIdentity: { title: '主治医师', department: '心内科', licence: '110110000012345' },
   };
   expect((await call('POST', '/api/consultations', jsonBody('/api/consultations', encounter, admin))).status).toBe(201);
+  // A photo in it, whose URL in the record opens with the API key only.
+  const d = await WsClient.login(server, doctor);
+  await d.request('consultation', { sessionId: 'team-openapi-2', action: 'accept' });
+  const photo = await uploadAs(server, doctor, 'image', 'x.png', await png(32, 24));
+  await d.request('send', { msg: { scene: 'team', to: 'openapi-2', type: 'image', body: '', idClient: 'openapi-photo', attach: { fileId: photo.body.fileId } } });
+  d.close();
   const record = await call('GET', `${RECORD_PATH}?id=openapi-2`, { headers: admin });
   expect(record.status).toBe(200);
   expect(record.body.cards).toEqual([expect.objectContaining({ card: 'intake' })]);
+  const exported = (record.body.messages as Json[]).find((m) => m.type === 'image')?.attach.url as string;
+  expect((await call('GET', exported, { headers: admin })).status).toBe(200);
+  expect((await call('GET', exported)).status).toBe(401);
   expect((await call('GET', `${RECORD_PATH}?id=nope`, { headers: admin })).status).toBe(404);
   expect((await call('GET', RECORD_PATH, { headers: admin })).status).toBe(400);
   expect((await call('GET', `${RECORD_PATH}?id=openapi-2`)).status).toBe(401);

@@ -173,8 +173,8 @@ describe('finding F7: a signed file URL opens only while its message is there an
     const up = await uploadAs(ctx.server, patient, 'image', 'rash.png', await png(32, 24));
     return { scene, to, type: 'image' as const, body: '', idClient: rxClientId(), attach: { fileId: up.body.fileId } };
   };
-  const status = async (path: string) => {
-    const res = await fetch(`${ctx.server.url}${path}`);
+  const status = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${ctx.server.url}${path}`, { headers });
     await res.arrayBuffer();
     return res.status;
   };
@@ -193,11 +193,12 @@ describe('finding F7: a signed file URL opens only while its message is there an
     expect(await status(url.replace(/&c=.*$/, ''))).toBe(403);
     await p.request('recall', { sessionId: SESSION, idClient: sent.idClient });
     expect([await status(url), await status(thumbUrl)]).toEqual([403, 403]);
-    // The hospital's record keeps the recalled photo, and its URLs open.
-    const record = await fetch(`${ctx.server.url}${RECORD_PATH}?id=c1`, { headers: { authorization: `Bearer ${ADMIN_API_KEY}` } });
+    // The hospital's record keeps the recalled photo, and its URLs open for the API client that asked.
+    const admin = { authorization: `Bearer ${ADMIN_API_KEY}` };
+    const record = await fetch(`${ctx.server.url}${RECORD_PATH}?id=c1`, { headers: admin });
     const kept = ((await record.json()) as { messages: Array<Message & { recalled?: true }> }).messages.find((m) => m.idClient === sent.idClient);
     expect(kept?.recalled).toBe(true);
-    expect(await status(attachOf(kept as Message).url)).toBe(200);
+    expect(await status(attachOf(kept as Message).url, admin)).toBe(200);
   });
 
   test('after a transfer the doctor it left opens the photos up to it, and none of the private chat the transfer closed', async () => {
