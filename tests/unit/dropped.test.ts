@@ -6,6 +6,7 @@
 import type { Message, SessionSummary } from '../../types/message';
 import type { SessionsFound } from '../../types/protocol';
 import { ChatController } from '../../src/chat/controller';
+import { NO_INPUT_LINE, noInputReason } from '../../src/chat/errorText';
 import type { HistoryPage, SearchPage, SyncResult } from '../../src/im/types';
 import { createChatStore } from '../../src/store';
 import { MapKeeper, MapStorage } from '../helpers/chat-client';
@@ -122,4 +123,12 @@ test('a sync, a summary fetch and a search asked before the drop bring nothing o
   expect(s.dropped[SESSION]).toBeDefined();
   expect(s.sessions.get('team-c2')?.name).toBe('冯女士');
   expect(s.messages.get('team-c2')?.order.toArray().map((m) => m.seq)).toEqual([1, 2]);
+});
+
+test('the chat page says a dropped consultation is no longer theirs, before a sign-out or the refusal that follows the drop', () => {
+  expect(noInputReason(undefined, false, false)).toBeUndefined();
+  expect(noInputReason('kicked', false, true)).toBe('kicked');
+  expect(noInputReason(undefined, false, true)).toBe('notMember');
+  expect(noInputReason('authFailed', true, true)).toBe('dropped');
+  expect(NO_INPUT_LINE.dropped).toContain('不在您的问诊列表中');
 });
