@@ -50,12 +50,23 @@ export function failureText(e: unknown): string {
 
 /**
  * Where the chat's input was, when this device cannot write here: signed out for good (the banner above
- * says how to get back in), or the address names someone else's consultation (the server refused to
- * open it). Typing on would only pile up messages that cannot go.
+ * says how to get back in), the address names someone else's consultation (the server refused to
+ * open it), or the consultation on screen stopped being this person's (transferred to another doctor,
+ * purged: the device dropped it). Typing on would only pile up messages that cannot go.
  */
 export const NO_INPUT_LINE = {
   authFailed: '登录已失效，本设备无法发送消息',
   kicked: '已在其他设备登录，本设备无法发送消息',
   notMember: '这不是您的问诊，无法打开',
+  dropped: '本次问诊已不在您的问诊列表中，无法继续查看或发送消息',
 } as const;
 export type NoInputReason = keyof typeof NO_INPUT_LINE;
+
+/**
+ * Why the chat takes no input, if it does not. A dropped consultation says so first: signing in again
+ * would not bring it back, and the server's refusal to open it since (notMember) is the drop's echo.
+ */
+export function noInputReason(signedOut: 'authFailed' | 'kicked' | undefined, dropped: boolean, notMember: boolean): NoInputReason | undefined {
+  if (dropped) return 'dropped';
+  return signedOut ?? (notMember ? 'notMember' : undefined);
+}

@@ -100,9 +100,11 @@ export class Sync {
     const s = this.store.getState;
     const listed = new Set<string>();
     for (;;) {
+      // What a page lists of a session dropped while it was being answered is older than the drop.
+      const asked = s().drops;
       const res = await this.provider.sync(syncCursors(s()));
-      s().receive(res.msgs);
-      s().setSessions(res.sessions);
+      s().receive(res.msgs, asked);
+      s().setSessions(res.sessions, asked);
       for (const session of res.sessions) listed.add(session.id);
       if (res.msgs.length) this.received(res.msgs);
       if (res.complete) break;

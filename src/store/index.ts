@@ -15,9 +15,10 @@ export interface ChatActions {
   ack(ack: Ack): void;
   fail(sessionId: string, idClient: string, error: string): void;
   discardUnsent(sessionId: string, idClient: string): void;
-  receive(msgs: readonly Message[]): void;
-  mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean): void;
-  setSessions(sessions: readonly SessionSummary[]): void;
+  /** `asked`: the store's `drops` when the request this replies to went out (none for a live push). */
+  receive(msgs: readonly Message[], asked?: number): void;
+  mergeHistory(sessionId: string, msgs: readonly Message[], hasMore: boolean, asked?: number): void;
+  setSessions(sessions: readonly SessionSummary[], asked?: number): void;
   removeSessions(sessionIds: readonly string[]): void;
   openSessionAsRead(sessionId: string): void;
   closeSession(): void;
@@ -56,9 +57,9 @@ export function createChatStore() {
       ack: (ack) => run((tx) => R.ackMessage(tx, ack)),
       fail: (sessionId, idClient, error) => run((tx) => R.failMessage(tx, sessionId, idClient, error)),
       discardUnsent: (sessionId, idClient) => run((tx) => R.discardUnsent(tx, sessionId, idClient)),
-      receive: (msgs) => run((tx) => R.receiveMessages(tx, msgs)),
-      mergeHistory: (sessionId, msgs, hasMore) => run((tx) => R.mergeHistory(tx, sessionId, msgs, hasMore)),
-      setSessions: (sessions) => run((tx) => R.setSessions(tx, sessions)),
+      receive: (msgs, asked) => run((tx) => R.receiveMessages(tx, msgs, asked)),
+      mergeHistory: (sessionId, msgs, hasMore, asked) => run((tx) => R.mergeHistory(tx, sessionId, msgs, hasMore, asked)),
+      setSessions: (sessions, asked) => run((tx) => R.setSessions(tx, sessions, asked)),
       removeSessions: (sessionIds) => run((tx) => R.removeSessions(tx, sessionIds)),
       openSessionAsRead: (sessionId) => run((tx) => R.openSessionAsRead(tx, sessionId)),
       closeSession: () => run((tx) => R.closeSession(tx)),

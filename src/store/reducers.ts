@@ -74,6 +74,15 @@ export interface ChatState {
    * time, where a jump is normal: nothing is ever "missing" and the SDK does its own sync.
    */
   seqGapFree: boolean;
+  /**
+   * Sessions removed in this run because the person may no longer open them (removeSessions), each
+   * with the count of removals it went at: the page still showing one says so instead of looking
+   * never loaded, and a reply to a request asked before it went (`asked`, see `drops`) cannot bring
+   * it back. Whatever the server hands over afterwards readmits it.
+   */
+  dropped: Record<string, number>;
+  /** How many removals so far: a request notes it when it goes out (`asked`) and hands it back with the reply. */
+  drops: number;
 }
 
 export const initialChatState = (): ChatState => ({
@@ -85,6 +94,8 @@ export const initialChatState = (): ChatState => ({
   delivered: {},
   drafts: {},
   seqGapFree: true,
+  dropped: {},
+  drops: 0,
 });
 
 /**
@@ -169,6 +180,7 @@ export class Tx {
     this.put('messages', PMap.empty());
     this.put('delivered', {});
     this.put('drafts', {});
+    this.put('dropped', {});
   }
 
   /** The top-level fields this update changed, for zustand's `set`. */
@@ -354,13 +366,31 @@ export function failMessage(tx: Tx, sessionId: string, idClient: string, error: 
 }
 
 /**
- * Messages from the server (live push, sync or history). Our own messages arrive as 'sent'; others'
- * count as unread unless their session is open or already read past them.
+ * Whether a reply's part about `sessionId` is taken: not when the session was removed after the request
+ * went out (`asked`: the count of removals then), as the server answered while the person could still
+ * open it. A live push (no `asked`) or a reply asked after the removal readmits it: the server handed
+ * it over since.
  */
-export function receiveMessages(tx: Tx, msgs: readonly Message[]): void {
+function admits(tx: Tx, sessionId: string, asked: number | undefined): boolean {
+  const dropped = tx.get('dropped');
+  const at = dropped[sessionId];
+  if (at === undefined) return true;
+  if (asked !== undefined && at > asked) return false;
+  const { [sessionId]: _readmitted, ...rest } = dropped;
+  tx.put('dropped', rest);
+  return true;
+}
+
+/**
+ * Messages from the server (live push, or the reply to a sync, history page or request asked at `asked`
+ * removals). Our own messages arrive as 'sent'; others' count as unread unless their session is open or
+ * already read past them.
+ */
+export function receiveMessages(tx: Tx, msgs: readonly Message[], asked?: number): void {
   const myAccount = tx.get('me')?.account;
   const currentSessionId = tx.get('currentSessionId');
   for (const incoming of msgs) {
+    if (!admits(tx, incoming.sessionId, asked)) continue;
     const own = incoming.from === myAccount;
     const session = tx.summary(incoming.sessionId);
     const alreadyRead = session !== undefined && incoming.seq !== undefined && incoming.seq <= session.readSeq;
@@ -398,14 +428,16 @@ function applyRecall(tx: Tx, sessionId: string, idClient: string, myAccount: str
 }
 
 /** An older page from the server; it may overlap what is held, which upsert absorbs. */
-export function mergeHistory(tx: Tx, sessionId: string, msgs: readonly Message[], hasMore: boolean): void {
-  receiveMessages(tx, msgs);
+export function mergeHistory(tx: Tx, sessionId: string, msgs: readonly Message[], hasMore: boolean, asked?: number): void {
+  if (!admits(tx, sessionId, asked)) return;
+  receiveMessages(tx, msgs, asked);
   tx.session(sessionId).hasMore = hasMore;
 }
 
 /** The server's view of the sessions list wins for counters; local pending state is kept. */
-export function setSessions(tx: Tx, sessions: readonly SessionSummary[]): void {
+export function setSessions(tx: Tx, sessions: readonly SessionSummary[], asked?: number): void {
   for (const incoming of sessions) {
+    if (!admits(tx, incoming.id, asked)) continue;
     const newestLocal = tx.peek(incoming.id)?.order.last();
     const open = tx.get('currentSessionId') === incoming.id;
     const held = tx.summary(incoming.id);
@@ -423,11 +455,15 @@ export function setSessions(tx: Tx, sessions: readonly SessionSummary[]): void {
  * Sessions the person may no longer open (the server left them out of a fetch by id): the device keeps
  * nothing of them, neither the summary nor the messages, whose text is the consultation's as much as
  * theirs, nor the draft, which would list the session again (【草稿】) for a chat that takes no more
- * messages. The one on screen stays current: the page shows it emptied rather than jump elsewhere.
+ * messages. Only their ids stay, in `dropped`: the one on screen stays current, and its page says it
+ * is no longer theirs rather than jump elsewhere.
  */
 export function removeSessions(tx: Tx, sessionIds: readonly string[]): void {
   const gone = new Set(sessionIds);
   const without = <V>(byId: Record<string, V>) => Object.fromEntries(Object.entries(byId).filter(([id]) => !gone.has(id)));
+  const drops = tx.get('drops') + 1;
+  tx.put('drops', drops);
+  tx.put('dropped', { ...tx.get('dropped'), ...Object.fromEntries([...gone].map((id) => [id, drops])) });
   for (const id of gone) tx.dropSession(id);
   tx.put('delivered', without(tx.get('delivered')));
   tx.put('typing', without(tx.get('typing')));

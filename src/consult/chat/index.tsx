@@ -8,7 +8,7 @@ import type { MediaKind } from '../../../types/media';
 import type { ConsultationAction, Message } from '../../../types/message';
 import { chat } from '../../chat';
 import { askConsent, loadReminders, templatesOf } from '../../chat/reminders';
-import { NO_INPUT_LINE } from '../../chat/errorText';
+import { NO_INPUT_LINE, noInputReason } from '../../chat/errorText';
 import { CardComposer } from '../../components/composer/CardComposer';
 import type { ComposerAction } from '../../components/composer/MorePanel';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
@@ -64,6 +64,8 @@ export default function ChatPage() {
   const synced = useChat((s) => s.connection === 'synced');
   const signedOut = useChat((s) => (s.connection === 'authFailed' || s.connection === 'kicked' ? s.connection : undefined));
   const typing = useChat((s) => Boolean(s.typing[sessionId]));
+  // No longer this person's since it was opened (the store kept only its id): not one still loading.
+  const dropped = useChat((s) => s.dropped[sessionId] !== undefined);
   const [composing, setComposing] = useState<ComposedCardKind>();
   const [quoting, setQuoting] = useState<Message>();
   const [searching, setSearching] = useState(false);
@@ -296,7 +298,9 @@ export default function ChatPage() {
     if (Taro.getCurrentPages().length > 1) void Taro.navigateBack();
     else void Taro.navigateTo({ url: '/consult/sessions/index' });
   }, []);
-  const noInput = signedOut ?? (notMember ? 'notMember' : undefined);
+  const noInput = noInputReason(signedOut, dropped, notMember);
+  // What the page fetched of a dropped consultation (the panel, the doctor's identity) goes with it.
+  const shownEncounter = dropped ? undefined : encounter;
 
   return (
     <View className={`chat ${look.className}`} style={look.style}>
@@ -310,8 +314,8 @@ export default function ChatPage() {
       )}
       <ConnectionBanner />
       {consultation && !readOnly && <ConsultationBar view={consultation} onAction={changeConsultation} onTap={onConsultationTap} />}
-      <EncounterHeader role={me?.role} encounter={encounter} />
-      <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} encounter={encounter} />
+      <EncounterHeader role={me?.role} encounter={shownEncounter} />
+      <RateEntry sessionId={sessionId} consultation={session?.consultation} role={me?.role} encounter={shownEncounter} />
       <EncounterCardsContext.Provider value={cards}>
       <MessageList
         items={items}
@@ -329,9 +333,9 @@ export default function ChatPage() {
           <Text>本次问诊已转诊给其他医生，您可查看转诊前的记录</Text>
         </View>
       ) : noInput ? (
-        <View className={`consultation-ended no-input-${noInput}${signedOut ? ' signed-out' : ''}`}>
+        <View className={`consultation-ended no-input-${noInput}${noInput === signedOut ? ' signed-out' : ''}`}>
           <Text>{NO_INPUT_LINE[noInput]}</Text>
-          {noInput === 'notMember' && (
+          {(noInput === 'notMember' || noInput === 'dropped') && (
             <Button className='chat-to-list' size='mini' onClick={toList}>
               返回我的问诊
             </Button>
@@ -361,8 +365,8 @@ export default function ChatPage() {
         />
         </>
       )}
-      {searching && <SearchPanel sessionId={sessionId} held={held} onPick={onSearchPick} onClose={() => setSearching(false)} />}
-      {composing && (
+      {searching && !dropped && <SearchPanel sessionId={sessionId} held={held} onPick={onSearchPick} onClose={() => setSearching(false)} />}
+      {composing && !dropped && (
         <CardComposer
           kind={composing}
           onClose={() => setComposing(undefined)}
