@@ -79,22 +79,21 @@ export class Uploads {
 
   /**
    * Removes what is kept on the device that no message waits for any more: of every account, judged by
-   * that account's persisted outbox (an id naming none, too). Listed before the outboxes are read: a file
-   * is kept only after its message is persisted, so whatever the list holds that is still waited for is
-   * in the outboxes read after it. What this run keeps or holds (`kept`) is left to `release`, keeping
-   * or not. The platform refusing to list or remove leaves the files as they are, for the next sign-in.
+   * that account's persisted outbox (an id naming none, too). Listed before the outboxes are read, which
+   * is what keeps a keeping under way (here or in another tab) safe: a file is kept only after its
+   * message is persisted, so whatever the list holds that is still waited for is in the outboxes read
+   * after it. The platform refusing to list or remove leaves the files as they are, for the next sign-in.
    */
   async sweep(): Promise<void> {
     const listed = await this.keeper.list().catch((): Kept[] => []);
     const waiting = new Map<string, Set<string>>();
-    const waitedFor = (account: string, idClient: string) => {
+    const waitedFor = ({ account, idClient }: { account: string; idClient: string }) => {
       if (!waiting.has(account)) waiting.set(account, this.sender.awaitingUpload(account));
-      return waiting.get(account)?.has(idClient);
+      return waiting.get(account)?.has(idClient) === true;
     };
     for (const { id, name } of listed) {
       const owner = ownerOf(id);
-      if (owner && ((owner.account === this.account && this.kept.has(owner.idClient)) || waitedFor(owner.account, owner.idClient))) continue;
-      await this.keeper.drop(id, name).catch(() => undefined);
+      if (!owner || !waitedFor(owner)) await this.keeper.drop(id, name).catch(() => undefined);
     }
   }
 
