@@ -555,6 +555,22 @@ test('on the weapp a photo picked without a network is copied among the user fil
   page.detach();
 });
 
+test('on the weapp the next sign-in removes kept copies no waiting message refers to (its own, another account’s), not other user files', async () => {
+  const bytes = { bytes: await png(8, 8), width: 8, height: 8 };
+  // A copy whose drop the app's end cut short, and one of an account that left nothing waiting.
+  fake.userFiles.set(`${USER_DATA_PATH}/outbox-${DEMO.patient.account}~gone-1.png`, bytes);
+  fake.userFiles.set(`${USER_DATA_PATH}/outbox-someone-else~gone-2.jpg`, bytes);
+  fake.userFiles.set(`${USER_DATA_PATH}/notes.txt`, bytes);
+  // A later launch: a fresh code, a fresh session, a sign-in.
+  const page = sim.open('pages/entry/index');
+  await until(() => fake.navigations.length > 0, 'a navigation');
+  fake.navigations.splice(0);
+  await until(() => fake.userFiles.size === 1, 'the orphaned copies removed');
+  expect([...fake.userFiles.keys()]).toEqual([`${USER_DATA_PATH}/notes.txt`]);
+  fake.userFiles.clear();
+  page.detach();
+});
+
 function simulateTick(): Promise<void> {
   return new Promise((r) => setTimeout(r, 50));
 }
