@@ -5,8 +5,8 @@
  * - mini programs: a copy among the mini program's user files (USER_DATA_PATH). Temp files do not
  *   outlive the run (WeChat: "仅在当前生命周期内有效"; Alipay my.saveFile: "临时文件一般会在退出小程序后删除");
  *   copyFile rather than saveFile, which moves the temp file the bubble is showing. The platforms cap
- *   these files (Alipay: 10 MB a file, 50 MB in all; WeChat: 200 MB with the cached files), so what
- *   nothing waits for any more is swept (`list`, src/chat/uploads.ts): a copy that fails leaves the file not kept.
+ *   these files (Alipay: 10 MB a file, 50 MB in all; WeChat: 200 MB with the cached files): a copy that
+ *   fails leaves the file not kept, and what nothing waits for any more is swept (`list`, src/chat/uploads.ts).
  */
 import Taro from '@tarojs/taro';
 import { extOfName } from '../../types/media';
@@ -40,7 +40,7 @@ const done = <T>(req: IDBRequest<T>): Promise<T> =>
     req.onerror = () => reject(req.error);
   });
 
-/** The database is opened on first use: most runs keep nothing. */
+/** The database is opened on first use (in most runs the sweep after sign-in), not at load. */
 export function browserKeeper(idb: () => IDBFactory, urls: Pick<typeof URL, 'createObjectURL'>): FileKeeper {
   let db: Promise<IDBDatabase> | undefined;
   const store = async (mode: IDBTransactionMode): Promise<IDBObjectStore> => {
