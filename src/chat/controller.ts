@@ -112,6 +112,8 @@ export class ChatController {
       this.drafts.restore(me.account);
       this.uploads.signedIn(me.account);
       void this.uploads.recover(this.sender.restore(me.account));
+      // Once a sign-in, with the outbox loaded: what was kept and waits for nothing any more goes.
+      void this.uploads.sweep();
       if (!this.chats()) this.setPhase('synced');
     });
     this.started = { token, done };
@@ -147,6 +149,15 @@ export class ChatController {
     this.deliveredMarks.stop();
     this.drafts.flush();
     this.setPhase('idle');
+  }
+
+  /**
+   * The signed-in account signs out on this device (解除绑定): its files kept here for uploads waiting
+   * for the connection go, and nothing more of it is sent. Resolves once they are removed.
+   */
+  signOut(): Promise<void> {
+    this.sender.signedOut();
+    return this.uploads.signedOut();
   }
 
   /** Back in the foreground: the socket may have died unnoticed and messages may have arrived. */

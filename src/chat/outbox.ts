@@ -12,6 +12,9 @@ import type { KeyValueStorage } from '../platform/storage';
 export const OUTBOX_MAX_PER_SESSION = 100;
 export const OUTBOX_MAX_BYTES_PER_SESSION = 256 * 1024;
 
+/** Where an account's outbox is persisted: per account, so that another one signing in on the device leaves it be. */
+export const outboxKey = (account: string): string => `medchat.outbox.${account}`;
+
 export class OutboxFullError extends Error {
   constructor() {
     super('too many unsent messages');

@@ -8,7 +8,7 @@ import { connectionLost, errorCodeOf } from '../im/types';
 import type { KeyValueStorage } from '../platform/storage';
 import type { ChatStore } from '../store';
 import { errorText } from './errorText';
-import { awaitsUpload, Outbox, OutboxFullError } from './outbox';
+import { awaitsUpload, Outbox, OutboxFullError, outboxKey } from './outbox';
 
 /** Over the server's rate limit: the outbox waits this long and goes on. */
 export const RATE_LIMIT_WAIT_MS = 1_000;
@@ -38,7 +38,7 @@ export class Sender {
    */
   restore(account: string): Message[] {
     if (this.outbox?.account === account) return [];
-    const box = new Outbox(this.persist, `medchat.outbox.${account}`);
+    const box = new Outbox(this.persist, outboxKey(account));
     this.outbox = { account, box };
     const s = this.store.getState;
     for (const msg of box.all()) {
@@ -47,6 +47,19 @@ export class Sender {
     }
     void this.pump();
     return box.all().filter(awaitsUpload);
+  }
+
+  /** Signed out: nothing more goes out for this account, and a later sign-in of it restores its outbox afresh. */
+  signedOut(): void {
+    this.outbox = undefined;
+  }
+
+  /**
+   * The media messages of `account` not uploaded yet, as persisted now: read afresh, not from the outbox
+   * held here, because on H5 another tab (another account, or the same one) persists its own.
+   */
+  awaitingUpload(account: string): Set<string> {
+    return new Set(new Outbox(this.persist, outboxKey(account)).all().filter(awaitsUpload).map((m) => m.idClient));
   }
 
   /** Queued, and out as soon as it may go. */

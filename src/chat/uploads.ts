@@ -4,19 +4,36 @@
  * attach the upload resolved with. The file is held until its upload succeeds, so a failed upload is
  * done again on resend. One picked without a connection stays 'sending' and is uploaded when the
  * connection is back; its file is kept on the device meanwhile (FileKeeper), so that a reload or a
- * restart finds it again. One whose file was not kept comes back failed (FILE_LOST_TEXT).
+ * restart finds it again. One whose file was not kept comes back failed (FILE_LOST_TEXT). What is kept
+ * and no persisted outbox waits for any more (a drop cut short by the app's end, a 删除 whose drop
+ * failed) is swept at sign-in, and all of an account's at its sign-out.
  */
 import type { MediaKind } from '../../types/media';
 import { isMediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
 import type { ImProvider } from '../im/types';
 import type { LocalFile } from '../platform/files';
-import type { FileKeeper } from '../platform/keep';
+import type { FileKeeper, Kept } from '../platform/keep';
 import type { ChatStore } from '../store';
 import { connectionLost } from '../im/types';
 import { failureText } from './errorText';
 import type { Sender } from './sender';
 import { FILE_LOST_TEXT } from './sender';
+
+/**
+ * A file is kept under its account and message. Why the account, rather than sweeping against the
+ * signed-in account's outbox alone: on H5 two tabs of one browser are two people (a patient's link and
+ * a doctor's) sharing one IndexedDB, and on mini programs an account that another one followed on the
+ * device gets its waiting messages back at its next sign-in (Uploads.signedIn); with the account in the
+ * id each kept file is judged by its own account's persisted outbox, and a sign-out finds all of its own.
+ * `~` is in neither an account (ours: letters, digits, _ and -; NIM's also . and @) nor an idClient.
+ */
+const SEP = '~';
+const keptId = (account: string, idClient: string): string => `${account}${SEP}${idClient}`;
+const ownerOf = (id: string): { account: string; idClient: string } | undefined => {
+  const at = id.lastIndexOf(SEP);
+  return at > 0 ? { account: id.slice(0, at), idClient: id.slice(at + SEP.length) } : undefined;
+};
 
 /** The picked file's name, as a media message's attach holds it before the upload. */
 const fileNameOf = (msg: Message): string => (typeof msg.attach?.name === 'string' ? msg.attach.name : '');
@@ -61,14 +78,56 @@ export class Uploads {
   }
 
   /**
+   * Removes what is kept on the device that no message waits for any more: of every account, judged by
+   * that account's persisted outbox (an id naming none, too). Listed before the outboxes are read, which
+   * is what keeps a keeping under way (here or in another tab) safe: a file is kept only after its
+   * message is persisted, so whatever the list holds that is still waited for is in the outboxes read
+   * after it. The platform refusing to list or remove leaves the files as they are, for the next sign-in.
+   */
+  async sweep(): Promise<void> {
+    const listed = await this.keeper.list().catch((): Kept[] => []);
+    const waiting = new Map<string, Set<string>>();
+    const waitedFor = ({ account, idClient }: { account: string; idClient: string }) => {
+      if (!waiting.has(account)) waiting.set(account, this.sender.awaitingUpload(account));
+      return waiting.get(account)?.has(idClient) === true;
+    };
+    for (const { id, name } of listed) {
+      const owner = ownerOf(id);
+      if (!owner || !waitedFor(owner)) await this.keeper.drop(id, name).catch(() => undefined);
+    }
+  }
+
+  /**
+   * `account` signs out on this device (解除绑定): what it kept here goes with it (a shared phone keeps
+   * no patient's photo), once any keeping under way is over. Its messages waiting in the outbox come back
+   * failed at its next sign-in, their files lost.
+   */
+  async signedOut(): Promise<void> {
+    const account = this.account;
+    const keeping = [...this.kept.values()];
+    this.account = undefined;
+    this.files.clear();
+    this.waiting = [];
+    this.kept.clear();
+    if (account === undefined) return;
+    await Promise.all(keeping);
+    const listed = await this.keeper.list().catch((): Kept[] => []);
+    for (const { id, name } of listed) {
+      if (ownerOf(id)?.account === account) await this.keeper.drop(id, name).catch(() => undefined);
+    }
+  }
+
+  /**
    * The media messages of an earlier run not uploaded yet (Sender.restore), with their files where they
    * were kept: waiting again (or failed as they were, to resend), the bubble showing the kept copy.
    */
   async recover(msgs: Message[]): Promise<void> {
+    const account = this.account;
+    if (account === undefined) return;
     for (const msg of msgs) {
       const { poster: _deadPath, ...attach } = msg.attach ?? {};
       const name = fileNameOf(msg);
-      const kept = await this.keeper.restore(msg.idClient, name).catch(() => undefined);
+      const kept = await this.keeper.restore(keptId(account, msg.idClient), name).catch(() => undefined);
       if (!kept || !isMediaKind(msg.type)) {
         this.sender.failed(msg, FILE_LOST_TEXT);
         continue;
@@ -138,13 +197,17 @@ export class Uploads {
 
   /** Only a file that waits for the connection is kept: an upload under way is seconds from done. */
   private keep(idClient: string, file: LocalFile): void {
-    if (!this.kept.has(idClient)) this.kept.set(idClient, this.keeper.keep(idClient, file).catch(() => undefined));
+    const account = this.account;
+    if (account !== undefined && !this.kept.has(idClient)) {
+      this.kept.set(idClient, this.keeper.keep(keptId(account, idClient), file).catch(() => undefined));
+    }
   }
 
   private release(idClient: string, name: string): void {
     const keeping = this.kept.get(idClient);
-    if (!keeping) return;
+    const account = this.account;
+    if (!keeping || account === undefined) return;
     this.kept.delete(idClient);
-    void keeping.then(() => this.keeper.drop(idClient, name)).catch(() => undefined);
+    void keeping.then(() => this.keeper.drop(keptId(account, idClient), name)).catch(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Offline and reload in the H5 build in Chromium: messages typed without a network go out in order
  * when it returns, a photo picked without one goes out too, and a reload while a message is still
- * sending neither loses nor doubles it; a photo waiting for the connection survives a reload too.
+ * sending neither loses nor doubles it; a photo waiting for the connection survives a reload too, and
+ * kept files nothing waits for are swept after the next sign-in.
  */
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -168,5 +169,31 @@ test('a photo picked without a connection survives a reload: it goes out, before
   const stored = await server.storage.history(`team-${DEMO.consultationId}`, undefined, 10);
   expect(stored.sort((a, b) => a.seq - b.seq).map((m) => m.type)).toEqual(['image', 'text']);
   // Uploaded, the kept copy is dropped.
+  await patient.waitForFunction(keptFiles, 0);
+});
+
+/** In the page: puts a Blob where the keeper keeps one (src/platform/keep.ts), under `id`. */
+const plantKept = (id: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const req = indexedDB.open('medchat-files', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('waiting');
+    req.onsuccess = () => {
+      const tx = req.result.transaction('waiting', 'readwrite');
+      tx.objectStore('waiting').put(new Blob(['png']), id);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+
+test('files kept for uploads that no waiting message refers to any more are removed after the next sign-in', async () => {
+  const patient = await openAs(DEMO.patient);
+  // The app was killed between sending a photo (its outbox entry gone) and dropping its copy; another
+  // account that signed in on this browser left one whose message is gone too.
+  await patient.evaluate(plantKept, `${DEMO.patient.account}~gone-1`);
+  await patient.evaluate(plantKept, 'someone-else~gone-2');
+  await patient.waitForFunction(keptFiles, 2);
+
+  await patient.reload();
+  await synced(patient);
   await patient.waitForFunction(keptFiles, 0);
 });

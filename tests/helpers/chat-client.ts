@@ -8,7 +8,7 @@ import { ChatController } from '../../src/chat/controller';
 import { LocalProvider } from '../../src/im/local/provider';
 import type { ImProvider } from '../../src/im/types';
 import type { LocalFile } from '../../src/platform/files';
-import type { FileKeeper } from '../../src/platform/keep';
+import type { FileKeeper, Kept } from '../../src/platform/keep';
 import type { NetworkListener } from '../../src/platform/network';
 import { type OpenSocket, openWebSocket } from '../../src/platform/socket-web';
 import type { KeyValueStorage } from '../../src/platform/storage';
@@ -30,9 +30,14 @@ export class MapStorage implements KeyValueStorage {
   }
 }
 
-/** The device's kept files: like MapStorage, a new controller on the same one is a reload. */
+/**
+ * The device's kept files: like MapStorage, a new controller on the same one is a reload. Like H5's
+ * IndexedDB keeper (ids as keys, `list` naming them with no file name); `refusing` makes the platform
+ * refuse listing or removing, as a browser with storage blocked or a mini program's file system may.
+ */
 export class MapKeeper implements FileKeeper {
   readonly files = new Map<string, LocalFile>();
+  readonly refusing = new Set<'list' | 'drop'>();
   async keep(id: string, file: LocalFile): Promise<void> {
     this.files.set(id, file);
   }
@@ -41,7 +46,12 @@ export class MapKeeper implements FileKeeper {
     return f && { path: f.path, ...(f.blob ? { blob: f.blob } : {}) };
   }
   async drop(id: string): Promise<void> {
+    if (this.refusing.has('drop')) throw new DOMException('refused', 'UnknownError');
     this.files.delete(id);
+  }
+  async list(): Promise<Kept[]> {
+    if (this.refusing.has('list')) throw new DOMException('refused', 'UnknownError');
+    return [...this.files.keys()].map((id) => ({ id, name: '' }));
   }
 }
 

@@ -555,6 +555,22 @@ test('on the weapp a photo picked without a network is copied among the user fil
   page.detach();
 });
 
+test('on the weapp the next sign-in removes kept copies no waiting message refers to (its own, another account’s), not other user files', async () => {
+  const bytes = { bytes: await png(8, 8), width: 8, height: 8 };
+  // A copy whose drop the app's end cut short, and one of an account that left nothing waiting.
+  fake.userFiles.set(`${USER_DATA_PATH}/outbox-${DEMO.patient.account}~gone-1.png`, bytes);
+  fake.userFiles.set(`${USER_DATA_PATH}/outbox-someone-else~gone-2.jpg`, bytes);
+  fake.userFiles.set(`${USER_DATA_PATH}/notes.txt`, bytes);
+  // A later launch: a fresh code, a fresh session, a sign-in.
+  const page = sim.open('pages/entry/index');
+  await until(() => fake.navigations.length > 0, 'a navigation');
+  fake.navigations.splice(0);
+  await until(() => fake.userFiles.size === 1, 'the orphaned copies removed');
+  expect([...fake.userFiles.keys()]).toEqual([`${USER_DATA_PATH}/notes.txt`]);
+  fake.userFiles.clear();
+  page.detach();
+});
+
 function simulateTick(): Promise<void> {
   return new Promise((r) => setTimeout(r, 50));
 }
@@ -756,4 +772,22 @@ test('the consent and intake pages render on the weapp; agreeing records the con
   await tap(intake.querySelector('.intake-no-allergies'));
   await until(() => intake.querySelector('.intake-allergies') === undefined, 'the allergy field gone with 无已知过敏');
   intake.detach();
+});
+
+// Last: it unbinds this WeChat user.
+test('on the weapp 解除绑定 removes the copies the account kept on the phone for uploads, and only its own', async () => {
+  fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  const bytes = { bytes: await png(8, 8), width: 8, height: 8 };
+  fake.userFiles.set(`${USER_DATA_PATH}/outbox-${DEMO.patient.account}~waiting-1.png`, bytes);
+  // Another account's: its sign-in's sweep would remove it, this account's sign-out must not.
+  fake.userFiles.set(`${USER_DATA_PATH}/outbox-someone-else~waiting-2.png`, bytes);
+  fake.modalAnswer = true;
+  const page = sim.open('pages/settings/index');
+  await until(() => page.querySelector('.settings-unbind') !== undefined, 'the 解除绑定 item');
+  await tap(page.querySelector('.settings-unbind'));
+  await until(() => fake.navigations.includes('/pages/entry/index'), 'back to sign-in after unbinding');
+  fake.navigations.splice(0);
+  expect([...fake.userFiles.keys()]).toEqual([`${USER_DATA_PATH}/outbox-someone-else~waiting-2.png`]);
+  fake.userFiles.clear();
+  page.detach();
 });

@@ -27,6 +27,8 @@ export interface WxFake {
    * unlike temp files they outlive the run. wx.uploadFile reads them too.
    */
   userFiles: Map<string, { bytes: Buffer; width: number; height: number }>;
+  /** FileSystemManager calls that fail with WeChat's permission denied (errCode 1300013), as a full or locked-down file system may. */
+  fsRefusing: Set<'readdir' | 'unlink'>;
   /** Options the app passed to wx.uploadFile. */
   uploads: WechatMiniprogram.UploadFileOption[];
   /** While set, every wx.uploadFile fails with this errMsg at once (no network) and reaches no server. */
@@ -88,6 +90,7 @@ const WX_DEFAULT_TIMEOUT_MS = 60_000;
 
 const fileOk = { errMsg: 'ok', errCode: 0 };
 const noSuchFile = (api: string, path: string) => ({ errMsg: `${api}:fail no such file or directory ${path}`, errCode: 1300002 });
+const permissionDenied = (api: string, path: string) => ({ errMsg: `${api}:fail permission denied, open ${path}`, errCode: 1300013 });
 
 /** wx.env.USER_DATA_PATH on this fake. */
 export const USER_DATA_PATH = 'wxfile://usr';
@@ -412,8 +415,19 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
           void setTimeout(() => (userFiles.has(o.path) || files.has(o.path) ? o.success?.(fileOk) : o.fail?.(noSuchFile('access', o.path))), 0),
         unlink: (o: WechatMiniprogram.UnlinkOption) =>
           void setTimeout(() => {
-            if (userFiles.delete(o.filePath)) o.success?.(fileOk);
+            if (fake.fsRefusing.has('unlink')) o.fail?.(permissionDenied('unlink', o.filePath));
+            else if (userFiles.delete(o.filePath)) o.success?.(fileOk);
             else o.fail?.(noSuchFile('unlink', o.filePath));
+            o.complete?.(fileOk);
+          }, 0),
+        // The names of the directory's entries (one level), as WeChat gives them: not paths.
+        readdir: (o: WechatMiniprogram.ReaddirOption) =>
+          void setTimeout(() => {
+            const dir = `${o.dirPath.replace(/\/$/, '')}/`;
+            const names = new Set([...userFiles.keys()].filter((p) => p.startsWith(dir)).map((p) => p.slice(dir.length).split('/')[0]));
+            if (fake.fsRefusing.has('readdir')) o.fail?.(permissionDenied('readdir', o.dirPath));
+            else if (dir === `${USER_DATA_PATH}/` || names.size) o.success?.({ ...fileOk, files: [...names] });
+            else o.fail?.(noSuchFile('readdir', o.dirPath));
             o.complete?.(fileOk);
           }, 0),
       }) as unknown as WechatMiniprogram.FileSystemManager,
@@ -491,6 +505,7 @@ export function createWxFake(serverUrl: string, domain: string = TEST_DOMAIN): W
     network,
     files,
     userFiles,
+    fsRefusing: new Set(),
     uploads,
     captureEffects,
     refused,

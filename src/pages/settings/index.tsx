@@ -68,6 +68,7 @@ export default function Settings() {
     setBusy(true);
     try {
       await unbind(signInDeps(), token);
+      await chat().signOut();
       await Taro.showToast({ title: '已解除绑定', icon: 'success' });
       void Taro.reLaunch({ url: '/pages/entry/index' });
     } catch (e) {
