@@ -22,6 +22,15 @@ interface Props {
   onQuoteTap?: (quote: QuoteView) => void;
   /** Scrolls to this item once it is in `items`; a new object for every jump. */
   jumpTo?: { key: string };
+  /**
+   * `items` end before the newest message (the page built them around a jump far back): their end is not
+   * the bottom, reaching it asks for newer items, and 回到最新 goes back to the newest.
+   */
+  detached?: boolean;
+  /** Brings newer items into a detached list; resolves once they are in `items`. */
+  onLoadNewer?: () => Promise<void>;
+  /** 回到最新 or one's own new message: the page's items go back to ending at the newest. */
+  onLatest?: () => void;
 }
 
 const LIST_ID = 'msg-list';
@@ -39,7 +48,7 @@ const JUMP_SETTLE_MS = 300;
  * One item of the list. Memoised: the timeline keeps an unchanged message's item object (TimelineCache),
  * so a new message renders its own bubble, not the hundred in the window again.
  */
-const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo'>) {
+const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo' | 'detached' | 'onLoadNewer' | 'onLatest'>) {
   if (item.kind === 'time') {
     return (
       <View className='time-header' id={itemDomId(item.key)}>
@@ -79,9 +88,10 @@ const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; fla
  * The chat timeline, windowed (render/window.ts): a 10,000-message chat renders about a hundred items.
  * At the bottom it follows new messages; scrolled up, they wait behind a "new messages" button. When
  * the window moves or older history comes in, the item at its edge is measured before and after and
- * the scroll position corrected by the difference, so what the reader looks at does not move.
+ * the scroll position corrected by the difference, so what the reader looks at does not move. Detached
+ * (after a jump far back), newer items come in below as the reader scrolls down, and 回到最新 is offered.
  */
-export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props) {
+export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLoadNewer, onLatest, ...itemProps }: Props) {
   const keys = useMemo(() => items.map((i) => i.key), [items]);
   const [win, setWin] = useState<ListWindow>(initialWindow);
   const [atBottom, setAtBottom] = useState(true);
@@ -112,8 +122,8 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   const last = items[items.length - 1];
   // What the scroll handlers read. The platform's scroll view may call a handler made by an earlier
   // render, and a window move measures before it applies: both act on the list as it is by then.
-  const latest = useRef({ keys, items, start, end, atBottom, following });
-  latest.current = { keys, items, start, end, atBottom, following };
+  const latest = useRef({ keys, items, start, end, atBottom, following, detached });
+  latest.current = { keys, items, start, end, atBottom, following, detached };
   /** Bumped by a jump and by 回到最新: a move measured before one of them is dropped. */
   const moves = useRef(0);
 
@@ -127,9 +137,10 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
 
   const jumpToNewest = useCallback(() => {
     moves.current++;
+    onLatest?.();
     setWin(initialWindow());
     setAtBottom(true);
-  }, []);
+  }, [onLatest]);
 
   // One's own new message brings the list back to the bottom, as every chat app does.
   const ownPending = last?.kind === 'msg' && last.mine && last.msg.status === 'sending';
@@ -237,10 +248,23 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     }
   }, [onLoadOlder, move, markAnchor]);
 
-  const onReachBottom = useCallback(() => {
-    const { keys, end } = latest.current;
-    if (!settling.current && end < keys.length) void move(extendDown, keys[end - 1]);
-  }, [move]);
+  const onReachBottom = useCallback(async () => {
+    const { keys, end, detached } = latest.current;
+    if (settling.current) return;
+    if (end < keys.length) return void move(extendDown, keys[end - 1]);
+    if (!detached || !onLoadNewer || busy.current || !keys.length) return;
+    busy.current = true;
+    try {
+      const at = moves.current;
+      // A window following the end of detached items would take the newer ones in as new messages
+      // (afterAppend), shedding its oldest from under the reader: it stays where it is, then moves down.
+      setWin((w) => freeze(latest.current.keys, w));
+      await onLoadNewer();
+      if (moves.current === at) await move(extendDown, keys[end - 1]);
+    } finally {
+      busy.current = false;
+    }
+  }, [move, onLoadNewer]);
 
   // Taro's H5 components leave their handlers on the element after unmount, and a scroll event can
   // arrive as the page goes: from then on it has nothing to update.
@@ -256,9 +280,9 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     (e: unknown) => {
       const at = scrollPosition(e);
       if (!at || left.current) return;
-      const { keys, end, atBottom, following } = latest.current;
+      const { keys, end, atBottom, following, detached } = latest.current;
       scrolled.current = at.scrollTop;
-      const bottom = end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
+      const bottom = !detached && end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
       if (bottom === atBottom) return;
       setAtBottom(bottom);
       // The list stops being pinned to its end: its scroll position prop takes over from here.
@@ -293,7 +317,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
         upperThreshold={120}
         lowerThreshold={120}
         onScrollToUpper={() => void onReachTop()}
-        onScrollToLower={onReachBottom}
+        onScrollToLower={() => void onReachBottom()}
         onScroll={onScroll}
       >
         {items.slice(start, end).map((item) => (
@@ -301,9 +325,10 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
         ))}
         <View className='msg-list-end' />
       </ScrollView>
-      {!stick && unseen > 0 && (
+      {!stick && (detached || unseen > 0) && (
         <View className='msg-new' onClick={jumpToNewest}>
-          <Text>{unseen}条新消息 ↓</Text>
+          {/* Detached, the items hold none of the newer messages to count. */}
+          <Text>{detached ? '回到最新 ↓' : `${unseen}条新消息 ↓`}</Text>
         </View>
       )}
     </View>

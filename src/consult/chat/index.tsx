@@ -303,6 +303,9 @@ export default function ChatPage() {
         showNick={session?.scene === 'team' && !session.consultation}
         onResend={resend}
         onLoadOlder={span.older}
+        detached={span.detached}
+        onLoadNewer={span.newer}
+        onLatest={span.latest}
         onLongPress={onLongPress}
         onReedit={onTextChange}
         onQuoteTap={onQuoteTap}
