@@ -90,8 +90,10 @@ const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; fla
  * the window moves or older history comes in, the item at its edge is measured before and after and
  * the scroll position corrected by the difference, so what the reader looks at does not move. Detached
  * (after a jump far back), newer items come in below as the reader scrolls down, and 回到最新 is offered.
+ * Memoised: the page renders for changes the list does not show (typing, presence, messages past a
+ * detached span), and every render writes the scroll position prop to the H5 list again.
  */
-export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLoadNewer, onLatest, ...itemProps }: Props) {
+export const MessageList = memo(function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLoadNewer, onLatest, ...itemProps }: Props) {
   const keys = useMemo(() => items.map((i) => i.key), [items]);
   const [win, setWin] = useState<ListWindow>(initialWindow);
   const [atBottom, setAtBottom] = useState(true);
@@ -156,6 +158,14 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
   }, []);
 
   /**
+   * The scroll position prop set to where the reader is, before the list's window or items change.
+   * Taro's H5 ScrollView writes the prop to the element on every render: left at the last position set,
+   * the render would first take the reader back there, and the correction measured after it would be
+   * right only if that scroll's event had come in before the measurement (it often has not).
+   */
+  const holdPlace = useCallback(() => setScrollTop(scrolled.current), []);
+
+  /**
    * Moves the window (`next` of the keys and window as they are once measured) keeping `anchorKey`
    * (rendered before and after) where it is on screen; dropped if a jump came meanwhile.
    */
@@ -167,9 +177,10 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
         anchor.current = undefined;
         return;
       }
+      holdPlace();
       setWin((w) => next(latest.current.keys, w));
     },
-    [markAnchor],
+    [markAnchor, holdPlace],
   );
 
   // A jump: the window moves around the target, then the list scrolls it to the top of the view.
@@ -237,6 +248,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
       const at = moves.current;
       await markAnchor(kept);
       pageFrom.current = keys[0];
+      holdPlace();
       await onLoadOlder();
       // Nothing older came, or a jump moved the list meanwhile: nothing to keep in place.
       if (oldestKey.current === keys[0] || moves.current !== at) {
@@ -246,7 +258,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
     } finally {
       busy.current = false;
     }
-  }, [onLoadOlder, move, markAnchor]);
+  }, [onLoadOlder, move, markAnchor, holdPlace]);
 
   const onReachBottom = useCallback(async () => {
     const { keys, end, detached } = latest.current;
@@ -256,6 +268,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
     busy.current = true;
     try {
       const at = moves.current;
+      holdPlace();
       // A window following the end of detached items would take the newer ones in as new messages
       // (afterAppend), shedding its oldest from under the reader: it stays where it is, then moves down.
       setWin((w) => freeze(latest.current.keys, w));
@@ -264,7 +277,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
     } finally {
       busy.current = false;
     }
-  }, [move, onLoadNewer]);
+  }, [move, onLoadNewer, holdPlace]);
 
   // Taro's H5 components leave their handlers on the element after unmount, and a scroll event can
   // arrive as the page goes: from then on it has nothing to update.
@@ -333,4 +346,4 @@ export function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLo
       )}
     </View>
   );
-}
+});

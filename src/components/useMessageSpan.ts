@@ -2,9 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../types/message';
 import { chat } from '../chat';
 import { chatStore, type SessionMessages } from '../store';
+import { useSameElements } from './useSameElements';
 import { newerSpan, newerThanSpan, olderSpan, spanAround, spanMessages, type Span } from '../store/span';
-
-const sameMessages = (a: readonly Message[], b: readonly Message[]) => a.length === b.length && a.every((m, i) => m === b[i]);
 
 /**
  * The chat page's span of held messages (src/store/span.ts) as React state: `msgs`, what the list is
@@ -20,11 +19,7 @@ export function useMessageSpan(sessionId: string, held: SessionMessages | undefi
   current.current = span;
   // The same array while the span's messages are: a live message past a detached span changes nothing
   // built from it (the timeline's items, the cards' context).
-  const kept = useRef<Message[]>([]);
-  const msgs = useMemo(() => {
-    const next = held ? spanMessages(held, span) : [];
-    return (kept.current = sameMessages(kept.current, next) ? kept.current : next);
-  }, [held, span]);
+  const msgs = useSameElements(useMemo(() => (held ? spanMessages(held, span) : []), [held, span]));
   const detached = held !== undefined && newerThanSpan(held, span) > 0;
   // Pinned where it starts once there are messages: live ones then join the span without pushing its
   // oldest out from under a reader who scrolled up (the list's window would shrink and move).

@@ -29,6 +29,7 @@ import { useQuickReplies } from '../../components/encounter/useQuickReplies';
 import { useEncounterCards } from '../../components/encounter/useEncounterCards';
 import { useChatSession } from '../../components/useChatSession';
 import { useMessageSpan } from '../../components/useMessageSpan';
+import { useSameElements } from '../../components/useSameElements';
 import { SearchPanel } from '../../components/SearchPanel';
 import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
@@ -104,18 +105,21 @@ export default function ChatPage() {
   const span = useMessageSpan(sessionId, loaded);
   const { reach } = span;
   const [timelineCache] = useState(() => new TimelineCache());
-  const items = useMemo(
-    () =>
-      buildTimeline(
-        span.msgs,
-        me?.account,
-        Date.now(),
-        session?.memberReads,
-        session?.peerDeliveredSeq,
-        timelineCache,
-        (idClient) => loaded?.byId.get(idClient),
-      ),
-    [span.msgs, loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
+  // Unchanged items are the same array: the list (memoised) does not render for a change past a detached span.
+  const items = useSameElements(
+    useMemo(
+      () =>
+        buildTimeline(
+          span.msgs,
+          me?.account,
+          Date.now(),
+          session?.memberReads,
+          session?.peerDeliveredSeq,
+          timelineCache,
+          (idClient) => loaded?.byId.get(idClient),
+        ),
+      [span.msgs, loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
+    ),
   );
 
   // The composer shows the session's draft: typing, a 常用语 and a recalled message to re-edit all
