@@ -86,11 +86,14 @@ export function useMessageSpan(sessionId: string, held: SessionMessages | undefi
 
   // One's own new message brings the list back to the newest (MessageList follows it there): a message
   // being sent is one's own, and only a new newest acts, not one left unsent when the reader jumped.
+  // Pinned in the render that brings it, while it is still being sent: the list follows it only then.
   const newest = held?.order.at(held.order.length - 1);
   const sending = newest?.status === 'sending' ? newest.idClient : undefined;
-  useEffect(() => {
-    if (sending) latest();
-  }, [sending, latest]);
+  const [sent, setSent] = useState(sending);
+  if (sending !== sent) {
+    setSent(sending);
+    if (sending !== undefined && detached) setSpan({});
+  }
 
   return { msgs, older, newer, reach, latest, detached };
 }

@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../server/demo';
 import { WINDOW } from '../../src/render/window';
-import { h5Suite, openAs, synced } from '../helpers/h5';
+import { h5Suite, openAs, send, synced } from '../helpers/h5';
 import { seedLongChat } from '../helpers/long-chat';
 import { WsClient } from '../helpers/ws-client';
 
@@ -110,25 +110,38 @@ test('messages arriving while the reader is scrolled up wait behind a button and
   doctor.close();
 });
 
+/** Far enough back that the span is detached around it (src/store/span.ts SPAN.max). */
+const OLD = TOTAL - 3_000;
+
+/** The doctor replies to message OLD and the reader taps the quote: the list lands there, detached. */
+async function jumpFarBack(page: Page, doctor: WsClient, idClient: string): Promise<void> {
+  await doctor.request('send', {
+    msg: { scene: 'team', to: LONG, type: 'text', body: '关于很早那条', idClient, replyTo: { idClient: `seed-${LONG}-${OLD}`, seq: OLD } },
+  });
+  const quote = page.locator(`#m-${idClient} .msg-quote`);
+  await quote.waitFor();
+  await quote.click();
+  await page.waitForSelector(`#m-seed-${LONG}-${OLD}.msg-flash`);
+  await page.waitForFunction((id) => {
+    const row = document.getElementById(id)?.getBoundingClientRect();
+    const list = document.getElementById('msg-list')?.getBoundingClientRect();
+    return Boolean(row && list && row.bottom > list.top && row.top < list.bottom);
+  }, `m-seed-${LONG}-${OLD}`);
+  // The newer messages are not in the list: it offers the way back instead of counting them.
+  expect(await page.textContent('.msg-new')).toBe('回到最新 ↓');
+}
+
+const atTheEnd = (page: Page) =>
+  page.waitForFunction(() => {
+    const el = document.getElementById('msg-list') as HTMLElement;
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  });
+
 test('a jump far back holds the target’s neighbourhood: a live message does not move it, scrolling widens it both ways in place, 回到最新 returns', async () => {
   const page = await open();
-  const OLD = TOTAL - 3_000;
   const doctor = await WsClient.login(suite.server, DEMO.doctor);
   try {
-    await doctor.request('send', {
-      msg: { scene: 'team', to: LONG, type: 'text', body: '关于很早那条', idClient: 'deep-reply', replyTo: { idClient: `seed-${LONG}-${OLD}`, seq: OLD } },
-    });
-    const quote = page.locator('#m-deep-reply .msg-quote');
-    await quote.waitFor();
-    await quote.click();
-    await page.waitForSelector(`#m-seed-${LONG}-${OLD}.msg-flash`);
-    await page.waitForFunction((id) => {
-      const row = document.getElementById(id)?.getBoundingClientRect();
-      const list = document.getElementById('msg-list')?.getBoundingClientRect();
-      return Boolean(row && list && row.bottom > list.top && row.top < list.bottom);
-    }, `m-seed-${LONG}-${OLD}`);
-    // The newer messages are not in the list: it offers the way back instead of counting them.
-    expect(await page.textContent('.msg-new')).toBe('回到最新 ↓');
+    await jumpFarBack(page, doctor, 'deep-reply');
     // Scrolled a little by hand once the jump settled: the list's last set position is no longer where
     // the reader is, and a render of the list would take them back there.
     await page.waitForTimeout(400);
@@ -148,11 +161,22 @@ test('a jump far back holds the target’s neighbourhood: a live message does no
     await page.click('.msg-new');
     await page.waitForSelector('#m-deep-live');
     await page.waitForFunction(() => !document.querySelector('.msg-new'));
-    await page.waitForFunction(() => {
-      const el = document.getElementById('msg-list') as HTMLElement;
-      return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-    });
+    await atTheEnd(page);
     expect(await rows(page)).toBeLessThanOrEqual(WINDOW.max);
+  } finally {
+    doctor.close();
+  }
+});
+
+test('one’s own message sent after a jump far back brings the list back to the newest, where it shows', async () => {
+  const page = await open();
+  const doctor = await WsClient.login(suite.server, DEMO.doctor);
+  try {
+    await jumpFarBack(page, doctor, 'deep-reply-2');
+    await send(page, '看完了，回到最新');
+    await page.waitForSelector('.msg-row.mine:has-text("看完了，回到最新")');
+    await page.waitForFunction(() => !document.querySelector('.msg-new'));
+    await atTheEnd(page);
   } finally {
     doctor.close();
   }
