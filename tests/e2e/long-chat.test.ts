@@ -113,20 +113,20 @@ test('messages arriving while the reader is scrolled up wait behind a button and
 /** Far enough back that the span is detached around it (src/store/span.ts SPAN.max). */
 const OLD = TOTAL - 3_000;
 
-/** The doctor replies to message OLD and the reader taps the quote: the list lands there, detached. */
-async function jumpFarBack(page: Page, doctor: WsClient, idClient: string): Promise<void> {
+/** The doctor replies to message `seq` and the reader taps the quote: the list lands there, detached. */
+async function jumpFarBack(page: Page, doctor: WsClient, idClient: string, seq = OLD): Promise<void> {
   await doctor.request('send', {
-    msg: { scene: 'team', to: LONG, type: 'text', body: '关于很早那条', idClient, replyTo: { idClient: `seed-${LONG}-${OLD}`, seq: OLD } },
+    msg: { scene: 'team', to: LONG, type: 'text', body: '关于很早那条', idClient, replyTo: { idClient: `seed-${LONG}-${seq}`, seq } },
   });
   const quote = page.locator(`#m-${idClient} .msg-quote`);
   await quote.waitFor();
   await quote.click();
-  await page.waitForSelector(`#m-seed-${LONG}-${OLD}.msg-flash`);
+  await page.waitForSelector(`#m-seed-${LONG}-${seq}.msg-flash`);
   await page.waitForFunction((id) => {
     const row = document.getElementById(id)?.getBoundingClientRect();
     const list = document.getElementById('msg-list')?.getBoundingClientRect();
     return Boolean(row && list && row.bottom > list.top && row.top < list.bottom);
-  }, `m-seed-${LONG}-${OLD}`);
+  }, `m-seed-${LONG}-${seq}`);
   // The newer messages are not in the list: it offers the way back instead of counting them.
   expect(await page.textContent('.msg-new')).toBe('回到最新 ↓');
 }
@@ -176,6 +176,30 @@ test('one’s own message sent after a jump far back brings the list back to the
     await send(page, '看完了，回到最新');
     await page.waitForSelector('.msg-row.mine:has-text("看完了，回到最新")');
     await page.waitForFunction(() => !document.querySelector('.msg-new'));
+    await atTheEnd(page);
+  } finally {
+    doctor.close();
+  }
+});
+
+test('scrolling down from a jump far back reaches the newest, live messages included, and the list follows new ones again', async () => {
+  const page = await open();
+  const doctor = await WsClient.login(suite.server, DEMO.doctor);
+  try {
+    // Just past SPAN.max back: a thousand messages to scroll down through.
+    await jumpFarBack(page, doctor, 'deep-reply-3', TOTAL - 1_050);
+    await doctor.request('send', { msg: { scene: 'team', to: LONG, type: 'text', body: '滚动途中的新消息', idClient: 'deep-live-3' } });
+    // The list's edges are not acted on until the jump has settled (MessageList JUMP_SETTLE_MS).
+    await page.waitForTimeout(400);
+    for (let i = 0; i < 100 && !(await page.$('#m-deep-live-3')); i++) {
+      await page.$eval('#msg-list', (el) => el.scrollTo({ top: el.scrollHeight }));
+      await page.waitForTimeout(250);
+      expect(await rows(page)).toBeLessThanOrEqual(WINDOW.max);
+    }
+    await page.$eval('#msg-list', (el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.waitForFunction(() => !document.querySelector('.msg-new'));
+    await doctor.request('send', { msg: { scene: 'team', to: LONG, type: 'text', body: '到底之后的新消息', idClient: 'deep-live-4' } });
+    await page.waitForSelector('#m-deep-live-4');
     await atTheEnd(page);
   } finally {
     doctor.close();
