@@ -43,6 +43,8 @@ const PAST_THE_END = 10_000_000;
  * which would slide the window back down before the jump's own scroll lands.
  */
 const JUMP_SETTLE_MS = 300;
+/** No scroll event for this long: the reader has stopped scrolling where the last one said. */
+const SCROLL_REST_MS = 150;
 
 /**
  * One item of the list. Memoised: the timeline keeps an unchanged message's item object (TimelineCache),
@@ -289,12 +291,21 @@ export const MessageList = memo(function MessageList({ items, onLoadOlder, jumpT
     [],
   );
 
+  // Where the reader stopped becomes the scroll position prop: Taro's H5 ScrollView writes the prop to
+  // the element on every render, and a render for a new message or a receipt would otherwise take a
+  // reader who scrolled again since the last position set back there. Set at rest, not on every event:
+  // a mini program's scroll view stops a fling when its position is set.
+  const resting = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(resting.current), []);
+
   const onScroll = useCallback(
     (e: unknown) => {
       const at = scrollPosition(e);
       if (!at || left.current) return;
       const { keys, end, atBottom, following, detached } = latest.current;
       scrolled.current = at.scrollTop;
+      clearTimeout(resting.current);
+      resting.current = setTimeout(() => setScrollTop(scrolled.current), SCROLL_REST_MS);
       const bottom = !detached && end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
       if (bottom === atBottom) return;
       setAtBottom(bottom);

@@ -93,6 +93,9 @@ test('messages arriving while the reader is scrolled up wait behind a button and
   const page = await open();
   await page.$eval('#msg-list', (el) => el.scrollBy({ top: -400 }));
   await page.waitForTimeout(300);
+  // Scrolled again: the list's scroll position prop was set when it stopped following, not here.
+  await page.$eval('#msg-list', (el) => el.scrollBy({ top: -300 }));
+  await page.waitForTimeout(300);
   const before = await topVisible(page);
   const doctor = await WsClient.login(suite.server, DEMO.doctor);
   for (const [i, body] of ['新消息一', '新消息二'].entries()) {
