@@ -11,7 +11,8 @@ import type { Message } from '../types/message';
 import { createChatStore } from '../src/store';
 import { compareMessages } from '../src/store/order';
 import { buildTimeline, TimelineCache } from '../src/render/timeline';
-import { SPAN, spanMessages } from '../src/store/span';
+import type { Span } from '../src/store/span';
+import { SPAN, spanAround, spanMessages } from '../src/store/span';
 
 const SESSIONS = 1_000;
 const PER_SESSION = 100;
@@ -249,7 +250,7 @@ function pageLive(size: number, now: boolean): number {
     const session = s.sessions.get(id);
     const held = s.messages.get(id);
     if (!held) return [];
-    const msgs = now ? spanMessages(held, undefined) : held.order.toArray();
+    const msgs = now ? spanMessages(held, {}) : held.order.toArray();
     return buildTimeline(msgs, 'patient', NOW, session?.memberReads, session?.peerDeliveredSeq, now ? cache : undefined);
   };
   build();
@@ -266,6 +267,54 @@ function pageLive(size: number, now: boolean): number {
 }
 const NOW = 1_700_000_000_000 + 60 * 86_400_000;
 
+const DEEP_JUMP = 20_000;
+
+/**
+ * The same after a jump DEEP_JUMP messages back (a search hit, a quoted original) in a session holding
+ * `size`, until the page is closed: before, the span held everything from the target to the newest;
+ * now it is detached around the target (src/store/span.ts spanAround). Per live message: the store's
+ * receive, the span's messages (kept as they were when the same, src/components/useMessageSpan.ts), the
+ * timeline with the item cache, and the list's keys of its items (MessageList maps them on every change).
+ */
+function pageAfterJump(size: number, detach: boolean): number {
+  const store = createChatStore();
+  store.getState().setMe({ account: 'patient', name: 'p', role: 'patient' });
+  const id = 'team-long';
+  const at = (seq: number): Message => ({ ...liveMessage(id, seq), time: 1_700_000_000_000 + seq * 40_000 + Math.floor(seq / 10) * 3_600_000 });
+  for (let from = 1; from <= size; from += 1_000) {
+    store.getState().mergeHistory(id, Array.from({ length: Math.min(1_000, size - from + 1) }, (_, i) => at(from + i)), true);
+  }
+  const target = size - DEEP_JUMP;
+  const jumped = store.getState().messages.get(id);
+  const span: Span | undefined = detach
+    ? jumped && spanAround(jumped, {}, jumped.byId.get(`${id}-m${target}`) as Message)
+    : { from: `${id}-m${target - SPAN.step}` };
+  if (!span) throw new Error('the jump found no target');
+  const cache = new TimelineCache();
+  let kept: Message[] = [];
+  const build = () => {
+    const s = store.getState();
+    const session = s.sessions.get(id);
+    const held = s.messages.get(id);
+    if (!held) return [];
+    const next = spanMessages(held, span);
+    if (next.length !== kept.length || next.some((m, i) => m !== kept[i])) kept = next;
+    const items = buildTimeline(kept, 'patient', NOW, session?.memberReads, session?.peerDeliveredSeq, cache, (c) => held.byId.get(c));
+    return items.map((i) => i.key);
+  };
+  build();
+  collect();
+  const times: number[] = [];
+  for (let i = 1; i <= PAGE_APPENDS; i++) {
+    const start = process.hrtime.bigint();
+    store.getState().receive([at(size + i)]);
+    const keys = build();
+    times.push(Number(process.hrtime.bigint() - start) / 1e3);
+    if (!keys.includes(`${id}-m${target}`) || (keys[keys.length - 1] === `${id}-m${size + i}`) === detach) throw new Error('the span after the jump is not what it should be');
+  }
+  return times.sort((x, y) => x - y)[times.length >> 1];
+}
+
 export function benchPage(): string[] {
   pageLive(1_000, true);
   pageLive(1_000, false);
@@ -277,5 +326,12 @@ export function benchPage(): string[] {
       `chat page per live message in a ${size}-message session (store receive + the list's timeline, median of ${PAGE_APPENDS}): span of ${SPAN.size} + item cache ${ms(now[i])} ms, every held message rebuilt (before) ${ms(before[i])} ms, ratio ${(now[i] / before[i]).toFixed(3)}`,
   );
   rows.push(`chat page per live message, growth from 1k to 50k messages: span + cache ×${(now[2] / now[0]).toFixed(2)}, rebuilt whole ×${(before[2] / before[0]).toFixed(2)}`);
+  const size = LIVE_SIZES[2];
+  pageAfterJump(size, true);
+  const detached = pageAfterJump(size, true);
+  const whole = pageAfterJump(size, false);
+  rows.push(
+    `chat page per live message after a jump ${DEEP_JUMP} back in a ${size}-message session (store receive + span + timeline + the list's keys, median of ${PAGE_APPENDS}): span detached around the target ${ms(detached)} ms, span from the target to the newest (before) ${ms(whole)} ms, ratio ${(detached / whole).toFixed(3)}`,
+  );
   return rows;
 }

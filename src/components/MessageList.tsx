@@ -22,6 +22,15 @@ interface Props {
   onQuoteTap?: (quote: QuoteView) => void;
   /** Scrolls to this item once it is in `items`; a new object for every jump. */
   jumpTo?: { key: string };
+  /**
+   * `items` end before the newest message (the page built them around a jump far back): their end is not
+   * the bottom, reaching it asks for newer items, and 回到最新 goes back to the newest.
+   */
+  detached?: boolean;
+  /** Brings newer items into a detached list; resolves once they are in `items`. */
+  onLoadNewer?: () => Promise<void>;
+  /** 回到最新 or one's own new message: the page's items go back to ending at the newest. */
+  onLatest?: () => void;
 }
 
 const LIST_ID = 'msg-list';
@@ -34,12 +43,14 @@ const PAST_THE_END = 10_000_000;
  * which would slide the window back down before the jump's own scroll lands.
  */
 const JUMP_SETTLE_MS = 300;
+/** No scroll event for this long: the reader has stopped scrolling where the last one said. */
+const SCROLL_REST_MS = 150;
 
 /**
  * One item of the list. Memoised: the timeline keeps an unchanged message's item object (TimelineCache),
  * so a new message renders its own bubble, not the hundred in the window again.
  */
-const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo'>) {
+const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; flash: boolean } & Omit<Props, 'items' | 'onLoadOlder' | 'jumpTo' | 'detached' | 'onLoadNewer' | 'onLatest'>) {
   if (item.kind === 'time') {
     return (
       <View className='time-header' id={itemDomId(item.key)}>
@@ -79,9 +90,12 @@ const Item = memo(function Item({ item, flash, ...p }: { item: TimelineItem; fla
  * The chat timeline, windowed (render/window.ts): a 10,000-message chat renders about a hundred items.
  * At the bottom it follows new messages; scrolled up, they wait behind a "new messages" button. When
  * the window moves or older history comes in, the item at its edge is measured before and after and
- * the scroll position corrected by the difference, so what the reader looks at does not move.
+ * the scroll position corrected by the difference, so what the reader looks at does not move. Detached
+ * (after a jump far back), newer items come in below as the reader scrolls down, and 回到最新 is offered.
+ * Memoised: the page renders for changes the list does not show (typing, presence, messages past a
+ * detached span), and every render writes the scroll position prop to the H5 list again.
  */
-export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props) {
+export const MessageList = memo(function MessageList({ items, onLoadOlder, jumpTo, detached = false, onLoadNewer, onLatest, ...itemProps }: Props) {
   const keys = useMemo(() => items.map((i) => i.key), [items]);
   const [win, setWin] = useState<ListWindow>(initialWindow);
   const [atBottom, setAtBottom] = useState(true);
@@ -112,8 +126,8 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   const last = items[items.length - 1];
   // What the scroll handlers read. The platform's scroll view may call a handler made by an earlier
   // render, and a window move measures before it applies: both act on the list as it is by then.
-  const latest = useRef({ keys, items, start, end, atBottom, following });
-  latest.current = { keys, items, start, end, atBottom, following };
+  const latest = useRef({ keys, items, start, end, atBottom, following, detached });
+  latest.current = { keys, items, start, end, atBottom, following, detached };
   /** Bumped by a jump and by 回到最新: a move measured before one of them is dropped. */
   const moves = useRef(0);
 
@@ -127,9 +141,10 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
 
   const jumpToNewest = useCallback(() => {
     moves.current++;
+    onLatest?.();
     setWin(initialWindow());
     setAtBottom(true);
-  }, []);
+  }, [onLatest]);
 
   // One's own new message brings the list back to the bottom, as every chat app does.
   const ownPending = last?.kind === 'msg' && last.mine && last.msg.status === 'sending';
@@ -145,6 +160,14 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
   }, []);
 
   /**
+   * The scroll position prop set to where the reader is, before the list's window or items change.
+   * Taro's H5 ScrollView writes the prop to the element on every render: left at the last position set,
+   * the render would first take the reader back there, and the correction measured after it would be
+   * right only if that scroll's event had come in before the measurement (it often has not).
+   */
+  const holdPlace = useCallback(() => setScrollTop(scrolled.current), []);
+
+  /**
    * Moves the window (`next` of the keys and window as they are once measured) keeping `anchorKey`
    * (rendered before and after) where it is on screen; dropped if a jump came meanwhile.
    */
@@ -156,9 +179,10 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
         anchor.current = undefined;
         return;
       }
+      holdPlace();
       setWin((w) => next(latest.current.keys, w));
     },
-    [markAnchor],
+    [markAnchor, holdPlace],
   );
 
   // A jump: the window moves around the target, then the list scrolls it to the top of the view.
@@ -226,6 +250,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
       const at = moves.current;
       await markAnchor(kept);
       pageFrom.current = keys[0];
+      holdPlace();
       await onLoadOlder();
       // Nothing older came, or a jump moved the list meanwhile: nothing to keep in place.
       if (oldestKey.current === keys[0] || moves.current !== at) {
@@ -235,12 +260,26 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     } finally {
       busy.current = false;
     }
-  }, [onLoadOlder, move, markAnchor]);
+  }, [onLoadOlder, move, markAnchor, holdPlace]);
 
-  const onReachBottom = useCallback(() => {
-    const { keys, end } = latest.current;
-    if (!settling.current && end < keys.length) void move(extendDown, keys[end - 1]);
-  }, [move]);
+  const onReachBottom = useCallback(async () => {
+    const { keys, end, detached } = latest.current;
+    if (settling.current) return;
+    if (end < keys.length) return void move(extendDown, keys[end - 1]);
+    if (!detached || !onLoadNewer || busy.current || !keys.length) return;
+    busy.current = true;
+    try {
+      const at = moves.current;
+      holdPlace();
+      // A window following the end of detached items would take the newer ones in as new messages
+      // (afterAppend), shedding its oldest from under the reader: it stays where it is, then moves down.
+      setWin((w) => freeze(latest.current.keys, w));
+      await onLoadNewer();
+      if (moves.current === at) await move(extendDown, keys[end - 1]);
+    } finally {
+      busy.current = false;
+    }
+  }, [move, onLoadNewer, holdPlace]);
 
   // Taro's H5 components leave their handlers on the element after unmount, and a scroll event can
   // arrive as the page goes: from then on it has nothing to update.
@@ -252,13 +291,22 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
     [],
   );
 
+  // Where the reader stopped becomes the scroll position prop: Taro's H5 ScrollView writes the prop to
+  // the element on every render, and a render for a new message or a receipt would otherwise take a
+  // reader who scrolled again since the last position set back there. Set at rest, not on every event:
+  // a mini program's scroll view stops a fling when its position is set.
+  const resting = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(resting.current), []);
+
   const onScroll = useCallback(
     (e: unknown) => {
       const at = scrollPosition(e);
       if (!at || left.current) return;
-      const { keys, end, atBottom, following } = latest.current;
+      const { keys, end, atBottom, following, detached } = latest.current;
       scrolled.current = at.scrollTop;
-      const bottom = end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
+      clearTimeout(resting.current);
+      resting.current = setTimeout(() => setScrollTop(scrolled.current), SCROLL_REST_MS);
+      const bottom = !detached && end === keys.length && at.scrollHeight - at.scrollTop - viewport.current < NEAR_BOTTOM_PX;
       if (bottom === atBottom) return;
       setAtBottom(bottom);
       // The list stops being pinned to its end: its scroll position prop takes over from here.
@@ -293,7 +341,7 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
         upperThreshold={120}
         lowerThreshold={120}
         onScrollToUpper={() => void onReachTop()}
-        onScrollToLower={onReachBottom}
+        onScrollToLower={() => void onReachBottom()}
         onScroll={onScroll}
       >
         {items.slice(start, end).map((item) => (
@@ -301,11 +349,12 @@ export function MessageList({ items, onLoadOlder, jumpTo, ...itemProps }: Props)
         ))}
         <View className='msg-list-end' />
       </ScrollView>
-      {!stick && unseen > 0 && (
+      {!stick && (detached || unseen > 0) && (
         <View className='msg-new' onClick={jumpToNewest}>
-          <Text>{unseen}条新消息 ↓</Text>
+          {/* Detached, the items hold none of the newer messages to count. */}
+          <Text>{detached ? '回到最新 ↓' : `${unseen}条新消息 ↓`}</Text>
         </View>
       )}
     </View>
   );
-}
+});

@@ -2,42 +2,49 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '../../types/message';
 import { chat } from '../chat';
 import { chatStore, type SessionMessages } from '../store';
-import { olderSpan, spanAround, spanMessages } from '../store/span';
+import { useSameElements } from './useSameElements';
+import { newerSpan, newerThanSpan, olderSpan, spanAround, spanMessages, type Span } from '../store/span';
 
 /**
  * The chat page's span of held messages (src/store/span.ts) as React state: `msgs`, what the list is
  * built from; `older`, the list's onLoadOlder (a wider span while more is held, else a page from the
- * server, which the span then takes in); `reach`, to hold a jump's target. It grows with the messages
- * that arrive while the page is open, which is what a visit costs, not the chat's length.
+ * server, which the span then takes in); `reach`, to hold a jump's target; `detached` while the span
+ * ends before the newest (after a deep jump), with `newer` to widen it towards the newest and `latest`
+ * to go back there. Pinned, it grows with the messages that arrive while the page is open, which is what
+ * a visit costs, not the chat's length; detached, a live message leaves `msgs` as they were.
  */
 export function useMessageSpan(sessionId: string, held: SessionMessages | undefined) {
-  const [from, setFrom] = useState<string>();
-  const current = useRef(from);
-  current.current = from;
-  const msgs = useMemo(() => (held ? spanMessages(held, from) : []), [held, from]);
+  const [span, setSpan] = useState<Span>({});
+  const current = useRef(span);
+  current.current = span;
+  // The same array while the span's messages are: a live message past a detached span changes nothing
+  // built from it (the timeline's items, the cards' context).
+  const msgs = useSameElements(useMemo(() => (held ? spanMessages(held, span) : []), [held, span]));
+  const detached = held !== undefined && newerThanSpan(held, span) > 0;
   // Pinned where it starts once there are messages: live ones then join the span without pushing its
   // oldest out from under a reader who scrolled up (the list's window would shrink and move).
   const pinned = msgs[0]?.idClient;
   useEffect(() => {
-    if (from === undefined && pinned !== undefined) setFrom(pinned);
-  }, [from, pinned]);
+    if (span.from === undefined && pinned !== undefined) setSpan((s) => (s.from === undefined ? { ...s, from: pinned } : s));
+  }, [span.from, pinned]);
 
-  // The list reads the items it was given once `older` resolves: it resolves after the render that
-  // committed a new start (the list renders before its page's effects run), not after an earlier one a
-  // live message brought first. Every start set after the request is as wide or wider (a jump's).
+  // The list reads the items it was given once `older` or `newer` resolves: it resolves after the render
+  // that committed a new span (the list renders before its page's effects run), not after an earlier one
+  // a live message brought first. Every span set after the request is as wide or wider (a jump's), or
+  // the newest one (back to the newest).
   const widening = useRef<Array<() => void>>([]);
   useEffect(() => {
     const due = widening.current;
     widening.current = [];
     for (const done of due) done();
-  }, [from]);
+  }, [span]);
   const widen = useCallback(
-    (to: string) =>
-      to === current.current
+    (to: Span) =>
+      to.from === current.current.from && to.to === current.current.to
         ? Promise.resolve()
         : new Promise<void>((done) => {
             widening.current.push(done);
-            setFrom(to);
+            setSpan(to);
           }),
     [],
   );
@@ -51,18 +58,42 @@ export function useMessageSpan(sessionId: string, held: SessionMessages | undefi
     }
     const more = await chat().loadOlder(sessionId);
     const oldest = chatStore.getState().messages.get(sessionId)?.order.at(0);
-    if (oldest && oldest.idClient !== before?.order.at(0)?.idClient) await widen(oldest.idClient);
+    if (oldest && oldest.idClient !== before?.order.at(0)?.idClient) await widen({ ...current.current, from: oldest.idClient });
     return more;
+  }, [sessionId, widen]);
+
+  // Everything newer than a detached span is held (a jump loads the pages from its target on up).
+  const newer = useCallback(async (): Promise<void> => {
+    const now = chatStore.getState().messages.get(sessionId);
+    const next = now && newerSpan(now, current.current);
+    if (next) await widen(next);
   }, [sessionId, widen]);
 
   const reach = useCallback(
     (target: Message) => {
       const now = chatStore.getState().messages.get(sessionId);
       const to = now && spanAround(now, current.current, target);
-      if (to) setFrom(to);
+      if (to) setSpan(to);
     },
     [sessionId],
   );
 
-  return { msgs, older, reach };
+  /** Back to the newest SPAN.size, when detached: a pinned span keeps what the reader scrolled through. */
+  const latest = useCallback(() => {
+    const now = chatStore.getState().messages.get(sessionId);
+    if (now && newerThanSpan(now, current.current) > 0) setSpan({});
+  }, [sessionId]);
+
+  // One's own new message brings the list back to the newest (MessageList follows it there): a message
+  // being sent is one's own, and only a new newest acts, not one left unsent when the reader jumped.
+  // Pinned in the render that brings it, while it is still being sent: the list follows it only then.
+  const newest = held?.order.at(held.order.length - 1);
+  const sending = newest?.status === 'sending' ? newest.idClient : undefined;
+  const [sent, setSent] = useState(sending);
+  if (sending !== sent) {
+    setSent(sending);
+    if (sending !== undefined && detached) setSpan({});
+  }
+
+  return { msgs, older, newer, reach, latest, detached };
 }

@@ -5,9 +5,9 @@
  */
 import { extOfName } from '../../types/media';
 import { namesPatient, queueTab, startOfDay, type CareIdentity, type DoctorIdentity, type IntakeCard, type MaskedIdentity, type QueueTab, type Relation, type Sex } from '../../types/encounter';
-import type { ConsultationInfo, Role, SessionSummary } from '../../types/message';
+import type { ConsultationInfo, Message, Role, SessionSummary } from '../../types/message';
 import type { PrescriptionState, RxCard, RxDrug } from '../../types/prescription';
-import { PRESCRIPTION_STATE_LABEL } from '../../types/prescription';
+import { PRESCRIPTION_STATE_LABEL, prescriptionStates } from '../../types/prescription';
 import type { CardRow } from './cards';
 import { dateTimeLabel } from './time';
 
@@ -127,6 +127,31 @@ export function rxView(card: RxCard, review: { state: PrescriptionState; reason?
 export function isRxCard(attach: unknown): attach is RxCard {
   const a = attach as Partial<RxCard> | undefined;
   return a?.card === 'rx' && typeof a.rx?.id === 'string' && Array.isArray(a.rx.drugs);
+}
+
+/** What the prescription cards of a conversation read besides their own attach. */
+export interface RxCardStates {
+  rxStates: ReadonlyMap<string, { state: PrescriptionState; reason?: string }>;
+  /** Prescriptions already answered by a corrected card. */
+  corrected: ReadonlySet<string>;
+}
+
+const sameReview = (a: { state: PrescriptionState; reason?: string } | undefined, b: { state: PrescriptionState; reason?: string }) =>
+  a?.state === b.state && a.reason === b.reason;
+
+/**
+ * The cards' states in `msgs` (a card's review and correction come after it), or `prev` itself when
+ * they are the same: the chat page rebuilds them for every message, and every card reading a new
+ * object would render again although nothing it shows changed.
+ */
+export function rxCardStates(msgs: readonly Pick<Message, 'type' | 'attach'>[], prev?: RxCardStates): RxCardStates {
+  const rxStates = prescriptionStates(msgs);
+  const corrected = new Set(msgs.flatMap((m) => (isRxCard(m.attach) && m.attach.rx.corrects ? [m.attach.rx.corrects] : [])));
+  if (!prev) return { rxStates, corrected };
+  const statesSame = prev.rxStates.size === rxStates.size && [...rxStates].every(([id, r]) => sameReview(prev.rxStates.get(id), r));
+  const correctedSame = prev.corrected.size === corrected.size && [...corrected].every((id) => prev.corrected.has(id));
+  if (statesSame && correctedSame) return prev;
+  return { rxStates: statesSame ? prev.rxStates : rxStates, corrected: correctedSame ? prev.corrected : corrected };
 }
 
 export function isIntakeCard(attach: unknown): attach is IntakeCard {

@@ -1,13 +1,33 @@
 /**
  * The encounter's cards in the list (issue 17): a prescription shows its review state from the chat page's
  * context, with the reason of a rejection, 修改处方 for the doctor and 续方 for the patient; the intake card
- * puts known allergies apart.
+ * puts known allergies apart. In the list, a new message does not render the cards again.
  */
 import { act, fireEvent as untypedFireEvent, render } from '@tarojs/test-utils-react/dist/pure';
+import { useMemo, useState } from 'react';
 import type { IntakeCard } from '../../types/encounter';
+import type { Message } from '../../types/message';
 import type { RxCard } from '../../types/prescription';
 import { CardBody } from '../../src/components/bubbles';
+import type * as RxBodyModule from '../../src/components/bubbles/RxBody';
 import { EncounterCardsContext, type EncounterCards } from '../../src/components/encounter/context';
+import { useEncounterCards } from '../../src/components/encounter/useEncounterCards';
+import { MessageList } from '../../src/components/MessageList';
+import { buildTimeline, TimelineCache } from '../../src/render/timeline';
+import { baseMessage as base } from './message-fixture';
+
+// The real prescription card, counted: a test below checks when the cards in the list render again.
+let mockRxRenders = 0;
+jest.mock('../../src/components/bubbles/RxBody', () => {
+  const real = jest.requireActual('../../src/components/bubbles/RxBody') as typeof RxBodyModule;
+  return {
+    ...real,
+    RxBody: (props: Parameters<typeof real.RxBody>[0]) => {
+      mockRxRenders++;
+      return real.RxBody(props);
+    },
+  };
+});
 
 const fireEvent = untypedFireEvent as unknown as { click(el: Element): void };
 const flush = () => act(() => new Promise((r) => setTimeout(r, 0)));
@@ -84,4 +104,54 @@ test('the intake card lists the form and marks known allergies', async () => {
   const none = await renderCard({ ...intake, allergies: [] }, {});
   expect(none.querySelector('.intake-allergies')).toBeNull();
   expect(none.textContent).toContain('无已知过敏');
+});
+
+/** The chat page's list with its cards' context, as src/consult/chat/index.tsx puts them together. */
+const onResend = jest.fn();
+function ChatList({ msgs }: { msgs: Message[] }) {
+  const cards = useEncounterCards(msgs, 'patient', 'team-c1');
+  const [cache] = useState(() => new TimelineCache());
+  const items = useMemo(() => buildTimeline(msgs, 'patient-li', base.time, {}, 0, cache), [msgs, cache]);
+  return (
+    <EncounterCardsContext.Provider value={cards}>
+      <MessageList items={items} onResend={onResend} />
+    </EncounterCardsContext.Provider>
+  );
+}
+
+async function shown(container: Element, selector: string): Promise<Element> {
+  for (let i = 0; i < 100; i++) {
+    const el = container.querySelector(selector);
+    if (el) return el;
+    await act(() => new Promise((r) => setTimeout(r, 20)));
+  }
+  throw new Error(`${selector} never rendered`);
+}
+
+test('a new message does not render the prescription cards in the list again; their review does', async () => {
+  const card: Message = { ...base, idClient: 'rx', seq: 1, type: 'custom', attach: { ...rx } };
+  const text = (seq: number): Message => ({ ...base, idClient: `t${seq}`, seq, time: base.time + seq * 1000, body: `第${seq}条` });
+  let msgs = [card, text(2)];
+  const { container, rerender } = render(<ChatList msgs={msgs} />, {});
+  expect((await shown(container, '#m-rx .rx-state')).textContent).toBe('待审核');
+
+  mockRxRenders = 0;
+  msgs = [...msgs, text(3)];
+  rerender(<ChatList msgs={msgs} />);
+  await shown(container, '#m-t3');
+  expect(mockRxRenders).toBe(0);
+
+  const approved: Message = {
+    ...base,
+    idClient: 'n4',
+    seq: 4,
+    time: base.time + 4000,
+    type: 'notification',
+    body: '处方已通过审核',
+    attach: { prescription: { id: 'rx-1', state: 'approved', by: 'pharmacist-wang' } },
+  };
+  rerender(<ChatList msgs={[...msgs, approved]} />);
+  await shown(container, '#m-n4');
+  expect(mockRxRenders).toBeGreaterThan(0);
+  expect(container.querySelector('#m-rx .rx-state')?.textContent).toBe('已通过');
 });

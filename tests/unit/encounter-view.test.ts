@@ -1,7 +1,7 @@
 import { startOfDay, type IntakeCard } from '../../types/encounter';
-import type { ConsultationInfo, SessionSummary } from '../../types/message';
+import type { ConsultationInfo, Message, SessionSummary } from '../../types/message';
 import type { RxCard } from '../../types/prescription';
-import { doctorQueue, intakeView, patientStep, rxView, subjectLine, transferredAway, waitingLabel } from '../../src/render/encounter';
+import { doctorQueue, intakeView, patientStep, rxCardStates, rxView, subjectLine, transferredAway, waitingLabel } from '../../src/render/encounter';
 import { EMPTY_INTAKE, intakeForm } from '../../src/render/intake-form';
 import { EMPTY_DRUG, rxDraft } from '../../src/render/rx-form';
 
@@ -118,6 +118,29 @@ describe('cards', () => {
     expect([rejected.stateLabel, rejected.reason]).toEqual(['未通过', '剂量过大']);
     expect(rxView(card, { state: 'approved' }).stateLabel).toBe('已通过');
     expect(rejected.rows[1].value).toBe('阿莫西林（0.25g×24粒）× 2盒，每次0.5g，口服，每日3次');
+  });
+
+  test('the cards’ states are the previous ones, the same objects, until a review or a correction changes them', () => {
+    const drug = { name: '阿莫西林', category: '处方药', specification: '0.25g×24粒', dosage: '每次0.5g', usage: '口服，每日3次', quantity: 2, unit: '盒' };
+    const rx = (id: string, corrects?: string) => ({
+      type: 'custom' as const,
+      attach: {
+        card: 'rx',
+        rx: { id, consultationId: 'c1', patient: 'p', doctor: 'd', doctorName: '张医生', issuedAt: NOW, diagnosis: '咽炎', drugs: [drug], ...(corrects ? { corrects } : {}) },
+      },
+    });
+    const review = (id: string, state: string, reason?: string) => ({ type: 'notification' as const, attach: { prescription: { id, state, by: 'ph', ...(reason ? { reason } : {}) } } });
+    const text = { type: 'text' as const, attach: undefined };
+    const first = rxCardStates([rx('rx1'), text]);
+    expect([...first.rxStates]).toEqual([['rx1', { state: 'pending' }]]);
+    expect(rxCardStates([rx('rx1'), text, text], first)).toBe(first);
+    const rejected = rxCardStates([rx('rx1'), review('rx1', 'rejected', '剂量过大')], first);
+    expect(rejected.rxStates.get('rx1')).toEqual({ state: 'rejected', reason: '剂量过大' });
+    expect(rejected.corrected).toBe(first.corrected);
+    const corrected = rxCardStates([rx('rx1'), review('rx1', 'rejected', '剂量过大'), rx('rx2', 'rx1')] as Pick<Message, 'type' | 'attach'>[], rejected);
+    expect([...corrected.corrected]).toEqual(['rx1']);
+    expect(corrected.rxStates).not.toBe(rejected.rxStates);
+    expect(corrected.rxStates.get('rx1')).toEqual(rejected.rxStates.get('rx1'));
   });
 });
 

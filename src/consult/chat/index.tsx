@@ -24,16 +24,17 @@ import { MessageList } from '../../components/MessageList';
 import { EncounterCardsContext } from '../../components/encounter/context';
 import { EncounterGate, EncounterHeader, RateEntry } from '../../components/encounter/EncounterHeader';
 import { QuickReplies } from '../../components/encounter/QuickReplies';
-import { toastError, useEncounter } from '../../components/encounter/useEncounter';
+import { useEncounter } from '../../components/encounter/useEncounter';
 import { useQuickReplies } from '../../components/encounter/useQuickReplies';
+import { useEncounterCards } from '../../components/encounter/useEncounterCards';
 import { useChatSession } from '../../components/useChatSession';
 import { useMessageSpan } from '../../components/useMessageSpan';
+import { useSameElements } from '../../components/useSameElements';
 import { SearchPanel } from '../../components/SearchPanel';
 import { usePageStyle } from '../../components/usePageStyle';
 import { consultationView } from '../../render/consultation';
-import { isRxCard, patientStep, transferredAway } from '../../render/encounter';
+import { patientStep, transferredAway } from '../../render/encounter';
 import { presenceText } from '../../render/time';
-import { prescriptionStates } from '../../../types/prescription';
 import type { MessageAction, QuoteView } from '../../render/timeline';
 import { buildTimeline, localQuote, messageActions, quoteView, TimelineCache } from '../../render/timeline';
 import { chatStore, useChat } from '../../store';
@@ -106,18 +107,21 @@ export default function ChatPage() {
   const span = useMessageSpan(sessionId, loaded);
   const { reach } = span;
   const [timelineCache] = useState(() => new TimelineCache());
-  const items = useMemo(
-    () =>
-      buildTimeline(
-        span.msgs,
-        me?.account,
-        Date.now(),
-        session?.memberReads,
-        session?.peerDeliveredSeq,
-        timelineCache,
-        (idClient) => loaded?.byId.get(idClient),
-      ),
-    [span.msgs, loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
+  // Unchanged items are the same array: the list (memoised) does not render for a change past a detached span.
+  const items = useSameElements(
+    useMemo(
+      () =>
+        buildTimeline(
+          span.msgs,
+          me?.account,
+          Date.now(),
+          session?.memberReads,
+          session?.peerDeliveredSeq,
+          timelineCache,
+          (idClient) => loaded?.byId.get(idClient),
+        ),
+      [span.msgs, loaded, me?.account, session?.memberReads, session?.peerDeliveredSeq, timelineCache],
+    ),
   );
 
   // The composer shows the session's draft: typing, a 常用语 and a recalled message to re-edit all
@@ -157,22 +161,7 @@ export default function ChatPage() {
   const readOnly = transferredAway(session, me);
   const quick = useQuickReplies(me?.role === 'doctor');
   // What the cards in the list show: a card's review and correction come after it, so within the span.
-  const cards = useMemo(() => {
-    const msgs = span.msgs;
-    const corrected = new Set(msgs.flatMap((m) => (isRxCard(m.attach) && m.attach.rx.corrects ? [m.attach.rx.corrects] : [])));
-    const q = `?id=${encodeURIComponent(sessionId)}`;
-    return {
-      role: me?.role,
-      rxStates: prescriptionStates(msgs),
-      corrected,
-      onRenew: (prescriptionId: string) =>
-        void chat()
-          .encounter('renewRx', { prescriptionId })
-          .then(() => Taro.showToast({ title: '已向医生申请续方', icon: 'success' }))
-          .catch(toastError),
-      onCorrect: (id: string) => void Taro.navigateTo({ url: `/consult/prescribe/index${q}&corrects=${encodeURIComponent(id)}` }),
-    };
-  }, [span.msgs, me?.role, sessionId]);
+  const cards = useEncounterCards(span.msgs, me?.role, sessionId);
 
   const consultation = useMemo(
     () => (session?.consultation && me ? consultationView(session.consultation, me.role, Date.now()) : undefined),
@@ -322,6 +311,9 @@ export default function ChatPage() {
         showNick={session?.scene === 'team' && !session.consultation}
         onResend={resend}
         onLoadOlder={span.older}
+        detached={span.detached}
+        onLoadNewer={span.newer}
+        onLatest={span.latest}
         onLongPress={onLongPress}
         onReedit={onTextChange}
         onQuoteTap={onQuoteTap}
