@@ -151,12 +151,21 @@ export class ChatController {
     this.setPhase('idle');
   }
 
+  /** Messages of the signed-in account the server has not acknowledged: what a sign-out would delete. */
+  unsent(): number {
+    return this.sender.unsent();
+  }
+
   /**
-   * The signed-in account signs out on this device (解除绑定): its files kept here for uploads waiting
-   * for the connection go, and nothing more of it is sent. Resolves once they are removed.
+   * The signed-in account signs out on this device (解除绑定): nothing more of it is sent, and what of
+   * its own the device keeps goes: unsent messages, drafts, and files kept for uploads waiting for the
+   * connection, and all of it the store holds. Resolves once the files are removed.
    */
   signOut(): Promise<void> {
+    this.stop();
     this.sender.signedOut();
+    this.drafts.signedOut();
+    this.store.getState().signOut();
     return this.uploads.signedOut();
   }
 

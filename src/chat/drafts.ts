@@ -62,6 +62,14 @@ export class Drafts {
     this.flush();
   }
 
+  /** Signed out: this account's drafts leave the device (the store is emptied by the caller). */
+  signedOut(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.key) this.persist.remove(this.key);
+    this.key = undefined;
+  }
+
   /** Writes what is pending now (leaving the page, stopping). */
   flush(): void {
     clearTimeout(this.timer);

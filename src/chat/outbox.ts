@@ -78,6 +78,13 @@ export class Outbox {
     );
   }
 
+  /** Every held message forgotten, on the device too. */
+  clear(): void {
+    for (const sessionId of this.sessions.keys()) this.storage.remove(`${this.prefix}.${sessionId}`);
+    this.sessions.clear();
+    this.storage.remove(this.prefix);
+  }
+
   private write(sessionId: string, list: Message[]): void {
     const known = this.sessions.has(sessionId);
     if (list.length) {

@@ -49,8 +49,17 @@ export class Sender {
     return box.all().filter(awaitsUpload);
   }
 
-  /** Signed out: nothing more goes out for this account, and a later sign-in of it restores its outbox afresh. */
+  /** How many of the signed-in account's messages are not acknowledged yet (failed ones included). */
+  unsent(): number {
+    return this.outbox?.box.all().length ?? 0;
+  }
+
+  /**
+   * Signed out: nothing more goes out for this account, and its unsent messages leave the device (their
+   * text is the person's; the phone may be shared). The settings page warns of them before.
+   */
   signedOut(): void {
+    this.outbox?.box.clear();
     this.outbox = undefined;
   }
 

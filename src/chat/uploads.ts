@@ -99,8 +99,7 @@ export class Uploads {
 
   /**
    * `account` signs out on this device (解除绑定): what it kept here goes with it (a shared phone keeps
-   * no patient's photo), once any keeping under way is over. Its messages waiting in the outbox come back
-   * failed at its next sign-in, their files lost.
+   * no patient's photo), once any keeping under way is over (their messages leave the outbox: Sender).
    */
   async signedOut(): Promise<void> {
     const account = this.account;

@@ -9,6 +9,7 @@ export type { PMap } from './pmap';
 
 export interface ChatActions {
   setMe(me: Account): void;
+  signOut(): void;
   setConnection(connection: R.ConnectionPhase, error?: string): void;
   setSeqGapFree(gapFree: boolean): void;
   addPending(msg: Message): void;
@@ -51,6 +52,7 @@ export function createChatStore() {
     return {
       ...R.initialChatState(),
       setMe: (me) => run((tx) => R.setMe(tx, me)),
+      signOut: () => run((tx) => R.signOut(tx)),
       setConnection: (c, error) => run((tx) => R.setConnection(tx, c, error)),
       setSeqGapFree: (gapFree) => run((tx) => R.setSeqGapFree(tx, gapFree)),
       addPending: (msg) => run((tx) => R.addPending(tx, msg)),

@@ -318,6 +318,13 @@ export function setConnection(tx: Tx, connection: ConnectionPhase, error?: strin
   tx.put('connectionError', error);
 }
 
+/** The person signed out on this device: nothing of theirs stays in memory either. */
+export function signOut(tx: Tx): void {
+  tx.resetSessions();
+  tx.put('currentSessionId', undefined);
+  tx.put('me', undefined);
+}
+
 /** Our own message enters the store the moment it is sent. */
 export function addPending(tx: Tx, msg: Message): void {
   upsert(tx, { ...msg, status: 'sending', seq: undefined, error: undefined });

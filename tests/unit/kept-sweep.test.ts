@@ -6,7 +6,6 @@
  */
 import { ChatController } from '../../src/chat/controller';
 import { Outbox, outboxKey } from '../../src/chat/outbox';
-import { FILE_LOST_TEXT } from '../../src/chat/sender';
 import { ImError } from '../../src/im/types';
 import { createChatStore, orderedMessages } from '../../src/store';
 import { MapKeeper, MapStorage } from '../helpers/chat-client';
@@ -126,7 +125,7 @@ test('a photo kept (in another tab) while the sweep is listing is not removed: t
 });
 
 describe('signing out', () => {
-  test("removes every file of the account, one whose keeping was under way too, and leaves another account's; back, its photos come failed", async () => {
+  test("removes every file of the account, one whose keeping was under way too, and leaves another account's; back, nothing of it returns", async () => {
     class SlowKeep extends MapKeeper {
       open!: () => void;
       private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
@@ -149,11 +148,38 @@ describe('signing out', () => {
     await signedOut;
     expect(keptPaths(keeper)).toEqual(['blob:p2']);
 
-    // The same account signs in again in this run: its messages come back, their files gone.
+    // The same account signs in again in this run: its unsent messages left the device with it.
     await t.controller.start('t-again');
     await settle();
-    expect(t.shown()).toEqual([`sendFailed:${FILE_LOST_TEXT}`, `sendFailed:${FILE_LOST_TEXT}`]);
+    expect(t.shown()).toEqual([]);
     t.controller.stop();
+  });
+
+  test("takes the account's unsent messages and drafts off the device, and leaves another account's", async () => {
+    const storage = new MapStorage();
+    const other = run(storage);
+    await pickOffline(other, ['blob:p2'], P2);
+    other.controller.setDraft('team-c1', '王先生的草稿');
+    other.controller.stop();
+
+    const t = run(storage, other.keeper);
+    await pickOffline(t, ['blob:p1']);
+    await t.controller.sendText('team-c1', '还没发出的话');
+    t.controller.setDraft('team-c2', '没写完的话');
+    // Stopping saves the draft now rather than after its delay.
+    t.controller.stop();
+    expect(t.controller.unsent()).toBe(2);
+    expect(storage.get('medchat.drafts.p1')).toEqual({ 'team-c2': '没写完的话' });
+    expect([...storage.map.keys()].filter((k) => k.includes('.p1'))).not.toEqual([]);
+
+    await t.controller.signOut();
+    expect(t.controller.unsent()).toBe(0);
+    expect([...storage.map.keys()].filter((k) => k.includes('.p1'))).toEqual([]);
+    expect(t.store.getState().drafts).toEqual({});
+    expect(t.store.getState().me).toBeUndefined();
+    expect(t.shown()).toEqual([]);
+    expect(new Outbox(storage, outboxKey('p2')).all()).toHaveLength(1);
+    expect(storage.get('medchat.drafts.p2')).toEqual({ 'team-c1': '王先生的草稿' });
   });
 
   test('nothing of the account is sent after it: an upload under way does not go out', async () => {

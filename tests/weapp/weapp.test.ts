@@ -775,8 +775,10 @@ test('the consent and intake pages render on the weapp; agreeing records the con
 });
 
 // Last: it unbinds this WeChat user.
-test('on the weapp 解除绑定 removes the copies the account kept on the phone for uploads, and only its own', async () => {
+test('on the weapp 解除绑定 removes the copies the account kept on the phone for uploads, and only its own, and its drafts', async () => {
   fake.storage.set(TOKEN_KEY, server.tokens.patient);
+  const drafts = `medchat.drafts.${DEMO.patient.account}`;
+  fake.storage.set(drafts, { 'team-somewhere': '没写完的话' });
   const bytes = { bytes: await png(8, 8), width: 8, height: 8 };
   fake.userFiles.set(`${USER_DATA_PATH}/outbox-${DEMO.patient.account}~waiting-1.png`, bytes);
   // Another account's: its sign-in's sweep would remove it, this account's sign-out must not.
@@ -787,6 +789,8 @@ test('on the weapp 解除绑定 removes the copies the account kept on the phone
   await tap(page.querySelector('.settings-unbind'));
   await until(() => fake.navigations.includes('/pages/entry/index'), 'back to sign-in after unbinding');
   fake.navigations.splice(0);
+  expect(fake.modals.at(-1)?.content).toContain('本机上的草稿');
+  expect(fake.storage.has(drafts)).toBe(false);
   expect([...fake.userFiles.keys()]).toEqual([`${USER_DATA_PATH}/outbox-someone-else~waiting-2.png`]);
   fake.userFiles.clear();
   page.detach();

@@ -15,6 +15,10 @@ import { useChatSession } from '../../components/useChatSession';
 import { useChat } from '../../store';
 import './index.css';
 
+/** What leaving costs on this device: the person's own unsent text goes with the account. */
+const unbindWarning = (unsent: number) =>
+  `解除后，本账号将不再自动进入您的问诊，本机上的草稿${unsent ? `和 ${unsent} 条未发出的消息` : ''}也将删除。再次使用需要医院发送的新短信链接。确定解除吗？`;
+
 /**
  * 设置: 大字 (larger text and tap targets on every page, on top of the platform's font size), 消息提醒 (whether reminders reach this person after they left the chat, a switch, and 开启提醒
  * to give the platform's consent again), the privacy guide, the platform's permission settings, and 解除绑定 – after which this
@@ -59,7 +63,7 @@ export default function Settings() {
   const doUnbind = async () => {
     const { confirm } = await Taro.showModal({
       title: '解除绑定',
-      content: '解除后，本账号将不再自动进入您的问诊。再次使用需要医院发送的新短信链接。确定解除吗？',
+      content: unbindWarning(chat().unsent()),
       confirmText: '解除绑定',
       confirmColor: '#dc2626',
     });
