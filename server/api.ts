@@ -11,7 +11,7 @@ import type { Account } from '../types/message';
 import { consentGivenSchema, doctorIdentitySchema, identitySchema, intakeSchema } from './encounter/schemas';
 import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
-import type { Audit } from './audit';
+import { type Audit, API_CLIENT } from './audit';
 import type { Auth, LinkClaims } from './auth';
 import { accountFromBearer, failedSignIn, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
@@ -22,6 +22,7 @@ import { type AppLinkMaker, entryQuery, h5Entry, smsLinks } from './platforms/li
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
 import type { Storage } from './storage/types';
+import { idSchema, newAccountSchema } from './ids';
 
 const MAX_JSON_BYTES = 16 * 1024;
 
@@ -61,7 +62,7 @@ export interface Caller {
 
 /** Request bodies, exported for the OpenAPI document (server/openapi.ts). */
 export const linkLoginSchema = z.object({ link: z.string().min(1).max(4096) });
-export const revokeSessionsSchema = z.object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+export const revokeSessionsSchema = z.object({ account: idSchema }).strict();
 
 /** A link's claims. A forged link is a failed sign-in (failedSignIn); an expired or used one is a person's ordinary mistake. */
 export function verifyLinkOf(auth: Auth, link: string, caller: Caller): Promise<LinkClaims> {
@@ -95,12 +96,12 @@ export async function handleLinkLogin(
 const displayName = (max: number) => z.string().transform(displayText).pipe(z.string().min(1).max(max));
 
 const accountSchema = z
-  .object({ account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: displayName(32) })
+  .object({ account: newAccountSchema, name: displayName(32) })
   .strict();
 
 export const newConsultationSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    id: idSchema,
     patient: accountSchema,
     doctor: accountSchema,
     title: displayName(32).default('图文问诊'),
@@ -131,12 +132,6 @@ function bearerMatches(req: IncomingMessage, key: string): boolean {
   const expected = Buffer.from(key);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
-
-/**
- * The hospital API's one client, whose key is ADMIN_API_KEY: the actor of its audit records, and the
- * client the file URLs of its record export are signed for.
- */
-export const API_CLIENT = 'api';
 
 /**
  * The gate of the hospital-system API: on at all, not hammered (`calls`, per address, when given), the
@@ -205,7 +200,7 @@ export async function handleCreateConsultation(
         },
         // Ids and versions only: never the identity or the intake's words.
         () =>
-          deps.audit.entry('api', 'consultation.create', c.id, {
+          deps.audit.entry(API_CLIENT, 'consultation.create', c.id, {
             patient: patient.account,
             doctor: doctor.account,
             ...(c.consent ? { consentVersion: c.consent.version } : {}),
@@ -281,8 +276,8 @@ export async function handleRevokeSessions(
     // Unbound first: a lost phone would otherwise sign itself in again with a fresh mini-program code.
     const unbound = await deps.storage.unbindMiniappAll(body.data.account);
     await deps.revoke(body.data.account, '*', Date.now());
-    await deps.audit.record('api', 'session.revoke', body.data.account, { scope: 'all' });
-    if (unbound) await deps.audit.record('api', 'miniapp.unbind', body.data.account, { scope: 'all', count: unbound });
+    await deps.audit.record(API_CLIENT, 'session.revoke', body.data.account, { scope: 'all' });
+    if (unbound) await deps.audit.record(API_CLIENT, 'miniapp.unbind', body.data.account, { scope: 'all', count: unbound });
     sendJson(res, 200, {});
   } catch (e) {
     fail(res, req, e);

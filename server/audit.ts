@@ -21,6 +21,13 @@ import { createInterface } from 'node:readline';
 import type { ServerConfig } from './config';
 import type { Audited, AuditEntry, AuditRecord, Storage } from './storage/types';
 
+/** The hospital API's one client (its key is ADMIN_API_KEY): the actor of its records, and whom its record export's file URLs are signed for. */
+export const API_CLIENT = 'api';
+/** The server's own jobs (the retention purge). */
+export const SYSTEM_ACTOR = 'system';
+/** Actors that are no account: no account may take their names. */
+export const NON_ACCOUNT_ACTORS = [API_CLIENT, SYSTEM_ACTOR] as const;
+
 export type AuditAction =
   | 'login'
   | 'login.link'

@@ -14,7 +14,7 @@ import {
   type MiniappPlatform,
 } from '../types/miniapp';
 import { admitAdmin, type Caller, describe, fail, readJson, type Revoke, verifyLinkOf } from './api';
-import type { Audit } from './audit';
+import { type Audit, API_CLIENT } from './audit';
 import type { Auth } from './auth';
 import { sessionFromBearer } from './bearer';
 import type { ServerConfig } from './config';
@@ -24,6 +24,7 @@ import { openPlatforms, type Platforms } from './platforms/index';
 import { smsLinks } from './platforms/links';
 import { sendJson } from './reply';
 import type { Storage } from './storage/types';
+import { idSchema } from './ids';
 
 export const LINKS_PATH = '/api/links';
 
@@ -37,7 +38,7 @@ const platform = z.enum(MINIAPP_PLATFORMS);
 const code = z.string().min(1).max(512);
 export const loginSchema = z.object({ platform, code, link: z.string().min(1).max(4096).optional() }).strict();
 export const unbindSchema = z.object({ platform, code }).strict();
-export const linksSchema = z.object({ consultationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+export const linksSchema = z.object({ consultationId: idSchema }).strict();
 
 interface Deps {
   auth: Auth;
@@ -123,7 +124,7 @@ async function links(req: IncomingMessage, res: ServerResponse, deps: Deps, ctx:
   const [patient, doctor] = c ? await Promise.all([deps.storage.getAccount(c.patient), deps.storage.getAccount(c.doctor)]) : [];
   if (!c || !patient || !doctor) throw new ClientError('notFound', `no consultation ${consultationId}`);
   const out = await smsLinks({ auth: deps.auth, publicUrl: ctx.publicUrl, apps: deps.platforms.links }, sessionIdOf('team', c.id), { patient, doctor });
-  await deps.audit.record('api', 'links.issue', c.id, { patient: patient.account, doctor: doctor.account });
+  await deps.audit.record(API_CLIENT, 'links.issue', c.id, { patient: patient.account, doctor: doctor.account });
   sendJson(res, 200, out);
 }
 

@@ -13,9 +13,9 @@ import { DOCTORS_LIMITS } from '../types/transfer';
 import { intakeSchema, quickReplyOps, ratingSchema } from './encounter/schemas';
 import type { ErrorFrame, RequestFrame } from '../types/protocol';
 import { HISTORY_PAGE_MAX, MAX_FRAME_BYTES, PROTOCOL_VERSION, SEARCH_PAGE_MAX, SEARCH_TEXT_MAX, SEARCH_TEXT_MIN, SESSIONS_BY_ID_MAX } from '../types/protocol';
+import { idSchema as accountSchema } from './ids';
 
 const idSchema = z.string().min(1).max(64);
-const accountSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
 const sessionIdSchema = z.string().regex(/^(p2p|team)-[A-Za-z0-9_-]{1,64}$/, 'must be p2p-<account> or team-<id>');
 const seqSchema = z.number().int().min(0);
 /** A client instance's own name for itself: printable, so it can never break a log line or a query. */

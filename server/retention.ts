@@ -4,7 +4,7 @@
  * least 15). The purge removes only what is older than that, and records itself in the audit trail.
  * Uploads that no message refers to are not records of anything: they go after a few hours.
  */
-import type { Audit } from './audit';
+import { type Audit, SYSTEM_ACTOR } from './audit';
 import type { FileService } from './files/service';
 import type { Storage } from './storage/types';
 
@@ -23,7 +23,7 @@ export async function purgeExpired(
   const cutoffs = { chatBefore: now - policy.retentionChatDays * DAY_MS, medicalBefore: now - policy.retentionMedicalDays * DAY_MS };
   const { messages, fileIds } = await deps.storage.purge(cutoffs);
   for (const id of fileIds) await deps.files.remove(id);
-  await deps.audit.record('system', 'retention.purge', 'storage', { messages, files: fileIds.length, ...cutoffs });
+  await deps.audit.record(SYSTEM_ACTOR, 'retention.purge', 'storage', { messages, files: fileIds.length, ...cutoffs });
   return { messages, files: fileIds.length };
 }
 
@@ -44,6 +44,6 @@ export async function sweepOrphanUploads(
   for (const id of ids) await deps.files.remove(id);
   const temp = deps.files.sweepTemp();
   // Counts only: which uploads were never sent is nobody's business.
-  if (ids.length || temp) await deps.audit.record('system', 'retention.purge', 'uploads', { orphanUploads: ids.length, tempFiles: temp, before });
+  if (ids.length || temp) await deps.audit.record(SYSTEM_ACTOR, 'retention.purge', 'uploads', { orphanUploads: ids.length, tempFiles: temp, before });
   return ids.length;
 }

@@ -7,19 +7,19 @@ import { z } from 'zod';
 import type { Rating } from '../../types/encounter';
 import type { ConsultationRecord, RatingsPage } from '../../types/protocol';
 import { admitAdmin, type Caller, describe, fail } from '../api';
-import type { Audit } from '../audit';
+import { type Audit, API_CLIENT } from '../audit';
 import type { ChatService } from '../chat';
 import { infoOf } from '../chat';
 import { ClientError } from '../errors';
 import { sendJson } from '../reply';
 import type { Storage, StoredMessage } from '../storage/types';
 import { teamConvId } from '../storage/types';
+import { idSchema } from '../ids';
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
-export const recordQuerySchema = z.object({ id }).strict();
+export const recordQuerySchema = z.object({ id: idSchema }).strict();
 export const ratingsQuerySchema = z
   .object({
-    doctor: id.optional(),
+    doctor: idSchema.optional(),
     /** The `next` of the page before. */
     after: z.string().regex(/^\d+\.[A-Za-z0-9_-]{1,64}$/, 'must be the `next` of the page before').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -103,7 +103,7 @@ export async function handleRatings(req: IncomingMessage, res: ServerResponse, d
     const ratings = await deps.storage.ratings({ ...(q.doctor ? { doctor: q.doctor } : {}), ...(after ? { after } : {}), limit: q.limit });
     const last: Rating | undefined = ratings.length === q.limit ? ratings.at(-1) : undefined;
     const page: RatingsPage = { ratings, ...(last ? { next: `${last.ratedAt}.${last.consultationId}` } : {}) };
-    await deps.audit.record('api', 'ratings.list', q.doctor ?? '*', { count: ratings.length });
+    await deps.audit.record(API_CLIENT, 'ratings.list', q.doctor ?? '*', { count: ratings.length });
     sendJson(res, 200, page);
   } catch (e) {
     fail(res, req, e);

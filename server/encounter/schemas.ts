@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { DoctorIdentity, IdentityRecord, IntakeForm, QuickReplyOp, RatingInput } from '../../types/encounter';
 import { IDENTITY_LIMITS, INTAKE_LIMITS, QUICK_REPLY_LIMITS, RATING_LIMITS, RATING_TAGS, RELATIONS } from '../../types/encounter';
 import { displayText } from '../text';
+import { idSchema } from '../ids';
 
 /** Shown text: visible characters only, trimmed, within `max` characters. */
 const shown = (max: number) => z.string().transform(displayText).pipe(z.string().min(1, 'must not be empty').max(max));
@@ -54,18 +55,17 @@ export const ratingSchema = z
   })
   .strict() satisfies z.ZodType<RatingInput>;
 
-const replyId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** Without the frame's `v`, `id` and `type`: server/protocol.ts adds them. */
 export const quickReplyOps = [
   z.object({ op: z.literal('list') }),
   z.object({
     op: z.literal('put'),
-    reply: z.object({ id: replyId.optional(), text: z.string().max(QUICK_REPLY_LIMITS.chars * 4) }).strict(),
+    reply: z.object({ id: idSchema.optional(), text: z.string().max(QUICK_REPLY_LIMITS.chars * 4) }).strict(),
     index: z.number().int().min(0).max(QUICK_REPLY_LIMITS.count).optional(),
   }),
-  z.object({ op: z.literal('delete'), replyId }),
-  z.object({ op: z.literal('order'), ids: z.array(replyId).max(QUICK_REPLY_LIMITS.count) }),
+  z.object({ op: z.literal('delete'), replyId: idSchema }),
+  z.object({ op: z.literal('order'), ids: z.array(idSchema).max(QUICK_REPLY_LIMITS.count) }),
 ] as const;
 
 export const quickReplyOpSchema = z.discriminatedUnion('op', [...quickReplyOps]) satisfies z.ZodType<QuickReplyOp>;

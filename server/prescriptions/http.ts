@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Account } from '../../types/message';
 import { RX_KEY_PATH } from '../../types/prescription';
-import type { Audit } from '../audit';
+import { type Audit, API_CLIENT } from '../audit';
 import type { Auth } from '../auth';
 import { admitAdmin, type Caller, describe, entryLink, fail, readJson } from '../api';
 import { ClientError } from '../errors';
@@ -15,12 +15,13 @@ import { sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import { displayText } from '../text';
 import type { RxSigner } from './signer';
+import { newAccountSchema } from '../ids';
 
 export const PHARMACISTS_PATH = '/api/pharmacists';
 
 export const newPharmacistSchema = z
   .object({
-    account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    account: newAccountSchema,
     name: z.string().transform(displayText).pipe(z.string().min(1).max(32)),
   })
   .strict();
@@ -56,7 +57,7 @@ async function createPharmacist(req: IncomingMessage, res: ServerResponse, deps:
     const existing = await deps.storage.getAccount(pharmacist.account);
     if (existing && existing.role !== 'pharmacist') throw new ClientError('badFrame', `${pharmacist.account} is a ${existing.role}`);
     await deps.storage.upsertAccount(pharmacist);
-    await deps.audit.record('api', 'pharmacist.create', pharmacist.account);
+    await deps.audit.record(API_CLIENT, 'pharmacist.create', pharmacist.account);
     sendJson(res, 201, { account: pharmacist, link: await entryLink(ctx.publicUrl, deps.auth, pharmacist) });
   } catch (e) {
     fail(res, req, e);

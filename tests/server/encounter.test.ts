@@ -7,7 +7,7 @@ import type { EncounterView, IdentityRecord, IntakeForm } from '../../types/enco
 import type { Account, ConsultationInfo } from '../../types/message';
 import type { ConsultationRecord, ServerFrame } from '../../types/protocol';
 import { RECORD_PATH } from '../../types/protocol';
-import { API_CLIENT } from '../../server/api';
+import { API_CLIENT } from '../../server/audit';
 import { DEMO, seedDemo } from '../../server/demo';
 import { pdf } from '../helpers/fixtures';
 import { serverPerTest } from '../helpers/consultation';
@@ -117,6 +117,16 @@ test('the hospital API refuses a child under 6 without a guardian, and identity 
   expect((await create('e2', { identity: self, identities: [self] })).status).toBe(400);
   expect((await create('e2', { identity: { ...self, idNumber: '12' } })).body.error.message).toMatch(/identity.idNumber/);
   expect((await create('e2', { identity: { ...self, birthDate: '2999-01-01' } })).body.error.message).toMatch(/identity.birthDate/);
+});
+
+test("the hospital API refuses an account named as the audit log's own actors (api, system), whose records it would pass for", async () => {
+  for (const name of ['api', 'system']) {
+    const refused = await create(`e-${name}`, { patient: { account: name, name: '某人' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(new RegExp(`patient.account: is reserved`));
+  }
+  expect((await create('e-api-doctor', { doctor: { account: 'api', name: '某医生' } })).status).toBe(400);
+  expect((await ctx.server.storage.consultation('e-api'))).toBeUndefined();
 });
 
 test('consent and intake recorded at the hospital: the card is the first message, the patient writes at once, the quota is not touched', async () => {

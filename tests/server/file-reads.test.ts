@@ -7,7 +7,7 @@
 import type { ImageAttach, VideoAttach } from '../../types/media';
 import type { Message } from '../../types/message';
 import { type ConsultationRecord, RECORD_PATH } from '../../types/protocol';
-import { API_CLIENT } from '../../server/api';
+import { API_CLIENT } from '../../server/audit';
 import { FAILED_SIGNINS } from '../../server/limits';
 import { UPLOAD_URL_TTL_MS } from '../../server/files/service';
 import { VERDICT_TTL_MS } from '../../server/files/verdicts';

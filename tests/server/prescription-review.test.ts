@@ -50,6 +50,12 @@ async function issue(d: WsClient, over = {}): Promise<PrescriptionRecord> {
   return (await d.request('prescribe', { sessionId: SESSION, idClient: rxClientId(), rx: draft(over) })).prescription;
 }
 
+test('the hospital API refuses a pharmacist named as an audit actor that is no account', async () => {
+  const refused = await postJson(`${server.url}/api/pharmacists`, { account: 'system', name: '某药师' }, { authorization: `Bearer ${ADMIN_API_KEY}` });
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.message).toMatch(/account: is reserved/);
+});
+
 test('a pharmacist sees the pending queue and new prescriptions as they are issued, never the chat', async () => {
   const ph = await signIn();
   const d = await login(doctor);
