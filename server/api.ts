@@ -2,7 +2,6 @@
  * The HTTP API besides files: SMS-link login (a one-time link token for a session token) and the
  * hospital system's endpoint that opens a consultation and returns the links to text to both people.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { FollowUpRule } from '../types/encounter';
@@ -13,11 +12,11 @@ import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import { type Audit, API_CLIENT } from './audit';
 import type { Auth, LinkClaims } from './auth';
-import { accountFromBearer, failedSignIn, sessionFromBearer } from './bearer';
+import { accountFromBearer, bearerIs, failedSignIn, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import { displayText } from './text';
-import { type Limit, type Limits, RateLimited } from './limits';
+import { type Limit, type Limits, retryAfter } from './limits';
 import { type AppLinkMaker, entryQuery, h5Entry, smsLinks } from './platforms/links';
 import type { NimServerApi } from './nim';
 import { sendErrorAfterBody, sendJson } from './reply';
@@ -46,8 +45,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export function fail(res: ServerResponse, req: IncomingMessage, e: unknown): void {
-  // The wait, where a program reads it (the hospital's system retries on it) without parsing the message.
-  if (e instanceof RateLimited && !res.headersSent) res.setHeader('retry-after', String(e.retryAfterSec));
+  retryAfter(res, e);
   if (e instanceof ClientError) sendErrorAfterBody(req, res, e.code, e.message);
   else sendErrorAfterBody(req, res, 'internal', 'request failed');
 }
@@ -127,12 +125,6 @@ export const newConsultationSchema = z
     path: ['identity'],
   });
 
-function bearerMatches(req: IncomingMessage, key: string): boolean {
-  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
-  const expected = Buffer.from(key);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /**
  * The gate of the hospital-system API: on at all, not hammered (`calls`, per address, when given), the
  * right key (wrong ones are counted per address, apart from other failed sign-ins). Returns the API
@@ -142,7 +134,7 @@ export async function apiClientOf(req: IncomingMessage, adminApiKey: string | un
   if (!adminApiKey) throw new ClientError('notFound', 'the hospital API is off (set ADMIN_API_KEY)');
   await limits.failedAdminKeys.ensure(address);
   await calls?.spend(address);
-  if (!bearerMatches(req, adminApiKey)) await limits.failedAdminKeys.failed(address, new ClientError('unauthenticated', 'wrong or missing API key'));
+  if (!bearerIs(req, adminApiKey)) await limits.failedAdminKeys.failed(address, new ClientError('unauthenticated', 'wrong or missing API key'));
   return API_CLIENT;
 }
 

@@ -1,9 +1,19 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Account } from '../types/message';
 import type { Auth, SessionClaims } from './auth';
 import { ClientError } from './errors';
 import type { Limits } from './limits';
 import type { Storage } from './storage/types';
+
+/**
+ * Whether the request's bearer is `secret` (the admin key, the metrics token). Digests of equal length
+ * are compared, so the time taken says nothing of the secret, its length included.
+ */
+export function bearerIs(req: IncomingMessage, secret: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? ''), digest(secret));
+}
 
 /** Where a sign-in comes from, for counting failed ones per address. */
 export interface SignInSource {

@@ -3,7 +3,7 @@
  * migrations done, the audit anchor file writable, not draining) and `GET /metrics` (Prometheus text,
  * behind METRICS_TOKEN).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { bearerIs } from './bearer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bus } from './bus';
 import type { Metrics } from './metrics';
@@ -52,16 +52,11 @@ export async function handleReadyz(res: ServerResponse, deps: Parameters<typeof 
   sendJson(res, r.ready ? 200 : 503, r);
 }
 
-function tokenMatches(req: IncomingMessage, token: string): boolean {
-  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 /** Off (404) without METRICS_TOKEN; with it, only for `Authorization: Bearer <METRICS_TOKEN>`. */
 export async function handleMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | undefined): Promise<void> {
   if (!token) return sendError(res, 'notFound', 'metrics are off (set METRICS_TOKEN)');
-  if (!tokenMatches(req, token)) return sendError(res, 'unauthenticated', 'missing or wrong Authorization: Bearer <METRICS_TOKEN>');
+  if (!bearerIs(req, token)) return sendError(res, 'unauthenticated', 'missing or wrong Authorization: Bearer <METRICS_TOKEN>');
   const text = await metrics.registry.metrics();
   res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
   res.end(text);

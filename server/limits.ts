@@ -2,7 +2,7 @@
  * Rate limits that hold per account or per client address rather than per connection (five sockets
  * must not send five times as much), and across server processes when they share Redis.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ClientError } from './errors';
@@ -50,6 +50,11 @@ export class RateLimited extends ClientError {
   ) {
     super('rateLimited', message);
   }
+}
+
+/** A refusal's wait as a header, where a program reads it (the hospital's system retries on it) without parsing the message. */
+export function retryAfter(res: ServerResponse, e: unknown): void {
+  if (e instanceof RateLimited && !res.headersSent) res.setHeader('retry-after', String(e.retryAfterSec));
 }
 
 export class Limit {

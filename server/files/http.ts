@@ -16,7 +16,7 @@ import type { Audit } from '../audit';
 import type { Auth } from '../auth';
 import { accountFromBearer, type SignInSource } from '../bearer';
 import { ClientError } from '../errors';
-import { type Limit, RateLimited } from '../limits';
+import { type Limit, retryAfter } from '../limits';
 import { sendError, sendErrorAfterBody, sendJson } from '../reply';
 import type { Storage } from '../storage/types';
 import type { FileService } from './service';
@@ -178,7 +178,7 @@ export async function handleFile(req: IncomingMessage, res: ServerResponse, deps
     reader = await readerOf(req, id, checked.grant, deps);
   } catch (e) {
     if (!(e instanceof ClientError)) throw e;
-    if (e instanceof RateLimited) res.setHeader('retry-after', String(e.retryAfterSec));
+    retryAfter(res, e);
     return sendError(res, e.code, e.message);
   }
   const file = await deps.storage.getFile(id);
