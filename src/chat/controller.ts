@@ -161,12 +161,12 @@ export class ChatController {
    * its own the device keeps goes: unsent messages, drafts, and files kept for uploads waiting for the
    * connection, and all of it the store holds. Resolves once the files are removed.
    */
-  signOut(): Promise<void> {
+  signOut(account: string): Promise<void> {
     this.stop();
-    this.sender.signedOut();
-    this.drafts.signedOut();
+    this.sender.signedOut(account);
+    this.drafts.signedOut(account);
     this.store.getState().signOut();
-    return this.uploads.signedOut();
+    return this.uploads.signedOut(account);
   }
 
   /** Back in the foreground: the socket may have died unnoticed and messages may have arrived. */

@@ -10,6 +10,8 @@ import type { ChatStore } from '../store';
 /** Writing storage on every keystroke is slow on mini programs (a sync call into the host). */
 export const DRAFT_SAVE_DELAY_MS = 400;
 export const MAX_DRAFTS = 50;
+const draftsKey = (account: string): string => `medchat.drafts.${account}`;
+
 /**
  * The composer's field stops here (mini programs' storage holds a key's value up to 1 MB, and the drafts
  * are one key). Well above a message's limit: a longer paste stays whole, shown with how far it is over.
@@ -27,7 +29,7 @@ export class Drafts {
 
   /** This account's drafts from an earlier run into the store. */
   restore(account: string): void {
-    const key = `medchat.drafts.${account}`;
+    const key = draftsKey(account);
     if (this.key === key) return;
     // No flush here: the store no longer holds the previous account's drafts (the caller saved them).
     clearTimeout(this.timer);
@@ -63,11 +65,11 @@ export class Drafts {
   }
 
   /** Signed out: this account's drafts leave the device (the store is emptied by the caller). */
-  signedOut(): void {
+  signedOut(account: string): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.key) this.persist.remove(this.key);
     this.key = undefined;
+    this.persist.remove(draftsKey(account));
   }
 
   /** Writes what is pending now (leaving the page, stopping). */

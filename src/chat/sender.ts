@@ -58,8 +58,8 @@ export class Sender {
    * Signed out: nothing more goes out for this account, and its unsent messages leave the device (their
    * text is the person's; the phone may be shared). The settings page warns of them before.
    */
-  signedOut(): void {
-    this.outbox?.box.clear();
+  signedOut(account: string): void {
+    (this.outbox?.account === account ? this.outbox.box : new Outbox(this.persist, outboxKey(account))).clear();
     this.outbox = undefined;
   }
 

@@ -12,3 +12,8 @@ export function saveToken(token: string): void {
   tabStorage.set(TOKEN_KEY, token);
   storage.set(TOKEN_KEY, token);
 }
+/** Signed out: the device no longer signs in as this account by itself. */
+export function forgetToken(): void {
+  tabStorage.remove(TOKEN_KEY);
+  storage.remove(TOKEN_KEY);
+}

@@ -30,9 +30,15 @@ import { FILE_LOST_TEXT } from './sender';
  */
 const SEP = '~';
 const keptId = (account: string, idClient: string): string => `${account}${SEP}${idClient}`;
-const ownerOf = (id: string): { account: string; idClient: string } | undefined => {
+/**
+ * Whose a kept file is. The build before accounts were in the ids kept files under the bare idClient,
+ * for whoever was signed in: such a file is taken as the signed-in account's (an idClient is waited for
+ * by one account at most), found by recover and swept once its message no longer waits.
+ */
+const ownerOf = (id: string, signedIn: string | undefined): { account: string; idClient: string } | undefined => {
   const at = id.lastIndexOf(SEP);
-  return at > 0 ? { account: id.slice(0, at), idClient: id.slice(at + SEP.length) } : undefined;
+  if (at > 0) return { account: id.slice(0, at), idClient: id.slice(at + SEP.length) };
+  return signedIn === undefined ? undefined : { account: signedIn, idClient: id };
 };
 
 /** The picked file's name, as a media message's attach holds it before the upload. */
@@ -84,36 +90,38 @@ export class Uploads {
    * message is persisted, so whatever the list holds that is still waited for is in the outboxes read
    * after it. The platform refusing to list or remove leaves the files as they are, for the next sign-in.
    */
-  async sweep(): Promise<void> {
-    const listed = await this.keeper.list().catch((): Kept[] => []);
+  sweep(): Promise<void> {
+    const signedIn = this.account;
     const waiting = new Map<string, Set<string>>();
     const waitedFor = ({ account, idClient }: { account: string; idClient: string }) => {
       if (!waiting.has(account)) waiting.set(account, this.sender.awaitingUpload(account));
       return waiting.get(account)?.has(idClient) === true;
     };
-    for (const { id, name } of listed) {
-      const owner = ownerOf(id);
-      if (!owner || !waitedFor(owner)) await this.keeper.drop(id, name).catch(() => undefined);
-    }
+    return this.dropKept((id) => {
+      const owner = ownerOf(id, signedIn);
+      return !owner || !waitedFor(owner);
+    });
+  }
+
+  /** Drops what the keeper lists and `doomed` names; a platform that refuses either leaves the files. */
+  private async dropKept(doomed: (id: string) => boolean): Promise<void> {
+    const listed = await this.keeper.list().catch((): Kept[] => []);
+    for (const { id, name } of listed) if (doomed(id)) await this.keeper.drop(id, name).catch(() => undefined);
   }
 
   /**
    * `account` signs out on this device (解除绑定): what it kept here goes with it (a shared phone keeps
    * no patient's photo), once any keeping under way is over (their messages leave the outbox: Sender).
+   * The account is given, not taken from the last sign-in: this run may not have connected at all.
    */
-  async signedOut(): Promise<void> {
-    const account = this.account;
+  async signedOut(account: string): Promise<void> {
     const keeping = [...this.kept.values()];
     this.account = undefined;
     this.files.clear();
     this.waiting = [];
     this.kept.clear();
-    if (account === undefined) return;
     await Promise.all(keeping);
-    const listed = await this.keeper.list().catch((): Kept[] => []);
-    for (const { id, name } of listed) {
-      if (ownerOf(id)?.account === account) await this.keeper.drop(id, name).catch(() => undefined);
-    }
+    await this.dropKept((id) => ownerOf(id, account)?.account === account);
   }
 
   /**
@@ -126,7 +134,10 @@ export class Uploads {
     for (const msg of msgs) {
       const { poster: _deadPath, ...attach } = msg.attach ?? {};
       const name = fileNameOf(msg);
-      const kept = await this.keeper.restore(keptId(account, msg.idClient), name).catch(() => undefined);
+      const restore = (id: string) => this.keeper.restore(id, name).catch(() => undefined);
+      const kept = (await restore(keptId(account, msg.idClient))) ?? (await restore(msg.idClient));
+      // Signed out, or another account signed in, meanwhile: these are no longer this run's to send.
+      if (this.account !== account) return;
       if (!kept || !isMediaKind(msg.type)) {
         this.sender.failed(msg, FILE_LOST_TEXT);
         continue;

@@ -124,7 +124,50 @@ test('a photo kept (in another tab) while the sweep is listing is not removed: t
   second.controller.stop();
 });
 
+test("a file kept by the build before accounts were in the ids (under the bare idClient) is found, sent, and swept once sent", async () => {
+  const before = run();
+  await pickOffline(before, ['blob:old-layout']);
+  before.controller.stop();
+  for (const [id, file] of [...before.keeper.files]) {
+    before.keeper.files.delete(id);
+    before.keeper.files.set(id.split('~')[1], file);
+  }
+
+  const after = run(before.storage, before.keeper);
+  await after.controller.start('t');
+  await settle();
+  expect(after.shown()).toEqual(['sending']);
+  expect(keptPaths(after.keeper)).toEqual(['blob:old-layout']);
+  after.provider.upload.mockResolvedValueOnce(uploaded(1));
+  after.provider.events.emit('state', 'connected');
+  await settle();
+  expect(after.provider.upload).toHaveBeenCalledWith('image', expect.objectContaining({ path: 'blob:old-layout' }), expect.any(Function));
+  expect(after.shown()).toEqual(['sent']);
+  after.controller.stop();
+
+  const later = run(after.storage, after.keeper);
+  await later.controller.start('t');
+  await settle();
+  expect(keptPaths(later.keeper)).toEqual([]);
+  later.controller.stop();
+});
+
 describe('signing out', () => {
+  test('in a run that never connected still removes what the account left on the device', async () => {
+    const before = run();
+    await pickOffline(before, ['blob:p1']);
+    before.controller.stop();
+
+    const after = run(before.storage, before.keeper);
+    // The platform's unbind answered; the socket never did.
+    after.provider.connect.mockReturnValueOnce(new Promise(() => undefined));
+    void after.controller.start('t');
+    await after.controller.signOut('p1');
+    expect(keptPaths(after.keeper)).toEqual([]);
+    expect([...after.storage.map.keys()].filter((k) => k.includes('.p1'))).toEqual([]);
+  });
+
+
   test("removes every file of the account, one whose keeping was under way too, and leaves another account's; back, nothing of it returns", async () => {
     class SlowKeep extends MapKeeper {
       open!: () => void;
@@ -141,7 +184,7 @@ describe('signing out', () => {
     expect(keptPaths(keeper)).toEqual(['blob:p1', 'blob:p2']);
 
     let out = false;
-    const signedOut = t.controller.signOut().then(() => (out = true));
+    const signedOut = t.controller.signOut('p1').then(() => (out = true));
     await settle();
     expect(out).toBe(false);
     keeper.open();
@@ -172,7 +215,7 @@ describe('signing out', () => {
     expect(storage.get('medchat.drafts.p1')).toEqual({ 'team-c2': '没写完的话' });
     expect([...storage.map.keys()].filter((k) => k.includes('.p1'))).not.toEqual([]);
 
-    await t.controller.signOut();
+    await t.controller.signOut('p1');
     expect(t.controller.unsent()).toBe(0);
     expect([...storage.map.keys()].filter((k) => k.includes('.p1'))).toEqual([]);
     expect(t.store.getState().drafts).toEqual({});
@@ -190,7 +233,7 @@ describe('signing out', () => {
     let done!: (a: ReturnType<typeof uploaded>) => void;
     t.provider.upload.mockReturnValueOnce(new Promise((resolve) => (done = resolve)));
     const sending = t.controller.sendFile('team-c1', 'image', photo('blob:p1'));
-    await t.controller.signOut();
+    await t.controller.signOut('p1');
     done(uploaded(1));
     await sending;
     await settle();
@@ -213,7 +256,7 @@ describe('a platform that refuses', () => {
     expect(after.store.getState().me?.account).toBe('p1');
     expect(orderedMessages(after.store.getState(), 'team-c1').map((m) => [m.status, m.attach?.url])).toEqual([['sending', 'blob:waits']]);
     expect(keptPaths(after.keeper)).toEqual(['blob:legacy', 'blob:waits']);
-    await after.controller.signOut();
+    await after.controller.signOut('p1');
     expect(keptPaths(after.keeper)).toEqual(['blob:legacy', 'blob:waits']);
     after.controller.stop();
   });
@@ -233,7 +276,7 @@ describe('a platform that refuses', () => {
     expect(after.store.getState().connection).toBe('synced');
     expect(after.shown()).toEqual(['sent']);
     expect(keptPaths(after.keeper)).toEqual(['blob:legacy', 'blob:waits']);
-    await expect(after.controller.signOut()).resolves.toBeUndefined();
+    await expect(after.controller.signOut('p1')).resolves.toBeUndefined();
     expect(keptPaths(after.keeper)).toEqual(['blob:legacy', 'blob:waits']);
     after.controller.stop();
 

@@ -4,13 +4,13 @@ import { useEffect, useState } from 'react';
 import type { NotifySettings } from '../../../types/protocol';
 import { chat } from '../../chat';
 import { askConsent, loadReminders, remindersOn, setRemindersEnabled, templatesOf } from '../../chat/reminders';
-import { savedToken } from '../../chat/token';
+import { forgetToken, savedToken } from '../../chat/token';
 import { usePageStyle } from '../../components/usePageStyle';
 import { saveTextSize } from '../../platform/appearance';
 import { HttpError } from '../../platform/http-error';
 import { privacy } from '../../platform/privacy';
 import { IS_MINI_PROGRAM, signInDeps } from '../../session';
-import { unbind } from '../../session/miniapp';
+import { tokenAccount, unbind } from '../../session/miniapp';
 import { useChatSession } from '../../components/useChatSession';
 import { useChat } from '../../store';
 import './index.css';
@@ -72,7 +72,9 @@ export default function Settings() {
     setBusy(true);
     try {
       await unbind(signInDeps(), token);
-      await chat().signOut();
+      forgetToken();
+      const account = tokenAccount(token);
+      if (account !== undefined) await chat().signOut(account);
       await Taro.showToast({ title: '已解除绑定', icon: 'success' });
       void Taro.reLaunch({ url: '/pages/entry/index' });
     } catch (e) {
