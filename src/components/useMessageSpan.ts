@@ -3,7 +3,7 @@ import type { Message } from '../../types/message';
 import { chat } from '../chat';
 import { chatStore, type SessionMessages } from '../store';
 import { useSameElements } from './useSameElements';
-import { newerSpan, newerThanSpan, olderSpan, spanAround, spanMessages, type Span } from '../store/span';
+import { newerSpan, newerThanSpan, olderSpan, spanAround, spanMessages, spanThroughNewest, type Span } from '../store/span';
 
 /**
  * The chat page's span of held messages (src/store/span.ts) as React state: `msgs`, what the list is
@@ -21,12 +21,17 @@ export function useMessageSpan(sessionId: string, held: SessionMessages | undefi
   // built from it (the timeline's items, the cards' context).
   const msgs = useSameElements(useMemo(() => (held ? spanMessages(held, span) : []), [held, span]));
   const detached = held !== undefined && newerThanSpan(held, span) > 0;
-  // Pinned where it starts once there are messages: live ones then join the span without pushing its
+  // The same as `msgs` while pinned; detached, it takes the messages past the span too (each live one
+  // then costs their number, not a render).
+  const throughNewest = useMemo(() => (held && detached ? spanThroughNewest(held, span) : msgs), [held, span, detached, msgs]);
+  // Pinned where it starts once there are messages, and again when that first message is no longer held
+  // (purged, or the session dropped and taken back): live ones then join the span without pushing its
   // oldest out from under a reader who scrolled up (the list's window would shrink and move).
   const pinned = msgs[0]?.idClient;
+  const fromHeld = span.from !== undefined && held?.byId.has(span.from) === true;
   useEffect(() => {
-    if (span.from === undefined && pinned !== undefined) setSpan((s) => (s.from === undefined ? { ...s, from: pinned } : s));
-  }, [span.from, pinned]);
+    if (!fromHeld && pinned !== undefined) setSpan((s) => (s.from === pinned ? s : { ...s, from: pinned }));
+  }, [fromHeld, pinned]);
 
   // The list reads the items it was given once `older` or `newer` resolves: it resolves after the render
   // that committed a new span (the list renders before its page's effects run), not after an earlier one
@@ -95,5 +100,5 @@ export function useMessageSpan(sessionId: string, held: SessionMessages | undefi
     if (sending !== undefined && detached) setSpan({});
   }
 
-  return { msgs, older, newer, reach, latest, detached };
+  return { msgs, throughNewest, older, newer, reach, latest, detached };
 }

@@ -10,8 +10,9 @@
  * detached one is asked for newer items, pinned again once it reaches the newest, and to hold a jump's
  * target: pinned when that keeps it within SPAN.max, else detached around the target – a span from a
  * message 20,000 back to the newest made every live message cost those 20,000 until the page closed.
- * A span never shrinks while the page is open, so what the reader has scrolled through stays put; only
- * going back to the newest (or a jump too far from it) starts a new one.
+ * A span never shrinks while the page is open, so what the reader has scrolled through stays put, but for
+ * a detached one read downwards, which lets its oldest go past SPAN.max; going back to the newest (or a
+ * jump too far from it) starts a new one.
  */
 import type { Message } from '../../types/message';
 import { compareMessages } from './order';
@@ -49,6 +50,14 @@ export function spanMessages(held: Held, span: Span): Message[] {
   return held.order.slice(start, end);
 }
 
+/**
+ * From the span's first message to the newest: what the span's cards read their state from (a review or
+ * a correction comes after its card, possibly past a detached span). O(log n) plus that length.
+ */
+export function spanThroughNewest(held: Held, span: Span): Message[] {
+  return held.order.slice(spanRange(held, span).start, held.order.length);
+}
+
 /** How many held messages are newer than the span: 0 while it is pinned. */
 export const newerThanSpan = (held: Held, span: Span): number => held.order.length - spanRange(held, span).end;
 
@@ -65,10 +74,16 @@ export function olderSpan(held: Held, span: Span): Span | undefined {
   return start === 0 ? undefined : spanOf(held, Math.max(0, start - SPAN.step), end);
 }
 
-/** A detached span one step newer, pinned once that reaches the newest; undefined when it is pinned. */
+/**
+ * A detached span one step newer, pinned once that reaches the newest; undefined when it is pinned. Its
+ * oldest go past SPAN.max, so that reading down from a jump far back does not end in a pinned span of
+ * everything read.
+ */
 export function newerSpan(held: Held, span: Span): Span | undefined {
   const { start, end } = spanRange(held, span);
-  return end === held.order.length ? undefined : spanOf(held, start, Math.min(held.order.length, end + SPAN.step));
+  if (end === held.order.length) return undefined;
+  const newEnd = Math.min(held.order.length, end + SPAN.step);
+  return spanOf(held, Math.max(start, newEnd - SPAN.max), newEnd);
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Message } from '../../types/message';
 import { createChatStore } from '../../src/store';
 import type { Span } from '../../src/store/span';
-import { newerSpan, newerThanSpan, olderSpan, SPAN, spanAround, spanMessages, spanRange } from '../../src/store/span';
+import { newerSpan, newerThanSpan, olderSpan, SPAN, spanAround, spanMessages, spanRange, spanThroughNewest } from '../../src/store/span';
 
 const ID = 'team-c1';
 const PINNED: Span = {};
@@ -108,24 +108,36 @@ test('a jump further back than SPAN.max detaches the span around the target; liv
   expect(spanAround(now(), span, now().byId.get('m4990') as Message)).toEqual({ from: `m${4990 - SPAN.around}` });
 });
 
-test('a detached span widens a step at a time both ways, keeping its other end, and is pinned again at the newest', () => {
+test('a detached span widens a step at a time both ways, keeping its other end within SPAN.max, and is pinned again at the newest', () => {
   const { now } = held(2_000);
   const jumped = spanAround(now(), PINNED, now().byId.get('m500') as Message) as Span;
   const up = olderSpan(now(), jumped) as Span;
   expect(up.to).toBe(jumped.to);
   expect(spanRange(now(), up)).toEqual({ start: spanRange(now(), jumped).start - SPAN.step, end: spanRange(now(), jumped).end });
   let span = up;
-  const ends: number[] = [];
+  const ranges: Array<{ start: number; end: number }> = [];
   for (let next = newerSpan(now(), span); next !== undefined; next = newerSpan(now(), span)) {
-    expect(next.from).toBe(up.from);
     span = next;
-    ends.push(spanRange(now(), span).end);
+    ranges.push(spanRange(now(), span));
   }
-  expect(ends[0]).toBe(spanRange(now(), up).end + SPAN.step);
-  expect(ends.every((e, i) => i === 0 || e === Math.min(2_000, ends[i - 1] + SPAN.step))).toBe(true);
-  expect(span).toEqual({ from: up.from });
+  const upStart = spanRange(now(), up).start;
+  expect(ranges[0]).toEqual({ start: upStart, end: spanRange(now(), up).end + SPAN.step });
+  expect(ranges.every(({ end }, i) => i === 0 || end === Math.min(2_000, ranges[i - 1].end + SPAN.step))).toBe(true);
+  // Read down from far back, its oldest go once it is SPAN.max long: pinned again, it is not all that was read.
+  expect(ranges.every(({ start, end }) => start === Math.max(upStart, end - SPAN.max))).toBe(true);
+  expect(span).toEqual({ from: `m${2_000 - SPAN.max + 1}` });
+  expect(spanMessages(now(), span)).toHaveLength(SPAN.max);
   expect(newerThanSpan(now(), span)).toBe(0);
   expect(newerSpan(now(), PINNED)).toBeUndefined();
+});
+
+test("a detached span's cards read from its first message to the newest: a review past its end counts", () => {
+  const { now } = held(5_000);
+  const span = spanAround(now(), PINNED, now().byId.get('m1000') as Message) as Span;
+  const through = spanThroughNewest(now(), span);
+  expect(through[0]).toBe(spanMessages(now(), span)[0]);
+  expect(through.at(-1)?.seq).toBe(5_000);
+  expect(spanThroughNewest(now(), PINNED)).toEqual(spanMessages(now(), PINNED));
 });
 
 test('a jump from a detached span to a message past its end widens it down while within SPAN.max, else moves it', () => {

@@ -160,8 +160,8 @@ export default function ChatPage() {
   const step = patientStep(session?.consultation, me?.role);
   const readOnly = transferredAway(session, me);
   const quick = useQuickReplies(me?.role === 'doctor');
-  // What the cards in the list show: a card's review and correction come after it, so within the span.
-  const cards = useEncounterCards(span.msgs, me?.role, sessionId);
+  // What the cards in the list show: a card's review and correction come after it, past a detached span too.
+  const cards = useEncounterCards(span.throughNewest, me?.role, sessionId);
 
   const consultation = useMemo(
     () => (session?.consultation && me ? consultationView(session.consultation, me.role, Date.now()) : undefined),
