@@ -16,7 +16,7 @@ import { errorCodeOf } from '../im/types';
 import type { LocalFile } from '../platform/files';
 import type { FileKeeper } from '../platform/keep';
 import type { KeyValueStorage } from '../platform/storage';
-import type { ChatStore, ConnectionPhase } from '../store';
+import { type ChatStore, type ConnectionPhase, replyWrites } from '../store';
 import { localQuote } from '../render/timeline';
 import { Drafts } from './drafts';
 import { errorText, failureText } from './errorText';
@@ -271,14 +271,14 @@ export class ChatController {
    */
   async search(query: SearchQuery): Promise<SearchPage> {
     let page: SearchPage;
-    const asked = this.store.getState().drops;
+    const reply = replyWrites(this.store);
     try {
       page = await this.provider.search(query);
     } catch (e) {
       throw new Error(failureText(e));
     }
     // Consultations found by their patient's name are held from now on, so that the chat opens named.
-    if (page.sessions?.length) this.store.getState().setSessions(page.sessions, asked);
+    if (page.sessions?.length) reply.setSessions(page.sessions);
     // A hit's session may be one the list does not hold (a doctor's older consultation): named once fetched.
     void this.summaries.fetch(this.summaries.missing(page.hits.map((m) => m.sessionId)));
     return page;
@@ -389,13 +389,13 @@ export class ChatController {
    * prescription card), goes into the store before the reply is returned; failures reject (ImError).
    */
   async encounter<T extends EncounterRequest>(type: T, req: RequestMap[T]['req']): Promise<RequestMap[T]['res']> {
-    const asked = this.store.getState().drops;
+    const reply = replyWrites(this.store);
     const res = await this.provider.encounter(type, req);
     const { consultation, notice, msg } = res as { consultation?: ConsultationInfo; notice?: Message; msg?: Message };
     const sessionId = (req as { sessionId?: string }).sessionId ?? msg?.sessionId ?? notice?.sessionId;
     if (consultation && sessionId) this.store.getState().setConsultation(sessionId, consultation);
     const made = [notice, msg].filter((m): m is Message => m !== undefined);
-    if (made.length) this.store.getState().receive(made, asked);
+    if (made.length) reply.receive(made);
     return res;
   }
 
@@ -409,9 +409,9 @@ export class ChatController {
 
   /** A request whose reply is a stored message for the list: into the store, or the error text to show. */
   private async listReply(request: () => Promise<Message>): Promise<string | undefined> {
-    const asked = this.store.getState().drops;
+    const reply = replyWrites(this.store);
     try {
-      this.store.getState().receive([await request()], asked);
+      reply.receive([await request()]);
       return undefined;
     } catch (e) {
       return errorText(errorCodeOf(e));
@@ -462,11 +462,10 @@ export class ChatController {
     const loaded = this.store.getState().messages.get(sessionId);
     if (loaded && !loaded.hasMore) return 'end';
     const before = loaded && loaded.minSeq > 0 ? loaded.minSeq : undefined;
-    // A page that lands after its session was dropped must not bring the session back.
-    const asked = this.store.getState().drops;
+    const reply = replyWrites(this.store);
     try {
       const page = await this.provider.history(sessionId, before, Math.min(limit, HISTORY_PAGE_MAX));
-      this.store.getState().mergeHistory(sessionId, page.msgs, page.hasMore, asked);
+      reply.mergeHistory(sessionId, page.msgs, page.hasMore);
       return page.hasMore ? 'more' : 'end';
     } catch (e) {
       return NOT_OPENABLE.has(errorCodeOf(e)) ? 'refused' : 'failed';

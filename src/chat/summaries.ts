@@ -10,7 +10,7 @@ import { SESSIONS_BY_ID_MAX } from '../../types/protocol';
 import { backoffDelay } from '../im/backoff';
 import type { ImProvider } from '../im/types';
 import { connectionLost } from '../im/types';
-import type { ChatState, ChatStore } from '../store';
+import { type ChatState, type ChatStore, replyWrites } from '../store';
 
 const RETRIES = 3;
 
@@ -50,11 +50,10 @@ export class Summaries {
       // have nothing on the server yet (a p2p chat before its first message goes out), and one that is
       // really closed to the person refuses those messages, shown failed, when they are sent.
       const held = new Set(ids.filter((id) => this.store.getState().sessions.has(id)));
-      // A summary of one dropped while this was out (by another fetch) is older than the drop.
-      const asked = this.store.getState().drops;
+      const reply = replyWrites(this.store);
       try {
         const { sessions, gone } = await this.provider.sessions(ids);
-        if (sessions.length) this.store.getState().setSessions(sessions, asked);
+        if (sessions.length) reply.setSessions(sessions);
         const drop = gone.filter((id) => held.has(id) && !holdsUnsent(this.store.getState(), id));
         if (drop.length) {
           this.store.getState().removeSessions(drop);

@@ -8,7 +8,7 @@ import type { Message } from '../../types/message';
 import type { ImErrorCode, ImProvider } from '../im/types';
 import { connectionLost, errorCodeOf } from '../im/types';
 import type { ChatStore } from '../store';
-import { hasGaps, syncCursors } from '../store';
+import { hasGaps, replyWrites, syncCursors } from '../store';
 
 /** A push past a gap usually means the missing one is a moment behind it. */
 export const GAP_WAIT_MS = 1_000;
@@ -100,11 +100,10 @@ export class Sync {
     const s = this.store.getState;
     const listed = new Set<string>();
     for (;;) {
-      // What a page lists of a session dropped while it was being answered is older than the drop.
-      const asked = s().drops;
+      const reply = replyWrites(this.store);
       const res = await this.provider.sync(syncCursors(s()));
-      s().receive(res.msgs, asked);
-      s().setSessions(res.sessions, asked);
+      reply.receive(res.msgs);
+      reply.setSessions(res.sessions);
       for (const session of res.sessions) listed.add(session.id);
       if (res.msgs.length) this.received(res.msgs);
       if (res.complete) break;

@@ -79,6 +79,19 @@ export function createChatStore() {
 }
 
 /** The app's one store. */
+/**
+ * The store's writes for the reply to a request going out now: what it says of a session dropped while
+ * it was out is older than the drop and does not bring the session back (reducers.ts, `dropped`).
+ */
+export function replyWrites(store: ChatStore) {
+  const asked = store.getState().drops;
+  return {
+    receive: (msgs: readonly Message[]) => store.getState().receive(msgs, asked),
+    mergeHistory: (sessionId: string, msgs: readonly Message[], hasMore: boolean) => store.getState().mergeHistory(sessionId, msgs, hasMore, asked),
+    setSessions: (sessions: readonly SessionSummary[]) => store.getState().setSessions(sessions, asked),
+  };
+}
+
 export const chatStore = createChatStore();
 
 export function useChat<T>(selector: (state: R.ChatState & ChatActions) => T): T {
