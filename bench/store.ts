@@ -230,13 +230,10 @@ export function benchLive(): string[] {
 const PAGE_APPENDS = 50;
 
 /**
- * What the chat page does with each live message in a session holding `size`: the store's receive, then
- * the list's timeline (src/consult/chat/index.tsx), now built from the span of held messages
- * (src/store/span.ts) with the item cache, before from every held message anew. Messages 40 s apart
- * with an hour's pause every tenth, so that a tenth of them carry a time header, as a chat read over
- * weeks does. µs per message, the median of PAGE_APPENDS.
+ * A session holding `size` messages 40 s apart with an hour's pause every tenth, so that a tenth of them
+ * carry a time header, as a chat read over weeks does; `at(seq)` makes its message `seq`.
  */
-function pageLive(size: number, now: boolean): number {
+function longSession(size: number) {
   const store = createChatStore();
   store.getState().setMe({ account: 'patient', name: 'p', role: 'patient' });
   const id = 'team-long';
@@ -244,6 +241,17 @@ function pageLive(size: number, now: boolean): number {
   for (let from = 1; from <= size; from += 1_000) {
     store.getState().mergeHistory(id, Array.from({ length: Math.min(1_000, size - from + 1) }, (_, i) => at(from + i)), true);
   }
+  return { store, id, at };
+}
+
+/**
+ * What the chat page does with each live message in a session holding `size`: the store's receive, then
+ * the list's timeline (src/consult/chat/index.tsx), now built from the span of held messages
+ * (src/store/span.ts) with the item cache, before from every held message anew. µs per message, the
+ * median of PAGE_APPENDS.
+ */
+function pageLive(size: number, now: boolean): number {
+  const { store, id, at } = longSession(size);
   const cache = new TimelineCache();
   const build = () => {
     const s = store.getState();
@@ -277,13 +285,7 @@ const DEEP_JUMP = 20_000;
  * timeline with the item cache, and the list's keys of its items (MessageList maps them on every change).
  */
 function pageAfterJump(size: number, detach: boolean): number {
-  const store = createChatStore();
-  store.getState().setMe({ account: 'patient', name: 'p', role: 'patient' });
-  const id = 'team-long';
-  const at = (seq: number): Message => ({ ...liveMessage(id, seq), time: 1_700_000_000_000 + seq * 40_000 + Math.floor(seq / 10) * 3_600_000 });
-  for (let from = 1; from <= size; from += 1_000) {
-    store.getState().mergeHistory(id, Array.from({ length: Math.min(1_000, size - from + 1) }, (_, i) => at(from + i)), true);
-  }
+  const { store, id, at } = longSession(size);
   const target = size - DEEP_JUMP;
   const jumped = store.getState().messages.get(id);
   const span: Span | undefined = detach

@@ -3,29 +3,18 @@
  * the reply, asked before the drop, must not bring it back; one asked after it readmits it. Against a
  * scripted provider, the real controller and a real store.
  */
-import type { Message, SessionSummary } from '../../types/message';
+import type { Message } from '../../types/message';
 import type { SessionsFound } from '../../types/protocol';
 import { ChatController } from '../../src/chat/controller';
 import { NO_INPUT_LINE, noInputReason } from '../../src/chat/errorText';
 import type { HistoryPage, SearchPage, SyncResult } from '../../src/im/types';
 import { createChatStore } from '../../src/store';
 import { MapKeeper, MapStorage } from '../helpers/chat-client';
-import { FakeProvider, settle, storedText } from './fake-provider';
+import { FakeProvider, settle, storedText, summaryOf } from './fake-provider';
 
 const SESSION = 'team-c1';
 
-const summary = (id: string): SessionSummary => ({
-  id,
-  scene: 'team',
-  to: id.slice(5),
-  name: '冯女士',
-  unread: 0,
-  lastSeq: 3,
-  readSeq: 0,
-  peerReadSeq: 0,
-  memberReads: {},
-  peerDeliveredSeq: 0,
-});
+const summary = (id: string) => summaryOf(id, 3);
 
 /** A reply the test hands over when it chooses. */
 function later<T>(): { promise: Promise<T>; answer: (value: T) => void } {

@@ -1,5 +1,5 @@
 /** An ImProvider whose every call a test scripts, with events the test emits. */
-import type { Ack, Message, OutgoingMessage } from '../../types/message';
+import type { Ack, Message, OutgoingMessage, SessionSummary } from '../../types/message';
 import type { SessionsFound } from '../../types/protocol';
 import { Emitter } from '../../src/im/emitter';
 import type { ImProvider, ProviderEvents, SearchPage, SearchQuery, SyncResult } from '../../src/im/types';
@@ -16,6 +16,20 @@ export const storedText = (seq: number): Message => ({
   seq,
   time: 1_000 + seq,
   status: 'unread',
+});
+
+/** A team session's summary as the server sends it, `lastSeq` as given. */
+export const summaryOf = (id: string, lastSeq = 0): SessionSummary => ({
+  id,
+  scene: 'team',
+  to: id.slice(5),
+  name: '冯女士',
+  unread: 0,
+  lastSeq,
+  readSeq: 0,
+  peerReadSeq: 0,
+  memberReads: {},
+  peerDeliveredSeq: 0,
 });
 
 export class FakeProvider implements ImProvider {

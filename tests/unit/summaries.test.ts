@@ -6,20 +6,9 @@ import type { SessionSummary } from '../../types/message';
 import { Summaries } from '../../src/chat/summaries';
 import { ImError } from '../../src/im/types';
 import { createChatStore } from '../../src/store';
-import { FakeProvider, storedText } from './fake-provider';
+import { FakeProvider, storedText, summaryOf } from './fake-provider';
 
-const summary = (id: string): SessionSummary => ({
-  id,
-  scene: 'team',
-  to: id.slice(5),
-  name: '冯女士',
-  unread: 0,
-  lastSeq: 0,
-  readSeq: 0,
-  peerReadSeq: 0,
-  memberReads: {},
-  peerDeliveredSeq: 0,
-});
+const summary = (id: string) => summaryOf(id);
 
 afterEach(() => jest.useRealTimers());
 
