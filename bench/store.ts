@@ -261,19 +261,26 @@ function pageLive(size: number, now: boolean): number {
     const msgs = now ? spanMessages(held, {}) : held.order.toArray();
     return buildTimeline(msgs, 'patient', NOW, session?.memberReads, session?.peerDeliveredSeq, now ? cache : undefined);
   };
+  return perLiveMessage(size, (seq) => store.getState().receive([at(seq)]), build, (items, seq) => {
+    if (items[items.length - 1]?.key !== `${id}-m${seq}`) throw new Error('the timeline lost the live message');
+  });
+}
+const NOW = 1_700_000_000_000 + 60 * 86_400_000;
+
+/** µs per live message, the median of PAGE_APPENDS: each received after a session of `size`, then the page's `build`, which `check` verifies. */
+function perLiveMessage<T>(size: number, receive: (seq: number) => void, build: () => T, check: (built: T, seq: number) => void): number {
   build();
   collect();
   const times: number[] = [];
-  for (let i = 1; i <= PAGE_APPENDS; i++) {
+  for (let seq = size + 1; seq <= size + PAGE_APPENDS; seq++) {
     const start = process.hrtime.bigint();
-    store.getState().receive([at(size + i)]);
-    const items = build();
+    receive(seq);
+    const built = build();
     times.push(Number(process.hrtime.bigint() - start) / 1e3);
-    if (items[items.length - 1]?.key !== `${id}-m${size + i}`) throw new Error('the timeline lost the live message');
+    check(built, seq);
   }
   return times.sort((x, y) => x - y)[times.length >> 1];
 }
-const NOW = 1_700_000_000_000 + 60 * 86_400_000;
 
 const DEEP_JUMP = 20_000;
 
@@ -304,17 +311,9 @@ function pageAfterJump(size: number, detach: boolean): number {
     const items = buildTimeline(kept, 'patient', NOW, session?.memberReads, session?.peerDeliveredSeq, cache, (c) => held.byId.get(c));
     return items.map((i) => i.key);
   };
-  build();
-  collect();
-  const times: number[] = [];
-  for (let i = 1; i <= PAGE_APPENDS; i++) {
-    const start = process.hrtime.bigint();
-    store.getState().receive([at(size + i)]);
-    const keys = build();
-    times.push(Number(process.hrtime.bigint() - start) / 1e3);
-    if (!keys.includes(`${id}-m${target}`) || (keys[keys.length - 1] === `${id}-m${size + i}`) === detach) throw new Error('the span after the jump is not what it should be');
-  }
-  return times.sort((x, y) => x - y)[times.length >> 1];
+  return perLiveMessage(size, (seq) => store.getState().receive([at(seq)]), build, (keys, seq) => {
+    if (!keys.includes(`${id}-m${target}`) || (keys[keys.length - 1] === `${id}-m${seq}`) === detach) throw new Error('the span after the jump is not what it should be');
+  });
 }
 
 export function benchPage(): string[] {
