@@ -16,6 +16,11 @@ const RETRIES = 3;
 
 export class Summaries {
   private readonly asking = new Set<string>();
+  /**
+   * Asked for while being fetched: a push that came after that request went out (a transfer, say) may
+   * say more than its reply, so they are fetched once more when it is in.
+   */
+  private readonly again = new Set<string>();
 
   constructor(
     private readonly store: ChatStore,
@@ -32,7 +37,9 @@ export class Summaries {
 
   /** Fetches the summaries of `ids` (held ones too: a push said they changed), each once at a time. */
   async fetch(ids: Iterable<string>): Promise<void> {
-    const wanted = [...new Set(ids)].filter((id) => !this.asking.has(id));
+    const asked = [...new Set(ids)];
+    for (const id of asked) if (this.asking.has(id)) this.again.add(id);
+    const wanted = asked.filter((id) => !this.asking.has(id));
     for (let i = 0; i < wanted.length; i += SESSIONS_BY_ID_MAX) {
       const chunk = wanted.slice(i, i + SESSIONS_BY_ID_MAX);
       for (const id of chunk) this.asking.add(id);
@@ -41,6 +48,8 @@ export class Summaries {
       } finally {
         for (const id of chunk) this.asking.delete(id);
       }
+      const more = chunk.filter((id) => this.again.delete(id));
+      if (more.length) await this.fetch(more);
     }
   }
 

@@ -72,3 +72,25 @@ test('a gone session is kept when it was not held when asked, or holds own messa
   expect([...s().sessions.keys()].sort()).toEqual(['p2p-d2', 'team-c1']);
   expect(dropped).not.toHaveBeenCalled();
 });
+
+test('a session asked for again while its fetch is out (a push after the request) is fetched once more, so a transfer it tells of is not lost', async () => {
+  const store = createChatStore();
+  const provider = new FakeProvider();
+  const summaries = new Summaries(store, provider);
+  const s = store.getState;
+  s().setMe({ account: 'd1', name: '张医生', role: 'doctor' });
+  s().setSessions([summary('team-c1')]);
+  let answer!: (found: { sessions: SessionSummary[]; gone: string[] }) => void;
+  provider.sessions.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve))).mockResolvedValueOnce({ sessions: [], gone: ['team-c1'] });
+  const first = summaries.fetch(['team-c1']);
+  // The push of the transfer, while the fetch asked before it is out.
+  const second = summaries.fetch(['team-c1']);
+  answer({ sessions: [summary('team-c1')], gone: [] });
+  await Promise.all([first, second]);
+  expect(provider.sessions).toHaveBeenCalledTimes(2);
+  expect(s().sessions.has('team-c1')).toBe(false);
+  // Asked again only while out: a later fetch is one request.
+  provider.sessions.mockResolvedValueOnce({ sessions: [summary('team-c2')], gone: [] });
+  await summaries.fetch(['team-c2']);
+  expect(provider.sessions).toHaveBeenCalledTimes(3);
+});
