@@ -162,9 +162,10 @@ export class ChatController {
    * connection, and all of it the store holds. Resolves once the files are removed.
    */
   signOut(account: string): Promise<void> {
-    this.stop();
+    // Forgotten before stopping, which would save the drafts only for them to be removed.
     this.sender.signedOut(account);
     this.drafts.signedOut(account);
+    this.stop();
     this.store.getState().signOut();
     return this.uploads.signedOut(account);
   }

@@ -76,7 +76,11 @@ export class Uploads {
    * outbox brings it back at their next sign-in.
    */
   signedIn(account: string): void {
-    if (this.account === account) return;
+    if (this.account !== account) this.forget(account);
+  }
+
+  /** Whose uploads these are now: none of the last account's are held any more. */
+  private forget(account: string | undefined): void {
     this.account = account;
     this.files.clear();
     this.waiting = [];
@@ -116,10 +120,7 @@ export class Uploads {
    */
   async signedOut(account: string): Promise<void> {
     const keeping = [...this.kept.values()];
-    this.account = undefined;
-    this.files.clear();
-    this.waiting = [];
-    this.kept.clear();
+    this.forget(undefined);
     await Promise.all(keeping);
     await this.dropKept((id) => ownerOf(id, account)?.account === account);
   }

@@ -168,7 +168,6 @@ export const QUEUE_TABS: ReadonlyArray<{ tab: QueueTab; label: string }> = [
 ];
 
 const lastTime = (s: SessionSummary) => s.lastMsg?.time ?? 0;
-/** The patient's name for search: the care identity where the server gave it, else the session's name. */
 /**
  * The queue's three lists: waiting oldest first (who waited longest is seen first), in progress with
  * unread ones first then the latest (with conversations outside a consultation, and closed ones with a 追问

@@ -78,7 +78,6 @@ export function createChatStore() {
   });
 }
 
-/** The app's one store. */
 /**
  * The store's writes for the reply to a request going out now: what it says of a session dropped while
  * it was out is older than the drop and does not bring the session back (reducers.ts, `dropped`).
@@ -92,6 +91,7 @@ export function replyWrites(store: ChatStore) {
   };
 }
 
+/** The app's one store. */
 export const chatStore = createChatStore();
 
 export function useChat<T>(selector: (state: R.ChatState & ChatActions) => T): T {
