@@ -242,15 +242,19 @@ describe('signing out', () => {
   });
 });
 
+/** A photo waits and a file of no account is kept; then a reload whose platform refuses `what`. */
+async function reloadRefusing(what: 'list' | 'drop'): Promise<Run> {
+  const before = run();
+  await pickOffline(before, ['blob:waits']);
+  before.keeper.files.set('no-account', photo('blob:legacy'));
+  before.controller.stop();
+  before.keeper.refusing.add(what);
+  return run(before.storage, before.keeper);
+}
+
 describe('a platform that refuses', () => {
   test('to list: the sign-in goes on (the waiting photo restored from its copy) and the files stay', async () => {
-    const before = run();
-    await pickOffline(before, ['blob:waits']);
-    before.keeper.files.set('no-account', photo('blob:legacy'));
-    before.controller.stop();
-
-    before.keeper.refusing.add('list');
-    const after = run(before.storage, before.keeper);
+    const after = await reloadRefusing('list');
     await expect(after.controller.start('t')).resolves.toBeUndefined();
     await settle();
     expect(after.store.getState().me?.account).toBe('p1');
@@ -262,13 +266,7 @@ describe('a platform that refuses', () => {
   });
 
   test('to remove: the sign-in and the sign-out go on and the files stay, for the next sweep', async () => {
-    const before = run();
-    await pickOffline(before, ['blob:waits']);
-    before.keeper.files.set('no-account', photo('blob:legacy'));
-    before.controller.stop();
-
-    before.keeper.refusing.add('drop');
-    const after = run(before.storage, before.keeper);
+    const after = await reloadRefusing('drop');
     after.provider.upload.mockResolvedValueOnce(uploaded(1));
     await after.controller.start('t');
     after.provider.events.emit('state', 'connected');
