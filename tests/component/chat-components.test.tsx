@@ -7,6 +7,7 @@ import { MessageList } from '../../src/components/MessageList';
 import { buildTimeline } from '../../src/render/timeline';
 import { HeldInputBar } from './composer-harness';
 import { baseMessage } from './message-fixture';
+import { hydrated } from './hydrated';
 
 const base = baseMessage;
 
@@ -18,15 +19,6 @@ const fireEvent = untypedFireEvent as unknown as {
 
 const flush = () => act(() => new Promise((r) => setTimeout(r, 0)));
 
-/** Taro's Stencil components render their inner elements asynchronously after mount. */
-async function hydrated(container: Element, selector: string): Promise<Element> {
-  for (let i = 0; i < 100; i++) {
-    const el = container.querySelector(selector);
-    if (el) return el;
-    await act(() => new Promise((r) => setTimeout(r, 20)));
-  }
-  throw new Error(`${selector} never rendered`);
-}
 
 describe('MessageList', () => {
   const msgs: Message[] = [

@@ -10,6 +10,7 @@ import { useSearch } from '../../src/components/useSearch';
 import { buildTimeline, TimelineCache } from '../../src/render/timeline';
 import { HeldInputBar } from './composer-harness';
 import { baseMessage as base } from './message-fixture';
+import { hydrated } from './hydrated';
 
 // The real bubble, counted: a test below checks which bubbles a new message renders again.
 const mockBubbleRenders = new Map<string, number>();
@@ -31,14 +32,6 @@ const fireEvent = untypedFireEvent as unknown as {
 const flush = () => act(() => new Promise((r) => setTimeout(r, 0)));
 const tap = (el: Element) => act(async () => fireEvent.click(el));
 
-async function hydrated(container: Element, selector: string): Promise<Element> {
-  for (let i = 0; i < 100; i++) {
-    const el = container.querySelector(selector);
-    if (el) return el;
-    await act(() => new Promise((r) => setTimeout(r, 20)));
-  }
-  throw new Error(`${selector} never rendered`);
-}
 
 const original: Message = { ...base, idClient: 'q1', seq: 1, body: '每天早晚各一次' };
 const quote = { idClient: 'q1', seq: 1, from: original.from, fromNick: '张医生', type: 'text' as const, excerpt: '每天早晚各一次' };

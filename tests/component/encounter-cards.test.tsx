@@ -15,6 +15,7 @@ import { useEncounterCards } from '../../src/components/encounter/useEncounterCa
 import { MessageList } from '../../src/components/MessageList';
 import { buildTimeline, TimelineCache } from '../../src/render/timeline';
 import { baseMessage as base } from './message-fixture';
+import { hydrated } from './hydrated';
 
 // The real prescription card, counted: a test below checks when the cards in the list render again.
 let mockRxRenders = 0;
@@ -119,26 +120,18 @@ function ChatList({ msgs }: { msgs: Message[] }) {
   );
 }
 
-async function shown(container: Element, selector: string): Promise<Element> {
-  for (let i = 0; i < 100; i++) {
-    const el = container.querySelector(selector);
-    if (el) return el;
-    await act(() => new Promise((r) => setTimeout(r, 20)));
-  }
-  throw new Error(`${selector} never rendered`);
-}
 
 test('a new message does not render the prescription cards in the list again; their review does', async () => {
   const card: Message = { ...base, idClient: 'rx', seq: 1, type: 'custom', attach: { ...rx } };
   const text = (seq: number): Message => ({ ...base, idClient: `t${seq}`, seq, time: base.time + seq * 1000, body: `第${seq}条` });
   let msgs = [card, text(2)];
   const { container, rerender } = render(<ChatList msgs={msgs} />, {});
-  expect((await shown(container, '#m-rx .rx-state')).textContent).toBe('待审核');
+  expect((await hydrated(container, '#m-rx .rx-state')).textContent).toBe('待审核');
 
   mockRxRenders = 0;
   msgs = [...msgs, text(3)];
   rerender(<ChatList msgs={msgs} />);
-  await shown(container, '#m-t3');
+  await hydrated(container, '#m-t3');
   expect(mockRxRenders).toBe(0);
 
   const approved: Message = {
@@ -151,7 +144,7 @@ test('a new message does not render the prescription cards in the list again; th
     attach: { prescription: { id: 'rx-1', state: 'approved', by: 'pharmacist-wang' } },
   };
   rerender(<ChatList msgs={[...msgs, approved]} />);
-  await shown(container, '#m-n4');
+  await hydrated(container, '#m-n4');
   expect(mockRxRenders).toBeGreaterThan(0);
   expect(container.querySelector('#m-rx .rx-state')?.textContent).toBe('已通过');
 });
