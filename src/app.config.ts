@@ -49,6 +49,12 @@ const weappOnly =
  */
 const privacyCheck = target === 'h5' ? {} : { __usePrivacyCheck__: true };
 
+/**
+ * H5 pages switch without Taro's slide: its router (4.2) hides the page left behind on a timer that a
+ * quick back does not cancel, so a chat returned to within that time stayed hidden (display: none).
+ */
+const h5Only = target === 'h5' ? { animation: false } : {};
+
 export default defineAppConfig({
   // entry: sign-in (platform code, SMS link); settings: unbinding and permissions; privacy: the
   // privacy guide when a page without its own popup needs consent.
@@ -83,6 +89,7 @@ export default defineAppConfig({
       : { navigationBarBackgroundColor: '#ffffff', navigationBarTextStyle: 'black', backgroundColor: '#f3f4f6' }),
   },
   ...privacyCheck,
+  ...h5Only,
   ...permission,
   ...weappOnly,
 });

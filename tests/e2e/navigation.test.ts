@@ -80,6 +80,24 @@ test("‹ 我的问诊 in a chat opened from the SMS link opens the list on top:
   expect(await page.isVisible('.sessions')).toBe(false);
 });
 
+test("the browser's back a moment after ‹ 我的问诊 returns to a chat that stays shown", async () => {
+  const page = await openAs(suite.browser, suite.server, DEMO.patient, { sessionId: SESSION });
+  await synced(page);
+  // Taro's slide hid the page left behind on a timer that such a back did not cancel: the chat came
+  // back, then went blank. It took one to three tries to hit; five leave no chance to miss it.
+  for (let i = 0; i < 5; i++) {
+    await page.evaluate(() => {
+      document.querySelector<HTMLElement>('.chat .page-back')?.click();
+      setTimeout(() => history.back(), 10);
+    });
+    await page.waitForSelector('.sessions', { state: 'detached' });
+    // Longer than the slide's timers (300 + 50 ms) were.
+    await page.waitForTimeout(500);
+    expect(await page.isVisible('.chat .input-field')).toBe(true);
+    expect(await hash(page)).toMatch(CHAT_HASH);
+  }
+});
+
 test("a chat address of someone else's consultation says it is not theirs, offers no input, and leads to their own list", async () => {
   const other = { account: 'patient-wang', name: '王先生', role: 'patient' } as const;
   await suite.server.storage.upsertAccount(other);
