@@ -3,6 +3,8 @@
  * none of them. Kept per session under its own key (mini programs cap one key at 1 MB), with an index
  * key listing the sessions. Resending is safe: the server deduplicates by idClient. A media message is
  * held from the moment it is composed, before its upload, so that what follows it waits behind it.
+ * Each change is applied to what the device holds, read afresh, so that two H5 tabs of one account keep
+ * each other's messages; each tab sends only those it holds (a reload holds them all).
  */
 import { isMediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
@@ -35,8 +37,8 @@ export class Outbox {
     private readonly prefix: string,
   ) {
     for (const sessionId of storage.get<string[]>(prefix) ?? []) {
-      const msgs = storage.get<Message[]>(`${prefix}.${sessionId}`);
-      if (Array.isArray(msgs) && msgs.length) this.sessions.set(sessionId, msgs);
+      const msgs = this.stored(sessionId);
+      if (msgs.length) this.sessions.set(sessionId, msgs);
     }
   }
 
@@ -59,23 +61,20 @@ export class Outbox {
 
   /** Adds a message or updates it in place (a failed one being resent keeps its position). */
   put(msg: Message): void {
-    const list = [...(this.sessions.get(msg.sessionId) ?? [])];
-    const i = list.findIndex((m) => m.idClient === msg.idClient);
-    if (i >= 0) list[i] = msg;
-    else list.push(msg);
-    if (i < 0 && (list.length > OUTBOX_MAX_PER_SESSION || bytesOf(list) > OUTBOX_MAX_BYTES_PER_SESSION)) {
+    const held = this.sessions.get(msg.sessionId) ?? [];
+    const stored = upsert(this.stored(msg.sessionId), msg);
+    const added = !held.some((m) => m.idClient === msg.idClient);
+    if (added && (stored.length > OUTBOX_MAX_PER_SESSION || bytesOf(stored) > OUTBOX_MAX_BYTES_PER_SESSION)) {
       throw new OutboxFullError();
     }
-    this.write(msg.sessionId, list);
+    this.write(msg.sessionId, upsert(held, msg), stored);
   }
 
   remove(sessionId: string, idClient: string): void {
     const list = this.sessions.get(sessionId);
     if (!list?.some((m) => m.idClient === idClient)) return;
-    this.write(
-      sessionId,
-      list.filter((m) => m.idClient !== idClient),
-    );
+    const without = (msgs: Message[]) => msgs.filter((m) => m.idClient !== idClient);
+    this.write(sessionId, without(list), without(this.stored(sessionId)));
   }
 
   /** Every held message forgotten, on the device too. */
@@ -85,15 +84,30 @@ export class Outbox {
     this.storage.remove(this.prefix);
   }
 
-  private write(sessionId: string, list: Message[]): void {
-    const known = this.sessions.has(sessionId);
-    if (list.length) {
-      this.sessions.set(sessionId, list);
-      this.storage.set(`${this.prefix}.${sessionId}`, list);
-    } else {
-      this.sessions.delete(sessionId);
-      this.storage.remove(`${this.prefix}.${sessionId}`);
-    }
-    if (known !== this.sessions.has(sessionId)) this.storage.set(this.prefix, [...this.sessions.keys()]);
+  /**
+   * What the device holds for a session, read afresh: on H5 another tab of the same account persists
+   * its own unsent messages under the same key, and writing this tab's list alone would drop them.
+   */
+  private stored(sessionId: string): Message[] {
+    const msgs = this.storage.get<Message[]>(`${this.prefix}.${sessionId}`);
+    return Array.isArray(msgs) ? msgs : [];
   }
+
+  /** `own` is what this run sends; `stored` the same change applied to what the device holds. */
+  private write(sessionId: string, own: Message[], stored: Message[]): void {
+    if (own.length) this.sessions.set(sessionId, own);
+    else this.sessions.delete(sessionId);
+    if (stored.length) this.storage.set(`${this.prefix}.${sessionId}`, stored);
+    else this.storage.remove(`${this.prefix}.${sessionId}`);
+    const index = this.storage.get<string[]>(this.prefix) ?? [];
+    if (index.includes(sessionId) !== stored.length > 0) {
+      this.storage.set(this.prefix, stored.length ? [...index, sessionId] : index.filter((id) => id !== sessionId));
+    }
+  }
+}
+
+/** `msgs` with `msg` in place of the one with its idClient, or after them all. */
+function upsert(msgs: readonly Message[], msg: Message): Message[] {
+  const i = msgs.findIndex((m) => m.idClient === msg.idClient);
+  return i >= 0 ? msgs.map((m, j) => (j === i ? msg : m)) : [...msgs, msg];
 }

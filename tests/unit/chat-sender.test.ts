@@ -149,3 +149,28 @@ test('a media message not uploaded yet holds back its own session only; uploaded
   expect(provider.sent.map((m) => m.type)).toEqual(['text', 'image', 'text']);
   expect(boxed()).toEqual([]);
 });
+
+test("two tabs of one account keep each other's unsent messages on the device; a reload sends them all", async () => {
+  const storage = new MapStorage();
+  const a = setup(storage);
+  const b = setup(storage);
+  a.gate.open = false;
+  b.gate.open = false;
+  await a.sender.send(own('甲一'));
+  await b.sender.send(own('乙一'));
+  await a.sender.send(own('甲二'));
+  expect(a.boxed()).toEqual(['甲一:sending', '乙一:sending', '甲二:sending']);
+
+  // Tab A comes online: its own go out and leave the device; B's stay for B.
+  a.gate.open = true;
+  await a.sender.pump();
+  expect(a.provider.sent.map((m) => m.body)).toEqual(['甲一', '甲二']);
+  expect(a.boxed()).toEqual(['乙一:sending']);
+
+  // B is closed before it could send: the next run sends what B left.
+  const reload = setup(storage);
+  await settle();
+  expect(reload.provider.sent.map((m) => m.body)).toEqual(['乙一']);
+  expect(reload.boxed()).toEqual([]);
+  expect(storage.get('medchat.outbox.p1')).toEqual([]);
+});
