@@ -77,9 +77,10 @@ export class Outbox {
     this.write(sessionId, without(list), without(this.stored(sessionId)));
   }
 
-  /** Every held message forgotten, on the device too. */
+  /** Every message of the account forgotten, on the device too (another tab's among them). */
   clear(): void {
-    for (const sessionId of this.sessions.keys()) this.storage.remove(`${this.prefix}.${sessionId}`);
+    const stored = this.storage.get<string[]>(this.prefix) ?? [];
+    for (const sessionId of new Set([...this.sessions.keys(), ...stored])) this.storage.remove(`${this.prefix}.${sessionId}`);
     this.sessions.clear();
     this.storage.remove(this.prefix);
   }

@@ -174,3 +174,17 @@ test("two tabs of one account keep each other's unsent messages on the device; a
   expect(reload.boxed()).toEqual([]);
   expect(storage.get('medchat.outbox.p1')).toEqual([]);
 });
+
+test("a sign-out takes the account's unsent messages off the device, those another tab holds in sessions this one never saw too", async () => {
+  const storage = new MapStorage();
+  const a = setup(storage);
+  const b = setup(storage);
+  a.gate.open = false;
+  b.gate.open = false;
+  await a.sender.send(own('甲一'));
+  await b.sender.send({ ...own('乙一'), sessionId: 'team-c2', to: 'c2' });
+  a.sender.signedOut('p1');
+  expect(storage.get('medchat.outbox.p1')).toBeUndefined();
+  expect(storage.get(`medchat.outbox.p1.${SESSION}`)).toBeUndefined();
+  expect(storage.get('medchat.outbox.p1.team-c2')).toBeUndefined();
+});
