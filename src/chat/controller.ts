@@ -43,7 +43,6 @@ export class ChatController {
   private started?: { token: string; done: Promise<void> };
   /** Mirrored by the store's `connection` for the banner; the parts ask it whether they may act. */
   private phase: ConnectionPhase = 'idle';
-  private readonly unsubscribe: Array<() => void> = [];
   private readonly sync: Sync;
   private readonly summaries: Summaries;
   private readonly sender: Sender;
@@ -76,29 +75,29 @@ export class ChatController {
 
     const s = () => this.store.getState();
     s().setSeqGapFree(provider.seqKind === 'gapFree');
-    this.unsubscribe.push(
-      provider.on('msgs', (msgs) => {
-        // Asked before receive(), which gives a bare summary to a session it did not hold.
-        const unlisted = this.summaries.missing(msgs.map((m) => m.sessionId));
-        s().receive(msgs);
-        void this.summaries.fetch(unlisted);
-        this.sync.noticeGaps();
-        const current = s().currentSessionId;
-        if (current && msgs.some((m) => m.sessionId === current)) this.readMarks.schedule(current);
-        this.acknowledgeDelivery(msgs);
-      }),
-      provider.on('state', (state, err) => this.onProviderState(state, err)),
-      provider.on('read', (sessionId, account, readSeq) => {
-        if (account !== s().me?.account) s().peerRead(sessionId, account, readSeq);
-      }),
-      provider.on('unread', (sessionId, unread) => s().setUnread(sessionId, unread)),
-      provider.on('delivered', (sessionId, account, seq) => {
-        if (account !== s().me?.account) s().peerDelivered(sessionId, account, seq);
-      }),
-      provider.on('presence', (sessionId, presence) => s().setPresence(sessionId, presence)),
-      provider.on('typing', (sessionId, account) => this.typingSignals.show(sessionId, account)),
-      provider.on('session', (sessionId) => void this.summaries.fetch([sessionId])),
-    );
+    // For the controller's life, which is the app run's: a sign-out stops the connection, and the next
+    // sign-in in the same run (mini programs keep the run) needs these again.
+    provider.on('msgs', (msgs) => {
+      // Asked before receive(), which gives a bare summary to a session it did not hold.
+      const unlisted = this.summaries.missing(msgs.map((m) => m.sessionId));
+      s().receive(msgs);
+      void this.summaries.fetch(unlisted);
+      this.sync.noticeGaps();
+      const current = s().currentSessionId;
+      if (current && msgs.some((m) => m.sessionId === current)) this.readMarks.schedule(current);
+      this.acknowledgeDelivery(msgs);
+    });
+    provider.on('state', (state, err) => this.onProviderState(state, err));
+    provider.on('read', (sessionId, account, readSeq) => {
+      if (account !== s().me?.account) s().peerRead(sessionId, account, readSeq);
+    });
+    provider.on('unread', (sessionId, unread) => s().setUnread(sessionId, unread));
+    provider.on('delivered', (sessionId, account, seq) => {
+      if (account !== s().me?.account) s().peerDelivered(sessionId, account, seq);
+    });
+    provider.on('presence', (sessionId, presence) => s().setPresence(sessionId, presence));
+    provider.on('typing', (sessionId, account) => this.typingSignals.show(sessionId, account));
+    provider.on('session', (sessionId) => void this.summaries.fetch([sessionId]));
   }
 
   /** Connects once per token; calling again with the same token returns the same promise. */
@@ -141,7 +140,6 @@ export class ChatController {
   stop(): void {
     this.provider.disconnect();
     this.started = undefined;
-    for (const off of this.unsubscribe.splice(0)) off();
     this.sync.stop();
     this.sender.stop();
     this.typingSignals.stop();

@@ -94,6 +94,8 @@ export class Sync {
   stop(): void {
     this.cancelRetry();
     clearTimeout(this.gapTimer);
+    // Else a later sign-in in the same run would never fill a gap again (noticeGaps waits for it).
+    this.gapTimer = undefined;
   }
 
   private async fetchSinceCursors(): Promise<void> {

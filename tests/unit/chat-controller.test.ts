@@ -1,6 +1,7 @@
 /** The controller's connection phase, which the store mirrors: set on provider events and sync outcomes. */
 import { ChatController } from '../../src/chat/controller';
 import { FILE_LOST_TEXT } from '../../src/chat/sender';
+import { GAP_WAIT_MS } from '../../src/chat/sync';
 import { ImError } from '../../src/im/types';
 import { TEXT_MAX_CHARS } from '../../types/message';
 import { createChatStore, orderedMessages } from '../../src/store';
@@ -53,6 +54,45 @@ test('a sync failing on a live connection says why and retries; a new connection
   await settle();
   expect(provider.sync).toHaveBeenCalledTimes(calls);
   expect(phases.at(-1)).toBe('disconnected:网络不可用，消息将在联网后发送');
+  controller.stop();
+});
+
+test('signed out and in again in the same run (mini programs keep it), the chat syncs, receives and sends as before', async () => {
+  const { provider, controller, phases, store } = setup();
+  await controller.start('t');
+  provider.events.emit('state', 'connected');
+  await settle();
+  await controller.signOut('p1');
+  expect(phases.at(-1)).toBe('idle');
+
+  await controller.start('t-again');
+  provider.events.emit('state', 'connected');
+  await settle();
+  expect(phases.slice(-2)).toEqual(['syncing', 'synced']);
+  provider.events.emit('msgs', [storedText(1)]);
+  await controller.sendText('team-c1', '您好');
+  await settle();
+  expect(orderedMessages(store.getState(), 'team-c1').map((m) => `${m.body}:${m.status}`)).toEqual(['m1:unread', '您好:sent']);
+  controller.stop();
+});
+
+test('a gap pending when the account signed out is filled after the next sign-in in the same run', async () => {
+  jest.useFakeTimers();
+  const { provider, controller } = setup();
+  await controller.start('t');
+  provider.events.emit('state', 'connected');
+  await settle();
+  provider.events.emit('msgs', [storedText(1), storedText(3)]);
+  await controller.signOut('p1');
+
+  await controller.start('t-again');
+  provider.events.emit('state', 'connected');
+  await settle();
+  const syncs = provider.sync.mock.calls.length;
+  provider.events.emit('msgs', [storedText(1), storedText(3)]);
+  jest.advanceTimersByTime(GAP_WAIT_MS);
+  await settle();
+  expect(provider.sync.mock.calls.length).toBeGreaterThan(syncs);
   controller.stop();
 });
 
