@@ -445,10 +445,12 @@ export class ChatController {
     return true;
   }
 
+  /** The page no longer shows the session (hidden or closed): read up to here, and no further. */
   leaveSession(sessionId: string): void {
-    this.readMarks.schedule(sessionId);
     this.drafts.flush();
-    if (this.store.getState().currentSessionId === sessionId) this.store.getState().closeSession();
+    if (this.store.getState().currentSessionId !== sessionId) return;
+    this.readMarks.now(sessionId);
+    this.store.getState().closeSession();
   }
 
   /** Loads the page before the oldest message loaded. Returns false when there is nothing older. */

@@ -41,9 +41,7 @@ export class CursorMarks {
     while (!this.pause) {
       const sessionId = this.queue.shift();
       if (sessionId === undefined) return;
-      const seq = this.store.getState().messages.get(sessionId)?.maxSeq ?? 0;
-      if (seq <= 0) continue;
-      this.send(sessionId, seq).catch(() => undefined);
+      if (!this.mark(sessionId)) continue;
       if (this.spacingMs > 0) {
         this.pause = setTimeout(() => {
           this.pause = undefined;
@@ -51,6 +49,26 @@ export class CursorMarks {
         }, this.spacingMs);
       }
     }
+  }
+
+  /**
+   * Marks the session up to what is held now, not when the window ends: it is leaving the screen, and
+   * what arrives from now on is not read.
+   */
+  now(sessionId: string): void {
+    clearTimeout(this.due.get(sessionId));
+    this.due.delete(sessionId);
+    const queued = this.queue.indexOf(sessionId);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    this.mark(sessionId);
+  }
+
+  /** Sends the mark of the newest seq held; false when there is none. */
+  private mark(sessionId: string): boolean {
+    const seq = this.store.getState().messages.get(sessionId)?.maxSeq ?? 0;
+    if (seq <= 0) return false;
+    this.send(sessionId, seq).catch(() => undefined);
+    return true;
   }
 
   stop(): void {

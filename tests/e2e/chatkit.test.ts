@@ -180,6 +180,32 @@ test('the patient sees 已送达 once the doctor’s device has the message, 已
   expect(await patient.textContent('.chat-presence')).toMatch(/^最近在线 /);
 });
 
+test('a chat under the list opened on top of it reads nothing: the message stays unread and the doctor sees no 已读 until the patient is back in it', async () => {
+  const patient = await openAs(DEMO.patient, CONSULT);
+  await synced(patient);
+  const doctor = await openAs(DEMO.doctor, CONSULT);
+  await synced(doctor);
+  const TEXT = '请上传检查报告';
+  const statusIs = (status: string) =>
+    doctor.waitForFunction(
+      ([text, want]) => [...document.querySelectorAll('.msg-row.mine')].find((r) => r.textContent?.includes(text))?.querySelector('.msg-status')?.textContent === want,
+      [TEXT, status],
+    );
+
+  await patient.click('.page-back');
+  await patient.waitForSelector('.sessions .session-item', { state: 'visible' });
+  await send(doctor, TEXT);
+  await statusIs('已送达');
+  await patient.waitForFunction(() => document.querySelector('.session-unread')?.textContent === '1');
+  // Longer than the read mark's window (300 ms), within which a chat taken as on screen sends it.
+  await patient.waitForTimeout(1_000);
+  expect(await doctor.locator('.msg-row.mine', { hasText: TEXT }).locator('.msg-status').textContent()).toBe('已送达');
+
+  await patient.goBack();
+  await patient.waitForSelector(`.chat .msg-text:has-text("${TEXT}")`, { state: 'visible' });
+  await statusIs('已读');
+});
+
 test('a doctor filters consultations by patient name and finds a message across them, opening the chat at it', async () => {
   const doctor = await openAs(DEMO.doctor);
   await doctor.waitForSelector('.session-item');

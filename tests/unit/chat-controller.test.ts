@@ -1,6 +1,7 @@
 /** The controller's connection phase, which the store mirrors: set on provider events and sync outcomes. */
 import { ChatController } from '../../src/chat/controller';
 import { FILE_LOST_TEXT } from '../../src/chat/sender';
+import { MARK_READ_EVERY_MS } from '../../src/chat/readMarks';
 import { GAP_WAIT_MS } from '../../src/chat/sync';
 import { ImError } from '../../src/im/types';
 import { TEXT_MAX_CHARS } from '../../types/message';
@@ -93,6 +94,23 @@ test('a gap pending when the account signed out is filled after the next sign-in
   jest.advanceTimersByTime(GAP_WAIT_MS);
   await settle();
   expect(provider.sync.mock.calls.length).toBeGreaterThan(syncs);
+  controller.stop();
+});
+
+test('leaving a session marks it read up to what it held then; what arrives after stays unread and unmarked', async () => {
+  jest.useFakeTimers();
+  const { provider, controller, store } = setup();
+  await controller.start('t');
+  provider.events.emit('state', 'connected');
+  await settle();
+  controller.openSessionAsRead('team-c1');
+  provider.events.emit('msgs', [storedText(1)]);
+  controller.leaveSession('team-c1');
+  provider.events.emit('msgs', [storedText(2)]);
+  jest.advanceTimersByTime(MARK_READ_EVERY_MS * 2);
+  await settle();
+  expect(provider.markRead.mock.calls).toEqual([['team-c1', 1]]);
+  expect(orderedMessages(store.getState(), 'team-c1').map((m) => m.status)).toEqual(['read', 'unread']);
   controller.stop();
 });
 

@@ -83,11 +83,22 @@ export default function ChatPage() {
     chat().openSessionAsRead(sessionId);
     return () => chat().leaveSession(sessionId);
   }, [sessionId]);
+  // On screen only while the page shows: under a list opened on top of it (a chat opened from the SMS
+  // link), or with the app in the background, what arrives stays unread and no 已读 goes to the sender.
+  const [shown, setShown] = useState(true);
+  useDidShow(() => {
+    setShown(true);
+    chat().openSessionAsRead(sessionId);
+  });
+  useDidHide(() => {
+    setShown(false);
+    chat().leaveSession(sessionId);
+  });
 
   // Someone else's consultation (a forwarded or mistyped address): the server refuses its history.
   const [notMember, setNotMember] = useState(false);
   useEffect(() => {
-    if (!synced) return;
+    if (!synced || !shown) return;
     let current = true;
     void chat()
       .enterSession(sessionId)
@@ -95,7 +106,7 @@ export default function ChatPage() {
     return () => {
       current = false;
     };
-  }, [synced, sessionId]);
+  }, [synced, shown, sessionId]);
 
   // Mini programs have no header of ours: the typing hint goes into the navigation bar, as WeChat does.
   useEffect(() => {
