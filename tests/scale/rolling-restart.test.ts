@@ -123,7 +123,14 @@ test('SIGTERM to A, restart, then B: every message stored once and delivered to 
   expect(exitB).toBeLessThan(4_000);
   const expected = [...sent].sort();
   for (const c of clients) {
-    await until(() => c.outbox().length === 0 && c.messages(SESSION).length >= sent.length, `${c.opts.deviceId} has everything`, 20_000);
+    const has = () => new Set(c.messages(SESSION).map((m) => m.body));
+    await until(() => c.outbox().length === 0 && has().size >= sent.length, `${c.opts.deviceId} has everything`, 20_000).catch((e: Error) => {
+      const held = c.messages(SESSION);
+      const missing = sent.filter((b) => !has().has(b));
+      const unsent = held.filter((m) => m.status === 'sending' || m.status === 'sendFailed').map((m) => `${m.body}:${m.status}`);
+      const { connection } = c.store.getState();
+      throw new Error(`${e.message}: ${connection}, outbox ${c.outbox().length}, missing ${missing.join(', ')}, unsent ${unsent.join(', ')}, seqs held ${held.length}`);
+    });
   }
   const raw = new pg.Client({ connectionString: db.url });
   await raw.connect();
