@@ -12,7 +12,7 @@ import { sessionIdOf } from '../types/message';
 import type { NimCredentials } from '../types/protocol';
 import { type Audit, API_CLIENT } from './audit';
 import type { Auth, LinkClaims } from './auth';
-import { accountFromBearer, bearerIs, failedSignIn, sessionFromBearer } from './bearer';
+import { accountMayRequest, bearerIs, failedSignIn, sessionFromBearer } from './bearer';
 import { infoOf } from './chat';
 import { ClientError } from './errors';
 import { displayText } from './text';
@@ -222,7 +222,7 @@ export async function handleNimToken(
   try {
     if (!deps.nim) throw new ClientError('notFound', 'NetEase IM is not configured on this server (NIM_APP_KEY, NIM_APP_SECRET)');
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
-    const me = await accountFromBearer(req, deps.auth, deps.storage, deps.caller);
+    const me = await accountMayRequest('nimToken', req, deps.auth, deps.storage, deps.caller);
     await deps.limits.nimTokens.spend(me.account);
     const token = await deps.nim.api.tokenFor(me.account, me.name);
     await deps.audit.record(me.account, 'nim.token', me.account);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Account } from '../types/message';
+import { type HTTP_REQUEST_ROLES, mayRequestHttp } from '../types/protocol';
 import type { Auth, SessionClaims } from './auth';
 import { ClientError } from './errors';
 import type { Limits } from './limits';
@@ -66,4 +67,17 @@ export async function sessionFromBearer(
 
 export async function accountFromBearer(req: IncomingMessage, auth: Auth, storage: Storage, from: SignInSource): Promise<Account> {
   return (await sessionFromBearer(req, auth, storage, from)).account;
+}
+
+/** The account of the bearer token, refused unless its role may ask `type` (types/protocol.ts HTTP_REQUEST_ROLES). */
+export async function accountMayRequest(
+  type: keyof typeof HTTP_REQUEST_ROLES,
+  req: IncomingMessage,
+  auth: Auth,
+  storage: Storage,
+  from: SignInSource,
+): Promise<Account> {
+  const me = await accountFromBearer(req, auth, storage, from);
+  if (!mayRequestHttp(me.role, type)) throw new ClientError('forbidden', `a ${me.role} cannot ${type}`);
+  return me;
 }

@@ -213,6 +213,18 @@ export const REQUEST_ROLES: Readonly<Record<RequestType, readonly Role[]>> = {
 
 export const mayRequest = (role: Role, type: RequestType): boolean => REQUEST_ROLES[type].includes(role);
 
+/**
+ * The same rule for what a person's token asks over HTTP: an upload goes into a conversation (a
+ * message, the intake) and a NetEase account is a chat account, so a pharmacist has neither.
+ */
+export const HTTP_REQUEST_ROLES = {
+  upload: ['patient', 'doctor'],
+  nimToken: ['patient', 'doctor'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export const mayRequestHttp = (role: Role, type: keyof typeof HTTP_REQUEST_ROLES): boolean =>
+  (HTTP_REQUEST_ROLES[type] as readonly Role[]).includes(role);
+
 export type RequestFrame<T extends RequestType = RequestType> = T extends RequestType
   ? { v: typeof PROTOCOL_VERSION; id: string; type: T } & RequestMap[T]['req']
   : never;

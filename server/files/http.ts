@@ -14,7 +14,7 @@ import type { FileAttach, MediaKind } from '../../types/media';
 import { MEDIA_KINDS, UPLOAD_LIMITS } from '../../types/media';
 import type { Audit } from '../audit';
 import type { Auth } from '../auth';
-import { accountFromBearer, type SignInSource } from '../bearer';
+import { accountMayRequest, type SignInSource } from '../bearer';
 import { ClientError } from '../errors';
 import { type Limit, retryAfter } from '../limits';
 import { sendError, sendErrorAfterBody, sendJson } from '../reply';
@@ -90,7 +90,7 @@ export async function handleUpload(
 ): Promise<void> {
   try {
     if (req.method !== 'POST') throw new ClientError('badFrame', 'use POST');
-    const owner = (await accountFromBearer(req, deps.auth, deps.storage, deps.caller)).account;
+    const owner = (await accountMayRequest('upload', req, deps.auth, deps.storage, deps.caller)).account;
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const kind = query.get('kind') as MediaKind;
     if (!MEDIA_KINDS.includes(kind)) throw new ClientError('invalidUpload', `kind must be one of ${MEDIA_KINDS.join(', ')}`);

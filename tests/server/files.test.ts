@@ -12,6 +12,7 @@ import type { PushFrame } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { jpeg, pdf, png, wav } from '../helpers/fixtures';
 import { expectError, WsClient, type TestServer } from '../helpers/server';
+import { pharmacist } from '../helpers/rx';
 import { uploadAs } from '../helpers/upload';
 
 let server: TestServer;
@@ -166,6 +167,14 @@ describe('upload', () => {
       headers: { authorization: `Bearer ${await server.auth.issue(patient)}` },
     });
     expect(noFile.status).toBe(415);
+    expect(storedFiles()).toEqual({ onDisk: [], rows: 0 });
+  });
+
+  test('a pharmacist, who takes part in no conversation, uploads nothing: refused before the body, nothing stored', async () => {
+    await server.storage.upsertAccount(pharmacist);
+    const refused = await upload(pharmacist, 'image', 'a.png', await png());
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toEqual({ code: 'forbidden', message: 'a pharmacist cannot upload' });
     expect(storedFiles()).toEqual({ onDisk: [], rows: 0 });
   });
 

@@ -6,6 +6,7 @@ import { NIM_TOKENS } from '../../server/limits';
 import { nimCheckSum } from '../../server/nim';
 import { doctor, patient, startConsultationServer } from '../helpers/consultation';
 import { APP_KEY, APP_SECRET, startNimStub } from '../helpers/nim-stub';
+import { pharmacist } from '../helpers/rx';
 import { ADMIN_API_KEY, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -47,6 +48,16 @@ test('a signed-in person gets their own NIM token: created the first time, refre
 
   const d = await tokenRequest(await server.auth.issue(doctor));
   expect(d.body.account).toBe(doctor.account);
+});
+
+test('a pharmacist, who takes part in no conversation, gets no NetEase account: refused, NetEase never asked', async () => {
+  stub = await startNimStub();
+  server = await startConsultationServer({ nim: { appKey: APP_KEY, appSecret: APP_SECRET, apiUrl: stub.url } });
+  await server.storage.upsertAccount(pharmacist);
+  const refused = await tokenRequest(await server.auth.issue(pharmacist));
+  expect(refused.status).toBe(403);
+  expect(refused.body.error).toEqual({ code: 'forbidden', message: 'a pharmacist cannot nimToken' });
+  expect(stub.calls).toEqual([]);
 });
 
 test('without our session token, with a wrong secret, or without NIM configured: clear errors', async () => {
