@@ -370,12 +370,22 @@ export abstract class SqlStorage implements Storage {
   }
 
   /**
+   * The stored message a resend of `m` finds: only its own, in its conversation. An idClient is unique
+   * per sender (the index), so one reused in another conversation is refused, never answered with what
+   * that conversation holds.
+   */
+  protected duplicateOf(existing: MessageRow, m: NewMessage): Appended {
+    if (existing.conv_id !== m.conv.id) throw new ClientError('invalidMessage', 'this idClient was already used in another conversation; use a new one');
+    return { stored: toStored(existing, this.cipher), duplicate: true };
+  }
+
+  /**
    * One append inside the caller's transaction: once per (from, idClient); the next gap-free seq and a
    * time never below the conversation's last; the upload it refers to kept; the quota counted.
    */
   protected *appendOp(m: NewMessage): Op<Appended> {
     const existing = yield* SqlStorage.byClientId(m.from, m.idClient);
-    if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
+    if (existing) return this.duplicateOf(existing, m);
     // Rows are locked in one order by every write (a quoted original, the consultation, the
     // conversation), as a recall (original, conversation) and a state change or transfer (consultation,
     // conversation) take them: two writes at once wait for each other rather than deadlock.

@@ -522,6 +522,19 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.transfersOf('k1')).toHaveLength(1);
   });
 
+  test("an idClient is its sender's once: resent in its conversation it is the duplicate, reused in another it is refused, never answered with the other's", async () => {
+    await storage.createConsultation({ id: 'k2', consent, patient: patient.account, doctor: doctor.account, teamName: '二诊' });
+    const first = await storage.appendMessage(text(doctor.account, 'same-id'));
+    expect(await storage.appendMessage(text(doctor.account, 'same-id'))).toEqual({ stored: first.stored, duplicate: true });
+    await expect(storage.appendMessage(text(doctor.account, 'same-id', 'k2'))).rejects.toMatchObject({ code: 'invalidMessage' });
+    await storage.issuePrescription(rxCard('rx-k1'), rxMessage(rxCard('rx-k1'), 'rx-id'));
+    const card = rxCard('rx-k2', { consultationId: 'k2' });
+    const elsewhere = { ...rxMessage(card, 'rx-id'), conv: team('k2'), to: 'k2', consultationId: 'k2' };
+    await expect(storage.issuePrescription(card, elsewhere)).rejects.toMatchObject({ code: 'invalidMessage' });
+    expect(await storage.after(teamConvId('k2'), 0, 10)).toEqual([]);
+    expect(await storage.prescription('rx-k2')).toBeUndefined();
+  });
+
   test("the doctors' directory: every doctor with their name opened and the profile where there is one, no other role", async () => {
     const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
     await storage.upsertAccount(next);
