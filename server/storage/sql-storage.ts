@@ -4,14 +4,14 @@
  * SQLite's group commit of appends, PostgreSQL's retry of an append that raced its original.
  */
 import { randomUUID } from 'node:crypto';
-import { closedReason } from '../../types/consultation';
+import { closedReason, CONSULTATION_TRANSITIONS, partyOf } from '../../types/consultation';
 import type { ConsentRecord, DoctorIdentity, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary, RatingTag } from '../../types/encounter';
-import type { Account, ConsultationStatus, MessageType, Role } from '../../types/message';
-import type { PrescriptionState, RxCard } from '../../types/prescription';
+import type { Account, ConsultationAction, ConsultationStatus, MessageType, Role } from '../../types/message';
+import { issueRefusal, type PrescriptionState, type RxCard } from '../../types/prescription';
 import type { TransferRecord, TransferTarget } from '../../types/transfer';
 import { ClientError } from '../errors';
 import { recalledQuote } from '../quote';
-import { refusal, replyRefusal } from '../refusal';
+import { issueRefused, notMember, refusal, replyRefusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
 import { encounterOf, fileGone, fileOf, newMessageRow, quotaOf, sealQuote, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
@@ -246,34 +246,39 @@ export abstract class SqlStorage implements Storage {
 
   transitionConsultation(
     id: string,
-    from: readonly ConsultationStatus[],
-    to: ConsultationStatus,
+    action: ConsultationAction,
     notice: NewMessage,
     audit?: AuditFor<ConsultationChange>,
   ): Promise<Audited<ConsultationChange> | undefined> {
-    return this.write(this.auditedOp(this.transitionOp(id, from, to, notice), audit));
+    return this.write(this.auditedOp(this.transitionOp(id, action, notice), audit));
   }
 
-  private *transitionOp(
-    id: string,
-    from: readonly ConsultationStatus[],
-    to: ConsultationStatus,
-    notice: NewMessage,
-  ): Op<ConsultationChange | undefined> {
+  /**
+   * The notice's sender takes the action only while still the party the rule names: a doctor who
+   * transferred the consultation away on another connection meanwhile is refused as the checks before
+   * would have refused them.
+   */
+  private *transitionOp(id: string, action: ConsultationAction, notice: NewMessage): Op<ConsultationChange | undefined> {
+    const { role, from, to } = CONSULTATION_TRANSITIONS[action];
     const now = Date.now();
     const moved = yield* run(
       `UPDATE consultations SET status = ?, accepted_at = CASE WHEN ? = 'inProgress' THEN ? ELSE accepted_at END,
          closed_at = CASE WHEN ? IN ('closed', 'cancelled') THEN ? ELSE closed_at END
-       WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
+       WHERE id = ? AND ${role} = ? AND status IN (${from.map(() => '?').join(', ')})`,
       to,
       to,
       now,
       to,
       now,
       id,
+      notice.from,
       ...from,
     );
-    if (moved.changes === 0) return undefined;
+    if (moved.changes === 0) {
+      const c = yield* this.consultationOp(id);
+      if (c && partyOf(c, notice.from) !== role) throw notMember();
+      return undefined;
+    }
     const { stored } = yield* this.appendOp(notice);
     return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored };
   }
@@ -507,6 +512,8 @@ export abstract class SqlStorage implements Storage {
       patientMessages: row.patient_msgs - (row.status !== 'closed' ? counted : 0),
       followUps: encounter.followUps - (row.status === 'closed' ? counted : 0),
     };
+    // Notifications and tips are not admitted (quotaOf): a write admitted here comes from a person.
+    if (!partyOf(c, from)) throw notMember();
     const reason = closedReason(c, from, this.now());
     if (reason) throw refusal(reason, c);
   }
@@ -1007,6 +1014,12 @@ export abstract class SqlStorage implements Storage {
       return { prescription: this.toPrescription(row), stored, duplicate };
     }
     const rx = card.rx;
+    // The append's admission locked the consultation's row: its doctor and state are as they are now,
+    // not as the checks before the transaction read them (a transfer or a close may have come between).
+    // The issuer's role was checked before and is not what a concurrent change moves.
+    const c = (yield* this.consultationOp(rx.consultationId)) as Consultation;
+    const refused = issueRefusal({ account: rx.doctor, role: 'doctor' }, c);
+    if (refused) throw issueRefused(refused, c);
     if (rx.corrects !== undefined) {
       const marked = yield* run(
         "UPDATE prescriptions SET corrected_by = ? WHERE id = ? AND consultation_id = ? AND state = 'rejected' AND corrected_by IS NULL",
