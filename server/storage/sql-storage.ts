@@ -131,6 +131,17 @@ const WEIGHT: Record<NotifyKind, number> = { reply: 0, patientWrote: 0, waiting:
 
 const STATUS_EVENT: Partial<Record<string, NotifyEvent>> = { inProgress: 'accepted', closed: 'closed', cancelled: 'cancelled' };
 
+/** The event a row's kind was made from: what a transfer hands on to the new doctor. */
+const EVENT_OF: Record<NotifyKind, NotifyEvent> = {
+  reply: 'message',
+  patientWrote: 'message',
+  waiting: 'waiting',
+  card: 'card',
+  accepted: 'accepted',
+  closed: 'closed',
+  cancelled: 'cancelled',
+};
+
 /** Which event a new message is (none for tips, recalls and other bookkeeping). */
 function eventOf(m: NewMessage): NotifyEvent | undefined {
   if (m.type === 'tip') return undefined;
@@ -481,6 +492,24 @@ export abstract class SqlStorage implements Storage {
       due,
       now,
     );
+  }
+
+  /**
+   * A transfer's outbox step: what was still to tell the doctor it left is now for the doctor it went
+   * to (read after the move, `c.doctor`). The consultation waiting is told afresh, since the old doctor
+   * may have been told already; the open row's patient events move with it and collapse as they would.
+   */
+  private *handOverNoticesOp(c: Consultation, from: string, at: number): Op<void> {
+    const convId = teamConvId(c.id);
+    const left = yield* one<{ kind: NotifyKind; seq: number; event_at: number }>(
+      `UPDATE notifications SET state = 'cancelled', outcome = 'transferred', done_at = ?
+       WHERE account = ? AND conv_id = ? AND state IN ('pending', 'retry') RETURNING kind, seq, event_at`,
+      at,
+      from,
+      convId,
+    );
+    if (c.status === 'waiting') yield* this.notifyOp(c.id, convId, c.patient, 'waiting', 0, at);
+    if (left && left.kind !== 'waiting') yield* this.notifyOp(c.id, convId, c.patient, EVENT_OF[left.kind], Number(left.seq), Number(left.event_at));
   }
 
   /**
@@ -1115,6 +1144,7 @@ export abstract class SqlStorage implements Storage {
     );
     yield* run('DELETE FROM conversation_members WHERE conv_id = ? AND account = ?', convId, from);
     yield* this.addMember(convId, to);
+    yield* this.handOverNoticesOp(consultation, from, transfer.at);
     const { stored } = yield* this.appendOp(notice);
     return { consultation, notice: stored, transfer };
   }

@@ -560,6 +560,32 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.prescription('rx-k2')).toBeUndefined();
   });
 
+  test("a transfer hands what was still to tell the doctor it left to the doctor it went to", async () => {
+    const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
+    await storage.upsertAccount(next);
+    storage.setNotifyPolicy({ collapseMs: 60_000, minIntervalMs: 0 });
+    try {
+      await storage.createConsultation({ id: 'w1', consent, patient: patient.account, doctor: doctor.account, teamName: '待接诊', status: 'waiting' });
+      const written = await storage.appendMessage(text(patient.account, 'w1-first', 'w1'));
+      expect(await storage.notificationsOf(doctor.account)).toEqual([expect.objectContaining({ kind: 'patientWrote', state: 'pending' })]);
+      await storage.transferConsultation('w1', doctor.account, next.account, { ...notice(doctor.account, 'transfer:w1:1', {}), conv: team('w1'), to: 'w1' });
+      expect(await storage.notificationsOf(doctor.account)).toEqual([expect.objectContaining({ state: 'cancelled', outcome: 'transferred' })]);
+      expect(await storage.notificationsOf(next.account)).toEqual([expect.objectContaining({ convId: teamConvId('w1'), kind: 'patientWrote', state: 'pending' })]);
+      const [row] = await storage.claimNotifications('node-a', Date.now() + 120_000, 60_000, 10);
+      expect(row).toMatchObject({ account: next.account, consultationId: 'w1', seq: written.stored.seq });
+      // Waiting with nothing left open for the old doctor (told already): the new one is told it waits.
+      await storage.createConsultation({ id: 'w2', consent, patient: patient.account, doctor: doctor.account, teamName: '待接诊', status: 'waiting' });
+      const [told] = await storage.claimNotifications('node-a', Date.now() + 120_000, 60_000, 10);
+      await storage.finishNotification(told.id, 'node-a', Date.now(), { state: 'sent', outcome: 'sms' });
+      await storage.transferConsultation('w2', doctor.account, next.account, { ...notice(doctor.account, 'transfer:w2:1', {}), conv: team('w2'), to: 'w2' });
+      expect((await storage.notificationsOf(next.account)).filter((r) => r.convId === teamConvId('w2'))).toEqual([
+        expect.objectContaining({ kind: 'waiting', state: 'pending' }),
+      ]);
+    } finally {
+      storage.setNotifyPolicy(undefined);
+    }
+  });
+
   test("the doctors' directory: every doctor with their name opened and the profile where there is one, no other role", async () => {
     const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
     await storage.upsertAccount(next);
