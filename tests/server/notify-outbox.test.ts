@@ -160,6 +160,25 @@ test('a transfer hands the notice still to come to the doctor it went to; the do
   expect(await rowsOf(doctor.account)).toEqual([expect.objectContaining({ state: 'cancelled', outcome: 'transferred' })]);
 });
 
+test('a notice a worker held while the consultation was transferred is not sent to the doctor it left', async () => {
+  const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
+  await start();
+  await server.storage.upsertAccount(next);
+  const p = await login(patient);
+  await say(p, '医生您好，我想问一下');
+  p.close();
+  // Another worker claims the row and stalls past its lease, so the transfer finds nothing open to move;
+  // the server's worker takes it again once the old doctor has gone offline.
+  const [held] = await server.storage.claimNotifications('stalled-node', Date.now() + 3_000, 1_000, 10);
+  expect(held).toMatchObject({ account: doctor.account });
+  const d = await login(doctor);
+  await d.request('transfer', { sessionId: SESSION, to: next.account });
+  d.close();
+  await until(async () => (await rowsOf(doctor.account)).some((r) => r.state !== 'claimed'), 10_000);
+  expect(await rowsOf(doctor.account)).toEqual([expect.objectContaining({ id: held.id, state: 'cancelled', outcome: 'transferred' })]);
+  expect(sms.received).toEqual([]);
+});
+
 test('a permanent refusal is recorded and not retried; a transient failure is retried with backoff', async () => {
   await start();
   sms.failWith.push(410);
