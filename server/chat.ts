@@ -27,7 +27,7 @@ import { SEARCH_SESSIONS_MAX, SYNC_FRESH, type SessionsFound } from '../types/pr
 import { consultationAccess } from '../types/transfer';
 import { ClientError } from './errors';
 import { quoteOf } from './quote';
-import { refusal, replyRefusal } from './refusal';
+import { notMember, refusal, replyRefusal } from './refusal';
 import { decodeCursor, encodeCursor, matches, positionOf, SEARCH_BATCH, SEARCH_SCAN_MAX, searchNeedle } from './search';
 import type { Audit } from './audit';
 import type { FileService } from './files/service';
@@ -211,8 +211,7 @@ export class ChatService {
     const changed = await this.audit.stored(
       this.storage.transitionConsultation(
         c.id,
-        rule.from,
-        rule.to,
+        action,
         {
           conv,
           // ':' never occurs in client idClients; one notice per state, however often it is retried.
@@ -311,7 +310,7 @@ export class ChatService {
     if (parsed.scene === 'team') {
       const id = teamConvId(parsed.to);
       if (!(await this.storage.isConversationMember(id, me))) {
-        throw new ClientError('forbidden', 'you are not a member of this conversation');
+        throw notMember();
       }
       return { id, scene: 'team', teamId: parsed.to };
     }

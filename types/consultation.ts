@@ -43,9 +43,17 @@ export function closedReason(c: AdmissionFacts, account: string, now: number, ki
   return undefined;
 }
 
-/** Who may change a consultation: each action's role, the states it starts from and the state it leads to. */
+/** The two people a consultation is between: the only ones who write into it or change it. */
+export type Party = 'patient' | 'doctor';
+
+/** Which party of the consultation `account` is, if any: a doctor it was transferred away from is none. */
+export function partyOf(c: Pick<ConsultationInfo, 'patient' | 'doctor'>, account: string): Party | undefined {
+  return account === c.doctor ? 'doctor' : account === c.patient ? 'patient' : undefined;
+}
+
+/** Who may change a consultation: each action's party, the states it starts from and the state it leads to. */
 export const CONSULTATION_TRANSITIONS: Readonly<
-  Record<ConsultationAction, { role: Role; from: readonly ConsultationStatus[]; to: ConsultationStatus }>
+  Record<ConsultationAction, { role: Party; from: readonly ConsultationStatus[]; to: ConsultationStatus }>
 > = {
   accept: { role: 'doctor', from: ['waiting'], to: 'inProgress' },
   close: { role: 'doctor', from: ['waiting', 'inProgress'], to: 'closed' },

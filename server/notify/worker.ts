@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { partyOf } from '../../types/consultation';
 import { sessionIdOf } from '../../types/message';
 import type { Audit } from '../audit';
 import type { Auth } from '../auth';
@@ -88,6 +89,8 @@ export class NotifyWorker {
     if (row.seq > 0 && row.readSeq >= row.seq) return this.finish(row, { state: 'cancelled', outcome: 'read' });
     const c = row.consultationId ? await storage.consultation(row.consultationId) : undefined;
     if (!c) return this.finish(row, { state: 'dropped', outcome: 'noConsultation' });
+    // Queued before a transfer that did not cancel it (claimed meanwhile): the consultation is no longer theirs.
+    if (!partyOf(c, row.account)) return this.finish(row, { state: 'cancelled', outcome: 'transferred' });
     if (row.kind === 'waiting' && c.status !== 'waiting') return this.finish(row, { state: 'cancelled', outcome: 'handled' });
     if (await this.d.presence.isOnline(row.account)) return this.finish(row, { state: 'cancelled', outcome: 'online' });
     if (!(await storage.notifyEnabled(row.account))) return this.finish(row, { state: 'dropped', outcome: 'off' });

@@ -16,7 +16,7 @@ import type { PharmacistItem } from '../../types/protocol';
 import type { Audit } from '../audit';
 import type { ChatService } from '../chat';
 import { ClientError } from '../errors';
-import { refusal } from '../refusal';
+import { issueRefused, refusal } from '../refusal';
 import type { ConversationRef, Storage, StoredMessage, StoredPrescription } from '../storage/types';
 import type { RxSigner } from './signer';
 
@@ -71,9 +71,7 @@ export class PrescriptionService {
       return { stored: existing, prescription: p, duplicate: true };
     }
     const refused = issueRefusal(me, c);
-    if (refused === 'notDoctor') throw new ClientError('forbidden', '只有本次问诊的医生可以开具处方');
-    if (refused === 'notAccepted') throw new ClientError('invalidTransition', '请先接诊再开具处方');
-    if (refused === 'closed') throw refusal(c.status === 'cancelled' ? 'cancelled' : 'closed', c);
+    if (refused) throw issueRefused(refused, c);
     const banned = forbiddenDrugs(f.rx.drugs, this.forbiddenCategories);
     if (banned.length) {
       const which = banned.map((i) => `第 ${i + 1} 个药品（${f.rx.drugs[i].category}）`).join('、');

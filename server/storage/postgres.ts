@@ -7,7 +7,6 @@
  */
 import pg from 'pg';
 import type { Cipher } from '../crypto';
-import { toStored } from './rows';
 import { base, MIGRATIONS, POSTGRES, POSTGRES_BEFORE_VERSIONING } from './schema';
 import { numbered, type Op, runAsync, type Statement } from './sql';
 import { SqlStorage } from './sql-storage';
@@ -123,22 +122,22 @@ export class PostgresStorage extends SqlStorage {
   }
 
   /** A retry that raced its original (another process stored it first) answers as a duplicate. */
-  private async appendOrExisting(op: Op<Appended>, from: string, idClient: string): Promise<Appended> {
+  private async appendOrExisting(op: Op<Appended>, m: NewMessage): Promise<Appended> {
     try {
       return await this.write(op);
     } catch (e) {
-      const existing = (e as { code?: string }).code === '23505' ? await this.read(SqlStorage.byClientId(from, idClient)) : undefined;
+      const existing = (e as { code?: string }).code === '23505' ? await this.read(SqlStorage.byClientId(m.from, m.idClient)) : undefined;
       if (!existing) throw e;
-      return { stored: toStored(existing, this.cipher), duplicate: true };
+      return this.duplicateOf(existing, m);
     }
   }
 
   appendMessage(m: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended> {
-    return this.appendOrExisting(this.auditedAppendOp(this.appendOp(m), audit), m.from, m.idClient);
+    return this.appendOrExisting(this.auditedAppendOp(this.appendOp(m), audit), m);
   }
 
   recall(target: StoredMessage, notice: NewMessage, audit?: AuditFor<StoredMessage>): Promise<Appended> {
-    return this.appendOrExisting(this.auditedAppendOp(this.recallOp(target, notice), audit), notice.from, notice.idClient);
+    return this.appendOrExisting(this.auditedAppendOp(this.recallOp(target, notice), audit), notice);
   }
 
   async close(): Promise<void> {

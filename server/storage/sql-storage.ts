@@ -4,14 +4,14 @@
  * SQLite's group commit of appends, PostgreSQL's retry of an append that raced its original.
  */
 import { randomUUID } from 'node:crypto';
-import { closedReason } from '../../types/consultation';
+import { closedReason, CONSULTATION_TRANSITIONS, partyOf } from '../../types/consultation';
 import type { ConsentRecord, DoctorIdentity, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary, RatingTag } from '../../types/encounter';
-import type { Account, ConsultationStatus, MessageType, Role } from '../../types/message';
-import type { PrescriptionState, RxCard } from '../../types/prescription';
+import type { Account, ConsultationAction, ConsultationStatus, MessageType, Role } from '../../types/message';
+import { issueRefusal, type PrescriptionState, type RxCard } from '../../types/prescription';
 import type { TransferRecord, TransferTarget } from '../../types/transfer';
 import { ClientError } from '../errors';
 import { recalledQuote } from '../quote';
-import { refusal, replyRefusal } from '../refusal';
+import { issueRefused, notMember, refusal, replyRefusal } from '../refusal';
 import type { Cipher } from '../crypto';
 import type { AuditRow, ConsultationRow, ConversationRow, FileRow, MessageRow } from './rows';
 import { encounterOf, fileGone, fileOf, newMessageRow, quotaOf, sealQuote, toAudit, toConsultation, toFile, toStored, toSummary } from './rows';
@@ -131,6 +131,17 @@ const WEIGHT: Record<NotifyKind, number> = { reply: 0, patientWrote: 0, waiting:
 
 const STATUS_EVENT: Partial<Record<string, NotifyEvent>> = { inProgress: 'accepted', closed: 'closed', cancelled: 'cancelled' };
 
+/** The event a row's kind was made from: what a transfer hands on to the new doctor. */
+const EVENT_OF: Record<NotifyKind, NotifyEvent> = {
+  reply: 'message',
+  patientWrote: 'message',
+  waiting: 'waiting',
+  card: 'card',
+  accepted: 'accepted',
+  closed: 'closed',
+  cancelled: 'cancelled',
+};
+
 /** Which event a new message is (none for tips, recalls and other bookkeeping). */
 function eventOf(m: NewMessage): NotifyEvent | undefined {
   if (m.type === 'tip') return undefined;
@@ -246,34 +257,39 @@ export abstract class SqlStorage implements Storage {
 
   transitionConsultation(
     id: string,
-    from: readonly ConsultationStatus[],
-    to: ConsultationStatus,
+    action: ConsultationAction,
     notice: NewMessage,
     audit?: AuditFor<ConsultationChange>,
   ): Promise<Audited<ConsultationChange> | undefined> {
-    return this.write(this.auditedOp(this.transitionOp(id, from, to, notice), audit));
+    return this.write(this.auditedOp(this.transitionOp(id, action, notice), audit));
   }
 
-  private *transitionOp(
-    id: string,
-    from: readonly ConsultationStatus[],
-    to: ConsultationStatus,
-    notice: NewMessage,
-  ): Op<ConsultationChange | undefined> {
+  /**
+   * The notice's sender takes the action only while still the party the rule names: a doctor who
+   * transferred the consultation away on another connection meanwhile is refused as the checks before
+   * would have refused them.
+   */
+  private *transitionOp(id: string, action: ConsultationAction, notice: NewMessage): Op<ConsultationChange | undefined> {
+    const { role, from, to } = CONSULTATION_TRANSITIONS[action];
     const now = Date.now();
     const moved = yield* run(
       `UPDATE consultations SET status = ?, accepted_at = CASE WHEN ? = 'inProgress' THEN ? ELSE accepted_at END,
          closed_at = CASE WHEN ? IN ('closed', 'cancelled') THEN ? ELSE closed_at END
-       WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
+       WHERE id = ? AND ${role} = ? AND status IN (${from.map(() => '?').join(', ')})`,
       to,
       to,
       now,
       to,
       now,
       id,
+      notice.from,
       ...from,
     );
-    if (moved.changes === 0) return undefined;
+    if (moved.changes === 0) {
+      const c = yield* this.consultationOp(id);
+      if (c && partyOf(c, notice.from) !== role) throw notMember();
+      return undefined;
+    }
     const { stored } = yield* this.appendOp(notice);
     return { consultation: (yield* this.consultationOp(id)) as Consultation, notice: stored };
   }
@@ -370,12 +386,22 @@ export abstract class SqlStorage implements Storage {
   }
 
   /**
+   * The stored message a resend of `m` finds: only its own, in its conversation. An idClient is unique
+   * per sender (the index), so one reused in another conversation is refused, never answered with what
+   * that conversation holds.
+   */
+  protected duplicateOf(existing: MessageRow, m: NewMessage): Appended {
+    if (existing.conv_id !== m.conv.id) throw new ClientError('invalidMessage', 'this idClient was already used in another conversation; use a new one');
+    return { stored: toStored(existing, this.cipher), duplicate: true };
+  }
+
+  /**
    * One append inside the caller's transaction: once per (from, idClient); the next gap-free seq and a
    * time never below the conversation's last; the upload it refers to kept; the quota counted.
    */
   protected *appendOp(m: NewMessage): Op<Appended> {
     const existing = yield* SqlStorage.byClientId(m.from, m.idClient);
-    if (existing) return { stored: toStored(existing, this.cipher), duplicate: true };
+    if (existing) return this.duplicateOf(existing, m);
     // Rows are locked in one order by every write (a quoted original, the consultation, the
     // conversation), as a recall (original, conversation) and a state change or transfer (consultation,
     // conversation) take them: two writes at once wait for each other rather than deadlock.
@@ -469,6 +495,24 @@ export abstract class SqlStorage implements Storage {
   }
 
   /**
+   * A transfer's outbox step: what was still to tell the doctor it left is now for the doctor it went
+   * to (read after the move, `c.doctor`). The consultation waiting is told afresh, since the old doctor
+   * may have been told already; the open row's patient events move with it and collapse as they would.
+   */
+  private *handOverNoticesOp(c: Consultation, from: string, at: number): Op<void> {
+    const convId = teamConvId(c.id);
+    const left = yield* one<{ kind: NotifyKind; seq: number; event_at: number }>(
+      `UPDATE notifications SET state = 'cancelled', outcome = 'transferred', done_at = ?
+       WHERE account = ? AND conv_id = ? AND state IN ('pending', 'retry') RETURNING kind, seq, event_at`,
+      at,
+      from,
+      convId,
+    );
+    if (c.status === 'waiting') yield* this.notifyOp(c.id, convId, c.patient, 'waiting', 0, at);
+    if (left && left.kind !== 'waiting') yield* this.notifyOp(c.id, convId, c.patient, EVENT_OF[left.kind], Number(left.seq), Number(left.event_at));
+  }
+
+  /**
    * Counts a message against its consultation, or refuses it, inside the append's transaction: the
    * UPDATE takes the consultation's row lock (PostgreSQL) before the rule is read, so concurrent sends
    * and state changes are decided one after another against the counter and state as they are.
@@ -497,6 +541,8 @@ export abstract class SqlStorage implements Storage {
       patientMessages: row.patient_msgs - (row.status !== 'closed' ? counted : 0),
       followUps: encounter.followUps - (row.status === 'closed' ? counted : 0),
     };
+    // Notifications and tips are not admitted (quotaOf): a write admitted here comes from a person.
+    if (!partyOf(c, from)) throw notMember();
     const reason = closedReason(c, from, this.now());
     if (reason) throw refusal(reason, c);
   }
@@ -997,6 +1043,12 @@ export abstract class SqlStorage implements Storage {
       return { prescription: this.toPrescription(row), stored, duplicate };
     }
     const rx = card.rx;
+    // The append's admission locked the consultation's row: its doctor and state are as they are now,
+    // not as the checks before the transaction read them (a transfer or a close may have come between).
+    // The issuer's role was checked before and is not what a concurrent change moves.
+    const c = (yield* this.consultationOp(rx.consultationId)) as Consultation;
+    const refused = issueRefusal({ account: rx.doctor, role: 'doctor' }, c);
+    if (refused) throw issueRefused(refused, c);
     if (rx.corrects !== undefined) {
       const marked = yield* run(
         "UPDATE prescriptions SET corrected_by = ? WHERE id = ? AND consultation_id = ? AND state = 'rejected' AND corrected_by IS NULL",
@@ -1092,6 +1144,7 @@ export abstract class SqlStorage implements Storage {
     );
     yield* run('DELETE FROM conversation_members WHERE conv_id = ? AND account = ?', convId, from);
     yield* this.addMember(convId, to);
+    yield* this.handOverNoticesOp(consultation, from, transfer.at);
     const { stored } = yield* this.appendOp(notice);
     return { consultation, notice: stored, transfer };
   }

@@ -1,6 +1,6 @@
 import type { ConsentRecord, DoctorIdentity, FollowUpRule, IdentityRecord, IntakeCard, QuickReply, Rating, RatingSummary } from '../../types/encounter';
 import type { MediaKind } from '../../types/media';
-import type { Account, ConsultationStatus, MessageType, Quote, Role, Scene } from '../../types/message';
+import type { Account, ConsultationAction, ConsultationStatus, MessageType, Quote, Role, Scene } from '../../types/message';
 import type { PrescriptionRecord, PrescriptionState, RxCard } from '../../types/prescription';
 import type { TransferRecord, TransferTarget } from '../../types/transfer';
 
@@ -300,13 +300,13 @@ export interface Storage {
   consultation(id: string): Promise<Consultation | undefined>;
   setConsultationStatus(id: string, status: ConsultationStatus): Promise<Consultation>;
   /**
-   * Moves a consultation from one of `from` to `to` and appends its notice, in one transaction;
-   * undefined (nothing changed) when it was in none of `from` by then.
+   * Takes `action` (types/consultation.ts) for the notice's sender and appends the notice, in one
+   * transaction; undefined (nothing changed) when the consultation was in none of the action's states
+   * by then; refused (forbidden) when the sender is no longer the party the action needs.
    */
   transitionConsultation(
     id: string,
-    from: readonly ConsultationStatus[],
-    to: ConsultationStatus,
+    action: ConsultationAction,
     notice: NewMessage,
     audit?: AuditFor<ConsultationChange>,
   ): Promise<Audited<ConsultationChange> | undefined>;

@@ -138,9 +138,9 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     await storage.createConsultation({ id: 't', consent, patient: patient.account, doctor: doctor.account, teamName: '并发', status: 'waiting' });
     const notice = (to: string) => ({ ...text(doctor.account, `consultation:t:${to}`, 't'), type: 'notification' as const, body: to });
     const tries = await Promise.all([
-      storage.transitionConsultation('t', ['waiting', 'inProgress'], 'closed', notice('closed')),
-      storage.transitionConsultation('t', ['waiting'], 'inProgress', notice('inProgress')),
-      storage.transitionConsultation('t', ['waiting', 'inProgress'], 'closed', notice('closed')),
+      storage.transitionConsultation('t', 'close', notice('closed')),
+      storage.transitionConsultation('t', 'accept', notice('inProgress')),
+      storage.transitionConsultation('t', 'close', notice('closed')),
     ]);
     const done = tries.filter((t) => t !== undefined);
     expect(done.length).toBeGreaterThanOrEqual(1);
@@ -151,7 +151,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(notices).toHaveLength(done.length);
     expect(notices.map((m) => m.body)).toContain('closed');
     expect(notices.map((m) => m.body).slice(notices.findIndex((m) => m.body === 'closed') + 1)).toEqual([]);
-    expect(await storage.transitionConsultation('t', ['waiting'], 'inProgress', notice('inProgress'))).toBeUndefined();
+    expect(await storage.transitionConsultation('t', 'accept', notice('inProgress'))).toBeUndefined();
   });
 
   test('sends and a close at once: each send is stored or refused as closed, none waits on the other forever (no deadlock)', async () => {
@@ -160,7 +160,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
       await storage.createConsultation({ id, consent, patient: patient.account, doctor: doctor.account, teamName: '并发结束', status: 'inProgress' });
       const notice = { ...text(doctor.account, `consultation:${id}:closed`, id), type: 'notification' as const, body: 'closed' };
       const sends = Array.from({ length: 6 }, (_, n) => storage.appendMessage(text(n % 2 ? doctor.account : patient.account, `${id}-${n}`, id)));
-      const [closed, ...results] = await Promise.allSettled([storage.transitionConsultation(id, ['inProgress'], 'closed', notice), ...sends]);
+      const [closed, ...results] = await Promise.allSettled([storage.transitionConsultation(id, 'close', notice), ...sends]);
       expect(closed.status).toBe('fulfilled');
       const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason.code ?? r.reason.message);
       expect(refusals.filter((code) => code !== 'consultationClosed')).toEqual([]);
@@ -349,11 +349,11 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
 
     await expect(storage.appendMessage(text(patient.account, 'au-2', 'k1', counted), refused)).rejects.toThrow('no record');
     expect(await storage.findMessage(teamConvId('k1'), patient.account, 'au-2')).toBeUndefined();
-    await expect(storage.transitionConsultation('k1', ['inProgress'], 'closed', notice(doctor.account, 'au-close', {}), refused)).rejects.toThrow('no record');
+    await expect(storage.transitionConsultation('k1', 'close', notice(doctor.account, 'au-close', {}), refused)).rejects.toThrow('no record');
     // Neither the second message, its count, the state change nor its notice was kept.
     expect(await storage.consultation('k1')).toMatchObject({ status: 'inProgress', patientMessages: 1 });
     expect((await storage.history(teamConvId('k1'), undefined, 10)).map((m) => m.idClient)).toEqual(['au-1']);
-    const closed = await storage.transitionConsultation('k1', ['inProgress'], 'closed', notice(doctor.account, 'au-close', {}), ({ notice: n }) => make(`close ${n.seq}`));
+    const closed = await storage.transitionConsultation('k1', 'close', notice(doctor.account, 'au-close', {}), ({ notice: n }) => make(`close ${n.seq}`));
     expect(closed?.audit).toMatchObject({ seq: 2, detail: `close ${closed?.notice.seq}` });
     expect((await storage.auditRecords(0, 10)).map((r) => r.detail)).toEqual([`send ${first.stored.seq}`, `close ${closed?.notice.seq}`]);
     await expect(storage.createConsultation({ id: 'k-refused', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊' }, refused)).rejects.toThrow('no record');
@@ -522,6 +522,70 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     expect(await storage.transfersOf('k1')).toHaveLength(1);
   });
 
+  test('after a transfer, the doctor it left writes nothing more: a message, a prescription or a change checked before it commits is refused inside', async () => {
+    const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
+    await storage.upsertAccount(next);
+    await storage.transferConsultation('k1', doctor.account, next.account, notice(doctor.account, 'transfer:k1:1', { transfer: { from: doctor.account, to: next.account } }));
+    await expect(storage.appendMessage(text(doctor.account, 'late-text'))).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(storage.issuePrescription(rxCard('rx-late'), rxMessage(rxCard('rx-late'), 'late-rx'))).rejects.toMatchObject({ code: 'forbidden' });
+    const closing = notice(doctor.account, 'consultation:k1:closed', { consultation: { status: 'closed', by: doctor.account } });
+    await expect(storage.transitionConsultation('k1', 'close', closing)).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await storage.prescription('rx-late')).toBeUndefined();
+    expect((await storage.after(teamConvId('k1'), 0, 10)).map((m) => m.idClient)).toEqual(['transfer:k1:1']);
+    expect(await storage.consultation('k1')).toMatchObject({ status: 'inProgress', doctor: next.account });
+    // The patient may not take the doctor's action; the doctor it went to may.
+    await expect(storage.transitionConsultation('k1', 'close', { ...closing, from: patient.account })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await storage.transitionConsultation('k1', 'close', { ...closing, from: next.account })).toMatchObject({ consultation: { status: 'closed' } });
+  });
+
+  test('a prescription issued as its consultation closes is refused inside its transaction, the follow-up window notwithstanding', async () => {
+    await storage.createConsultation({ id: 'k9', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊', followUp: { messages: 2, days: 1 } });
+    await storage.transitionConsultation('k9', 'close', { ...notice(doctor.account, 'consultation:k9:closed', {}), conv: team('k9'), to: 'k9' });
+    const card = rxCard('rx-k9', { consultationId: 'k9' });
+    const late = { ...rxMessage(card, 'k9-rx'), conv: team('k9'), to: 'k9', consultationId: 'k9' };
+    await expect(storage.issuePrescription(card, late)).rejects.toMatchObject({ code: 'consultationClosed' });
+    expect(await storage.prescription('rx-k9')).toBeUndefined();
+  });
+
+  test("an idClient is its sender's once: resent in its conversation it is the duplicate, reused in another it is refused, never answered with the other's", async () => {
+    await storage.createConsultation({ id: 'k2', consent, patient: patient.account, doctor: doctor.account, teamName: '二诊' });
+    const first = await storage.appendMessage(text(doctor.account, 'same-id'));
+    expect(await storage.appendMessage(text(doctor.account, 'same-id'))).toEqual({ stored: first.stored, duplicate: true });
+    await expect(storage.appendMessage(text(doctor.account, 'same-id', 'k2'))).rejects.toMatchObject({ code: 'invalidMessage' });
+    await storage.issuePrescription(rxCard('rx-k1'), rxMessage(rxCard('rx-k1'), 'rx-id'));
+    const card = rxCard('rx-k2', { consultationId: 'k2' });
+    const elsewhere = { ...rxMessage(card, 'rx-id'), conv: team('k2'), to: 'k2', consultationId: 'k2' };
+    await expect(storage.issuePrescription(card, elsewhere)).rejects.toMatchObject({ code: 'invalidMessage' });
+    expect(await storage.after(teamConvId('k2'), 0, 10)).toEqual([]);
+    expect(await storage.prescription('rx-k2')).toBeUndefined();
+  });
+
+  test("a transfer hands what was still to tell the doctor it left to the doctor it went to", async () => {
+    const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
+    await storage.upsertAccount(next);
+    storage.setNotifyPolicy({ collapseMs: 60_000, minIntervalMs: 0 });
+    try {
+      await storage.createConsultation({ id: 'w1', consent, patient: patient.account, doctor: doctor.account, teamName: '待接诊', status: 'waiting' });
+      const written = await storage.appendMessage(text(patient.account, 'w1-first', 'w1'));
+      expect(await storage.notificationsOf(doctor.account)).toEqual([expect.objectContaining({ kind: 'patientWrote', state: 'pending' })]);
+      await storage.transferConsultation('w1', doctor.account, next.account, { ...notice(doctor.account, 'transfer:w1:1', {}), conv: team('w1'), to: 'w1' });
+      expect(await storage.notificationsOf(doctor.account)).toEqual([expect.objectContaining({ state: 'cancelled', outcome: 'transferred' })]);
+      expect(await storage.notificationsOf(next.account)).toEqual([expect.objectContaining({ convId: teamConvId('w1'), kind: 'patientWrote', state: 'pending' })]);
+      const [row] = await storage.claimNotifications('node-a', Date.now() + 120_000, 60_000, 10);
+      expect(row).toMatchObject({ account: next.account, consultationId: 'w1', seq: written.stored.seq });
+      // Waiting with nothing left open for the old doctor (told already): the new one is told it waits.
+      await storage.createConsultation({ id: 'w2', consent, patient: patient.account, doctor: doctor.account, teamName: '待接诊', status: 'waiting' });
+      const [told] = await storage.claimNotifications('node-a', Date.now() + 120_000, 60_000, 10);
+      await storage.finishNotification(told.id, 'node-a', Date.now(), { state: 'sent', outcome: 'sms' });
+      await storage.transferConsultation('w2', doctor.account, next.account, { ...notice(doctor.account, 'transfer:w2:1', {}), conv: team('w2'), to: 'w2' });
+      expect((await storage.notificationsOf(next.account)).filter((r) => r.convId === teamConvId('w2'))).toEqual([
+        expect.objectContaining({ kind: 'waiting', state: 'pending' }),
+      ]);
+    } finally {
+      storage.setNotifyPolicy(undefined);
+    }
+  });
+
   test("the doctors' directory: every doctor with their name opened and the profile where there is one, no other role", async () => {
     const next: Account = { account: 'doc-d', name: '郑医生', role: 'doctor' };
     await storage.upsertAccount(next);
@@ -559,7 +623,7 @@ export function storageContract(open: () => Promise<{ storage: Storage; dispose(
     await storage.createConsultation({ id: 'f1', consent, patient: patient.account, doctor: doctor.account, teamName: '复诊', maxPatientMessages: 1, followUp: { messages: 2, days: 1 } });
     await storage.appendMessage(text(patient.account, 'f1-visit', 'f1'));
     const closing = text(doctor.account, 'consultation:f1:closed', 'f1', { type: 'notification', body: '已结束' });
-    const closed = await storage.transitionConsultation('f1', ['inProgress'], 'closed', closing);
+    const closed = await storage.transitionConsultation('f1', 'close', closing);
     expect(closed?.consultation).toMatchObject({ status: 'closed', closedAt: expect.any(Number), followUp: { messages: 2, days: 1 } });
     await Promise.all([1, 2].map((i) => storage.appendMessage(text(patient.account, `f1-more-${i}`, 'f1'))));
     await expect(storage.appendMessage(text(patient.account, 'f1-more-3', 'f1'))).rejects.toMatchObject({ code: 'consultationClosed' });

@@ -6,6 +6,7 @@
  * an absent doctor, permanent refusals recorded and not retried, transient failures retried.
  */
 import type { NotifyConfig } from '../../server/notify/config';
+import type { Account } from '../../types/message';
 import { NOTIFY_SETTINGS_PATH } from '../../types/protocol';
 import { doctor, patient, SESSION, startConsultationServer, TEAM } from '../helpers/consultation';
 import type { TestServer } from '../helpers/server';
@@ -139,6 +140,43 @@ test('the doctor is told when a patient writes while they are away', async () =>
   await until(() => sms.received.length === 1);
   expect(sms.received[0]).toMatchObject({ account: doctor.account, kind: 'patientWrote' });
   expect((await server.auth.verifyLink(decodeURIComponent(/link=([^&]+)/.exec(sms.received[0].link)?.[1] ?? ''))).account).toBe(doctor.account);
+});
+
+test('a transfer hands the notice still to come to the doctor it went to; the doctor it left is not told', async () => {
+  const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
+  // Due after the old doctor has gone offline: only the transfer keeps it from them.
+  await start({ collapseSec: 3 });
+  await server.storage.upsertAccount(next);
+  const p = await login(patient);
+  await say(p, '医生您好，我想问一下');
+  p.close();
+  const d = await login(doctor);
+  await d.request('transfer', { sessionId: SESSION, to: next.account });
+  d.close();
+  await until(() => sms.received.length === 1, 10_000);
+  await sleep(600);
+  expect(sms.received.map((r) => [r.account, r.kind])).toEqual([[next.account, 'patientWrote']]);
+  expect((await server.auth.verifyLink(decodeURIComponent(/link=([^&]+)/.exec(sms.received[0].link)?.[1] ?? ''))).account).toBe(next.account);
+  expect(await rowsOf(doctor.account)).toEqual([expect.objectContaining({ state: 'cancelled', outcome: 'transferred' })]);
+});
+
+test('a notice a worker held while the consultation was transferred is not sent to the doctor it left', async () => {
+  const next: Account = { account: 'doctor-zhou', name: '周医生', role: 'doctor' };
+  await start();
+  await server.storage.upsertAccount(next);
+  const p = await login(patient);
+  await say(p, '医生您好，我想问一下');
+  p.close();
+  // Another worker claims the row and stalls past its lease, so the transfer finds nothing open to move;
+  // the server's worker takes it again once the old doctor has gone offline.
+  const [held] = await server.storage.claimNotifications('stalled-node', Date.now() + 3_000, 1_000, 10);
+  expect(held).toMatchObject({ account: doctor.account });
+  const d = await login(doctor);
+  await d.request('transfer', { sessionId: SESSION, to: next.account });
+  d.close();
+  await until(async () => (await rowsOf(doctor.account)).some((r) => r.state !== 'claimed'), 10_000);
+  expect(await rowsOf(doctor.account)).toEqual([expect.objectContaining({ id: held.id, state: 'cancelled', outcome: 'transferred' })]);
+  expect(sms.received).toEqual([]);
 });
 
 test('a permanent refusal is recorded and not retried; a transient failure is retried with backoff', async () => {

@@ -7,7 +7,7 @@ import type { Account } from '../../types/message';
 import type { RxCard, RxPublicKey } from '../../types/prescription';
 import { RX_KEY_PATH } from '../../types/prescription';
 import { verifyPrescription } from '../../server/prescriptions/signer';
-import { doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
+import { CONSENTED, doctor, patient, SESSION, startConsultationServer, stranger, TEAM } from '../helpers/consultation';
 import { draft, drug, rxClientId } from '../helpers/rx';
 import { expectError, WsClient, type TestServer } from '../helpers/server';
 
@@ -72,6 +72,16 @@ describe('issue', () => {
     expect(again.prescription.rx.id).toBe(first.prescription.rx.id);
     expect(again.msg.seq).toBe(first.msg.seq);
     expect((await d.request('history', { sessionId: SESSION, limit: 10 })).msgs.filter((m) => m.type === 'custom')).toHaveLength(1);
+  });
+
+  test('an idClient used in another consultation is refused, never answered with that one’s prescription or message', async () => {
+    await server.storage.createConsultation({ id: 'c2', patient: stranger.account, doctor: doctor.account, teamName: '问诊', ...CONSENTED });
+    const d = await login(doctor);
+    const idClient = rxClientId();
+    await d.request('prescribe', { sessionId: SESSION, idClient, rx: draft() });
+    await expectError(d.request('prescribe', { sessionId: 'team-c2', idClient, rx: draft() }), 'invalidMessage');
+    await expectError(d.request('send', { msg: { scene: 'team', to: 'c2', type: 'text', body: '您好', idClient } }), 'invalidMessage');
+    expect((await d.request('history', { sessionId: 'team-c2', limit: 10 })).msgs).toEqual([]);
   });
 
   test('only the consultation’s doctor issues: a patient, another doctor and an outsider are refused', async () => {
