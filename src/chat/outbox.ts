@@ -59,22 +59,30 @@ export class Outbox {
     return undefined;
   }
 
-  /** Adds a message or updates it in place (a failed one being resent keeps its position). */
+  /**
+   * Adds a message or updates it in place (a failed one being resent keeps its position). An update of
+   * a message no longer on the device leaves the device be: another tab has sent it (or its account
+   * signed out there), and writing it back would bring a sent message back at every reload.
+   */
   put(msg: Message): void {
     const held = this.sessions.get(msg.sessionId) ?? [];
-    const stored = upsert(this.stored(msg.sessionId), msg);
+    const stored = this.stored(msg.sessionId);
     const added = !held.some((m) => m.idClient === msg.idClient);
-    if (added && (stored.length > OUTBOX_MAX_PER_SESSION || bytesOf(stored) > OUTBOX_MAX_BYTES_PER_SESSION)) {
+    const onDevice = added || stored.some((m) => m.idClient === msg.idClient);
+    const next = upsert(stored, msg);
+    if (added && (next.length > OUTBOX_MAX_PER_SESSION || bytesOf(next) > OUTBOX_MAX_BYTES_PER_SESSION)) {
       throw new OutboxFullError();
     }
-    this.write(msg.sessionId, upsert(held, msg), stored);
+    this.hold(msg.sessionId, upsert(held, msg));
+    if (onDevice) this.write(msg.sessionId, next);
   }
 
   remove(sessionId: string, idClient: string): void {
     const list = this.sessions.get(sessionId);
     if (!list?.some((m) => m.idClient === idClient)) return;
     const without = (msgs: Message[]) => msgs.filter((m) => m.idClient !== idClient);
-    this.write(sessionId, without(list), without(this.stored(sessionId)));
+    this.hold(sessionId, without(list));
+    this.write(sessionId, without(this.stored(sessionId)));
   }
 
   /** Every message of the account forgotten, on the device too (another tab's among them). */
@@ -94,10 +102,14 @@ export class Outbox {
     return Array.isArray(msgs) ? msgs : [];
   }
 
-  /** `own` is what this run sends; `stored` the same change applied to what the device holds. */
-  private write(sessionId: string, own: Message[], stored: Message[]): void {
+  /** What this run sends. */
+  private hold(sessionId: string, own: Message[]): void {
     if (own.length) this.sessions.set(sessionId, own);
     else this.sessions.delete(sessionId);
+  }
+
+  /** The same change applied to what the device holds. */
+  private write(sessionId: string, stored: Message[]): void {
     if (stored.length) this.storage.set(`${this.prefix}.${sessionId}`, stored);
     else this.storage.remove(`${this.prefix}.${sessionId}`);
     const index = this.storage.get<string[]>(this.prefix) ?? [];

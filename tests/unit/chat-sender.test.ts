@@ -188,3 +188,22 @@ test("a sign-out takes the account's unsent messages off the device, those anoth
   expect(storage.get(`medchat.outbox.p1.${SESSION}`)).toBeUndefined();
   expect(storage.get('medchat.outbox.p1.team-c2')).toBeUndefined();
 });
+
+test('an update of a message another tab has sent since leaves the device be: no sent message comes back', async () => {
+  const storage = new MapStorage();
+  const a = setup(storage);
+  a.gate.open = false;
+  await a.sender.send(own('一'));
+  // B opens (a reload) and holds it too; B sends it first.
+  const b = setup(storage);
+  await settle();
+  expect(b.provider.sent.map((m) => m.body)).toEqual(['一']);
+  expect(a.boxed()).toEqual([]);
+  // A's try fails (its own) after B's went through: A shows it failed, the device keeps nothing.
+  a.provider.send.mockRejectedValueOnce(new ImError('timeout', 'send timed out'));
+  a.gate.open = true;
+  await a.sender.pump();
+  expect(a.shown()).toEqual(['一:sendFailed:发送超时，请重试']);
+  expect(a.boxed()).toEqual([]);
+  expect(storage.get('medchat.outbox.p1')).toEqual([]);
+});
