@@ -108,13 +108,26 @@ export class Outbox {
     else this.sessions.delete(sessionId);
   }
 
-  /** The same change applied to what the device holds. */
+  /**
+   * The one place the outbox reaches the device. A write the platform refuses (H5's localStorage holds
+   * 5 MB an origin, a mini program's storage 10 MB) is let go here rather than by each caller: the
+   * message is held in memory all the same and goes out, it only does not survive a reload, and no
+   * change (new, uploaded, failed, sent) should stop a message over that.
+   */
   private write(sessionId: string, stored: Message[]): void {
-    if (stored.length) this.storage.set(`${this.prefix}.${sessionId}`, stored);
-    else this.storage.remove(`${this.prefix}.${sessionId}`);
+    const key = `${this.prefix}.${sessionId}`;
     const index = this.storage.get<string[]>(this.prefix) ?? [];
-    if (index.includes(sessionId) !== stored.length > 0) {
-      this.storage.set(this.prefix, stored.length ? [...index, sessionId] : index.filter((id) => id !== sessionId));
+    try {
+      if (stored.length) {
+        // Indexed first: a list no index names would be found neither by a reload nor by a sign-out.
+        if (!index.includes(sessionId)) this.storage.set(this.prefix, [...index, sessionId]);
+        this.storage.set(key, stored);
+      } else {
+        this.storage.remove(key);
+        if (index.includes(sessionId)) this.storage.set(this.prefix, index.filter((id) => id !== sessionId));
+      }
+    } catch {
+      // Held in memory only (see above).
     }
   }
 }

@@ -207,3 +207,29 @@ test('an update of a message another tab has sent since leaves the device be: no
   expect(a.boxed()).toEqual([]);
   expect(storage.get('medchat.outbox.p1')).toEqual([]);
 });
+
+/** A device whose storage is full: every write is refused, as localStorage throws QuotaExceededError. */
+class FullStorage extends MapStorage {
+  full = false;
+  override set(key: string, value: unknown): void {
+    if (this.full) throw new Error('QuotaExceededError');
+    super.set(key, value);
+  }
+}
+
+test('a storage that refuses writes stops no message: held in memory, it goes out in order, and the failed too', async () => {
+  const storage = new FullStorage();
+  const { provider, sender, gate, shown } = setup(storage);
+  storage.full = true;
+  const photo: Message = { ...own(''), type: 'image', attach: { url: 'blob:rash', name: 'rash.png', size: 3, ext: 'png' } };
+  expect(sender.enqueue(photo)).toBe(true);
+  await expect(sender.send(own('照片之后'))).resolves.toBeUndefined();
+  expect(provider.send).not.toHaveBeenCalled();
+  await sender.send({ ...photo, attach: { fileId: 'f1', url: '/api/files/f1', name: 'rash.png', size: 3, ext: 'png', mime: 'image/png' } });
+  expect(provider.sent.map((m) => m.type)).toEqual(['image', 'text']);
+  gate.open = true;
+  provider.send.mockRejectedValueOnce(new ImError('timeout', 'send timed out'));
+  await expect(sender.send(own('超时'))).resolves.toBeUndefined();
+  expect(shown().at(-1)).toBe('超时:sendFailed:发送超时，请重试');
+  expect(sender.unsent()).toBe(1);
+});
