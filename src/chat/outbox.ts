@@ -4,7 +4,7 @@
  * key listing the sessions. Resending is safe: the server deduplicates by idClient. A media message is
  * held from the moment it is composed, before its upload, so that what follows it waits behind it.
  * Each change is applied to what the device holds, read afresh, so that two H5 tabs of one account keep
- * each other's messages; each tab sends only those it holds (a reload holds them all).
+ * each other's messages, and each takes in what another left (takeIn), so that none waits for a reload.
  */
 import { isMediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
@@ -85,6 +85,29 @@ export class Outbox {
     this.write(sessionId, without(this.stored(sessionId)));
   }
 
+  /**
+   * Takes in what the device holds for the account that this run does not: another tab's unsent
+   * messages, which would otherwise wait for a reload once that tab is closed. A media message awaiting
+   * its upload stays with the tab that has its file, and what follows it in its session waits behind
+   * it, as there. Each goes where the device has it, so that a session still goes out in the order
+   * composed. Returns those taken in.
+   */
+  takeIn(): Message[] {
+    const taken: Message[] = [];
+    for (const sessionId of this.storage.get<string[]>(this.prefix) ?? []) {
+      const held = this.sessions.get(sessionId) ?? [];
+      const ids = new Set(held.map((m) => m.idClient));
+      const stored = this.stored(sessionId);
+      const foreign = stored.filter((m) => !ids.has(m.idClient));
+      const blocker = foreign.findIndex((m) => m.status === 'sending' && awaitsUpload(m));
+      const news = (blocker < 0 ? foreign : foreign.slice(0, blocker)).filter((m) => !awaitsUpload(m));
+      if (!news.length) continue;
+      this.hold(sessionId, placed(held, news, stored));
+      taken.push(...news);
+    }
+    return taken;
+  }
+
   /** Every message of the account forgotten, on the device too (another tab's among them). */
   clear(): void {
     const stored = this.storage.get<string[]>(this.prefix) ?? [];
@@ -136,4 +159,15 @@ export class Outbox {
 function upsert(msgs: readonly Message[], msg: Message): Message[] {
   const i = msgs.findIndex((m) => m.idClient === msg.idClient);
   return i >= 0 ? msgs.map((m, j) => (j === i ? msg : m)) : [...msgs, msg];
+}
+
+/** `held` with each of `news` after the held message the device holds before it (first, if none). */
+function placed(held: readonly Message[], news: readonly Message[], stored: readonly Message[]): Message[] {
+  const out = [...held];
+  for (const msg of news) {
+    const before = stored.slice(0, stored.indexOf(msg));
+    const at = Math.max(...before.map((p) => out.findIndex((m) => m.idClient === p.idClient)), -1);
+    out.splice(at + 1, 0, msg);
+  }
+  return out;
 }
