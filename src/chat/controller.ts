@@ -71,7 +71,7 @@ export class ChatController {
     this.readMarks = new CursorMarks(store, (id, seq) => provider.markRead(id, seq));
     this.deliveredMarks = new CursorMarks(store, (id, seq) => provider.delivered(id, seq), DELIVERED_SPACING_MS);
     this.drafts = new Drafts(store, persist);
-    this.summaries = new Summaries(store, provider, () => this.drafts.flush());
+    this.summaries = new Summaries(store, provider, (ids) => this.drafts.dropped(ids));
 
     const s = () => this.store.getState();
     s().setSeqGapFree(provider.seqKind === 'gapFree');

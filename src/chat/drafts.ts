@@ -1,7 +1,9 @@
 /**
  * Unsent composer text, per session: in the store at once (the sessions list shows 【草稿】), in
  * platform storage shortly after the last keystroke, so a reload or a killed app keeps it. One small
- * record per account: a draft is one composer's text and only the newest MAX_DRAFTS are kept.
+ * record per account: a draft is one composer's text and only the newest MAX_DRAFTS are kept. Only the
+ * sessions whose draft changed here are written, onto the record read afresh, so that two H5 tabs of
+ * one account keep each other's drafts.
  */
 import { TEXT_MAX_CHARS } from '../../types/message';
 import type { KeyValueStorage } from '../platform/storage';
@@ -21,6 +23,8 @@ export const MAX_DRAFT_CHARS = 4 * TEXT_MAX_CHARS;
 export class Drafts {
   private key?: string;
   private timer?: ReturnType<typeof setTimeout>;
+  /** Sessions whose draft changed since the last write, the newest last. */
+  private readonly changed = new Set<string>();
 
   constructor(
     private readonly store: ChatStore,
@@ -34,15 +38,12 @@ export class Drafts {
     // No flush here: the store no longer holds the previous account's drafts (the caller saved them).
     clearTimeout(this.timer);
     this.key = key;
-    const saved = this.persist.get<Record<string, unknown>>(key);
-    const drafts: Record<string, string> = {};
-    for (const [sessionId, text] of Object.entries(saved && typeof saved === 'object' ? saved : {})) {
-      if (isDraft(text)) drafts[sessionId] = text;
-    }
     // Typed while signing in (the page opens before the connection): newer than what was saved.
     const typed = this.store.getState().drafts;
-    this.store.getState().loadDrafts({ ...drafts, ...typed });
-    if (Object.keys(typed).length) this.flush();
+    this.store.getState().loadDrafts({ ...this.saved(), ...typed });
+    this.changed.clear();
+    for (const sessionId of Object.keys(typed)) this.changed.add(sessionId);
+    if (this.changed.size) this.flush();
   }
 
   /**
@@ -53,6 +54,8 @@ export class Drafts {
     const draft = [...text].slice(0, MAX_DRAFT_CHARS).join('');
     if ((this.store.getState().drafts[sessionId] ?? '') === draft) return;
     this.store.getState().setDraft(sessionId, draft);
+    this.changed.delete(sessionId);
+    this.changed.add(sessionId);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), DRAFT_SAVE_DELAY_MS);
   }
@@ -61,6 +64,13 @@ export class Drafts {
   clear(sessionId: string): void {
     if (this.store.getState().drafts[sessionId] === undefined) return;
     this.store.getState().setDraft(sessionId, '');
+    this.changed.add(sessionId);
+    this.flush();
+  }
+
+  /** Sessions the person may no longer open (the store has dropped them): their drafts leave the device. */
+  dropped(sessionIds: readonly string[]): void {
+    for (const sessionId of sessionIds) this.changed.add(sessionId);
     this.flush();
   }
 
@@ -69,6 +79,7 @@ export class Drafts {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.key = undefined;
+    this.changed.clear();
     this.persist.remove(draftsKey(account));
   }
 
@@ -76,12 +87,28 @@ export class Drafts {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.key) return;
-    const entries = Object.entries(this.store.getState().drafts).filter(([, text]) => isDraft(text));
-    // Newest last (setDraft re-adds a changed session at the end): the oldest go first.
-    const kept = Object.fromEntries(entries.slice(-MAX_DRAFTS));
-    if (entries.length) this.persist.set(this.key, kept);
+    if (!this.key || !this.changed.size) return;
+    const drafts = this.store.getState().drafts;
+    const record = this.saved();
+    // Changed ones go last, the newest last: the oldest go first.
+    for (const sessionId of this.changed) {
+      delete record[sessionId];
+      if (isDraft(drafts[sessionId])) record[sessionId] = drafts[sessionId];
+    }
+    this.changed.clear();
+    const entries = Object.entries(record);
+    if (entries.length) this.persist.set(this.key, Object.fromEntries(entries.slice(-MAX_DRAFTS)));
     else this.persist.remove(this.key);
+  }
+
+  /** The drafts the device holds for the account, read afresh (another tab of it writes them too). */
+  private saved(): Record<string, string> {
+    const saved = this.key === undefined ? undefined : this.persist.get<Record<string, unknown>>(this.key);
+    const drafts: Record<string, string> = {};
+    for (const [sessionId, text] of Object.entries(saved && typeof saved === 'object' ? saved : {})) {
+      if (isDraft(text)) drafts[sessionId] = text;
+    }
+    return drafts;
   }
 }
 

@@ -4,7 +4,7 @@
  * key listing the sessions. Resending is safe: the server deduplicates by idClient. A media message is
  * held from the moment it is composed, before its upload, so that what follows it waits behind it.
  * Each change is applied to what the device holds, read afresh, so that two H5 tabs of one account keep
- * each other's messages; each tab sends only those it holds (a reload holds them all).
+ * each other's messages, and each takes in what another left (takeIn), so that none waits for a reload.
  */
 import { isMediaKind } from '../../types/media';
 import type { Message } from '../../types/message';
@@ -59,22 +59,53 @@ export class Outbox {
     return undefined;
   }
 
-  /** Adds a message or updates it in place (a failed one being resent keeps its position). */
+  /**
+   * Adds a message or updates it in place (a failed one being resent keeps its position). An update of
+   * a message no longer on the device leaves the device be: another tab has sent it (or its account
+   * signed out there), and writing it back would bring a sent message back at every reload.
+   */
   put(msg: Message): void {
     const held = this.sessions.get(msg.sessionId) ?? [];
-    const stored = upsert(this.stored(msg.sessionId), msg);
+    const stored = this.stored(msg.sessionId);
     const added = !held.some((m) => m.idClient === msg.idClient);
-    if (added && (stored.length > OUTBOX_MAX_PER_SESSION || bytesOf(stored) > OUTBOX_MAX_BYTES_PER_SESSION)) {
+    const onDevice = added || stored.some((m) => m.idClient === msg.idClient);
+    const next = upsert(stored, msg);
+    if (added && (next.length > OUTBOX_MAX_PER_SESSION || bytesOf(next) > OUTBOX_MAX_BYTES_PER_SESSION)) {
       throw new OutboxFullError();
     }
-    this.write(msg.sessionId, upsert(held, msg), stored);
+    this.hold(msg.sessionId, upsert(held, msg));
+    if (onDevice) this.write(msg.sessionId, next);
   }
 
   remove(sessionId: string, idClient: string): void {
     const list = this.sessions.get(sessionId);
     if (!list?.some((m) => m.idClient === idClient)) return;
     const without = (msgs: Message[]) => msgs.filter((m) => m.idClient !== idClient);
-    this.write(sessionId, without(list), without(this.stored(sessionId)));
+    this.hold(sessionId, without(list));
+    this.write(sessionId, without(this.stored(sessionId)));
+  }
+
+  /**
+   * Takes in what the device holds for the account that this run does not: another tab's unsent
+   * messages, which would otherwise wait for a reload once that tab is closed. A media message awaiting
+   * its upload stays with the tab that has its file, and what follows it in its session waits behind
+   * it, as there. Each goes where the device has it, so that a session still goes out in the order
+   * composed. Returns those taken in.
+   */
+  takeIn(): Message[] {
+    const taken: Message[] = [];
+    for (const sessionId of this.storage.get<string[]>(this.prefix) ?? []) {
+      const held = this.sessions.get(sessionId) ?? [];
+      const ids = new Set(held.map((m) => m.idClient));
+      const stored = this.stored(sessionId);
+      const foreign = stored.filter((m) => !ids.has(m.idClient));
+      const blocker = foreign.findIndex((m) => m.status === 'sending' && awaitsUpload(m));
+      const news = (blocker < 0 ? foreign : foreign.slice(0, blocker)).filter((m) => !awaitsUpload(m));
+      if (!news.length) continue;
+      this.hold(sessionId, placed(held, news, stored));
+      taken.push(...news);
+    }
+    return taken;
   }
 
   /** Every message of the account forgotten, on the device too (another tab's among them). */
@@ -94,15 +125,32 @@ export class Outbox {
     return Array.isArray(msgs) ? msgs : [];
   }
 
-  /** `own` is what this run sends; `stored` the same change applied to what the device holds. */
-  private write(sessionId: string, own: Message[], stored: Message[]): void {
+  /** What this run sends. */
+  private hold(sessionId: string, own: Message[]): void {
     if (own.length) this.sessions.set(sessionId, own);
     else this.sessions.delete(sessionId);
-    if (stored.length) this.storage.set(`${this.prefix}.${sessionId}`, stored);
-    else this.storage.remove(`${this.prefix}.${sessionId}`);
+  }
+
+  /**
+   * The one place the outbox reaches the device. A write the platform refuses (H5's localStorage holds
+   * 5 MB an origin, a mini program's storage 10 MB) is let go here rather than by each caller: the
+   * message is held in memory all the same and goes out, it only does not survive a reload, and no
+   * change (new, uploaded, failed, sent) should stop a message over that.
+   */
+  private write(sessionId: string, stored: Message[]): void {
+    const key = `${this.prefix}.${sessionId}`;
     const index = this.storage.get<string[]>(this.prefix) ?? [];
-    if (index.includes(sessionId) !== stored.length > 0) {
-      this.storage.set(this.prefix, stored.length ? [...index, sessionId] : index.filter((id) => id !== sessionId));
+    try {
+      if (stored.length) {
+        // Indexed first: a list no index names would be found neither by a reload nor by a sign-out.
+        if (!index.includes(sessionId)) this.storage.set(this.prefix, [...index, sessionId]);
+        this.storage.set(key, stored);
+      } else {
+        this.storage.remove(key);
+        if (index.includes(sessionId)) this.storage.set(this.prefix, index.filter((id) => id !== sessionId));
+      }
+    } catch {
+      // Held in memory only (see above).
     }
   }
 }
@@ -111,4 +159,15 @@ export class Outbox {
 function upsert(msgs: readonly Message[], msg: Message): Message[] {
   const i = msgs.findIndex((m) => m.idClient === msg.idClient);
   return i >= 0 ? msgs.map((m, j) => (j === i ? msg : m)) : [...msgs, msg];
+}
+
+/** `held` with each of `news` after the held message the device holds before it (first, if none). */
+function placed(held: readonly Message[], news: readonly Message[], stored: readonly Message[]): Message[] {
+  const out = [...held];
+  for (const msg of news) {
+    const before = stored.slice(0, stored.indexOf(msg));
+    const at = Math.max(...before.map((p) => out.findIndex((m) => m.idClient === p.idClient)), -1);
+    out.splice(at + 1, 0, msg);
+  }
+  return out;
 }

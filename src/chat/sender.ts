@@ -40,11 +40,7 @@ export class Sender {
     if (this.outbox?.account === account) return [];
     const box = new Outbox(this.persist, outboxKey(account));
     this.outbox = { account, box };
-    const s = this.store.getState;
-    for (const msg of box.all()) {
-      s().addPending(msg);
-      if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
-    }
+    this.show(box.all());
     void this.pump();
     return box.all().filter(awaitsUpload);
   }
@@ -107,19 +103,30 @@ export class Sender {
   }
 
   /**
-   * Sends the outbox one message at a time. A lost connection leaves the rest queued for the next
-   * sync; any other failure marks that message failed (with the reason) and goes on with the next.
+   * Sends the outbox one message at a time, with what another tab of the account left on the device
+   * (Outbox.takeIn; the server deduplicates one sent by both). A lost connection leaves the rest queued
+   * for the next sync; any other failure marks that message failed (with the reason) and goes on.
    */
   async pump(): Promise<void> {
     const box = this.outbox?.box;
     if (this.pumping || !box) return;
     this.pumping = true;
     try {
+      this.show(box.takeIn());
       for (let msg = box.next(); msg && this.maySend(); msg = box.next()) {
         if ((await this.deliver(box, msg)) === 'retryLater') break;
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /** Held messages into the list as the outbox has them: failed ones with their reason. */
+  private show(msgs: Message[]): void {
+    const s = this.store.getState;
+    for (const msg of msgs) {
+      s().addPending(msg);
+      if (msg.status === 'sendFailed') s().fail(msg.sessionId, msg.idClient, msg.error ?? errorText(undefined));
     }
   }
 

@@ -208,6 +208,25 @@ describe('drafts', () => {
     controller.stop();
   });
 
+  test("two tabs of one account keep each other's drafts: each writes only the sessions it changed", () => {
+    const persist = new MapStorage();
+    const tab = () => {
+      const store = createChatStore();
+      const drafts = new Drafts(store, persist);
+      drafts.restore('p1');
+      return drafts;
+    };
+    const one = tab();
+    const two = tab();
+    one.set('team-x', '一号标签页的');
+    one.flush();
+    two.set('team-y', '二号标签页的');
+    two.flush();
+    expect(persist.get('medchat.drafts.p1')).toEqual({ 'team-x': '一号标签页的', 'team-y': '二号标签页的' });
+    one.clear('team-x');
+    expect(persist.get('medchat.drafts.p1')).toEqual({ 'team-y': '二号标签页的' });
+  });
+
   test('blank text stays in the composer but is not saved; only the newest drafts are kept; junk in storage is ignored', () => {
     jest.useFakeTimers();
     const store = createChatStore();

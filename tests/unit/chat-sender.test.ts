@@ -150,7 +150,7 @@ test('a media message not uploaded yet holds back its own session only; uploaded
   expect(boxed()).toEqual([]);
 });
 
-test("two tabs of one account keep each other's unsent messages on the device; a reload sends them all", async () => {
+test("two tabs of one account keep each other's unsent messages on the device; the first online sends them all", async () => {
   const storage = new MapStorage();
   const a = setup(storage);
   const b = setup(storage);
@@ -161,18 +161,17 @@ test("two tabs of one account keep each other's unsent messages on the device; a
   await a.sender.send(own('甲二'));
   expect(a.boxed()).toEqual(['甲一:sending', '乙一:sending', '甲二:sending']);
 
-  // Tab A comes online: its own go out and leave the device; B's stay for B.
+  // Tab A comes online: B's go too (B may be closed by now), in the order composed, and leave the device.
   a.gate.open = true;
   await a.sender.pump();
-  expect(a.provider.sent.map((m) => m.body)).toEqual(['甲一', '甲二']);
-  expect(a.boxed()).toEqual(['乙一:sending']);
+  expect(a.provider.sent.map((m) => m.body)).toEqual(['甲一', '乙一', '甲二']);
+  expect(a.boxed()).toEqual([]);
+  expect(storage.get('medchat.outbox.p1')).toEqual([]);
 
-  // B is closed before it could send: the next run sends what B left.
+  // A reload finds nothing left to send.
   const reload = setup(storage);
   await settle();
-  expect(reload.provider.sent.map((m) => m.body)).toEqual(['乙一']);
-  expect(reload.boxed()).toEqual([]);
-  expect(storage.get('medchat.outbox.p1')).toEqual([]);
+  expect(reload.provider.send).not.toHaveBeenCalled();
 });
 
 test("a sign-out takes the account's unsent messages off the device, those another tab holds in sessions this one never saw too", async () => {
@@ -187,4 +186,85 @@ test("a sign-out takes the account's unsent messages off the device, those anoth
   expect(storage.get('medchat.outbox.p1')).toBeUndefined();
   expect(storage.get(`medchat.outbox.p1.${SESSION}`)).toBeUndefined();
   expect(storage.get('medchat.outbox.p1.team-c2')).toBeUndefined();
+});
+
+test('an update of a message another tab has sent since leaves the device be: no sent message comes back', async () => {
+  const storage = new MapStorage();
+  const a = setup(storage);
+  a.gate.open = false;
+  await a.sender.send(own('一'));
+  // B opens (a reload) and holds it too; B sends it first.
+  const b = setup(storage);
+  await settle();
+  expect(b.provider.sent.map((m) => m.body)).toEqual(['一']);
+  expect(a.boxed()).toEqual([]);
+  // A's try fails (its own) after B's went through: A shows it failed, the device keeps nothing.
+  a.provider.send.mockRejectedValueOnce(new ImError('timeout', 'send timed out'));
+  a.gate.open = true;
+  await a.sender.pump();
+  expect(a.shown()).toEqual(['一:sendFailed:发送超时，请重试']);
+  expect(a.boxed()).toEqual([]);
+  expect(storage.get('medchat.outbox.p1')).toEqual([]);
+});
+
+test("a tab sends what a closed tab of the account left on the device, in its place; another tab's photo waiting for its upload stays its own", async () => {
+  const storage = new MapStorage();
+  const b = setup(storage);
+  b.gate.open = false;
+  const a = setup(storage);
+  a.gate.open = false;
+  await b.sender.send(own('乙一'));
+  await a.sender.send(own('甲一'));
+  await b.sender.send(own('乙二'));
+  const photo: Message = { ...own(''), sessionId: 'team-c2', to: 'c2', type: 'image', attach: { url: 'blob:x', name: 'x.png', size: 3, ext: 'png' } };
+  a.sender.enqueue(photo);
+  await a.sender.send({ ...own('照片之后'), sessionId: 'team-c2', to: 'c2' });
+  // A is closed; B, open since before, comes online.
+  b.gate.open = true;
+  await b.sender.pump();
+  expect(b.provider.sent.map((m) => m.body)).toEqual(['乙一', '甲一', '乙二']);
+  expect(b.shown()).toEqual(['乙一:sent', '甲一:sent', '乙二:sent']);
+  expect(b.boxed()).toEqual([]);
+  expect(storage.get<Message[]>('medchat.outbox.p1.team-c2')?.map((m) => m.body)).toEqual(['', '照片之后']);
+  expect(b.sender.unsent()).toBe(0);
+});
+
+test('a failed message another tab left on the device is taken in failed, with its reason, and not sent', async () => {
+  const storage = new MapStorage();
+  const b = setup(storage);
+  b.gate.open = false;
+  const a = setup(storage);
+  a.provider.send.mockRejectedValueOnce(new ImError('messageTooLarge', 'too large'));
+  await a.sender.send(own('长'));
+  b.gate.open = true;
+  await b.sender.pump();
+  expect(b.provider.send).not.toHaveBeenCalled();
+  expect(b.shown()).toEqual(['长:sendFailed:消息过长，请分段发送']);
+  expect(b.sender.unsent()).toBe(1);
+});
+
+/** A device whose storage is full: every write is refused, as localStorage throws QuotaExceededError. */
+class FullStorage extends MapStorage {
+  full = false;
+  override set(key: string, value: unknown): void {
+    if (this.full) throw new Error('QuotaExceededError');
+    super.set(key, value);
+  }
+}
+
+test('a storage that refuses writes stops no message: held in memory, it goes out in order, and the failed too', async () => {
+  const storage = new FullStorage();
+  const { provider, sender, gate, shown } = setup(storage);
+  storage.full = true;
+  const photo: Message = { ...own(''), type: 'image', attach: { url: 'blob:rash', name: 'rash.png', size: 3, ext: 'png' } };
+  expect(sender.enqueue(photo)).toBe(true);
+  await expect(sender.send(own('照片之后'))).resolves.toBeUndefined();
+  expect(provider.send).not.toHaveBeenCalled();
+  await sender.send({ ...photo, attach: { fileId: 'f1', url: '/api/files/f1', name: 'rash.png', size: 3, ext: 'png', mime: 'image/png' } });
+  expect(provider.sent.map((m) => m.type)).toEqual(['image', 'text']);
+  gate.open = true;
+  provider.send.mockRejectedValueOnce(new ImError('timeout', 'send timed out'));
+  await expect(sender.send(own('超时'))).resolves.toBeUndefined();
+  expect(shown().at(-1)).toBe('超时:sendFailed:发送超时，请重试');
+  expect(sender.unsent()).toBe(1);
 });

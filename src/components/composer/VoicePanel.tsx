@@ -41,7 +41,7 @@ export function VoicePanel({ onClip }: { onClip: (clip: LocalFile) => void }) {
     setState({ kind: 'ready' });
     clip.then(onClip, (e: Error) => {
       void Taro.showToast({ title: e.message, icon: 'none' });
-      if (e instanceof RecorderError && e.code === 'denied') setState({ kind: 'denied', text: e.message });
+      if (alive.current && e instanceof RecorderError && e.code === 'denied') setState({ kind: 'denied', text: e.message });
     });
   };
 
@@ -51,7 +51,7 @@ export function VoicePanel({ onClip }: { onClip: (clip: LocalFile) => void }) {
         onTick: (leftMs) => alive.current && setState({ kind: 'recording', leftMs }),
         onAutoStop: finish,
       })
-      .catch((e: Error) => setState({ kind: 'denied', text: e.message }));
+      .catch((e: Error) => alive.current && setState({ kind: 'denied', text: e.message }));
   };
 
   if (state.kind === 'asking') return <Text className='voice-hint'>正在请求麦克风权限…</Text>;

@@ -110,7 +110,8 @@ export default function ChatPage() {
 
   // Mini programs have no header of ours: the typing hint goes into the navigation bar, as WeChat does.
   useEffect(() => {
-    if (session?.name) void Taro.setNavigationBarTitle({ title: typing ? '对方正在输入…' : session.name });
+    // A platform that refuses (the page no longer on top) keeps the title it had: nothing to tell anyone.
+    if (session?.name) Taro.setNavigationBarTitle({ title: typing ? '对方正在输入…' : session.name }).catch(() => undefined);
   }, [session?.name, typing]);
 
   // The list is built from a span of the held messages, and the items of the messages that did not

@@ -53,12 +53,14 @@ export async function signInForLaunch(params: Record<string, string | undefined>
     const err = e instanceof HttpError ? e : new HttpError('internal', e instanceof Error ? e.message : '登录失败，请稍后重试');
     if (err.code === 'notBound') throw UNBOUND;
     const saved = savedToken();
-    const live = saved !== undefined && !tokenStale(saved, Date.now());
-    // Reopening the SMS on the device that used it simply continues, also once the link has expired (it
-    // lasts minutes, the session here days) if the session is the link's person; without a network, a
-    // session still valid on this device opens what it holds.
-    const again = err.code === 'linkUsed' || (err.code === 'linkExpired' && live && tokenAccount(saved) === tokenAccount(link ?? ''));
-    if (saved && (again || (err.code === 'network' && live))) return saved;
+    // Reopening the SMS on the device that used it simply continues while the session it gave lives,
+    // also once the link has expired (it lasts minutes, the session here days) if the session is the
+    // link's person; without a network, a session still valid on this device opens what it holds. An
+    // expired session would open a chat only to sign out at once: the link's own error says more.
+    if (saved && !tokenStale(saved, Date.now())) {
+      const again = err.code === 'linkUsed' || (err.code === 'linkExpired' && tokenAccount(saved) === tokenAccount(link ?? ''));
+      if (again || err.code === 'network') return saved;
+    }
     throw { title: TITLES[err.code] ?? '无法进入问诊', text: err.message, retry: !FINAL.has(err.code) } satisfies Problem;
   }
   const saved = savedToken();
