@@ -150,12 +150,17 @@ test('a media message not uploaded yet holds back its own session only; uploaded
   expect(boxed()).toEqual([]);
 });
 
-test("two tabs of one account keep each other's unsent messages on the device; the first online sends them all", async () => {
+/** Two tabs of the account open on one device, both offline. */
+function offlineTabs() {
   const storage = new MapStorage();
-  const a = setup(storage);
-  const b = setup(storage);
+  const [a, b] = [setup(storage), setup(storage)];
   a.gate.open = false;
   b.gate.open = false;
+  return { storage, a, b };
+}
+
+test("two tabs of one account keep each other's unsent messages on the device; the first online sends them all", async () => {
+  const { storage, a, b } = offlineTabs();
   await a.sender.send(own('甲一'));
   await b.sender.send(own('乙一'));
   await a.sender.send(own('甲二'));
@@ -175,11 +180,7 @@ test("two tabs of one account keep each other's unsent messages on the device; t
 });
 
 test("a sign-out takes the account's unsent messages off the device, those another tab holds in sessions this one never saw too", async () => {
-  const storage = new MapStorage();
-  const a = setup(storage);
-  const b = setup(storage);
-  a.gate.open = false;
-  b.gate.open = false;
+  const { storage, a, b } = offlineTabs();
   await a.sender.send(own('甲一'));
   await b.sender.send({ ...own('乙一'), sessionId: 'team-c2', to: 'c2' });
   a.sender.signedOut('p1');
