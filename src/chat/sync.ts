@@ -87,7 +87,9 @@ export class Sync {
     if (this.gapTimer || !hasGaps(this.store.getState())) return;
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
-      if (this.mayFillGaps() && hasGaps(this.store.getState())) this.fetchSinceCursors().catch(() => undefined);
+      // A fill refused or unanswered (the rate limit, a timeout) is tried again: no later push may come
+      // to show the gap, and the last message of a conversation would stay missing until a reconnect.
+      if (this.mayFillGaps() && hasGaps(this.store.getState())) this.fetchSinceCursors().catch(() => this.noticeGaps());
     }, GAP_WAIT_MS);
   }
 

@@ -88,6 +88,27 @@ test('a gap seen on a push is filled by one quiet fetch a moment later, if it is
   expect(provider.sync).toHaveBeenCalledTimes(1);
 });
 
+test('a gap fill refused (rate limit) or unanswered (timeout) is tried again until it fills', async () => {
+  jest.useFakeTimers();
+  const { store, provider, sync } = setup();
+  store.getState().receive([msg(1), msg(3)]);
+  provider.sync
+    .mockRejectedValueOnce(new ImError('rateLimited', 'too many requests'))
+    .mockRejectedValueOnce(new ImError('timeout', 'sync timed out'))
+    .mockResolvedValueOnce({ msgs: [msg(2)], sessions: [], complete: true });
+  sync.noticeGaps();
+  for (let i = 0; i < 3; i++) {
+    jest.advanceTimersByTime(GAP_WAIT_MS);
+    await settle();
+  }
+  expect(provider.sync).toHaveBeenCalledTimes(3);
+  expect(seqs(store)).toEqual([1, 2, 3]);
+  // Filled: no more fetches.
+  jest.advanceTimersByTime(GAP_WAIT_MS * 5);
+  await settle();
+  expect(provider.sync).toHaveBeenCalledTimes(3);
+});
+
 test('no gap fill before the connection has synced, and none without a gap', async () => {
   jest.useFakeTimers();
   const notSynced = setup(false);
