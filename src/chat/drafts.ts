@@ -97,8 +97,13 @@ export class Drafts {
     }
     this.changed.clear();
     const entries = Object.entries(record);
-    if (entries.length) this.persist.set(this.key, Object.fromEntries(entries.slice(-MAX_DRAFTS)));
-    else this.persist.remove(this.key);
+    try {
+      if (entries.length) this.persist.set(this.key, Object.fromEntries(entries.slice(-MAX_DRAFTS)));
+      else this.persist.remove(this.key);
+    } catch {
+      // A device whose storage is full keeps the drafts in the store: they only do not survive a reload,
+      // and the callers (leaving a chat, a sign-out) go on.
+    }
   }
 
   /** The drafts the device holds for the account, read afresh (another tab of it writes them too). */

@@ -114,6 +114,26 @@ test('leaving a session marks it read up to what it held then; what arrives afte
   controller.stop();
 });
 
+test('with the device storage full, leaving a chat still closes it and marks it read; its draft stays in memory', async () => {
+  jest.useFakeTimers();
+  const storage = new MapStorage();
+  const { provider, controller, store } = setup(storage);
+  await controller.start('t');
+  provider.events.emit('state', 'connected');
+  await settle();
+  controller.openSessionAsRead('team-c1');
+  provider.events.emit('msgs', [storedText(1)]);
+  storage.set = () => {
+    throw new Error('QuotaExceededError');
+  };
+  controller.setDraft('team-c1', '明天复诊');
+  controller.leaveSession('team-c1');
+  expect(store.getState().currentSessionId).toBeUndefined();
+  expect(provider.markRead.mock.calls).toEqual([['team-c1', 1]]);
+  expect(store.getState().drafts['team-c1']).toBe('明天复诊');
+  controller.stop();
+});
+
 describe('entering a session', () => {
   const msg = storedText;
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
