@@ -12,6 +12,8 @@ import { hasGaps, replyWrites, syncCursors } from '../store';
 
 /** A push past a gap usually means the missing one is a moment behind it. */
 export const GAP_WAIT_MS = 1_000;
+/** The longest wait between tries of a gap fill that keeps failing. */
+export const GAP_RETRY_MAX_MS = 30_000;
 
 /**
  * 'cut': the connection went (the next 'connected' syncs again); 'failed': it failed on a live
@@ -83,14 +85,16 @@ export class Sync {
   }
 
   /** A live push left a gap: if it is still there shortly after, a quiet fetch fills it (the banner stays). */
-  noticeGaps(): void {
+  noticeGaps(failed = 0): void {
     if (this.gapTimer || !hasGaps(this.store.getState())) return;
+    const wait = GAP_WAIT_MS + (failed ? backoffDelay(failed, GAP_WAIT_MS, GAP_RETRY_MAX_MS, this.random) : 0);
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
-      // A fill refused or unanswered (the rate limit, a timeout) is tried again: no later push may come
-      // to show the gap, and the last message of a conversation would stay missing until a reconnect.
-      if (this.mayFillGaps() && hasGaps(this.store.getState())) this.fetchSinceCursors().catch(() => this.noticeGaps());
-    }, GAP_WAIT_MS);
+      // A fill refused or unanswered (the rate limit, a timeout) is tried again, waiting longer each
+      // time: no later push may come to show the gap, and the last message of a conversation would
+      // stay missing until a reconnect.
+      if (this.mayFillGaps() && hasGaps(this.store.getState())) this.fetchSinceCursors().catch(() => this.noticeGaps(failed + 1));
+    }, wait);
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 /** Sync and gap fill of the controller's Sync part, against a scripted provider and a real store. */
-import { Sync, GAP_WAIT_MS } from '../../src/chat/sync';
+import { Sync, GAP_RETRY_MAX_MS, GAP_WAIT_MS } from '../../src/chat/sync';
 import { ImError } from '../../src/im/types';
 import { createChatStore, orderedMessages } from '../../src/store';
 import { FakeProvider, settle, storedText } from './fake-provider';
@@ -107,6 +107,27 @@ test('a gap fill refused (rate limit) or unanswered (timeout) is tried again unt
   jest.advanceTimersByTime(GAP_WAIT_MS * 5);
   await settle();
   expect(provider.sync).toHaveBeenCalledTimes(3);
+});
+
+test('a gap fill that keeps failing waits longer each time, up to GAP_RETRY_MAX_MS', async () => {
+  jest.useFakeTimers();
+  const store = createChatStore();
+  const provider = new FakeProvider();
+  const sync = new Sync(store, provider, () => true, { random: () => 0.999 });
+  store.getState().receive([msg(1), msg(3)]);
+  provider.sync.mockRejectedValue(new ImError('rateLimited', 'too many requests'));
+  sync.noticeGaps();
+  const at: number[] = [];
+  for (let t = 0; t <= 120_000; t += 100) {
+    jest.advanceTimersByTime(100);
+    await settle();
+    if (provider.sync.mock.calls.length > at.length) at.push(t + 100);
+  }
+  const waits = at.slice(1).map((t, i) => t - at[i]);
+  // Measured in steps of 100 ms: a second, plus nearly 2, 4, 8 s.
+  expect(waits.slice(0, 3)).toEqual([GAP_WAIT_MS + 2_000, GAP_WAIT_MS + 4_000, GAP_WAIT_MS + 8_000]);
+  expect(Math.max(...waits)).toBeLessThanOrEqual(GAP_WAIT_MS + GAP_RETRY_MAX_MS);
+  sync.stop();
 });
 
 test('no gap fill before the connection has synced, and none without a gap', async () => {
