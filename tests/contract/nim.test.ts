@@ -4,6 +4,7 @@
  * NetEase's server API that checks the CheckSum.
  */
 import { NimProvider } from '../../src/im/nim/provider';
+import { HttpError } from '../../src/platform/http-error';
 import type { NimCredentials } from '../../types/protocol';
 import { NIM_TOKEN_PATH } from '../../types/protocol';
 import { ChatClient, until } from '../helpers/chat-client';
@@ -130,6 +131,15 @@ describe('NIM sign-in and sign-out', () => {
     const p = provider(async () => creds('stale-token'));
     await expect(p.connect('our-session-token')).rejects.toMatchObject({ code: 'authFailed' });
     expect(states).toEqual(['connecting', 'authFailed:authFailed']);
+  });
+
+  test('an account our server gives no NetEase account (a pharmacist) stops at once instead of retrying', async () => {
+    const { states, provider } = setup();
+    const p = provider(async () => {
+      throw new HttpError('forbidden', 'a pharmacist cannot nimToken');
+    });
+    await expect(p.connect('our-session-token')).rejects.toMatchObject({ code: 'forbidden' });
+    expect(states).toEqual(['connecting', 'authFailed:forbidden']);
   });
 
   test('a second login of the account signs the first device out with the reason', async () => {

@@ -122,7 +122,8 @@ export class NimProvider implements ImProvider {
         const err = imErrorOf(e);
         this.closeSdk();
         if (this.stopped) throw new ImError('disconnected', 'disconnected by the app');
-        if (err.code === 'authFailed' || err.code === 'tokenExpired' || err.code === 'unauthenticated') {
+        // 'forbidden': our server gives this account no NetEase account (a pharmacist): final, like a bad token.
+        if (err.code === 'authFailed' || err.code === 'tokenExpired' || err.code === 'unauthenticated' || err.code === 'forbidden') {
           this.shutdown();
           this.events.emit('state', 'authFailed', err);
           throw err;
