@@ -4,6 +4,7 @@
  * doctor takes over (reads everything, writes); a doctor it was transferred away from keeps read access
  * to what was there before the transfer and writes nothing. Pure.
  */
+import { partyOf } from './consultation';
 import type { Message } from './message';
 
 export interface TransferRecord {
@@ -31,7 +32,7 @@ export function consultationAccess(
   transfers: readonly Pick<TransferRecord, 'from' | 'atSeq'>[],
   account: string,
 ): ConsultationAccess {
-  if (account === c.patient || account === c.doctor) return { read: 'all', write: true };
+  if (partyOf(c, account)) return { read: 'all', write: true };
   const left = transfers.filter((t) => t.from === account);
   if (!left.length) return { read: 'none', write: false };
   return { read: 'upTo', upToSeq: Math.max(...left.map((t) => t.atSeq)), write: false };
